@@ -1,0 +1,154 @@
+# vramsim - where did my VRAM go, and will it fit?
+#
+#   make            build ./vramsim and trace/libvramtrace.so
+#   make check      build and run every test (CUnit suites + CLI tests)
+#   make demo       build, import the bundled sample, replay it on 4x24G, draw PNGs
+#   make help       list all targets
+#
+# Knobs: CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PREFIX, DESTDIR, V=1,
+# SANITIZE=address,undefined (objects go to their own build folder).
+
+PREFIX   ?= /usr/local
+prefix   ?= $(PREFIX)
+bindir   ?= $(prefix)/bin
+libdir   ?= $(prefix)/lib
+datadir  ?= $(prefix)/share
+mandir   ?= $(datadir)/man
+INSTALL  ?= install
+PKG_CONFIG ?= pkg-config
+
+VERSION  := 0.1.0
+CFLAGS   ?= -O2 -g
+SANITIZE ?=
+BUILD    ?= build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
+comma    := ,
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Debian packages the build, tests and demo need.
+DEB_PKGS := gcc make pkg-config libsqlite3-dev libzstd-dev libcunit1-dev \
+	    libjansson-dev zlib1g-dev gnuplot-nox
+
+# Evaluated lazily (=), after the deps stamp has installed pkg-config.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags sqlite3 libzstd jansson zlib 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs sqlite3 libzstd jansson zlib 2>/dev/null)
+CUNIT_LIBS = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+
+VS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	     -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
+	     -Itrace -Iimport -Isim -Iplots -DVRAMSIM_VERSION='"$(VERSION)"' \
+	     -DVRAMSIM_DATADIR='"$(datadir)/vramsim"' -DVRAMSIM_LIBDIR='"$(libdir)"'
+ifneq ($(SANITIZE),)
+VS_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
+VS_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS = $(VS_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+# The shim (everything named trace/shim*.c) is built apart: it loads into
+# other people's processes and links only libc and zstd.
+SHIM_SRC  := $(wildcard trace/shim*.c)
+MAIN_SRC  := plots/vramsim.c
+LIB_SRC   := $(filter-out $(SHIM_SRC) $(MAIN_SRC),$(sort $(wildcard trace/*.c import/*.c sim/*.c plots/*.c)))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ  := $(MAIN_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC  := $(sort $(wildcard tests/test_*.c))
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/cu_*.c))
+TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
+LIBVS     := $(BUILD)/libvramsim.a
+DEPS_OK   := build/.deps-ok
+
+# Stage-specific rules (the shim, fake CUDA libraries, fuzzers) live beside
+# their code and are included here.
+-include $(wildcard trace/*.mk tests/*.mk)
+
+.PHONY: all deps check check-asan check-unit check-cli demo install uninstall \
+	clean help bench validate fuzz
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+## all: build ./vramsim and the recording shim (the default)
+all: vramsim $(SHIM_LIB)
+
+## deps: install missing Debian packages (as root) or print the apt-get line
+deps: $(DEPS_OK)
+$(DEPS_OK):
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+	  for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "vramsim: installing missing packages:$$missing" >&2; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >&2 || exit 1; \
+	  else \
+	    echo "vramsim: missing Debian packages; install them with:" >&2; \
+	    echo "  sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi; mkdir -p build && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBVS): $(LIB_OBJ)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+vramsim: $(MAIN_OBJ) $(LIBVS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(VS_LDFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBVS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIBVS) $(TEST_HELPER_OBJ) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST-CC $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -o $@ $< $(TEST_HELPER_OBJ) $(LIBVS) \
+		$(VS_LDFLAGS) $(LDFLAGS) $(CUNIT_LIBS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+
+
+## check: build and run every test suite, then the CLI tests
+check: vramsim $(TEST_BIN) $(CHECK_EXTRA)
+	$(Q)BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+## check-asan: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+check-asan:
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(MAKE) --no-print-directory check SANITIZE=address,undefined CFLAGS='-O1 -g'
+
+## demo: import the bundled 70B log, replay on 4x24G and 2x24G,1x12G, draw PNGs
+demo: vramsim
+	$(Q)sh tests/demo.sh
+
+## bench: print throughput figures (events/s, ns per call, bytes per event)
+bench: vramsim $(BENCH_EXTRA)
+	$(Q)sh tests/bench.sh
+
+## install: install vramsim, the shim and the gnuplot scripts under DESTDIR/PREFIX
+install: all
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(datadir)/vramsim
+	$(INSTALL) -m 755 vramsim $(DESTDIR)$(bindir)/vramsim
+	$(if $(SHIM_LIB),$(INSTALL) -m 755 $(SHIM_LIB) $(DESTDIR)$(libdir)/libvramtrace.so)
+	$(INSTALL) -m 644 $(wildcard plots/*.gp) $(DESTDIR)$(datadir)/vramsim/
+	$(if $(wildcard vramsim.1),$(INSTALL) -d $(DESTDIR)$(mandir)/man1 && $(INSTALL) -m 644 vramsim.1 $(DESTDIR)$(mandir)/man1/vramsim.1)
+
+## uninstall: remove what install installed
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/vramsim $(DESTDIR)$(libdir)/libvramtrace.so \
+	      $(DESTDIR)$(mandir)/man1/vramsim.1
+	rm -rf $(DESTDIR)$(datadir)/vramsim
+
+## clean: remove build outputs
+clean:
+	rm -rf build build-* vramsim vramsim.1 trace/libvramtrace.so demo-out
+
+## help: this list
+help:
+	@echo "vramsim $(VERSION) make targets:"
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 16
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,212 @@
+/*
+ * test_store.c - the SQLite trace store: schema, transactions, rows,
+ * refusal of foreign and newer files.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cutest.h"
+#include "store.h"
+#include "util.h"
+
+static struct store *open_new(const char *name)
+{
+	struct store *st = NULL;
+	char *cause = NULL;
+	cu_sh("rm -f '%s'*", cu_tmp(name));
+	int rc = store_open(cu_tmp(name), STORE_CREATE, &st, &cause);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	free(cause);
+	return st;
+}
+
+static void test_store_roundtrip(void)
+{
+	struct store *st = open_new("rt.db");
+	int64_t id, id2, lab;
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, NULL, "a.log", "llamalog", "/x/a.log", 0, &id, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, NULL, "a.log", "llamalog", "/x/a.log", 2, &id2, NULL), 0);
+	CU_ASSERT_EQUAL(store_archive(st, id, "a.log", "hello world", 11, NULL), 0);
+	struct trace_device d = { .index = 0, .ordinal = 0, .total = 24ull << 30 };
+	strcpy(d.name, "RTX 3090");
+	CU_ASSERT_EQUAL(store_device_add(st, id, &d, NULL), 0);
+	CU_ASSERT_EQUAL(store_setting_set(st, id, "n_ctx", "4096", NULL), 0);
+	CU_ASSERT_EQUAL(store_estimate_add(st, id, "ollama", 0, "allocation", 123456, NULL), 0);
+	CU_ASSERT_EQUAL(store_label(st, id, "CUDA0 model", &lab, NULL), 0);
+	int64_t lab2;
+	CU_ASSERT_EQUAL(store_label(st, id, "CUDA0 model", &lab2, NULL), 0);
+	CU_ASSERT_EQUAL(lab, lab2);
+	for (int i = 0; i < 3; i++) {
+		struct trace_event ev;
+		trace_event_init(&ev, TRACE_ALLOC, i * 10);
+		ev.device = 0;
+		ev.size = (uint64_t)(i + 1) << 40; /* beyond 32 bits */
+		ev.addr = UINT64_MAX - (uint64_t)i; /* top bit set survives */
+		ev.label = lab;
+		ev.layer_lo = i;
+		ev.layer_hi = i + 1;
+		CU_ASSERT_EQUAL(store_event_add(st, id, &ev, NULL), 0);
+	}
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+
+	struct store_trace_info ti;
+	CU_ASSERT_EQUAL(store_trace_get(st, id, &ti, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(ti.name, "a.log");
+	CU_ASSERT_EQUAL(ti.n_events, 3);
+	store_trace_info_clear(&ti);
+	CU_ASSERT_EQUAL(store_trace_get(st, id2, &ti, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(ti.name, "a.log#2");
+	store_trace_info_clear(&ti);
+
+	int64_t r;
+	CU_ASSERT_EQUAL(store_trace_resolve(st, NULL, &r, NULL), 0);
+	CU_ASSERT_EQUAL(r, id2);
+	CU_ASSERT_EQUAL(store_trace_resolve(st, "a.log", &r, NULL), 0);
+	CU_ASSERT_EQUAL(r, id);
+	char ref[16];
+	snprintf(ref, sizeof(ref), "%lld", (long long)id);
+	CU_ASSERT_EQUAL(store_trace_resolve(st, ref, &r, NULL), 0);
+	CU_ASSERT_EQUAL(r, id);
+	char *cause = NULL;
+	CU_ASSERT_EQUAL(store_trace_resolve(st, "nope", &r, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	free(cause);
+
+	struct store_iter *it;
+	struct trace_event ev;
+	CU_ASSERT_EQUAL(store_iter_open(st, id, -1, &it, NULL), 0);
+	int n = 0;
+	while (store_iter_next(it, &ev, NULL) == 1) {
+		CU_ASSERT_EQUAL(ev.t_ns, n * 10);
+		CU_ASSERT_EQUAL(ev.size, (uint64_t)(n + 1) << 40);
+		CU_ASSERT_EQUAL(ev.addr, UINT64_MAX - (uint64_t)n);
+		CU_ASSERT_EQUAL(ev.layer_lo, n);
+		CU_ASSERT_EQUAL(ev.seq, n + 1);
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 3);
+	store_iter_free(it);
+
+	char *v = NULL;
+	CU_ASSERT_EQUAL(store_setting_get(st, id, "n_ctx", &v, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(v, "4096");
+	free(v);
+	int64_t iv;
+	int set;
+	CU_ASSERT_EQUAL(store_setting_int(st, id, "n_ctx", &iv, &set, NULL), 0);
+	CU_ASSERT(set && iv == 4096);
+
+	char *fn;
+	void *data;
+	size_t len;
+	CU_ASSERT_EQUAL(store_archive_get(st, id, &fn, &data, &len, NULL), 0);
+	CU_ASSERT_EQUAL(len, 11);
+	CU_ASSERT(memcmp(data, "hello world", 11) == 0);
+	free(fn);
+	free(data);
+	store_close(st);
+}
+
+static void test_store_rollback_leaves_nothing(void)
+{
+	struct store *st = open_new("rb.db");
+	int64_t id;
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "x", NULL, "vrt", NULL, 0, &id, NULL), 0);
+	store_rollback(st);
+	struct store_trace_info *t;
+	size_t n;
+	CU_ASSERT_EQUAL(store_trace_list(st, &t, &n, NULL), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	free(t);
+	/* the name is free again */
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "x", NULL, "vrt", NULL, 0, &id, NULL), 0);
+	char *cause = NULL;
+	int64_t id2;
+	CU_ASSERT_EQUAL(store_trace_new(st, "x", NULL, "vrt", NULL, 0, &id2, &cause), UTIL_EINPUT);
+	free(cause);
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+	store_close(st);
+}
+
+static void test_store_refuses_foreign_files(void)
+{
+	struct store *st = NULL;
+	char *cause = NULL;
+	FILE *f = fopen(cu_tmp("text.db"), "w");
+	fputs("this is not a database at all, just text that is long enough....", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(store_open(cu_tmp("text.db"), STORE_CREATE, &st, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "not a vramsim store"));
+	free(cause);
+	cause = NULL;
+
+	sqlite3 *db;
+	cu_sh("rm -f '%s'", cu_tmp("other.db"));
+	sqlite3_open(cu_tmp("other.db"), &db);
+	sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL(store_open(cu_tmp("other.db"), STORE_CREATE, &st, &cause), UTIL_EINPUT);
+	free(cause);
+	cause = NULL;
+
+	/* a store from a newer vramsim */
+	st = open_new("newer.db");
+	store_close(st);
+	sqlite3_open(cu_tmp("newer.db"), &db);
+	sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL(store_open(cu_tmp("newer.db"), STORE_CREATE, &st, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "newer"));
+	free(cause);
+}
+
+static void test_store_profile(void)
+{
+	struct store *st = open_new("prof.db");
+	struct profile p = { 0 };
+	strcpy(p.name, "tiny");
+	strcpy(p.arch, "llama");
+	p.n_layer = 2;
+	p.n_embd = 64;
+	profile_add(&p, 0, PROFILE_ATTN, 100);
+	profile_add(&p, 0, PROFILE_FFN, 200);
+	profile_add(&p, 1, PROFILE_ATTN, 100);
+	profile_add(&p, 0, PROFILE_ATTN, 5);
+	profile_add(&p, 2, PROFILE_OTHER, 1000);
+	CU_ASSERT_EQUAL(profile_layer_bytes(&p, 0), 305);
+	CU_ASSERT_EQUAL(profile_range_bytes(&p, 0, 2), 1405);
+	int64_t id, tid;
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_profile_add(st, &p, "tiny.gguf", &id, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "t", NULL, "llamalog", NULL, 0, &tid, NULL), 0);
+	CU_ASSERT_EQUAL(store_profile_attach(st, tid, id, NULL), 0);
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+	struct profile q;
+	CU_ASSERT_EQUAL(store_profile_get(st, id, &q, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(q.arch, "llama");
+	CU_ASSERT_EQUAL(q.n_embd, 64);
+	CU_ASSERT_EQUAL(profile_range_bytes(&q, 0, 2), 1405);
+	int64_t found;
+	CU_ASSERT_EQUAL(store_profile_find(st, "tiny.gguf", &found, NULL), 0);
+	CU_ASSERT_EQUAL(found, id);
+	profile_clear(&q);
+	profile_clear(&p);
+	store_close(st);
+}
+
+static void register_tests(void)
+{
+	CU_pSuite s = CU_add_suite("store", NULL, NULL);
+	CU_ADD(s, test_store_roundtrip);
+	CU_ADD(s, test_store_rollback_leaves_nothing);
+	CU_ADD(s, test_store_refuses_foreign_files);
+	CU_ADD(s, test_store_profile);
+}
+
+CUTEST_MAIN(register_tests)

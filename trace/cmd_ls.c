@@ -1,0 +1,201 @@
+/*
+ * cmd_ls.c - `vramsim ls` and `vramsim show`: what the store holds.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const char ls_help[] =
+	"usage: vramsim ls [--store DB] [--json]\n"
+	"\n"
+	"List the traces in the store, oldest first: id, name, format, events,\n"
+	"devices and the source file.\n";
+
+static const char show_help[] =
+	"usage: vramsim show [--store DB] [--json] [TRACE]\n"
+	"\n"
+	"Describe one trace (default: the newest): its devices, settings, the\n"
+	"engine's own estimates, its profile and event counts by kind.\n";
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static int parse(int argc, char **argv, const char *cmd, const char **store_opt,
+		 int *json, const char **ref, int allow_ref)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': *store_opt = optarg; break;
+		case 'j': *json = 1; break;
+		default: return cli_usage(cmd, "bad option");
+		}
+	}
+	if (optind < argc && allow_ref)
+		*ref = argv[optind++];
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	const char *store_opt = NULL, *ref = NULL;
+	int json = 0, rc;
+	if ((rc = parse(argc, argv, "ls", &store_opt, &json, &ref, 0)))
+		return rc;
+	struct store *st;
+	if ((rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+		return rc;
+	struct store_trace_info *t = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+	if ((rc = store_trace_list(st, &t, &n, &cause))) {
+		store_close(st);
+		return cli_fail(rc, cause);
+	}
+	if (json)
+		printf("{\"format\":\"vramsim-ls\",\"version\":1,\"traces\":[");
+	else if (n)
+		printf("%4s  %-40s %-9s %9s %4s  %s\n", "ID", "NAME", "FORMAT", "EVENTS", "DEVS",
+		       "SOURCE");
+	for (size_t i = 0; i < n; i++) {
+		struct trace_device *d = NULL;
+		size_t nd = 0;
+		store_devices(st, t[i].id, &d, &nd, NULL);
+		if (json) {
+			printf("%s{\"id\":%" PRId64 ",\"name\":", i ? "," : "", t[i].id);
+			json_str(stdout, t[i].name);
+			printf(",\"format\":");
+			json_str(stdout, t[i].format);
+			printf(",\"events\":%" PRId64 ",\"devices\":%zu,\"truncated\":%s,\"source\":",
+			       t[i].n_events, nd, t[i].truncated ? "true" : "false");
+			json_str(stdout, t[i].source);
+			printf("}");
+		} else {
+			printf("%4" PRId64 "  %-40s %-9s %9" PRId64 " %4zu  %s%s\n", t[i].id, t[i].name,
+			       t[i].format, t[i].n_events, nd, t[i].source ? t[i].source : "",
+			       t[i].truncated ? " (truncated)" : "");
+		}
+		free(d);
+		store_trace_info_clear(&t[i]);
+	}
+	if (json)
+		printf("]}\n");
+	else if (!n)
+		fprintf(stderr, "vramsim: %s holds no trace; run 'vramsim import FILE'\n",
+			store_path(st));
+	free(t);
+	store_close(st);
+	return 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	const char *store_opt = NULL, *ref = NULL;
+	int json = 0, rc;
+	if ((rc = parse(argc, argv, "show", &store_opt, &json, &ref, 1)))
+		return rc;
+	struct store *st;
+	if ((rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+		return rc;
+	char *cause = NULL;
+	int64_t id;
+	struct store_trace_info ti;
+	if ((rc = store_trace_resolve(st, ref, &id, &cause)) ||
+	    (rc = store_trace_get(st, id, &ti, &cause))) {
+		store_close(st);
+		return cli_fail(rc, cause);
+	}
+	struct trace_device *d = NULL;
+	size_t nd = 0;
+	struct store_estimate *e = NULL;
+	size_t ne = 0;
+	store_devices(st, id, &d, &nd, NULL);
+	store_estimates(st, id, &e, &ne, NULL);
+	if (json) {
+		printf("{\"format\":\"vramsim-show\",\"version\":1,\"id\":%" PRId64 ",\"name\":", id);
+		json_str(stdout, ti.name);
+		printf(",\"source_format\":");
+		json_str(stdout, ti.format);
+		printf(",\"source\":");
+		json_str(stdout, ti.source);
+		printf(",\"events\":%" PRId64 ",\"truncated\":%s,\"devices\":[", ti.n_events,
+		       ti.truncated ? "true" : "false");
+		for (size_t i = 0; i < nd; i++) {
+			printf("%s{\"index\":%d,\"name\":", i ? "," : "", d[i].index);
+			json_str(stdout, d[i].name);
+			printf(",\"uuid\":");
+			json_str(stdout, d[i].uuid);
+			if (d[i].total)
+				printf(",\"total\":%" PRIu64 "}", d[i].total);
+			else
+				printf(",\"total\":null}");
+		}
+		printf("],\"estimates\":[");
+		for (size_t i = 0; i < ne; i++) {
+			printf("%s{\"engine\":", i ? "," : "");
+			json_str(stdout, e[i].engine);
+			printf(",\"device\":%d,\"key\":", e[i].device);
+			json_str(stdout, e[i].key);
+			printf(",\"bytes\":%" PRIu64 "}", e[i].bytes);
+		}
+		printf("]}\n");
+	} else {
+		printf("trace %" PRId64 " '%s' (%s) from %s\n", id, ti.name, ti.format,
+		       ti.source ? ti.source : "?");
+		printf("  events: %" PRId64 "%s\n", ti.n_events, ti.truncated ? " (truncated)" : "");
+		if (ti.note)
+			printf("  note: %s\n", ti.note);
+		for (size_t i = 0; i < nd; i++) {
+			char mib[32];
+			printf("  device %d: %s%s%s  total %s MiB\n", d[i].index,
+			       d[i].name[0] ? d[i].name : "(unnamed)", d[i].uuid[0] ? " " : "",
+			       d[i].uuid, d[i].total ? util_mib(mib, sizeof(mib), d[i].total, 0) : "?");
+		}
+		for (size_t i = 0; i < ne; i++) {
+			char mib[32];
+			printf("  estimate %s %s %s: %s MiB\n", e[i].engine,
+			       e[i].device < 0 ? "all" : "gpu", e[i].key,
+			       util_mib(mib, sizeof(mib), e[i].bytes, 1));
+		}
+	}
+	free(d);
+	free(e);
+	store_trace_info_clear(&ti);
+	store_close(st);
+	return 0;
+}
+
+const struct cli_cmd cmd_ls_entry = {
+	.name = "ls", .fn = cmd_ls,
+	.summary = "list the traces in the store", .help = ls_help,
+};
+
+const struct cli_cmd cmd_show_entry = {
+	.name = "show", .fn = cmd_show,
+	.summary = "describe one trace: devices, settings, estimates", .help = show_help,
+};

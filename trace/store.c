@@ -1,0 +1,1015 @@
+/*
+ * store.c - the SQLite trace store.
+ *
+ * One prepared statement per hot insert, bound and stepped per row inside
+ * the caller's transaction: per-row commits would make an import a
+ * sequence of disk syncs.
+ */
+#include "store.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <zstd.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	sqlite3_stmt *ins_event;
+	sqlite3_stmt *ins_label;
+	sqlite3_stmt *get_label;
+	int64_t next_seq_trace; /* trace whose seq counter is cached */
+	int64_t next_seq;
+};
+
+struct store_iter {
+	sqlite3_stmt *stmt;
+	struct store *st;
+};
+
+/* Version 1 schema. A migration to version N+1 is appended to migrations[]. */
+static const char schema_v1[] =
+	"CREATE TABLE profiles("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL, arch TEXT, approx INTEGER NOT NULL DEFAULT 0,"
+	" n_layer INTEGER, n_embd INTEGER, n_head INTEGER, n_head_kv INTEGER,"
+	" head_dim_k INTEGER, head_dim_v INTEGER, n_vocab INTEGER, n_ctx_train INTEGER,"
+	" n_expert INTEGER, n_expert_used INTEGER, n_ff INTEGER, file_size INTEGER,"
+	" source TEXT);"
+	"CREATE TABLE profile_parts("
+	" profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,"
+	" layer INTEGER NOT NULL, grp TEXT NOT NULL, bytes INTEGER NOT NULL,"
+	" PRIMARY KEY(profile_id, layer, grp)) WITHOUT ROWID;"
+	"CREATE TABLE traces("
+	" id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, format TEXT NOT NULL,"
+	" source TEXT, run INTEGER NOT NULL DEFAULT 0, truncated INTEGER NOT NULL DEFAULT 0,"
+	" created_ns INTEGER NOT NULL, n_events INTEGER NOT NULL DEFAULT 0,"
+	" profile_id INTEGER REFERENCES profiles(id), note TEXT);"
+	"CREATE TABLE archives("
+	" id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" filename TEXT NOT NULL, raw_size INTEGER NOT NULL, zdata BLOB NOT NULL);"
+	"CREATE TABLE processes("
+	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" pid INTEGER NOT NULL, exe TEXT, cmdline TEXT, start_ns INTEGER,"
+	" PRIMARY KEY(trace_id, pid)) WITHOUT ROWID;"
+	"CREATE TABLE devices("
+	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, pid INTEGER, ordinal INTEGER, uuid TEXT, name TEXT, total INTEGER,"
+	" PRIMARY KEY(trace_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE labels("
+	" id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" text TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX labels_text ON labels(trace_id, text);"
+	"CREATE TABLE settings("
+	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" key TEXT NOT NULL, value TEXT, PRIMARY KEY(trace_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE estimates("
+	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" engine TEXT NOT NULL, device INTEGER NOT NULL, key TEXT NOT NULL, bytes INTEGER NOT NULL,"
+	" PRIMARY KEY(trace_id, engine, device, key)) WITHOUT ROWID;"
+	/* Clustered by (trace, pid, seq): replay scans each process in order. */
+	"CREATE TABLE events("
+	" trace_id INTEGER NOT NULL, pid INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" t_ns INTEGER NOT NULL, tid INTEGER NOT NULL DEFAULT 0, kind INTEGER NOT NULL,"
+	" device INTEGER NOT NULL, category INTEGER NOT NULL DEFAULT 0, api INTEGER NOT NULL DEFAULT 0,"
+	" layer_lo INTEGER NOT NULL DEFAULT -1, layer_hi INTEGER NOT NULL DEFAULT -1,"
+	" size INTEGER NOT NULL DEFAULT 0, req_size INTEGER NOT NULL DEFAULT 0,"
+	" addr INTEGER NOT NULL DEFAULT 0, aux INTEGER NOT NULL DEFAULT 0,"
+	" stream INTEGER NOT NULL DEFAULT 0, result INTEGER NOT NULL DEFAULT 0,"
+	" label_id INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(trace_id, pid, seq)) WITHOUT ROWID;";
+
+static const char *const migrations[] = {
+	schema_v1, /* 0 -> 1 */
+};
+
+static int sqerr(struct store *st, char **cause, const char *what)
+{
+	return util_err(cause, UTIL_ERR, "%s: %s: %s", st->path, what,
+			sqlite3_errmsg(st->db));
+}
+
+static int exec(struct store *st, const char *sql, char **cause)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = util_err(cause, UTIL_ERR, "%s: %s", st->path,
+				  msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int pragma_int(struct store *st, const char *sql, int64_t *v,
+		      char **cause)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sqerr(st, cause, "query");
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else if (rc == SQLITE_NOTADB) {
+		rc = util_err(cause, UTIL_EINPUT,
+			      "%s: not a vramsim store (not an SQLite database)",
+			      st->path);
+	} else {
+		rc = sqerr(st, cause, "query");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Check identity and bring the schema to STORE_SCHEMA_VERSION. */
+static int check_schema(struct store *st, int flags, char **cause)
+{
+	int64_t appid = 0, ver = 0, ntab = 0;
+	int rc;
+	if ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
+	    (rc = pragma_int(st, "PRAGMA user_version", &ver, cause)) ||
+	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause)))
+		return rc;
+	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0))
+		return util_err(cause, UTIL_EINPUT,
+				"%s: not a vramsim store (SQLite database of another program)",
+				st->path);
+	if (ver > STORE_SCHEMA_VERSION)
+		return util_err(cause, UTIL_EINPUT,
+				"%s: store schema version %lld is newer than this vramsim "
+				"understands (%d); upgrade vramsim",
+				st->path, (long long)ver, STORE_SCHEMA_VERSION);
+	if (ver == STORE_SCHEMA_VERSION)
+		return 0;
+	if (flags & STORE_READONLY) {
+		if (ntab == 0)
+			return util_err(cause, UTIL_EINPUT, "%s: empty store, import a trace first",
+					st->path);
+		return util_err(cause, UTIL_EINPUT,
+				"%s: store schema version %lld needs a migration; open it writable",
+				st->path, (long long)ver);
+	}
+	if ((rc = exec(st, "BEGIN IMMEDIATE", cause)))
+		return rc;
+	for (int64_t v = ver; v < STORE_SCHEMA_VERSION; v++) {
+		if ((rc = exec(st, migrations[v], cause))) {
+			exec(st, "ROLLBACK", NULL);
+			return rc;
+		}
+	}
+	char sql[128];
+	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d",
+		 STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+	if ((rc = exec(st, sql, cause)) || (rc = exec(st, "COMMIT", cause))) {
+		exec(st, "ROLLBACK", NULL);
+		return rc;
+	}
+	return 0;
+}
+
+int store_open(const char *path, int flags, struct store **out, char **cause)
+{
+	struct store *st = util_xcalloc(1, sizeof(*st));
+	st->path = util_xstrdup(path);
+	st->next_seq_trace = -1;
+	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+		: SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = util_err(cause, rc == SQLITE_CANTOPEN ? UTIL_EINPUT : UTIL_ERR,
+			      "%s: cannot open store: %s", path,
+			      st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return rc;
+	}
+	/* A second process importing waits up to 10 s for our lock. */
+	sqlite3_busy_timeout(st->db, 10000);
+	if ((rc = check_schema(st, flags, cause))) {
+		store_close(st);
+		return rc;
+	}
+	if (!(flags & STORE_READONLY)) {
+		/* WAL: readers never block the writer or each other. */
+		if ((rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				   " PRAGMA foreign_keys=ON", cause))) {
+			store_close(st);
+			return rc;
+		}
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		store_rollback(st);
+	sqlite3_finalize(st->ins_event);
+	sqlite3_finalize(st->ins_label);
+	sqlite3_finalize(st->get_label);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+struct sqlite3 *store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
+int store_begin(struct store *st, char **cause)
+{
+	/* IMMEDIATE takes the write lock now, so two importers serialise
+	 * through the busy timeout instead of failing at commit. */
+	int rc = exec(st, "BEGIN IMMEDIATE", cause);
+	if (!rc) {
+		st->in_tx = 1;
+		st->next_seq_trace = -1;
+	}
+	return rc;
+}
+
+int store_commit(struct store *st, char **cause)
+{
+	int rc = exec(st, "COMMIT", cause);
+	if (!rc)
+		st->in_tx = 0;
+	return rc;
+}
+
+void store_rollback(struct store *st)
+{
+	if (st->in_tx)
+		exec(st, "ROLLBACK", NULL);
+	st->in_tx = 0;
+	st->next_seq_trace = -1;
+}
+
+/* Prepare sql into *s (cached if s points at a struct member). */
+static int prep(struct store *st, sqlite3_stmt **s, const char *sql, char **cause)
+{
+	if (*s) {
+		sqlite3_reset(*s);
+		sqlite3_clear_bindings(*s);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return sqerr(st, cause, "prepare");
+	return 0;
+}
+
+/* Step a one-shot statement to completion and finalize it. */
+static int step_done(struct store *st, sqlite3_stmt *s, char **cause, const char *what)
+{
+	int rc = sqlite3_step(s);
+	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : sqerr(st, cause, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int name_taken(struct store *st, const char *name, int *taken, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT 1 FROM traces WHERE name=?", cause);
+	if (rc)
+		return rc;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	*taken = rc == SQLITE_ROW;
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : sqerr(st, cause, "query");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_trace_new(struct store *st, const char *name, const char *base,
+		    const char *format, const char *source, int run,
+		    int64_t *id, char **cause)
+{
+	char *nm;
+	int rc, taken;
+	if (name) {
+		if ((rc = name_taken(st, name, &taken, cause)))
+			return rc;
+		if (taken)
+			return util_err(cause, UTIL_EINPUT,
+					"a trace named '%s' already exists in %s", name, st->path);
+		nm = util_xstrdup(name);
+	} else {
+		/* base, base#2, base#3 ...: a log with three loads gives three
+		 * traces, and importing the same file twice never collides. */
+		const char *b = base && *base ? base : "trace";
+		nm = run > 1 ? util_xasprintf("%s#%d", b, run) : util_xstrdup(b);
+		for (int k = 2;; k++) {
+			if ((rc = name_taken(st, nm, &taken, cause))) {
+				free(nm);
+				return rc;
+			}
+			if (!taken)
+				break;
+			free(nm);
+			nm = run > 1 ? util_xasprintf("%s#%d.%d", b, run, k)
+				     : util_xasprintf("%s.%d", b, k);
+		}
+	}
+	sqlite3_stmt *s = NULL;
+	if ((rc = prep(st, &s, "INSERT INTO traces(name, format, source, run, created_ns)"
+			       " VALUES(?,?,?,?,?)", cause))) {
+		free(nm);
+		return rc;
+	}
+	bind_text(s, 1, nm);
+	bind_text(s, 2, format);
+	bind_text(s, 3, source);
+	sqlite3_bind_int(s, 4, run);
+	sqlite3_bind_int64(s, 5, util_wall_ns());
+	free(nm);
+	if ((rc = step_done(st, s, cause, "insert trace")))
+		return rc;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_trace_set(struct store *st, int64_t trace, int truncated,
+		    const char *note, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "UPDATE traces SET truncated=?, note=coalesce(?, note)"
+			      " WHERE id=?", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int(s, 1, truncated);
+	bind_text(s, 2, note);
+	sqlite3_bind_int64(s, 3, trace);
+	return step_done(st, s, cause, "update trace");
+}
+
+int store_archive(struct store *st, int64_t trace, const char *filename,
+		  const void *data, size_t len, char **cause)
+{
+	size_t cap = ZSTD_compressBound(len);
+	void *z = util_xmalloc(cap);
+	size_t zn = ZSTD_compress(z, cap, data, len, 3);
+	if (ZSTD_isError(zn)) {
+		free(z);
+		return util_err(cause, UTIL_ERR, "zstd: %s", ZSTD_getErrorName(zn));
+	}
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT INTO archives(trace_id, filename, raw_size, zdata)"
+			      " VALUES(?,?,?,?)", cause);
+	if (rc) {
+		free(z);
+		return rc;
+	}
+	sqlite3_bind_int64(s, 1, trace);
+	bind_text(s, 2, filename);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)len);
+	sqlite3_bind_blob64(s, 4, z, zn, SQLITE_STATIC);
+	rc = step_done(st, s, cause, "insert archive");
+	free(z);
+	return rc;
+}
+
+int store_archive_get(struct store *st, int64_t trace, char **filename,
+		      void **data, size_t *len, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT filename, raw_size, zdata FROM archives"
+			      " WHERE trace_id=? ORDER BY id LIMIT 1", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE
+			? util_err(cause, UTIL_EINPUT, "trace %lld has no archived input",
+				   (long long)trace)
+			: sqerr(st, cause, "query archive");
+	}
+	size_t raw = (size_t)sqlite3_column_int64(s, 1);
+	const void *z = sqlite3_column_blob(s, 2);
+	size_t zn = (size_t)sqlite3_column_bytes(s, 2);
+	void *buf = util_xmalloc(raw + 1);
+	size_t got = ZSTD_decompress(buf, raw + 1, z, zn);
+	if (ZSTD_isError(got) || got != raw) {
+		free(buf);
+		sqlite3_finalize(s);
+		return util_err(cause, UTIL_ERR, "%s: archive of trace %lld is damaged",
+				st->path, (long long)trace);
+	}
+	*filename = util_xstrdup((const char *)sqlite3_column_text(s, 0));
+	*data = buf;
+	*len = raw;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int store_process_add(struct store *st, int64_t trace, int32_t pid,
+		      const char *exe, const char *cmdline, int64_t start_ns,
+		      char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT OR REPLACE INTO processes(trace_id, pid, exe, cmdline,"
+			      " start_ns) VALUES(?,?,?,?,?)", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	sqlite3_bind_int(s, 2, pid);
+	bind_text(s, 3, exe);
+	bind_text(s, 4, cmdline);
+	sqlite3_bind_int64(s, 5, start_ns);
+	return step_done(st, s, cause, "insert process");
+}
+
+int store_device_add(struct store *st, int64_t trace,
+		     const struct trace_device *dev, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT OR REPLACE INTO devices(trace_id, idx, pid, ordinal,"
+			      " uuid, name, total) VALUES(?,?,?,?,?,?,?)", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	sqlite3_bind_int(s, 2, dev->index);
+	sqlite3_bind_int(s, 3, dev->pid);
+	sqlite3_bind_int(s, 4, dev->ordinal);
+	bind_text(s, 5, dev->uuid);
+	bind_text(s, 6, dev->name);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)dev->total);
+	return step_done(st, s, cause, "insert device");
+}
+
+int store_setting_set(struct store *st, int64_t trace, const char *key,
+		      const char *value, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT OR REPLACE INTO settings(trace_id, key, value)"
+			      " VALUES(?,?,?)", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	bind_text(s, 2, key);
+	bind_text(s, 3, value);
+	return step_done(st, s, cause, "insert setting");
+}
+
+int store_estimate_add(struct store *st, int64_t trace, const char *engine,
+		       int device, const char *key, uint64_t bytes, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT OR REPLACE INTO estimates(trace_id, engine, device,"
+			      " key, bytes) VALUES(?,?,?,?,?)", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	bind_text(s, 2, engine);
+	sqlite3_bind_int(s, 3, device);
+	bind_text(s, 4, key);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)bytes);
+	return step_done(st, s, cause, "insert estimate");
+}
+
+int store_label(struct store *st, int64_t trace, const char *text,
+		int64_t *id, char **cause)
+{
+	int rc = prep(st, &st->get_label, "SELECT id FROM labels WHERE trace_id=? AND text=?",
+		      cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st->get_label, 1, trace);
+	sqlite3_bind_text(st->get_label, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->get_label);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st->get_label, 0);
+		sqlite3_reset(st->get_label);
+		return 0;
+	}
+	sqlite3_reset(st->get_label);
+	if (rc != SQLITE_DONE)
+		return sqerr(st, cause, "query label");
+	if ((rc = prep(st, &st->ins_label, "INSERT INTO labels(trace_id, text) VALUES(?,?)",
+		       cause)))
+		return rc;
+	sqlite3_bind_int64(st->ins_label, 1, trace);
+	sqlite3_bind_text(st->ins_label, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->ins_label);
+	sqlite3_reset(st->ins_label);
+	if (rc != SQLITE_DONE)
+		return sqerr(st, cause, "insert label");
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int next_seq(struct store *st, int64_t trace, int64_t *seq, char **cause)
+{
+	if (st->next_seq_trace != trace) {
+		sqlite3_stmt *s = NULL;
+		int rc = prep(st, &s, "SELECT coalesce(max(seq), 0) FROM events WHERE trace_id=?",
+			      cause);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(s, 1, trace);
+		rc = sqlite3_step(s);
+		st->next_seq = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : 1;
+		sqlite3_finalize(s);
+		st->next_seq_trace = trace;
+	}
+	*seq = st->next_seq++;
+	return 0;
+}
+
+int store_event_add(struct store *st, int64_t trace,
+		    const struct trace_event *ev, char **cause)
+{
+	int64_t seq;
+	int rc = next_seq(st, trace, &seq, cause);
+	if (rc)
+		return rc;
+	if ((rc = prep(st, &st->ins_event,
+		       "INSERT INTO events(trace_id, pid, seq, t_ns, tid, kind, device, category,"
+		       " api, layer_lo, layer_hi, size, req_size, addr, aux, stream, result,"
+		       " label_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cause)))
+		return rc;
+	sqlite3_stmt *s = st->ins_event;
+	sqlite3_bind_int64(s, 1, trace);
+	sqlite3_bind_int(s, 2, ev->pid);
+	sqlite3_bind_int64(s, 3, seq);
+	sqlite3_bind_int64(s, 4, ev->t_ns);
+	sqlite3_bind_int(s, 5, ev->tid);
+	sqlite3_bind_int(s, 6, ev->kind);
+	sqlite3_bind_int(s, 7, ev->device);
+	sqlite3_bind_int(s, 8, ev->category);
+	sqlite3_bind_int(s, 9, ev->api);
+	sqlite3_bind_int(s, 10, ev->layer_lo);
+	sqlite3_bind_int(s, 11, ev->layer_hi);
+	/* uint64 sizes and addresses are stored as their int64 bit pattern. */
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)ev->size);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)ev->req_size);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)ev->addr);
+	sqlite3_bind_int64(s, 15, (sqlite3_int64)ev->aux);
+	sqlite3_bind_int64(s, 16, (sqlite3_int64)ev->stream);
+	sqlite3_bind_int(s, 17, ev->result);
+	sqlite3_bind_int64(s, 18, ev->label);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return sqerr(st, cause, "insert event");
+	return 0;
+}
+
+int store_profile_add(struct store *st, const struct profile *p,
+		      const char *source, int64_t *id, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
+			      " n_head_kv, head_dim_k, head_dim_v, n_vocab, n_ctx_train, n_expert,"
+			      " n_expert_used, n_ff, file_size, source)"
+			      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cause);
+	if (rc)
+		return rc;
+	bind_text(s, 1, p->name);
+	bind_text(s, 2, p->arch);
+	sqlite3_bind_int(s, 3, p->approx);
+	sqlite3_bind_int64(s, 4, p->n_layer);
+	sqlite3_bind_int64(s, 5, p->n_embd);
+	sqlite3_bind_int64(s, 6, p->n_head);
+	sqlite3_bind_int64(s, 7, p->n_head_kv);
+	sqlite3_bind_int64(s, 8, p->head_dim_k);
+	sqlite3_bind_int64(s, 9, p->head_dim_v);
+	sqlite3_bind_int64(s, 10, p->n_vocab);
+	sqlite3_bind_int64(s, 11, p->n_ctx_train);
+	sqlite3_bind_int64(s, 12, p->n_expert);
+	sqlite3_bind_int64(s, 13, p->n_expert_used);
+	sqlite3_bind_int64(s, 14, p->n_ff);
+	sqlite3_bind_int64(s, 15, (sqlite3_int64)p->file_size);
+	bind_text(s, 16, source);
+	if ((rc = step_done(st, s, cause, "insert profile")))
+		return rc;
+	*id = sqlite3_last_insert_rowid(st->db);
+	s = NULL;
+	if ((rc = prep(st, &s, "INSERT INTO profile_parts(profile_id, layer, grp, bytes)"
+			       " VALUES(?,?,?,?)", cause)))
+		return rc;
+	for (size_t i = 0; i < p->n_parts; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, *id);
+		sqlite3_bind_int(s, 2, p->parts[i].layer);
+		sqlite3_bind_text(s, 3, profile_group_name(p->parts[i].group), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)p->parts[i].bytes);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			rc = sqerr(st, cause, "insert profile part");
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_profile_attach(struct store *st, int64_t trace, int64_t profile,
+			 char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "UPDATE traces SET profile_id=? WHERE id=?", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, profile);
+	sqlite3_bind_int64(s, 2, trace);
+	return step_done(st, s, cause, "attach profile");
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+int store_profile_get(struct store *st, int64_t profile, struct profile *p,
+		      char **cause)
+{
+	memset(p, 0, sizeof(*p));
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT name, arch, approx, n_layer, n_embd, n_head, n_head_kv,"
+			      " head_dim_k, head_dim_v, n_vocab, n_ctx_train, n_expert,"
+			      " n_expert_used, n_ff, file_size FROM profiles WHERE id=?", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, profile);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return util_err(cause, UTIL_EINPUT, "%s: no profile %lld", st->path,
+				(long long)profile);
+	}
+	copy_col(p->name, sizeof(p->name), s, 0);
+	copy_col(p->arch, sizeof(p->arch), s, 1);
+	p->approx = sqlite3_column_int(s, 2);
+	p->n_layer = (uint32_t)sqlite3_column_int64(s, 3);
+	p->n_embd = (uint32_t)sqlite3_column_int64(s, 4);
+	p->n_head = (uint32_t)sqlite3_column_int64(s, 5);
+	p->n_head_kv = (uint32_t)sqlite3_column_int64(s, 6);
+	p->head_dim_k = (uint32_t)sqlite3_column_int64(s, 7);
+	p->head_dim_v = (uint32_t)sqlite3_column_int64(s, 8);
+	p->n_vocab = (uint32_t)sqlite3_column_int64(s, 9);
+	p->n_ctx_train = (uint32_t)sqlite3_column_int64(s, 10);
+	p->n_expert = (uint32_t)sqlite3_column_int64(s, 11);
+	p->n_expert_used = (uint32_t)sqlite3_column_int64(s, 12);
+	p->n_ff = (uint32_t)sqlite3_column_int64(s, 13);
+	p->file_size = (uint64_t)sqlite3_column_int64(s, 14);
+	sqlite3_finalize(s);
+	s = NULL;
+	if ((rc = prep(st, &s, "SELECT layer, grp, bytes FROM profile_parts WHERE profile_id=?"
+			       " ORDER BY layer, grp", cause)))
+		return rc;
+	sqlite3_bind_int64(s, 1, profile);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int g = profile_group_parse((const char *)sqlite3_column_text(s, 1));
+		profile_add(p, sqlite3_column_int(s, 0), g < 0 ? PROFILE_OTHER : g,
+			    (uint64_t)sqlite3_column_int64(s, 2));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		profile_clear(p);
+		return sqerr(st, cause, "query profile parts");
+	}
+	return 0;
+}
+
+int store_profile_find(struct store *st, const char *key, int64_t *id, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT id FROM profiles WHERE name=? OR source=?"
+			      " ORDER BY id DESC LIMIT 1", cause);
+	if (rc)
+		return rc;
+	bind_text(s, 1, key);
+	bind_text(s, 2, key);
+	rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : sqerr(st, cause, "query profile");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+void store_trace_info_clear(struct store_trace_info *ti)
+{
+	if (!ti)
+		return;
+	free(ti->name);
+	free(ti->format);
+	free(ti->source);
+	free(ti->note);
+	memset(ti, 0, sizeof(*ti));
+}
+
+static char *dup_col(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	return t ? util_xstrdup((const char *)t) : NULL;
+}
+
+#define TRACE_COLS "id, name, format, source, run, truncated, created_ns," \
+	" (SELECT count(*) FROM events e WHERE e.trace_id=traces.id)," \
+	" coalesce(profile_id, 0), note"
+
+static void row_to_info(sqlite3_stmt *s, struct store_trace_info *ti)
+{
+	ti->id = sqlite3_column_int64(s, 0);
+	ti->name = dup_col(s, 1);
+	ti->format = dup_col(s, 2);
+	ti->source = dup_col(s, 3);
+	ti->run = sqlite3_column_int(s, 4);
+	ti->truncated = sqlite3_column_int(s, 5);
+	ti->created_ns = sqlite3_column_int64(s, 6);
+	ti->n_events = sqlite3_column_int64(s, 7);
+	ti->profile_id = sqlite3_column_int64(s, 8);
+	ti->note = dup_col(s, 9);
+}
+
+int store_trace_resolve(struct store *st, const char *ref, int64_t *id, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!ref) {
+		rc = prep(st, &s, "SELECT id FROM traces ORDER BY id DESC LIMIT 1", cause);
+	} else {
+		rc = prep(st, &s, "SELECT id FROM traces WHERE name=?1 OR"
+				  " (CAST(id AS TEXT)=?1) ORDER BY name=?1 DESC LIMIT 1", cause);
+		if (!rc)
+			bind_text(s, 1, ref);
+	}
+	if (rc)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = ref ? util_err(cause, UTIL_EINPUT, "%s: no trace '%s' (see 'vramsim ls')",
+				    st->path, ref)
+			 : util_err(cause, UTIL_EINPUT,
+				    "%s: the store holds no trace; run 'vramsim import FILE' first",
+				    st->path);
+	} else {
+		rc = sqerr(st, cause, "query traces");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_trace_get(struct store *st, int64_t id, struct store_trace_info *ti,
+		    char **cause)
+{
+	memset(ti, 0, sizeof(*ti));
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT " TRACE_COLS " FROM traces WHERE id=?", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		row_to_info(s, ti);
+		rc = 0;
+	} else {
+		rc = util_err(cause, UTIL_EINPUT, "%s: no trace %lld", st->path, (long long)id);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_trace_list(struct store *st, struct store_trace_info **out, size_t *n,
+		     char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT " TRACE_COLS " FROM traces ORDER BY id", cause);
+	if (rc)
+		return rc;
+	struct store_trace_info *arr = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		row_to_info(s, &arr[cnt++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < cnt; i++)
+			store_trace_info_clear(&arr[i]);
+		free(arr);
+		return sqerr(st, cause, "list traces");
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int store_devices(struct store *st, int64_t trace, struct trace_device **out,
+		  size_t *n, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT idx, pid, ordinal, uuid, name, total FROM devices"
+			      " WHERE trace_id=? ORDER BY idx", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	struct trace_device *arr = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		struct trace_device *d = &arr[cnt++];
+		memset(d, 0, sizeof(*d));
+		d->index = sqlite3_column_int(s, 0);
+		d->pid = sqlite3_column_int(s, 1);
+		d->ordinal = sqlite3_column_int(s, 2);
+		copy_col(d->uuid, sizeof(d->uuid), s, 3);
+		copy_col(d->name, sizeof(d->name), s, 4);
+		d->total = (uint64_t)sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return sqerr(st, cause, "query devices");
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int store_pids(struct store *st, int64_t trace, int32_t **out, size_t *n, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	/* The clustered key makes this a skip-scan over (trace, pid). */
+	int rc = prep(st, &s, "SELECT DISTINCT pid FROM events WHERE trace_id=? ORDER BY pid",
+		      cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	int32_t *arr = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		arr[cnt++] = sqlite3_column_int(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return sqerr(st, cause, "query pids");
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int store_setting_get(struct store *st, int64_t trace, const char *key,
+		      char **value, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT value FROM settings WHERE trace_id=? AND key=?", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	bind_text(s, 2, key);
+	rc = sqlite3_step(s);
+	*value = rc == SQLITE_ROW ? dup_col(s, 0) : NULL;
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : sqerr(st, cause, "query setting");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_setting_int(struct store *st, int64_t trace, const char *key,
+		      int64_t *value, int *set, char **cause)
+{
+	char *v = NULL;
+	int rc = store_setting_get(st, trace, key, &v, cause);
+	*set = 0;
+	if (rc || !v)
+		return rc;
+	char *end;
+	long long x = strtoll(v, &end, 10);
+	if (end != v && *end == '\0') {
+		*value = x;
+		*set = 1;
+	}
+	free(v);
+	return 0;
+}
+
+int store_estimates(struct store *st, int64_t trace, struct store_estimate **out,
+		    size_t *n, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT engine, device, key, bytes FROM estimates"
+			      " WHERE trace_id=? ORDER BY engine, device, key", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	struct store_estimate *arr = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		struct store_estimate *e = &arr[cnt++];
+		copy_col(e->engine, sizeof(e->engine), s, 0);
+		e->device = sqlite3_column_int(s, 1);
+		copy_col(e->key, sizeof(e->key), s, 2);
+		e->bytes = (uint64_t)sqlite3_column_int64(s, 3);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return sqerr(st, cause, "query estimates");
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int store_label_text(struct store *st, int64_t label, char **text, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT text FROM labels WHERE id=?", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, label);
+	rc = sqlite3_step(s);
+	*text = rc == SQLITE_ROW ? dup_col(s, 0) : NULL;
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : sqerr(st, cause, "query label");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_iter_open(struct store *st, int64_t trace, int32_t pid,
+		    struct store_iter **it, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	const char *sql = pid >= 0
+		? "SELECT t_ns, seq, pid, tid, kind, device, category, api, layer_lo, layer_hi,"
+		  " size, req_size, addr, aux, stream, result, label_id FROM events"
+		  " WHERE trace_id=? AND pid=? ORDER BY pid, seq"
+		: "SELECT t_ns, seq, pid, tid, kind, device, category, api, layer_lo, layer_hi,"
+		  " size, req_size, addr, aux, stream, result, label_id FROM events"
+		  " WHERE trace_id=? ORDER BY pid, seq";
+	int rc = prep(st, &s, sql, cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	if (pid >= 0)
+		sqlite3_bind_int(s, 2, pid);
+	*it = util_xcalloc(1, sizeof(**it));
+	(*it)->stmt = s;
+	(*it)->st = st;
+	return 0;
+}
+
+int store_iter_next(struct store_iter *it, struct trace_event *ev, char **cause)
+{
+	sqlite3_stmt *s = it->stmt;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return sqerr(it->st, cause, "read events");
+	ev->t_ns = sqlite3_column_int64(s, 0);
+	ev->seq = sqlite3_column_int64(s, 1);
+	ev->pid = sqlite3_column_int(s, 2);
+	ev->tid = sqlite3_column_int(s, 3);
+	ev->kind = (int16_t)sqlite3_column_int(s, 4);
+	ev->device = (int16_t)sqlite3_column_int(s, 5);
+	ev->category = (int16_t)sqlite3_column_int(s, 6);
+	ev->api = (int16_t)sqlite3_column_int(s, 7);
+	ev->layer_lo = sqlite3_column_int(s, 8);
+	ev->layer_hi = sqlite3_column_int(s, 9);
+	ev->size = (uint64_t)sqlite3_column_int64(s, 10);
+	ev->req_size = (uint64_t)sqlite3_column_int64(s, 11);
+	ev->addr = (uint64_t)sqlite3_column_int64(s, 12);
+	ev->aux = (uint64_t)sqlite3_column_int64(s, 13);
+	ev->stream = (uint64_t)sqlite3_column_int64(s, 14);
+	ev->result = sqlite3_column_int(s, 15);
+	ev->label = sqlite3_column_int64(s, 16);
+	return 1;
+}
+
+void store_iter_free(struct store_iter *it)
+{
+	if (!it)
+		return;
+	sqlite3_finalize(it->stmt);
+	free(it);
+}

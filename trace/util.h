@@ -1,0 +1,66 @@
+/*
+ * util.h - small helpers shared by every stage of vramsim: checked
+ * allocation, heap-allocated error messages and growable arrays.
+ *
+ * Error convention (one for the whole project): library functions return
+ * 0 on success or a negative UTIL_E* code, and where the caller needs to
+ * know why, they set *cause to a heap string the caller must free().
+ * Only command entry points print, as "vramsim: <context>: <cause>".
+ * Messages are lowercase and carry no trailing full stop.
+ */
+#ifndef VRAMSIM_UTIL_H
+#define VRAMSIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/* Error codes. Commands map UTIL_EINPUT to exit status 2, the rest to 1. */
+enum {
+	UTIL_ERR    = -1, /* runtime failure: I/O, SQLite, out of memory */
+	UTIL_EINPUT = -2  /* bad input or usage: the user must change something */
+};
+
+/* malloc/calloc/realloc/strdup that abort with a message on exhaustion.
+ * vramsim is a command-line tool: running out of memory is fatal. (The
+ * shim never uses these: it must not abort its host process.) */
+void *util_xmalloc(size_t n);
+void *util_xcalloc(size_t nmemb, size_t size);
+void *util_xrealloc(void *p, size_t n);
+char *util_xstrdup(const char *s);
+/* printf into a new heap string; the caller frees it. */
+char *util_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *util_xvasprintf(const char *fmt, va_list ap);
+
+/*
+ * Set *cause (if cause is non-NULL and *cause is NULL) to a formatted
+ * message and return code. A cause already set is kept: the innermost
+ * failure is the most precise one. Use as `return util_err(cause,
+ * UTIL_EINPUT, "line %d: ...", n);`.
+ */
+int util_err(char **cause, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Grow the array *pp of element size sz so that it holds at least need
+ * elements; *alloc is its capacity and is updated. Amortised doubling.
+ */
+void util_grow(void *pp, size_t sz, size_t need, size_t *alloc);
+#define UTIL_GROW(arr, need, alloc) \
+	util_grow(&(arr), sizeof(*(arr)), (need), &(alloc))
+
+/* Read a whole file into a new buffer (NUL-terminated; *len excludes the
+ * NUL). Returns 0, or UTIL_ERR with *cause naming the file. */
+int util_read_file(const char *path, char **buf, size_t *len, char **cause);
+
+/* Monotonic and wall clocks in ns. */
+int64_t util_now_ns(void);
+int64_t util_wall_ns(void);
+
+/* Format a byte count as MiB with the given decimals into buf (size n). */
+const char *util_mib(char *buf, size_t n, uint64_t bytes, int decimals);
+
+#define UTIL_MIB (1024.0 * 1024.0)
+#define UTIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
