@@ -1,0 +1,160 @@
+/*
+ * cmd_replay.c - `vramsim replay`: does this load fit on those GPUs?
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "estimate.h"
+#include "report.h"
+#include "scenario.h"
+#include "util.h"
+
+static const char help_head[] =
+	"usage: vramsim replay [--store DB] [TRACE] --gpus SPEC [what-if options]\n"
+	"                      [--engine-estimate E] [--json | --csv [--no-header]]\n"
+	"                      [--fail-on-oom] [-q]\n"
+	"\n"
+	"Replay a stored trace (default: the newest) on virtual GPUs and print, per\n"
+	"GPU, capacity, peak, the breakdown by category at the peak, headroom and the\n"
+	"first allocation that fails. A llama.cpp/Ollama load is decomposed into\n"
+	"layers and recomposed under the what-if options with llama.cpp's rules.\n"
+	"\n";
+
+static const char help_tail[] =
+	"\noutput options:\n"
+	"  --engine-estimate E what engine E would reserve per GPU, beside the prediction:\n"
+	"                      ollama-0.5 (graph + 457 MiB + one spare layer per GPU),\n"
+	"                      ollama-layout (2025 layouts), llama-fit (--fit, 1024 MiB margin)\n"
+	"  --json, --csv       machine-readable output (versioned; raw bytes)\n"
+	"  --no-header         CSV without its header row\n"
+	"  --fail-on-oom       exit 3 when the scenario does not fit\n"
+	"  -q, --quiet         no notes on stderr\n"
+	"\nexamples:\n"
+	"  vramsim replay --gpus 4x24G\n"
+	"  vramsim replay --gpus 2x24G,1x12G --ctx 32768 --flash-attn on\n"
+	"  vramsim replay --gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,\\\n"
+	"      vocab=128256,size=42G --engine-estimate ollama-0.5\n"
+	"\nexit status: 0 ok (fits or not), 1 runtime error, 2 usage or input error,\n"
+	"3 does not fit (with --fail-on-oom)\n";
+
+static void print_help(void)
+{
+	fputs(help_head, stdout);
+	fputs(scen_help, stdout);
+	fputs(help_tail, stdout);
+}
+
+enum { OPT_STORE = 1, OPT_JSON, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST };
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "no-header", no_argument, NULL, OPT_NOHEADER },
+		{ "fail-on-oom", no_argument, NULL, OPT_FAIL },
+		{ "engine-estimate", required_argument, NULL, OPT_EST },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		SCEN_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct scen_opts so;
+	scen_opts_init(&so);
+	const char *store_opt = NULL, *engine = NULL;
+	int json = 0, csv = 0, header = 1, fail_on_oom = 0, c, rc;
+	char *cause = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE: store_opt = optarg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_CSV: csv = 1; break;
+		case OPT_NOHEADER: header = 0; break;
+		case OPT_FAIL: fail_on_oom = 1; break;
+		case OPT_EST:
+			if (!est_engine_known(optarg))
+				return cli_usage("replay", "--engine-estimate '%s': expected %s", optarg,
+						 est_engine_list());
+			engine = optarg;
+			break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': print_help(); return 0;
+		default:
+			rc = scen_opt(&so, c, optarg, &cause);
+			if (rc < 0) {
+				cli_usage("replay", "%s", cause);
+				free(cause);
+				return CLI_USAGE;
+			}
+			if (rc == 0)
+				return cli_usage("replay", "bad option");
+		}
+	}
+	if (json && csv)
+		return cli_usage("replay", "--json and --csv exclude each other");
+	const char *ref = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc)
+		return cli_usage("replay", "unexpected argument '%s'", argv[optind]);
+	struct store *st = NULL;
+	if (!so.model_spec && (rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+		return rc;
+	if (so.model_spec && ref)
+		cli_warn("--model describes the model: TRACE '%s' is ignored", ref);
+	struct scen sc;
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	rc = scen_prepare(st, ref, &so, &sc, &cause);
+	if (!rc)
+		rc = scen_run(st, &sc, NULL, res, &cause);
+	uint64_t est[TOPO_MAX_GPUS];
+	char *explain = NULL;
+	if (!rc && engine) {
+		if (!sc.ld)
+			rc = util_err(&cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
+				      "load or --model");
+		else
+			rc = est_compute(engine, &sc, res, est, &explain, &cause);
+	}
+	if (rc) {
+		scen_clear(&sc);
+		free(res);
+		store_close(st);
+		return cli_fail(rc, cause);
+	}
+	char *oom_label = NULL;
+	if (res->has_oom && res->first_oom.label && st)
+		store_label_text(st, res->first_oom.label, &oom_label, NULL);
+	struct report_ctx rc_ = {
+		.kind = "replay", .trace_id = sc.trace, .trace_name = sc.trace_name,
+		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
+		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
+		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
+		.n_estimate = engine ? sc.cfg.topo.n : 0, .layers = sc.have_layers ? sc.layers : NULL,
+	};
+	if (json)
+		report_json(stdout, res, &rc_);
+	else if (csv)
+		report_csv(stdout, res, &rc_, header);
+	else {
+		report_table(stdout, res, &rc_);
+		if (explain)
+			fputs(explain, stdout);
+	}
+	int code = fail_on_oom && res->has_oom ? CLI_NOFIT : 0;
+	free(explain);
+	free(oom_label);
+	scen_clear(&sc);
+	free(res);
+	store_close(st);
+	return code;
+}
+
+const struct cli_cmd cmd_replay_entry = {
+	.name = "replay", .fn = cmd_replay,
+	.summary = "replay a trace on virtual GPUs: peaks, breakdown, first OOM, what-ifs",
+	.help = NULL,
+};

@@ -1,0 +1,677 @@
+/*
+ * llm.c - decompose a recorded llama.cpp/Ollama load, recompose it under
+ * a scenario. See llm.h for the rules and their sources.
+ */
+#include "llm.h"
+#include "source.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void llm_scenario_init(struct llm_scenario *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->n_gpu_layers = -1;
+	sc->flash_attn = -1;
+	sc->main_gpu = 0;
+}
+
+static void note(struct llm_load *ld, const char *fmt, ...)
+{
+	if (ld->n_notes >= (int)UTIL_ARRAY_SIZE(ld->notes))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ld->notes[ld->n_notes++], sizeof(ld->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Source: ggml type traits (ggml/src/ggml.c type_traits: block size and
+ * type size); KV caches use f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl,
+ * q5_0, q5_1. */
+double llm_kv_bytes(const char *t)
+{
+	static const struct {
+		const char *name;
+		double bytes;
+	} types[] = {
+		{ "f32", 4.0 }, { "f16", 2.0 }, { "bf16", 2.0 },
+		{ "q8_0", 34.0 / 32 }, { "q4_0", 18.0 / 32 }, { "q4_1", 20.0 / 32 },
+		{ "iq4_nl", 18.0 / 32 }, { "q5_0", 22.0 / 32 }, { "q5_1", 24.0 / 32 },
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(types); i++)
+		if (strcmp(types[i].name, t) == 0)
+			return types[i].bytes;
+	return 0;
+}
+
+int llm_assign(uint32_t n_layer, int n_gpu_layers, const double *split, int n,
+	       int *first, int *count)
+{
+	int total = (int)n_layer + 1;
+	if (n_gpu_layers < 0 || n_gpu_layers > total)
+		n_gpu_layers = total;
+	int start = total - n_gpu_layers;
+	double sum = 0, cum[TOPO_MAX_GPUS];
+	for (int g = 0; g < n; g++)
+		sum += split[g] > 0 ? split[g] : 0;
+	double acc = 0;
+	for (int g = 0; g < n; g++) {
+		acc += split[g] > 0 ? split[g] : 0;
+		cum[g] = sum > 0 ? acc / sum : (double)(g + 1) / n;
+		first[g] = -1;
+		count[g] = 0;
+	}
+	for (int il = start; il < total; il++) {
+		/* llama.cpp: upper_bound over the cumulative splits. */
+		double x = (double)(il - start) / n_gpu_layers;
+		int g = 0;
+		while (g < n - 1 && !(cum[g] > x))
+			g++;
+		if (first[g] < 0)
+			first[g] = il;
+		count[g]++;
+	}
+	return start;
+}
+
+static int64_t setting_i(struct store *st, int64_t t, const char *key, int64_t dflt)
+{
+	int64_t v;
+	int set = 0;
+	if (store_setting_int(st, t, key, &v, &set, NULL) || !set)
+		return dflt;
+	return v;
+}
+
+static void setting_s(struct store *st, int64_t t, const char *key, char *buf, size_t n,
+		      const char *dflt)
+{
+	char *v = NULL;
+	store_setting_get(st, t, key, &v, NULL);
+	snprintf(buf, n, "%s", v && *v ? v : dflt);
+	free(v);
+}
+
+/* Parse "a,b,c" (or "a b c", "[a b]") into up to max doubles. */
+static int parse_list(const char *s, double *out, int max)
+{
+	int n = 0;
+	while (*s && n < max) {
+		while (*s && !(isdigit((unsigned char)*s) || *s == '.'))
+			s++;
+		if (!*s)
+			break;
+		char *end;
+		out[n++] = strtod(s, &end);
+		s = end;
+	}
+	return n;
+}
+
+/* Largest-remainder rounding of total into parts proportional to w. */
+static void apportion(int total, const double *w, int n, int *out)
+{
+	double sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += w[i];
+	int given = 0;
+	double rem[TOPO_MAX_GPUS];
+	for (int i = 0; i < n; i++) {
+		double x = sum > 0 ? total * w[i] / sum : 0;
+		out[i] = (int)floor(x);
+		rem[i] = x - out[i];
+		given += out[i];
+	}
+	while (given < total) {
+		int best = 0;
+		for (int i = 1; i < n; i++)
+			if (rem[i] > rem[best])
+				best = i;
+		out[best]++;
+		rem[best] = -1;
+		given++;
+	}
+}
+
+struct dev_sums {
+	uint64_t w, kv, comp, out, ctx, other;
+};
+
+static double kq_bytes(uint64_t cells, int ubatch, uint32_t n_head)
+{
+	return (double)cells * ubatch * n_head * 4.0;
+}
+
+static double logits_bytes(uint32_t n_vocab, int ubatch)
+{
+	return (double)n_vocab * ubatch * 4.0;
+}
+
+static int load_profile(struct store *st, int64_t trace, struct profile *p)
+{
+	struct store_trace_info ti;
+	if (store_trace_get(st, trace, &ti, NULL))
+		return 0;
+	int64_t pid = ti.profile_id;
+	store_trace_info_clear(&ti);
+	if (!pid)
+		return 0;
+	return store_profile_get(st, pid, p, NULL) == 0;
+}
+
+int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **cause)
+{
+	memset(ld, 0, sizeof(*ld));
+	struct trace_event *ev = NULL;
+	size_t n = 0;
+	int rc = sim_source_load(st, trace, &ev, &n, cause);
+	if (rc)
+		return rc;
+	struct dev_sums gpu[TOPO_MAX_GPUS] = { 0 }, host = { 0 };
+	int max_dev = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].kind != TRACE_ALLOC)
+			continue;
+		struct dev_sums *d = ev[i].device < 0 ? &host
+				     : ev[i].device < TOPO_MAX_GPUS ? &gpu[ev[i].device] : NULL;
+		if (!d)
+			continue;
+		if (ev[i].device > max_dev)
+			max_dev = ev[i].device;
+		switch (ev[i].category) {
+		case TRACE_CAT_WEIGHTS: d->w += ev[i].size; break;
+		case TRACE_CAT_KV: d->kv += ev[i].size; break;
+		case TRACE_CAT_COMPUTE: d->comp += ev[i].size; break;
+		case TRACE_CAT_OUTPUT: d->out += ev[i].size; break;
+		case TRACE_CAT_CONTEXT: d->ctx += ev[i].size; break;
+		default: d->other += ev[i].size; break;
+		}
+	}
+	free(ev);
+
+	struct profile prof = { 0 };
+	ld->have_profile = load_profile(st, trace, &prof);
+	setting_s(st, trace, "model", ld->model, sizeof(ld->model), "");
+	if (!ld->model[0])
+		setting_s(st, trace, "meta.name", ld->model, sizeof(ld->model),
+			  ld->have_profile ? prof.name : "");
+	int64_t nl = setting_i(st, trace, "meta.n_layer", 0);
+	if (!nl && ld->have_profile)
+		nl = prof.n_layer;
+	if (!nl && setting_i(st, trace, "n_layer_total", 0) > 1)
+		nl = setting_i(st, trace, "n_layer_total", 0) - 1;
+	if (!nl && setting_i(st, trace, "ollama.layers.model", 0) > 1)
+		nl = setting_i(st, trace, "ollama.layers.model", 0) - 1;
+	ld->n_embd = (uint32_t)setting_i(st, trace, "meta.n_embd", ld->have_profile ? prof.n_embd : 0);
+	ld->n_head = (uint32_t)setting_i(st, trace, "meta.n_head", ld->have_profile ? prof.n_head : 0);
+	ld->n_head_kv = (uint32_t)setting_i(st, trace, "meta.n_head_kv",
+					    ld->have_profile ? prof.n_head_kv : 0);
+	ld->n_vocab = (uint32_t)setting_i(st, trace, "meta.n_vocab", ld->have_profile ? prof.n_vocab : 0);
+	ld->n_ctx_train = (uint32_t)setting_i(st, trace, "meta.n_ctx_train",
+					      ld->have_profile ? prof.n_ctx_train : 0);
+
+	int gpus[TOPO_MAX_GPUS], ng = 0;
+	uint64_t gpu_w = 0;
+	for (int d = 0; d <= max_dev; d++) {
+		if (gpu[d].w) {
+			gpus[ng++] = d;
+			gpu_w += gpu[d].w;
+		}
+	}
+	if (ng == 0 && host.w == 0) {
+		profile_clear(&prof);
+		return util_err(cause, UTIL_EINPUT,
+				"trace %lld has no model buffers: a what-if needs a llama.cpp/Ollama "
+				"load with its 'buffer size' lines (or use --model)", (long long)trace);
+	}
+	if (nl <= 0 || nl > LLM_MAX_LAYERS) {
+		profile_clear(&prof);
+		return util_err(cause, UTIL_EINPUT,
+				"trace %lld does not say how many layers the model has; import the "
+				"model's GGUF (vramsim import model.gguf) and pass --profile NAME",
+				(long long)trace);
+	}
+	ld->n_layer = (uint32_t)nl;
+	int total = (int)nl + 1;
+	ld->rec_gpus = ng;
+
+	/* How many layers were offloaded, and which GPU got how many. */
+	int ngl = (int)setting_i(st, trace, "n_gpu_layers_offloaded", -1);
+	if (ngl < 0)
+		ngl = (int)setting_i(st, trace, "n_gpu_layers", -1);
+	if (ngl < 0)
+		ngl = (int)setting_i(st, trace, "ollama.layers.offload", -1);
+	if (ngl < 0 || ngl > total)
+		ngl = ng ? total : 0;
+	ld->rec_n_gpu_layers = ngl;
+	char buf[512];
+	double split[TOPO_MAX_GPUS] = { 0 };
+	int nsplit = 0;
+	setting_s(st, trace, "tensor_split", buf, sizeof(buf), "");
+	if (buf[0])
+		nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
+	if (!nsplit) {
+		setting_s(st, trace, "ollama.layers.split", buf, sizeof(buf), "");
+		if (buf[0])
+			nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
+	}
+	int first[TOPO_MAX_GPUS], count[TOPO_MAX_GPUS];
+	if (nsplit >= ng && nsplit > 0 && ng > 0) {
+		llm_assign(ld->n_layer, ngl, split, nsplit, first, count);
+		/* the split lists every device; keep those that got weights */
+		for (int k = 0; k < ng; k++)
+			ld->rec_layers[k] = gpus[k] < nsplit ? count[gpus[k]] : 0;
+	} else if (ng > 0) {
+		double w[TOPO_MAX_GPUS];
+		for (int k = 0; k < ng; k++)
+			w[k] = (double)gpu[gpus[k]].w;
+		apportion(ngl, w, ng, ld->rec_layers);
+		if (ng > 1)
+			note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
+	}
+	int rec_sum = 0;
+	for (int k = 0; k < ng; k++)
+		rec_sum += ld->rec_layers[k];
+	if (rec_sum != ngl && ng > 0) {
+		double w[TOPO_MAX_GPUS];
+		for (int k = 0; k < ng; k++)
+			w[k] = (double)gpu[gpus[k]].w;
+		apportion(ngl, w, ng, ld->rec_layers);
+	}
+	int out_on_gpu = ngl > 0 && (setting_i(st, trace, "output_offloaded", -1) != 0 || ngl == total);
+	int start = total - ngl;
+
+	/* Per-layer weights. */
+	if (ld->have_profile && prof.n_layer == ld->n_layer) {
+		for (int l = 0; l <= (int)nl; l++)
+			ld->layer_w[l] = profile_layer_bytes(&prof, l);
+		ld->host_fixed = profile_layer_bytes(&prof, PROFILE_LAYER_INPUT);
+	} else {
+		ld->approx = 1;
+		double s, out;
+		int last = ng - 1;
+		int rep_on_gpu = ngl - (out_on_gpu ? 1 : 0);
+		if (ng >= 2 && out_on_gpu && ld->rec_layers[last] > 0) {
+			uint64_t w_front = gpu_w - gpu[gpus[last]].w;
+			int l_front = rec_sum - ld->rec_layers[last];
+			s = l_front > 0 ? (double)w_front / l_front : 0;
+			out = (double)gpu[gpus[last]].w - s * (ld->rec_layers[last] - 1);
+			if (out <= 0) {
+				out = s;
+				note(ld, "output layer size unknown: taken as one layer");
+			}
+		} else if (rep_on_gpu > 0 || out_on_gpu) {
+			/* One GPU: tell output from layers by parameter counts, with a
+			 * dense transformer layer of about 12 x n_embd^2 parameters. */
+			double W = (double)gpu_w;
+			if (out_on_gpu && ld->n_vocab && ld->n_embd) {
+				double p_out = (double)ld->n_vocab * ld->n_embd;
+				double p_layer = 12.0 * ld->n_embd * ld->n_embd;
+				out = W * p_out / (p_out + rep_on_gpu * p_layer);
+				note(ld, "output layer size estimated from n_vocab x n_embd");
+			} else {
+				out = out_on_gpu ? W / (rep_on_gpu + 1) : 0;
+				if (out_on_gpu)
+					note(ld, "output layer size unknown: taken as one layer");
+			}
+			s = rep_on_gpu > 0 ? (W - out) / rep_on_gpu : out;
+		} else {
+			s = nl ? (double)host.w / nl : 0;
+			out = s;
+		}
+		for (int l = 0; l < (int)nl; l++)
+			ld->layer_w[l] = (uint64_t)llround(s);
+		ld->layer_w[nl] = (uint64_t)llround(out);
+		double host_layers = 0;
+		for (int l = 0; l < start; l++)
+			host_layers += (double)ld->layer_w[l];
+		ld->host_fixed = host.w > host_layers ? host.w - (uint64_t)host_layers : 0;
+		note(ld, "per-layer sizes are an approximation from per-device totals "
+			 "(import the GGUF for exact sizes)");
+	}
+	profile_clear(&prof);
+
+	/* KV cache. */
+	uint64_t kv_total = host.kv;
+	for (int k = 0; k < ng; k++)
+		kv_total += gpu[gpus[k]].kv;
+	for (int d = 0; d <= max_dev; d++)
+		if (!gpu[d].w)
+			kv_total += gpu[d].kv;
+	if (!kv_total)
+		kv_total = (uint64_t)llround(setting_i(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+	ld->kv_layer = kv_total / nl;
+	ld->parallel = (int)setting_i(st, trace, "n_seq_max", setting_i(st, trace, "parallel", 1));
+	if (ld->parallel < 1)
+		ld->parallel = 1;
+	int64_t cells = setting_i(st, trace, "n_ctx", 0);
+	if (!cells)
+		cells = setting_i(st, trace, "ctx_size", 0);
+	if (!cells)
+		cells = setting_i(st, trace, "kv_cells", 0);
+	ld->cells = (uint64_t)(cells > 0 ? cells : 0);
+	ld->ubatch = (int)setting_i(st, trace, "n_ubatch", setting_i(st, trace, "n_batch", 512));
+	ld->batch = (int)setting_i(st, trace, "n_batch", 2048);
+	if (ld->ubatch <= 0)
+		ld->ubatch = 512;
+	ld->flash_attn = setting_i(st, trace, "flash_attn", 0) > 0;
+	setting_s(st, trace, "type_k", ld->type_k, sizeof(ld->type_k), "f16");
+	setting_s(st, trace, "type_v", ld->type_v, sizeof(ld->type_v), "f16");
+	ld->n_copies = (int)setting_i(st, trace, "n_copies", 1);
+	if (kv_total && !ld->cells)
+		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
+
+	/* Compute buffers by role. */
+	int cg[TOPO_MAX_GPUS], nc = 0;
+	for (int k = 0; k < ng; k++)
+		if (gpu[gpus[k]].comp)
+			cg[nc++] = gpus[k];
+	double kq = ld->flash_attn ? 0 : kq_bytes(ld->cells, ld->ubatch, ld->n_head);
+	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
+	if (!ld->flash_attn && !ld->n_head && nc)
+		note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
+	for (int k = 0; k < nc; k++) {
+		int role = nc == 1 ? LLM_ROLE_SINGLE
+			 : k == 0 ? LLM_ROLE_MAIN : k == nc - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
+		double c = (double)gpu[cg[k]].comp - kq;
+		int holds_out = out_on_gpu && (role == LLM_ROLE_LAST || role == LLM_ROLE_SINGLE);
+		if (holds_out)
+			c -= lg;
+		if (c < 0) {
+			if (!ld->have_role[role])
+				note(ld, "recorded compute buffer on device %d is smaller than its KQ/logits "
+					 "terms: scaled proportionally", cg[k]);
+			c = 0;
+		}
+		if (role == LLM_ROLE_MID && ld->have_role[role])
+			ld->comp_rest[role] = (ld->comp_rest[role] + (uint64_t)c) / 2;
+		else
+			ld->comp_rest[role] = (uint64_t)c;
+		ld->have_role[role] = 1;
+	}
+	ld->comp_host = host.comp;
+	ld->out_host = host.out;
+	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
+	uint64_t ctx_sum = 0;
+	int ctx_n = 0;
+	for (int d = 0; d <= max_dev; d++)
+		if (gpu[d].ctx) {
+			ctx_sum += gpu[d].ctx;
+			ctx_n++;
+		}
+	ld->context = ctx_n ? ctx_sum / ctx_n : 0;
+	return 0;
+}
+
+uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc)
+{
+	double kv = (double)ld->kv_layer;
+	uint64_t cells = ld->cells;
+	if (sc->ctx || sc->parallel) {
+		uint64_t per = sc->ctx ? sc->ctx : (ld->cells / (uint64_t)ld->parallel);
+		uint64_t par = (uint64_t)(sc->parallel ? sc->parallel : ld->parallel);
+		cells = per * par;
+	}
+	if (ld->cells && cells != ld->cells)
+		kv = kv * (double)cells / (double)ld->cells;
+	if (sc->kv_type[0]) {
+		double old = (llm_kv_bytes(ld->type_k) + llm_kv_bytes(ld->type_v)) / 2;
+		double nw = llm_kv_bytes(sc->kv_type);
+		if (old > 0 && nw > 0)
+			kv = kv * nw / old;
+	}
+	return (uint64_t)llround(kv);
+}
+
+static uint64_t scen_cells(const struct llm_load *ld, const struct llm_scenario *sc)
+{
+	if (!sc->ctx && !sc->parallel)
+		return ld->cells;
+	uint64_t per = sc->ctx ? sc->ctx : ld->cells / (uint64_t)ld->parallel;
+	return per * (uint64_t)(sc->parallel ? sc->parallel : ld->parallel);
+}
+
+uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, int role,
+		     int holds_output)
+{
+	/* A role the recording lacks borrows the closest one it has. */
+	static const int fallback[LLM_ROLES][3] = {
+		[LLM_ROLE_MAIN] = { LLM_ROLE_SINGLE, LLM_ROLE_MID, LLM_ROLE_LAST },
+		[LLM_ROLE_MID] = { LLM_ROLE_LAST, LLM_ROLE_MAIN, LLM_ROLE_SINGLE },
+		[LLM_ROLE_LAST] = { LLM_ROLE_MID, LLM_ROLE_SINGLE, LLM_ROLE_MAIN },
+		[LLM_ROLE_SINGLE] = { LLM_ROLE_MAIN, LLM_ROLE_LAST, LLM_ROLE_MID },
+	};
+	int r = role;
+	for (int k = 0; k < 3 && !ld->have_role[r]; k++)
+		r = fallback[role][k];
+	if (!ld->have_role[r])
+		return 0;
+	int ub = sc->ubatch ? sc->ubatch : ld->ubatch;
+	int fa = sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn;
+	double c = (double)ld->comp_rest[r] * ub / ld->ubatch;
+	if (!fa)
+		c += kq_bytes(scen_cells(ld, sc), ub, ld->n_head);
+	if (holds_output)
+		c += logits_bytes(ld->n_vocab, ub);
+	return (uint64_t)llround(c);
+}
+
+static void push(struct trace_event **ev, size_t *n, size_t *alloc, int kind, int dev, int cat,
+		 uint64_t size, int lo, int hi)
+{
+	if (!size)
+		return;
+	UTIL_GROW(*ev, *n + 1, *alloc);
+	struct trace_event *e = &(*ev)[*n];
+	trace_event_init(e, kind, (int64_t)(*n + 1) * 1000);
+	e->seq = (int64_t)*n + 1;
+	e->device = (int16_t)dev;
+	e->category = (int16_t)cat;
+	e->size = size;
+	e->layer_lo = lo;
+	e->layer_hi = hi;
+	(*n)++;
+}
+
+int llm_build(const struct llm_load *ld, const struct llm_scenario *sc, const struct topo *topo,
+	      struct trace_event **evp, size_t *np, int *layers, char *desc, size_t desc_n,
+	      char **cause)
+{
+	int G = topo->n, total = (int)ld->n_layer + 1;
+	int ngl = sc->n_gpu_layers >= 0 ? sc->n_gpu_layers : ld->rec_n_gpu_layers;
+	if (ngl > total)
+		return util_err(cause, UTIL_EINPUT, "--num-gpu %d: the model has only %d layers "
+				"(%u repeating + output)", ngl, total, ld->n_layer);
+	if (sc->n_split && sc->n_split != G)
+		return util_err(cause, UTIL_EINPUT, "--split has %d entries but --gpus gives %d GPUs",
+				sc->n_split, G);
+	double split[TOPO_MAX_GPUS] = { 0 };
+	for (int g = 0; g < G; g++) {
+		if (sc->n_split)
+			split[g] = sc->split[g];
+		else /* llama.cpp default: proportional to each device's free memory */
+			split[g] = (double)(topo->capacity[g] > sc->reserve ? topo->capacity[g] - sc->reserve : 0);
+	}
+	int first[TOPO_MAX_GPUS], count[TOPO_MAX_GPUS];
+	int start = llm_assign(ld->n_layer, ngl, split, G, first, count);
+	uint64_t kvl = llm_kv_layer(ld, sc);
+	struct trace_event *ev = NULL;
+	size_t n = 0, alloc = 0;
+	int holders[TOPO_MAX_GPUS], nh = 0;
+	for (int g = 0; g < G; g++) {
+		layers[g] = count[g];
+		if (count[g])
+			holders[nh++] = g;
+	}
+	/* load_tensors: host weights, then each GPU's slice */
+	uint64_t host_w = ld->host_fixed;
+	for (int l = 0; l < start; l++)
+		host_w += ld->layer_w[l];
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS, host_w, 0, start - 1);
+	for (int g = 0; g < G; g++) {
+		if (!count[g])
+			continue;
+		uint64_t w = 0;
+		for (int l = first[g]; l < first[g] + count[g]; l++)
+			w += ld->layer_w[l];
+		push(&ev, &n, &alloc, TRACE_ALLOC, g, TRACE_CAT_WEIGHTS, w, first[g],
+		     first[g] + count[g] - 1);
+	}
+	if (ld->other_gpu && nh)
+		push(&ev, &n, &alloc, TRACE_ALLOC, holders[0], TRACE_CAT_OTHER, ld->other_gpu, -1, -1);
+	/* KV: one per layer's owner; the output layer has none */
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_KV,
+	     kvl * (uint64_t)(start < (int)ld->n_layer ? start : (int)ld->n_layer), 0, start - 1);
+	for (int g = 0; g < G; g++) {
+		if (!count[g])
+			continue;
+		int hi = first[g] + count[g] - 1, lo = first[g];
+		int rep = (hi >= (int)ld->n_layer ? (int)ld->n_layer - 1 : hi) - lo + 1;
+		if (rep > 0)
+			push(&ev, &n, &alloc, TRACE_ALLOC, g, TRACE_CAT_KV, kvl * (uint64_t)rep, lo,
+			     lo + rep - 1);
+	}
+	/* compute buffers: main, middle, last */
+	int out_gpu = ngl > 0 ? holders[nh - 1] : -1;
+	for (int k = 0; k < nh; k++) {
+		int g = holders[k];
+		int role = nh == 1 ? LLM_ROLE_SINGLE
+			 : k == 0 ? LLM_ROLE_MAIN : k == nh - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
+		if (nh > 1 && sc->main_gpu >= 0 && sc->main_gpu < G && count[sc->main_gpu]) {
+			/* --main-gpu moves the main role, the rest keep theirs */
+			if (g == sc->main_gpu)
+				role = LLM_ROLE_MAIN;
+			else if (role == LLM_ROLE_MAIN)
+				role = LLM_ROLE_MID;
+		}
+		int holds_out = g == out_gpu && first[g] + count[g] - 1 == (int)ld->n_layer;
+		push(&ev, &n, &alloc, TRACE_ALLOC, g, TRACE_CAT_COMPUTE,
+		     llm_compute(ld, sc, role, holds_out), -1, -1);
+		if (ld->context)
+			push(&ev, &n, &alloc, TRACE_ALLOC, g, TRACE_CAT_CONTEXT, ld->context, -1, -1);
+	}
+	int ub = sc->ubatch ? sc->ubatch : ld->ubatch;
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_COMPUTE,
+	     (uint64_t)llround((double)ld->comp_host * ub / ld->ubatch), -1, -1);
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_OUTPUT, ld->out_host, -1, -1);
+
+	if (desc) {
+		uint64_t cells = scen_cells(ld, sc);
+		int par = sc->parallel ? sc->parallel : ld->parallel;
+		int off = snprintf(desc, desc_n, "ctx %llu x %d slot%s, ubatch %d, flash-attn %s, kv %s, "
+				   "%d/%d layers on GPUs, split ",
+				   (unsigned long long)(cells / (uint64_t)par), par, par == 1 ? "" : "s", ub,
+				   (sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn) ? "on" : "off",
+				   sc->kv_type[0] ? sc->kv_type : ld->type_k, ngl < 0 ? total : ngl, total);
+		for (int g = 0; g < G && off > 0 && (size_t)off < desc_n; g++)
+			off += snprintf(desc + off, desc_n - (size_t)off, "%s%d", g ? "," : "", count[g]);
+	}
+	*evp = ev;
+	*np = n;
+	return 0;
+}
+
+static int spec_num(const char *v, uint64_t *out, int size, char **cause, const char *key)
+{
+	if (size)
+		return topo_parse_size(v, 1, out, cause);
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (end == v || *end || x == 0 || x > (1ull << 40))
+		return util_err(cause, UTIL_EINPUT, "--model: '%s=%s': expected a positive number", key, v);
+	*out = x;
+	return 0;
+}
+
+int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
+{
+	memset(ld, 0, sizeof(*ld));
+	uint64_t layers = 0, embd = 0, heads = 0, kvh = 0, vocab = 0, size = 0, ff = 0;
+	uint64_t ctx = 2048, par = 1, ub = 512, fa = 0;
+	char kv[16] = "f16";
+	char *copy = util_xstrdup(spec), *save = NULL;
+	int rc = 0;
+	for (char *kvp = strtok_r(copy, ",", &save); kvp && !rc; kvp = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kvp, '=');
+		if (!eq) {
+			rc = util_err(cause, UTIL_EINPUT, "--model: '%s': expected key=value", kvp);
+			break;
+		}
+		*eq = '\0';
+		const char *k = kvp, *v = eq + 1;
+		if (!strcmp(k, "layers")) rc = spec_num(v, &layers, 0, cause, k);
+		else if (!strcmp(k, "embd")) rc = spec_num(v, &embd, 0, cause, k);
+		else if (!strcmp(k, "heads")) rc = spec_num(v, &heads, 0, cause, k);
+		else if (!strcmp(k, "kv_heads")) rc = spec_num(v, &kvh, 0, cause, k);
+		else if (!strcmp(k, "vocab")) rc = spec_num(v, &vocab, 0, cause, k);
+		else if (!strcmp(k, "ff")) rc = spec_num(v, &ff, 0, cause, k);
+		else if (!strcmp(k, "size")) rc = spec_num(v, &size, 1, cause, k);
+		else if (!strcmp(k, "ctx")) rc = spec_num(v, &ctx, 0, cause, k);
+		else if (!strcmp(k, "parallel")) rc = spec_num(v, &par, 0, cause, k);
+		else if (!strcmp(k, "ubatch")) rc = spec_num(v, &ub, 0, cause, k);
+		else if (!strcmp(k, "fa")) fa = strcmp(v, "on") == 0 || strcmp(v, "1") == 0;
+		else if (!strcmp(k, "kv")) {
+			if (llm_kv_bytes(v) == 0)
+				rc = util_err(cause, UTIL_EINPUT, "--model: unknown KV type '%s'", v);
+			snprintf(kv, sizeof(kv), "%s", v);
+		} else if (!strcmp(k, "name")) snprintf(ld->model, sizeof(ld->model), "%s", v);
+		else rc = util_err(cause, UTIL_EINPUT, "--model: unknown key '%s' (layers, embd, heads, "
+				   "kv_heads, vocab, ff, size, ctx, parallel, ubatch, fa, kv, name)", k);
+	}
+	free(copy);
+	if (rc)
+		return rc;
+	if (!layers || !embd || !heads || !vocab || !size || layers > LLM_MAX_LAYERS)
+		return util_err(cause, UTIL_EINPUT, "--model needs layers, embd, heads, vocab and size "
+				"(e.g. layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G)");
+	if (!kvh)
+		kvh = heads;
+	if (!ff)
+		ff = embd * 7 / 2;
+	ld->n_layer = (uint32_t)layers;
+	ld->n_embd = (uint32_t)embd;
+	ld->n_head = (uint32_t)heads;
+	ld->n_head_kv = (uint32_t)kvh;
+	ld->n_vocab = (uint32_t)vocab;
+	ld->approx = 1;
+	/* Parameters of a llama-style layer: q,o (embd^2 each), k,v (embd x
+	 * embd*kvh/heads each), gate/up/down (3 x embd x ff); embeddings and
+	 * output vocab x embd each. Bytes spread evenly over parameters. */
+	double p_layer = 2.0 * embd * embd + 2.0 * embd * embd * kvh / heads + 3.0 * embd * ff;
+	double p_emb = (double)vocab * embd;
+	double bpp = (double)size / (layers * p_layer + 2 * p_emb);
+	for (uint64_t l = 0; l < layers; l++)
+		ld->layer_w[l] = (uint64_t)llround(p_layer * bpp);
+	ld->layer_w[layers] = (uint64_t)llround(p_emb * bpp);
+	ld->host_fixed = (uint64_t)llround(p_emb * bpp);
+	ld->cells = ctx * par;
+	ld->parallel = (int)par;
+	ld->ubatch = (int)ub;
+	ld->batch = (int)ub;
+	ld->flash_attn = (int)fa;
+	snprintf(ld->type_k, sizeof(ld->type_k), "%s", kv);
+	snprintf(ld->type_v, sizeof(ld->type_v), "%s", kv);
+	/* KV per layer = cells x (k + v) x head_dim x kv_heads x bytes */
+	ld->kv_layer = (uint64_t)llround((double)ld->cells * 2.0 * (double)(embd / heads) * (double)kvh *
+					 llm_kv_bytes(kv));
+	ld->rec_gpus = 1;
+	ld->rec_n_gpu_layers = (int)layers + 1;
+	ld->rec_layers[0] = (int)layers + 1;
+	/* Compute: no recording, so only the terms llama.cpp's graph is known
+	 * to be dominated by: KQ (via llm_compute) plus per-token activations
+	 * of about 4 x (embd + ff) floats per token of the micro-batch. */
+	for (int r = 0; r < LLM_ROLES; r++) {
+		ld->comp_rest[r] = (uint64_t)(4.0 * (double)(embd + ff) * 4.0 * (double)ub);
+		ld->have_role[r] = 1;
+	}
+	ld->n_copies = 1;
+	note(ld, "model described by --model: layer and compute sizes are estimates from "
+		 "hyper-parameters, not a recorded load");
+	return 0;
+}

@@ -1,0 +1,125 @@
+/*
+ * llm.h - what-if for llama.cpp / Ollama loads.
+ *
+ * A recorded load (a log-derived trace: per-device weights, KV and
+ * compute buffers plus the load's settings) is decomposed into per-layer
+ * quantities (llm_decompose), then recomposed under a scenario on a new
+ * topology by llama.cpp's placement rules (llm_build), giving an event
+ * stream for sim_replay(). The rules (source: reference/engines.md §2):
+ *  - layer split: the offloaded layers are the last n_gpu_layers of
+ *    0..n_layer, where layer n_layer is the output layer; layer il goes to
+ *    the first GPU g whose cumulative split fraction exceeds
+ *    (il - first_offloaded) / n_gpu_layers (llama.cpp llama_model_load);
+ *  - KV of layer l lives with layer l (split, not copied); its size scales
+ *    with context cells (ctx x parallel) and bytes per element of the KV
+ *    type; layers left on the host keep their KV on the host;
+ *  - one compute buffer on every GPU holding a layer: without flash
+ *    attention its dominant term is the KQ matrix, cells x n_ubatch x
+ *    n_head x 4 B; the output GPU adds the logits, n_vocab x n_ubatch x
+ *    4 B; the rest grows linearly with n_ubatch. The main GPU's, the
+ *    middle GPUs' and the last GPU's buffers are modelled apart, each from
+ *    the recorded buffer of the same role;
+ *  - token embeddings and non-offloaded layers stay in host memory.
+ */
+#ifndef VRAMSIM_LLM_H
+#define VRAMSIM_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "profile.h"
+#include "store.h"
+#include "topo.h"
+
+#define LLM_MAX_LAYERS 4096
+
+/* Roles of a GPU's compute buffer. */
+enum { LLM_ROLE_MAIN = 0, LLM_ROLE_MID, LLM_ROLE_LAST, LLM_ROLE_SINGLE, LLM_ROLES };
+
+/* A decomposed load. All byte counts at the recorded settings. */
+struct llm_load {
+	char     model[128];
+	uint32_t n_layer;          /* repeating layers; the output layer is n_layer */
+	uint32_t n_embd, n_head, n_head_kv, n_vocab, n_ctx_train;
+	int      approx;           /* per-layer sizes derived by division */
+	int      have_profile;     /* a GGUF profile gave the layer sizes */
+	uint64_t layer_w[LLM_MAX_LAYERS + 1]; /* weights per layer; [n_layer] = output */
+	uint64_t host_fixed;       /* always on host: token embeddings, ... */
+	uint64_t kv_layer;         /* KV bytes of one layer */
+	uint64_t cells;            /* recorded KV cells (n_ctx, all slots) */
+	int      parallel;         /* recorded slots */
+	int      ubatch, batch, flash_attn;
+	char     type_k[16], type_v[16];
+	int      rec_gpus;         /* recorded GPUs holding layers */
+	int      rec_layers[TOPO_MAX_GPUS]; /* layers per recorded GPU (output included) */
+	int      rec_n_gpu_layers; /* layers offloaded (output included) */
+	uint64_t comp_rest[LLM_ROLES]; /* compute minus KQ and logits, per role */
+	int      have_role[LLM_ROLES];
+	uint64_t comp_host;        /* host compute buffer */
+	uint64_t out_host;         /* host output (logits) buffer */
+	uint64_t other_gpu;        /* per GPU: buffers of other kinds (projector...) on GPU 0 */
+	uint64_t context;          /* measured CUDA context per GPU, 0 if none */
+	int      n_copies;         /* pipeline parallel copies (1 if single GPU) */
+	char     notes[8][160];    /* approximations made */
+	int      n_notes;
+};
+
+/* A what-if. Zero / -1 fields keep the recorded value. */
+struct llm_scenario {
+	int      n_gpu_layers;     /* -1: all layers (n_layer + 1) */
+	double   split[TOPO_MAX_GPUS]; /* proportions, n_split == 0: by free memory */
+	int      n_split;
+	int      main_gpu;         /* compute main role goes here */
+	uint64_t ctx;              /* context per slot, 0: recorded */
+	int      parallel;         /* 0: recorded */
+	int      ubatch;           /* 0: recorded */
+	int      batch;            /* 0: recorded */
+	int      flash_attn;       /* -1: recorded, 0 off, 1 on */
+	char     kv_type[16];      /* "" : recorded; else f16, q8_0, q4_0, ... */
+	uint64_t reserve;          /* context reserve per GPU (for the default split) */
+};
+
+void llm_scenario_init(struct llm_scenario *sc);
+
+/*
+ * Decompose trace into *ld using its events, settings and attached
+ * profile (if any). UTIL_EINPUT when the trace is not a llama.cpp/Ollama
+ * load with per-device buffers (why in *cause).
+ */
+int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **cause);
+
+/*
+ * Build the event stream of ld under sc on topo: *ev is malloc'd (free
+ * it), layers[g] receives layers per GPU (output layer included). Also
+ * describes the scenario in desc (size n). UTIL_EINPUT for an impossible
+ * scenario (split with the wrong number of entries, num_gpu too large).
+ */
+int llm_build(const struct llm_load *ld, const struct llm_scenario *sc, const struct topo *topo,
+	      struct trace_event **ev, size_t *n, int *layers, char *desc, size_t desc_n,
+	      char **cause);
+
+/* Bytes per KV element of a ggml type ("f16" 2, "q8_0" 34/32, "q4_0"
+ * 18/32, ...); 0 if unknown. */
+double llm_kv_bytes(const char *type);
+
+/* Layer assignment: first[g], count[g] of the layers 0..n_layer on each
+ * of n GPUs (llama.cpp's rule). Returns index of first offloaded layer. */
+int llm_assign(uint32_t n_layer, int n_gpu_layers, const double *split, int n,
+	       int *first, int *count);
+
+/* Compute buffer of a GPU with the given role under sc; holds_output adds logits. */
+uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, int role,
+		     int holds_output);
+/* KV bytes of one layer under sc. */
+uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
+
+/*
+ * Make a load from model hyper-parameters alone, for models never loaded:
+ * spec "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G"
+ * (+ optional ff=, ctx=, parallel=, ubatch=, fa=, kv=). Layer sizes are
+ * approximate; notes say so.
+ */
+int llm_from_spec(const char *spec, struct llm_load *ld, char **cause);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * replay.c - play events onto virtual GPUs.
+ *
+ * Live allocations are kept in an address map whose values index a pool
+ * of records (device, category, bytes), so a free finds what to give
+ * back in O(1) and nothing is allocated per event.
+ */
+#include "replay.h"
+#include "amap.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HOST_DEV (-1)
+
+struct rec {
+	uint64_t bytes;     /* charged bytes */
+	uint64_t asked;     /* allocated (block) bytes */
+	int16_t  dev;       /* virtual GPU or HOST_DEV */
+	int16_t  cat;
+	int16_t  segment;   /* 1: a caching-allocator segment */
+	int16_t  released;  /* VMM: handle released */
+	uint32_t maps;      /* VMM: live mappings */
+	uint32_t next_free;
+};
+
+struct state {
+	const struct sim_config *cfg;
+	struct sim_result *res;
+	struct amap *live;      /* (pid, addr) -> rec index: ALLOC, SEGMENT_ALLOC */
+	struct amap *handles;   /* (pid, handle) -> rec index: CREATE */
+	struct amap *maps;      /* (pid, va) -> handle key */
+	struct rec *recs;
+	size_t n_recs, alloc_recs;
+	uint32_t free_head;     /* 1-based index of a free rec, 0 = none */
+	uint8_t has_segments[TOPO_MAX_GPUS + 1];
+};
+
+static uint64_t key_of(int32_t pid, uint64_t addr)
+{
+	uint64_t k = addr ^ ((uint64_t)(uint32_t)pid * 0x9E3779B97F4A7C15ull);
+	return k ? k : 1;
+}
+
+static uint32_t rec_new(struct state *s)
+{
+	if (s->free_head) {
+		uint32_t i = s->free_head;
+		s->free_head = s->recs[i - 1].next_free;
+		memset(&s->recs[i - 1], 0, sizeof(struct rec));
+		return i;
+	}
+	UTIL_GROW(s->recs, s->n_recs + 1, s->alloc_recs);
+	memset(&s->recs[s->n_recs], 0, sizeof(struct rec));
+	return (uint32_t)++s->n_recs;
+}
+
+static void rec_del(struct state *s, uint32_t i)
+{
+	s->recs[i - 1].next_free = s->free_head;
+	s->free_head = i;
+}
+
+static struct sim_dev *dev_of(struct state *s, int v)
+{
+	return v == HOST_DEV ? &s->res->host : &s->res->dev[v];
+}
+
+static void notify(struct state *s, int v, int64_t t)
+{
+	const struct sim_observer *o = s->cfg->obs;
+	if (o && o->change && v != HOST_DEV) {
+		struct sim_dev *d = &s->res->dev[v];
+		o->change(o->ud, v, t, d->used, d->reserved);
+	}
+}
+
+static void track_peak(struct sim_dev *d, int64_t t)
+{
+	if (d->total > d->peak) {
+		d->peak = d->total;
+		d->peak_t = t;
+		memcpy(d->peak_used, d->used, sizeof(d->used));
+		d->peak_reserved = d->reserved;
+	}
+}
+
+static void charge(struct sim_dev *d, int cat, uint64_t bytes, int64_t t)
+{
+	d->used[cat] += bytes;
+	d->total += bytes;
+	d->reserved += bytes;
+	track_peak(d, t);
+}
+
+static void uncharge(struct sim_dev *d, int cat, uint64_t bytes)
+{
+	d->used[cat] -= bytes < d->used[cat] ? bytes : d->used[cat];
+	d->total -= bytes < d->total ? bytes : d->total;
+	d->reserved -= bytes < d->reserved ? bytes : d->reserved;
+}
+
+/* Map a recorded device to a virtual GPU (or the host). */
+static int map_dev(struct state *s, int recorded)
+{
+	if (recorded < 0)
+		return HOST_DEV;
+	const struct sim_config *c = s->cfg;
+	if (c->n_map > 0) {
+		if (recorded < c->n_map && c->device_map[recorded] >= 0)
+			return c->device_map[recorded] < c->topo.n ? c->device_map[recorded] : HOST_DEV;
+		return HOST_DEV;
+	}
+	if (recorded >= c->topo.n) {
+		s->res->wrapped_devices = 1;
+		return recorded % c->topo.n;
+	}
+	return recorded;
+}
+
+/* First use of a GPU: the CUDA context appears. */
+static void touch(struct state *s, int v, int recorded, int64_t t)
+{
+	if (v == HOST_DEV)
+		return;
+	struct sim_dev *d = &s->res->dev[v];
+	if (d->touched)
+		return;
+	d->touched = 1;
+	int measured = recorded >= 0 && recorded < TOPO_MAX_GPUS &&
+		       s->cfg->measured_context[recorded];
+	d->measured_context = measured;
+	if (s->cfg->reserve_set || !measured) {
+		d->reserve = s->cfg->reserve;
+		charge(d, TRACE_CAT_CONTEXT, d->reserve, t);
+		/* The reserve is not an allocator's memory. */
+		d->reserved -= d->reserve;
+		d->peak_reserved = d->reserved;
+	}
+}
+
+static uint64_t model_bytes(const struct sim_config *c, const struct trace_event *ev)
+{
+	uint64_t b = ev->size;
+	if (c->model == SIM_MODEL_CUDA && ev->kind != TRACE_CREATE) {
+		uint64_t g = SIM_CUDA_GRANULARITY;
+		b = b ? (b + g - 1) / g * g : 0;
+	}
+	return b;
+}
+
+static void record_oom(struct state *s, const struct trace_event *ev, int v, uint64_t bytes,
+		       int recorded)
+{
+	struct sim_result *r = s->res;
+	struct sim_dev *d = &r->dev[v];
+	d->n_oom++;
+	r->n_oom++;
+	struct sim_oom o = {
+		.t_ns = ev->t_ns, .pid = ev->pid, .seq = ev->seq, .device = v,
+		.recorded_device = ev->device, .size = bytes, .category = ev->category,
+		.layer_lo = ev->layer_lo, .layer_hi = ev->layer_hi,
+		.free = d->capacity > d->total ? d->capacity - d->total : 0,
+		.used = d->total, .label = ev->label, .recorded = recorded,
+	};
+	if (!r->has_oom) {
+		r->has_oom = 1;
+		r->first_oom = o;
+	}
+	const struct sim_observer *obs = s->cfg->obs;
+	if (obs && obs->oom)
+		obs->oom(obs->ud, &o);
+}
+
+/*
+ * Try to place bytes on v. Returns the device that takes them (v, or
+ * HOST_DEV after a spill), or -2 if the allocation is dropped.
+ */
+static int place(struct state *s, const struct trace_event *ev, int v, uint64_t bytes)
+{
+	if (v == HOST_DEV)
+		return HOST_DEV;
+	struct sim_dev *d = &s->res->dev[v];
+	if (d->total + bytes <= d->capacity && d->total + bytes >= d->total)
+		return v;
+	record_oom(s, ev, v, bytes, 0);
+	switch (s->cfg->on_oom) {
+	case SIM_OOM_SPILL:
+		s->res->n_spilled += bytes;
+		return HOST_DEV;
+	case SIM_OOM_CONTINUE:
+		return -2;
+	default:
+		s->res->stopped = 1;
+		return -2;
+	}
+}
+
+static void do_alloc(struct state *s, const struct trace_event *ev, int segment)
+{
+	int v = map_dev(s, ev->device);
+	touch(s, v, ev->device, ev->t_ns);
+	uint64_t bytes = model_bytes(s->cfg, ev);
+	int cat = ev->category;
+	if (v != HOST_DEV && s->has_segments[v] && !segment)
+		bytes = 0; /* blocks live inside segments already charged */
+	int w = bytes ? place(s, ev, v, bytes) : v;
+	if (w == -2)
+		return;
+	struct sim_dev *d = dev_of(s, w);
+	if (bytes)
+		charge(d, w == HOST_DEV && v != HOST_DEV ? TRACE_CAT_HOST : cat, bytes, ev->t_ns);
+	if (!segment)
+		d->allocated += ev->size;
+	d->n_alloc++;
+	if (ev->addr) {
+		uint32_t i = rec_new(s);
+		struct rec *r = &s->recs[i - 1];
+		r->bytes = bytes;
+		r->asked = segment ? 0 : ev->size;
+		r->dev = (int16_t)w;
+		r->cat = (int16_t)(w == HOST_DEV && v != HOST_DEV ? TRACE_CAT_HOST : cat);
+		r->segment = (int16_t)segment;
+		uint64_t k = key_of(ev->pid, ev->addr) ^ (segment ? 0x5e65000000000000ull : 0);
+		uint64_t old;
+		if (amap_get(s->live, k, &old)) {
+			/* Address reused without a recorded free: give the old back. */
+			struct rec *o = &s->recs[old - 1];
+			struct sim_dev *od = dev_of(s, o->dev);
+			uncharge(od, o->cat, o->bytes);
+			od->allocated -= o->asked < od->allocated ? o->asked : od->allocated;
+			rec_del(s, (uint32_t)old);
+			s->res->n_unmatched++;
+		}
+		amap_put(s->live, k, i);
+	}
+	notify(s, w, ev->t_ns);
+}
+
+static void do_free(struct state *s, const struct trace_event *ev, int segment)
+{
+	uint64_t k = key_of(ev->pid, ev->addr) ^ (segment ? 0x5e65000000000000ull : 0);
+	uint64_t i;
+	if (!ev->addr || !amap_del(s->live, k, &i)) {
+		s->res->n_unmatched++;
+		return;
+	}
+	struct rec *r = &s->recs[i - 1];
+	struct sim_dev *d = dev_of(s, r->dev);
+	uncharge(d, r->cat, r->bytes);
+	d->allocated -= r->asked < d->allocated ? r->asked : d->allocated;
+	d->n_free++;
+	int v = r->dev;
+	rec_del(s, (uint32_t)i);
+	notify(s, v, ev->t_ns);
+}
+
+/* VMM: physical memory lives from CREATE until RELEASE and the last UNMAP. */
+static void vmm_maybe_free(struct state *s, uint64_t hk, uint32_t i, int64_t t)
+{
+	struct rec *r = &s->recs[i - 1];
+	if (!r->released || r->maps)
+		return;
+	struct sim_dev *d = dev_of(s, r->dev);
+	uncharge(d, r->cat, r->bytes);
+	d->n_free++;
+	int v = r->dev;
+	amap_del(s->handles, hk, NULL);
+	rec_del(s, i);
+	notify(s, v, t);
+}
+
+static void do_vmm(struct state *s, const struct trace_event *ev)
+{
+	uint64_t i;
+	switch (ev->kind) {
+	case TRACE_CREATE: {
+		int v = map_dev(s, ev->device);
+		touch(s, v, ev->device, ev->t_ns);
+		uint64_t bytes = model_bytes(s->cfg, ev);
+		int w = place(s, ev, v, bytes);
+		if (w == -2)
+			return;
+		struct sim_dev *d = dev_of(s, w);
+		charge(d, ev->category, bytes, ev->t_ns);
+		d->allocated += bytes;
+		d->n_alloc++;
+		uint32_t n = rec_new(s);
+		s->recs[n - 1].bytes = bytes;
+		s->recs[n - 1].dev = (int16_t)w;
+		s->recs[n - 1].cat = ev->category;
+		amap_put(s->handles, key_of(ev->pid, ev->addr), n);
+		notify(s, w, ev->t_ns);
+		break;
+	}
+	case TRACE_RELEASE: {
+		uint64_t hk = key_of(ev->pid, ev->addr);
+		if (!amap_get(s->handles, hk, &i)) {
+			s->res->n_unmatched++;
+			return;
+		}
+		s->recs[i - 1].released = 1;
+		vmm_maybe_free(s, hk, (uint32_t)i, ev->t_ns);
+		break;
+	}
+	case TRACE_MAP: {
+		uint64_t hk = key_of(ev->pid, ev->aux);
+		if (!amap_get(s->handles, hk, &i)) {
+			s->res->n_unmatched++;
+			return;
+		}
+		s->recs[i - 1].maps++;
+		amap_put(s->maps, key_of(ev->pid, ev->addr), ev->aux ? ev->aux : 1);
+		break;
+	}
+	case TRACE_UNMAP: {
+		uint64_t h;
+		if (!amap_del(s->maps, key_of(ev->pid, ev->addr), &h)) {
+			s->res->n_unmatched++;
+			return;
+		}
+		uint64_t hk = key_of(ev->pid, h);
+		if (!amap_get(s->handles, hk, &i))
+			return; /* handle gone: mapping outlived a released handle's record */
+		if (s->recs[i - 1].maps)
+			s->recs[i - 1].maps--;
+		vmm_maybe_free(s, hk, (uint32_t)i, ev->t_ns);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void do_oom(struct state *s, const struct trace_event *ev)
+{
+	int v = map_dev(s, ev->device);
+	if (v == HOST_DEV)
+		return;
+	touch(s, v, ev->device, ev->t_ns);
+	struct sim_dev *d = &s->res->dev[v];
+	uint64_t bytes = model_bytes(s->cfg, ev);
+	if (d->total + bytes > d->capacity) {
+		record_oom(s, ev, v, bytes, 1);
+		if (s->cfg->on_oom == SIM_OOM_STOP)
+			s->res->stopped = 1;
+	} else {
+		s->res->n_recorded_oom_ok++;
+	}
+}
+
+void sim_config_init(struct sim_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->reserve = SIM_DEFAULT_RESERVE;
+}
+
+uint64_t sim_headroom(const struct sim_dev *d)
+{
+	return d->capacity > d->peak ? d->capacity - d->peak : 0;
+}
+
+int sim_replay(const struct sim_config *cfg, struct sim_source *src,
+	       struct sim_result *res, char **cause)
+{
+	if (cfg->topo.n < 1 || cfg->topo.n > TOPO_MAX_GPUS)
+		return util_err(cause, UTIL_EINPUT, "replay needs at least one GPU (--gpus)");
+	if (cfg->model == SIM_MODEL_TORCH)
+		return util_err(cause, UTIL_EINPUT, "allocator model 'torch' is not available in this build");
+	memset(res, 0, sizeof(*res));
+	res->n_dev = cfg->topo.n;
+	for (int i = 0; i < cfg->topo.n; i++)
+		res->dev[i].capacity = cfg->topo.capacity[i];
+	struct state s = { .cfg = cfg, .res = res };
+	s.live = amap_new();
+	s.handles = amap_new();
+	s.maps = amap_new();
+	struct trace_event ev;
+	int rc;
+	while (!res->stopped && (rc = sim_source_next(src, &ev, cause)) == 1) {
+		res->n_events++;
+		res->t_end = ev.t_ns;
+		if (ev.category < 0 || ev.category >= TRACE_CAT_MAX)
+			ev.category = TRACE_CAT_OTHER;
+		switch (ev.kind) {
+		case TRACE_ALLOC: do_alloc(&s, &ev, 0); break;
+		case TRACE_FREE: do_free(&s, &ev, 0); break;
+		case TRACE_SEGMENT_ALLOC: {
+			int v = map_dev(&s, ev.device);
+			if (v != HOST_DEV)
+				s.has_segments[v] = 1;
+			do_alloc(&s, &ev, 1);
+			break;
+		}
+		case TRACE_SEGMENT_FREE: do_free(&s, &ev, 1); break;
+		case TRACE_CREATE: case TRACE_RELEASE: case TRACE_MAP: case TRACE_UNMAP:
+			do_vmm(&s, &ev);
+			break;
+		case TRACE_OOM: do_oom(&s, &ev); break;
+		case TRACE_SNAPSHOT: {
+			int v = map_dev(&s, ev.device);
+			if (v != HOST_DEV) {
+				res->dev[v].recorded_used = ev.size;
+				res->dev[v].recorded_total = ev.aux;
+			}
+			break;
+		}
+		default:
+			break; /* RESERVE, UNRESERVE, TRIM, MARKER cost nothing */
+		}
+	}
+	if (res->stopped)
+		rc = 0;
+	amap_free(s.live);
+	amap_free(s.handles);
+	amap_free(s.maps);
+	free(s.recs);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,236 @@
+/*
+ * report.c - tables, JSON and CSV for replay results.
+ */
+#include "report.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* Categories shown as table columns, in this order; the rest sum to "other". */
+static const int shown[] = {
+	TRACE_CAT_WEIGHTS, TRACE_CAT_KV, TRACE_CAT_COMPUTE, TRACE_CAT_OUTPUT, TRACE_CAT_CONTEXT,
+};
+
+static double mib(uint64_t b)
+{
+	return (double)b / UTIL_MIB;
+}
+
+int report_fits(const struct sim_result *r)
+{
+	return !r->has_oom;
+}
+
+static uint64_t other_of(const uint64_t *used)
+{
+	uint64_t o = 0;
+	for (int c = 0; c < TRACE_CAT_MAX; c++) {
+		int is_shown = 0;
+		for (size_t k = 0; k < UTIL_ARRAY_SIZE(shown); k++)
+			is_shown |= shown[k] == c;
+		if (!is_shown)
+			o += used[c];
+	}
+	return o;
+}
+
+void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c)
+{
+	fprintf(f, "trace %" PRId64 " '%s' on %s (allocator model %s)\n", c->trace_id,
+		c->trace_name ? c->trace_name : "?", c->topology ? c->topology : "?",
+		c->model ? c->model : "exact");
+	if (c->scenario)
+		fprintf(f, "scenario: %s\n", c->scenario);
+	fprintf(f, "\n%3s %9s %9s %6s %9s %8s %8s %7s %8s %7s %9s%s%s\n", "GPU", "Capacity", "Peak",
+		"Peak%", "Weights", "KV", "Compute", "Output", "Context", "Other", "Headroom",
+		c->layers ? " Layers" : "", c->estimate ? "  Estimate  Unused" : "");
+	fprintf(f, "%3s %9s %9s %6s %9s %8s %8s %7s %8s %7s %9s%s%s\n", "", "MiB", "MiB", "", "MiB",
+		"MiB", "MiB", "MiB", "MiB", "MiB", "MiB", c->layers ? "       " : "",
+		c->estimate ? "       MiB     MiB" : "");
+	uint64_t tot_cap = 0, tot_peak = 0;
+	for (int i = 0; i < r->n_dev; i++) {
+		const struct sim_dev *d = &r->dev[i];
+		tot_cap += d->capacity;
+		tot_peak += d->peak;
+		fprintf(f, "%3d %9.0f %9.0f %5.1f%% %9.0f %8.0f %8.0f %7.0f %8.0f %7.0f %9.0f", i,
+			mib(d->capacity), mib(d->peak),
+			d->capacity ? 100.0 * (double)d->peak / (double)d->capacity : 0.0,
+			mib(d->peak_used[TRACE_CAT_WEIGHTS]), mib(d->peak_used[TRACE_CAT_KV]),
+			mib(d->peak_used[TRACE_CAT_COMPUTE]), mib(d->peak_used[TRACE_CAT_OUTPUT]),
+			mib(d->peak_used[TRACE_CAT_CONTEXT]), mib(other_of(d->peak_used)),
+			mib(sim_headroom(d)));
+		if (c->layers)
+			fprintf(f, " %6d", c->layers[i]);
+		if (c->estimate && i < c->n_estimate && c->estimate[i] != UINT64_MAX)
+			fprintf(f, " %9.0f %7.0f", mib(c->estimate[i]),
+				c->estimate[i] > d->peak ? mib(c->estimate[i] - d->peak)
+							 : -mib(d->peak - c->estimate[i]));
+		if (d->n_oom)
+			fprintf(f, "  OOM");
+		fputc('\n', f);
+	}
+	fprintf(f, "%3s %9.0f %9.0f %5.1f%%\n", "all", mib(tot_cap), mib(tot_peak),
+		tot_cap ? 100.0 * (double)tot_peak / (double)tot_cap : 0.0);
+	const struct sim_dev *h = &r->host;
+	if (h->peak) {
+		fprintf(f, "host: peak %.0f MiB (weights %.0f, kv %.0f, compute %.0f, output %.0f, "
+			   "other %.0f)\n", mib(h->peak), mib(h->peak_used[TRACE_CAT_WEIGHTS]),
+			mib(h->peak_used[TRACE_CAT_KV]), mib(h->peak_used[TRACE_CAT_COMPUTE]),
+			mib(h->peak_used[TRACE_CAT_OUTPUT]),
+			mib(other_of(h->peak_used) + h->peak_used[TRACE_CAT_CONTEXT]));
+	}
+	if (c->estimate)
+		fprintf(f, "estimate: what %s would reserve per GPU; unused = estimate - predicted peak\n",
+			c->estimate_engine ? c->estimate_engine : "the engine");
+	for (int i = 0; i < c->n_notes; i++)
+		fprintf(f, "note: %s\n", c->notes[i]);
+	if (r->wrapped_devices)
+		fprintf(f, "note: the trace uses more devices than the topology has; "
+			   "device N replays on GPU N mod %d\n", r->n_dev);
+	if (r->n_spilled)
+		fprintf(f, "note: %.0f MiB spilled to host memory (--on-oom spill)\n", mib(r->n_spilled));
+	if (r->has_oom) {
+		const struct sim_oom *o = &r->first_oom;
+		fprintf(f, "\nverdict: DOES NOT FIT: GPU %d runs out of memory at t=%.3f s allocating "
+			   "%.1f MiB (%s", o->device, (double)o->t_ns / 1e9, mib(o->size),
+			trace_cat_name(o->category));
+		if (o->layer_lo >= 0)
+			fprintf(f, o->layer_hi > o->layer_lo ? ", layers %d-%d" : ", layer %d", o->layer_lo,
+				o->layer_hi);
+		if (c->oom_label)
+			fprintf(f, ", %s", c->oom_label);
+		fprintf(f, ") with %.1f MiB free%s\n", mib(o->free),
+			o->recorded ? " (the recorded run failed here too)" : "");
+	} else {
+		int tight = 0;
+		for (int i = 1; i < r->n_dev; i++)
+			if (sim_headroom(&r->dev[i]) < sim_headroom(&r->dev[tight]))
+				tight = i;
+		fprintf(f, "\nverdict: fits on %s; least headroom on GPU %d: %.0f MiB\n",
+			c->topology ? c->topology : "these GPUs", tight, mib(sim_headroom(&r->dev[tight])));
+	}
+}
+
+void report_json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_breakdown(FILE *f, const uint64_t *used)
+{
+	fputc('{', f);
+	for (int c = 0; c < TRACE_CAT_MAX; c++)
+		fprintf(f, "%s\"%s\":%" PRIu64, c ? "," : "", trace_cat_name(c), used[c]);
+	fputc('}', f);
+}
+
+static void json_opt(FILE *f, uint64_t v, int known)
+{
+	if (known)
+		fprintf(f, "%" PRIu64, v);
+	else
+		fputs("null", f);
+}
+
+void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c)
+{
+	fprintf(f, "{\"format\":\"vramsim-%s\",\"version\":%d,\"trace\":{\"id\":%" PRId64 ",\"name\":",
+		c->kind ? c->kind : "replay", REPORT_VERSION, c->trace_id);
+	report_json_str(f, c->trace_name);
+	fputs("},\"topology\":", f);
+	report_json_str(f, c->topology);
+	fputs(",\"allocator_model\":", f);
+	report_json_str(f, c->model ? c->model : "exact");
+	fputs(",\"scenario\":", f);
+	report_json_str(f, c->scenario);
+	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"gpus\":[", r->has_oom ? "false" : "true",
+		r->n_events);
+	for (int i = 0; i < r->n_dev; i++) {
+		const struct sim_dev *d = &r->dev[i];
+		fprintf(f, "%s{\"index\":%d,\"capacity\":%" PRIu64 ",\"peak\":%" PRIu64
+			   ",\"peak_t_ns\":%" PRId64 ",\"headroom\":%" PRIu64 ",\"reserve\":%" PRIu64
+			   ",\"peak_reserved\":%" PRIu64 ",\"allocs\":%" PRIu64 ",\"ooms\":%" PRIu64
+			   ",\"peak_breakdown\":",
+			i ? "," : "", i, d->capacity, d->peak, d->peak_t, sim_headroom(d), d->reserve,
+			d->peak_reserved, d->n_alloc, d->n_oom);
+		json_breakdown(f, d->peak_used);
+		fputs(",\"final_breakdown\":", f);
+		json_breakdown(f, d->used);
+		fputs(",\"layers\":", f);
+		if (c->layers)
+			fprintf(f, "%d", c->layers[i]);
+		else
+			fputs("null", f);
+		fputs(",\"recorded_used\":", f);
+		json_opt(f, d->recorded_used, d->recorded_total != 0);
+		fputs(",\"estimate\":", f);
+		int has_est = c->estimate && i < c->n_estimate && c->estimate[i] != UINT64_MAX;
+		json_opt(f, has_est ? c->estimate[i] : 0, has_est);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"host\":{\"peak\":%" PRIu64 ",\"peak_breakdown\":", r->host.peak);
+	json_breakdown(f, r->host.peak_used);
+	fputs("},\"estimate_engine\":", f);
+	report_json_str(f, c->estimate ? c->estimate_engine : NULL);
+	fputs(",\"oom\":", f);
+	if (r->has_oom) {
+		const struct sim_oom *o = &r->first_oom;
+		fprintf(f, "{\"t_ns\":%" PRId64 ",\"gpu\":%d,\"recorded_device\":%d,\"size\":%" PRIu64
+			   ",\"category\":\"%s\",\"layer_lo\":%d,\"layer_hi\":%d,\"free\":%" PRIu64
+			   ",\"recorded\":%s,\"label\":",
+			o->t_ns, o->device, o->recorded_device, o->size, trace_cat_name(o->category),
+			o->layer_lo, o->layer_hi, o->free, o->recorded ? "true" : "false");
+		report_json_str(f, c->oom_label);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\"ooms\":%" PRIu64 ",\"spilled\":%" PRIu64 ",\"unmatched_frees\":%" PRIu64
+		   ",\"notes\":[", r->n_oom, r->n_spilled, r->n_unmatched);
+	for (int i = 0; i < c->n_notes; i++) {
+		if (i)
+			fputc(',', f);
+		report_json_str(f, c->notes[i]);
+	}
+	fputs("]}\n", f);
+}
+
+void report_csv(FILE *f, const struct sim_result *r, const struct report_ctx *c, int header)
+{
+	if (header) {
+		fputs("version,trace,topology,gpu,capacity,peak,headroom,peak_t_ns,layers,estimate,ooms", f);
+		for (int k = 0; k < TRACE_CAT_MAX; k++)
+			fprintf(f, ",%s", trace_cat_name(k));
+		fputc('\n', f);
+	}
+	for (int i = 0; i < r->n_dev; i++) {
+		const struct sim_dev *d = &r->dev[i];
+		fprintf(f, "%d,%" PRId64 ",%s,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRId64 ",",
+			REPORT_VERSION, c->trace_id, c->topology ? c->topology : "", i, d->capacity,
+			d->peak, sim_headroom(d), d->peak_t);
+		if (c->layers)
+			fprintf(f, "%d", c->layers[i]);
+		fputc(',', f);
+		if (c->estimate && i < c->n_estimate && c->estimate[i] != UINT64_MAX)
+			fprintf(f, "%" PRIu64, c->estimate[i]);
+		fprintf(f, ",%" PRIu64, d->n_oom);
+		for (int k = 0; k < TRACE_CAT_MAX; k++)
+			fprintf(f, ",%" PRIu64, d->peak_used[k]);
+		fputc('\n', f);
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * report.h - a replay's result as people and scripts read it: a table in
+ * MiB like nvidia-smi, or versioned JSON / CSV with raw bytes (null when
+ * unknown). The JSON/CSV schemas change only with REPORT_VERSION.
+ */
+#ifndef VRAMSIM_REPORT_H
+#define VRAMSIM_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "replay.h"
+
+#define REPORT_VERSION 1
+
+/* What the report says around the numbers. Everything may be NULL/0. */
+struct report_ctx {
+	const char *kind;           /* "replay" or "fit": JSON "format" is vramsim-<kind> */
+	int64_t trace_id;
+	const char *trace_name;
+	const char *topology;       /* "4x24G" */
+	const char *model;          /* allocator model name */
+	const char *scenario;       /* one line: "ctx 32768, parallel 1, ..." */
+	const char *const *notes;   /* lines shown under the table / "notes" in JSON */
+	int n_notes;
+	const char *oom_label;      /* label text of the first OOM's event */
+	/* An engine's own estimate per GPU (bytes), shown beside the
+	 * prediction; estimate[i] == UINT64_MAX means none for GPU i. */
+	const char *estimate_engine;
+	const uint64_t *estimate;
+	int n_estimate;
+	/* Layers per GPU in the scenario (NULL: unknown). */
+	const int *layers;
+};
+
+void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c);
+void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c);
+void report_csv(FILE *f, const struct sim_result *r, const struct report_ctx *c, int header);
+
+/* Write s as a JSON string literal (quoted, escaped). NULL writes null. */
+void report_json_str(FILE *f, const char *s);
+
+/* Short verdict: 1 if every GPU fits (no OOM). */
+int report_fits(const struct sim_result *r);
+
+#endif

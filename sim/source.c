@@ -1,0 +1,149 @@
+/*
+ * source.c - event sources for replay.
+ */
+#include "source.h"
+#include "queue.h"
+#include "topo.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sim_source {
+	/* array mode */
+	const struct trace_event *arr;
+	size_t n, pos;
+	/* store mode: one iterator and one look-ahead event per process */
+	struct store_iter **it;
+	struct trace_event *head;
+	size_t n_it;
+	struct simq *q;
+};
+
+struct sim_source *sim_source_array(const struct trace_event *ev, size_t n)
+{
+	struct sim_source *s = util_xcalloc(1, sizeof(*s));
+	s->arr = ev;
+	s->n = n;
+	return s;
+}
+
+static int refill(struct sim_source *s, uint32_t i, char **cause)
+{
+	int rc = store_iter_next(s->it[i], &s->head[i], cause);
+	if (rc == 1) {
+		struct simq_item it = { s->head[i].t_ns, s->head[i].pid, s->head[i].seq, i };
+		simq_push(s->q, &it);
+		return 0;
+	}
+	return rc;
+}
+
+int sim_source_store(struct store *st, int64_t trace, struct sim_source **out,
+		     char **cause)
+{
+	int32_t *pids = NULL;
+	size_t np = 0;
+	int rc = store_pids(st, trace, &pids, &np, cause);
+	if (rc)
+		return rc;
+	struct sim_source *s = util_xcalloc(1, sizeof(*s));
+	s->q = simq_new();
+	s->it = util_xcalloc(np ? np : 1, sizeof(*s->it));
+	s->head = util_xcalloc(np ? np : 1, sizeof(*s->head));
+	s->n_it = np;
+	for (size_t i = 0; i < np && !rc; i++) {
+		rc = store_iter_open(st, trace, pids[i], &s->it[i], cause);
+		if (!rc)
+			rc = refill(s, (uint32_t)i, cause);
+	}
+	free(pids);
+	if (rc) {
+		sim_source_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int sim_source_next(struct sim_source *s, struct trace_event *ev, char **cause)
+{
+	if (!s->q) {
+		if (s->pos >= s->n)
+			return 0;
+		*ev = s->arr[s->pos++];
+		return 1;
+	}
+	struct simq_item top;
+	if (!simq_pop(s->q, &top))
+		return 0;
+	*ev = s->head[top.src];
+	int rc = refill(s, top.src, cause);
+	return rc < 0 ? rc : 1;
+}
+
+void sim_source_free(struct sim_source *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_it; i++)
+		store_iter_free(s->it[i]);
+	free(s->it);
+	free(s->head);
+	simq_free(s->q);
+	free(s);
+}
+
+int sim_source_load(struct store *st, int64_t trace, struct trace_event **out,
+		    size_t *n, char **cause)
+{
+	struct sim_source *s;
+	int rc = sim_source_store(st, trace, &s, cause);
+	if (rc)
+		return rc;
+	struct trace_event *arr = NULL, ev;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sim_source_next(s, &ev, cause)) == 1) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		arr[cnt++] = ev;
+	}
+	sim_source_free(s);
+	if (rc < 0) {
+		free(arr);
+		return rc;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int sim_source_context(struct store *st, int64_t trace, uint8_t *mask, char **cause)
+{
+	struct sqlite3 *db = store_sqlite(st);
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT device FROM events WHERE trace_id=?"
+				   " AND category=? AND kind=?", -1, &s, NULL) != SQLITE_OK)
+		return util_err(cause, UTIL_ERR, "%s: %s", store_path(st), sqlite3_errmsg(db));
+	sqlite3_bind_int64(s, 1, trace);
+	sqlite3_bind_int(s, 2, TRACE_CAT_CONTEXT);
+	sqlite3_bind_int(s, 3, TRACE_ALLOC);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int d = sqlite3_column_int(s, 0);
+		if (d >= 0 && d < TOPO_MAX_GPUS)
+			mask[d] = 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return util_err(cause, UTIL_ERR, "%s: %s", store_path(st), sqlite3_errmsg(db));
+	return 0;
+}
+
+void sim_events_context(const struct trace_event *ev, size_t n, uint8_t *mask)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TRACE_ALLOC && ev[i].category == TRACE_CAT_CONTEXT &&
+		    ev[i].device >= 0 && ev[i].device < TOPO_MAX_GPUS)
+			mask[ev[i].device] = 1;
+}

@@ -1,0 +1,132 @@
+/*
+ * topo.c - size and topology parsing.
+ */
+#include "topo.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *suffix;
+	double mult;
+} units[] = {
+	{ "", 1.0 }, { "b", 1.0 },
+	{ "k", 1024.0 }, { "kb", 1024.0 }, { "kib", 1024.0 },
+	{ "m", 1048576.0 }, { "mb", 1048576.0 }, { "mib", 1048576.0 },
+	{ "g", 1073741824.0 }, { "gb", 1073741824.0 }, { "gib", 1073741824.0 },
+	{ "t", 1099511627776.0 }, { "tb", 1099511627776.0 }, { "tib", 1099511627776.0 },
+};
+
+int topo_parse_size(const char *s, int nonzero, uint64_t *bytes, char **cause)
+{
+	const char *p = s;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-' || *p == '+' || !(isdigit((unsigned char)*p) || *p == '.'))
+		return util_err(cause, UTIL_EINPUT,
+				"'%s': expected a size like 24G, 512M or 1.5GiB", s);
+	errno = 0;
+	char *end;
+	double v = strtod(p, &end);
+	if (errno || end == p || !isfinite(v))
+		return util_err(cause, UTIL_EINPUT,
+				"'%s': expected a size like 24G, 512M or 1.5GiB", s);
+	size_t ulen = strlen(end);
+	while (ulen && isspace((unsigned char)end[ulen - 1]))
+		ulen--;
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(units); i++) {
+		if (strlen(units[i].suffix) == ulen && strncasecmp(end, units[i].suffix, ulen) == 0) {
+			double b = v * units[i].mult;
+			if (b >= 18446744073709551615.0)
+				return util_err(cause, UTIL_EINPUT, "'%s': size too large", s);
+			if (nonzero && b < 1.0)
+				return util_err(cause, UTIL_EINPUT, "'%s': size must be greater than 0", s);
+			*bytes = (uint64_t)llround(b);
+			return 0;
+		}
+	}
+	return util_err(cause, UTIL_EINPUT,
+			"'%s': unknown unit '%.*s' (expected B, K, M, G or T; binary)", s,
+			(int)ulen, end);
+}
+
+int topo_parse(const char *spec, struct topo *t, char **cause)
+{
+	memset(t, 0, sizeof(*t));
+	if (!spec || !*spec)
+		return util_err(cause, UTIL_EINPUT, "empty GPU list: expected e.g. 4x24G or 2x24G,1x12G");
+	char *copy = util_xstrdup(spec), *save = NULL;
+	int rc = 0;
+	for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		long count = 1;
+		const char *size = g;
+		char *x = strpbrk(g, "xX*");
+		if (x) {
+			char *end;
+			errno = 0;
+			count = strtol(g, &end, 10);
+			if (end != x || end == g || errno || count < 1) {
+				rc = util_err(cause, UTIL_EINPUT,
+					      "'%s': in '%s', expected a GPU count of 1 or more before 'x'",
+					      g, spec);
+				break;
+			}
+			size = x + 1;
+		}
+		if (!*size) {
+			rc = util_err(cause, UTIL_EINPUT, "'%s': in '%s', expected a size after 'x' (e.g. %ldx24G)",
+				      g, spec, count);
+			break;
+		}
+		uint64_t bytes;
+		if ((rc = topo_parse_size(size, 1, &bytes, cause))) {
+			char *inner = cause ? *cause : NULL;
+			if (cause) {
+				*cause = util_xasprintf("--gpus '%s': %s", spec, inner);
+				free(inner);
+			}
+			break;
+		}
+		if (t->n + count > TOPO_MAX_GPUS) {
+			rc = util_err(cause, UTIL_EINPUT, "'%s': more than %d GPUs", spec, TOPO_MAX_GPUS);
+			break;
+		}
+		for (long i = 0; i < count; i++)
+			t->capacity[t->n++] = bytes;
+	}
+	if (!rc && t->n == 0)
+		rc = util_err(cause, UTIL_EINPUT, "'%s': expected e.g. 4x24G or 2x24G,1x12G", spec);
+	free(copy);
+	return rc;
+}
+
+static void fmt_size(char *buf, size_t n, uint64_t b)
+{
+	static const char *const u[] = { "", "K", "M", "G", "T" };
+	int i = 4;
+	while (i > 0 && b % (1ull << (10 * i)) != 0)
+		i--;
+	snprintf(buf, n, "%llu%s", (unsigned long long)(b >> (10 * i)), u[i]);
+}
+
+const char *topo_format(const struct topo *t, char *buf, int n)
+{
+	int off = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < t->n && off < n;) {
+		int j = i;
+		while (j < t->n && t->capacity[j] == t->capacity[i])
+			j++;
+		char sz[32];
+		fmt_size(sz, sizeof(sz), t->capacity[i]);
+		off += snprintf(buf + off, (size_t)(n - off), "%s%dx%s", i ? "," : "", j - i, sz);
+		i = j;
+	}
+	return buf;
+}
