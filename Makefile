@@ -60,6 +60,8 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/cu_*.c))
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 LIBVS     := $(BUILD)/libvramsim.a
+# A sanitizer build keeps its own binary so it never replaces ./vramsim.
+BIN       := $(if $(SANITIZE),$(BUILD)/vramsim,vramsim)
 DEPS_OK   := build/.deps-ok
 
 # Stage-specific rules (the shim, fake CUDA libraries, fuzzers) live beside
@@ -100,7 +102,7 @@ $(BUILD)/%.o: %.c | $(DEPS_OK)
 $(LIBVS): $(LIB_OBJ)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-vramsim: $(MAIN_OBJ) $(LIBVS)
+$(BIN): $(MAIN_OBJ) $(LIBVS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(VS_LDFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIBVS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
@@ -112,8 +114,8 @@ $(BUILD)/tests/%: tests/%.c $(LIBVS) $(TEST_HELPER_OBJ) | $(DEPS_OK)
 
 
 ## check: build and run every test suite, then the CLI tests
-check: vramsim $(TEST_BIN) $(CHECK_EXTRA)
-	$(Q)BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+check: $(BIN) $(TEST_BIN) $(CHECK_EXTRA)
+	$(Q)BUILD=$(BUILD) VRAMSIM=$(abspath $(BIN)) SANITIZE=$(SANITIZE) sh tests/run.sh $(TEST_BIN)
 
 ## check-asan: the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 check-asan:

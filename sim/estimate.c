@@ -190,7 +190,8 @@ static int ollama05(const struct scen *sc, uint64_t *est, struct buf *b, char **
 	bprintf(b, "\nollama-0.5 estimate, line by line (Ollama's EstimateGPULayers, llm/memory.go):\n");
 	bprintf(b, "  context %llu cells, batch %.0f, KV %s: per layer %.1f MiB weights + %.1f MiB KV;"
 		   " graph %.1f MiB (%s offload formula)\n", (unsigned long long)cells, bsz, kvt,
-		mib((double)ld->layer_w[0]), mib(kv_l), mib(graph), fully ? "full" : "partial");
+		mib((double)ld->layer_w[0]), mib(kv_l), mib(graph),
+		G > 1 ? "partial, as on every multi-GPU load" : fully ? "full" : "partial");
 	bprintf(b, "%3s %6s %10s %9s %8s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "layers",
 		"graph", "minimum", "spare", "estimate", "real use", "unused", "free card");
 	bprintf(b, "%3s %6s %10s %9s %8s %8s %10s | %10s %9s %10s\n", "", "", "MiB", "MiB", "MiB",

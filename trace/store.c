@@ -750,7 +750,10 @@ int store_trace_resolve(struct store *st, const char *ref, int64_t *id, char **c
 	sqlite3_stmt *s = NULL;
 	int rc;
 	if (!ref) {
-		rc = prep(st, &s, "SELECT id FROM traces ORDER BY id DESC LIMIT 1", cause);
+		/* The newest trace that holds events: a log's last load may only
+		 * announce itself ("offloading 65 layers") and say nothing else. */
+		rc = prep(st, &s, "SELECT id FROM traces ORDER BY EXISTS(SELECT 1 FROM events e"
+				  " WHERE e.trace_id=traces.id) DESC, id DESC LIMIT 1", cause);
 	} else {
 		rc = prep(st, &s, "SELECT id FROM traces WHERE name=?1 OR"
 				  " (CAST(id AS TEXT)=?1) ORDER BY name=?1 DESC LIMIT 1", cause);

@@ -129,7 +129,8 @@ int store_profile_find(struct store *st, const char *key, int64_t *id,
 /* ---- reading ---- */
 
 /*
- * Resolve a trace reference: NULL means the newest trace; otherwise an id
+ * Resolve a trace reference: NULL means the newest trace that holds
+ * events (else the newest trace); otherwise an id
  * ("3") or a name. UTIL_EINPUT if there is none.
  */
 int store_trace_resolve(struct store *st, const char *ref, int64_t *id,

@@ -4,7 +4,7 @@
 # passes when it exits 0. Prints "cli: N passed, M failed".
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-VRAMSIM="$top/vramsim"; DATA="$top/tests/data"; TOP="$top"
+VRAMSIM="${VRAMSIM:-$top/vramsim}"; DATA="$top/tests/data"; TOP="$top"
 export VRAMSIM DATA TOP
 p=0; f=0
 for t in "$top"/tests/cli/*.sh; do

@@ -1,0 +1,279 @@
+/*
+ * cmd_fit.c - `vramsim fit`: the best that fits. Inverse queries over the
+ * what-if: the largest context, the best split, the fewest GPUs, the most
+ * layers on GPUs. Each answer is a scenario replayed like `replay` does.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+#include "scenario.h"
+#include "util.h"
+
+static const char help_head[] =
+	"usage: vramsim fit [--store DB] [TRACE] --gpus SPEC\n"
+	"                   (--max-ctx | --best-split | --min-gpus | --max-layers)\n"
+	"                   [what-if options] [--json] [-q]\n"
+	"\n"
+	"Search the what-if space of a llama.cpp/Ollama load (or a --model):\n"
+	"  --max-ctx      the largest context per slot (a multiple of 256) that fits\n"
+	"  --best-split   the layer split that leaves the most headroom on the tightest GPU\n"
+	"  --min-gpus     the fewest GPUs of the size in --gpus (e.g. 8x24G: up to 8) that fit\n"
+	"  --max-layers   the most layers on GPUs (Ollama num_gpu, llama.cpp -ngl) that fit\n"
+	"Each prints the scenario it chose and its per-GPU table.\n\n";
+
+enum { OPT_STORE = 1, OPT_JSON, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS };
+
+static int eval(struct store *st, struct scen *sc, struct sim_result *res, int *n_eval, char **cause)
+{
+	(*n_eval)++;
+	int rc = scen_rebuild(sc, cause);
+	return rc ? rc : scen_run(st, sc, NULL, res, cause);
+}
+
+static uint64_t min_headroom(const struct sim_result *r, const int *layers)
+{
+	uint64_t m = UINT64_MAX;
+	for (int g = 0; g < r->n_dev; g++)
+		if (!layers || layers[g] || r->dev[g].peak) {
+			uint64_t h = sim_headroom(&r->dev[g]);
+			if (h < m)
+				m = h;
+		}
+	return m == UINT64_MAX ? 0 : m;
+}
+
+static int fit_max_ctx(struct store *st, struct scen *sc, struct sim_result *res, int *ne,
+		       char **cause)
+{
+	uint64_t lo = 0, hi = sc->ld->n_ctx_train ? sc->ld->n_ctx_train : (1u << 20);
+	hi = hi / 256 * 256;
+	if (hi < 256)
+		hi = 256;
+	int rc;
+	/* Binary search on multiples of 256: memory grows with context. */
+	uint64_t a = 1, b = hi / 256;
+	while (a <= b) {
+		uint64_t mid = (a + b) / 2;
+		sc->lsc.ctx = mid * 256;
+		if ((rc = eval(st, sc, res, ne, cause)))
+			return rc;
+		if (!res->has_oom) {
+			lo = mid * 256;
+			a = mid + 1;
+		} else {
+			b = mid - 1;
+		}
+	}
+	if (!lo)
+		return util_err(cause, UTIL_EINPUT, "no context fits: even 256 tokens run out of memory "
+				"on %s", sc->topo_str);
+	sc->lsc.ctx = lo;
+	return eval(st, sc, res, ne, cause);
+}
+
+static int fit_best_split(struct store *st, struct scen *sc, struct sim_result *res, int *ne,
+			  char **cause)
+{
+	int G = sc->cfg.topo.n, rc;
+	if ((rc = eval(st, sc, res, ne, cause)))
+		return rc;
+	/* Start from the current placement's layer counts and move one layer at
+	 * a time from the tightest GPU to the roomiest while the tightest gains. */
+	sc->lsc.n_split = G;
+	for (int g = 0; g < G; g++)
+		sc->lsc.split[g] = sc->layers[g];
+	uint64_t best = res->has_oom ? 0 : min_headroom(res, NULL);
+	int best_oom = res->has_oom;
+	for (int iter = 0; iter < 4 * (int)(sc->ld->n_layer + 1); iter++) {
+		int tight = 0, roomy = 0;
+		for (int g = 0; g < G; g++) {
+			uint64_t hg = sim_headroom(&res->dev[g]);
+			if (res->dev[g].n_oom || hg < sim_headroom(&res->dev[tight]))
+				tight = res->dev[tight].n_oom ? tight : g;
+			if (hg > sim_headroom(&res->dev[roomy]))
+				roomy = g;
+		}
+		if (tight == roomy || sc->lsc.split[tight] <= 0)
+			break;
+		double saved[TOPO_MAX_GPUS];
+		memcpy(saved, sc->lsc.split, sizeof(saved));
+		sc->lsc.split[tight] -= 1;
+		sc->lsc.split[roomy] += 1;
+		if ((rc = eval(st, sc, res, ne, cause)))
+			return rc;
+		uint64_t h = res->has_oom ? 0 : min_headroom(res, NULL);
+		if ((best_oom && !res->has_oom) || (!res->has_oom && h > best)) {
+			best = h;
+			best_oom = 0;
+			continue;
+		}
+		memcpy(sc->lsc.split, saved, sizeof(saved));
+		break;
+	}
+	return eval(st, sc, res, ne, cause);
+}
+
+static int fit_max_layers(struct store *st, struct scen *sc, struct sim_result *res, int *ne,
+			  char **cause)
+{
+	int a = 0, b = (int)sc->ld->n_layer + 1, best = -1, rc;
+	while (a <= b) {
+		int mid = (a + b) / 2;
+		sc->lsc.n_gpu_layers = mid;
+		if ((rc = eval(st, sc, res, ne, cause)))
+			return rc;
+		if (!res->has_oom) {
+			best = mid;
+			a = mid + 1;
+		} else {
+			b = mid - 1;
+		}
+	}
+	if (best < 0)
+		return util_err(cause, UTIL_EINPUT, "nothing fits on %s, not even 0 layers", sc->topo_str);
+	sc->lsc.n_gpu_layers = best;
+	return eval(st, sc, res, ne, cause);
+}
+
+static int fit_min_gpus(struct store *st, struct scen *sc, struct sim_result *res, int *ne,
+			char **cause)
+{
+	struct topo full = sc->cfg.topo;
+	for (int n = 1; n <= full.n; n++) {
+		sc->cfg.topo.n = n;
+		sc->lsc.n_split = 0;
+		int rc = fit_best_split(st, sc, res, ne, cause);
+		if (rc)
+			return rc;
+		if (!res->has_oom) {
+			topo_format(&sc->cfg.topo, sc->topo_str, sizeof(sc->topo_str));
+			return 0;
+		}
+	}
+	return util_err(cause, UTIL_EINPUT, "does not fit on %s even with all %d GPUs; give more "
+			"(e.g. --gpus %dx...)", sc->topo_str, full.n, full.n * 2);
+}
+
+static int cmd_fit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "max-ctx", no_argument, NULL, OPT_MAXCTX },
+		{ "best-split", no_argument, NULL, OPT_SPLIT },
+		{ "min-gpus", no_argument, NULL, OPT_MINGPU },
+		{ "max-layers", no_argument, NULL, OPT_MAXLAYERS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		SCEN_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct scen_opts so;
+	scen_opts_init(&so);
+	const char *store_opt = NULL;
+	int json = 0, goal = 0, c, rc;
+	char *cause = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE: store_opt = optarg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_MAXCTX: case OPT_SPLIT: case OPT_MINGPU: case OPT_MAXLAYERS:
+			if (goal && goal != c)
+				return cli_usage("fit", "give one of --max-ctx, --best-split, --min-gpus, --max-layers");
+			goal = c;
+			break;
+		case 'q': cli_quiet = 1; break;
+		case 'h':
+			fputs(help_head, stdout);
+			fputs(scen_help, stdout);
+			return 0;
+		default:
+			rc = scen_opt(&so, c, optarg, &cause);
+			if (rc < 0) {
+				cli_usage("fit", "%s", cause);
+				free(cause);
+				return CLI_USAGE;
+			}
+			if (rc == 0)
+				return cli_usage("fit", "bad option");
+		}
+	}
+	if (!goal)
+		return cli_usage("fit", "say what to find: --max-ctx, --best-split, --min-gpus or --max-layers");
+	if (!so.gpus)
+		return cli_usage("fit", "--gpus is required (e.g. --gpus 4x24G)");
+	const char *ref = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc)
+		return cli_usage("fit", "unexpected argument '%s'", argv[optind]);
+	struct store *st = NULL;
+	if (!so.model_spec && (rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+		return rc;
+	struct scen sc;
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	int n_eval = 0;
+	rc = scen_prepare(st, ref, &so, &sc, &cause);
+	if (!rc && !sc.ld)
+		rc = util_err(&cause, UTIL_EINPUT, "fit needs a llama.cpp/Ollama load (or --model); "
+			      "this trace has no model buffers");
+	if (!rc) {
+		switch (goal) {
+		case OPT_MAXCTX: rc = fit_max_ctx(st, &sc, res, &n_eval, &cause); break;
+		case OPT_SPLIT: rc = fit_best_split(st, &sc, res, &n_eval, &cause); break;
+		case OPT_MINGPU: rc = fit_min_gpus(st, &sc, res, &n_eval, &cause); break;
+		default: rc = fit_max_layers(st, &sc, res, &n_eval, &cause); break;
+		}
+	}
+	if (rc) {
+		scen_clear(&sc);
+		free(res);
+		store_close(st);
+		return cli_fail(rc, cause);
+	}
+	char answer[512];
+	switch (goal) {
+	case OPT_MAXCTX:
+		snprintf(answer, sizeof(answer), "largest context that fits: %llu tokens per slot",
+			 (unsigned long long)sc.lsc.ctx);
+		break;
+	case OPT_MINGPU:
+		snprintf(answer, sizeof(answer), "fewest GPUs that fit: %d (%s)", sc.cfg.topo.n, sc.topo_str);
+		break;
+	case OPT_MAXLAYERS:
+		snprintf(answer, sizeof(answer), "most layers on GPUs that fit: %d of %u (--num-gpu %d)",
+			 sc.lsc.n_gpu_layers, sc.ld->n_layer + 1, sc.lsc.n_gpu_layers);
+		break;
+	default: {
+		int off = snprintf(answer, sizeof(answer), "best split: --split ");
+		for (int g = 0; g < sc.cfg.topo.n && off < (int)sizeof(answer); g++)
+			off += snprintf(answer + off, sizeof(answer) - (size_t)off, "%s%d", g ? "," : "",
+					sc.layers[g]);
+	}
+	}
+	struct report_ctx rctx = {
+		.kind = "fit", .trace_id = sc.trace, .trace_name = sc.trace_name,
+		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model), .scenario = sc.desc,
+		.notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
+		.layers = sc.layers,
+	};
+	if (json) {
+		report_json(stdout, res, &rctx);
+	} else {
+		printf("%s\n(%d scenarios evaluated)\n\n", answer, n_eval);
+		report_table(stdout, res, &rctx);
+	}
+	scen_clear(&sc);
+	free(res);
+	store_close(st);
+	return 0;
+}
+
+const struct cli_cmd cmd_fit_entry = {
+	.name = "fit", .fn = cmd_fit,
+	.summary = "the best that fits: largest context, best split, fewest GPUs, most layers",
+	.help = help_head,
+};

@@ -1,0 +1,33 @@
+#!/bin/sh
+# demo.sh - `make demo`: the main job on the bundled sample, a real
+# Ollama log of a 70B-class model (81 layers) split over two GPUs
+# (https://github.com/ollama/ollama/issues/3078). It imports the log into
+# the default store (./vramsim.db, or $VRAMSIM_STORE), replays the load on
+# 4x24G and on 2x24G,1x12G, finds the largest context that fits, explains
+# the motivating case (llama3.3:70b shown as 61 GB by `ollama ps`), and
+# draws the PNGs into demo-out/.
+set -eu
+cd "$(dirname "$0")/.."
+V=./vramsim
+SAMPLE=tests/data/logs/ollama-3078-70b-2gpu-buffers.log
+OUT=demo-out
+mkdir -p "$OUT"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
+
+if ! $V ls 2>/dev/null | grep -q 'demo-70b-2gpu '; then
+	step "$V import --name demo-70b-2gpu $SAMPLE"
+	$V import --name demo-70b-2gpu "$SAMPLE"
+fi
+step "$V replay demo-70b-2gpu --gpus 4x24G"
+$V replay demo-70b-2gpu --gpus 4x24G
+step "$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 8192"
+$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 8192
+step "$V fit demo-70b-2gpu --gpus 4x24G --max-ctx"
+$V fit demo-70b-2gpu --gpus 4x24G --max-ctx
+step "$V plot demo-70b-2gpu --gpus 4x24G --out $OUT -f"
+$V plot demo-70b-2gpu --gpus 4x24G --out "$OUT" -f
+M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G
+step "$V replay --model $M --gpus 4x24G --ctx 4096 --parallel 4 --engine-estimate ollama-0.5"
+$V replay --model "$M" --gpus 4x24G --ctx 4096 --parallel 4 --engine-estimate ollama-0.5
+printf '\ndemo: PNGs are in %s/; the store is %s\n' "$OUT" "${VRAMSIM_STORE:-vramsim.db}" >&2
+printf 'demo: try: %s replay --gpus 2x24G,1x12G\n' "$V" >&2
