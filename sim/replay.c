@@ -377,7 +377,7 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	s.handles = amap_new();
 	s.maps = amap_new();
 	struct trace_event ev;
-	int rc;
+	int rc = 0;
 	while (!res->stopped && (rc = sim_source_next(src, &ev, cause)) == 1) {
 		res->n_events++;
 		res->t_end = ev.t_ns;

@@ -61,6 +61,9 @@ int topo_parse(const char *spec, struct topo *t, char **cause)
 	memset(t, 0, sizeof(*t));
 	if (!spec || !*spec)
 		return util_err(cause, UTIL_EINPUT, "empty GPU list: expected e.g. 4x24G or 2x24G,1x12G");
+	size_t sl = strlen(spec);
+	if (spec[0] == ',' || spec[sl - 1] == ',' || strstr(spec, ",,"))
+		return util_err(cause, UTIL_EINPUT, "'%s': empty GPU group: expected e.g. 2x24G,1x12G", spec);
 	char *copy = util_xstrdup(spec), *save = NULL;
 	int rc = 0;
 	for (char *g = strtok_r(copy, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
