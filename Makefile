@@ -126,9 +126,15 @@ check-asan:
 demo: vramsim
 	$(Q)sh tests/demo.sh
 
+BENCH_SRC := $(sort $(wildcard tests/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: tests/%.c $(LIBVS) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+
 ## bench: print throughput figures (events/s, ns per call, bytes per event)
-bench: vramsim $(BENCH_EXTRA)
-	$(Q)sh tests/bench.sh
+bench: vramsim $(BENCH_BIN) $(BENCH_EXTRA)
+	$(Q)BUILD=$(BUILD) sh tests/bench.sh
 
 ## install: install vramsim, the shim and the gnuplot scripts under DESTDIR/PREFIX
 install: all

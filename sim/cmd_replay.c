@@ -125,6 +125,8 @@ static int cmd_replay(int argc, char **argv)
 		store_close(st);
 		return cli_fail(rc, cause);
 	}
+	if (res->n_events == 0)
+		cli_warn("trace '%s' holds no allocation events: nothing to replay", sc.trace_name);
 	char *oom_label = NULL;
 	if (res->has_oom && res->first_oom.label && st)
 		store_label_text(st, res->first_oom.label, &oom_label, NULL);

@@ -366,6 +366,8 @@ int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **c
 	ld->n_copies = (int)setting_i(st, trace, "n_copies", 1);
 	if (kv_total && !ld->cells)
 		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
+	if (!kv_total)
+		note(ld, "the log shows no KV cache buffer: KV is not counted");
 
 	/* Compute buffers by role. */
 	int cg[TOPO_MAX_GPUS], nc = 0;
@@ -395,6 +397,8 @@ int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **c
 			ld->comp_rest[role] = (uint64_t)c;
 		ld->have_role[role] = 1;
 	}
+	if (!nc)
+		note(ld, "the log shows no GPU compute buffer: compute is not counted");
 	ld->comp_host = host.comp;
 	ld->out_host = host.out;
 	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
@@ -564,9 +568,14 @@ int llm_build(const struct llm_load *ld, const struct llm_scenario *sc, const st
 	if (desc) {
 		uint64_t cells = scen_cells(ld, sc);
 		int par = sc->parallel ? sc->parallel : ld->parallel;
-		int off = snprintf(desc, desc_n, "ctx %llu x %d slot%s, ubatch %d, flash-attn %s, kv %s, "
+		char ctxs[32];
+		if (cells)
+			snprintf(ctxs, sizeof(ctxs), "%llu", (unsigned long long)(cells / (uint64_t)par));
+		else
+			snprintf(ctxs, sizeof(ctxs), "unknown");
+		int off = snprintf(desc, desc_n, "ctx %s x %d slot%s, ubatch %d, flash-attn %s, kv %s, "
 				   "%d/%d layers on GPUs, split ",
-				   (unsigned long long)(cells / (uint64_t)par), par, par == 1 ? "" : "s", ub,
+				   ctxs, par, par == 1 ? "" : "s", ub,
 				   (sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn) ? "on" : "off",
 				   sc->kv_type[0] ? sc->kv_type : ld->type_k, ngl < 0 ? total : ngl, total);
 		for (int g = 0; g < G && off > 0 && (size_t)off < desc_n; g++)

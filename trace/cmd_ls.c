@@ -2,6 +2,7 @@
  * cmd_ls.c - `vramsim ls` and `vramsim show`: what the store holds.
  */
 #include <getopt.h>
+#include <sqlite3.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,30 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
+/* Settings as "key=value" lines, several per line. */
+static void print_settings(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT key, value FROM settings WHERE trace_id=?"
+				   " ORDER BY key", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(s, 1, id);
+	int col = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(s, 0);
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+		int w = printf("%s%s=%s", col ? "  " : "  settings: ", k, v ? v : "");
+		col += w;
+		if (col > 80) {
+			putchar('\n');
+			col = 0;
+		}
+	}
+	if (col)
+		putchar('\n');
+	sqlite3_finalize(s);
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	const char *store_opt = NULL, *ref = NULL;
@@ -176,6 +201,7 @@ static int cmd_show(int argc, char **argv)
 			       d[i].name[0] ? d[i].name : "(unnamed)", d[i].uuid[0] ? " " : "",
 			       d[i].uuid, d[i].total ? util_mib(mib, sizeof(mib), d[i].total, 0) : "?");
 		}
+		print_settings(st, id);
 		for (size_t i = 0; i < ne; i++) {
 			char mib[32];
 			printf("  estimate %s %s %s: %s MiB\n", e[i].engine,
