@@ -132,6 +132,12 @@ $(BUILD)/bench/%: tests/%.c $(LIBVS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
+## validate: predict load B from load A for every fixture with two loads of one model
+validate: $(BUILD)/validate
+	$(Q)$(BUILD)/validate
+$(BUILD)/validate: tests/validate.c $(LIBVS) | $(DEPS_OK)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+
 ## bench: print throughput figures (events/s, ns per call, bytes per event)
 bench: vramsim $(BENCH_BIN) $(BENCH_EXTRA)
 	$(Q)BUILD=$(BUILD) sh tests/bench.sh

@@ -17,6 +17,16 @@
 
 /* Detection order matters only for ties; binary formats first. */
 const struct imp_format imp_formats[] = {
+	{ "gguf", "GGUF model header (llama.cpp model file): stores a model profile",
+	  imp_gguf_detect, imp_gguf_run },
+	{ "torch", "PyTorch CUDA memory snapshot pickle (torch.cuda.memory._dump_snapshot)",
+	  imp_torch_detect, imp_torch_run },
+	{ "nsys", "Nsight Systems SQLite export with CUDA_GPU_MEMORY_USAGE_EVENTS",
+	  imp_nsys_detect, imp_nsys_run },
+	{ "kineto", "PyTorch profiler / Kineto Chrome trace JSON (.json, .json.gz) [memory] events",
+	  imp_kineto_detect, imp_kineto_run },
+	{ "llamalog", "llama.cpp / Ollama / ik_llama.cpp server log (buffer sizes, estimates)",
+	  imp_llamalog_detect, imp_llamalog_run },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -84,5 +84,15 @@ int imp_file(struct store *st, const char *path, const struct imp_opts *o,
 
 /* ---- the importers (one file each under import/; one row each in
  * imp_formats[] in imp.c) ---- */
+int imp_llamalog_detect(const unsigned char *data, size_t len, const char *path);
+int imp_llamalog_run(struct imp_ctx *ctx, char **cause);
+int imp_gguf_detect(const unsigned char *data, size_t len, const char *path);
+int imp_gguf_run(struct imp_ctx *ctx, char **cause);
+int imp_torch_detect(const unsigned char *data, size_t len, const char *path);
+int imp_torch_run(struct imp_ctx *ctx, char **cause);
+int imp_nsys_detect(const unsigned char *data, size_t len, const char *path);
+int imp_nsys_run(struct imp_ctx *ctx, char **cause);
+int imp_kineto_detect(const unsigned char *data, size_t len, const char *path);
+int imp_kineto_run(struct imp_ctx *ctx, char **cause);
 
 #endif

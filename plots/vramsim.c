@@ -15,12 +15,16 @@ extern const struct cli_cmd cmd_import_entry;
 extern const struct cli_cmd cmd_ls_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
+extern const struct cli_cmd cmd_fit_entry;
+extern const struct cli_cmd cmd_plot_entry;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_import_entry,
 	&cmd_ls_entry,
 	&cmd_show_entry,
 	&cmd_replay_entry,
+	&cmd_fit_entry,
+	&cmd_plot_entry,
 };
 
 static void usage(FILE *f)

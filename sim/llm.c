@@ -89,6 +89,17 @@ static int64_t setting_i(struct store *st, int64_t t, const char *key, int64_t d
 	return v;
 }
 
+static double setting_d(struct store *st, int64_t t, const char *key, double dflt)
+{
+	char *v = NULL, *end;
+	store_setting_get(st, t, key, &v, NULL);
+	double x = v ? strtod(v, &end) : dflt;
+	if (v && (end == v || x != x))
+		x = dflt;
+	free(v);
+	return x;
+}
+
 static void setting_s(struct store *st, int64_t t, const char *key, char *buf, size_t n,
 		      const char *dflt)
 {
@@ -153,6 +164,28 @@ static double logits_bytes(uint32_t n_vocab, int ubatch)
 	return (double)n_vocab * ubatch * 4.0;
 }
 
+/* The run's settings: context cells, slots, batches, flash attention, KV types. */
+static void read_run_settings(struct store *st, int64_t trace, struct llm_load *ld)
+{
+	ld->parallel = (int)setting_i(st, trace, "n_seq_max", setting_i(st, trace, "parallel", 1));
+	if (ld->parallel < 1)
+		ld->parallel = 1;
+	int64_t cells = setting_i(st, trace, "n_ctx", 0);
+	if (!cells)
+		cells = setting_i(st, trace, "ctx_size", 0);
+	if (!cells)
+		cells = setting_i(st, trace, "kv_cells", 0);
+	ld->cells = (uint64_t)(cells > 0 ? cells : 0);
+	ld->ubatch = (int)setting_i(st, trace, "n_ubatch", setting_i(st, trace, "n_batch", 512));
+	ld->batch = (int)setting_i(st, trace, "n_batch", 2048);
+	if (ld->ubatch <= 0)
+		ld->ubatch = 512;
+	ld->flash_attn = setting_i(st, trace, "flash_attn", 0) > 0;
+	setting_s(st, trace, "type_k", ld->type_k, sizeof(ld->type_k), "f16");
+	setting_s(st, trace, "type_v", ld->type_v, sizeof(ld->type_v), "f16");
+	ld->n_copies = (int)setting_i(st, trace, "n_copies", 1);
+}
+
 static int load_profile(struct store *st, int64_t trace, struct profile *p)
 {
 	struct store_trace_info ti;
@@ -165,7 +198,69 @@ static int load_profile(struct store *st, int64_t trace, struct profile *p)
 	return store_profile_get(st, pid, p, NULL) == 0;
 }
 
-int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **cause)
+int llm_meta_parse(const char *spec, struct llm_meta *m, char **cause)
+{
+	memset(m, 0, sizeof(*m));
+	char *copy = util_xstrdup(spec), *save = NULL;
+	int rc = 0;
+	for (char *kv = strtok_r(copy, ",", &save); kv && !rc; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '='), *end;
+		if (eq && !strncmp(kv, "fa=", 3)) {
+			if (!strcmp(eq + 1, "on") || !strcmp(eq + 1, "off")) {
+				m->fa = !strcmp(eq + 1, "on") ? 2 : 1;
+				continue;
+			}
+			rc = util_err(cause, UTIL_EINPUT, "--meta '%s': expected fa=on or fa=off", kv);
+			break;
+		}
+		unsigned long v = eq ? strtoul(eq + 1, &end, 10) : 0;
+		if (!eq || end == eq + 1 || *end || v == 0 || v > (1ul << 30)) {
+			rc = util_err(cause, UTIL_EINPUT, "--meta '%s': expected key=number", kv);
+			break;
+		}
+		*eq = '\0';
+		uint32_t *dst = !strcmp(kv, "layers") ? &m->n_layer : !strcmp(kv, "embd") ? &m->n_embd
+			: !strcmp(kv, "heads") ? &m->n_head : !strcmp(kv, "kv_heads") ? &m->n_head_kv
+			: !strcmp(kv, "vocab") ? &m->n_vocab : !strcmp(kv, "ctx_train") ? &m->n_ctx_train
+			: !strcmp(kv, "ctx") ? &m->ctx : !strcmp(kv, "ubatch") ? &m->ubatch
+			: NULL;
+		if (!dst)
+			rc = util_err(cause, UTIL_EINPUT, "--meta: unknown key '%s' (layers, embd, heads, "
+				      "kv_heads, vocab, ctx_train, ctx, ubatch, fa)", kv);
+		else
+			*dst = (uint32_t)v;
+	}
+	free(copy);
+	return rc;
+}
+
+static void fixed_layout(struct llm_load *ld, const struct dev_sums *gpu, int max_dev, int out_on_gpu)
+{
+	ld->fixed = 1;
+	ld->fx_n = max_dev + 1;
+	double kq = ld->flash_attn ? 0 : kq_bytes(ld->cells, ld->ubatch, ld->n_head);
+	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
+	int last = -1;
+	for (int d = 0; d <= max_dev; d++)
+		if (gpu[d].comp)
+			last = d;
+	for (int d = 0; d <= max_dev; d++) {
+		ld->fx_w[d] = gpu[d].w;
+		ld->fx_kv[d] = gpu[d].kv;
+		ld->fx_other[d] = gpu[d].other + gpu[d].out;
+		if (!gpu[d].comp)
+			continue;
+		ld->fx_has_comp[d] = 1;
+		ld->fx_holds_out[d] = out_on_gpu && d == last;
+		double c = (double)gpu[d].comp - kq - (ld->fx_holds_out[d] ? lg : 0);
+		ld->fx_comp_rest[d] = c > 0 ? (uint64_t)c : 0;
+	}
+	note(ld, "the log does not give the model's layers: buffers keep their recorded devices "
+		 "and only scale (give --meta layers=N or --profile for layer what-ifs)");
+}
+
+int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
+		  struct llm_load *ld, char **cause)
 {
 	memset(ld, 0, sizeof(*ld));
 	struct trace_event *ev = NULL;
@@ -215,6 +310,21 @@ int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **c
 	ld->n_vocab = (uint32_t)setting_i(st, trace, "meta.n_vocab", ld->have_profile ? prof.n_vocab : 0);
 	ld->n_ctx_train = (uint32_t)setting_i(st, trace, "meta.n_ctx_train",
 					      ld->have_profile ? prof.n_ctx_train : 0);
+	if (meta) {
+		if (meta->n_layer) nl = meta->n_layer;
+		if (meta->n_embd) ld->n_embd = meta->n_embd;
+		if (meta->n_head) ld->n_head = meta->n_head;
+		if (meta->n_head_kv) ld->n_head_kv = meta->n_head_kv;
+		if (meta->n_vocab) ld->n_vocab = meta->n_vocab;
+		if (meta->n_ctx_train) ld->n_ctx_train = meta->n_ctx_train;
+	}
+	read_run_settings(st, trace, ld);
+	if (meta && meta->ctx)
+		ld->cells = meta->ctx;
+	if (meta && meta->ubatch)
+		ld->ubatch = (int)meta->ubatch;
+	if (meta && meta->fa)
+		ld->flash_attn = meta->fa == 2;
 
 	int gpus[TOPO_MAX_GPUS], ng = 0;
 	uint64_t gpu_w = 0;
@@ -224,18 +334,48 @@ int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **c
 			gpu_w += gpu[d].w;
 		}
 	}
-	if (ng == 0 && host.w == 0) {
+	int any_gpu = 0;
+	for (int d = 0; d <= max_dev; d++)
+		any_gpu |= gpu[d].w || gpu[d].kv || gpu[d].comp;
+	if (ng == 0 && host.w == 0 && !any_gpu) {
 		profile_clear(&prof);
 		return util_err(cause, UTIL_EINPUT,
-				"trace %lld has no model buffers: a what-if needs a llama.cpp/Ollama "
-				"load with its 'buffer size' lines (or use --model)", (long long)trace);
-	}
-	if (nl <= 0 || nl > LLM_MAX_LAYERS) {
-		profile_clear(&prof);
-		return util_err(cause, UTIL_EINPUT,
-				"trace %lld does not say how many layers the model has; import the "
-				"model's GGUF (vramsim import model.gguf) and pass --profile NAME",
+				"trace %lld has no model, KV or compute buffers: a what-if needs a "
+				"llama.cpp/Ollama load with its 'buffer size' lines (or use --model)",
 				(long long)trace);
+	}
+	if (nl > LLM_MAX_LAYERS)
+		nl = 0;
+	if (nl <= 0 || ng == 0) {
+		profile_clear(&prof);
+		fixed_layout(ld, gpu, max_dev, setting_i(st, trace, "output_offloaded", 1) != 0);
+		ld->host_fixed = host.w;
+		ld->host_kv = host.kv;
+		ld->comp_host = host.comp;
+		ld->out_host = host.out;
+		uint64_t kv_total = host.kv;
+		for (int d = 0; d <= max_dev; d++)
+			kv_total += gpu[d].kv;
+		if (!kv_total) {
+			/* Only "KV self size" was printed: spread it over the GPUs that
+			 * hold buffers, by their weights if known, else evenly. */
+			kv_total = (uint64_t)llround(setting_d(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+			uint64_t wsum = 0;
+			int nd = 0;
+			for (int d = 0; d <= max_dev; d++) {
+				wsum += gpu[d].w;
+				nd += gpu[d].w || gpu[d].comp;
+			}
+			for (int d = 0; d <= max_dev && kv_total && nd; d++)
+				if (gpu[d].w || gpu[d].comp)
+					ld->fx_kv[d] = wsum ? (uint64_t)((double)kv_total * (double)gpu[d].w / (double)wsum)
+							    : kv_total / (uint64_t)nd;
+			if (kv_total)
+				note(ld, "KV total known but not per device: spread over the GPUs");
+		}
+		ld->kv_layer = kv_total; /* the whole cache: scaled as one */
+		ld->n_layer = nl > 0 ? (uint32_t)nl : 0;
+		return 0;
 	}
 	ld->n_layer = (uint32_t)nl;
 	int total = (int)nl + 1;
@@ -345,25 +485,8 @@ int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **c
 		if (!gpu[d].w)
 			kv_total += gpu[d].kv;
 	if (!kv_total)
-		kv_total = (uint64_t)llround(setting_i(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+		kv_total = (uint64_t)llround(setting_d(st, trace, "kv_self_mib", 0) * UTIL_MIB);
 	ld->kv_layer = kv_total / nl;
-	ld->parallel = (int)setting_i(st, trace, "n_seq_max", setting_i(st, trace, "parallel", 1));
-	if (ld->parallel < 1)
-		ld->parallel = 1;
-	int64_t cells = setting_i(st, trace, "n_ctx", 0);
-	if (!cells)
-		cells = setting_i(st, trace, "ctx_size", 0);
-	if (!cells)
-		cells = setting_i(st, trace, "kv_cells", 0);
-	ld->cells = (uint64_t)(cells > 0 ? cells : 0);
-	ld->ubatch = (int)setting_i(st, trace, "n_ubatch", setting_i(st, trace, "n_batch", 512));
-	ld->batch = (int)setting_i(st, trace, "n_batch", 2048);
-	if (ld->ubatch <= 0)
-		ld->ubatch = 512;
-	ld->flash_attn = setting_i(st, trace, "flash_attn", 0) > 0;
-	setting_s(st, trace, "type_k", ld->type_k, sizeof(ld->type_k), "f16");
-	setting_s(st, trace, "type_v", ld->type_v, sizeof(ld->type_v), "f16");
-	ld->n_copies = (int)setting_i(st, trace, "n_copies", 1);
 	if (kv_total && !ld->cells)
 		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
 	if (!kv_total)
@@ -483,10 +606,66 @@ static void push(struct trace_event **ev, size_t *n, size_t *alloc, int kind, in
 	(*n)++;
 }
 
+static void describe(const struct llm_load *ld, const struct llm_scenario *sc, int ngl, int total,
+		     const int *count, int G, char *desc, size_t desc_n);
+
+/* Fixed layout: recorded buffers stay on their devices and scale. */
+static int build_fixed(const struct llm_load *ld, const struct llm_scenario *sc,
+		       const struct topo *topo, struct trace_event **evp, size_t *np, int *layers,
+		       char *desc, size_t desc_n, char **cause)
+{
+	if (sc->n_split || sc->n_gpu_layers >= 0)
+		return util_err(cause, UTIL_EINPUT, "--split and --num-gpu need the model's layer count, "
+				"which the log does not give: add --meta layers=N or --profile NAME");
+	if (topo->n < ld->fx_n)
+		return util_err(cause, UTIL_EINPUT, "the load's buffers stay on their %d recorded devices "
+				"(its layer count is unknown): give --gpus with at least %d GPUs, or "
+				"--meta layers=N to re-split it", ld->fx_n, ld->fx_n);
+	double kv_ratio = ld->kv_layer ? (double)llm_kv_layer(ld, sc) / (double)ld->kv_layer : 1.0;
+	int ub = sc->ubatch ? sc->ubatch : ld->ubatch;
+	struct trace_event *ev = NULL;
+	size_t n = 0, alloc = 0;
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS, ld->host_fixed, -1, -1);
+	for (int d = 0; d < ld->fx_n; d++) {
+		push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_WEIGHTS, ld->fx_w[d], -1, -1);
+		push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_OTHER, ld->fx_other[d], -1, -1);
+	}
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_KV,
+	     (uint64_t)llround((double)ld->host_kv * kv_ratio), -1, -1);
+	for (int d = 0; d < ld->fx_n; d++)
+		push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_KV,
+		     (uint64_t)llround((double)ld->fx_kv[d] * kv_ratio), -1, -1);
+	int fa = sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn;
+	for (int d = 0; d < ld->fx_n; d++) {
+		if (!ld->fx_has_comp[d])
+			continue;
+		double c = (double)ld->fx_comp_rest[d] * ub / ld->ubatch;
+		if (!fa)
+			c += kq_bytes(scen_cells(ld, sc), ub, ld->n_head);
+		if (ld->fx_holds_out[d])
+			c += logits_bytes(ld->n_vocab, ub);
+		push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_COMPUTE, (uint64_t)llround(c), -1, -1);
+		if (ld->context)
+			push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_CONTEXT, ld->context, -1, -1);
+	}
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_COMPUTE,
+	     (uint64_t)llround((double)ld->comp_host * ub / ld->ubatch), -1, -1);
+	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_OUTPUT, ld->out_host, -1, -1);
+	for (int g = 0; g < topo->n; g++)
+		layers[g] = 0;
+	if (desc)
+		describe(ld, sc, -1, 0, NULL, 0, desc, desc_n);
+	*evp = ev;
+	*np = n;
+	return 0;
+}
+
 int llm_build(const struct llm_load *ld, const struct llm_scenario *sc, const struct topo *topo,
 	      struct trace_event **evp, size_t *np, int *layers, char *desc, size_t desc_n,
 	      char **cause)
 {
+	if (ld->fixed)
+		return build_fixed(ld, sc, topo, evp, np, layers, desc, desc_n, cause);
 	int G = topo->n, total = (int)ld->n_layer + 1;
 	int ngl = sc->n_gpu_layers >= 0 ? sc->n_gpu_layers : ld->rec_n_gpu_layers;
 	if (ngl > total)
@@ -565,25 +744,36 @@ int llm_build(const struct llm_load *ld, const struct llm_scenario *sc, const st
 	     (uint64_t)llround((double)ld->comp_host * ub / ld->ubatch), -1, -1);
 	push(&ev, &n, &alloc, TRACE_ALLOC, TRACE_DEV_HOST, TRACE_CAT_OUTPUT, ld->out_host, -1, -1);
 
-	if (desc) {
-		uint64_t cells = scen_cells(ld, sc);
-		int par = sc->parallel ? sc->parallel : ld->parallel;
-		char ctxs[32];
-		if (cells)
-			snprintf(ctxs, sizeof(ctxs), "%llu", (unsigned long long)(cells / (uint64_t)par));
-		else
-			snprintf(ctxs, sizeof(ctxs), "unknown");
-		int off = snprintf(desc, desc_n, "ctx %s x %d slot%s, ubatch %d, flash-attn %s, kv %s, "
-				   "%d/%d layers on GPUs, split ",
-				   ctxs, par, par == 1 ? "" : "s", ub,
-				   (sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn) ? "on" : "off",
-				   sc->kv_type[0] ? sc->kv_type : ld->type_k, ngl < 0 ? total : ngl, total);
-		for (int g = 0; g < G && off > 0 && (size_t)off < desc_n; g++)
-			off += snprintf(desc + off, desc_n - (size_t)off, "%s%d", g ? "," : "", count[g]);
-	}
+	if (desc)
+		describe(ld, sc, ngl, total, count, G, desc, desc_n);
 	*evp = ev;
 	*np = n;
 	return 0;
+}
+
+static void describe(const struct llm_load *ld, const struct llm_scenario *sc, int ngl, int total,
+		     const int *count, int G, char *desc, size_t desc_n)
+{
+	uint64_t cells = scen_cells(ld, sc);
+	int par = sc->parallel ? sc->parallel : ld->parallel;
+	int ub = sc->ubatch ? sc->ubatch : ld->ubatch;
+	char ctxs[32];
+	if (cells)
+		snprintf(ctxs, sizeof(ctxs), "%llu", (unsigned long long)(cells / (uint64_t)par));
+	else
+		snprintf(ctxs, sizeof(ctxs), "unknown");
+	int off = snprintf(desc, desc_n, "ctx %s x %d slot%s, ubatch %d, flash-attn %s, kv %s", ctxs,
+			   par, par == 1 ? "" : "s", ub,
+			   (sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn) ? "on" : "off",
+			   sc->kv_type[0] ? sc->kv_type : ld->type_k);
+	if (!count) {
+		snprintf(desc + off, desc_n - (size_t)off, ", recorded placement");
+		return;
+	}
+	off += snprintf(desc + off, desc_n - (size_t)off, ", %d/%d layers on GPUs, split ",
+			ngl < 0 ? total : ngl, total);
+	for (int g = 0; g < G && off > 0 && (size_t)off < desc_n; g++)
+		off += snprintf(desc + off, desc_n - (size_t)off, "%s%d", g ? "," : "", count[g]);
 }
 
 static int spec_num(const char *v, uint64_t *out, int size, char **cause, const char *key)

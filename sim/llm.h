@@ -61,6 +61,15 @@ struct llm_load {
 	uint64_t other_gpu;        /* per GPU: buffers of other kinds (projector...) on GPU 0 */
 	uint64_t context;          /* measured CUDA context per GPU, 0 if none */
 	int      n_copies;         /* pipeline parallel copies (1 if single GPU) */
+	/* Fixed layout: the layer count or the weights are unknown, so the
+	 * recorded per-device buffers keep their devices and only scale (KV
+	 * with cells and type, compute with ctx/ubatch/flash-attn). */
+	int      fixed;
+	int      fx_n;             /* recorded devices */
+	uint64_t fx_w[TOPO_MAX_GPUS], fx_kv[TOPO_MAX_GPUS], fx_other[TOPO_MAX_GPUS];
+	uint64_t fx_comp_rest[TOPO_MAX_GPUS]; /* compute minus KQ and logits */
+	uint8_t  fx_has_comp[TOPO_MAX_GPUS], fx_holds_out[TOPO_MAX_GPUS];
+	uint64_t host_kv;
 	char     notes[8][160];    /* approximations made */
 	int      n_notes;
 };
@@ -82,12 +91,25 @@ struct llm_scenario {
 
 void llm_scenario_init(struct llm_scenario *sc);
 
+/* Model dimensions a user supplies when the log does not print them
+ * (--meta heads=128,layers=61); 0 = not given. */
+struct llm_meta {
+	uint32_t n_layer, n_embd, n_head, n_head_kv, n_vocab, n_ctx_train;
+	/* settings of the recorded run: n_ctx (all slots), n_ubatch, flash attention (0 = not given, 1 off, 2 on) */
+	uint32_t ctx, ubatch, fa;
+};
+/* Parse "layers=61,heads=128,kv_heads=..,embd=..,vocab=..,ctx_train=..,
+ * ctx=32768,ubatch=256,fa=off". */
+int llm_meta_parse(const char *spec, struct llm_meta *m, char **cause);
+
 /*
- * Decompose trace into *ld using its events, settings and attached
- * profile (if any). UTIL_EINPUT when the trace is not a llama.cpp/Ollama
- * load with per-device buffers (why in *cause).
+ * Decompose trace into *ld using its events, settings, attached profile
+ * (if any) and meta (may be NULL; it wins over the log). UTIL_EINPUT when
+ * the trace holds no llama.cpp/Ollama buffers (why in *cause). A load
+ * whose layer count or weights are unknown decomposes in fixed layout.
  */
-int llm_decompose(struct store *st, int64_t trace, struct llm_load *ld, char **cause);
+int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
+		  struct llm_load *ld, char **cause);
 
 /*
  * Build the event stream of ld under sc on topo: *ev is malloc'd (free

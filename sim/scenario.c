@@ -28,6 +28,9 @@ const char scen_help[] =
 	"  --profile NAME|ID   model profile (from an imported GGUF) for exact layer sizes\n"
 	"  --model SPEC        a model never loaded: layers=80,embd=8192,heads=64,kv_heads=8,\n"
 	"                      vocab=128256,size=42G[,ff=,ctx=,parallel=,ubatch=,fa=on,kv=q8_0]\n"
+	"  --meta K=V,...      facts the log does not print: model layers, embd, heads,\n"
+	"                      kv_heads, vocab, ctx_train; the recorded run's ctx (all slots),\n"
+	"                      ubatch, fa=on|off (e.g. --meta layers=61,heads=128,ubatch=256)\n"
 	"  --raw               replay the recorded events as they are (no layer what-if)\n";
 
 void scen_opts_init(struct scen_opts *o)
@@ -104,6 +107,12 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 	case SCEN_OPT_PROFILE: o->profile = arg; break;
 	case SCEN_OPT_MODEL: o->model_spec = arg; break;
 	case SCEN_OPT_RAW: o->raw = 1; break;
+	case SCEN_OPT_META: {
+		struct llm_meta m;
+		if (!(rc = llm_meta_parse(arg, &m, cause)))
+			o->meta = arg;
+		break;
+	}
 	default: return 0;
 	}
 	return rc ? rc : 1;
@@ -238,7 +247,7 @@ int scen_rebuild(struct scen *sc, char **cause)
 		return rc;
 	memset(sc->cfg.measured_context, 0, sizeof(sc->cfg.measured_context));
 	sim_events_context(sc->ev, sc->n_ev, sc->cfg.measured_context);
-	sc->have_layers = 1;
+	sc->have_layers = !sc->ld->fixed;
 	return 0;
 }
 
@@ -294,7 +303,10 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 	} else if (!o->raw) {
 		sc->ld = util_xcalloc(1, sizeof(*sc->ld));
 		char *why = NULL;
-		if (llm_decompose(st, sc->trace, sc->ld, &why) != 0) {
+		struct llm_meta meta = { 0 };
+		if (o->meta)
+			llm_meta_parse(o->meta, &meta, NULL);
+		if (llm_decompose(st, sc->trace, &meta, sc->ld, &why) != 0) {
 			free(sc->ld);
 			sc->ld = NULL;
 			if (llm_opt) {
@@ -318,7 +330,8 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 			snprintf(l->kv_type, sizeof(l->kv_type), "%s", o->kv_type);
 		if (o->split && (rc = parse_split(o->split, l, cause)))
 			return rc;
-		if (!o->split && sc->ld->rec_gpus == sc->cfg.topo.n && sc->ld->rec_gpus > 1) {
+		if (!o->split && !sc->ld->fixed && sc->ld->rec_gpus == sc->cfg.topo.n &&
+		    sc->ld->rec_gpus > 1) {
 			/* Same GPU count: keep the recorded split. */
 			for (int g = 0; g < sc->ld->rec_gpus; g++)
 				l->split[g] = sc->ld->rec_layers[g];

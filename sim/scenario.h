@@ -30,6 +30,7 @@ struct scen_opts {
 	const char *profile;       /* --profile NAME|ID */
 	const char *model_spec;    /* --model layers=...,... */
 	int raw;                   /* --raw: replay recorded events as they are */
+	const char *meta;          /* --meta layers=61,heads=128 */
 };
 
 void scen_opts_init(struct scen_opts *o);
@@ -44,7 +45,7 @@ enum {
 	SCEN_OPT_GPUS = 1000, SCEN_OPT_SPLIT, SCEN_OPT_NUMGPU, SCEN_OPT_MAINGPU, SCEN_OPT_CTX,
 	SCEN_OPT_PARALLEL, SCEN_OPT_UBATCH, SCEN_OPT_BATCH, SCEN_OPT_FA, SCEN_OPT_KV,
 	SCEN_OPT_RESERVE, SCEN_OPT_ONOOM, SCEN_OPT_ALLOC, SCEN_OPT_ALLOCCONF, SCEN_OPT_DEVMAP,
-	SCEN_OPT_PROFILE, SCEN_OPT_MODEL, SCEN_OPT_RAW
+	SCEN_OPT_PROFILE, SCEN_OPT_MODEL, SCEN_OPT_RAW, SCEN_OPT_META
 };
 #define SCEN_LONGOPTS \
 	{ "gpus", required_argument, NULL, SCEN_OPT_GPUS }, \
@@ -64,7 +65,8 @@ enum {
 	{ "device-map", required_argument, NULL, SCEN_OPT_DEVMAP }, \
 	{ "profile", required_argument, NULL, SCEN_OPT_PROFILE }, \
 	{ "model", required_argument, NULL, SCEN_OPT_MODEL }, \
-	{ "raw", no_argument, NULL, SCEN_OPT_RAW }
+	{ "raw", no_argument, NULL, SCEN_OPT_RAW }, \
+	{ "meta", required_argument, NULL, SCEN_OPT_META }
 
 int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause);
 

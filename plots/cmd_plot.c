@@ -1,0 +1,281 @@
+/*
+ * cmd_plot.c - `vramsim plot`: replay a trace as it was recorded and draw
+ * its timeline and its per-GPU breakdown at the peak.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "plot.h"
+#include "replay.h"
+#include "source.h"
+#include "topo.h"
+#include "util.h"
+
+/* A GPU whose size the trace does not say: the largest common card. */
+#define PLOT_DEFAULT_GPU (80ull << 30)
+
+static const char help[] =
+	"usage: vramsim plot [--store DB] [TRACE] [--gpus SPEC] [--out DIR] [-f] [-q]\n"
+	"\n"
+	"Replay TRACE (default: the newest) with its recorded events as they are\n"
+	"and draw two PNGs:\n"
+	"  DIR/timeline.png   memory over time, one panel per GPU, stacked by\n"
+	"                     category, with capacity, headroom and any OOM\n"
+	"  DIR/breakdown.png  each GPU at its peak: where the VRAM went\n"
+	"The names of the files written go to stdout.\n"
+	"\n"
+	"options:\n"
+	"  --store DB    the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
+	"  --gpus SPEC   virtual GPUs: 4x24G, 2x24G,1x12G (binary units: 24G = 24 GiB);\n"
+	"                default: one per recorded device with its recorded size, 80G\n"
+	"                where the trace does not say\n"
+	"  --out DIR     where to write (default: the current directory; created if\n"
+	"                missing)\n"
+	"  -f, --force   overwrite existing pictures\n"
+	"  -q, --quiet   no notes on stderr\n"
+	"\n"
+	"environment:\n"
+	"  VRAMSIM_GNUPLOT    the gnuplot command (default: gnuplot from PATH;\n"
+	"                     Debian: apt-get install gnuplot-nox)\n"
+	"  VRAMSIM_PLOTS_DIR  where the gnuplot scripts (*.gp) are\n"
+	"\n"
+	"example:\n"
+	"  vramsim plot --out plots-70b\n";
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...)
+{
+	if (cli_quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("vramsim: plot: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Highest GPU index any event uses, -1 if none: for traces that record
+ * no devices. */
+static int max_event_device(struct store *st, int64_t trace, int *max, char **cause)
+{
+	struct store_iter *it;
+	struct trace_event ev;
+	int rc = store_iter_open(st, trace, -1, &it, cause);
+	*max = -1;
+	if (rc)
+		return rc;
+	while ((rc = store_iter_next(it, &ev, cause)) == 1)
+		if (ev.device > *max)
+			*max = ev.device;
+	store_iter_free(it);
+	return rc < 0 ? rc : 0;
+}
+
+/* The topology: --gpus, else the recorded devices (80G where unknown). */
+static int plot_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
+		     char **cause)
+{
+	if (gpus)
+		return topo_parse(gpus, t, cause);
+	struct trace_device *d = NULL;
+	size_t nd = 0;
+	int rc = store_devices(st, trace, &d, &nd, cause);
+	if (rc)
+		return rc;
+	int n = 0;
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].index >= n && d[i].index < TOPO_MAX_GPUS)
+			n = d[i].index + 1;
+	if (!n) {
+		int max;
+		if ((rc = max_event_device(st, trace, &max, cause))) {
+			free(d);
+			return rc;
+		}
+		n = max < 0 ? 1 : max >= TOPO_MAX_GPUS ? TOPO_MAX_GPUS : max + 1;
+		note("the trace records no GPU sizes: assuming %d GPU%s of 80G (use --gpus)", n,
+		     n > 1 ? "s" : "");
+	}
+	memset(t, 0, sizeof(*t));
+	t->n = n;
+	for (int g = 0; g < n; g++)
+		t->capacity[g] = PLOT_DEFAULT_GPU;
+	for (size_t i = 0; i < nd; i++) {
+		int g = d[i].index;
+		if (g < 0 || g >= n)
+			continue;
+		if (d[i].total)
+			t->capacity[g] = d[i].total;
+		else
+			note("device %d: size not recorded: assuming 80G (use --gpus)", g);
+	}
+	free(d);
+	return 0;
+}
+
+static int replay(struct store *st, int64_t trace, const struct topo *t,
+		  const struct sim_observer *obs, struct sim_result *res, char **cause)
+{
+	struct sim_config cfg;
+	struct sim_source *src;
+	sim_config_init(&cfg);
+	cfg.topo = *t;
+	/* Draw the whole run: every failing allocation is marked, none stops it. */
+	cfg.on_oom = SIM_OOM_CONTINUE;
+	cfg.obs = obs;
+	int rc = sim_source_context(st, trace, cfg.measured_context, cause);
+	if (rc || (rc = sim_source_store(st, trace, &src, cause)))
+		return rc;
+	rc = sim_replay(&cfg, src, res, cause);
+	sim_source_free(src);
+	return rc;
+}
+
+static int ensure_dir(const char *dir, char **cause)
+{
+	struct stat sb;
+	if (stat(dir, &sb) == 0)
+		return S_ISDIR(sb.st_mode) ? 0
+		       : util_err(cause, UTIL_EINPUT, "--out %s: not a directory", dir);
+	if (mkdir(dir, 0777) != 0)
+		return util_err(cause, UTIL_ERR, "--out %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static char *model_name(struct store *st, const struct store_trace_info *ti)
+{
+	struct profile p;
+	if (!ti->profile_id || store_profile_get(st, ti->profile_id, &p, NULL) != 0)
+		return NULL;
+	char *name = p.name[0] ? util_xstrdup(p.name) : NULL;
+	profile_clear(&p);
+	return name;
+}
+
+struct plot_args {
+	const char *store, *ref, *gpus, *out;
+	int force;
+};
+
+static int parse(int argc, char **argv, struct plot_args *a)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "gpus", required_argument, NULL, 'g' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	memset(a, 0, sizeof(*a));
+	a->out = ".";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "fq", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': a->store = optarg; break;
+		case 'g': a->gpus = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'f': a->force = 1; break;
+		case 'q': cli_quiet = 1; break;
+		default: return cli_usage("plot", "bad option");
+		}
+	}
+	if (optind < argc)
+		a->ref = argv[optind++];
+	if (optind < argc)
+		return cli_usage("plot", "unexpected argument '%s'", argv[optind]);
+	if (!*a->out)
+		return cli_usage("plot", "--out needs a directory");
+	return 0;
+}
+
+/* Replay, then draw; the pictures' names are printed. */
+static int draw(struct store *st, const struct plot_args *a, const char *tl_path,
+		const char *bd_path, char **cause)
+{
+	int64_t id;
+	struct store_trace_info ti;
+	int rc = store_trace_resolve(st, a->ref, &id, cause);
+	if (rc || (rc = store_trace_get(st, id, &ti, cause)))
+		return rc;
+	struct topo t;
+	struct plot_timeline *tl = NULL;
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	char *model = model_name(st, &ti);
+	char spec[256];
+	char **files = NULL;
+	int nf = 0;
+	if ((rc = plot_topo(st, id, a->gpus, &t, cause)))
+		goto out;
+	topo_format(&t, spec, sizeof(spec));
+	if (!a->gpus)
+		note("GPUs %s, from the recorded devices", spec);
+	tl = plot_timeline_new(t.n);
+	if ((rc = replay(st, id, &t, plot_timeline_observer(tl), res, cause)))
+		goto out;
+	if (res->wrapped_devices)
+		cli_warn("the trace uses more devices than --gpus %s: the extra ones wrap around",
+			 spec);
+	struct plot_meta m = { .model = model, .topology = spec, .scenario = "as recorded",
+			       .trace_name = ti.name };
+	if ((rc = ensure_dir(a->out, cause)) ||
+	    (rc = plot_timeline_write(tl, res, &m, tl_path, a->force, &files, &nf, cause)))
+		goto out;
+	for (int i = 0; i < nf; i++) {
+		puts(files[i]);
+		free(files[i]);
+	}
+	free(files);
+	if ((rc = plot_breakdown_write(res, &m, bd_path, a->force, cause)))
+		goto out;
+	puts(bd_path);
+out:
+	plot_timeline_free(tl);
+	free(res);
+	free(model);
+	store_trace_info_clear(&ti);
+	return rc;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+	struct plot_args a;
+	int rc = parse(argc, argv, &a);
+	if (rc)
+		return rc;
+	char *cause = NULL;
+	const char *sep = a.out[strlen(a.out) - 1] == '/' ? "" : "/";
+	char *tl_path = util_xasprintf("%s%stimeline.png", a.out, sep);
+	char *bd_path = util_xasprintf("%s%sbreakdown.png", a.out, sep);
+	/* Refuse before any work, so neither picture is half done. */
+	for (int i = 0; i < 2 && !a.force && !rc; i++)
+		if (access(i ? bd_path : tl_path, F_OK) == 0)
+			rc = util_err(&cause, UTIL_EINPUT, "%s: exists; use -f to overwrite",
+				      i ? bd_path : tl_path);
+	struct store *st = NULL;
+	if (!rc && (rc = cli_open_store(a.store, STORE_READONLY, &st))) {
+		free(tl_path);
+		free(bd_path);
+		return rc;
+	}
+	if (!rc)
+		rc = draw(st, &a, tl_path, bd_path, &cause);
+	store_close(st);
+	free(tl_path);
+	free(bd_path);
+	return rc ? cli_fail(rc, cause) : 0;
+}
+
+const struct cli_cmd cmd_plot_entry = {
+	.name = "plot", .fn = cmd_plot,
+	.summary = "draw a trace's timeline and per-GPU breakdown as PNGs", .help = help,
+};

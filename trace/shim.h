@@ -1,0 +1,284 @@
+/*
+ * shim.h - internals of libvramtrace.so, the LD_PRELOAD recorder. Not an
+ * interface of libvramsim: only trace/shim*.c include it, and the shim is
+ * built apart (trace/shim.mk), linked against libc and libzstd only.
+ *
+ * The shim has four parts:
+ *   shim_resolve.c  finding the real driver: the dlsym override (both glibc
+ *                   versions), the driver handle, the helper entry points,
+ *                   cuGetProcAddress substitution, exec wrappers
+ *   shim_wrap.c     one wrapper per intercepted driver entry point and the
+ *                   table of them (shim_variants)
+ *   shim_state.c    what the wrappers need to know across calls: devices
+ *                   already described, live contexts, memory pools, and
+ *                   the cuMemGetInfo / pool snapshots
+ *   shim_writer.c   per-thread record buffers, the background writer
+ *                   thread, zstd frames, the output file, fork and exit
+ *
+ * CUDA types are declared here from the driver API's public signatures
+ * (cuda.h of CUDA 13.0); cuda.h itself is not needed to build the shim.
+ *
+ * Ownership: everything is process-global and lives until exit; after a
+ * fork the child resets it (shim_writer.c: child_after_fork).
+ */
+#ifndef VRAMSIM_SHIM_H
+#define VRAMSIM_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrt.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+#define SHIM_VERSION "vramsim-shim 1"
+
+/* ---- CUDA driver API types (layouts from cuda.h) ---- */
+typedef int CUresult;
+typedef int CUdevice;
+typedef void *CUcontext;
+typedef void *CUstream;
+typedef void *CUmemoryPool;
+typedef void *CUarray;
+typedef unsigned long long CUdeviceptr;
+typedef unsigned long long CUmemGenericAllocationHandle;
+typedef uint64_t cuuint64_t;
+
+enum {
+	CUDA_SUCCESS = 0,
+	CUDA_ERROR_INVALID_VALUE = 1,
+	CUDA_ERROR_OUT_OF_MEMORY = 2,
+	CUDA_ERROR_STUB_LIBRARY = 34
+};
+enum {
+	CU_GET_PROC_ADDRESS_LEGACY_STREAM = 1 << 0,
+	CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM = 1 << 1
+};
+enum { CU_MEM_LOCATION_TYPE_DEVICE = 1, CU_MEM_LOCATION_TYPE_HOST = 2,
+       CU_MEM_LOCATION_TYPE_HOST_NUMA = 3, CU_MEM_LOCATION_TYPE_HOST_NUMA_CURRENT = 4 };
+enum { CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT = 5, CU_MEMPOOL_ATTR_USED_MEM_CURRENT = 7 };
+
+struct cu_mem_location { int type; int id; };
+struct cu_alloc_prop {               /* CUmemAllocationProp */
+	int type;
+	int requestedHandleTypes;
+	struct cu_mem_location location;
+	void *win32HandleMetaData;
+	struct {
+		unsigned char compressionType;
+		unsigned char gpuDirectRDMACapable;
+		unsigned short usage;
+		unsigned char reserved[4];
+	} allocFlags;
+};
+struct cu_pool_props {               /* CUmemPoolProps */
+	int allocType;
+	int handleTypes;
+	struct cu_mem_location location;
+	void *win32SecurityAttributes;
+	size_t maxSize;
+	unsigned short usage;
+	unsigned char reserved[54];
+};
+struct cu_array_desc_v1 { unsigned int Width, Height; int Format; unsigned int NumChannels; };
+struct cu_array_desc { size_t Width, Height; int Format; unsigned int NumChannels; };
+struct cu_array3d_desc_v1 {
+	unsigned int Width, Height, Depth; int Format; unsigned int NumChannels, Flags;
+};
+struct cu_array3d_desc {
+	size_t Width, Height, Depth; int Format; unsigned int NumChannels, Flags;
+};
+struct cu_ipc_mem_handle { char reserved[64]; };   /* CUipcMemHandle, passed by value */
+struct cu_uuid { unsigned char bytes[16]; };
+
+/* ---- the table of intercepted entry points ---- */
+
+/*
+ * X(name, base, version, per_thread): every exported variant the shim
+ * wraps. base and version are what cuGetProcAddress is asked for (the
+ * version is the one in the PFN_<base>_v<version> typedef of
+ * cudaTypedefs.h that names this variant); per_thread marks the _ptsz
+ * variants chosen with CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM.
+ * Each name is also a VRT_API_<name> in vrt.h.
+ */
+#define SHIM_VARIANTS(X) \
+	X(cuMemAlloc, cuMemAlloc, 2000, 0) \
+	X(cuMemAlloc_v2, cuMemAlloc, 3020, 0) \
+	X(cuMemAllocPitch, cuMemAllocPitch, 2000, 0) \
+	X(cuMemAllocPitch_v2, cuMemAllocPitch, 3020, 0) \
+	X(cuMemFree, cuMemFree, 2000, 0) \
+	X(cuMemFree_v2, cuMemFree, 3020, 0) \
+	X(cuMemAllocManaged, cuMemAllocManaged, 6000, 0) \
+	X(cuMemAllocHost, cuMemAllocHost, 2000, 0) \
+	X(cuMemAllocHost_v2, cuMemAllocHost, 3020, 0) \
+	X(cuMemHostAlloc, cuMemHostAlloc, 2020, 0) \
+	X(cuMemFreeHost, cuMemFreeHost, 2000, 0) \
+	X(cuMemHostRegister, cuMemHostRegister, 4000, 0) \
+	X(cuMemHostRegister_v2, cuMemHostRegister, 6050, 0) \
+	X(cuMemHostUnregister, cuMemHostUnregister, 4000, 0) \
+	X(cuArrayCreate, cuArrayCreate, 2000, 0) \
+	X(cuArrayCreate_v2, cuArrayCreate, 3020, 0) \
+	X(cuArray3DCreate, cuArray3DCreate, 2000, 0) \
+	X(cuArray3DCreate_v2, cuArray3DCreate, 3020, 0) \
+	X(cuArrayDestroy, cuArrayDestroy, 2000, 0) \
+	X(cuMemAllocAsync, cuMemAllocAsync, 11020, 0) \
+	X(cuMemAllocAsync_ptsz, cuMemAllocAsync, 11020, 1) \
+	X(cuMemAllocFromPoolAsync, cuMemAllocFromPoolAsync, 11020, 0) \
+	X(cuMemAllocFromPoolAsync_ptsz, cuMemAllocFromPoolAsync, 11020, 1) \
+	X(cuMemFreeAsync, cuMemFreeAsync, 11020, 0) \
+	X(cuMemFreeAsync_ptsz, cuMemFreeAsync, 11020, 1) \
+	X(cuMemCreate, cuMemCreate, 10020, 0) \
+	X(cuMemRelease, cuMemRelease, 10020, 0) \
+	X(cuMemMap, cuMemMap, 10020, 0) \
+	X(cuMemUnmap, cuMemUnmap, 10020, 0) \
+	X(cuMemAddressReserve, cuMemAddressReserve, 10020, 0) \
+	X(cuMemAddressFree, cuMemAddressFree, 10020, 0) \
+	X(cuMemPoolCreate, cuMemPoolCreate, 11020, 0) \
+	X(cuMemPoolDestroy, cuMemPoolDestroy, 11020, 0) \
+	X(cuMemPoolTrimTo, cuMemPoolTrimTo, 11020, 0) \
+	X(cuCtxCreate, cuCtxCreate, 2000, 0) \
+	X(cuCtxCreate_v2, cuCtxCreate, 3020, 0) \
+	X(cuCtxCreate_v3, cuCtxCreate, 11040, 0) \
+	X(cuCtxCreate_v4, cuCtxCreate, 12050, 0) \
+	X(cuCtxDestroy, cuCtxDestroy, 2000, 0) \
+	X(cuCtxDestroy_v2, cuCtxDestroy, 4000, 0) \
+	X(cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRetain, 7000, 0) \
+	X(cuDevicePrimaryCtxRelease, cuDevicePrimaryCtxRelease, 7000, 0) \
+	X(cuDevicePrimaryCtxRelease_v2, cuDevicePrimaryCtxRelease, 11000, 0) \
+	X(cuDevicePrimaryCtxReset, cuDevicePrimaryCtxReset, 7000, 0) \
+	X(cuDevicePrimaryCtxReset_v2, cuDevicePrimaryCtxReset, 11000, 0) \
+	X(cuIpcOpenMemHandle, cuIpcOpenMemHandle, 4010, 0) \
+	X(cuIpcOpenMemHandle_v2, cuIpcOpenMemHandle, 11000, 0) \
+	X(cuIpcCloseMemHandle, cuIpcCloseMemHandle, 4010, 0) \
+	X(cuDeviceGetDefaultMemPool, cuDeviceGetDefaultMemPool, 11020, 0) \
+	X(cuDeviceGetMemPool, cuDeviceGetMemPool, 11020, 0) \
+	X(cuDeviceSetMemPool, cuDeviceSetMemPool, 11020, 0) \
+	X(cuGetProcAddress, cuGetProcAddress, 11030, 0) \
+	X(cuGetProcAddress_v2, cuGetProcAddress, 12000, 0)
+
+enum shim_variant_id {
+#define SHIM_X_ENUM(name, base, ver, pt) SV_##name,
+	SHIM_VARIANTS(SHIM_X_ENUM)
+#undef SHIM_X_ENUM
+	SV_COUNT
+};
+
+struct shim_variant {
+	const char *name;      /* exported name, "cuMemAllocAsync_ptsz" */
+	const char *base;      /* cuGetProcAddress symbol, "cuMemAllocAsync" */
+	int version;           /* cudaVersion that introduced this variant */
+	int per_thread;        /* a _ptsz variant */
+	uint16_t api;          /* VRT_API_<name> */
+	void *lookup_wrapper;  /* handed out by cuGetProcAddress / dlsym(handle) */
+	void *next;            /* dlsym(RTLD_NEXT, name): what our export calls */
+	void *drv;             /* the driver's own function (pointer identity) */
+	int next_done;         /* next was looked up (it may be NULL) */
+};
+extern struct shim_variant shim_variants[SV_COUNT];
+
+/* ---- shim_resolve.c ---- */
+
+/* Real driver helpers the shim itself calls (never the wrappers); NULL
+ * where the driver lacks them. */
+struct shim_real {
+	CUresult (*ctx_get_device)(CUdevice *);
+	CUresult (*ctx_get_current)(CUcontext *);
+	CUresult (*ctx_push)(CUcontext);
+	CUresult (*ctx_pop)(CUcontext *);
+	CUresult (*mem_get_info)(size_t *, size_t *);
+	CUresult (*dev_get_uuid)(struct cu_uuid *, CUdevice);
+	CUresult (*dev_get_name)(char *, int, CUdevice);
+	CUresult (*dev_total_mem)(size_t *, CUdevice);
+	CUresult (*driver_version)(int *);
+	CUresult (*stream_get_ctx)(CUstream, CUcontext *);
+	CUresult (*stream_get_device)(CUstream, CUdevice *);
+	CUresult (*pool_get_attr)(CUmemoryPool, int, void *);
+	CUresult (*mem_get_range)(CUdeviceptr *, size_t *, CUdeviceptr);
+};
+extern struct shim_real shim_real;
+
+/* Find the driver (already loaded by the program) and resolve the
+ * variant table and helpers once. Returns 1 when the driver is known.
+ * Cheap after success; retried while the driver is not loaded. */
+int shim_driver_ready(void);
+/* What an exported wrapper calls: the next definition after the shim
+ * (another interposer or the driver), else the driver's own. */
+void *shim_fn_next(int v);
+/* What a handed-out wrapper calls: the driver's own function. */
+void *shim_fn_drv(int v);
+/* A wrapper had no function to call: warn once, return the error. */
+CUresult shim_no_driver(int v);
+/*
+ * After a successful look-up that produced *pfn for symbol: replace it
+ * with the shim's wrapper when it is the driver's function for a wrapped
+ * variant. Returns the wrapper's API id, 0 when passed through.
+ */
+uint16_t shim_substitute(const char *symbol, void **pfn, int version, uint64_t flags);
+/* The real dlsym (resolved on first use). */
+void *shim_real_dlsym(void *handle, const char *name);
+
+/* ---- shim_writer.c ---- */
+
+enum shim_state_e {
+	SHIM_IDLE = 0,     /* nothing recorded yet */
+	SHIM_ACTIVE = 1,   /* recording */
+	SHIM_OFF = 2,      /* disabled: setuid, VRAMSIM_DISABLE, or output failed */
+	SHIM_DONE = 3      /* finished (exit or exec); wrappers pass through */
+};
+/* Initialise configuration from the environment (idempotent). */
+void shim_config_init(void);
+/* May the calling thread record now? Sets the recursion guard; pair
+ * with shim_leave(). Returns 0 when recording is off or already inside
+ * a wrapper on this thread. */
+int shim_enter(void);
+void shim_leave(void);
+/* Append records for the calling thread (time = now). */
+void shim_rec_event(const struct vrt_event *ev);
+void shim_rec_device(const struct vrt_device *d);
+void shim_rec_lookup(const struct vrt_lookup *lu);
+void shim_rec_info(const char *key, const char *value);
+/* Write everything recorded so far, now (OOM). */
+void shim_flush_sync(void);
+/* Finish the file before exec (END with reason exec); after a failed
+ * exec recording resumes into a new file. */
+void shim_before_exec(void);
+void shim_exec_failed(void);
+/* Print "vramsim: warning: <msg>" once per key (a small bitmask). */
+void shim_warn_once(unsigned key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum { WARN_OUTPUT = 1, WARN_NODRIVER = 2, WARN_TABLE = 4 };
+
+/* ---- shim_state.c ---- */
+
+/* Device ordinal of the current context, VRT_DEV_UNKNOWN if none. */
+int shim_cur_dev(void);
+/* Device a stream belongs to (special handles: the current context). */
+int shim_stream_dev(CUstream s);
+/* Describe device d in the trace the first time it appears (and the
+ * driver version once). Cheap after the first call. */
+void shim_note_dev(int d);
+/* Record a call event: notes its device, and on an out-of-memory result
+ * takes a snapshot of that device and flushes synchronously. */
+void shim_record(const struct vrt_event *ev);
+
+/* Contexts the shim saw created or retained (and may push for snapshots). */
+void shim_ctx_created(CUcontext ctx, int dev);
+void shim_ctx_destroying(CUcontext ctx);          /* snapshot, forget */
+int shim_ctx_dev(CUcontext ctx);                  /* VRT_DEV_UNKNOWN if unknown */
+void shim_primary_retained(CUcontext ctx, int dev);
+CUcontext shim_primary_releasing(int dev, int reset); /* snapshot if last, forget */
+
+/* Memory pools and their devices. */
+void shim_pool_set(CUmemoryPool pool, int dev, int live);
+int shim_pool_dev(CUmemoryPool pool);
+void shim_pool_destroying(CUmemoryPool pool);
+void shim_pool_stat(CUmemoryPool pool, int force);
+
+/* Snapshot one device (reason: enum vrt_snap_reason) or every device
+ * that has a live context the shim knows. Never creates a context. */
+void shim_snapshot_dev(int dev, int reason);
+void shim_snapshot_all(int reason);
+/* Register the exit snapshot (atexit, once a context exists). */
+void shim_arm_exit_snapshot(void);
+/* Forget everything after fork (the child's contexts are not usable). */
+void shim_state_reset(void);
+
+#endif
