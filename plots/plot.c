@@ -900,7 +900,10 @@ static void tl_view_axis(const struct plot_timeline *tl, const struct sim_result
 		if (d->last_seq > smax)
 			smax = d->last_seq;
 	}
-	if (any && lo < tmin)
+	/* Start at the first change: a log's buffers come at line numbers, and
+	 * a recording's first allocation after seconds of start-up. Leave a
+	 * twentieth of the span of empty lead-in so the first step shows. */
+	if (any)
 		tmin = lo;
 	if (any && hi > tmax)
 		tmax = hi;
@@ -914,9 +917,13 @@ static void tl_view_axis(const struct plot_timeline *tl, const struct sim_result
 		v->xname = "change number (the trace's times do not tell its changes apart)";
 		return;
 	}
+	if (any && hi > lo)
+		tmin -= (hi - lo) / 20;
 	v->xmin = tmin;
-	v->xmax = tmax;
-	uint64_t span = (uint64_t)tmax - (uint64_t)tmin;
+	/* Show the state after the last change for a twentieth of the span:
+	 * a buffer allocated by the last event is otherwise a zero-width step. */
+	v->xmax = tmax + ((tmax - tmin) / 20 > 0 ? (tmax - tmin) / 20 : 1);
+	uint64_t span = (uint64_t)v->xmax - (uint64_t)tmin;
 	if (span >= 1000000000ull) {
 		v->xdiv = 1000000000;
 		v->xname = "time (s)";
