@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "plot.h"
 #include "replay.h"
+#include "scenario.h"
 #include "source.h"
 #include "topo.h"
 #include "util.h"
@@ -39,6 +40,11 @@ static const char help[] =
 	"  --out DIR     where to write (default: the current directory; created if\n"
 	"                missing)\n"
 	"  -f, --force   overwrite existing pictures\n"
+	"  --whatif      draw the scenario even with no other what-if option\n"
+	"  what-if options (as for replay: --split, --ctx, --num-gpu, ...): draw the\n"
+	"                scenario instead: DIR/whatif-timeline.png, whatif-breakdown.png,\n"
+	"                compare.png (recorded vs what-if per GPU) and ctx-curve.png\n"
+	"                (each GPU's peak against the context length)\n"
 	"  -q, --quiet   no notes on stderr\n"
 	"\n"
 	"environment:\n"
@@ -163,20 +169,25 @@ static char *model_name(struct store *st, const struct store_trace_info *ti)
 struct plot_args {
 	const char *store, *ref, *gpus, *out;
 	int force;
+	struct scen_opts so;    /* what-if options; whatif = 1 if any was given */
+	int whatif;
 };
 
 static int parse(int argc, char **argv, struct plot_args *a)
 {
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, 's' },
-		{ "gpus", required_argument, NULL, 'g' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "whatif", no_argument, NULL, 'W' },
+		SCEN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
+	char *cause = NULL;
 	memset(a, 0, sizeof(*a));
+	scen_opts_init(&a->so);
 	a->out = ".";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "fq", opts, NULL)) != -1) {
@@ -186,9 +197,23 @@ static int parse(int argc, char **argv, struct plot_args *a)
 		case 'o': a->out = optarg; break;
 		case 'f': a->force = 1; break;
 		case 'q': cli_quiet = 1; break;
-		default: return cli_usage("plot", "bad option");
+		case 'W': a->whatif = 1; break;
+		default:
+			rc = scen_opt(&a->so, c, optarg, &cause);
+			if (rc < 0) {
+				cli_usage("plot", "%s", cause);
+				free(cause);
+				return CLI_USAGE;
+			}
+			if (rc == 0)
+				return cli_usage("plot", "bad option");
+			if (c == SCEN_OPT_GPUS)
+				a->gpus = optarg;
+			else
+				a->whatif = 1;
 		}
 	}
+	a->so.gpus = a->gpus;
 	if (optind < argc)
 		a->ref = argv[optind++];
 	if (optind < argc)
@@ -246,6 +271,97 @@ out:
 	return rc;
 }
 
+/*
+ * What-if pictures: the scenario's timeline and breakdown, the recorded
+ * load beside it on the same GPUs, and (for llama.cpp/Ollama loads) each
+ * GPU's peak against the context length.
+ */
+static int draw_whatif(struct store *st, const struct plot_args *a, const char *dir, char **cause)
+{
+	struct scen sc;
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	struct sim_result *rec = util_xcalloc(1, sizeof(*rec));
+	struct plot_timeline *tl = NULL;
+	char **files = NULL;
+	int nf = 0;
+	char *p_tl = util_xasprintf("%s/whatif-timeline.png", dir);
+	char *p_bd = util_xasprintf("%s/whatif-breakdown.png", dir);
+	char *p_cmp = util_xasprintf("%s/compare.png", dir);
+	char *p_fit = util_xasprintf("%s/ctx-curve.png", dir);
+	int rc = scen_prepare(st, a->ref, &a->so, &sc, cause);
+	if (rc)
+		goto out;
+	tl = plot_timeline_new(sc.cfg.topo.n);
+	if ((rc = scen_run(st, &sc, plot_timeline_observer(tl), res, cause)))
+		goto out;
+	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str,
+			       .scenario = sc.desc, .trace_name = sc.trace_name };
+	if ((rc = ensure_dir(dir, cause)) ||
+	    (rc = plot_timeline_write(tl, res, &m, p_tl, a->force, &files, &nf, cause)) ||
+	    (rc = plot_breakdown_write(res, &m, p_bd, a->force, cause)))
+		goto out;
+	for (int i = 0; i < nf; i++)
+		puts(files[i]);
+	puts(p_bd);
+	if (sc.trace) {
+		/* The recorded events as they are, on the same GPUs. */
+		if ((rc = replay(st, sc.trace, &sc.cfg.topo, NULL, rec, cause)))
+			goto out;
+		/* Bar labels are short; the subtitle carries the scenario. */
+		struct plot_meta mr = m, mw = m;
+		mr.scenario = "as recorded";
+		mw.scenario = "what-if";
+		char *title = util_xasprintf("recorded vs what-if: %s", sc.desc);
+		mw.title = title;
+		rc = plot_compare_write(rec, res, &mr, &mw, p_cmp, a->force, cause);
+		free(title);
+		if (rc)
+			goto out;
+		puts(p_cmp);
+	}
+	if (sc.ld && (sc.ld->cells || sc.lsc.ctx)) {
+		/* Peak per GPU against context: 32 points up to the trained
+		 * context, or 8x the scenario's context when that is unknown. */
+		enum { NPT = 32 };
+		uint64_t top = sc.ld->n_ctx_train ? sc.ld->n_ctx_train
+			     : 8 * (sc.lsc.ctx ? sc.lsc.ctx : sc.ld->cells / (uint64_t)sc.ld->parallel);
+		int G = sc.cfg.topo.n;
+		uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
+		uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
+		sc.cfg.on_oom = SIM_OOM_CONTINUE;
+		for (int i = 0; i < NPT && !rc; i++) {
+			ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
+			sc.lsc.ctx = ctx[i];
+			if (!(rc = scen_rebuild(&sc, cause)) && !(rc = scen_run(st, &sc, NULL, rec, cause)))
+				for (int g = 0; g < G; g++)
+					peak[(size_t)i * (size_t)G + (size_t)g] = rec->dev[g].peak;
+		}
+		if (!rc) {
+			struct plot_meta mf = m;
+			mf.scenario = "context per slot swept, other settings as the scenario";
+			rc = plot_fitcurve_write(ctx, peak, NPT, G, sc.cfg.topo.capacity, &mf, p_fit,
+						 a->force, cause);
+			if (!rc)
+				puts(p_fit);
+		}
+		free(ctx);
+		free(peak);
+	}
+out:
+	for (int i = 0; i < nf; i++)
+		free(files[i]);
+	free(files);
+	plot_timeline_free(tl);
+	scen_clear(&sc);
+	free(res);
+	free(rec);
+	free(p_tl);
+	free(p_bd);
+	free(p_cmp);
+	free(p_fit);
+	return rc;
+}
+
 static int cmd_plot(int argc, char **argv)
 {
 	struct plot_args a;
@@ -267,7 +383,9 @@ static int cmd_plot(int argc, char **argv)
 		free(bd_path);
 		return rc;
 	}
-	if (!rc)
+	if (!rc && a.whatif)
+		rc = draw_whatif(st, &a, a.out, &cause);
+	else if (!rc)
 		rc = draw(st, &a, tl_path, bd_path, &cause);
 	store_close(st);
 	free(tl_path);

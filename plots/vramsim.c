@@ -7,7 +7,9 @@
  * Any unambiguous prefix of a command name works ("vramsim rep").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -38,6 +40,74 @@ static void usage(FILE *f)
 		   "The store is ./vramsim.db unless --store or $VRAMSIM_STORE says otherwise.\n"
 		   "Exit status: 0 ok, 1 runtime error, 2 usage or input error,\n"
 		   "3 scenario does not fit (with --fail-on-oom); record: the child's status.\n");
+}
+
+/*
+ * `replay --out DIR [-f]`: the replay, then the same scenario drawn by
+ * `plot --whatif`. Composed here, at the entry point, because replay
+ * (sim/) must not reach up to plots/.
+ */
+static int replay_with_pictures(const struct cli_cmd *replay, const struct cli_cmd *plot,
+				int argc, char **argv)
+{
+	/* replay's own options that plot does not take (with their argument?) */
+	static const struct { const char *opt; int arg; } replay_only[] = {
+		{ "--json", 0 }, { "--csv", 0 }, { "--no-header", 0 }, { "--fail-on-oom", 0 },
+		{ "--engine-estimate", 1 },
+	};
+	char **rv = calloc((size_t)argc + 2, sizeof(char *));
+	char **pv = calloc((size_t)argc + 3, sizeof(char *));
+	if (!rv || !pv) {
+		free(rv);
+		free(pv);
+		return CLI_ERR;
+	}
+	int rc = 0, pc = 0, quiet = 0;
+	pv[pc++] = (char *)"plot";
+	pv[pc++] = (char *)"--whatif";
+	for (int i = 0, skip; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--out") || !strcmp(a, "-f") || !strcmp(a, "--force") ||
+		    !strncmp(a, "--out=", 6)) {
+			pv[pc++] = argv[i];
+			if (!strcmp(a, "--out") && i + 1 < argc)
+				pv[pc++] = argv[++i];
+			continue;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+			quiet = 1;
+		rv[rc++] = argv[i];
+		skip = 0;
+		for (size_t k = 0; k < sizeof(replay_only) / sizeof(replay_only[0]); k++)
+			if (!strcmp(a, replay_only[k].opt) ||
+			    (replay_only[k].arg && !strncmp(a, replay_only[k].opt,
+							    strlen(replay_only[k].opt)) &&
+			     a[strlen(replay_only[k].opt)] == '='))
+				skip = 1 + (replay_only[k].arg && !strchr(a, '='));
+		if (skip == 2 && i + 1 < argc)
+			rv[rc++] = argv[++i];
+		if (!skip && i > 0)
+			pv[pc++] = argv[i];
+	}
+	(void)quiet;
+	int code = replay->fn(rc, rv);
+	if (code == 0 || code == CLI_NOFIT) {
+		fflush(stdout);
+		/* Pictures' names go to stderr: stdout holds the report (maybe JSON). */
+		int saved = dup(1);
+		if (saved >= 0 && dup2(2, 1) >= 0) {
+			int pcode = plot->fn(pc, pv);
+			fflush(stdout);
+			dup2(saved, 1);
+			if (pcode)
+				code = pcode;
+		}
+		if (saved >= 0)
+			close(saved);
+	}
+	free(rv);
+	free(pv);
+	return code;
 }
 
 static const struct cli_cmd *find(const char *name, int *ambiguous)
@@ -95,6 +165,12 @@ int main(int argc, char **argv)
 			fputs(c->help, stdout);
 			return cli_finish_stdout(0);
 		}
+	}
+	if (c == &cmd_replay_entry) {
+		for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+			if (!strcmp(argv[i], "--out") || !strncmp(argv[i], "--out=", 6))
+				return cli_finish_stdout(replay_with_pictures(c, &cmd_plot_entry,
+									      argc - 1, argv + 1));
 	}
 	return cli_finish_stdout(c->fn(argc - 1, argv + 1));
 }
