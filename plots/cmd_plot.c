@@ -378,7 +378,7 @@ static int cmd_plot(int argc, char **argv)
 			rc = util_err(&cause, UTIL_EINPUT, "%s: exists; use -f to overwrite",
 				      i ? bd_path : tl_path);
 	struct store *st = NULL;
-	if (!rc && (rc = cli_open_store(a.store, STORE_READONLY, &st))) {
+	if (!rc && !a.so.model_spec && (rc = cli_open_store(a.store, STORE_READONLY, &st))) {
 		free(tl_path);
 		free(bd_path);
 		return rc;
