@@ -68,7 +68,7 @@ DEPS_OK   := build/.deps-ok
 # their code and are included here.
 -include $(wildcard trace/*.mk tests/*.mk)
 
-.PHONY: all deps check check-asan check-unit check-cli demo install uninstall \
+.PHONY: man all deps check check-asan check-unit check-cli demo install uninstall \
 	clean help bench validate fuzz
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -142,8 +142,13 @@ $(BUILD)/validate: tests/validate.c $(LIBVS) | $(DEPS_OK)
 bench: vramsim $(BENCH_BIN) $(BENCH_EXTRA)
 	$(Q)BUILD=$(BUILD) sh tests/bench.sh
 
+## man: generate the man page vramsim.1 from the --help texts
+man: vramsim.1
+vramsim.1: vramsim
+	$(Q)./vramsim --man > $@
+
 ## install: install vramsim, the shim and the gnuplot scripts under DESTDIR/PREFIX
-install: all
+install: all vramsim.1
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(datadir)/vramsim
 	$(INSTALL) -m 755 vramsim $(DESTDIR)$(bindir)/vramsim
 	$(if $(SHIM_LIB),$(INSTALL) -m 755 $(SHIM_LIB) $(DESTDIR)$(libdir)/libvramtrace.so)

@@ -28,12 +28,12 @@ static const char help[] =
 	"\n"
 	"formats:\n";
 
-static void print_help(void)
+static void print_help(FILE *out)
 {
-	fputs(help, stdout);
+	fputs(help, out);
 	for (const struct imp_format *f = imp_formats; f->name; f++)
-		printf("  %-10s %s\n", f->name, f->desc);
-	printf("\nexample:\n  vramsim import tests/data/logs/ollama-9181-70b-4x22g-64k.log\n");
+		fprintf(out, "  %-10s %s\n", f->name, f->desc);
+	fprintf(out, "\nexample:\n  vramsim import tests/data/logs/ollama-9181-70b-4x22g-64k.log\n");
 }
 
 static int cmd_import(int argc, char **argv)
@@ -60,7 +60,7 @@ static int cmd_import(int argc, char **argv)
 		case 'S': o.strict = 1; break;
 		case 'L': o.label_rules = optarg; break;
 		case 'q': o.quiet = cli_quiet = 1; break;
-		case 'h': print_help(); return 0;
+		case 'h': print_help(stdout); return 0;
 		default: return cli_usage("import", "bad option");
 		}
 	}
@@ -108,5 +108,5 @@ const struct cli_cmd cmd_import_entry = {
 	.name = "import",
 	.fn = cmd_import,
 	.summary = "import logs, GGUF headers, recorded traces, snapshots into the store",
-	.help = NULL, /* cmd_import prints it: the format list is generated */
+	.help_fn = print_help, /* the format list is generated */
 };

@@ -393,7 +393,14 @@ static int cmd_plot(int argc, char **argv)
 	return rc ? cli_fail(rc, cause) : 0;
 }
 
+static void print_help(FILE *f)
+{
+	fputs(help, f);
+	fputs("\n", f);
+	fputs(scen_help, f);
+}
+
 const struct cli_cmd cmd_plot_entry = {
 	.name = "plot", .fn = cmd_plot,
-	.summary = "draw a trace's timeline and per-GPU breakdown as PNGs", .help = help,
+	.summary = "draw a trace's timeline and per-GPU breakdown as PNGs", .help_fn = print_help,
 };

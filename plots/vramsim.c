@@ -110,6 +110,70 @@ static int replay_with_pictures(const struct cli_cmd *replay, const struct cli_c
 	return code;
 }
 
+/* Write text as roff: no-fill, backslashes and leading dots escaped. */
+static void roff_text(FILE *f, const char *text)
+{
+	fputs(".nf\n", f);
+	int bol = 1;
+	for (const char *p = text; *p; p++) {
+		if (bol && (*p == '.' || *p == '\''))
+			fputs("\\&", f);
+		if (*p == '\\')
+			fputs("\\e", f);
+		else if (*p == '-')
+			fputs("\\-", f);
+		else
+			fputc(*p, f);
+		bol = *p == '\n';
+	}
+	if (!bol)
+		fputc('\n', f);
+	fputs(".fi\n", f);
+}
+
+/*
+ * The man page, generated from the same command table and help texts
+ * as --help, so the two never drift apart (`make man` writes vramsim.1).
+ */
+static int man_page(FILE *f)
+{
+	fprintf(f, ".TH VRAMSIM 1 \"\" \"vramsim %s\" \"User Commands\"\n", VRAMSIM_VERSION);
+	fputs(".SH NAME\nvramsim \\- where did my VRAM go, and will this model fit on those GPUs\n", f);
+	fputs(".SH SYNOPSIS\n.B vramsim\n.I COMMAND\n[\\fIOPTIONS\\fR]\n", f);
+	fputs(".SH DESCRIPTION\nvramsim records GPU memory allocations of real runs (an LD_PRELOAD shim), "
+	      "imports them and other sources (llama.cpp and Ollama logs, GGUF headers, PyTorch "
+	      "snapshots, Kineto traces, Nsight Systems exports) into one SQLite store, replays "
+	      "them on virtual GPUs under other splits, context lengths and topologies, and draws "
+	      "PNG timelines with gnuplot.\n", f);
+	fputs(".SH COMMANDS\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		if (!m)
+			return CLI_ERR;
+		cli_cmd_help(commands[i], m);
+		fclose(m);
+		fprintf(f, ".SS %s\n%s\n", commands[i]->name, commands[i]->summary);
+		roff_text(f, text);
+		free(text);
+	}
+	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess (also when a scenario does not fit)\n"
+	      ".TP\n1\nruntime error: I/O, SQLite, gnuplot\n"
+	      ".TP\n2\nusage or input error; the message names the file, line or argument\n"
+	      ".TP\n3\n\\-\\-fail\\-on\\-oom and the scenario does not fit\n"
+	      ".PP\n\\fBvramsim record\\fR exits with the recorded command's status.\n", f);
+	fputs(".SH ENVIRONMENT\n.TP\nVRAMSIM_STORE\nthe store when \\-\\-store is not given\n"
+	      ".TP\nVRAMSIM_OUT\nthe shim's output pattern (%p pid, %e executable, %h host, %t time)\n"
+	      ".TP\nVRAMSIM_GNUPLOT\nthe gnuplot command\n", f);
+	fputs(".SH FILES\n.TP\n./vramsim.db\nthe default store (SQLite)\n", f);
+	fputs(".SH EXAMPLES\n.nf\nvramsim import server.log\nvramsim replay \\-\\-gpus 4x24G "
+	      "\\-\\-ctx 32768\nvramsim fit \\-\\-gpus 4x24G \\-\\-max\\-ctx\n"
+	      "vramsim record \\-\\- ./train\n.fi\n", f);
+	fputs(".SH SEE ALSO\nnvidia\\-smi(1), gnuplot(1), sqlite3(1)\n", f);
+	return 0;
+}
+
 static const struct cli_cmd *find(const char *name, int *ambiguous)
 {
 	const struct cli_cmd *hit = NULL;
@@ -138,18 +202,16 @@ int main(int argc, char **argv)
 		if (argc > 2 && strcmp(name, "help") == 0) {
 			int amb;
 			const struct cli_cmd *c = find(argv[2], &amb);
-			if (c && c->help) {
-				fputs(c->help, stdout);
-				return cli_finish_stdout(0);
-			}
 			if (c) {
-				char *av[] = { (char *)c->name, (char *)"--help", NULL };
-				return cli_finish_stdout(c->fn(2, av));
+				cli_cmd_help(c, stdout);
+				return cli_finish_stdout(0);
 			}
 		}
 		usage(stdout);
 		return cli_finish_stdout(0);
 	}
+	if (strcmp(name, "--man") == 0)
+		return cli_finish_stdout(man_page(stdout));
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
 		printf("vramsim %s\n", VRAMSIM_VERSION);
 		return cli_finish_stdout(0);
@@ -161,8 +223,8 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) && c->help) {
-			fputs(c->help, stdout);
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_cmd_help(c, stdout);
 			return cli_finish_stdout(0);
 		}
 	}

@@ -27,6 +27,13 @@ static const char help_head[] =
 
 enum { OPT_STORE = 1, OPT_JSON, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS };
 
+static void print_help(FILE *f)
+{
+	fputs(help_head, f);
+	fputs(scen_help, f);
+	fputs("\nexample:\n  vramsim fit --gpus 4x24G --max-ctx\n", f);
+}
+
 static int eval(struct store *st, struct scen *sc, struct sim_result *res, int *n_eval, char **cause)
 {
 	(*n_eval)++;
@@ -189,8 +196,7 @@ static int cmd_fit(int argc, char **argv)
 			break;
 		case 'q': cli_quiet = 1; break;
 		case 'h':
-			fputs(help_head, stdout);
-			fputs(scen_help, stdout);
+			print_help(stdout);
 			return 0;
 		default:
 			rc = scen_opt(&so, c, optarg, &cause);
@@ -275,5 +281,5 @@ static int cmd_fit(int argc, char **argv)
 const struct cli_cmd cmd_fit_entry = {
 	.name = "fit", .fn = cmd_fit,
 	.summary = "the best that fits: largest context, best split, fewest GPUs, most layers",
-	.help = help_head,
+	.help_fn = print_help,
 };

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "estimate.h"
+#include "progress.h"
 #include "report.h"
 #include "scenario.h"
 #include "util.h"
@@ -43,11 +44,16 @@ static const char help_tail[] =
 	"\nexit status: 0 ok (fits or not), 1 runtime error, 2 usage or input error,\n"
 	"3 does not fit (with --fail-on-oom)\n";
 
-static void print_help(void)
+static void tick(void *ud, uint64_t n)
 {
-	fputs(help_head, stdout);
-	fputs(scen_help, stdout);
-	fputs(help_tail, stdout);
+	prog_update(ud, n);
+}
+
+static void print_help(FILE *f)
+{
+	fputs(help_head, f);
+	fputs(scen_help, f);
+	fputs(help_tail, f);
 }
 
 enum { OPT_STORE = 1, OPT_JSON, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST };
@@ -86,7 +92,7 @@ static int cmd_replay(int argc, char **argv)
 			engine = optarg;
 			break;
 		case 'q': cli_quiet = 1; break;
-		case 'h': print_help(); return 0;
+		case 'h': print_help(stdout); return 0;
 		default:
 			rc = scen_opt(&so, c, optarg, &cause);
 			if (rc < 0) {
@@ -111,8 +117,16 @@ static int cmd_replay(int argc, char **argv)
 	struct scen sc;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
 	rc = scen_prepare(st, ref, &so, &sc, &cause);
-	if (!rc)
-		rc = scen_run(st, &sc, NULL, res, &cause);
+	if (!rc) {
+		struct store_trace_info ti = { 0 };
+		if (sc.trace && !sc.ld)
+			store_trace_get(st, sc.trace, &ti, NULL);
+		struct prog *pg = prog_start("replay", (uint64_t)ti.n_events);
+		struct sim_observer obs = { .ud = pg, .tick = tick };
+		rc = scen_run(st, &sc, &obs, res, &cause);
+		prog_end(pg);
+		store_trace_info_clear(&ti);
+	}
 	uint64_t est[TOPO_MAX_GPUS];
 	char *explain = NULL;
 	if (!rc && engine) {
@@ -161,5 +175,5 @@ static int cmd_replay(int argc, char **argv)
 const struct cli_cmd cmd_replay_entry = {
 	.name = "replay", .fn = cmd_replay,
 	.summary = "replay a trace on virtual GPUs: peaks, breakdown, first OOM, what-ifs",
-	.help = NULL,
+	.help_fn = print_help,
 };

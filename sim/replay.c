@@ -381,6 +381,8 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	while (!res->stopped && (rc = sim_source_next(src, &ev, cause)) == 1) {
 		res->n_events++;
 		res->t_end = ev.t_ns;
+		if ((res->n_events & (SIM_TICK - 1)) == 0 && cfg->obs && cfg->obs->tick)
+			cfg->obs->tick(cfg->obs->ud, res->n_events);
 		if (ev.category < 0 || ev.category >= TRACE_CAT_MAX)
 			ev.category = TRACE_CAT_OTHER;
 		switch (ev.kind) {

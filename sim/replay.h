@@ -78,7 +78,10 @@ struct sim_observer {
 	 * "context"), reserved = allocator-held bytes (= sum of used for exact). */
 	void (*change)(void *ud, int dev, int64_t t_ns, const uint64_t *used, uint64_t reserved);
 	void (*oom)(void *ud, const struct sim_oom *o);
+	/* called every SIM_TICK events with the count so far (progress) */
+	void (*tick)(void *ud, uint64_t n_events);
 };
+#define SIM_TICK 65536
 
 struct sim_config {
 	struct topo topo;

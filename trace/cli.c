@@ -78,3 +78,11 @@ int cli_finish_stdout(int rc)
 	}
 	return rc;
 }
+
+void cli_cmd_help(const struct cli_cmd *c, FILE *f)
+{
+	if (c->help_fn)
+		c->help_fn(f);
+	else if (c->help)
+		fputs(c->help, f);
+}

@@ -20,13 +20,19 @@ enum {
 	CLI_NOFIT = 3     /* --fail-on-oom and the scenario does not fit */
 };
 
-/* One subcommand. help is the full --help text (stdout, exit 0). */
+/* One subcommand. Its full --help text (stdout, exit 0), also its man
+ * page section, is help, or what help_fn writes when the text is built
+ * at run time (a list of formats, shared option blocks). */
 struct cli_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;   /* one line for `vramsim --help` */
-	const char *help;      /* full help text, also the man page section */
+	const char *help;
+	void (*help_fn)(FILE *f);
 };
+
+/* Write c's help text to f. */
+void cli_cmd_help(const struct cli_cmd *c, FILE *f);
 
 /* Print "vramsim: <msg>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -58,7 +58,8 @@ static void *no_dlsym(void *h, const char *name)
 #endif
 
 /* Called by the trampoline the first time (or from C): find libc's dlsym. */
-__attribute__((visibility("hidden"), used)) dlsym_fn shim_dlsym_resolve(void)
+__attribute__((visibility("hidden"), used)) dlsym_fn shim_dlsym_resolve(void);
+dlsym_fn shim_dlsym_resolve(void)
 {
 	dlsym_fn f = __atomic_load_n(&shim_dlsym_real, __ATOMIC_ACQUIRE);
 	if (f)
@@ -84,10 +85,8 @@ __attribute__((visibility("hidden"), used)) void *shim_dlsym_handle(void *handle
 __asm__(
 	"	.text\n"
 	"	.globl vramsim_dlsym_new\n"
-	"	.hidden vramsim_dlsym_new\n"
 	"	.type vramsim_dlsym_new, @function\n"
 	"	.globl vramsim_dlsym_old\n"
-	"	.hidden vramsim_dlsym_old\n"
 	"	.type vramsim_dlsym_old, @function\n"
 	"vramsim_dlsym_new:\n"
 	"vramsim_dlsym_old:\n"
@@ -116,10 +115,8 @@ __asm__(
 __asm__(
 	"	.text\n"
 	"	.globl vramsim_dlsym_new\n"
-	"	.hidden vramsim_dlsym_new\n"
 	"	.type vramsim_dlsym_new, %function\n"
 	"	.globl vramsim_dlsym_old\n"
-	"	.hidden vramsim_dlsym_old\n"
 	"	.type vramsim_dlsym_old, %function\n"
 	"vramsim_dlsym_new:\n"
 	"vramsim_dlsym_old:\n"

@@ -278,10 +278,8 @@ static int expand_path(char *out, size_t cap, int try)
 	size_t slen = strlen(suffix);
 	size_t cut = plen >= slen && strcmp(pat + plen - slen, suffix) == 0 ? plen - slen : plen;
 	int has_pid = strstr(pat, "%p") != NULL;
-	char exe[256] = "", host[256] = "";
 	const char *slash = strrchr(hdr.exe, '/');
-	snprintf(exe, sizeof(exe), "%s", slash ? slash + 1 : hdr.exe);
-	snprintf(host, sizeof(host), "%s", hdr.hostname);
+	const char *exe = slash ? slash + 1 : hdr.exe, *host = hdr.hostname;
 	char *o = out, *end = out + cap - 1;
 	char num[32];
 	for (size_t i = 0; i <= plen && o < end; i++) {

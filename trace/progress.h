@@ -1,0 +1,21 @@
+/*
+ * progress.h - a progress line on stderr for work longer than a second:
+ * only when stderr is a terminal, at most six redraws a second, never
+ * with -q (cli_quiet). Results stay on stdout, untouched.
+ */
+#ifndef VRAMSIM_PROGRESS_H
+#define VRAMSIM_PROGRESS_H
+
+#include <stdint.h>
+
+struct prog;
+
+/* Start a progress line for what ("replay"); total 0 if unknown.
+ * Returns NULL when no progress should be shown (all calls accept NULL). */
+struct prog *prog_start(const char *what, uint64_t total);
+/* done units so far; cheap when nothing is drawn (checks the clock). */
+void prog_update(struct prog *p, uint64_t done);
+/* Erase the line and free p. */
+void prog_end(struct prog *p);
+
+#endif

@@ -1,0 +1,40 @@
+# trace/shim.mk - the recording shim, trace/libvramtrace.so (included by
+# the Makefile).
+#
+# Every trace/shim*.c, plus the native-format codec trace/vrt.c, is built
+# position-independent with hidden visibility into $(BUILD)/shim/ and
+# linked against libc and libzstd only. Exported: the wrapped CUDA driver
+# entry points, the exec family and dlsym (as dlsym@GLIBC_2.34 and
+# dlsym@GLIBC_2.2.5, or GLIBC_2.17 on aarch64; the version script below
+# defines those two version nodes and nothing else, so every other export
+# stays unversioned and binds to any reference).
+#
+# $(BUILD)/shim/libvramtrace.so is the build of the current flavour
+# (SANITIZE builds get their own); trace/libvramtrace.so is a copy of it,
+# refreshed whenever it differs, so it always matches the last build.
+
+SHIM_LIB  := trace/libvramtrace.so
+SHIM_SO   := $(BUILD)/shim/libvramtrace.so
+SHIM_SRC_ALL := $(sort $(wildcard trace/shim*.c)) trace/vrt.c
+SHIM_OBJ  := $(SHIM_SRC_ALL:trace/%.c=$(BUILD)/shim/%.o)
+SHIM_VER  := $(BUILD)/shim/shim.ver
+SHIM_BASE_GLIBC := $(if $(filter aarch64%,$(shell $(CC) -dumpmachine 2>/dev/null)),GLIBC_2.17,GLIBC_2.2.5)
+SHIM_LIBS  = $(or $(shell $(PKG_CONFIG) --libs libzstd 2>/dev/null),-lzstd) -ldl -lpthread
+
+$(BUILD)/shim/%.o: trace/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (shim)")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(SHIM_VER): trace/shim.mk
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s { local: vramsim_dlsym_*; };\nGLIBC_2.34 { } %s;\n' $(SHIM_BASE_GLIBC) $(SHIM_BASE_GLIBC) > $@
+
+$(SHIM_SO): $(SHIM_OBJ) $(SHIM_VER)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libvramtrace.so -Wl,--version-script=$(SHIM_VER) \
+		-Wl,--no-undefined $(VS_LDFLAGS) $(LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
+
+.PHONY: shim-refresh
+$(SHIM_LIB): $(SHIM_SO) shim-refresh
+	$(Q)cmp -s $(SHIM_SO) $@ || cp $(SHIM_SO) $@
