@@ -18,6 +18,7 @@ extern const struct cli_cmd cmd_ls_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
 extern const struct cli_cmd cmd_fit_entry;
+extern const struct cli_cmd cmd_sweep_entry;
 extern const struct cli_cmd cmd_plot_entry;
 
 static const struct cli_cmd *const commands[] = {
@@ -26,6 +27,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_show_entry,
 	&cmd_replay_entry,
 	&cmd_fit_entry,
+	&cmd_sweep_entry,
 	&cmd_plot_entry,
 };
 

@@ -52,12 +52,19 @@ static int pos_int(const char *opt, const char *arg, int min, int max, int *out,
 	return 0;
 }
 
+static int parse_split(const char *s, struct llm_scenario *l, char **cause);
+
 int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 {
 	int v, rc = 0;
 	switch (c) {
 	case SCEN_OPT_GPUS: o->gpus = arg; break;
-	case SCEN_OPT_SPLIT: o->split = arg; break;
+	case SCEN_OPT_SPLIT: {
+		struct llm_scenario l;
+		if (!(rc = parse_split(arg, &l, cause)))
+			o->split = arg;
+		break;
+	}
 	case SCEN_OPT_NUMGPU: rc = pos_int("--num-gpu", arg, 0, LLM_MAX_LAYERS + 1, &o->num_gpu, cause); break;
 	case SCEN_OPT_MAINGPU: rc = pos_int("--main-gpu", arg, 0, TOPO_MAX_GPUS - 1, &o->main_gpu, cause); break;
 	case SCEN_OPT_CTX:

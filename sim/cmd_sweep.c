@@ -1,0 +1,283 @@
+/*
+ * cmd_sweep.c - `vramsim sweep`: a grid of what-ifs. With --emit it
+ * prints one self-contained `vramsim replay --json` command per scenario,
+ * for GNU parallel (also over ssh) or a Slurm job array; without it, it
+ * runs them here and prints one line each. vramsim schedules nothing
+ * itself: existing engines do that better.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "scenario.h"
+#include "util.h"
+
+static const char help[] =
+	"usage: vramsim sweep [--store DB] [TRACE | --model SPEC] --gpus LIST\n"
+	"                     [--ctx LIST] [--parallel LIST] [--ubatch LIST] [--split LIST]\n"
+	"                     [--num-gpu LIST] [--kv-type LIST] [--flash-attn LIST]\n"
+	"                     [--emit [--out DIR]] [-q]\n"
+	"\n"
+	"Every combination of the listed values is one scenario. Lists: --gpus and\n"
+	"--split take ';' between values (their values contain commas), the others ','.\n"
+	"Without --emit each scenario is replayed here and summarised in one line.\n"
+	"With --emit one shell command per scenario goes to stdout, each writing\n"
+	"DIR/NAME.json (DIR default sweep-out); run them with e.g.\n"
+	"  vramsim sweep ... --emit | parallel -j8           (one machine)\n"
+	"  vramsim sweep ... --emit | parallel -S host1,host2 (over ssh; same store path)\n"
+	"  vramsim sweep ... --emit > jobs.txt; sbatch --array=1-$(wc -l <jobs.txt) run.sh\n"
+	"      (run.sh: eval \"$(sed -n ${SLURM_ARRAY_TASK_ID}p jobs.txt)\")\n";
+
+#define MAXV 64
+
+struct axis {
+	const char *opt;   /* replay option */
+	char sep;          /* separator of values */
+	char *vals[MAXV];
+	int n;
+};
+
+static int split_list(struct axis *a, const char *arg, char **cause)
+{
+	char *copy = util_xstrdup(arg), *save = NULL;
+	char sep[2] = { a->sep, 0 };
+	for (char *v = strtok_r(copy, sep, &save); v; v = strtok_r(NULL, sep, &save)) {
+		if (a->n >= MAXV) {
+			free(copy);
+			return util_err(cause, UTIL_EINPUT, "%s: more than %d values", a->opt, MAXV);
+		}
+		a->vals[a->n++] = util_xstrdup(v);
+	}
+	free(copy);
+	return a->n ? 0 : util_err(cause, UTIL_EINPUT, "%s '%s': no values", a->opt, arg);
+}
+
+/* Quote s for a POSIX shell: single quotes, ' as '\''. */
+static void shq(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+/* A file name for a scenario: its values joined, unsafe bytes as '_'. */
+static void name_of(char *buf, size_t n, struct axis *ax, int nax, const int *idx)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int a = 0; a < nax; a++) {
+		if (!ax[a].n)
+			continue;
+		int w = snprintf(buf + off, n - off, "%s%s-%s", off ? "_" : "", ax[a].opt + 2,
+				 ax[a].vals[idx[a]]);
+		if (w < 0 || (size_t)w >= n - off)
+			break;
+		off += (size_t)w;
+	}
+	for (char *p = buf; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') &&
+		    *p != '-' && *p != '_' && *p != '.')
+			*p = '_';
+}
+
+enum { OPT_STORE = 1, OPT_EMIT, OPT_OUT, OPT_MODEL };
+
+static int cmd_sweep(int argc, char **argv)
+{
+	struct axis ax[] = {
+		{ "--gpus", ';', { 0 }, 0 }, { "--ctx", ',', { 0 }, 0 },
+		{ "--parallel", ',', { 0 }, 0 }, { "--ubatch", ',', { 0 }, 0 },
+		{ "--split", ';', { 0 }, 0 }, { "--num-gpu", ',', { 0 }, 0 },
+		{ "--kv-type", ',', { 0 }, 0 }, { "--flash-attn", ',', { 0 }, 0 },
+	};
+	enum { NAX = sizeof(ax) / sizeof(ax[0]) };
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "emit", no_argument, NULL, OPT_EMIT },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "model", required_argument, NULL, OPT_MODEL },
+		{ "gpus", required_argument, NULL, 100 }, { "ctx", required_argument, NULL, 101 },
+		{ "parallel", required_argument, NULL, 102 }, { "ubatch", required_argument, NULL, 103 },
+		{ "split", required_argument, NULL, 104 }, { "num-gpu", required_argument, NULL, 105 },
+		{ "kv-type", required_argument, NULL, 106 }, { "flash-attn", required_argument, NULL, 107 },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store_opt = NULL, *out = "sweep-out", *model = NULL;
+	int emit = 0, c, rc = 0;
+	char *cause = NULL;
+	optind = 1;
+	while (!rc && (c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		if (c >= 100 && c < 100 + NAX) {
+			rc = split_list(&ax[c - 100], optarg, &cause);
+			continue;
+		}
+		switch (c) {
+		case OPT_STORE: store_opt = optarg; break;
+		case OPT_EMIT: emit = 1; break;
+		case OPT_OUT: out = optarg; break;
+		case OPT_MODEL: model = optarg; break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': fputs(help, stdout); return 0;
+		default: rc = util_err(&cause, UTIL_EINPUT, "bad option");
+		}
+	}
+	const char *ref = !rc && optind < argc ? argv[optind++] : NULL;
+	if (!rc && optind < argc)
+		rc = util_err(&cause, UTIL_EINPUT, "unexpected argument '%s'", argv[optind]);
+	if (!rc && !ax[0].n)
+		rc = util_err(&cause, UTIL_EINPUT, "--gpus is required (e.g. --gpus '4x24G;2x24G,1x12G')");
+	/* Check every value now, so no emitted command can fail on usage. */
+	for (int a = 0; !rc && a < NAX; a++) {
+		static const int code[NAX] = { SCEN_OPT_GPUS, SCEN_OPT_CTX, SCEN_OPT_PARALLEL,
+					       SCEN_OPT_UBATCH, SCEN_OPT_SPLIT, SCEN_OPT_NUMGPU,
+					       SCEN_OPT_KV, SCEN_OPT_FA };
+		for (int v = 0; !rc && v < ax[a].n; v++) {
+			struct scen_opts so;
+			scen_opts_init(&so);
+			rc = scen_opt(&so, code[a], ax[a].vals[v], &cause);
+			rc = rc < 0 ? rc : 0;
+			if (!rc && a == 0) {
+				struct topo t;
+				rc = topo_parse(ax[a].vals[v], &t, &cause);
+			}
+		}
+	}
+	char *store_abs = NULL;
+	int64_t trace = 0;
+	char *trace_name = NULL;
+	struct store *st = NULL;
+	if (!rc && !model) {
+		/* Resolve the trace now: an emitted command must not depend on
+		 * which trace is newest when it runs. */
+		if ((rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+			goto done_usage;
+		store_abs = realpath(store_path(st), NULL);
+		struct store_trace_info ti;
+		if (!(rc = store_trace_resolve(st, ref, &trace, &cause)) &&
+		    !(rc = store_trace_get(st, trace, &ti, &cause))) {
+			trace_name = util_xstrdup(ti.name);
+			store_trace_info_clear(&ti);
+		}
+	}
+	if (rc) {
+		store_close(st);
+		free(store_abs);
+		free(trace_name);
+		for (int a = 0; a < NAX; a++)
+			for (int v = 0; v < ax[a].n; v++)
+				free(ax[a].vals[v]);
+		if (rc > 0)
+			return rc;
+		if (rc == UTIL_EINPUT && cause && !trace_name && !st) {
+			cli_usage("sweep", "%s", cause);
+			free(cause);
+			return CLI_USAGE;
+		}
+		return cli_fail(rc, cause);
+	}
+	/* The emitted commands name this very binary, so they run the same
+	 * vramsim wherever the store path is the same. */
+	char *self = realpath("/proc/self/exe", NULL);
+	int idx[NAX] = { 0 }, n = 0, n_fit = 0;
+	for (;;) {
+		char name[512];
+		name_of(name, sizeof(name), ax, NAX, idx);
+		if (emit) {
+			printf("mkdir -p ");
+			shq(stdout, out);
+			printf(" && ");
+			shq(stdout, self ? self : "vramsim");
+			printf(" replay");
+			if (model) {
+				printf(" --model ");
+				shq(stdout, model);
+			} else {
+				printf(" --store ");
+				shq(stdout, store_abs ? store_abs : store_path(st));
+				putchar(' ');
+				shq(stdout, trace_name);
+			}
+			for (int a = 0; a < NAX; a++)
+				if (ax[a].n) {
+					printf(" %s ", ax[a].opt);
+					shq(stdout, ax[a].vals[idx[a]]);
+				}
+			printf(" --json -q > ");
+			char *path = util_xasprintf("%s/%s.json", out, name);
+			shq(stdout, path);
+			free(path);
+			putchar('\n');
+		} else {
+			struct scen_opts so;
+			scen_opts_init(&so);
+			so.model_spec = model;
+			static const int code[NAX] = { SCEN_OPT_GPUS, SCEN_OPT_CTX, SCEN_OPT_PARALLEL,
+						       SCEN_OPT_UBATCH, SCEN_OPT_SPLIT, SCEN_OPT_NUMGPU,
+						       SCEN_OPT_KV, SCEN_OPT_FA };
+			for (int a = 0; a < NAX; a++)
+				if (ax[a].n)
+					scen_opt(&so, code[a], ax[a].vals[idx[a]], NULL);
+			struct scen sc;
+			struct sim_result *res = util_xcalloc(1, sizeof(*res));
+			char *why = NULL;
+			int r = scen_prepare(st, trace_name, &so, &sc, &why);
+			if (!r)
+				r = scen_run(st, &sc, NULL, res, &why);
+			if (r) {
+				printf("%-48s error: %s\n", name, why ? why : "?");
+				free(why);
+			} else {
+				uint64_t worst = UINT64_MAX;
+				for (int g = 0; g < res->n_dev; g++)
+					if (sim_headroom(&res->dev[g]) < worst)
+						worst = sim_headroom(&res->dev[g]);
+				n_fit += !res->has_oom;
+				printf("%-48s %s  least headroom %6.0f MiB  (%s)\n", name,
+				       res->has_oom ? "OOM " : "fits", (double)worst / UTIL_MIB, sc.desc);
+			}
+			scen_clear(&sc);
+			free(res);
+		}
+		n++;
+		int a = NAX - 1;
+		for (; a >= 0; a--) {
+			if (ax[a].n && ++idx[a] < ax[a].n)
+				break;
+			idx[a] = 0;
+		}
+		if (a < 0)
+			break;
+	}
+	if (!emit && !cli_quiet)
+		fprintf(stderr, "vramsim: sweep: %d scenarios, %d fit\n", n, n_fit);
+	free(self);
+	store_close(st);
+	free(store_abs);
+	free(trace_name);
+	for (int a = 0; a < NAX; a++)
+		for (int v = 0; v < ax[a].n; v++)
+			free(ax[a].vals[v]);
+	return 0;
+done_usage:
+	free(cause);
+	for (int a = 0; a < NAX; a++)
+		for (int v = 0; v < ax[a].n; v++)
+			free(ax[a].vals[v]);
+	return rc;
+}
+
+const struct cli_cmd cmd_sweep_entry = {
+	.name = "sweep", .fn = cmd_sweep,
+	.summary = "a grid of what-ifs, run here or emitted as commands for parallel/Slurm",
+	.help = help,
+};
