@@ -19,6 +19,7 @@ extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
 extern const struct cli_cmd cmd_fit_entry;
 extern const struct cli_cmd cmd_sweep_entry;
+extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
 
 static const struct cli_cmd *const commands[] = {
@@ -28,6 +29,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_replay_entry,
 	&cmd_fit_entry,
 	&cmd_sweep_entry,
+	&cmd_merge_entry,
 	&cmd_plot_entry,
 };
 

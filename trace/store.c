@@ -881,6 +881,44 @@ int store_pids(struct store *st, int64_t trace, int32_t **out, size_t *n, char *
 	return 0;
 }
 
+int store_processes(struct store *st, int64_t trace, struct store_process **out, size_t *n,
+		    char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT pid, exe, cmdline, coalesce(start_ns, 0) FROM processes"
+			      " WHERE trace_id=? ORDER BY pid", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	struct store_process *arr = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		arr[cnt].pid = sqlite3_column_int(s, 0);
+		arr[cnt].exe = dup_col(s, 1);
+		arr[cnt].cmdline = dup_col(s, 2);
+		arr[cnt].start_ns = sqlite3_column_int64(s, 3);
+		cnt++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_processes_free(arr, cnt);
+		return sqerr(st, cause, "query processes");
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+void store_processes_free(struct store_process *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].exe);
+		free(p[i].cmdline);
+	}
+	free(p);
+}
+
 int store_setting_get(struct store *st, int64_t trace, const char *key,
 		      char **value, char **cause)
 {

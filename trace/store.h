@@ -147,6 +147,17 @@ int store_devices(struct store *st, int64_t trace, struct trace_device **out,
 /* Processes (pids) of a trace ordered by pid; *out is malloc'd. */
 int store_pids(struct store *st, int64_t trace, int32_t **out, size_t *n,
 	       char **cause);
+/* A recorded process. Strings owned by the array: store_processes_free(). */
+struct store_process {
+	int32_t pid;
+	char   *exe;       /* NULL if unknown */
+	char   *cmdline;   /* NULL if unknown */
+	int64_t start_ns;  /* wall clock at start, 0 if unknown */
+};
+int store_processes(struct store *st, int64_t trace, struct store_process **out, size_t *n,
+		    char **cause);
+void store_processes_free(struct store_process *p, size_t n);
+
 /* A setting's value (malloc'd) or NULL in *value if unset. */
 int store_setting_get(struct store *st, int64_t trace, const char *key,
 		      char **value, char **cause);

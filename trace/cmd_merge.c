@@ -1,0 +1,275 @@
+/*
+ * cmd_merge.c - `vramsim merge OUT.db IN.db...`: per-rank or per-node
+ * stores of one distributed run become one trace with one process per
+ * rank, so one replay sees every GPU of every node.
+ *
+ * Devices are unified by UUID (one physical GPU seen by two processes is
+ * one device); devices without a UUID stay apart. Processes keep their
+ * pid unless two inputs share one (containers often run every rank as
+ * pid 1), then they get the next free pid and the note says so. When
+ * every process recorded its wall-clock start, times are aligned on it.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const char help[] =
+	"usage: vramsim merge [--name N] [-q] OUT.db IN.db...\n"
+	"\n"
+	"Merge every trace of every IN store into one new trace in OUT (created\n"
+	"if missing), one process per recorded process (rank), in one transaction.\n"
+	"Devices with the same UUID become one device. Times are aligned on the\n"
+	"processes' recorded wall-clock start when all have one.\n"
+	"\n"
+	"example (one store per node, then one replay over all of them):\n"
+	"  vramsim merge run.db node0.db node1.db && vramsim replay --store run.db --gpus 16x80G\n";
+
+struct src {
+	struct store *st;
+	const char *path;
+	int64_t trace;
+	int64_t start_ns;   /* earliest process start of the trace, 0 if unknown */
+};
+
+/* Map of (source, old device index) -> new index. */
+struct devmap {
+	int src;
+	int old;
+	int now;
+};
+
+/* What the merge has built so far. */
+struct merged {
+	struct trace_device *devs;
+	size_t n_dev, a_dev;
+	struct devmap *dm;
+	size_t n_dm, a_dm;
+	int32_t *pids;
+	size_t n_pids, a_pids;
+	int remapped;
+};
+
+static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int64_t t0,
+		     struct merged *m, char **cause)
+{
+	struct trace_device *d = NULL;
+	size_t nd = 0;
+	int rc = store_devices(s->st, s->trace, &d, &nd, cause);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < nd && !rc; i++) {
+		int now = -1;
+		for (size_t k = 0; k < m->n_dev && d[i].uuid[0]; k++)
+			if (!strcmp(m->devs[k].uuid, d[i].uuid))
+				now = m->devs[k].index;
+		if (now < 0) {
+			now = (int)m->n_dev;
+			UTIL_GROW(m->devs, m->n_dev + 1, m->a_dev);
+			m->devs[m->n_dev] = d[i];
+			m->devs[m->n_dev].index = now;
+			m->n_dev++;
+			rc = store_device_add(out, dst, &m->devs[now], cause);
+		}
+		UTIL_GROW(m->dm, m->n_dm + 1, m->a_dm);
+		m->dm[m->n_dm++] = (struct devmap){ si, d[i].index, now };
+	}
+	free(d);
+	struct store_process *pr = NULL;
+	size_t np = 0;
+	int32_t *ep = NULL;
+	size_t nep = 0;
+	if (!rc)
+		rc = store_processes(s->st, s->trace, &pr, &np, cause);
+	if (!rc)
+		rc = store_pids(s->st, s->trace, &ep, &nep, cause);
+	int64_t shift = s->start_ns && t0 ? s->start_ns - t0 : 0;
+	for (size_t i = 0; i < nep && !rc; i++) {
+		int32_t pid = ep[i], new_pid = pid;
+		for (int again = 1; again;) {
+			again = 0;
+			for (size_t k = 0; k < m->n_pids; k++)
+				if (m->pids[k] == new_pid) {
+					new_pid++;
+					again = 1;
+				}
+		}
+		m->remapped += new_pid != pid;
+		UTIL_GROW(m->pids, m->n_pids + 1, m->a_pids);
+		m->pids[m->n_pids++] = new_pid;
+		const struct store_process *p = NULL;
+		for (size_t k = 0; k < np; k++)
+			if (pr[k].pid == pid)
+				p = &pr[k];
+		char *exe = util_xasprintf("%s%s(pid %d in %s)", p && p->exe ? p->exe : "",
+					   p && p->exe ? " " : "", pid, s->path);
+		rc = store_process_add(out, dst, new_pid, exe, p ? p->cmdline : NULL,
+				       p ? p->start_ns : 0, cause);
+		free(exe);
+		struct store_iter *it;
+		if (rc || (rc = store_iter_open(s->st, s->trace, pid, &it, cause)))
+			break;
+		struct trace_event ev;
+		while ((rc = store_iter_next(it, &ev, cause)) == 1) {
+			ev.pid = new_pid;
+			ev.t_ns += shift;
+			if (ev.device >= 0) {
+				int found = -1;
+				for (size_t k = 0; k < m->n_dm; k++)
+					if (m->dm[k].src == si && m->dm[k].old == ev.device)
+						found = m->dm[k].now;
+				if (found < 0) {
+					/* a device the source never described */
+					found = (int)m->n_dev;
+					UTIL_GROW(m->devs, m->n_dev + 1, m->a_dev);
+					memset(&m->devs[m->n_dev], 0, sizeof(m->devs[0]));
+					m->devs[m->n_dev].index = found;
+					m->devs[m->n_dev].pid = new_pid;
+					m->devs[m->n_dev].ordinal = ev.device;
+					m->n_dev++;
+					UTIL_GROW(m->dm, m->n_dm + 1, m->a_dm);
+					m->dm[m->n_dm++] = (struct devmap){ si, ev.device, found };
+					if ((rc = store_device_add(out, dst, &m->devs[found], cause)))
+						break;
+				}
+				ev.device = (int16_t)found;
+			}
+			if (ev.label) {
+				char *text = NULL;
+				if ((rc = store_label_text(s->st, ev.label, &text, cause)))
+					break;
+				ev.label = 0;
+				if (text)
+					rc = store_label(out, dst, text, &ev.label, cause);
+				free(text);
+				if (rc)
+					break;
+			}
+			if ((rc = store_event_add(out, dst, &ev, cause)))
+				break;
+		}
+		store_iter_free(it);
+		rc = rc < 0 ? rc : 0;
+	}
+	store_processes_free(pr, np);
+	free(ep);
+	return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = "merged";
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': name = optarg; break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': fputs(help, stdout); return 0;
+		default: return cli_usage("merge", "bad option");
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage("merge", "give OUT.db and at least one IN.db");
+	const char *out_path = argv[optind++];
+	struct src *srcs = NULL;
+	size_t n_src = 0, alloc_src = 0;
+	char *cause = NULL;
+	int rc = 0;
+	/* Open every input and list its traces before writing anything. */
+	for (int i = optind; i < argc && !rc; i++) {
+		struct store *in;
+		if ((rc = store_open(argv[i], STORE_READONLY, &in, &cause)))
+			break;
+		struct store_trace_info *t = NULL;
+		size_t nt = 0;
+		if ((rc = store_trace_list(in, &t, &nt, &cause))) {
+			store_close(in);
+			break;
+		}
+		if (!nt)
+			cli_warn("%s holds no trace", argv[i]);
+		for (size_t k = 0; k < nt; k++) {
+			UTIL_GROW(srcs, n_src + 1, alloc_src);
+			srcs[n_src] = (struct src){ k == 0 ? in : NULL, argv[i], t[k].id, 0 };
+			n_src++;
+			store_trace_info_clear(&t[k]);
+		}
+		if (!nt)
+			store_close(in);
+		free(t);
+	}
+	/* Traces after the first of a store share its connection. */
+	for (size_t k = 1; k < n_src; k++)
+		if (!srcs[k].st && !strcmp(srcs[k].path, srcs[k - 1].path))
+			srcs[k].st = srcs[k - 1].st;
+	int64_t t0 = 0;
+	int aligned = n_src > 0;
+	for (size_t k = 0; k < n_src && !rc; k++) {
+		struct store_process *p = NULL;
+		size_t np = 0;
+		if ((rc = store_processes(srcs[k].st, srcs[k].trace, &p, &np, &cause)))
+			break;
+		for (size_t i = 0; i < np; i++)
+			if (p[i].start_ns && (!srcs[k].start_ns || p[i].start_ns < srcs[k].start_ns))
+				srcs[k].start_ns = p[i].start_ns;
+		store_processes_free(p, np);
+		aligned &= srcs[k].start_ns != 0;
+		if (srcs[k].start_ns && (!t0 || srcs[k].start_ns < t0))
+			t0 = srcs[k].start_ns;
+	}
+	if (!aligned)
+		t0 = 0;
+	struct store *out = NULL;
+	int64_t dst = 0;
+	struct merged m = { 0 };
+	if (!rc && !n_src)
+		rc = util_err(&cause, UTIL_EINPUT, "the inputs hold no trace to merge");
+	if (!rc && !(rc = store_open(out_path, STORE_CREATE, &out, &cause)) &&
+	    !(rc = store_begin(out, &cause)) &&
+	    !(rc = store_trace_new(out, name, NULL, "merge", out_path, 0, &dst, &cause))) {
+		for (size_t k = 0; k < n_src && !rc; k++)
+			rc = merge_one(out, dst, &srcs[k], (int)k, t0, &m, &cause);
+		if (!rc) {
+			char *note = util_xasprintf("merged from %zu trace%s; %s%s", n_src,
+						    n_src == 1 ? "" : "s",
+						    aligned ? "times aligned on process start"
+							    : "times as recorded (no common clock)",
+						    m.remapped ? "; clashing pids renumbered" : "");
+			rc = store_trace_set(out, dst, 0, note, &cause);
+			free(note);
+		}
+		if (!rc)
+			rc = store_commit(out, &cause);
+	}
+	if (rc && out)
+		store_rollback(out);
+	if (!rc)
+		printf("merged %zu trace%s into %s trace '%s' (%zu processes, %zu devices)\n", n_src,
+		       n_src == 1 ? "" : "s", out_path, name, m.n_pids, m.n_dev);
+	store_close(out);
+	for (size_t k = 0; k < n_src; k++)
+		if (k == 0 || srcs[k].st != srcs[k - 1].st)
+			store_close(srcs[k].st);
+	free(srcs);
+	free(m.devs);
+	free(m.dm);
+	free(m.pids);
+	return rc ? cli_fail(rc, cause) : 0;
+}
+
+const struct cli_cmd cmd_merge_entry = {
+	.name = "merge", .fn = cmd_merge,
+	.summary = "merge per-rank or per-node stores into one trace",
+	.help = help,
+};
