@@ -225,25 +225,109 @@ static int ollama05(const struct scen *sc, uint64_t *est, struct buf *b, char **
 	return 0;
 }
 
-static int ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-			 struct buf *b)
+/*
+ * Ollama's 2025 layout (llm/server.go createLayout -> buildLayout ->
+ * findBestFit -> greedyFit, commit d5a0d8d90): GPUs by free memory, most
+ * first; each GPU that takes a layer reserves 457 MiB and its measured
+ * graph; layers are packed from the last one backwards onto as few GPUs
+ * as possible; a capacity factor in (0, 1] applied to every GPU is
+ * searched (bisection) for the smallest one that still places the most
+ * layers, which spreads the layers evenly.
+ */
+static int greedy_fit(const struct scen *sc, const double *need, int total, const double *graph,
+		      const int *order, double factor, int *counts)
 {
-	int G = sc->cfg.topo.n;
-	bprintf(b, "\nollama-layout estimate (2025 layouts: 457 MiB + measured graph + layers per GPU):\n");
-	bprintf(b, "%3s %10s %10s %9s\n", "GPU", "estimate", "real use", "unused");
+	int G = sc->cfg.topo.n, placed = 0, layer = total - 1;
+	for (int g = 0; g < G; g++)
+		counts[g] = 0;
+	for (int k = 0; k < G && layer >= 0; k++) {
+		int g = order[k];
+		double avail = (double)sc->cfg.topo.capacity[g] * factor - (double)OLLAMA_MIN_MEMORY - graph[g];
+		double used = 0;
+		while (layer >= 0 && used + need[layer] <= avail) {
+			used += need[layer--];
+			counts[g]++;
+			placed++;
+		}
+	}
+	return placed;
+}
+
+static int ollama_layout(const struct scen *sc, uint64_t *est, struct buf *b, char **cause)
+{
+	const struct llm_load *ld = sc->ld;
+	int G = sc->cfg.topo.n, total = (int)ld->n_layer + 1;
+	if (ld->fixed)
+		return util_err(cause, UTIL_EINPUT, "ollama-layout needs the model's layer count "
+				"(--meta layers=N or --profile)");
+	double *need = util_xcalloc((size_t)total, sizeof(double));
+	uint64_t kvl = llm_kv_layer(ld, &sc->lsc);
+	for (int l = 0; l < total; l++)
+		need[l] = (double)ld->layer_w[l] + (l < (int)ld->n_layer ? (double)kvl : 0);
+	/* The graph Ollama measures is the compute buffer of the GPU's role. */
+	double graph[TOPO_MAX_GPUS];
+	int order[TOPO_MAX_GPUS], counts[TOPO_MAX_GPUS];
 	for (int g = 0; g < G; g++) {
-		const struct sim_dev *d = &res->dev[g];
-		if (!sc->layers[g]) {
+		order[g] = g;
+		int role = G == 1 ? LLM_ROLE_SINGLE : g == 0 ? LLM_ROLE_MAIN
+			 : g == G - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
+		graph[g] = (double)llm_compute(ld, &sc->lsc, role, role == LLM_ROLE_LAST ||
+					       role == LLM_ROLE_SINGLE);
+	}
+	for (int i = 1; i < G; i++) /* most free memory first, stable */
+		for (int j = i; j > 0 && sc->cfg.topo.capacity[order[j]] >
+					 sc->cfg.topo.capacity[order[j - 1]]; j--) {
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	int best = greedy_fit(sc, need, total, graph, order, 1.0, counts);
+	double lo = 0, hi = 1;
+	for (int it = 0; it < 40; it++) {
+		double mid = (lo + hi) / 2;
+		if (greedy_fit(sc, need, total, graph, order, mid, counts) >= best)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	int placed = greedy_fit(sc, need, total, graph, order, hi, counts);
+	/* llama.cpp places layers front to back: the split lists GPUs in index
+	 * order and the output layer lands on the last GPU holding layers. */
+	struct sim_result *real = util_xcalloc(1, sizeof(*real));
+	int rc = replay_with(sc, counts, placed, real, cause);
+	if (rc) {
+		free(real);
+		free(need);
+		return rc;
+	}
+	bprintf(b, "\nollama-layout estimate (Ollama 2025: 457 MiB + measured graph + layers per GPU,"
+		   " packed from the last layer, capacity factor %.3f):\n", hi);
+	bprintf(b, "%3s %6s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "layers", "graph",
+		"estimate", "real use", "unused");
+	bprintf(b, "%3s %6s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB");
+	int first = total - placed;
+	for (int g = 0; g < G; g++) {
+		if (!counts[g]) {
 			est[g] = UINT64_MAX;
+			bprintf(b, "%3d %6d (not used)\n", g, 0);
 			continue;
 		}
-		/* Everything the runner allocates is measured; context is replaced by
-		 * Ollama's fixed minimum. */
-		uint64_t measured = d->peak - d->peak_used[TRACE_CAT_CONTEXT];
-		est[g] = measured + OLLAMA_MIN_MEMORY;
-		bprintf(b, "%3d %10.0f %10.0f %9.0f\n", g, mib((double)est[g]), mib((double)d->peak),
-			mib((double)est[g] - (double)d->peak));
+		double lb = 0;
+		for (int l = first; l < first + counts[g]; l++)
+			lb += need[l];
+		first += counts[g];
+		double e = lb + graph[g] + (double)OLLAMA_MIN_MEMORY;
+		est[g] = (uint64_t)llround(e);
+		bprintf(b, "%3d %6d %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(lb),
+			mib(graph[g]), mib(e), mib((double)real->dev[g].peak),
+			mib(e - (double)real->dev[g].peak));
 	}
+	bprintf(b, "  layers on GPUs: %d/%d; Ollama's split:", placed, total);
+	for (int g = 0; g < G; g++)
+		bprintf(b, "%s%d", g ? "," : " ", counts[g]);
+	bprintf(b, "\n");
+	free(real);
+	free(need);
 	return 0;
 }
 
@@ -275,7 +359,7 @@ int est_compute(const char *engine, const struct scen *sc, const struct sim_resu
 	if (!strcmp(engine, "ollama-0.5"))
 		rc = ollama05(sc, est, &b, cause);
 	else if (!strcmp(engine, "ollama-layout"))
-		rc = ollama_layout(sc, res, est, &b);
+		rc = ollama_layout(sc, est, &b, cause);
 	else if (!strcmp(engine, "llama-fit"))
 		rc = llama_fit(sc, res, est, &b);
 	else

@@ -11,8 +11,9 @@
  *    (f16), 1 B (q8_0), 0.5 B (q4_0) per element; graph from the llama
  *    closed form. It also chooses the split (layers per GPU).
  *  - ollama-layout: Ollama's 2025 layouts (d5a0d8d90): per GPU 457 MiB +
- *    the measured graph + its layers, no spare layer, filled from the last
- *    layer backwards onto the fewest GPUs.
+ *    the measured graph + its layers, no spare layer, packed from the last
+ *    layer backwards, with a capacity factor searched to spread the layers;
+ *    it also chooses the split.
  *  - llama-fit: llama.cpp --fit (common/fit.cpp): projected use is the
  *    real allocation (measured with no_alloc), and every device keeps a
  *    1024 MiB margin (--fit-target).

@@ -337,6 +337,15 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	int any_gpu = 0;
 	for (int d = 0; d <= max_dev; d++)
 		any_gpu |= gpu[d].w || gpu[d].kv || gpu[d].comp;
+	/* The CUDA context the log measured (breakdown "unaccounted"). */
+	uint64_t ctx_sum = 0;
+	int ctx_n = 0;
+	for (int d = 0; d <= max_dev; d++)
+		if (gpu[d].ctx) {
+			ctx_sum += gpu[d].ctx;
+			ctx_n++;
+		}
+	ld->context = ctx_n ? ctx_sum / (uint64_t)ctx_n : 0;
 	if (ng == 0 && host.w == 0 && !any_gpu) {
 		profile_clear(&prof);
 		return util_err(cause, UTIL_EINPUT,
@@ -525,14 +534,6 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->comp_host = host.comp;
 	ld->out_host = host.out;
 	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
-	uint64_t ctx_sum = 0;
-	int ctx_n = 0;
-	for (int d = 0; d <= max_dev; d++)
-		if (gpu[d].ctx) {
-			ctx_sum += gpu[d].ctx;
-			ctx_n++;
-		}
-	ld->context = ctx_n ? ctx_sum / ctx_n : 0;
 	return 0;
 }
 
