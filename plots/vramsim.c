@@ -14,6 +14,7 @@
 #include "cli.h"
 
 extern const struct cli_cmd cmd_import_entry;
+extern const struct cli_cmd cmd_record_entry;
 extern const struct cli_cmd cmd_ls_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
@@ -21,8 +22,11 @@ extern const struct cli_cmd cmd_fit_entry;
 extern const struct cli_cmd cmd_sweep_entry;
 extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
+extern const struct cli_cmd cmd_export_entry;
+extern const struct cli_cmd cmd_diff_entry;
 
 static const struct cli_cmd *const commands[] = {
+	&cmd_record_entry,
 	&cmd_import_entry,
 	&cmd_ls_entry,
 	&cmd_show_entry,
@@ -31,6 +35,8 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_sweep_entry,
 	&cmd_merge_entry,
 	&cmd_plot_entry,
+	&cmd_export_entry,
+	&cmd_diff_entry,
 };
 
 static void usage(FILE *f)

@@ -71,7 +71,10 @@ struct sim_oom {
 	int      recorded;   /* 1: the trace recorded this failure too */
 };
 
-/* Observer of every change, for plots and progress. Any pointer may be NULL. */
+/* Observer of every change, for plots, exports and progress. Any pointer
+ * may be NULL. Callbacks run while an event is applied, after
+ * res->n_events has counted it, so res->n_events - 1 is the index of the
+ * event (in source order) that caused the change. */
 struct sim_observer {
 	void *ud;
 	/* device's usage changed at t: used[] by category (reserve included as

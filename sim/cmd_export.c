@@ -1,0 +1,175 @@
+/*
+ * cmd_export.c - `vramsim export`: a replay as CSV, JSON or a Perfetto
+ * trace, for spreadsheets, scripts and ui.perfetto.dev. The work is in
+ * export.c; this file parses options and picks the scenario.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "export.h"
+#include "scenario.h"
+#include "util.h"
+
+static const char help_head[] =
+	"usage: vramsim export [--store DB] [TRACE] --format csv|json|perfetto\n"
+	"                      [-o FILE [-f]] [--no-header] [what-if options] [-q]\n"
+	"\n"
+	"Write the replay of TRACE (default: the newest) for other tools. Without\n"
+	"what-if options: the events as recorded, on --gpus or the recorded GPUs (80G\n"
+	"where the trace does not say), every failing allocation marked and skipped.\n"
+	"With what-if options: the scenario's events, as `vramsim replay` plays them.\n"
+	"\n"
+	"formats:\n"
+	"  csv       one row per event as replayed, with the usage of its GPU after it:\n"
+	"            t_ns,pid,seq,kind,gpu,category,size,addr,layer_lo,layer_hi,used_gpu,label\n"
+	"            (empty: host memory, no layer, no address, no label; bytes, ns)\n"
+	"  json      {\"format\":\"vramsim-export\",\"version\":1,\"trace\":..,\"topology\":..,\n"
+	"            \"events\":[..],\"summary\":..}: the same fields, null for empty\n"
+	"  perfetto  Chrome trace JSON for ui.perfetto.dev: per GPU a memory counter\n"
+	"            with one track per category, and an instant event at each OOM\n"
+	"\n"
+	"options:\n"
+	"  --store DB          the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
+	"  --format F          csv, json or perfetto (required)\n"
+	"  -o, --output FILE   write FILE instead of standard output; it appears whole\n"
+	"                      or not at all\n"
+	"  -f, --force         overwrite FILE\n"
+	"  --no-header         csv without its header row\n"
+	"  -q, --quiet         no notes on stderr\n"
+	"\n";
+
+static const char help_tail[] =
+	"\nexamples:\n"
+	"  vramsim export --format perfetto -o run.json     # open in ui.perfetto.dev\n"
+	"  vramsim export --format csv --gpus 2x24G --ctx 32768 > whatif.csv\n"
+	"\nexit status: 0 ok, 1 runtime error, 2 usage or input error\n";
+
+static void print_help(FILE *f)
+{
+	fputs(help_head, f);
+	fputs(scen_help, f);
+	fputs(help_tail, f);
+}
+
+enum { OPT_STORE = 1, OPT_FORMAT, OPT_NOHEADER };
+
+struct args {
+	const char *store, *ref, *out;
+	int format, header, force, whatif;
+	struct scen_opts so;
+};
+
+static int parse(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "no-header", no_argument, NULL, OPT_NOHEADER },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		SCEN_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+	char *cause = NULL;
+	memset(a, 0, sizeof(*a));
+	a->format = -1;
+	a->header = 1;
+	scen_opts_init(&a->so);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE: a->store = optarg; break;
+		case OPT_FORMAT:
+			if ((a->format = export_format_parse(optarg)) < 0)
+				return cli_usage("export", "--format '%s': expected csv, json or perfetto", optarg);
+			break;
+		case OPT_NOHEADER: a->header = 0; break;
+		case 'o': a->out = optarg; break;
+		case 'f': a->force = 1; break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': print_help(stdout); return -1;
+		default:
+			rc = scen_opt(&a->so, c, optarg, &cause);
+			if (rc < 0) {
+				cli_usage("export", "%s", cause);
+				free(cause);
+				return CLI_USAGE;
+			}
+			if (rc == 0)
+				return cli_usage("export", "bad option");
+			a->whatif |= c != SCEN_OPT_GPUS;
+		}
+	}
+	if (a->format < 0)
+		return cli_usage("export", "say which format: --format csv, json or perfetto");
+	if (optind < argc)
+		a->ref = argv[optind++];
+	if (optind < argc)
+		return cli_usage("export", "unexpected argument '%s'", argv[optind]);
+	if (a->out && !strcmp(a->out, "-"))
+		a->out = NULL;
+	return 0;
+}
+
+/* The scenario: the identity replay, or the what-if's. */
+static int prepare(struct store *st, const struct args *a, struct scen *sc, char **cause)
+{
+	if (a->whatif)
+		return scen_prepare(st, a->ref, &a->so, sc, cause);
+	int assumed = 0;
+	int rc = export_identity(st, a->ref, a->so.gpus, sc, &assumed, cause);
+	if (!rc && assumed)
+		cli_warn("%d GPU%s of unknown size: assuming 80G (use --gpus)", assumed,
+			 assumed > 1 ? "s" : "");
+	return rc;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	struct args a;
+	int rc = parse(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct store *st = NULL;
+	if (!a.so.model_spec && (rc = cli_open_store(a.store, STORE_READONLY, &st)))
+		return rc;
+	if (a.so.model_spec && a.ref)
+		cli_warn("--model describes the model: TRACE '%s' is ignored", a.ref);
+	char *cause = NULL;
+	struct scen sc;
+	struct export_out out = { 0 };
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	memset(&sc, 0, sizeof(sc));
+	/* Refuse an existing FILE before any work or note. */
+	if (a.out)
+		rc = export_out_open(&out, a.out, a.force, &cause);
+	if (!rc)
+		rc = prepare(st, &a, &sc, &cause);
+	for (int i = 0; !rc && i < sc.n_notes; i++)
+		cli_warn("%s", sc.notes[i]);
+	if (!rc)
+		rc = export_scen(a.out ? out.f : stdout, a.format, a.header, st, &sc, res, &cause);
+	if (!rc && a.out)
+		rc = export_out_commit(&out, a.force, &cause);
+	export_out_abort(&out);
+	if (!rc && res->wrapped_devices)
+		cli_warn("the trace uses more devices than %s: the extra ones wrap around", sc.topo_str);
+	if (!rc && res->n_events == 0)
+		cli_warn("trace '%s' holds no events: nothing to export", sc.trace_name);
+	scen_clear(&sc);
+	free(res);
+	store_close(st);
+	return rc ? cli_fail(rc, cause) : 0;
+}
+
+const struct cli_cmd cmd_export_entry = {
+	.name = "export", .fn = cmd_export,
+	.summary = "write a replay as CSV, JSON or a Perfetto trace (ui.perfetto.dev)",
+	.help_fn = print_help,
+};
