@@ -56,6 +56,38 @@ static void print_help(FILE *f)
 	fputs(help_tail, f);
 }
 
+/* A PyTorch snapshot records what its allocator held at the end
+ * (torch.reserved_end.<dev>, from the importer): show it beside the
+ * replay's final reserved bytes, per recorded device. */
+static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
+			       const struct sim_result *res)
+{
+	struct trace_device *devs = NULL;
+	size_t n = 0;
+	if (!st || sc->ld || store_devices(st, sc->trace, &devs, &n, NULL))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char key[48];
+		int64_t rec;
+		int set = 0, dev = devs[i].index, v;
+		snprintf(key, sizeof(key), "torch.reserved_end.%d", dev);
+		if (store_setting_int(st, sc->trace, key, &rec, &set, NULL) || !set || rec < 0)
+			continue;
+		if (sc->cfg.n_map > 0)
+			v = dev >= 0 && dev < sc->cfg.n_map ? sc->cfg.device_map[dev] : -1;
+		else
+			v = dev;
+		if (v < 0 || v >= res->n_dev)
+			continue; /* not replayed on one GPU of its own */
+		uint64_t sim = res->dev[v].reserved;
+		fprintf(f, "GPU %d reserved at end: recorded %.1f MiB, simulated %.1f MiB "
+			"(difference %+.1f MiB)%s\n", v, (double)rec / UTIL_MIB, (double)sim / UTIL_MIB,
+			((double)sim - (double)rec) / UTIL_MIB,
+			res->stopped ? ", replay stopped at the first OOM" : "");
+	}
+	free(devs);
+}
+
 enum { OPT_STORE = 1, OPT_JSON, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST };
 
 static int cmd_replay(int argc, char **argv)
@@ -160,6 +192,7 @@ static int cmd_replay(int argc, char **argv)
 		report_csv(stdout, res, &rc_, header);
 	else {
 		report_table(stdout, res, &rc_);
+		print_reserved_end(stdout, st, &sc, res);
 		if (explain)
 			fputs(explain, stdout);
 	}

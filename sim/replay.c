@@ -7,6 +7,7 @@
  */
 #include "replay.h"
 #include "amap.h"
+#include "torchalloc.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -23,6 +24,17 @@ struct rec {
 	int16_t  released;  /* VMM: handle released */
 	uint32_t maps;      /* VMM: live mappings */
 	uint32_t next_free;
+	uint32_t block;     /* torch model: the allocator's block id, 0 = none */
+	uint32_t inst;      /* torch model: index of that allocator in state.ti */
+};
+
+/* torch model: the caching allocator of one process on one GPU (PyTorch
+ * keeps one per device in every process), and its reserved and allocated
+ * bytes as last folded into the device's counters. */
+struct tinst {
+	struct torchalloc *a;
+	int v;
+	uint64_t reserved, allocated;
 };
 
 struct state {
@@ -35,6 +47,11 @@ struct state {
 	size_t n_recs, alloc_recs;
 	uint32_t free_head;     /* 1-based index of a free rec, 0 = none */
 	uint8_t has_segments[TOPO_MAX_GPUS + 1];
+	/* torch model: allocators by (pid, GPU) */
+	struct torchalloc_conf tconf;
+	struct tinst *ti;
+	size_t n_ti, a_ti;
+	struct amap *tmap;      /* (pid, GPU) -> index in ti + 1 */
 };
 
 static uint64_t key_of(int32_t pid, uint64_t addr)
@@ -350,6 +367,190 @@ static void do_oom(struct state *s, const struct trace_event *ev)
 	}
 }
 
+/* ---- the torch model: PyTorch's caching allocator on each GPU ---- */
+
+/* The allocator of process pid on GPU v, made on first use. */
+static uint32_t torch_inst(struct state *s, int32_t pid, int v)
+{
+	uint64_t k = ((uint64_t)(uint32_t)pid << 16 | (uint64_t)v) + 1, i;
+	if (amap_get(s->tmap, k, &i))
+		return (uint32_t)i - 1;
+	UTIL_GROW(s->ti, s->n_ti + 1, s->a_ti);
+	s->ti[s->n_ti] = (struct tinst){ torchalloc_new(&s->tconf, s->res->dev[v].capacity), v, 0, 0 };
+	amap_put(s->tmap, k, s->n_ti + 1);
+	return (uint32_t)s->n_ti++;
+}
+
+/*
+ * Fold allocator ti's state into its GPU's counters: the cached bytes
+ * (reserved - allocated) show as TRACE_CAT_CACHE, the reserved bytes are
+ * allocator-held and count in the total; block bytes by category are
+ * charged by the caller. Differences are taken modulo 2^64, which is
+ * exact since every counter stays non-negative.
+ */
+static void torch_settle(struct state *s, uint32_t ti, int64_t t)
+{
+	struct tinst *x = &s->ti[ti];
+	struct torchalloc_stats st;
+	torchalloc_get_stats(x->a, &st);
+	struct sim_dev *d = &s->res->dev[x->v];
+	d->used[TRACE_CAT_CACHE] += (st.reserved - st.allocated) - (x->reserved - x->allocated);
+	d->total += st.reserved - x->reserved;
+	d->reserved += st.reserved - x->reserved;
+	d->allocated += st.allocated - x->allocated;
+	x->reserved = st.reserved;
+	x->allocated = st.allocated;
+	track_peak(d, t);
+}
+
+/* What allocator ti may hold: the capacity less everything else on its
+ * GPU (context reserve, other processes, memory outside the allocator). */
+static uint64_t torch_limit(const struct state *s, uint32_t ti)
+{
+	const struct sim_dev *d = &s->res->dev[s->ti[ti].v];
+	uint64_t other = d->total - s->ti[ti].reserved;
+	return d->capacity > other ? d->capacity - other : 0;
+}
+
+/* Give back the allocation of record i (a block, or spilled host bytes). */
+static int torch_release(struct state *s, uint32_t i, int64_t t)
+{
+	struct rec *r = &s->recs[i - 1];
+	int v = r->dev;
+	struct sim_dev *d = dev_of(s, v);
+	if (v == HOST_DEV) {
+		uncharge(d, r->cat, r->bytes);
+		d->allocated -= r->asked < d->allocated ? r->asked : d->allocated;
+	} else {
+		torchalloc_free(s->ti[r->inst].a, r->block);
+		d->used[r->cat] -= r->bytes;
+		torch_settle(s, r->inst, t);
+	}
+	rec_del(s, i);
+	return v;
+}
+
+/* A failed allocation, after the allocator emptied its cache: the OOM.
+ * Returns HOST_DEV (spill) or -2 (dropped). */
+static int torch_oom(struct state *s, const struct trace_event *ev, int v, uint64_t tried)
+{
+	record_oom(s, ev, v, tried, 0);
+	switch (s->cfg->on_oom) {
+	case SIM_OOM_SPILL:
+		return HOST_DEV;
+	case SIM_OOM_CONTINUE:
+		return -2;
+	default:
+		s->res->stopped = 1;
+		return -2;
+	}
+}
+
+/* ALLOC: the requested bytes (req_size, else size) go through the
+ * allocator on the event's stream; recorded blocks and segments are not
+ * used, the model makes its own. */
+static void torch_alloc(struct state *s, const struct trace_event *ev)
+{
+	uint64_t k = key_of(ev->pid, ev->addr), old;
+	if (ev->addr && amap_del(s->live, k, &old)) {
+		/* Address reused without a recorded free: give the old back. */
+		int ov = torch_release(s, (uint32_t)old, ev->t_ns);
+		notify(s, ov, ev->t_ns);
+		s->res->n_unmatched++;
+	}
+	int v = map_dev(s, ev->device);
+	if (v == HOST_DEV) {
+		do_alloc(s, ev, 0);
+		return;
+	}
+	touch(s, v, ev->device, ev->t_ns);
+	uint64_t want = ev->req_size ? ev->req_size : ev->size;
+	int cat = ev->category, w = v;
+	uint32_t id = 0, ti = torch_inst(s, ev->pid, v);
+	uint64_t bytes = 0, tried = 0;
+	struct torchalloc *a = s->ti[ti].a;
+	if (want && torchalloc_malloc(a, want, ev->stream, torch_limit(s, ti), &id, &tried) == 0) {
+		bytes = torchalloc_block_size(a, id);
+		s->res->dev[v].used[cat] += bytes;
+		torch_settle(s, ti, ev->t_ns);
+	} else if (want) {
+		torch_settle(s, ti, ev->t_ns); /* the cache went back before the failure */
+		if ((w = torch_oom(s, ev, v, tried)) == -2) {
+			notify(s, v, ev->t_ns);
+			return;
+		}
+		bytes = want;
+		cat = TRACE_CAT_HOST;
+		s->res->n_spilled += want;
+		charge(&s->res->host, cat, want, ev->t_ns);
+		s->res->host.allocated += want;
+	} /* else: PyTorch never calls its allocator for 0 bytes */
+	dev_of(s, w)->n_alloc++;
+	if (ev->addr) {
+		uint32_t i = rec_new(s);
+		struct rec *r = &s->recs[i - 1];
+		r->bytes = bytes;
+		r->asked = bytes;
+		r->dev = (int16_t)w;
+		r->cat = (int16_t)cat;
+		r->block = id;
+		r->inst = ti;
+		amap_put(s->live, k, i);
+	}
+	notify(s, v, ev->t_ns);
+}
+
+static void torch_free(struct state *s, const struct trace_event *ev)
+{
+	uint64_t i;
+	if (!ev->addr || !amap_del(s->live, key_of(ev->pid, ev->addr), &i)) {
+		s->res->n_unmatched++;
+		return;
+	}
+	int v = torch_release(s, (uint32_t)i, ev->t_ns);
+	dev_of(s, v)->n_free++;
+	notify(s, v, ev->t_ns);
+}
+
+/* A recorded OOM: would the allocator have found the bytes? The probe
+ * gives them straight back, since the program went on without them. */
+static void torch_probe(struct state *s, const struct trace_event *ev)
+{
+	int v = map_dev(s, ev->device);
+	if (v == HOST_DEV)
+		return;
+	touch(s, v, ev->device, ev->t_ns);
+	uint64_t want = ev->req_size ? ev->req_size : ev->size, tried = 0;
+	uint32_t id = 0, ti = torch_inst(s, ev->pid, v);
+	int rc = want ? torchalloc_malloc(s->ti[ti].a, want, ev->stream, torch_limit(s, ti), &id,
+					  &tried) : 0;
+	if (id)
+		torchalloc_free(s->ti[ti].a, id);
+	torch_settle(s, ti, ev->t_ns);
+	notify(s, v, ev->t_ns);
+	if (rc == 0) {
+		s->res->n_recorded_oom_ok++;
+		return;
+	}
+	record_oom(s, ev, v, tried, 1);
+	if (s->cfg->on_oom == SIM_OOM_STOP)
+		s->res->stopped = 1;
+}
+
+/* The events the torch model handles itself; 0: not one of them. */
+static int torch_event(struct state *s, const struct trace_event *ev)
+{
+	switch (ev->kind) {
+	case TRACE_ALLOC: torch_alloc(s, ev); return 1;
+	case TRACE_FREE: torch_free(s, ev); return 1;
+	case TRACE_OOM: torch_probe(s, ev); return 1;
+	case TRACE_SEGMENT_ALLOC: case TRACE_SEGMENT_FREE:
+		return 1; /* the recorded allocator's segments: the model makes its own */
+	default:
+		return 0;
+	}
+}
+
 void sim_config_init(struct sim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -366,13 +567,24 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 {
 	if (cfg->topo.n < 1 || cfg->topo.n > TOPO_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "replay needs at least one GPU (--gpus)");
-	if (cfg->model == SIM_MODEL_TORCH)
-		return util_err(cause, UTIL_EINPUT, "allocator model 'torch' is not available in this build");
+	struct torchalloc_conf tconf;
+	torchalloc_conf_init(&tconf);
+	if (cfg->model == SIM_MODEL_TORCH) {
+		char *why = NULL;
+		if (torchalloc_conf_parse(cfg->alloc_conf, &tconf, &why)) {
+			int crc = util_err(cause, UTIL_EINPUT, "allocator settings '%s': %s",
+					   cfg->alloc_conf, why);
+			free(why);
+			return crc;
+		}
+	}
 	memset(res, 0, sizeof(*res));
 	res->n_dev = cfg->topo.n;
 	for (int i = 0; i < cfg->topo.n; i++)
 		res->dev[i].capacity = cfg->topo.capacity[i];
-	struct state s = { .cfg = cfg, .res = res };
+	struct state s = { .cfg = cfg, .res = res, .tconf = tconf };
+	if (cfg->model == SIM_MODEL_TORCH)
+		s.tmap = amap_new();
 	s.live = amap_new();
 	s.handles = amap_new();
 	s.maps = amap_new();
@@ -385,6 +597,8 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 			cfg->obs->tick(cfg->obs->ud, res->n_events);
 		if (ev.category < 0 || ev.category >= TRACE_CAT_MAX)
 			ev.category = TRACE_CAT_OTHER;
+		if (cfg->model == SIM_MODEL_TORCH && torch_event(&s, &ev))
+			continue;
 		switch (ev.kind) {
 		case TRACE_ALLOC: do_alloc(&s, &ev, 0); break;
 		case TRACE_FREE: do_free(&s, &ev, 0); break;
@@ -418,5 +632,9 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	amap_free(s.handles);
 	amap_free(s.maps);
 	free(s.recs);
+	for (size_t i = 0; i < s.n_ti; i++)
+		torchalloc_delete(s.ti[i].a);
+	free(s.ti);
+	amap_free(s.tmap);
 	return rc < 0 ? rc : 0;
 }

@@ -20,6 +20,10 @@
  *    since the recorded program went on without them.
  *  - SNAPSHOT (cuMemGetInfo) is kept as the recorded used/total for
  *    comparison; it is not charged.
+ *  - With the torch model, ALLOC/FREE go through one caching allocator per
+ *    (process, GPU) (sim/torchalloc.h); recorded segments are ignored;
+ *    cached free bytes show as the cache category; an allocation fails
+ *    only after the model released its cache, as PyTorch does.
  *  - Host memory (device TRACE_DEV_HOST) is tallied but never OOMs.
  *  - Each GPU that receives an allocation is charged its reserve (the
  *    CUDA context) from that moment, unless the trace itself carries

@@ -2,6 +2,7 @@
  * scenario.c - what-if options and the preparation of one replay.
  */
 #include "scenario.h"
+#include "torchalloc.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -23,7 +24,10 @@ const char scen_help[] =
 	"  --kv-type T         KV cache type: f16, bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1\n"
 	"  --reserve SIZE      CUDA context reserve per GPU (default: measured, else 450M)\n"
 	"  --on-oom stop|continue|spill  after the first failing allocation (default stop)\n"
-	"  --alloc exact|cuda  allocator model (cuda: 2 MiB driver granularity)\n"
+	"  --alloc exact|cuda|torch  allocator model (cuda: 2 MiB driver granularity;\n"
+	"                      torch: PyTorch's caching allocator, its own segments)\n"
+	"  --alloc-conf S      torch model settings, PYTORCH_CUDA_ALLOC_CONF syntax:\n"
+	"                      expandable_segments:True,max_split_size_mb:128,...\n"
 	"  --device-map R=V,.. replay recorded device R on virtual GPU V (raw traces)\n"
 	"  --profile NAME|ID   model profile (from an imported GGUF) for exact layer sizes\n"
 	"  --model SPEC        a model never loaded: layers=80,embd=8192,heads=64,kv_heads=8,\n"
@@ -105,11 +109,19 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 		o->on_oom = arg;
 		break;
 	case SCEN_OPT_ALLOC:
-		if (strcmp(arg, "exact") && strcmp(arg, "cuda"))
-			rc = util_err(cause, UTIL_EINPUT, "--alloc '%s': expected exact or cuda", arg);
+		if (strcmp(arg, "exact") && strcmp(arg, "cuda") && strcmp(arg, "torch"))
+			rc = util_err(cause, UTIL_EINPUT, "--alloc '%s': expected exact, cuda or torch", arg);
 		o->alloc_model = arg;
 		break;
-	case SCEN_OPT_ALLOCCONF: o->alloc_conf = arg; break;
+	case SCEN_OPT_ALLOCCONF: {
+		struct torchalloc_conf tc;
+		char *why = NULL;
+		if ((rc = torchalloc_conf_parse(arg, &tc, &why)))
+			util_err(cause, rc, "--alloc-conf '%s': %s", arg, why);
+		free(why);
+		o->alloc_conf = arg;
+		break;
+	}
 	case SCEN_OPT_DEVMAP: o->device_map = arg; break;
 	case SCEN_OPT_PROFILE: o->profile = arg; break;
 	case SCEN_OPT_MODEL: o->model_spec = arg; break;
@@ -274,6 +286,8 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 			       : !strcmp(o->on_oom, "continue") ? SIM_OOM_CONTINUE : SIM_OOM_STOP;
 	if (o->alloc_model && !strcmp(o->alloc_model, "cuda"))
 		sc->cfg.model = SIM_MODEL_CUDA;
+	else if (o->alloc_model && !strcmp(o->alloc_model, "torch"))
+		sc->cfg.model = SIM_MODEL_TORCH;
 	sc->cfg.alloc_conf = o->alloc_conf;
 
 	if (!o->model_spec) {

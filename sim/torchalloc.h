@@ -113,16 +113,47 @@ int torchalloc_free(struct torchalloc *a, uint32_t id);
  * every wholly free page of expandable segments). */
 void torchalloc_empty_cache(struct torchalloc *a);
 
+/*
+ * Warm start from a recorded state (a PyTorch snapshot's segments and
+ * blocks), so that a replay continues where the recording began:
+ * torchalloc_seed_segment adds an existing cudaMalloc segment, wholly
+ * free, at its recorded address; torchalloc_malloc_at allocates a block
+ * of exactly size bytes (the recorded block size) at addr inside a free
+ * block of the same stream. Neither checks a memory limit. Both return
+ * 0 (malloc_at: *id set), or -1 with nothing changed: a zero size, a
+ * seed that overlaps another or comes after the model allocated device
+ * memory itself, a block that no free block on that stream covers.
+ * Expandable segments cannot be seeded.
+ */
+int torchalloc_seed_segment(struct torchalloc *a, uint64_t addr, uint64_t size,
+			    uint64_t stream, int small);
+int torchalloc_malloc_at(struct torchalloc *a, uint64_t addr, uint64_t size,
+			 uint64_t requested, uint64_t stream, uint32_t *id);
+
 /* Size and (model) address of an allocated block; 0 if id is not one. */
 uint64_t torchalloc_block_size(const struct torchalloc *a, uint32_t id);
 uint64_t torchalloc_block_addr(const struct torchalloc *a, uint32_t id);
+
+/* One segment as torch.cuda.memory_snapshot() lists it: a cudaMalloc
+ * segment, or one contiguous mapped range of an expandable segment. */
+struct torchalloc_segment {
+	uint64_t addr, size;
+	uint64_t allocated;       /* bytes in allocated blocks */
+	uint64_t stream;
+	uint32_t n_blocks;
+	int      small;           /* small pool */
+	int      expandable;
+};
+/* Call fn for every segment, in no particular order. */
+void torchalloc_segments(const struct torchalloc *a,
+			 void (*fn)(void *ud, const struct torchalloc_segment *seg), void *ud);
 
 /* Counters, as torch.cuda.memory_stats() names them. */
 struct torchalloc_stats {
 	uint64_t reserved;        /* reserved_bytes: segments (mapped pages) held */
 	uint64_t allocated;       /* allocated_bytes: live blocks (rounded sizes) */
 	uint64_t requested;       /* requested_bytes: live blocks as asked */
-	uint64_t segments;        /* segment: segments (contiguous mapped ranges not counted) */
+	uint64_t segments;        /* cudaMalloc segments + expandable segments (mapped or not) */
 	uint64_t peak_reserved, peak_allocated;
 	uint64_t num_device_alloc;   /* cudaMalloc calls and page maps */
 	uint64_t num_device_free;    /* cudaFree calls and page unmaps */
