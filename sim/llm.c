@@ -159,6 +159,14 @@ static double kq_bytes(uint64_t cells, int ubatch, uint32_t n_head)
 	return (double)cells * ubatch * n_head * 4.0;
 }
 
+/* The KQ term of a load: fitted when several loads allowed it. */
+static double kq_of(const struct llm_load *ld, uint64_t cells, int ubatch)
+{
+	if (ld->kq_per_cell_token > 0)
+		return ld->kq_per_cell_token * (double)cells * ubatch;
+	return kq_bytes(cells, ubatch, ld->n_head);
+}
+
 static double logits_bytes(uint32_t n_vocab, int ubatch)
 {
 	return (double)n_vocab * ubatch * 4.0;
@@ -234,11 +242,24 @@ int llm_meta_parse(const char *spec, struct llm_meta *m, char **cause)
 	return rc;
 }
 
+/* Say which compute model the what-if uses (the issue of trust: name it). */
+static void note_compute_model(struct llm_load *ld)
+{
+	if (ld->fit_loads)
+		return; /* fit_compute() said it */
+	if (ld->flash_attn)
+		note(ld, "compute model: flash attention on: buffers scale with n_ubatch "
+			 "(KQ term only if --flash-attn off)");
+	else if (ld->n_head)
+		note(ld, "compute model: KQ = cells x n_ubatch x %u heads x 4 B, logits = n_vocab x "
+			 "n_ubatch x 4 B on the output GPU, the rest scales with n_ubatch", ld->n_head);
+}
+
 static void fixed_layout(struct llm_load *ld, const struct dev_sums *gpu, int max_dev, int out_on_gpu)
 {
 	ld->fixed = 1;
 	ld->fx_n = max_dev + 1;
-	double kq = ld->flash_attn ? 0 : kq_bytes(ld->cells, ld->ubatch, ld->n_head);
+	double kq = ld->flash_attn ? 0 : kq_of(ld, ld->cells, ld->ubatch);
 	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
 	int last = -1;
 	for (int d = 0; d <= max_dev; d++)
@@ -257,6 +278,102 @@ static void fixed_layout(struct llm_load *ld, const struct dev_sums *gpu, int ma
 	}
 	note(ld, "the log does not give the model's layers: buffers keep their recorded devices "
 		 "and only scale (give --meta layers=N or --profile for layer what-ifs)");
+}
+
+/*
+ * Fit the compute scaling from the other loads of the same model in the
+ * store: without flash attention a compute buffer is r x n_ubatch +
+ * k x cells x n_ubatch (the KQ matrix), so compute / n_ubatch is linear
+ * in cells with the same slope k on every GPU role. k comes from the
+ * slopes within each role that has loads at two or more context sizes;
+ * it replaces the engine's n_head x 4 B when the log lacks n_head or the
+ * model's graph differs (MLA, other attention kernels).
+ */
+struct fit_pt {
+	int role;
+	double cells, per_token;  /* x, y */
+};
+
+static int role_at(int k, int n)
+{
+	return n == 1 ? LLM_ROLE_SINGLE : k == 0 ? LLM_ROLE_MAIN : k == n - 1 ? LLM_ROLE_LAST
+							 : LLM_ROLE_MID;
+}
+
+static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
+{
+	char key[128];
+	setting_s(st, trace, "model", key, sizeof(key), "");
+	if (!key[0])
+		setting_s(st, trace, "meta.name", key, sizeof(key), "");
+	if (!key[0] || ld->flash_attn)
+		return;
+	struct store_trace_info *tl = NULL;
+	size_t nt = 0;
+	if (store_trace_list(st, &tl, &nt, NULL))
+		return;
+	struct fit_pt pts[256];
+	int np = 0, loads = 0;
+	for (size_t i = 0; i < nt && np < 240; i++) {
+		int64_t t = tl[i].id;
+		char k2[128];
+		setting_s(st, t, "model", k2, sizeof(k2), "");
+		if (!k2[0])
+			setting_s(st, t, "meta.name", k2, sizeof(k2), "");
+		int64_t cells = setting_i(st, t, "n_ctx", setting_i(st, t, "ctx_size", 0));
+		int64_t ub = setting_i(st, t, "n_ubatch", setting_i(st, t, "n_batch", 0));
+		if (strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(st, t, "flash_attn", 0) > 0)
+			continue;
+		struct trace_event *ev = NULL;
+		size_t n = 0;
+		if (sim_source_load(st, t, &ev, &n, NULL))
+			continue;
+		double comp[TOPO_MAX_GPUS] = { 0 };
+		for (size_t e = 0; e < n; e++)
+			if (ev[e].kind == TRACE_ALLOC && ev[e].category == TRACE_CAT_COMPUTE &&
+			    ev[e].device >= 0 && ev[e].device < TOPO_MAX_GPUS)
+				comp[ev[e].device] += (double)ev[e].size;
+		free(ev);
+		int devs[TOPO_MAX_GPUS], nd = 0;
+		for (int d = 0; d < TOPO_MAX_GPUS; d++)
+			if (comp[d] > 0)
+				devs[nd++] = d;
+		for (int k = 0; k < nd && np < 256; k++)
+			pts[np++] = (struct fit_pt){ role_at(k, nd), (double)cells, comp[devs[k]] / (double)ub };
+		loads += nd > 0;
+	}
+	for (size_t i = 0; i < nt; i++)
+		store_trace_info_clear(&tl[i]);
+	free(tl);
+	/* slope per role (least squares), averaged over roles weighted by points */
+	double ksum = 0;
+	int kw = 0;
+	for (int r = 0; r < LLM_ROLES; r++) {
+		double sx = 0, sy = 0, sxx = 0, sxy = 0;
+		int m = 0;
+		for (int i = 0; i < np; i++)
+			if (pts[i].role == r) {
+				sx += pts[i].cells;
+				sy += pts[i].per_token;
+				sxx += pts[i].cells * pts[i].cells;
+				sxy += pts[i].cells * pts[i].per_token;
+				m++;
+			}
+		double den = m * sxx - sx * sx;
+		if (m < 2 || den <= 0)
+			continue;
+		double k = (m * sxy - sx * sy) / den;
+		if (k > 0) {
+			ksum += k * m;
+			kw += m;
+		}
+	}
+	if (kw == 0 || loads < 2)
+		return;
+	ld->kq_per_cell_token = ksum / kw;
+	ld->fit_loads = loads;
+	note(ld, "compute scaling fitted from %d loads of '%s': %.1f B per KV cell x ubatch token",
+	     loads, key, ld->kq_per_cell_token);
 }
 
 int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
@@ -319,6 +436,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (meta->n_ctx_train) ld->n_ctx_train = meta->n_ctx_train;
 	}
 	read_run_settings(st, trace, ld);
+	fit_compute(st, trace, ld);
 	if (meta && meta->ctx)
 		ld->cells = meta->ctx;
 	if (meta && meta->ubatch)
@@ -384,6 +502,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		}
 		ld->kv_layer = kv_total; /* the whole cache: scaled as one */
 		ld->n_layer = nl > 0 ? (uint32_t)nl : 0;
+		note_compute_model(ld);
 		return 0;
 	}
 	ld->n_layer = (uint32_t)nl;
@@ -506,9 +625,9 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	for (int k = 0; k < ng; k++)
 		if (gpu[gpus[k]].comp)
 			cg[nc++] = gpus[k];
-	double kq = ld->flash_attn ? 0 : kq_bytes(ld->cells, ld->ubatch, ld->n_head);
+	double kq = ld->flash_attn ? 0 : kq_of(ld, ld->cells, ld->ubatch);
 	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
-	if (!ld->flash_attn && !ld->n_head && nc)
+	if (!ld->flash_attn && !ld->n_head && !ld->kq_per_cell_token && nc)
 		note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
 	for (int k = 0; k < nc; k++) {
 		int role = nc == 1 ? LLM_ROLE_SINGLE
@@ -531,6 +650,8 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	}
 	if (!nc)
 		note(ld, "the log shows no GPU compute buffer: compute is not counted");
+	else
+		note_compute_model(ld);
 	ld->comp_host = host.comp;
 	ld->out_host = host.out;
 	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
@@ -584,7 +705,7 @@ uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, i
 	int fa = sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn;
 	double c = (double)ld->comp_rest[r] * ub / ld->ubatch;
 	if (!fa)
-		c += kq_bytes(scen_cells(ld, sc), ub, ld->n_head);
+		c += kq_of(ld, scen_cells(ld, sc), ub);
 	if (holds_output)
 		c += logits_bytes(ld->n_vocab, ub);
 	return (uint64_t)llround(c);
@@ -642,7 +763,7 @@ static int build_fixed(const struct llm_load *ld, const struct llm_scenario *sc,
 			continue;
 		double c = (double)ld->fx_comp_rest[d] * ub / ld->ubatch;
 		if (!fa)
-			c += kq_bytes(scen_cells(ld, sc), ub, ld->n_head);
+			c += kq_of(ld, scen_cells(ld, sc), ub);
 		if (ld->fx_holds_out[d])
 			c += logits_bytes(ld->n_vocab, ub);
 		push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_COMPUTE, (uint64_t)llround(c), -1, -1);

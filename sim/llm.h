@@ -70,6 +70,11 @@ struct llm_load {
 	uint64_t fx_comp_rest[TOPO_MAX_GPUS]; /* compute minus KQ and logits */
 	uint8_t  fx_has_comp[TOPO_MAX_GPUS], fx_holds_out[TOPO_MAX_GPUS];
 	uint64_t host_kv;
+	/* Compute scaling fitted from several loads of the same model: bytes
+	 * per (KV cell x micro-batch token), replacing n_head x 4; 0 = use the
+	 * engine's KQ term. */
+	double   kq_per_cell_token;
+	int      fit_loads;        /* loads the fit used (0: none) */
 	char     notes[8][160];    /* approximations made */
 	int      n_notes;
 };

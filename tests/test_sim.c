@@ -2,6 +2,7 @@
  * test_sim.c - topology parsing, the event queue, replay accounting and
  * the llama.cpp placement rules, with expectations computed by hand.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "llm.h"
 #include "queue.h"
 #include "replay.h"
+#include "store.h"
 #include "topo.h"
 #include "util.h"
 
@@ -396,6 +398,52 @@ static void test_llm_from_spec(void)
 	free(cause);
 }
 
+/* Three loads of one model at three contexts: the KQ slope is fitted
+ * (300 B per cell x token here, not n_head x 4 = 256) and predicts a
+ * fourth context exactly. */
+static void add_load(struct store *st, int64_t cells, uint64_t compute)
+{
+	int64_t t;
+	char buf[32];
+	CU_ASSERT_EQUAL_FATAL(store_trace_new(st, NULL, "m.log", "llamalog", NULL, 0, &t, NULL), 0);
+	store_setting_set(st, t, "model", "m", NULL);
+	store_setting_set(st, t, "meta.n_layer", "4", NULL);
+	store_setting_set(st, t, "meta.n_head", "64", NULL);
+	snprintf(buf, sizeof(buf), "%lld", (long long)cells);
+	store_setting_set(st, t, "n_ctx", buf, NULL);
+	store_setting_set(st, t, "n_ubatch", "512", NULL);
+	store_setting_set(st, t, "flash_attn", "0", NULL);
+	struct trace_event e = ev_of(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 500 * MiB, 0);
+	store_event_add(st, t, &e, NULL);
+	e = ev_of(TRACE_ALLOC, 2, 0, TRACE_CAT_COMPUTE, compute, 0);
+	store_event_add(st, t, &e, NULL);
+}
+
+static void test_llm_compute_fitted_from_loads(void)
+{
+	struct store *st;
+	cu_sh("rm -f '%s'*", cu_tmp("fit.db"));
+	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp("fit.db"), STORE_CREATE, &st, NULL), 0);
+	store_begin(st, NULL);
+	const uint64_t r = 100000, k = 300, ub = 512;
+	add_load(st, 4096, r * ub + k * 4096 * ub);
+	add_load(st, 16384, r * ub + k * 16384 * ub);
+	add_load(st, 8192, r * ub + k * 8192 * ub);
+	store_commit(st, NULL);
+	struct llm_load *ld = calloc(1, sizeof(*ld));
+	int64_t first;
+	CU_ASSERT_EQUAL_FATAL(store_trace_resolve(st, "m.log", &first, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(llm_decompose(st, first, NULL, ld, NULL), 0);
+	CU_ASSERT_EQUAL(ld->fit_loads, 3);
+	CU_ASSERT_DOUBLE_EQUAL(ld->kq_per_cell_token, 300.0, 1e-6);
+	struct llm_scenario sc;
+	llm_scenario_init(&sc);
+	sc.ctx = 32768;
+	CU_ASSERT_EQUAL(llm_compute(ld, &sc, LLM_ROLE_SINGLE, 0), r * ub + k * 32768 * ub);
+	free(ld);
+	store_close(st);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("topo", NULL, NULL);
@@ -413,6 +461,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llm_kv_and_compute_scaling);
 	CU_ADD(s, test_llm_build_places_buffers);
 	CU_ADD(s, test_llm_from_spec);
+	CU_ADD(s, test_llm_compute_fitted_from_loads);
 }
 
 CUTEST_MAIN(register_tests)
