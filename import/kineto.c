@@ -221,17 +221,19 @@ static int num_i64(const json_t *v, int64_t *out)
 	return -1;
 }
 
-/* ts (µs, integer or fractional) in ns. */
+/* ts (µs, integer or fractional) in ns. Accepted: 0 to 2^62 ns (year
+ * 2116 as epoch time), so that differences of two never overflow. */
+#define TS_MAX_US ((double)(INT64_MAX / 2000))
 static int ts_ns(const json_t *v, int64_t *out)
 {
 	if (json_is_integer(v)) {
 		json_int_t us = json_integer_value(v);
-		if (us > INT64_MAX / 1000 || us < -INT64_MAX / 1000)
+		if (us < 0 || us > INT64_MAX / 2000)
 			return -1;
 		*out = (int64_t)us * 1000;
 		return 0;
 	}
-	if (json_is_real(v) && fabs(json_real_value(v)) < 9.2e15) {
+	if (json_is_real(v) && json_real_value(v) >= 0 && json_real_value(v) <= TS_MAX_US) {
 		*out = llround(json_real_value(v) * 1000.0);
 		return 0;
 	}
@@ -537,6 +539,7 @@ static void pid_state_free(struct pid_state *s)
 struct orphan {
 	uint64_t addr, size;
 	int dev;
+	size_t order; /* tie-break: the output must not depend on qsort */
 };
 
 static int cmp_orphan(const void *a, const void *b)
@@ -544,7 +547,9 @@ static int cmp_orphan(const void *a, const void *b)
 	const struct orphan *x = a, *y = b;
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /* Pair allocs and frees of events [i0, i1) (one pid, sorted): give every
@@ -575,7 +580,8 @@ static void pair(struct kctx *k, size_t i0, size_t i1, struct orphan **orph, siz
 			continue;
 		}
 		UTIL_GROW(*orph, *no + 1, *ao);
-		(*orph)[(*no)++] = (struct orphan){ e->addr, size, e->dev };
+		(*orph)[*no] = (struct orphan){ e->addr, size, e->dev, *no };
+		(*no)++;
 	}
 	pid_state_free(&s);
 }
@@ -586,7 +592,8 @@ static int emit_pid(struct kctx *k, size_t i0, size_t i1, struct orphan *o, size
 	struct trace_event ev;
 	int32_t pid = k->ev[i0].pid;
 	int rc = store_process_add(k->ictx->st, k->trace, pid, NULL, NULL, 0, cause);
-	qsort(o, no, sizeof(*o), cmp_orphan);
+	if (no > 1)
+		qsort(o, no, sizeof(*o), cmp_orphan);
 	for (size_t i = 0; rc == 0 && i < no; i++) {
 		trace_event_init(&ev, TRACE_ALLOC, 0);
 		ev.pid = pid;
@@ -674,7 +681,8 @@ static int write_all(struct kctx *k, char **cause)
 			t0 = k->ev[i].t;
 	for (size_t i = 0; i < k->n; i++)
 		k->ev[i].t -= t0;
-	qsort(k->ev, k->n, sizeof(*k->ev), cmp_kev);
+	if (k->n > 1)
+		qsort(k->ev, k->n, sizeof(*k->ev), cmp_kev);
 	rc = store_label(k->ictx->st, k->trace, "allocated before the profiler window",
 			 &label_pre, cause);
 	uint64_t *orphan_bytes = util_xcalloc(MAX_DEV, sizeof(*orphan_bytes));

@@ -72,6 +72,70 @@ static int parse_head(char *head, const char *name, int line, struct rule *r, ch
 	return 0;
 }
 
+/*
+ * Refuse patterns that make glibc's regcomp() build huge automata (it
+ * expands bounded repetitions, and stacked ones like "a+++" grow without
+ * limit): no repetition right after another, and an estimate of the
+ * expanded size (atoms times the repetition bounds around them) of at
+ * most RE_MAX_COST. Returns NULL or what is wrong.
+ */
+#define RE_MAX_COST 20000
+static const char *regex_too_big(const char *p)
+{
+	double stack[64], cur = 0, last = 0; /* sizes: open groups, current, last atom */
+	int depth = 0, prev_rep = 0;
+	for (; *p; p++) {
+		double times = 0;
+		if (*p == '*' || *p == '+' || *p == '?') {
+			times = 2;
+		} else if (*p == '{') {
+			long lo = strtol(p + 1, (char **)&p, 10), hi = lo;
+			if (*p == ',')
+				hi = p[1] == '}' ? lo + 1 : strtol(p + 1, (char **)&p, 10);
+			if (*p != '}')
+				p = strchr(p, '}') ? strchr(p, '}') : p + strlen(p) - 1;
+			times = (double)(hi > lo ? hi : lo) + 1;
+		}
+		if (times > 0) {
+			if (prev_rep)
+				return "has a repetition right after another (like '++')";
+			cur += last * (times - 1);
+			last *= times;
+			prev_rep = 1;
+		} else {
+			prev_rep = 0;
+			if (*p == '\\' && p[1]) {
+				p++;
+				last = 1;
+			} else if (*p == '[') { /* bracket expression: one atom */
+				p += p[1] == '^' ? 2 : 1;
+				if (*p == ']')
+					p++;
+				while (*p && *p != ']')
+					p++;
+				if (!*p)
+					break;
+				last = 1;
+			} else if (*p == '(') {
+				if (depth == (int)UTIL_ARRAY_SIZE(stack))
+					return "has groups nested too deeply";
+				stack[depth++] = cur;
+				cur = 0;
+				continue;
+			} else if (*p == ')' && depth > 0) {
+				last = cur;
+				cur = stack[--depth];
+			} else {
+				last = 1;
+			}
+			cur += last;
+		}
+		if (cur > RE_MAX_COST)
+			return "is too large once its repetitions are expanded";
+	}
+	return NULL;
+}
+
 static int parse_line(struct lbl_rules *rs, char *s, const char *name, int line,
 		      char **cause)
 {
@@ -93,6 +157,13 @@ static int parse_line(struct lbl_rules *rs, char *s, const char *name, int line,
 	int rc = parse_head(head, name, line, &r, cause);
 	if (rc)
 		return rc;
+	const char *big = regex_too_big(p);
+	if (big) {
+		char *msg = util_xasprintf("regular expression %s", big);
+		rc = bad_line(name, line, msg, cause);
+		free(msg);
+		return rc;
+	}
 	int err = regcomp(&r.re, p, REG_EXTENDED | (r.group ? 0 : REG_NOSUB));
 	if (err) {
 		char buf[256];

@@ -6,8 +6,9 @@
  * streams up front, checks memo indices, and marks which memo indices are
  * ever fetched. The second (run) is the stack machine; it keeps a memo
  * entry only if the first pass saw it fetched, which is what lets a
- * consumer that takes items as they come (pkl_attach_fn) run in memory
- * proportional to what is shared rather than to the whole file.
+ * consumer that takes records as they complete (pkl_filled_fn) and as
+ * they are nested (pkl_attach_fn) run in memory proportional to what is
+ * shared rather than to the whole file.
  *
  * Values are fixed-size nodes from slabs with a free list (the snapshot
  * reader creates and drops tens of thousands of small values per MB),
@@ -208,12 +209,38 @@ static int is_used(const struct pkl_doc *d, uint64_t idx)
 	return w < d->used_words && (d->used[w] >> (idx % 64) & 1);
 }
 
+/* Bits set in x (SWAR: the baseline x86-64 target has no popcnt). */
+static unsigned popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
 static size_t memo_slot(const struct pkl_doc *d, uint64_t idx)
 {
 	size_t w = (size_t)(idx / 64);
 	uint64_t below = d->used[w] & ((1ull << (idx % 64)) - 1);
-	return d->rank[w] + (size_t)__builtin_popcountll(below);
+	return d->rank[w] + popcount64(below);
 }
+
+/* Argument bytes + 1 of each subset opcode with a fixed-size argument;
+ * VAR for the length-prefixed ones; 0 for everything outside the subset. */
+#define VAR 100
+static const uint8_t oplen[256] = {
+	[OP_MARK] = 1, [OP_EMPTY_TUPLE] = 1, [OP_STOP] = 1, [OP_NONE] = 1,
+	[OP_EMPTY_LIST] = 1, [OP_APPEND] = 1, [OP_APPENDS] = 1, [OP_SETITEM] = 1,
+	[OP_TUPLE] = 1, [OP_SETITEMS] = 1, [OP_EMPTY_DICT] = 1, [OP_TUPLE1] = 1,
+	[OP_TUPLE2] = 1, [OP_TUPLE3] = 1, [OP_NEWTRUE] = 1, [OP_NEWFALSE] = 1,
+	[OP_MEMOIZE] = 1,
+	[OP_PROTO] = 2, [OP_BININT1] = 2, [OP_BINGET] = 2, [OP_BINPUT] = 2,
+	[OP_BININT2] = 3,
+	[OP_BININT] = 5, [OP_LONG_BINGET] = 5, [OP_LONG_BINPUT] = 5,
+	[OP_BINFLOAT] = 9, [OP_FRAME] = 9,
+	[OP_LONG1] = VAR, [OP_SHORT_BINUNICODE] = VAR, [OP_LONG4] = VAR,
+	[OP_BINUNICODE] = VAR, [OP_BINUNICODE8] = VAR,
+};
 
 /* Length of the argument of op at d[pos..] (pos is just past the opcode);
  * refuses anything outside the subset. */
@@ -221,22 +248,17 @@ static int arg_len(const unsigned char *d, size_t len, size_t pos, size_t at,
 		   size_t *out, char **cause)
 {
 	int rc;
-	size_t k;
-	switch (d[at]) {
-	case OP_MARK: case OP_EMPTY_TUPLE: case OP_STOP: case OP_NONE: case OP_EMPTY_LIST:
-	case OP_APPEND: case OP_APPENDS: case OP_SETITEM: case OP_TUPLE: case OP_SETITEMS:
-	case OP_EMPTY_DICT: case OP_TUPLE1: case OP_TUPLE2: case OP_TUPLE3: case OP_NEWTRUE:
-	case OP_NEWFALSE: case OP_MEMOIZE:
-		*out = 0;
+	size_t k = oplen[d[at]];
+	if (k == 0)
+		return refuse_op(d[at], at, cause);
+	if (k < VAR) {
+		k--;
+		if (k > len - pos)
+			return need(d, len, pos, k, at, cause);
+		*out = k;
 		return 0;
-	case OP_PROTO: case OP_BININT1: case OP_BINGET: case OP_BINPUT:
-		k = 1; break;
-	case OP_BININT2:
-		k = 2; break;
-	case OP_BININT: case OP_LONG_BINGET: case OP_LONG_BINPUT:
-		k = 4; break;
-	case OP_BINFLOAT: case OP_FRAME:
-		k = 8; break;
+	}
+	switch (d[at]) {
 	case OP_LONG1: case OP_SHORT_BINUNICODE:
 		if ((rc = need(d, len, pos, 1, at, cause)))
 			return rc;
@@ -252,7 +274,7 @@ static int arg_len(const unsigned char *d, size_t len, size_t pos, size_t at,
 		k = 4 + (size_t)n;
 		break;
 	}
-	case OP_BINUNICODE8: {
+	default: { /* BINUNICODE8 */
 		if ((rc = need(d, len, pos, 8, at, cause)))
 			return rc;
 		uint64_t n = le(d + pos, 8);
@@ -264,8 +286,6 @@ static int arg_len(const unsigned char *d, size_t len, size_t pos, size_t at,
 		k = 8 + (size_t)n;
 		break;
 	}
-	default:
-		return refuse_op(d[at], at, cause);
 	}
 	if ((rc = need(d, len, pos, k, at, cause)))
 		return rc;
@@ -296,9 +316,11 @@ static int scan(struct pkl_doc *d, char **cause)
 				"byte offset 0: not a pickle of protocol 2 to 5 (expected PROTO 0x80, "
 				"found 0x%02x)", p[0]);
 	while (pos < len) {
-		size_t at = pos++, k;
-		int rc = arg_len(p, len, pos, at, &k, cause);
-		if (rc)
+		size_t at = pos++, k = oplen[p[at]];
+		int rc;
+		if (k > 0 && k < VAR && k - 1 <= len - pos)
+			k--;
+		else if ((rc = arg_len(p, len, pos, at, &k, cause)))
 			return rc;
 		switch (p[at]) {
 		case OP_PROTO:
@@ -351,7 +373,7 @@ static void memo_prepare(struct pkl_doc *d)
 	grow(d, &d->rank, sizeof(*d->rank), d->used_words + 1, &cap);
 	for (size_t w = 0; w < d->used_words; w++) {
 		d->rank[w] = (uint32_t)r;
-		r += (size_t)__builtin_popcountll(d->used[w]);
+		r += popcount64(d->used[w]);
 	}
 	d->n_memo = r;
 	d->memo = util_xcalloc(r ? r : 1, sizeof(*d->memo));
@@ -375,12 +397,18 @@ static struct pkl_value *node(struct pkl_doc *d, int type)
 		}
 		v = &d->slabs->v[d->slab_used++];
 	}
-	memset(v, 0, sizeof(*v));
 	v->type = (uint8_t)type;
+	v->frozen = 0;
+	v->immortal = 0;
 	v->refs = 1;
 	if (type >= PKL_TUPLE) {
 		v->depth = 1;
+		v->u.c.v = NULL;
+		v->u.c.n = v->u.c.cap = 0;
 		v->u.c.id = ++d->next_id;
+		v->u.c.count = 0;
+	} else {
+		v->depth = 0;
 	}
 	return v;
 }
@@ -498,7 +526,8 @@ static int attach(struct pkl_doc *d, struct pkl_value *parent, struct pkl_value 
 
 static void push(struct pkl_doc *d, struct pkl_value *v)
 {
-	grow(d, &d->stack, sizeof(*d->stack), d->sn + 1, &d->scap);
+	if (d->sn == d->scap)
+		grow(d, &d->stack, sizeof(*d->stack), d->sn + 1, &d->scap);
 	d->stack[d->sn++] = v;
 }
 
@@ -749,9 +778,11 @@ static int run(struct pkl_doc *d, char **cause)
 {
 	size_t pos = 0;
 	while (pos < d->len) {
-		size_t at = pos++, k;
-		int rc = arg_len(d->data, d->len, pos, at, &k, cause);
-		if (rc)
+		size_t at = pos++, k = oplen[d->data[at]];
+		int rc;
+		if (k > 0 && k < VAR && k - 1 <= d->len - pos)
+			k--;
+		else if ((rc = arg_len(d->data, d->len, pos, at, &k, cause)))
 			return rc;
 		if (d->data[at] == OP_STOP) {
 			if (d->sn != 1 || d->mn != 0)

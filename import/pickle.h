@@ -25,10 +25,13 @@
  *     value graph is always acyclic;
  *   - integers must fit in int64 (LONG1/LONG4 of up to 8 significant bytes);
  *   - memo indices must be stored before they are fetched, and PUT indices
- *     must be at most the current memo length.
+ *     must be at most the current memo length;
+ *   - an opcode may not pop values from below the innermost MARK (Python
+ *     gives each MARK a fresh stack), and STOP must leave exactly one value.
  *
  * Memory: strings are not copied: a str value points into the input
- * buffer, so the buffer must outlive the document. Memo entries that the
+ * buffer, so the buffer must outlive the document (their bytes are not
+ * checked to be UTF-8). Memo entries that the
  * stream never fetches again are not kept (a first pass finds them), so a
  * consumer that takes items as they are attached (see pkl_attach_fn) holds
  * only the values it has not consumed yet plus the shared ones (see

@@ -13,7 +13,8 @@
  *   alloc                        TRACE_ALLOC   addr, size = req_size = the
  *                                              entry's size (the *requested*
  *                                              bytes, not the rounded block)
- *   free_completed               TRACE_FREE    addr, size
+ *   free_completed               TRACE_FREE    addr, size; category and
+ *                                              layer of its alloc
  *   free_requested               skipped (counted): memory stays in use
  *                                until free_completed, as MemoryViz does
  *   segment_alloc, segment_map   TRACE_SEGMENT_ALLOC addr, size
@@ -61,10 +62,12 @@
  * torch.orphan_frees, torch.orphan_segment_frees; torch.time is
  * "time_us" or "synthetic".
  *
- * Memory: the pickle is parsed in streaming mode: each segment and each
- * ring entry is turned into a compact record as soon as it is complete and
- * dropped from the value tree, so only shared values (keys, frame lists)
- * and the compact records stay in memory.
+ * Memory: the pickle is parsed in streaming mode (pickle.h): each ring
+ * entry, block and segment dict is turned into a compact record as soon as
+ * it is complete and dropped from the value tree; which list it was in is
+ * learnt when the list nests it. Only shared values (keys, frame lists)
+ * and the compact records stay in memory: about half the file for the
+ * parser and 64 bytes per ring entry.
  */
 #include "hmap.h"
 #include "imp.h"
@@ -120,11 +123,13 @@ struct seg {
 	int64_t  label;
 	int      dev, pool;
 	int      expandable;
+	uint32_t order;    /* tie-break: sorting must not depend on qsort */
 };
 
 /* A block at the snapshot (or an allocation added at t = 0). */
 struct block {
 	uint64_t addr, size, req, list;
+	uint64_t id;       /* pkl_id of its dict while it waits for its list */
 	int64_t  label;
 	int32_t  layer;
 	uint32_t index;    /* position in its segment's blocks list */
@@ -132,6 +137,7 @@ struct block {
 	int16_t  dev;
 	uint8_t  state;    /* 1 active_allocated, 2 active_pending_free, 0 other */
 	uint8_t  has_addr; /* 2.0-era blocks have no address */
+	uint32_t order;    /* tie-break: sorting must not depend on qsort */
 };
 
 /* A list nested in a list or dict: resolves which list is what. */
@@ -152,6 +158,9 @@ struct tctx {
 	struct tag *tags;  size_t ntags, atags;
 	struct hmap frames; /* frames list id -> index in tags */
 	struct hmap taken;  /* id of a consumed dict -> R_* << 56 | record index */
+	struct hmap texts;  /* FNV-1a of a label text -> index in ltext */
+	struct ltext { char *text; int64_t id; } *ltext;
+	size_t nltext, altext;
 	size_t b_open;      /* blocks from here on belong to no segment yet */
 	const struct pkl_value *settings; /* allocator_settings, read after the parse */
 	int64_t label_snapshot, label_annotate;
@@ -186,6 +195,29 @@ static int user_frame(const struct pkl_value *f)
 	return 1;
 }
 
+/* store_label() through a cache: thousands of distinct frame lists share a
+ * few dozen top frames, and each store lookup is an SQL query. */
+static int label_id(struct tctx *t, const char *text, int64_t *id, char **cause)
+{
+	uint64_t h = 0xcbf29ce484222325ull, i;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	if (hmap_get(&t->texts, h, &i)) {
+		if (strcmp(t->ltext[i].text, text) == 0) {
+			*id = t->ltext[i].id;
+			return 0;
+		}
+		return store_label(t->ictx->st, t->trace, text, id, cause); /* collision */
+	}
+	int rc = store_label(t->ictx->st, t->trace, text, id, cause);
+	if (rc)
+		return rc;
+	UTIL_GROW(t->ltext, t->nltext + 1, t->altext);
+	t->ltext[t->nltext] = (struct ltext){ util_xstrdup(text), *id };
+	hmap_put(&t->texts, h, t->nltext++);
+	return 0;
+}
+
 static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag *out,
 		      char **cause)
 {
@@ -213,7 +245,7 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 	char buf[1024];
 	int rc;
 	if (frame_text(pkl_item(frames, pick), buf, sizeof(buf)) == 0 &&
-	    (rc = store_label(t->ictx->st, t->trace, buf, &out->label, cause)))
+	    (rc = label_id(t, buf, &out->label, cause)))
 		return rc;
 	if (t->rules) {
 		char **txt = util_xcalloc(n, sizeof(*txt));
@@ -251,21 +283,59 @@ static uint64_t uget(const struct pkl_value *d, const char *key)
 enum { R_ENTRY = 1, R_BLOCK, R_SEG };
 #define R_TAG(kind, i) ((uint64_t)(kind) << 56 | (uint64_t)(i))
 
+/* A str key and its length. */
+struct field {
+	const char *name;
+	size_t len;
+};
+#define FIELD(s) { s, sizeof(s) - 1 }
+
+/* The values of keys f[0..n) of dict d in one pass over its pairs (a key
+ * pickled twice: the last one wins, as in Python); NULL where absent. */
+static void fields(const struct pkl_value *d, const struct field *f, size_t n,
+		   const struct pkl_value **out)
+{
+	for (size_t j = 0; j < n; j++)
+		out[j] = NULL;
+	for (size_t i = 0; i < pkl_len(d); i++) {
+		size_t len;
+		const char *k = pkl_str(pkl_key(d, i), &len);
+		for (size_t j = 0; k && j < n; j++)
+			if (len == f[j].len && memcmp(k, f[j].name, len) == 0)
+				out[j] = pkl_val(d, i);
+	}
+}
+
+static uint64_t uval(const struct pkl_value *v)
+{
+	int64_t i = 0;
+	pkl_int(v, &i);
+	return (uint64_t)i;
+}
+
 static int take_entry(struct tctx *t, const struct pkl_value *d, char **cause)
 {
-	const struct pkl_value *a = pkl_get(d, "action");
+	enum { ACTION, ADDR, DEVICE_FREE, SIZE, STREAM, TIME, FRAMES, N };
+	static const struct field f[N] = {
+		FIELD("action"), FIELD("addr"), FIELD("device_free"), FIELD("size"),
+		FIELD("stream"), FIELD("time_us"), FIELD("frames"),
+	};
+	const struct pkl_value *v[N];
+	fields(d, f, N, v);
 	struct entry e = { .dev = -1, .act = A_OTHER, .layer = TRACE_LAYER_NONE,
 			   .cat = TRACE_CAT_ACTIVATION };
-	for (size_t i = 0; i < UTIL_ARRAY_SIZE(actions); i++)
-		if (pkl_str_eq(a, actions[i].name))
+	size_t alen;
+	const char *a = pkl_str(v[ACTION], &alen);
+	for (size_t i = 0; a && i < UTIL_ARRAY_SIZE(actions); i++)
+		if (strlen(actions[i].name) == alen && memcmp(a, actions[i].name, alen) == 0)
 			e.act = actions[i].act;
-	e.addr = uget(d, e.act == A_OOM ? "device_free" : "addr");
-	e.size = uget(d, "size");
-	e.stream = uget(d, "stream");
-	e.has_time = pkl_get_int(d, "time_us", &e.t) == 0;
+	e.addr = uval(v[e.act == A_OOM ? DEVICE_FREE : ADDR]);
+	e.size = uval(v[SIZE]);
+	e.stream = uval(v[STREAM]);
+	e.has_time = pkl_int(v[TIME], &e.t) == 0;
 	if (e.act == A_ALLOC || e.act == A_FREE || e.act == A_SEG_ALLOC || e.act == A_OOM) {
 		struct tag g;
-		int rc = frames_tag(t, pkl_get(d, "frames"), &g, cause);
+		int rc = frames_tag(t, v[FRAMES], &g, cause);
 		if (rc)
 			return rc;
 		e.label = g.label;
@@ -310,6 +380,7 @@ static int take_block(struct tctx *t, const struct pkl_value *b, char **cause)
 		k.cat = g.cat;
 		k.layer = g.layer;
 	}
+	k.id = pkl_id(b);
 	UTIL_GROW(t->b, t->nb + 1, t->ab);
 	hmap_put(&t->taken, pkl_id(b), R_TAG(R_BLOCK, t->nb));
 	t->b[t->nb++] = k;
@@ -344,6 +415,7 @@ static int take_segment(struct tctx *t, const struct pkl_value *d, char **cause)
 	if (rc)
 		return rc;
 	s.label = g.label;
+	s.order = (uint32_t)t->ns;
 	UTIL_GROW(t->s, t->ns + 1, t->as);
 	hmap_put(&t->taken, pkl_id(d), R_TAG(R_SEG, t->ns));
 	t->s[t->ns++] = s;
@@ -354,10 +426,14 @@ static int take_segment(struct tctx *t, const struct pkl_value *d, char **cause)
 	 * before. Only allocated blocks are kept. */
 	uint64_t list = pkl_id(pkl_get(d, "blocks"));
 	size_t n = 0;
-	for (size_t i = t->b_open; i < t->nb; i++)
+	for (size_t i = t->b_open; i < t->nb; i++) {
 		if (list && t->b[i].list == list)
 			t->b[t->b_open + n++] = t->b[i];
-	qsort(t->b + t->b_open, n, sizeof(*t->b), cmp_block_index);
+		else /* a stray block (not a snapshot's layout): forget it */
+			hmap_del(&t->taken, t->b[i].id);
+	}
+	if (n > 1)
+		qsort(t->b + t->b_open, n, sizeof(*t->b), cmp_block_index);
 	uint64_t at = s.addr;
 	size_t keep = t->b_open;
 	for (size_t i = t->b_open; i < t->b_open + n; i++) {
@@ -387,12 +463,27 @@ static int key_code(const struct pkl_value *key)
  * and dropped from the tree. */
 static int on_filled(void *arg, const struct pkl_value *d, char **cause)
 {
+	/* One pass over the keys: most dicts are frames, and three failed
+	 * lookups each would cost more than the rest of the parse. */
+	enum { F_ACTION = 1, F_STATE = 2, F_SIZE = 4, F_BLOCKS = 8, F_TOTAL = 16 };
+	static const struct { const char *k; size_t n; int f; } keys[] = {
+		{ "action", 6, F_ACTION }, { "state", 5, F_STATE }, { "size", 4, F_SIZE },
+		{ "blocks", 6, F_BLOCKS }, { "total_size", 10, F_TOTAL },
+	};
 	struct tctx *t = arg;
-	if (pkl_get(d, "action"))
+	int seen = 0;
+	for (size_t i = 0; i < pkl_len(d); i++) {
+		size_t n;
+		const char *k = pkl_str(pkl_key(d, i), &n);
+		for (size_t j = 0; k && j < UTIL_ARRAY_SIZE(keys); j++)
+			if (n == keys[j].n && memcmp(k, keys[j].k, n) == 0)
+				seen |= keys[j].f;
+	}
+	if (seen & F_ACTION)
 		return take_entry(t, d, cause);
-	if (pkl_get(d, "state") && pkl_get(d, "size"))
+	if ((seen & (F_STATE | F_SIZE)) == (F_STATE | F_SIZE))
 		return take_block(t, d, cause);
-	if (pkl_get(d, "blocks") && pkl_get(d, "total_size"))
+	if ((seen & (F_BLOCKS | F_TOTAL)) == (F_BLOCKS | F_TOTAL))
 		return take_segment(t, d, cause);
 	return PKL_KEEP;
 }
@@ -540,7 +631,9 @@ static int cmp_block(const void *a, const void *b)
 	const struct block *x = a, *y = b;
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static int cmp_seg(const void *a, const void *b)
@@ -548,7 +641,16 @@ static int cmp_seg(const void *a, const void *b)
 	const struct seg *x = a, *y = b;
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* qsort() without the empty case (a NULL base is undefined even for 0). */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
 }
 
 struct span {
@@ -572,14 +674,16 @@ struct recon {
 static void add_alloc(struct recon *r, const struct block *b)
 {
 	UTIL_GROW(r->alloc, r->n_alloc + 1, r->a_alloc);
-	r->alloc[r->n_alloc++] = *b;
+	r->alloc[r->n_alloc] = *b;
+	r->alloc[r->n_alloc].order = (uint32_t)r->n_alloc;
+	r->n_alloc++;
 }
 
 static void add_seg(struct recon *r, int dev, uint64_t addr, uint64_t size,
 		    const struct seg *like)
 {
 	UTIL_GROW(r->segs, r->n_segs + 1, r->a_segs);
-	struct seg s = { .addr = addr, .total = size, .dev = dev };
+	struct seg s = { .addr = addr, .total = size, .dev = dev, .order = (uint32_t)r->n_segs };
 	if (like) {
 		s.stream = like->stream;
 		s.pool = like->pool;
@@ -670,7 +774,7 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 	size_t nsp = 0, pos = 0;
 	while (hmap_next(&seglive, &pos, &sp[nsp].addr, &sp[nsp].size))
 		nsp++;
-	qsort(sp, nsp, sizeof(*sp), cmp_span);
+	sort(sp, nsp, sizeof(*sp), cmp_span);
 	for (size_t i = 0; i < t->ns; i++) {
 		const struct seg *s = &t->s[i];
 		if (s->dev != dev)
@@ -722,8 +826,12 @@ static int scalar_text(const struct pkl_value *v, char *buf, size_t n)
 		snprintf(buf, n, "%d", b);
 	else if (pkl_int(v, &i) == 0)
 		snprintf(buf, n, "%" PRId64, i);
-	else if (pkl_float(v, &f) == 0)
-		snprintf(buf, n, "%.17g", f);
+	else if (pkl_float(v, &f) == 0) {
+		/* the shortest text that reads back as the same double */
+		snprintf(buf, n, "%.15g", f);
+		if (strtod(buf, NULL) != f)
+			snprintf(buf, n, "%.17g", f);
+	}
 	else if (!pkl_str_copy(v, buf, n))
 		return -1;
 	return 0;
@@ -786,8 +894,8 @@ static int emit(struct tctx *t, struct trace_event *ev, char **cause)
 
 static int write_recon(struct tctx *t, struct recon *r, char **cause)
 {
-	qsort(r->segs, r->n_segs, sizeof(*r->segs), cmp_seg);
-	qsort(r->alloc, r->n_alloc, sizeof(*r->alloc), cmp_block);
+	sort(r->segs, r->n_segs, sizeof(*r->segs), cmp_seg);
+	sort(r->alloc, r->n_alloc, sizeof(*r->alloc), cmp_block);
 	struct trace_event ev;
 	for (size_t i = 0; i < r->n_segs; i++) {
 		const struct seg *s = &r->segs[i];
@@ -905,8 +1013,8 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 		if (t->e[i].dev >= 0)
 			t->e[n++] = t->e[i];
 	t->ne = n;
-	qsort(t->e, n, sizeof(*t->e), cmp_entry_ring);
-	qsort(t->s, t->ns, sizeof(*t->s), cmp_seg);
+	sort(t->e, n, sizeof(*t->e), cmp_entry_ring);
+	sort(t->s, t->ns, sizeof(*t->s), cmp_seg);
 	struct recon r = { 0 };
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
@@ -924,7 +1032,7 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 	}
 	int has_time = 0;
 	int rc = ring_times(t, n, &has_time, cause);
-	qsort(t->e, n, sizeof(*t->e), cmp_entry_time);
+	sort(t->e, n, sizeof(*t->e), cmp_entry_time);
 	if (rc == 0)
 		rc = write_devices(t, rs->n_dev, cause);
 	if (rc == 0)
@@ -989,6 +1097,10 @@ static void tctx_free(struct tctx *t)
 	free(t->tags);
 	hmap_free(&t->frames);
 	hmap_free(&t->taken);
+	hmap_free(&t->texts);
+	for (size_t i = 0; i < t->nltext; i++)
+		free(t->ltext[i].text);
+	free(t->ltext);
 }
 
 int imp_torch_detect(const unsigned char *data, size_t len, const char *path)

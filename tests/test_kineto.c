@@ -1,0 +1,400 @@
+/*
+ * test_kineto.c - PyTorch profiler (Kineto) Chrome trace JSON: the two real
+ * fixtures (old and new [memory] args), small traces the test writes (plain
+ * and gzipped; fractional ts, unsorted, orphans, OOM, LIFO matching by
+ * size), and refusal of what is not a trace with the store unchanged.
+ */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cutest.h"
+#include "imp.h"
+#include "store.h"
+#include "util.h"
+
+static struct store *new_store(const char *name)
+{
+	struct store *st = NULL;
+	cu_sh("rm -f '%s'*", cu_tmp(name));
+	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp(name), STORE_CREATE, &st, NULL), 0);
+	return st;
+}
+
+static int import(struct store *st, const char *path, const char *format, int64_t *trace,
+		  char **cause)
+{
+	struct imp_opts o = { .quiet = 1, .format = format };
+	struct imp_ctx res;
+	int rc = imp_file(st, path, &o, &res, cause);
+	if (rc == 0)
+		*trace = res.traces[0];
+	free(res.summary);
+	return rc;
+}
+
+static int64_t q1(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *sql = util_xvasprintf(fmt, ap);
+	va_end(ap);
+	sqlite3_stmt *s;
+	int64_t v = -1;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	free(sql);
+	return v;
+}
+
+static int64_t setting(struct store *st, int64_t tr, const char *key)
+{
+	int64_t v = -1;
+	int set = 0;
+	CU_ASSERT_EQUAL(store_setting_int(st, tr, key, &v, &set, NULL), 0);
+	CU_ASSERT(set);
+	return v;
+}
+
+static int64_t n_kind(struct store *st, int64_t tr, int kind)
+{
+	return q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
+		  (long long)tr, kind);
+}
+
+/* Events never go back in time within a process. */
+static int64_t backwards(struct store *st, int64_t tr)
+{
+	return q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id AND "
+		  "a.pid=b.pid AND a.seq+1=b.seq WHERE a.trace_id=%lld AND b.t_ns<a.t_ns",
+		  (long long)tr);
+}
+
+static void test_kineto_v100_fixture(void)
+{
+	struct store *st = new_store("v100.db");
+	int64_t tr = 0;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/kineto_trace_v100_rank1_profile_memory_hta.json.gz"),
+				     NULL, &tr, &cause), 0);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.memory_events"), 28010);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cuda_events"), 26770);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 1240);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.orphan_frees"), 0);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_end.1"), 4096614400ll);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_reserved_end.1"), 12782141440ll);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_start.1"), 4096614400ll);
+	struct trace_device *d;
+	size_t nd;
+	CU_ASSERT_EQUAL(store_devices(st, tr, &d, &nd, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(nd, 2);
+	CU_ASSERT_STRING_EQUAL(d[1].name, "Tesla V100-SXM2-32GB");
+	CU_ASSERT_EQUAL(d[1].total, 34089730048ull);
+	free(d);
+	/* 13385 allocs + the level before the window; 13385 frees, all paired */
+	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 13386);
+	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 13385);
+	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
+			   "seq>1", (long long)tr), 52469120000ll);
+	CU_ASSERT_EQUAL(q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1",
+			   (long long)tr), 4096614400ll);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT pid) FROM events WHERE trace_id=%lld",
+			   (long long)tr), 1);
+	CU_ASSERT_EQUAL(q1(st, "SELECT pid FROM events WHERE trace_id=%lld", (long long)tr), 783658);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND device<>1",
+			   (long long)tr), 0);
+	CU_ASSERT_EQUAL(q1(st, "SELECT max(t_ns) FROM events WHERE trace_id=%lld", (long long)tr),
+			1718465000ll);
+	CU_ASSERT_EQUAL(backwards(st, tr), 0);
+	/* every free closes an alloc at the same address */
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=2 AND "
+			   "addr NOT IN (SELECT addr FROM events WHERE trace_id=%lld AND kind=1)",
+			   (long long)tr, (long long)tr), 0);
+	store_close(st);
+}
+
+static void test_kineto_resnet_fixture(void)
+{
+	struct store *st = new_store("resnet.db");
+	int64_t tr = 0;
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/kineto_trace_resnet50_2021_tbplugin.pt.trace.json.gz"),
+				     NULL, &tr, NULL), 0);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.memory_events"), 12838);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cuda_events"), 8220);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 4618);
+	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 4110);
+	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 4110);
+	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1",
+			   (long long)tr), 63689511936ll);
+	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=2",
+			   (long long)tr), 63689511936ll);
+	struct store_trace_info ti;
+	CU_ASSERT_EQUAL(store_trace_get(st, tr, &ti, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "matched to allocs by size"));
+	store_trace_info_clear(&ti);
+	/* no Addr: synthetic addresses, each free pairs with one earlier alloc */
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=2 AND "
+			   "addr NOT IN (SELECT addr FROM events WHERE trace_id=%lld AND kind=1)",
+			   (long long)tr, (long long)tr), 0);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
+			   "kind=1", (long long)tr), 4110);
+	CU_ASSERT_EQUAL(backwards(st, tr), 0);
+	store_close(st);
+}
+
+static void write_text(const char *name, const char *text)
+{
+	FILE *f = fopen(cu_tmp(name), "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void write_gz(const char *name, const char *text)
+{
+	gzFile g = gzopen(cu_tmp(name), "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	gzwrite(g, text, (unsigned)strlen(text));
+	gzclose(g);
+}
+
+#define MEM(ts, extra, args) \
+	"{\"ph\": \"i\", \"name\": \"[memory]\", \"pid\": 42, \"tid\": 1, \"ts\": " ts extra \
+	", \"args\": {" args "}}"
+
+/* New-form args, unsorted, fractional ts, a free of a pre-window block,
+ * CPU and other-device events, a zero-byte event and an OOM. */
+static const char new_form[] =
+	"{\n \"schemaVersion\": 1, \"distributedInfo\": {\"rank\": 3, \"world_size\": 4},\n"
+	" \"deviceProperties\": [{\"id\": 0, \"name\": \"NVIDIA A100\", \"totalGlobalMem\": 42949672960}],\n"
+	" \"traceEvents\": [\n"
+	"  {\"ph\": \"X\", \"name\": \"aten::empty\", \"ts\": 5, \"dur\": 3, \"args\": {\"x\": [1, {\"y\": \"]}\"}]}},\n"
+	"  " MEM("100.75", "", "\"Ev Idx\": 3, \"Device Type\": 1, \"Device Id\": 0, \"Addr\": 1000, "
+		 "\"Bytes\": -512, \"Total Allocated\": 2048, \"Total Reserved\": 4096") ",\n"
+	"  " MEM("100.5", "", "\"Ev Idx\": 2, \"Device Type\": 1, \"Device Id\": 0, \"Addr\": 1000, "
+		 "\"Bytes\": 512, \"Total Allocated\": 2560, \"Total Reserved\": 4096") ",\n"
+	"  " MEM("100.25", "", "\"Ev Idx\": 1, \"Device Type\": 1, \"Device Id\": 0, \"Addr\": 2000, "
+		 "\"Bytes\": -1024, \"Total Allocated\": 2048, \"Total Reserved\": 4096") ",\n"
+	"  " MEM("100.5", "", "\"Ev Idx\": 9, \"Device Type\": 0, \"Device Id\": -1, \"Addr\": 7, "
+		 "\"Bytes\": 64") ",\n"
+	"  " MEM("100.5", "", "\"Ev Idx\": 10, \"Device Type\": 12, \"Device Id\": 0, \"Addr\": 7, "
+		 "\"Bytes\": 64") ",\n"
+	"  " MEM("100.5", "", "\"Ev Idx\": 11, \"Device Type\": 1, \"Device Id\": 0, \"Addr\": 7, "
+		 "\"Bytes\": 0") ",\n"
+	"  {\"ph\": \"i\", \"name\": \"[OutOfMemory]\", \"pid\": 42, \"ts\": 101, \"args\": "
+	"{\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": 1073741824, \"Total Allocated\": 2048, "
+	"\"Total Reserved\": 4096}}\n"
+	" ],\n \"traceName\": \"x\"\n}\n";
+
+static void check_new_form(struct store *st, int64_t tr)
+{
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.memory_events"), 7);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cuda_events"), 4);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 1);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.other_events"), 1);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.orphan_frees"), 1);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_start.0"), 3072);
+	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_end.0"), 2048);
+	/* t=0: the orphan's block (1024 at 2000), then the rest of the 3072
+	 * bytes before the window; then the sorted stream */
+	CU_ASSERT_EQUAL(q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=1",
+			   (long long)tr), 100000 + 1024);
+	CU_ASSERT_EQUAL(q1(st, "SELECT addr FROM events WHERE trace_id=%lld AND seq=1",
+			   (long long)tr), 2000);
+	CU_ASSERT_EQUAL(q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=2",
+			   (long long)tr), 100000 + 2048);
+	CU_ASSERT_EQUAL(q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=3",
+			   (long long)tr), 20000000 + 0);   /* free 2000 at 100.25 */
+	CU_ASSERT_EQUAL(q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=4",
+			   (long long)tr), 10000000 + 250); /* alloc 1000 at 100.5 */
+	CU_ASSERT_EQUAL(q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=5",
+			   (long long)tr), 20000000 + 500); /* free 1000 at 100.75 */
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND seq=6 AND "
+			   "kind=10 AND t_ns=750 AND size=1073741824 AND result<>0", (long long)tr), 1);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr), 6);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND pid<>42",
+			   (long long)tr), 0);
+	struct trace_device *d;
+	size_t nd;
+	CU_ASSERT_EQUAL(store_devices(st, tr, &d, &nd, NULL), 0);
+	CU_ASSERT(nd == 1 && strcmp(d[0].name, "NVIDIA A100") == 0);
+	free(d);
+}
+
+static void test_kineto_new_form_plain_and_gz(void)
+{
+	struct store *st = new_store("new.db");
+	int64_t tr = 0;
+	char *cause = NULL;
+	write_text("new.json", new_form);
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("new.json"), NULL, &tr, &cause), 0);
+	check_new_form(st, tr);
+	write_gz("new.json.gz", new_form);
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("new.json.gz"), NULL, &tr, &cause), 0);
+	check_new_form(st, tr);
+	store_close(st);
+}
+
+static void test_kineto_old_form_lifo(void)
+{
+	/* No Addr, no totals, no pid: frees pair with the most recent live
+	 * alloc of the same size on the same device; rank is the process. */
+	static const char old[] =
+		"{\"distributedInfo\": {\"rank\": 5}, \"traceEvents\": [\n"
+		"{\"name\": \"[memory]\", \"ts\": 10, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": 512}},\n"
+		"{\"name\": \"[memory]\", \"ts\": 11, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": 512}},\n"
+		"{\"name\": \"[memory]\", \"ts\": 11, \"args\": {\"Device Type\": 1, \"Device Id\": 1, \"Bytes\": 512}},\n"
+		"{\"name\": \"[memory]\", \"ts\": 12, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": -512}},\n"
+		"{\"name\": \"[memory]\", \"ts\": 13, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": -512}},\n"
+		"{\"name\": \"[memory]\", \"ts\": 14, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": -2048}}\n"
+		"]}";
+	struct store *st = new_store("old.db");
+	int64_t tr = 0;
+	write_text("old.json", old);
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("old.json"), "kineto", &tr, NULL), 0);
+	/* seq 1: the orphan -2048 gets a block at t=0 */
+	CU_ASSERT_EQUAL(q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1 AND kind=1 "
+			   "AND t_ns=0", (long long)tr), 2048);
+	/* LIFO: the first free (seq 5) frees the second alloc (seq 3) */
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
+			   "AND a.addr=f.addr WHERE a.trace_id=%lld AND a.seq=3 AND f.seq=5 AND "
+			   "a.device=0", (long long)tr), 1);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
+			   "AND a.addr=f.addr WHERE a.trace_id=%lld AND a.seq=2 AND f.seq=6",
+			   (long long)tr), 1);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
+			   "AND a.addr=f.addr WHERE a.trace_id=%lld AND a.seq=1 AND f.seq=7",
+			   (long long)tr), 1);
+	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
+			   "kind=1", (long long)tr), 4);
+	CU_ASSERT_EQUAL(q1(st, "SELECT min(pid) FROM events WHERE trace_id=%lld", (long long)tr), 5);
+	store_close(st);
+}
+
+static size_t n_traces(struct store *st)
+{
+	struct store_trace_info *t;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(store_trace_list(st, &t, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		store_trace_info_clear(&t[i]);
+	free(t);
+	return n;
+}
+
+static void refused(struct store *st, const char *name, const char *part)
+{
+	size_t before = n_traces(st);
+	int64_t tr = 0;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL(import(st, cu_tmp(name), "kineto", &tr, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
+	if (!strstr(cause, part) || !strstr(cause, name)) {
+		fprintf(stderr, "\nunexpected: %s (wanted %s)\n", cause, part);
+		CU_FAIL("message");
+	}
+	free(cause);
+	CU_ASSERT_EQUAL(n_traces(st), before);
+}
+
+static void test_kineto_bad_input(void)
+{
+	struct store *st = new_store("bad.db");
+	int64_t tr = 0;
+	write_text("ok.json", new_form);
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("ok.json"), NULL, &tr, NULL), 0);
+	write_text("array.json", "[1, 2, 3]");
+	refused(st, "array.json", "not a Chrome trace");
+	write_text("nokey.json", "{\"foo\": {\"traceEvents\": []}}");
+	refused(st, "nokey.json", "no \"traceEvents\"");
+	write_text("nomem.json", "{\"traceEvents\": [{\"name\": \"x\", \"ts\": 1}]}");
+	refused(st, "nomem.json", "no [memory] events");
+	write_text("badev.json", "{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1, "
+		   "\"args\": {\"Bytes\": 12x}}]}");
+	refused(st, "badev.json", "bad JSON in a trace event");
+	write_text("noargs.json", "{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1}]}");
+	refused(st, "noargs.json", "byte offset 17");
+	write_text("nots.json", "{\"traceEvents\": [{\"name\": \"[memory]\", \"args\": "
+		   "{\"Device Type\": 1, \"Bytes\": 5}}]}");
+	refused(st, "nots.json", "usable \"ts\"");
+	/* cut in the middle of traceEvents */
+	char cut[400];
+	memcpy(cut, new_form, 399);
+	cut[399] = '\0';
+	write_text("cut.json", cut);
+	refused(st, "cut.json", "cut file");
+	/* gzip: cut, corrupt, and a gzip of something else */
+	write_gz("good.json.gz", new_form);
+	char *gz;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(util_read_file(cu_tmp("good.json.gz"), &gz, &n, NULL), 0);
+	FILE *f = fopen(cu_tmp("cut.json.gz"), "wb");
+	fwrite(gz, 1, n - 12, f);
+	fclose(f);
+	refused(st, "cut.json.gz", "gzip stream cut");
+	for (size_t i = 20; i < 40; i++)
+		gz[i] ^= 0x5a;
+	f = fopen(cu_tmp("bad.json.gz"), "wb");
+	fwrite(gz, 1, n, f);
+	fclose(f);
+	refused(st, "bad.json.gz", "gzip data corrupt");
+	free(gz);
+	write_gz("text.gz", "hello, not json");
+	refused(st, "text.gz", "not a Chrome trace");
+	/* detection */
+	CU_ASSERT_EQUAL(imp_kineto_detect((const unsigned char *)new_form, strlen(new_form), "x"), 90);
+	CU_ASSERT_EQUAL(imp_kineto_detect((const unsigned char *)"{\"a\": 1}", 8, "x"), 0);
+	CU_ASSERT_EQUAL(imp_kineto_detect((const unsigned char *)"\x80\x04}", 3, "x"), 0);
+	CU_ASSERT_EQUAL(n_traces(st), 1);
+	store_close(st);
+}
+
+/* Random byte changes to a small trace, plain and gzipped: an import
+ * succeeds or fails with an input error, never crashes. */
+static void test_kineto_mutations(void)
+{
+	struct store *st = new_store("mut.db");
+	size_t n = strlen(new_form);
+	char *m = util_xmalloc(n + 1);
+	unsigned seed = 4242;
+	int ok = 0, bad = 0;
+	for (int round = 0; round < 300; round++) {
+		memcpy(m, new_form, n + 1);
+		for (int k = 0; k < 1 + round % 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % n;
+			seed = seed * 1103515245u + 12345u;
+			m[at] = (char)(seed >> 16);
+		}
+		FILE *f = fopen(cu_tmp("mut.json"), "wb");
+		fwrite(m, 1, n, f);
+		fclose(f);
+		int64_t tr = 0;
+		char *cause = NULL;
+		int rc = import(st, cu_tmp("mut.json"), "kineto", &tr, &cause);
+		CU_ASSERT(rc == 0 || rc == UTIL_EINPUT);
+		rc == 0 ? ok++ : bad++;
+		free(cause);
+	}
+	CU_ASSERT(ok > 0 && bad > 0);
+	free(m);
+	store_close(st);
+}
+
+static void register_tests(void)
+{
+	CU_pSuite s = CU_add_suite("kineto", NULL, NULL);
+	CU_ADD(s, test_kineto_v100_fixture);
+	CU_ADD(s, test_kineto_resnet_fixture);
+	CU_ADD(s, test_kineto_new_form_plain_and_gz);
+	CU_ADD(s, test_kineto_old_form_lifo);
+	CU_ADD(s, test_kineto_bad_input);
+	CU_ADD(s, test_kineto_mutations);
+}
+
+CUTEST_MAIN(register_tests)
