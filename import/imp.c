@@ -1,6 +1,7 @@
 /*
  * imp.c - the import driver: map the file, pick the format, run the
- * importer inside one transaction.
+ * importer inside one transaction. imp_buffer does all but the mapping so
+ * that the fuzz targets can drive every importer from memory.
  */
 #include "imp.h"
 #include "util.h"
@@ -17,6 +18,8 @@
 
 /* Detection order matters only for ties; binary formats first. */
 const struct imp_format imp_formats[] = {
+	{ "vrt", "native vramsim trace (.vrt.zst) written by libvramtrace.so",
+	  imp_vrt_detect, imp_vrt_run },
 	{ "gguf", "GGUF model header (llama.cpp model file): stores a model profile",
 	  imp_gguf_detect, imp_gguf_run },
 	{ "torch", "PyTorch CUDA memory snapshot pickle (torch.cuda.memory._dump_snapshot)",
@@ -78,6 +81,61 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+int imp_buffer(struct store *st, const char *name, const unsigned char *data,
+	       size_t len, const struct imp_opts *o, struct imp_ctx *res, char **cause)
+{
+	memset(res, 0, sizeof(*res));
+	if (len == 0)
+		return util_err(cause, UTIL_EINPUT, "%s: empty file, nothing to import", name);
+	const struct imp_format *fmt = NULL;
+	int rc;
+	if (o->format) {
+		fmt = imp_format_find(o->format);
+		if (!fmt)
+			return util_err(cause, UTIL_EINPUT,
+					"unknown format '%s' (see 'vramsim import --help')", o->format);
+	} else {
+		int best = 0;
+		for (const struct imp_format *f = imp_formats; f->name; f++) {
+			int score = f->detect(data, len, name);
+			if (score > best) {
+				best = score;
+				fmt = f;
+			}
+		}
+		if (!fmt)
+			return util_err(cause, UTIL_EINPUT,
+					"%s: unknown format: expected a llama.cpp/Ollama log, GGUF, "
+					".vrt.zst trace, PyTorch snapshot, Kineto JSON or nsys SQLite export",
+					name);
+	}
+	res->st = st;
+	res->path = name;
+	res->base = base_name(name);
+	res->name = o->name;
+	res->data = data;
+	res->len = len;
+	res->strict = o->strict;
+	res->quiet = o->quiet;
+	res->label_rules = o->label_rules;
+	if ((rc = store_begin(st, cause)) == 0) {
+		rc = fmt->run(res, cause);
+		if (rc == 0)
+			rc = store_commit(st, cause);
+		if (rc != 0)
+			store_rollback(st);
+	}
+	/* The bytes are the caller's: res must not outlive them. */
+	res->data = NULL;
+	if (rc != 0) {
+		free(res->summary);
+		res->summary = NULL;
+		if (cause && !*cause)
+			*cause = util_xasprintf("%s: import failed", name);
+	}
+	return rc;
+}
+
 int imp_file(struct store *st, const char *path, const struct imp_opts *o,
 	     struct imp_ctx *res, char **cause)
 {
@@ -90,65 +148,17 @@ int imp_file(struct store *st, const char *path, const struct imp_opts *o,
 		close(fd);
 		return util_err(cause, UTIL_EINPUT, "%s: not a regular file", path);
 	}
+	/* mmap refuses a zero length; imp_buffer gives the message. */
 	if (sb.st_size == 0) {
 		close(fd);
-		return util_err(cause, UTIL_EINPUT, "%s: empty file, nothing to import", path);
+		return imp_buffer(st, path, NULL, 0, o, res, cause);
 	}
 	size_t len = (size_t)sb.st_size;
 	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return util_err(cause, UTIL_ERR, "%s: mmap: %s", path, strerror(errno));
-
-	const struct imp_format *fmt = NULL;
-	int rc;
-	if (o->format) {
-		fmt = imp_format_find(o->format);
-		if (!fmt) {
-			munmap(map, len);
-			return util_err(cause, UTIL_EINPUT,
-					"unknown format '%s' (see 'vramsim import --help')", o->format);
-		}
-	} else {
-		int best = 0;
-		for (const struct imp_format *f = imp_formats; f->name; f++) {
-			int score = f->detect(map, len, path);
-			if (score > best) {
-				best = score;
-				fmt = f;
-			}
-		}
-		if (!fmt) {
-			munmap(map, len);
-			return util_err(cause, UTIL_EINPUT,
-					"%s: unknown format: expected a llama.cpp/Ollama log, GGUF, "
-					".vrt.zst trace, PyTorch snapshot, Kineto JSON or nsys SQLite export",
-					path);
-		}
-	}
-	res->st = st;
-	res->path = path;
-	res->base = base_name(path);
-	res->name = o->name;
-	res->data = map;
-	res->len = len;
-	res->strict = o->strict;
-	res->quiet = o->quiet;
-	res->label_rules = o->label_rules;
-	if ((rc = store_begin(st, cause)) == 0) {
-		rc = fmt->run(res, cause);
-		if (rc == 0)
-			rc = store_commit(st, cause);
-		if (rc != 0)
-			store_rollback(st);
-	}
+	int rc = imp_buffer(st, path, map, len, o, res, cause);
 	munmap(map, len);
-	res->data = NULL;
-	if (rc != 0) {
-		free(res->summary);
-		res->summary = NULL;
-		if (cause && !*cause)
-			*cause = util_xasprintf("%s: import failed", path);
-	}
 	return rc;
 }

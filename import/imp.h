@@ -82,8 +82,35 @@ struct imp_opts {
 int imp_file(struct store *st, const char *path, const struct imp_opts *o,
 	     struct imp_ctx *res, char **cause);
 
+/*
+ * What imp_file does once the file is mapped: import data[0..len) (the
+ * caller's bytes, read-only, kept alive for the call) in one transaction,
+ * with name standing for the path in messages, trace names and the
+ * archive. Same results and errors as imp_file; len 0 is the "empty
+ * file" error. res->data is NULL on return. Importers that must reopen
+ * the input by path (nsys: SQLite opens the file itself) need name to be
+ * a real file holding the same bytes.
+ */
+int imp_buffer(struct store *st, const char *name, const unsigned char *data,
+	       size_t len, const struct imp_opts *o, struct imp_ctx *res, char **cause);
+
 /* ---- the importers (one file each under import/; one row each in
  * imp_formats[] in imp.c) ---- */
+int imp_vrt_detect(const unsigned char *data, size_t len, const char *path);
+int imp_vrt_run(struct imp_ctx *ctx, char **cause);
+/*
+ * Import several native trace files, one per process of one run (what
+ * `vramsim record` collects), as ONE trace, in one transaction: devices
+ * are unified by UUID across processes, times count from the earliest
+ * event, the files of an exec'd pid form one process. A file without a
+ * usable header (a process killed at birth) is skipped with a warning;
+ * a truncated one is kept and marks the trace truncated. name may be
+ * NULL (named after the first process's executable). On success *trace
+ * is the new trace's id. Errors: UTIL_EINPUT (no usable file, a newer
+ * format version), UTIL_ERR (I/O, SQLite).
+ */
+int imp_vrt_files(struct store *st, char **paths, int n, const char *name, int quiet,
+		  int64_t *trace, char **cause);
 int imp_llamalog_detect(const unsigned char *data, size_t len, const char *path);
 int imp_llamalog_run(struct imp_ctx *ctx, char **cause);
 int imp_gguf_detect(const unsigned char *data, size_t len, const char *path);

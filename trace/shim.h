@@ -200,6 +200,8 @@ extern struct shim_real shim_real;
  * variant table and helpers once. Returns 1 when the driver is known.
  * Cheap after success; retried while the driver is not loaded. */
 int shim_driver_ready(void);
+/* In a forked child: renew the lock of the driver look-up. */
+void shim_resolve_after_fork(void);
 /* What an exported wrapper calls: the next definition after the shim
  * (another interposer or the driver), else the driver's own. */
 void *shim_fn_next(int v);
@@ -270,7 +272,8 @@ CUcontext shim_primary_releasing(int dev, int reset); /* snapshot if last, forge
 void shim_pool_set(CUmemoryPool pool, int dev, int live);
 int shim_pool_dev(CUmemoryPool pool);
 void shim_pool_destroying(CUmemoryPool pool);
-void shim_pool_stat(CUmemoryPool pool, int force);
+/* Record a pool's reserved/used bytes now (after a trim). */
+void shim_pool_stat(CUmemoryPool pool);
 
 /* Snapshot one device (reason: enum vrt_snap_reason) or every device
  * that has a live context the shim knows. Never creates a context. */
@@ -278,6 +281,8 @@ void shim_snapshot_dev(int dev, int reason);
 void shim_snapshot_all(int reason);
 /* Register the exit snapshot (atexit, once a context exists). */
 void shim_arm_exit_snapshot(void);
+/* A new file begins: devices must be described again in it. */
+void shim_devices_forget(void);
 /* Forget everything after fork (the child's contexts are not usable). */
 void shim_state_reset(void);
 

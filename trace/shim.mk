@@ -9,11 +9,14 @@
 # defines those two version nodes and nothing else, so every other export
 # stays unversioned and binds to any reference).
 #
-# $(BUILD)/shim/libvramtrace.so is the build of the current flavour
-# (SANITIZE builds get their own); trace/libvramtrace.so is a copy of it,
-# refreshed whenever it differs, so it always matches the last build.
+# $(BUILD)/shim/libvramtrace.so is the build of the current flavour;
+# SHIM_LIB, the copy `vramsim record` finds beside its binary, is
+# trace/libvramtrace.so, or for a SANITIZE build (whose binary is
+# $(BUILD)/vramsim) $(BUILD)/trace/libvramtrace.so, so a sanitizer build
+# never replaces the shim other programs load. The copy is refreshed
+# whenever it differs from the build.
 
-SHIM_LIB  := trace/libvramtrace.so
+SHIM_LIB  := $(if $(SANITIZE),$(BUILD)/trace/libvramtrace.so,trace/libvramtrace.so)
 SHIM_SO   := $(BUILD)/shim/libvramtrace.so
 SHIM_SRC_ALL := $(sort $(wildcard trace/shim*.c)) trace/vrt.c
 SHIM_OBJ  := $(SHIM_SRC_ALL:trace/%.c=$(BUILD)/shim/%.o)
@@ -37,4 +40,5 @@ $(SHIM_SO): $(SHIM_OBJ) $(SHIM_VER)
 
 .PHONY: shim-refresh
 $(SHIM_LIB): $(SHIM_SO) shim-refresh
+	@mkdir -p $(dir $@)
 	$(Q)cmp -s $(SHIM_SO) $@ || cp $(SHIM_SO) $@

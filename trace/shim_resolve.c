@@ -205,6 +205,12 @@ int shim_driver_ready(void)
 	return atomic_load(&drv_ready);
 }
 
+void shim_resolve_after_fork(void)
+{
+	/* A thread that does not exist in the child may have held it. */
+	pthread_mutex_init(&drv_mu, NULL);
+}
+
 void *shim_fn_drv(int v)
 {
 	shim_driver_ready();

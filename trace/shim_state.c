@@ -143,7 +143,7 @@ static int meminfo_in(CUcontext ctx, size_t *fr, size_t *total)
 	return rc;
 }
 
-static void pool_stats_locked(int dev, int force);
+static void pool_stats_locked(int dev, int reason);
 
 /* Snapshot entry i (ctx_mu held); periodic ones only when changed. */
 static void snap_entry(int i, int reason)
@@ -195,7 +195,7 @@ void shim_snapshot_all(int reason)
 			continue; /* one snapshot per device */
 		snap_entry(i, reason);
 		if (shim_real.ctx_push && shim_real.ctx_push(ctxs[i].ctx) == CUDA_SUCCESS) {
-			pool_stats_locked(ctxs[i].dev, reason != VRT_SNAP_PERIODIC);
+			pool_stats_locked(ctxs[i].dev, reason);
 			CUcontext popped;
 			shim_real.ctx_pop(&popped);
 		}
@@ -351,8 +351,9 @@ void shim_pool_destroying(CUmemoryPool pool)
 	pthread_mutex_unlock(&pool_mu);
 }
 
-/* One pool's reserved/used bytes (pool_mu held). */
-static void stat_one(struct pool_ent *e, int force)
+/* One pool's reserved/used bytes (pool_mu held); periodic ones only when
+ * changed. reason: 0 after a trim, else the snapshot's. */
+static void stat_one(struct pool_ent *e, int reason)
 {
 	uint64_t res = 0, used = 0;
 	CUmemoryPool pool = (CUmemoryPool)atomic_load(&e->pool);
@@ -360,36 +361,43 @@ static void stat_one(struct pool_ent *e, int force)
 	    shim_real.pool_get_attr(pool, CU_MEMPOOL_ATTR_RESERVED_MEM_CURRENT, &res) != CUDA_SUCCESS ||
 	    shim_real.pool_get_attr(pool, CU_MEMPOOL_ATTR_USED_MEM_CURRENT, &used) != CUDA_SUCCESS)
 		return;
-	if (!force && res == e->last_res && used == e->last_used)
+	if (reason == VRT_SNAP_PERIODIC && res == e->last_res && used == e->last_used)
 		return;
 	e->last_res = res;
 	e->last_used = used;
 	struct vrt_event ev = {
-		.api = VRT_API_pool_stat, .dev = atomic_load(&e->dev),
-		.addr = (uint64_t)(uintptr_t)pool, .req = res, .size = res, .aux = used,
+		.api = VRT_API_pool_stat, .dev = atomic_load(&e->dev), .req = (uint64_t)reason,
+		.addr = (uint64_t)(uintptr_t)pool, .size = res, .aux = used,
 	};
 	shim_note_dev(ev.dev);
 	shim_rec_event(&ev);
 }
 
-static void pool_stats_locked(int dev, int force)
+static void pool_stats_locked(int dev, int reason)
 {
 	pthread_mutex_lock(&pool_mu);
 	for (size_t i = 0; i < MAX_POOL; i++) {
 		struct pool_ent *e = &pools[i];
 		if (atomic_load(&e->pool) && atomic_load(&e->live) && atomic_load(&e->dev) == dev)
-			stat_one(e, force);
+			stat_one(e, reason);
 	}
 	pthread_mutex_unlock(&pool_mu);
 }
 
-void shim_pool_stat(CUmemoryPool pool, int force)
+void shim_pool_stat(CUmemoryPool pool)
 {
 	pthread_mutex_lock(&pool_mu);
 	struct pool_ent *e = pool ? pool_slot((uintptr_t)pool, 0) : NULL;
 	if (e && atomic_load(&e->live))
-		stat_one(e, force);
+		stat_one(e, 0);
 	pthread_mutex_unlock(&pool_mu);
+}
+
+void shim_devices_forget(void)
+{
+	for (int i = 0; i < VRT_MAX_DEVICES; i++)
+		atomic_store(&dev_known[i], 0);
+	atomic_store(&driver_noted, 0);
 }
 
 void shim_state_reset(void)
@@ -398,9 +406,7 @@ void shim_state_reset(void)
 	 * and the parent's contexts and pools are not the child's. */
 	pthread_mutex_init(&ctx_mu, NULL);
 	pthread_mutex_init(&pool_mu, NULL);
-	for (int i = 0; i < VRT_MAX_DEVICES; i++)
-		atomic_store(&dev_known[i], 0);
-	atomic_store(&driver_noted, 0);
+	shim_devices_forget();
 	atomic_store(&exiting, 0);
 	nctx = 0;
 	memset(last_free, 0, sizeof(last_free));

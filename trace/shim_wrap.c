@@ -424,7 +424,7 @@ static CUresult do_cuMemPoolTrimTo(void *fn, CUmemoryPool pool, size_t keep)
 	BEGIN;
 	CUresult r = ((f_trim)fn)(pool, keep);
 	FINISH(rec(VRT_API_cuMemPoolTrimTo, r, shim_pool_dev(pool), 0, 0, ptr64(pool), keep, 0);
-	       if (r == CUDA_SUCCESS) shim_pool_stat(pool, 1));
+	       if (r == CUDA_SUCCESS) shim_pool_stat(pool));
 	return r;
 }
 ENTRY(cuMemPoolTrimTo, (CUmemoryPool pool, size_t keep), (pool, keep))
@@ -693,7 +693,7 @@ static void lookup_done(int via, const char *symbol, void **pfn, int ver, cuuint
 	uint16_t w = r == CUDA_SUCCESS ? shim_substitute(symbol, pfn, ver, flags) : 0;
 	struct vrt_lookup lu = {
 		.via = via, .version = ver, .flags = flags, .result = r,
-		.status = status ? *status : -1, .wrapped = w,
+		.status = status && r == CUDA_SUCCESS ? *status : -1, .wrapped = w,
 	};
 	if (symbol)
 		strncpy(lu.symbol, symbol, sizeof(lu.symbol) - 1);

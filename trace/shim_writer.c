@@ -505,7 +505,14 @@ static void *writer_main(void *arg)
 	(void)arg;
 	int64_t next_snap = cfg.snap_ms ? mono_ns() + (int64_t)cfg.snap_ms * 1000000 : INT64_MAX;
 	pthread_mutex_lock(&W.mu);
-	while (atomic_load(&g_state) == SHIM_ACTIVE && !W.ended) {
+	for (;;) {
+		if (atomic_load(&g_state) != SHIM_ACTIVE || W.ended) {
+			/* Finished (exit, exec) or off: park. Ending the thread
+			 * would race with a leak checker's stop-the-world at
+			 * exit; a failed exec makes recording active again. */
+			pthread_cond_wait(&W.cv, &W.mu);
+			continue;
+		}
 		if (!atomic_exchange(&w_wake, 0)) {
 			int64_t due = mono_ns() + (int64_t)cfg.flush_ms * 1000000;
 			if (due > next_snap)
@@ -515,7 +522,7 @@ static void *writer_main(void *arg)
 			atomic_store(&w_wake, 0);
 		}
 		flush_locked(0, 0);
-		if (mono_ns() >= next_snap) {
+		if (mono_ns() >= next_snap && atomic_load(&g_state) == SHIM_ACTIVE) {
 			/* Snapshots call the driver: never while holding W.mu, so a
 			 * flush from another thread is never stuck behind the driver. */
 			pthread_mutex_unlock(&W.mu);
@@ -524,8 +531,6 @@ static void *writer_main(void *arg)
 			next_snap = mono_ns() + (int64_t)cfg.snap_ms * 1000000;
 		}
 	}
-	W.thread_on = 0;
-	pthread_mutex_unlock(&W.mu);
 	return NULL;
 }
 
@@ -549,9 +554,12 @@ static int writer_setup(void)
 	W.events = 0;
 	W.watermark = 0;
 	atomic_store(&g_lost, 0);
+	shim_devices_forget(); /* every file describes its own devices */
 	if (open_output())
 		return -1;
 	atomic_store(&g_state, SHIM_ACTIVE);
+	if (W.thread_on)
+		pthread_cond_signal(&W.cv); /* parked after a failed exec */
 	if (!W.thread_on) {
 		/* The writer must never take the program's signals. */
 		sigset_t all, old;
@@ -656,7 +664,10 @@ static void rec_put(int kind, const void *p, const char *v2)
 				b->nev++;
 			size_t len = b->enc.len;
 			tb_unlock(b);
-			if (len >= TBUF_WAKE && !atomic_exchange(&w_wake, 1))
+			/* Read before writing: a shared line written by every
+			 * record would cost all threads. */
+			if (len >= TBUF_WAKE && !atomic_load_explicit(&w_wake, memory_order_relaxed) &&
+			    !atomic_exchange(&w_wake, 1))
 				pthread_cond_signal(&W.cv);
 			return;
 		}
@@ -764,6 +775,7 @@ static void fork_child(void)
 	if (s == SHIM_ACTIVE)
 		atomic_store(&g_state, SHIM_IDLE);
 	shim_state_reset();
+	shim_resolve_after_fork();
 }
 
 __attribute__((destructor)) static void shim_fini(void)
@@ -777,6 +789,5 @@ __attribute__((destructor)) static void shim_fini(void)
 	flush_locked(1, VRT_END_EXIT);
 	if (atomic_load(&g_state) == SHIM_ACTIVE)
 		atomic_store(&g_state, SHIM_DONE);
-	pthread_cond_signal(&W.cv);
 	pthread_mutex_unlock(&W.mu);
 }

@@ -78,7 +78,8 @@ enum vrt_kind {
 	VRT_K_IPC_CLOSE,      /* IPC mapping closed: addr */
 	VRT_K_POOL_QUERY,     /* pool looked up (no event is written for it) */
 	VRT_K_SNAPSHOT,       /* cuMemGetInfo: req = free, size = used, aux = total, addr = reason */
-	VRT_K_POOL_STAT       /* pool attributes: addr = pool, size = reserved, aux = used */
+	VRT_K_POOL_STAT       /* pool attributes: addr = pool, size = reserved, aux = used,
+				 * req = why (0 after a trim, else a vrt_snap_reason) */
 };
 
 /* Why a snapshot was taken (its addr field). */

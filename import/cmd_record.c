@@ -1,0 +1,352 @@
+/*
+ * cmd_record.c - `vramsim record`: run a command under the recording shim
+ * (LD_PRELOAD=libvramtrace.so), then import the native file every process
+ * of the run wrote as one trace. This is the one command that spans
+ * stages (trace/ writes, import/ reads): it is composed here, at the
+ * entry point, and the shim knows nothing of the importer.
+ *
+ * The files of this run are told apart from older ones matching the same
+ * pattern by a session id the shim copies into each file's header.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "imp.h"
+#include "util.h"
+#include "vrt.h"
+
+#define DEFAULT_PATTERN "vramsim.%e.%p.vrt.zst"
+
+static const char help[] =
+	"usage: vramsim record [-o PATTERN] [--store DB] [--name N] [-q] -- CMD [ARGS...]\n"
+	"\n"
+	"Run CMD with the recording shim preloaded (LD_PRELOAD=libvramtrace.so, put\n"
+	"before any library already in LD_PRELOAD, after a sanitizer runtime). Every\n"
+	"process of the run that uses the CUDA driver writes one native trace file;\n"
+	"child processes and exec'd programs are recorded too. When CMD ends, all the\n"
+	"files of this run are imported as one trace, and record exits with CMD's\n"
+	"status (128+N if a signal N killed it; the import's error status if CMD\n"
+	"succeeded but the import failed).\n"
+	"\n"
+	"options:\n"
+	"  -o, --output PATTERN  file name of each process's trace (default\n"
+	"                        " DEFAULT_PATTERN " in the current directory):\n"
+	"                        %p pid, %e executable name, %h host, %t start time\n"
+	"                        (Unix seconds), %% a percent sign; without %p the\n"
+	"                        pid is added before .vrt.zst\n"
+	"  --store DB            the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
+	"  --name N              name of the trace (default: the first executable)\n"
+	"  -q, --quiet           no chatter or warnings from vramsim\n"
+	"\n"
+	"The shim is found beside the vramsim binary (trace/libvramtrace.so), else in\n"
+	"the install directory (" VRAMSIM_LIBDIR "); $VRAMSIM_SHIM overrides both.\n"
+	"The shim reads VRAMSIM_FLUSH_MS (250), VRAMSIM_SNAPSHOT_MS (1000, 0: off),\n"
+	"VRAMSIM_ZSTD_LEVEL (3) and VRAMSIM_DISABLE.\n"
+	"\n"
+	"example:\n"
+	"  vramsim record -o 'runs/%e.%p.vrt.zst' -- python3 train.py\n";
+
+static int readable(const char *p)
+{
+	return access(p, R_OK) == 0;
+}
+
+/* The shim beside this binary, else the installed one. */
+static char *find_shim(void)
+{
+	const char *env = getenv("VRAMSIM_SHIM");
+	if (env && *env)
+		return readable(env) ? util_xstrdup(env) : NULL;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *p = util_xasprintf("%s/trace/libvramtrace.so", exe);
+			if (readable(p))
+				return p;
+			free(p);
+		}
+	}
+	char *p = util_xasprintf("%s/libvramtrace.so", VRAMSIM_LIBDIR);
+	if (readable(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* A sanitizer runtime must stay first in LD_PRELOAD. */
+static int is_sanitizer(const char *entry, size_t n)
+{
+	const char *base = entry;
+	for (size_t i = 0; i < n; i++)
+		if (entry[i] == '/')
+			base = entry + i + 1;
+	size_t bn = n - (size_t)(base - entry);
+	char name[64];
+	if (bn >= sizeof(name))
+		return 0;
+	memcpy(name, base, bn);
+	name[bn] = '\0';
+	return strncmp(name, "lib", 3) == 0 && strstr(name, "san") && strstr(name, ".so");
+}
+
+/* LD_PRELOAD with the shim added: after leading sanitizer runtimes,
+ * before everything else the user had. */
+static char *preload_with(const char *shim, const char *old)
+{
+	if (!old || !*old)
+		return util_xstrdup(shim);
+	const char *p = old;
+	size_t keep = 0;
+	while (*p) {
+		size_t n = strcspn(p, ": ");
+		if (n && !is_sanitizer(p, n))
+			break;
+		p += n;
+		p += strspn(p, ": ");
+		keep = (size_t)(p - old);
+	}
+	if (keep == 0)
+		return util_xasprintf("%s:%s", shim, old);
+	if (!*p)
+		return util_xasprintf("%.*s:%s", (int)keep, old, shim);
+	return util_xasprintf("%.*s:%s:%s", (int)keep, old, shim, p);
+}
+
+/* A glob that matches every name the shim can make from pattern. */
+static char *pattern_glob(const char *pat)
+{
+	size_t n = strlen(pat), cap = 2 * n + 8, k = 0;
+	char *g = util_xmalloc(cap);
+	const char *suffix = ".vrt.zst";
+	size_t cut = n >= 8 && strcmp(pat + n - 8, suffix) == 0 ? n - 8 : n;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == cut)
+			g[k++] = '*'; /* the ".pid" or "-N" the shim may add */
+		if (i == n)
+			break;
+		char c = pat[i];
+		if (c == '%' && i + 1 < n) {
+			char d = pat[++i];
+			if (d == '%') {
+				g[k++] = '%';
+			} else {
+				g[k++] = '*';
+			}
+		} else {
+			if (c == '*' || c == '?' || c == '[' || c == '\\')
+				g[k++] = '\\';
+			g[k++] = c;
+		}
+	}
+	g[k] = '\0';
+	return g;
+}
+
+/* Is path a native trace of this session? */
+static int of_session(const char *path, const char *session)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat sb;
+	int yes = 0;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			struct vrt_reader *r;
+			if (vrt_reader_open(m, (size_t)sb.st_size, &r) == 0)
+				yes = strcmp(vrt_reader_header(r)->session, session) == 0;
+			else
+				/* No header yet: a process killed at birth. Its
+				 * name still says whose it is only by pattern. */
+				yes = 0;
+			vrt_reader_free(r);
+			munmap(m, (size_t)sb.st_size);
+		}
+	}
+	close(fd);
+	return yes;
+}
+
+static int run_child(char **cmd, const char *preload, const char *pattern, const char *session)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		cli_error("record: fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("VRAMSIM_OUT", pattern, 1);
+		setenv("VRAMSIM_SESSION", session, 1);
+		execvp(cmd[0], cmd);
+		int e = errno;
+		fprintf(stderr, "vramsim: record: %s: %s\n", cmd[0], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	/* Like a shell, let ^C reach the child and go on to the import. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	int st;
+	pid_t w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (w < 0) {
+		cli_error("record: waitpid: %s", strerror(errno));
+		return -1;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+static int import_run(const char *store_opt, const char *name, const char *pattern,
+		      const char *session, int status)
+{
+	char *g = pattern_glob(pattern);
+	glob_t gl;
+	int grc = glob(g, 0, NULL, &gl);
+	free(g);
+	char **mine = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; grc == 0 && i < gl.gl_pathc; i++) {
+		if (!of_session(gl.gl_pathv[i], session))
+			continue;
+		UTIL_GROW(mine, n + 1, cap);
+		mine[n++] = util_xstrdup(gl.gl_pathv[i]);
+	}
+	if (grc == 0)
+		globfree(&gl);
+	int rc = status;
+	if (n == 0) {
+		cli_warn("record: no process of the run used the CUDA driver (no trace file "
+			 "matches %s); nothing imported", pattern);
+	} else {
+		struct store *st;
+		int orc = cli_open_store(store_opt, STORE_CREATE, &st);
+		if (orc) {
+			rc = status ? status : orc;
+		} else {
+			int64_t id;
+			char *cause = NULL;
+			int r = imp_vrt_files(st, mine, (int)n, name, cli_quiet, &id, &cause);
+			if (r) {
+				int code = cli_fail(r, cause);
+				rc = status ? status : code;
+			} else if (!cli_quiet) {
+				struct store_trace_info ti;
+				if (store_trace_get(st, id, &ti, NULL) == 0) {
+					fprintf(stderr, "vramsim: recorded %zu file%s as trace %" PRId64
+						" '%s' (%" PRId64 " events%s) in %s\n", n,
+						n == 1 ? "" : "s", id, ti.name, ti.n_events,
+						ti.truncated ? ", truncated" : "", store_path(st));
+					store_trace_info_clear(&ti);
+				}
+				fprintf(stderr, "vramsim: native traces kept: %s%s\n", mine[0],
+					n > 1 ? " ..." : "");
+				fprintf(stderr, "next: vramsim show --store %s %" PRId64 "\n"
+					"      vramsim replay --store %s %" PRId64 " --gpus 2x24G\n",
+					store_path(st), id, store_path(st), id);
+			}
+			store_close(st);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(mine[i]);
+	free(mine);
+	return rc;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = DEFAULT_PATTERN, *store_opt = NULL, *name = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 's': store_opt = optarg; break;
+		case 'n': name = optarg; break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': fputs(help, stdout); return 0;
+		default: return cli_usage("record", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage("record", "no command to run (vramsim record -- CMD ARGS...)");
+	if (!*out)
+		return cli_usage("record", "empty -o PATTERN");
+	char *shim = find_shim();
+	if (!shim) {
+		cli_error("record: libvramtrace.so not found beside the vramsim binary "
+			  "(trace/libvramtrace.so) nor in %s; build it with 'make' or set "
+			  "VRAMSIM_SHIM", VRAMSIM_LIBDIR);
+		return CLI_USAGE;
+	}
+	/* Absolute, so a program that changes directory still writes here. */
+	char cwd[PATH_MAX];
+	char *pattern = out[0] == '/' || !getcwd(cwd, sizeof(cwd))
+		? util_xstrdup(out) : util_xasprintf("%s/%s", cwd, out);
+	char *dir = util_xstrdup(pattern);
+	*strrchr(dir, '/') = '\0';
+	struct stat sb;
+	if (dir[0] && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		cli_error("record: %s: no such directory for the trace files", dir);
+		free(dir);
+		free(pattern);
+		free(shim);
+		return CLI_USAGE;
+	}
+	free(dir);
+	char host[128] = "";
+	gethostname(host, sizeof(host) - 1);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* Short enough for the header's session field (VRT_KEY_MAX). */
+	char *session = util_xasprintf("%.16s-%d-%lld%09ld", host, (int)getpid(),
+				       (long long)ts.tv_sec, ts.tv_nsec);
+	char *preload = preload_with(shim, getenv("LD_PRELOAD"));
+	fflush(NULL);
+	int status = run_child(argv + optind, preload, pattern, session);
+	int rc = status < 0 ? CLI_ERR : import_run(store_opt, name, pattern, session, status);
+	free(preload);
+	free(session);
+	free(pattern);
+	free(shim);
+	return rc;
+}
+
+const struct cli_cmd cmd_record_entry = {
+	.name = "record",
+	.fn = cmd_record,
+	.summary = "run a command under the recording shim and import its trace",
+	.help = help,
+};

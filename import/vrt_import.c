@@ -1,0 +1,819 @@
+/*
+ * vrt_import.c - native traces (.vrt.zst) written by libvramtrace.so: one
+ * file per process, decoded by trace/vrt.c (format: trace/FORMAT.md).
+ *
+ * Each file is read twice, streaming (bounded memory: one frame at a
+ * time): the first pass collects its devices, first event time and
+ * health; then devices of all files are unified by UUID (one trace-level
+ * index per GPU, whatever ordinal each process saw it under), the time
+ * base becomes the earliest event of all files, and the second pass turns
+ * records into events. Threads write their records in chunks, so a frame
+ * is not in time order; the second pass holds back events until the
+ * frame watermark proves no earlier one can follow, then stores them
+ * sorted by (time, thread, order in the thread).
+ *
+ * Mapping (the driver call -> event): allocations of every kind -> ALLOC
+ * (pinned host: device TRACE_DEV_HOST, category host), frees -> FREE
+ * (with the size and device of their allocation), a failed allocation ->
+ * OOM; cuMemCreate -> CREATE (addr = handle), cuMemRelease -> RELEASE,
+ * cuMemMap -> MAP (aux = handle), cuMemUnmap -> UNMAP, address reserve /
+ * free -> RESERVE / UNRESERVE, pool trim -> TRIM (aux = bytes kept),
+ * cuMemGetInfo -> SNAPSHOT (size = used, aux = total); contexts, pools,
+ * IPC, pool usage and other failed calls -> MARKER with a label. A device
+ * the shim could not know is stored as 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "imp.h"
+#include "store.h"
+#include "util.h"
+#include "vrt.h"
+
+/* Events held back at most; a file whose watermarks never advance (not
+ * written by the shim) is then released in time order as it goes. */
+#define PEND_MAX (1u << 20)
+
+int imp_vrt_detect(const unsigned char *data, size_t len, const char *path)
+{
+	(void)path;
+	return vrt_sniff(data, len) ? 100 : 0;
+}
+
+/* ---- a map from address or handle to what it is ---- */
+
+struct slot {
+	uint64_t key, size;
+	int16_t dev, cat;
+	int used;
+};
+
+struct amap {
+	struct slot *s;
+	size_t cap, n;   /* cap: power of two */
+};
+
+static size_t slot_of(const struct amap *m, uint64_t key)
+{
+	return (size_t)((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ull >> 7) & (m->cap - 1);
+}
+
+static void map_put(struct amap *m, uint64_t key, int dev, int cat, uint64_t size)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct amap g = { util_xcalloc(m->cap ? m->cap * 2 : 64, sizeof(struct slot)),
+				  m->cap ? m->cap * 2 : 64, 0 };
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->s[i].used)
+				map_put(&g, m->s[i].key, m->s[i].dev, m->s[i].cat, m->s[i].size);
+		free(m->s);
+		*m = g;
+	}
+	size_t i = slot_of(m, key);
+	while (m->s[i].used && m->s[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->s[i].used)
+		m->n++;
+	m->s[i] = (struct slot){ key, size, (int16_t)dev, (int16_t)cat, 1 };
+}
+
+/* Remove key, copying its entry to *out; 0 if absent. Linear probing
+ * with backward-shift deletion keeps every chain unbroken. */
+static int map_take(struct amap *m, uint64_t key, struct slot *out)
+{
+	if (!m->cap)
+		return 0;
+	size_t i = slot_of(m, key);
+	while (m->s[i].used && m->s[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->s[i].used)
+		return 0;
+	*out = m->s[i];
+	size_t hole = i;
+	for (size_t j = (i + 1) & (m->cap - 1); m->s[j].used; j = (j + 1) & (m->cap - 1)) {
+		size_t home = slot_of(m, m->s[j].key);
+		/* Move j into the hole unless its home lies cyclically in (hole, j]. */
+		int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (!stays) {
+			m->s[hole] = m->s[j];
+			hole = j;
+		}
+	}
+	m->s[hole].used = 0;
+	m->n--;
+	return 1;
+}
+
+static int map_get(const struct amap *m, uint64_t key, struct slot *out)
+{
+	if (!m->cap)
+		return 0;
+	size_t i = slot_of(m, key);
+	while (m->s[i].used && m->s[i].key != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->s[i].used)
+		return 0;
+	*out = m->s[i];
+	return 1;
+}
+
+static void map_clear(struct amap *m)
+{
+	free(m->s);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- one input file ---- */
+
+struct vfile {
+	const char *path;
+	const unsigned char *data;
+	size_t len;
+	int mapped;                          /* munmap data at the end */
+	struct vrt_header *hdr;
+	struct vrt_device *dev;              /* [VRT_MAX_DEVICES] */
+	unsigned char have[VRT_MAX_DEVICES]; /* a DEVICE record was read */
+	unsigned char used[VRT_MAX_DEVICES]; /* events refer to the ordinal */
+	int16_t index[VRT_MAX_DEVICES];      /* trace-level index */
+	int64_t first_t;                     /* earliest event, file time */
+	int any;
+	struct vrt_status st;
+	char why[256];
+	uint64_t lost, lookups, wrapped;
+	struct imp_ctx *wctx;                /* for warnings */
+};
+
+/* An event held back until its frame's watermark passes. */
+struct pend {
+	int64_t t;
+	int32_t tid;
+	uint32_t seq;       /* arrival order: a thread's order within a time */
+	struct vrt_event ev;
+};
+
+/* The whole import. */
+struct vimp {
+	struct store *st;
+	int64_t trace;
+	int strict;
+	struct trace_device *devs;
+	size_t ndev, devcap;
+	int64_t base;                        /* monotonic ns of the trace's time 0 */
+	struct { char *text; int64_t id; } *lab;
+	size_t nlab, labcap;
+	char **set_keys;                     /* settings already written */
+	size_t nset, setcap;
+	uint64_t lookups, wrapped;
+	int64_t events;
+	int truncated, processes;
+	/* per process */
+	struct amap live, handles, mapped;
+	struct pend *pend;
+	size_t npend, pendcap;
+	uint32_t seq;
+};
+
+static int file_fail(struct vfile *f, int rc, const char *msg, char **cause)
+{
+	return util_err(cause, rc == VRT_ENOMEM ? UTIL_ERR : UTIL_EINPUT, "%s: %s", f->path, msg);
+}
+
+/* Pass 1: devices, first event, health. */
+static int scan(struct vfile *f, char **cause)
+{
+	struct vrt_reader *r;
+	int rc = vrt_reader_open(f->data, f->len, &r);
+	if (rc) {
+		rc = file_fail(f, rc, vrt_reader_error(r), cause);
+		vrt_reader_free(r);
+		return rc;
+	}
+	f->hdr = util_xmalloc(sizeof(*f->hdr));
+	*f->hdr = *vrt_reader_header(r);
+	f->dev = util_xcalloc(VRT_MAX_DEVICES, sizeof(*f->dev));
+	struct vrt_rec rec;
+	while ((rc = vrt_reader_next(r, &rec)) == 1) {
+		if (rec.type == VRT_REC_DEVICE) {
+			int o = rec.u.dev.ordinal;
+			f->dev[o] = rec.u.dev;
+			f->have[o] = 1;
+		} else if (rec.type == VRT_REC_LOOKUP) {
+			f->lookups++;
+			f->wrapped += rec.u.lu.wrapped != 0;
+		} else if (rec.type == VRT_REC_END) {
+			f->lost = rec.u.end.lost;
+		} else if (rec.type == VRT_REC_EVENT) {
+			int k = vrt_api_kind(rec.u.ev.api);
+			if (k == VRT_K_NONE || k == VRT_K_POOL_QUERY)
+				continue;
+			if (!f->any || rec.t_ns < f->first_t)
+				f->first_t = rec.t_ns;
+			f->any = 1;
+			int d = rec.u.ev.dev;
+			if (d >= 0 && d < VRT_MAX_DEVICES)
+				f->used[d] = 1;
+		}
+	}
+	vrt_reader_status(r, &f->st);
+	snprintf(f->why, sizeof(f->why), "%s", vrt_reader_error(r));
+	vrt_reader_free(r);
+	return rc < 0 ? util_err(cause, UTIL_ERR, "%s: out of memory", f->path) : 0;
+}
+
+/* Report a file's health; with --strict a truncated file is an error. */
+static int health(struct vimp *vi, struct vfile *f, char **cause)
+{
+	char msg[512];
+	if (f->st.complete && !f->st.damaged) {
+		msg[0] = '\0';
+	} else if (f->st.complete) {
+		snprintf(msg, sizeof(msg), "%s; ignored", f->why);
+		imp_warn(f->wctx, "%s", msg);
+		msg[0] = '\0';
+	} else if (f->st.damaged) {
+		snprintf(msg, sizeof(msg), "trace is truncated: %s; kept %zu complete frames, "
+			 "dropped %zu bytes", f->why, f->st.frames, f->st.bytes_dropped);
+	} else {
+		snprintf(msg, sizeof(msg), "trace is truncated: no END record (the process was "
+			 "killed or ended without exit handlers); kept %zu complete frames, "
+			 "dropped 0 bytes", f->st.frames);
+	}
+	if (msg[0]) {
+		if (vi->strict)
+			return util_err(cause, UTIL_EINPUT, "%s: %s", f->path, msg);
+		imp_warn(f->wctx, "%s", msg);
+		vi->truncated = 1;
+	}
+	if (f->lost)
+		imp_warn(f->wctx, "%llu records were lost while recording (the traced process "
+			 "ran out of memory)", (unsigned long long)f->lost);
+	return 0;
+}
+
+/* ---- devices ---- */
+
+static void uuid_text(char *out, size_t n, const uint8_t u[16])
+{
+	snprintf(out, n, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+}
+
+static int uuid_zero(const uint8_t u[16])
+{
+	for (int i = 0; i < 16; i++)
+		if (u[i])
+			return 0;
+	return 1;
+}
+
+/* One trace-level index per UUID; devices without one are per process. */
+static int add_devices(struct vimp *vi, struct vfile *f, char **cause)
+{
+	for (int o = 0; o < VRT_MAX_DEVICES; o++) {
+		f->index[o] = 0;
+		if (!f->have[o] && !f->used[o])
+			continue;
+		struct trace_device d;
+		memset(&d, 0, sizeof(d));
+		d.pid = f->hdr->pid;
+		d.ordinal = o;
+		if (f->have[o] && !uuid_zero(f->dev[o].uuid))
+			uuid_text(d.uuid, sizeof(d.uuid), f->dev[o].uuid);
+		if (f->have[o]) {
+			/* Names longer than the store keeps are cut. */
+			size_t k = strnlen(f->dev[o].name, sizeof(d.name) - 1);
+			memcpy(d.name, f->dev[o].name, k);
+			d.name[k] = '\0';
+			d.total = f->dev[o].total;
+		}
+		size_t i = 0;
+		if (d.uuid[0])
+			while (i < vi->ndev && strcmp(vi->devs[i].uuid, d.uuid) != 0)
+				i++;
+		else
+			i = vi->ndev;
+		if (i == vi->ndev) {
+			if (vi->ndev >= INT16_MAX)
+				return util_err(cause, UTIL_EINPUT, "%s: too many devices", f->path);
+			d.index = (int)vi->ndev;
+			UTIL_GROW(vi->devs, vi->ndev + 1, vi->devcap);
+			vi->devs[vi->ndev++] = d;
+			int rc = store_device_add(vi->st, vi->trace, &d, cause);
+			if (rc)
+				return rc;
+		}
+		f->index[o] = (int16_t)i;
+	}
+	return 0;
+}
+
+/* ---- events ---- */
+
+static int label(struct vimp *vi, const char *text, int64_t *id, char **cause)
+{
+	for (size_t i = 0; i < vi->nlab; i++)
+		if (strcmp(vi->lab[i].text, text) == 0) {
+			*id = vi->lab[i].id;
+			return 0;
+		}
+	int rc = store_label(vi->st, vi->trace, text, id, cause);
+	if (rc)
+		return rc;
+	UTIL_GROW(vi->lab, vi->nlab + 1, vi->labcap);
+	vi->lab[vi->nlab].text = util_xstrdup(text);
+	vi->lab[vi->nlab++].id = *id;
+	return 0;
+}
+
+static int setting_once(struct vimp *vi, const char *key, const char *value, char **cause)
+{
+	for (size_t i = 0; i < vi->nset; i++)
+		if (strcmp(vi->set_keys[i], key) == 0)
+			return 0;
+	UTIL_GROW(vi->set_keys, vi->nset + 1, vi->setcap);
+	vi->set_keys[vi->nset++] = util_xstrdup(key);
+	return store_setting_set(vi->st, vi->trace, key, value, cause);
+}
+
+static const char *reason_name(uint64_t r)
+{
+	switch (r) {
+	case 0: return "trim";
+	case VRT_SNAP_CTX_CREATE: return "context create";
+	case VRT_SNAP_CTX_DESTROY: return "context destroy";
+	case VRT_SNAP_OOM: return "oom";
+	case VRT_SNAP_PERIODIC: return "periodic";
+	case VRT_SNAP_EXIT: return "exit";
+	default: return "other";
+	}
+}
+
+static const char *marker_name(int kind)
+{
+	switch (kind) {
+	case VRT_K_POOL_CREATE: return "pool create";
+	case VRT_K_POOL_DESTROY: return "pool destroy";
+	case VRT_K_CTX_CREATE: return "context create";
+	case VRT_K_CTX_DESTROY: return "context destroy";
+	case VRT_K_PRIMARY_RETAIN: return "primary context retain";
+	case VRT_K_PRIMARY_RELEASE: return "primary context release";
+	case VRT_K_PRIMARY_RESET: return "primary context reset";
+	case VRT_K_IPC_OPEN: return "ipc open";
+	case VRT_K_IPC_CLOSE: return "ipc close";
+	default: return NULL;
+	}
+}
+
+static int dev_index(const struct vfile *f, int d)
+{
+	if (d == VRT_DEV_HOST)
+		return TRACE_DEV_HOST;
+	return d >= 0 && d < VRT_MAX_DEVICES ? f->index[d] : 0;
+}
+
+/* Fill ev from one call; returns 1 to store it, 0 to skip. */
+static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_event *e,
+		     struct trace_event *ev, char *lab, size_t labn)
+{
+	int kind = vrt_api_kind(e->api), ok = e->result == 0;
+	struct slot s;
+	lab[0] = '\0';
+	ev->api = (int16_t)e->api;
+	ev->result = e->result;
+	ev->device = (int16_t)dev_index(f, e->dev);
+	ev->addr = e->addr;
+	ev->aux = e->aux;
+	ev->stream = e->stream;
+	switch (kind) {
+	case VRT_K_ALLOC:
+	case VRT_K_ALLOC_HOST:
+	case VRT_K_CREATE:
+		ev->req_size = e->req;
+		if (kind == VRT_K_ALLOC_HOST) {
+			ev->device = TRACE_DEV_HOST;
+			ev->category = TRACE_CAT_HOST;
+		}
+		if (!ok) {
+			ev->kind = TRACE_OOM;
+			ev->size = e->req;
+			return 1;
+		}
+		ev->size = e->size;
+		ev->kind = kind == VRT_K_CREATE ? TRACE_CREATE : TRACE_ALLOC;
+		map_put(kind == VRT_K_CREATE ? &vi->handles : &vi->live, e->addr, ev->device,
+			ev->category, e->size);
+		return 1;
+	case VRT_K_FREE:
+	case VRT_K_FREE_HOST:
+		if (!ok)
+			break;
+		ev->kind = TRACE_FREE;
+		if (kind == VRT_K_FREE_HOST) {
+			ev->device = TRACE_DEV_HOST;
+			ev->category = TRACE_CAT_HOST;
+		}
+		if (map_take(&vi->live, e->addr, &s)) {
+			ev->device = s.dev;
+			ev->category = s.cat;
+			ev->size = s.size;
+		}
+		return 1;
+	case VRT_K_RELEASE:
+		if (!ok)
+			break;
+		ev->kind = TRACE_RELEASE;
+		if (map_take(&vi->handles, e->addr, &s)) {
+			ev->device = s.dev;
+			ev->size = s.size;
+		}
+		return 1;
+	case VRT_K_MAP:
+		if (!ok)
+			break;
+		ev->kind = TRACE_MAP;
+		ev->size = e->size;
+		if (map_get(&vi->handles, e->aux, &s))
+			ev->device = s.dev;
+		map_put(&vi->mapped, e->addr, ev->device, 0, e->size);
+		return 1;
+	case VRT_K_UNMAP:
+		if (!ok)
+			break;
+		ev->kind = TRACE_UNMAP;
+		ev->size = e->size;
+		if (map_take(&vi->mapped, e->addr, &s))
+			ev->device = s.dev;
+		return 1;
+	case VRT_K_RESERVE:
+	case VRT_K_UNRESERVE:
+		if (!ok)
+			break;
+		ev->kind = kind == VRT_K_RESERVE ? TRACE_RESERVE : TRACE_UNRESERVE;
+		ev->size = e->size;
+		ev->req_size = kind == VRT_K_RESERVE ? e->req : 0;
+		return 1;
+	case VRT_K_TRIM:
+		if (!ok)
+			break;
+		ev->kind = TRACE_TRIM;
+		return 1;
+	case VRT_K_SNAPSHOT:
+		ev->kind = TRACE_SNAPSHOT;
+		ev->size = e->size;
+		ev->addr = 0;
+		snprintf(lab, labn, "snapshot: %s", reason_name(e->addr));
+		return 1;
+	case VRT_K_POOL_STAT:
+		ev->kind = TRACE_MARKER;
+		ev->size = e->size;
+		snprintf(lab, labn, "pool usage: %s", reason_name(e->req));
+		return 1;
+	default:
+		if (!marker_name(kind))
+			return 0; /* no event: look-ups, or an API of a newer format */
+		if (!ok)
+			break;
+		ev->kind = TRACE_MARKER;
+		ev->size = e->size;
+		snprintf(lab, labn, "%s", marker_name(kind));
+		return 1;
+	}
+	/* A failed call that is not an allocation: a marker says so. */
+	ev->kind = TRACE_MARKER;
+	ev->size = 0;
+	snprintf(lab, labn, "%s failed", vrt_api_name(e->api));
+	return 1;
+}
+
+static int cmp_pend(const void *pa, const void *pb)
+{
+	const struct pend *a = pa, *b = pb;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Store the held-back events older than wm (all with wm = INT64_MAX). */
+static int release(struct vimp *vi, const struct vfile *f, int64_t wm, char **cause)
+{
+	if (vi->npend == 0)
+		return 0;
+	qsort(vi->pend, vi->npend, sizeof(*vi->pend), cmp_pend);
+	size_t k = 0;
+	int rc = 0;
+	for (; k < vi->npend && vi->pend[k].t < wm; k++) {
+		struct trace_event ev;
+		char lab[128];
+		int64_t abs_t = f->hdr->mono_start_ns + vi->pend[k].t;
+		trace_event_init(&ev, 0, abs_t - vi->base);
+		ev.pid = f->hdr->pid;
+		ev.tid = vi->pend[k].tid;
+		if (!map_event(vi, f, &vi->pend[k].ev, &ev, lab, sizeof(lab)))
+			continue;
+		if (lab[0] && (rc = label(vi, lab, &ev.label, cause)))
+			break;
+		if ((rc = store_event_add(vi->st, vi->trace, &ev, cause)))
+			break;
+		vi->events++;
+	}
+	memmove(vi->pend, vi->pend + k, (vi->npend - k) * sizeof(*vi->pend));
+	vi->npend -= k;
+	return rc;
+}
+
+/* Pass 2: the events of one file. */
+static int import_file(struct vimp *vi, struct vfile *f, char **cause)
+{
+	struct vrt_reader *r;
+	int rc = vrt_reader_open(f->data, f->len, &r);
+	if (rc) {
+		rc = file_fail(f, rc, vrt_reader_error(r), cause);
+		vrt_reader_free(r);
+		return rc;
+	}
+	struct vrt_rec rec;
+	int64_t wm = 0;
+	vi->npend = 0;
+	while (rc == 0 && (rc = vrt_reader_next(r, &rec)) == 1) {
+		rc = 0;
+		switch (rec.type) {
+		case VRT_REC_FRAME:
+			/* The frame just read ended: what is older than its
+			 * watermark is complete. */
+			rc = release(vi, f, wm, cause);
+			if (rec.t_ns > wm)
+				wm = rec.t_ns;
+			break;
+		case VRT_REC_INFO:
+			rc = setting_once(vi, rec.u.info.key, rec.u.info.value, cause);
+			break;
+		case VRT_REC_EVENT:
+			if (vi->npend >= PEND_MAX)
+				rc = release(vi, f, vi->pend[PEND_MAX / 2].t, cause);
+			UTIL_GROW(vi->pend, vi->npend + 1, vi->pendcap);
+			vi->pend[vi->npend].t = rec.t_ns;
+			vi->pend[vi->npend].tid = rec.tid;
+			vi->pend[vi->npend].seq = vi->seq++;
+			vi->pend[vi->npend++].ev = rec.u.ev;
+			break;
+		default:
+			break;
+		}
+	}
+	vrt_reader_free(r);
+	if (rc < 0)
+		return rc == VRT_ENOMEM ? util_err(cause, UTIL_ERR, "%s: out of memory", f->path) : rc;
+	return release(vi, f, INT64_MAX, cause);
+}
+
+/* ---- files ---- */
+
+static void cmdline_text(const struct vrt_header *h, char *out, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < h->cmdline_len && k + 1 < n; i++)
+		out[k++] = h->cmdline[i] ? h->cmdline[i] : ' ';
+	out[k] = '\0';
+}
+
+/* When a file begins: its first event, else its time 0 (absolute). */
+static int64_t file_start(const struct vfile *f)
+{
+	return f->hdr->mono_start_ns + (f->any ? f->first_t : 0);
+}
+
+/* By pid, then by time: the files of one pid (an exec, a failed exec)
+ * follow each other. */
+static int cmp_file(const void *pa, const void *pb)
+{
+	const struct vfile *a = pa, *b = pb;
+	if (a->hdr->pid != b->hdr->pid)
+		return a->hdr->pid < b->hdr->pid ? -1 : 1;
+	int64_t x = file_start(a), y = file_start(b);
+	if (x != y)
+		return x < y ? -1 : 1;
+	return strcmp(a->path, b->path);
+}
+
+/* Import scanned files (sorted by pid, then start) into vi->trace. */
+static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
+{
+	int rc = 0;
+	int have_base = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = health(vi, &f[i], cause)) || (rc = add_devices(vi, &f[i], cause)))
+			return rc;
+		int64_t t0 = f[i].hdr->mono_start_ns + (f[i].any ? f[i].first_t : 0);
+		if (f[i].any && (!have_base || t0 < vi->base)) {
+			vi->base = t0;
+			have_base = 1;
+		}
+		vi->lookups += f[i].lookups;
+		vi->wrapped += f[i].wrapped;
+	}
+	if (!have_base)
+		vi->base = n ? f[0].hdr->mono_start_ns : 0;
+	char *cmd = util_xmalloc(VRT_CMDLINE_MAX);
+	for (size_t i = 0; i < n && !rc; i++) {
+		/* An exec keeps the pid: its images are one process. */
+		if (i == 0 || f[i].hdr->pid != f[i - 1].hdr->pid) {
+			cmdline_text(f[i].hdr, cmd, VRT_CMDLINE_MAX);
+			rc = store_process_add(vi->st, vi->trace, f[i].hdr->pid, f[i].hdr->exe, cmd,
+					       f[i].hdr->mono_start_ns - vi->base, cause);
+			vi->processes++;
+		}
+		if (!rc)
+			rc = import_file(vi, &f[i], cause);
+		map_clear(&vi->live);
+		map_clear(&vi->handles);
+		map_clear(&vi->mapped);
+	}
+	free(cmd);
+	char num[32];
+	if (!rc && vi->lookups) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)vi->lookups);
+		rc = setting_once(vi, "vrt.lookups", num, cause);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)vi->wrapped);
+		if (!rc)
+			rc = setting_once(vi, "vrt.lookups_wrapped", num, cause);
+	}
+	if (!rc && vi->truncated)
+		rc = store_trace_set(vi->st, vi->trace, 1, NULL, cause);
+	return rc;
+}
+
+static void vimp_clear(struct vimp *vi)
+{
+	for (size_t i = 0; i < vi->nlab; i++)
+		free(vi->lab[i].text);
+	for (size_t i = 0; i < vi->nset; i++)
+		free(vi->set_keys[i]);
+	free(vi->lab);
+	free(vi->set_keys);
+	free(vi->devs);
+	free(vi->pend);
+	map_clear(&vi->live);
+	map_clear(&vi->handles);
+	map_clear(&vi->mapped);
+}
+
+static void vfile_clear(struct vfile *f)
+{
+	if (f->mapped && f->data)
+		munmap((void *)f->data, f->len);
+	free(f->hdr);
+	free(f->dev);
+}
+
+static char *summary(const struct vimp *vi)
+{
+	return util_xasprintf("%d process%s, %lld events on %zu device%s%s", vi->processes,
+			      vi->processes == 1 ? "" : "es", (long long)vi->events, vi->ndev,
+			      vi->ndev == 1 ? "" : "s", vi->truncated ? ", truncated" : "");
+}
+
+int imp_vrt_run(struct imp_ctx *ctx, char **cause)
+{
+	struct vfile f;
+	memset(&f, 0, sizeof(f));
+	f.path = ctx->path;
+	f.data = ctx->data;
+	f.len = ctx->len;
+	f.wctx = ctx;
+	struct vimp vi;
+	memset(&vi, 0, sizeof(vi));
+	vi.st = ctx->st;
+	vi.strict = ctx->strict;
+	int rc = scan(&f, cause);
+	if (!rc)
+		rc = imp_trace_new(ctx, "vrt", 0, &vi.trace, cause);
+	if (!rc)
+		rc = import_all(&vi, &f, 1, cause);
+	if (!rc)
+		ctx->summary = summary(&vi);
+	vimp_clear(&vi);
+	vfile_clear(&f);
+	return rc;
+}
+
+static int map_file(struct vfile *f, char **cause)
+{
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return util_err(cause, UTIL_EINPUT, "%s: %s", f->path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return util_err(cause, UTIL_EINPUT, "%s: not a regular file", f->path);
+	}
+	f->len = (size_t)sb.st_size;
+	if (f->len) {
+		void *m = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			close(fd);
+			return util_err(cause, UTIL_ERR, "%s: mmap: %s", f->path, strerror(errno));
+		}
+		f->data = m;
+		f->mapped = 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s && s[1] ? s + 1 : p;
+}
+
+int imp_vrt_files(struct store *st, char **paths, int n, const char *name, int quiet,
+		  int64_t *trace, char **cause)
+{
+	struct vfile *f = util_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*f));
+	struct imp_ctx *w = util_xcalloc(n > 0 ? (size_t)n : 1, sizeof(*w));
+	size_t nf = 0;
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		struct vfile *v = &f[nf];
+		v->path = paths[i];
+		v->wctx = &w[i];
+		w[i].path = paths[i];
+		w[i].quiet = quiet;
+		if ((rc = map_file(v, cause)))
+			break;
+		char *why = NULL;
+		int r = v->len ? scan(v, &why) : util_err(&why, UTIL_EINPUT, "%s: empty", v->path);
+		if (r == UTIL_EINPUT && !strstr(why, "newer")) {
+			/* A process killed before its header was written. */
+			imp_warn(v->wctx, "no usable header (%s); file skipped",
+				 why + strlen(v->path) + 2);
+			free(why);
+			vfile_clear(v);
+			memset(v, 0, sizeof(*v));
+			continue;
+		}
+		if (r) {
+			rc = r;
+			if (cause && !*cause)
+				*cause = why;
+			else
+				free(why);
+			break;
+		}
+		nf++;
+	}
+	if (!rc && nf == 0)
+		rc = util_err(cause, UTIL_EINPUT, "no usable native trace among %d file%s", n,
+			      n == 1 ? "" : "s");
+	struct vimp vi;
+	memset(&vi, 0, sizeof(vi));
+	vi.st = st;
+	if (!rc) {
+		qsort(f, nf, sizeof(*f), cmp_file);
+		rc = store_begin(st, cause);
+		if (!rc) {
+			/* The trace is named after the first process of the run. */
+			size_t root = 0;
+			for (size_t i = 1; i < nf; i++)
+				if (f[i].hdr->mono_start_ns < f[root].hdr->mono_start_ns)
+					root = i;
+			char *src = util_xstrdup(f[0].path);
+			for (size_t i = 1; i < nf; i++) {
+				char *t = util_xasprintf("%s %s", src, f[i].path);
+				free(src);
+				src = t;
+			}
+			rc = store_trace_new(st, name, base_name(f[root].hdr->exe[0] ? f[root].hdr->exe
+										  : f[root].path),
+					     "vrt", src, 0, &vi.trace, cause);
+			free(src);
+			for (size_t i = 0; i < nf && !rc; i++)
+				rc = store_archive(st, vi.trace, base_name(f[i].path), f[i].data,
+						   f[i].len, cause);
+			if (!rc)
+				rc = import_all(&vi, f, nf, cause);
+			if (!rc)
+				rc = store_commit(st, cause);
+			if (rc)
+				store_rollback(st);
+		}
+	}
+	if (!rc)
+		*trace = vi.trace;
+	vimp_clear(&vi);
+	for (size_t i = 0; i < (size_t)n; i++)
+		vfile_clear(&f[i]);
+	free(f);
+	free(w);
+	return rc;
+}
