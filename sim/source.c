@@ -6,7 +6,6 @@
 #include "topo.h"
 #include "util.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,23 +119,16 @@ int sim_source_load(struct store *st, int64_t trace, struct trace_event **out,
 
 int sim_source_context(struct store *st, int64_t trace, uint8_t *mask, char **cause)
 {
-	struct sqlite3 *db = store_sqlite(st);
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT device FROM events WHERE trace_id=?"
-				   " AND category=? AND kind=?", -1, &s, NULL) != SQLITE_OK)
-		return util_err(cause, UTIL_ERR, "%s: %s", store_path(st), sqlite3_errmsg(db));
-	sqlite3_bind_int64(s, 1, trace);
-	sqlite3_bind_int(s, 2, TRACE_CAT_CONTEXT);
-	sqlite3_bind_int(s, 3, TRACE_ALLOC);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int d = sqlite3_column_int(s, 0);
-		if (d >= 0 && d < TOPO_MAX_GPUS)
-			mask[d] = 1;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return util_err(cause, UTIL_ERR, "%s: %s", store_path(st), sqlite3_errmsg(db));
+	struct store_event_stat *es = NULL;
+	size_t n = 0;
+	int rc = store_event_stats(st, trace, &es, &n, cause);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (es[i].category == TRACE_CAT_CONTEXT && es[i].kind == TRACE_ALLOC &&
+		    es[i].device >= 0 && es[i].device < TOPO_MAX_GPUS)
+			mask[es[i].device] = 1;
+	free(es);
 	return 0;
 }
 

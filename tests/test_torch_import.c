@@ -50,6 +50,9 @@ static int64_t q1(struct store *st, const char *fmt, ...)
 	va_end(ap);
 	sqlite3_stmt *s;
 	int64_t v = -1;
+	/* The store packs events in chunks; queries read them as rows. */
+	sqlite3_exec(store_sqlite(st), "DROP TABLE IF EXISTS temp.events", NULL, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(store_rows(st, "temp.events", -1, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);

@@ -6,6 +6,7 @@
  * sequence of disk syncs.
  */
 #include "store.h"
+#include "chunk.h"
 #include "util.h"
 
 #include <sqlite3.h>
@@ -15,20 +16,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Events of one (trace, pid) being packed into a chunk. */
+struct pending {
+	int64_t trace;
+	int32_t pid;
+	int64_t next_seq;        /* seq of the next event of this process */
+	struct chunk_enc *enc;   /* NULL when empty */
+};
+
+/* Per-trace tallies for the event_stats table, by (device, category, kind). */
+struct stat_row {
+	int64_t trace;
+	int device, category, kind;
+	int64_t n;
+	uint64_t bytes;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
-	sqlite3_stmt *ins_event;
+	sqlite3_stmt *ins_chunk;
 	sqlite3_stmt *ins_label;
 	sqlite3_stmt *get_label;
-	int64_t next_seq_trace; /* trace whose seq counter is cached */
-	int64_t next_seq;
+	struct pending *pend;
+	size_t n_pend, alloc_pend;
+	struct stat_row *stats;
+	size_t n_stats, alloc_stats;
 };
 
 struct store_iter {
 	sqlite3_stmt *stmt;
 	struct store *st;
+	struct chunk_dec dec;
+	int have_chunk;
+	int64_t trace;
 };
 
 /* Version 1 schema. A migration to version N+1 is appended to migrations[]. */
@@ -70,7 +92,6 @@ static const char schema_v1[] =
 	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
 	" engine TEXT NOT NULL, device INTEGER NOT NULL, key TEXT NOT NULL, bytes INTEGER NOT NULL,"
 	" PRIMARY KEY(trace_id, engine, device, key)) WITHOUT ROWID;"
-	/* Clustered by (trace, pid, seq): replay scans each process in order. */
 	"CREATE TABLE events("
 	" trace_id INTEGER NOT NULL, pid INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" t_ns INTEGER NOT NULL, tid INTEGER NOT NULL DEFAULT 0, kind INTEGER NOT NULL,"
@@ -82,9 +103,26 @@ static const char schema_v1[] =
 	" label_id INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY(trace_id, pid, seq)) WITHOUT ROWID;";
 
-static const char *const migrations[] = {
-	schema_v1, /* 0 -> 1 */
-};
+/*
+ * Version 2: events are packed in chunks of up to CHUNK_MAX events of one
+ * process (trace/chunk.h), clustered by (trace, pid, first_seq), and
+ * tallied in event_stats. A row per event cost ~40 bytes and capped
+ * imports at SQLite's per-row speed; a chunk costs ~8-14 bytes an event.
+ * `vramsim export --format sqlite` writes them back as rows.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE event_chunks("
+	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" pid INTEGER NOT NULL, first_seq INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" t_first INTEGER NOT NULL, t_last INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(trace_id, pid, first_seq)) WITHOUT ROWID;"
+	"CREATE TABLE event_stats("
+	" trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,"
+	" device INTEGER NOT NULL, category INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+	" PRIMARY KEY(trace_id, device, category, kind)) WITHOUT ROWID;";
+
+static int migrate_v1_v2(struct store *st, char **cause);
 
 static int sqerr(struct store *st, char **cause, const char *what)
 {
@@ -149,17 +187,18 @@ static int check_schema(struct store *st, int flags, char **cause)
 		if (ntab == 0)
 			return util_err(cause, UTIL_EINPUT, "%s: empty store, import a trace first",
 					st->path);
-		return util_err(cause, UTIL_EINPUT,
-				"%s: store schema version %lld needs a migration; open it writable",
-				st->path, (long long)ver);
+		return 1; /* store_open reopens it writable to migrate */
 	}
 	if ((rc = exec(st, "BEGIN IMMEDIATE", cause)))
 		return rc;
-	for (int64_t v = ver; v < STORE_SCHEMA_VERSION; v++) {
-		if ((rc = exec(st, migrations[v], cause))) {
-			exec(st, "ROLLBACK", NULL);
-			return rc;
-		}
+	/* Each step takes the schema one version up, in one transaction. */
+	if (ver < 1)
+		rc = exec(st, schema_v1, cause);
+	if (!rc && ver < 2)
+		rc = migrate_v1_v2(st, cause);
+	if (rc) {
+		exec(st, "ROLLBACK", NULL);
+		return rc;
 	}
 	char sql[128];
 	snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d",
@@ -175,7 +214,6 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 {
 	struct store *st = util_xcalloc(1, sizeof(*st));
 	st->path = util_xstrdup(path);
-	st->next_seq_trace = -1;
 	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
 		: SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
@@ -188,7 +226,21 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 	}
 	/* A second process importing waits up to 10 s for our lock. */
 	sqlite3_busy_timeout(st->db, 10000);
-	if ((rc = check_schema(st, flags, cause))) {
+	rc = check_schema(st, flags, cause);
+	if (rc == 1) {
+		/* An older store opened read-only: migrate it once, then read. */
+		sqlite3_close(st->db);
+		st->db = NULL;
+		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+			rc = util_err(cause, UTIL_ERR, "%s: store schema needs a migration, but the file "
+				      "cannot be written", path);
+			store_close(st);
+			return rc;
+		}
+		sqlite3_busy_timeout(st->db, 10000);
+		rc = check_schema(st, flags & ~STORE_READONLY, cause);
+	}
+	if (rc) {
 		store_close(st);
 		return rc;
 	}
@@ -210,7 +262,11 @@ void store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		store_rollback(st);
-	sqlite3_finalize(st->ins_event);
+	sqlite3_finalize(st->ins_chunk);
+	for (size_t i = 0; i < st->n_pend; i++)
+		free(st->pend[i].enc);
+	free(st->pend);
+	free(st->stats);
 	sqlite3_finalize(st->ins_label);
 	sqlite3_finalize(st->get_label);
 	sqlite3_close(st->db);
@@ -233,18 +289,29 @@ int store_begin(struct store *st, char **cause)
 	/* IMMEDIATE takes the write lock now, so two importers serialise
 	 * through the busy timeout instead of failing at commit. */
 	int rc = exec(st, "BEGIN IMMEDIATE", cause);
-	if (!rc) {
+	if (!rc)
 		st->in_tx = 1;
-		st->next_seq_trace = -1;
-	}
 	return rc;
+}
+
+static int flush_all(struct store *st, char **cause);
+
+static void drop_pending(struct store *st)
+{
+	for (size_t i = 0; i < st->n_pend; i++)
+		free(st->pend[i].enc);
+	st->n_pend = 0;
+	st->n_stats = 0;
 }
 
 int store_commit(struct store *st, char **cause)
 {
-	int rc = exec(st, "COMMIT", cause);
+	int rc = flush_all(st, cause);
+	if (!rc)
+		rc = exec(st, "COMMIT", cause);
 	if (!rc)
 		st->in_tx = 0;
+	drop_pending(st);
 	return rc;
 }
 
@@ -253,7 +320,7 @@ void store_rollback(struct store *st)
 	if (st->in_tx)
 		exec(st, "ROLLBACK", NULL);
 	st->in_tx = 0;
-	st->next_seq_trace = -1;
+	drop_pending(st);
 }
 
 /* Prepare sql into *s (cached if s points at a struct member). */
@@ -519,61 +586,174 @@ int store_label(struct store *st, int64_t trace, const char *text,
 	return 0;
 }
 
-static int next_seq(struct store *st, int64_t trace, int64_t *seq, char **cause)
+static struct pending *pending_of(struct store *st, int64_t trace, int32_t pid, char **cause,
+				  int *rc)
 {
-	if (st->next_seq_trace != trace) {
-		sqlite3_stmt *s = NULL;
-		int rc = prep(st, &s, "SELECT coalesce(max(seq), 0) FROM events WHERE trace_id=?",
-			      cause);
-		if (rc)
-			return rc;
-		sqlite3_bind_int64(s, 1, trace);
-		rc = sqlite3_step(s);
-		st->next_seq = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) + 1 : 1;
-		sqlite3_finalize(s);
-		st->next_seq_trace = trace;
+	for (size_t i = 0; i < st->n_pend; i++)
+		if (st->pend[i].trace == trace && st->pend[i].pid == pid)
+			return &st->pend[i];
+	/* First event of this process in this transaction: continue its seq. */
+	sqlite3_stmt *s = NULL;
+	*rc = prep(st, &s, "SELECT coalesce(max(first_seq + n), 1) FROM event_chunks"
+			   " WHERE trace_id=? AND pid=?", cause);
+	if (*rc)
+		return NULL;
+	sqlite3_bind_int64(s, 1, trace);
+	sqlite3_bind_int(s, 2, pid);
+	int r = sqlite3_step(s);
+	int64_t next = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 1;
+	sqlite3_finalize(s);
+	if (r != SQLITE_ROW) {
+		*rc = sqerr(st, cause, "query events");
+		return NULL;
 	}
-	*seq = st->next_seq++;
+	UTIL_GROW(st->pend, st->n_pend + 1, st->alloc_pend);
+	struct pending *p = &st->pend[st->n_pend++];
+	p->trace = trace;
+	p->pid = pid;
+	p->next_seq = next;
+	p->enc = NULL;
+	return p;
+}
+
+static int flush_one(struct store *st, struct pending *p, char **cause)
+{
+	struct chunk_enc *e = p->enc;
+	if (!e || !e->n)
+		return 0;
+	int rc = prep(st, &st->ins_chunk, "INSERT INTO event_chunks(trace_id, pid, first_seq, n,"
+			  " t_first, t_last, data) VALUES(?,?,?,?,?,?,?)", cause);
+	if (rc)
+		return rc;
+	sqlite3_stmt *s = st->ins_chunk;
+	sqlite3_bind_int64(s, 1, p->trace);
+	sqlite3_bind_int(s, 2, p->pid);
+	sqlite3_bind_int64(s, 3, e->first_seq);
+	sqlite3_bind_int(s, 4, e->n);
+	sqlite3_bind_int64(s, 5, e->t_first);
+	sqlite3_bind_int64(s, 6, e->t_last);
+	sqlite3_bind_blob(s, 7, e->buf, (int)e->len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return sqerr(st, cause, "insert events");
+	chunk_begin(e, p->next_seq);
 	return 0;
+}
+
+static int flush_all(struct store *st, char **cause)
+{
+	int rc = 0;
+	for (size_t i = 0; i < st->n_pend && !rc; i++)
+		rc = flush_one(st, &st->pend[i], cause);
+	if (rc || !st->n_stats)
+		return rc;
+	sqlite3_stmt *s = NULL;
+	if ((rc = prep(st, &s, "INSERT INTO event_stats(trace_id, device, category, kind, n, bytes)"
+			       " VALUES(?,?,?,?,?,?) ON CONFLICT(trace_id, device, category, kind)"
+			       " DO UPDATE SET n = n + excluded.n, bytes = bytes + excluded.bytes",
+		       cause)))
+		return rc;
+	for (size_t i = 0; i < st->n_stats && !rc; i++) {
+		const struct stat_row *r = &st->stats[i];
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, r->trace);
+		sqlite3_bind_int(s, 2, r->device);
+		sqlite3_bind_int(s, 3, r->category);
+		sqlite3_bind_int(s, 4, r->kind);
+		sqlite3_bind_int64(s, 5, r->n);
+		sqlite3_bind_int64(s, 6, (sqlite3_int64)r->bytes);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sqerr(st, cause, "insert event stats");
+	}
+	sqlite3_finalize(s);
+	st->n_stats = 0;
+	return rc;
+}
+
+static void tally(struct store *st, int64_t trace, const struct trace_event *ev)
+{
+	/* Few distinct (device, category, kind) per trace: the last hit is
+	 * almost always the next one. */
+	for (size_t i = st->n_stats; i-- > 0;) {
+		struct stat_row *r = &st->stats[i];
+		if (r->trace == trace && r->device == ev->device && r->category == ev->category &&
+		    r->kind == ev->kind) {
+			r->n++;
+			r->bytes += ev->size;
+			return;
+		}
+	}
+	UTIL_GROW(st->stats, st->n_stats + 1, st->alloc_stats);
+	st->stats[st->n_stats++] = (struct stat_row){ trace, ev->device, ev->category, ev->kind, 1,
+						      ev->size };
 }
 
 int store_event_add(struct store *st, int64_t trace,
 		    const struct trace_event *ev, char **cause)
 {
-	int64_t seq;
-	int rc = next_seq(st, trace, &seq, cause);
-	if (rc)
+	int rc = 0;
+	struct pending *p = st->n_pend && st->pend[st->n_pend - 1].trace == trace &&
+				    st->pend[st->n_pend - 1].pid == ev->pid
+			    ? &st->pend[st->n_pend - 1] : pending_of(st, trace, ev->pid, cause, &rc);
+	if (!p)
 		return rc;
-	if ((rc = prep(st, &st->ins_event,
-		       "INSERT INTO events(trace_id, pid, seq, t_ns, tid, kind, device, category,"
-		       " api, layer_lo, layer_hi, size, req_size, addr, aux, stream, result,"
-		       " label_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cause)))
+	if (!p->enc) {
+		p->enc = util_xmalloc(sizeof(*p->enc));
+		chunk_begin(p->enc, p->next_seq);
+	}
+	if (p->enc->n == CHUNK_MAX && (rc = flush_one(st, p, cause)))
 		return rc;
-	sqlite3_stmt *s = st->ins_event;
-	sqlite3_bind_int64(s, 1, trace);
-	sqlite3_bind_int(s, 2, ev->pid);
-	sqlite3_bind_int64(s, 3, seq);
-	sqlite3_bind_int64(s, 4, ev->t_ns);
-	sqlite3_bind_int(s, 5, ev->tid);
-	sqlite3_bind_int(s, 6, ev->kind);
-	sqlite3_bind_int(s, 7, ev->device);
-	sqlite3_bind_int(s, 8, ev->category);
-	sqlite3_bind_int(s, 9, ev->api);
-	sqlite3_bind_int(s, 10, ev->layer_lo);
-	sqlite3_bind_int(s, 11, ev->layer_hi);
-	/* uint64 sizes and addresses are stored as their int64 bit pattern. */
-	sqlite3_bind_int64(s, 12, (sqlite3_int64)ev->size);
-	sqlite3_bind_int64(s, 13, (sqlite3_int64)ev->req_size);
-	sqlite3_bind_int64(s, 14, (sqlite3_int64)ev->addr);
-	sqlite3_bind_int64(s, 15, (sqlite3_int64)ev->aux);
-	sqlite3_bind_int64(s, 16, (sqlite3_int64)ev->stream);
-	sqlite3_bind_int(s, 17, ev->result);
-	sqlite3_bind_int64(s, 18, ev->label);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return sqerr(st, cause, "insert event");
+	if (ev->kind <= 0 || ev->kind >= TRACE_KIND_MAX)
+		return util_err(cause, UTIL_ERR, "store: event kind %d out of range", ev->kind);
+	chunk_put(p->enc, ev);
+	p->next_seq++;
+	tally(st, trace, ev);
 	return 0;
+}
+
+/* Rows of schema 1 become chunks; the old table goes. */
+static int migrate_v1_v2(struct store *st, char **cause)
+{
+	int rc = exec(st, schema_v2, cause);
+	sqlite3_stmt *s = NULL;
+	if (!rc)
+		rc = prep(st, &s, "SELECT trace_id, pid, t_ns, tid, kind, device, category, api,"
+			  " layer_lo, layer_hi, size, req_size, addr, aux, stream, result, label_id"
+			  " FROM events ORDER BY trace_id, pid, seq", cause);
+	while (!rc && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct trace_event ev;
+		memset(&ev, 0, sizeof(ev));
+		int64_t trace = sqlite3_column_int64(s, 0);
+		ev.pid = sqlite3_column_int(s, 1);
+		ev.t_ns = sqlite3_column_int64(s, 2);
+		ev.tid = sqlite3_column_int(s, 3);
+		ev.kind = (int16_t)sqlite3_column_int(s, 4);
+		ev.device = (int16_t)sqlite3_column_int(s, 5);
+		ev.category = (int16_t)sqlite3_column_int(s, 6);
+		ev.api = (int16_t)sqlite3_column_int(s, 7);
+		ev.layer_lo = sqlite3_column_int(s, 8);
+		ev.layer_hi = sqlite3_column_int(s, 9);
+		ev.size = (uint64_t)sqlite3_column_int64(s, 10);
+		ev.req_size = (uint64_t)sqlite3_column_int64(s, 11);
+		ev.addr = (uint64_t)sqlite3_column_int64(s, 12);
+		ev.aux = (uint64_t)sqlite3_column_int64(s, 13);
+		ev.stream = (uint64_t)sqlite3_column_int64(s, 14);
+		ev.result = sqlite3_column_int(s, 15);
+		ev.label = sqlite3_column_int64(s, 16);
+		rc = store_event_add(st, trace, &ev, cause);
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = sqerr(st, cause, "migrate events");
+	sqlite3_finalize(s);
+	if (!rc)
+		rc = flush_all(st, cause);
+	drop_pending(st);
+	if (!rc)
+		rc = exec(st, "DROP TABLE events", cause);
+	return rc;
 }
 
 int store_profile_add(struct store *st, const struct profile *p,
@@ -728,7 +908,7 @@ static char *dup_col(sqlite3_stmt *s, int col)
 }
 
 #define TRACE_COLS "id, name, format, source, run, truncated, created_ns," \
-	" (SELECT count(*) FROM events e WHERE e.trace_id=traces.id)," \
+	" (SELECT coalesce(sum(n), 0) FROM event_chunks e WHERE e.trace_id=traces.id)," \
 	" coalesce(profile_id, 0), note"
 
 static void row_to_info(sqlite3_stmt *s, struct store_trace_info *ti)
@@ -752,7 +932,7 @@ int store_trace_resolve(struct store *st, const char *ref, int64_t *id, char **c
 	if (!ref) {
 		/* The newest trace that holds events: a log's last load may only
 		 * announce itself ("offloading 65 layers") and say nothing else. */
-		rc = prep(st, &s, "SELECT id FROM traces ORDER BY EXISTS(SELECT 1 FROM events e"
+		rc = prep(st, &s, "SELECT id FROM traces ORDER BY EXISTS(SELECT 1 FROM event_chunks e"
 				  " WHERE e.trace_id=traces.id) DESC, id DESC LIMIT 1", cause);
 	} else {
 		rc = prep(st, &s, "SELECT id FROM traces WHERE name=?1 OR"
@@ -784,7 +964,9 @@ int store_trace_get(struct store *st, int64_t id, struct store_trace_info *ti,
 {
 	memset(ti, 0, sizeof(*ti));
 	sqlite3_stmt *s = NULL;
-	int rc = prep(st, &s, "SELECT " TRACE_COLS " FROM traces WHERE id=?", cause);
+	int rc = flush_all(st, cause);
+	if (!rc)
+		rc = prep(st, &s, "SELECT " TRACE_COLS " FROM traces WHERE id=?", cause);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
@@ -803,7 +985,9 @@ int store_trace_list(struct store *st, struct store_trace_info **out, size_t *n,
 		     char **cause)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = prep(st, &s, "SELECT " TRACE_COLS " FROM traces ORDER BY id", cause);
+	int rc = flush_all(st, cause);
+	if (!rc)
+		rc = prep(st, &s, "SELECT " TRACE_COLS " FROM traces ORDER BY id", cause);
 	if (rc)
 		return rc;
 	struct store_trace_info *arr = NULL;
@@ -860,8 +1044,10 @@ int store_pids(struct store *st, int64_t trace, int32_t **out, size_t *n, char *
 {
 	sqlite3_stmt *s = NULL;
 	/* The clustered key makes this a skip-scan over (trace, pid). */
-	int rc = prep(st, &s, "SELECT DISTINCT pid FROM events WHERE trace_id=? ORDER BY pid",
-		      cause);
+	int rc = flush_all(st, cause);
+	if (rc || (rc = prep(st, &s, "SELECT DISTINCT pid FROM event_chunks WHERE trace_id=?"
+				     " ORDER BY pid", cause)))
+		return rc;
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(s, 1, trace);
@@ -1001,14 +1187,13 @@ int store_iter_open(struct store *st, int64_t trace, int32_t pid,
 {
 	sqlite3_stmt *s = NULL;
 	const char *sql = pid >= 0
-		? "SELECT t_ns, seq, pid, tid, kind, device, category, api, layer_lo, layer_hi,"
-		  " size, req_size, addr, aux, stream, result, label_id FROM events"
-		  " WHERE trace_id=? AND pid=? ORDER BY pid, seq"
-		: "SELECT t_ns, seq, pid, tid, kind, device, category, api, layer_lo, layer_hi,"
-		  " size, req_size, addr, aux, stream, result, label_id FROM events"
-		  " WHERE trace_id=? ORDER BY pid, seq";
-	int rc = prep(st, &s, sql, cause);
-	if (rc)
+		? "SELECT pid, first_seq, n, t_first, data FROM event_chunks"
+		  " WHERE trace_id=? AND pid=? ORDER BY pid, first_seq"
+		: "SELECT pid, first_seq, n, t_first, data FROM event_chunks"
+		  " WHERE trace_id=? ORDER BY pid, first_seq";
+	/* Events still being packed are written first, so readers see them. */
+	int rc = flush_all(st, cause);
+	if (rc || (rc = prep(st, &s, sql, cause)))
 		return rc;
 	sqlite3_bind_int64(s, 1, trace);
 	if (pid >= 0)
@@ -1016,35 +1201,115 @@ int store_iter_open(struct store *st, int64_t trace, int32_t pid,
 	*it = util_xcalloc(1, sizeof(**it));
 	(*it)->stmt = s;
 	(*it)->st = st;
+	(*it)->trace = trace;
 	return 0;
 }
 
 int store_iter_next(struct store_iter *it, struct trace_event *ev, char **cause)
 {
-	sqlite3_stmt *s = it->stmt;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return sqerr(it->st, cause, "read events");
-	ev->t_ns = sqlite3_column_int64(s, 0);
-	ev->seq = sqlite3_column_int64(s, 1);
-	ev->pid = sqlite3_column_int(s, 2);
-	ev->tid = sqlite3_column_int(s, 3);
-	ev->kind = (int16_t)sqlite3_column_int(s, 4);
-	ev->device = (int16_t)sqlite3_column_int(s, 5);
-	ev->category = (int16_t)sqlite3_column_int(s, 6);
-	ev->api = (int16_t)sqlite3_column_int(s, 7);
-	ev->layer_lo = sqlite3_column_int(s, 8);
-	ev->layer_hi = sqlite3_column_int(s, 9);
-	ev->size = (uint64_t)sqlite3_column_int64(s, 10);
-	ev->req_size = (uint64_t)sqlite3_column_int64(s, 11);
-	ev->addr = (uint64_t)sqlite3_column_int64(s, 12);
-	ev->aux = (uint64_t)sqlite3_column_int64(s, 13);
-	ev->stream = (uint64_t)sqlite3_column_int64(s, 14);
-	ev->result = sqlite3_column_int(s, 15);
-	ev->label = sqlite3_column_int64(s, 16);
-	return 1;
+	for (;;) {
+		if (it->have_chunk) {
+			int r = chunk_next(&it->dec, ev);
+			if (r == 1)
+				return 1;
+			if (r < 0)
+				return util_err(cause, UTIL_ERR, "%s: trace %lld: damaged event chunk "
+						"(pid %d, seq %lld)", it->st->path, (long long)it->trace,
+						it->dec.pid, (long long)it->dec.seq);
+			it->have_chunk = 0;
+		}
+		sqlite3_stmt *s = it->stmt;
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_ROW)
+			return sqerr(it->st, cause, "read events");
+		int n = sqlite3_column_int(s, 2);
+		const void *blob = sqlite3_column_blob(s, 4);
+		int len = sqlite3_column_bytes(s, 4);
+		if (n < 0 || n > CHUNK_MAX || len < 0)
+			return util_err(cause, UTIL_ERR, "%s: trace %lld: damaged event chunk header",
+					it->st->path, (long long)it->trace);
+		/* The blob stays valid until the next step of this statement. */
+		chunk_dec_init(&it->dec, blob, (size_t)len, n, sqlite3_column_int64(s, 1),
+			       sqlite3_column_int64(s, 3), sqlite3_column_int(s, 0));
+		it->have_chunk = 1;
+	}
+}
+
+int store_event_stats(struct store *st, int64_t trace, struct store_event_stat **out,
+		      size_t *n, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = flush_all(st, cause);
+	if (rc || (rc = prep(st, &s, "SELECT device, category, kind, n, bytes FROM event_stats"
+				     " WHERE trace_id=? ORDER BY device, category, kind", cause)))
+		return rc;
+	sqlite3_bind_int64(s, 1, trace);
+	struct store_event_stat *arr = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		UTIL_GROW(arr, cnt + 1, alloc);
+		arr[cnt++] = (struct store_event_stat){
+			sqlite3_column_int(s, 0), sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
+			sqlite3_column_int64(s, 3), (uint64_t)sqlite3_column_int64(s, 4) };
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return sqerr(st, cause, "query event stats");
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int store_rows(struct store *st, const char *table, int64_t trace, char **cause)
+{
+	/* table is the caller's literal ("temp.events"), never user input. */
+	char *sql = util_xasprintf(
+		"CREATE TABLE %s(trace_id INTEGER, pid INTEGER, seq INTEGER, t_ns INTEGER,"
+		" tid INTEGER, kind INTEGER, device INTEGER, category INTEGER, api INTEGER,"
+		" layer_lo INTEGER, layer_hi INTEGER, size INTEGER, req_size INTEGER, addr INTEGER,"
+		" aux INTEGER, stream INTEGER, result INTEGER, label_id INTEGER)", table);
+	int rc = exec(st, sql, cause);
+	free(sql);
+	if (rc)
+		return rc;
+	sql = util_xasprintf("INSERT INTO %s VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", table);
+	sqlite3_stmt *ins = NULL, *tr = NULL;
+	rc = prep(st, &ins, sql, cause);
+	free(sql);
+	if (!rc)
+		rc = prep(st, &tr, trace >= 0 ? "SELECT id FROM traces WHERE id=?" : "SELECT id FROM traces",
+			  cause);
+	if (!rc && trace >= 0)
+		sqlite3_bind_int64(tr, 1, trace);
+	while (!rc && sqlite3_step(tr) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(tr, 0);
+		struct store_iter *it;
+		struct trace_event ev;
+		if ((rc = store_iter_open(st, t, -1, &it, cause)))
+			break;
+		while ((rc = store_iter_next(it, &ev, cause)) == 1) {
+			int64_t v[18] = { t, ev.pid, ev.seq, ev.t_ns, ev.tid, ev.kind, ev.device,
+					  ev.category, ev.api, ev.layer_lo, ev.layer_hi, (int64_t)ev.size,
+					  (int64_t)ev.req_size, (int64_t)ev.addr, (int64_t)ev.aux,
+					  (int64_t)ev.stream, ev.result, ev.label };
+			sqlite3_reset(ins);
+			for (int i = 0; i < 18; i++)
+				sqlite3_bind_int64(ins, i + 1, v[i]);
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				rc = sqerr(st, cause, "insert event rows");
+				break;
+			}
+		}
+		store_iter_free(it);
+		rc = rc < 0 ? rc : 0;
+	}
+	sqlite3_finalize(ins);
+	sqlite3_finalize(tr);
+	return rc;
 }
 
 void store_iter_free(struct store_iter *it)

@@ -13,9 +13,10 @@
  * and the file is as it was. Readers use WAL and a busy timeout, so a
  * replay can read while another process imports.
  *
- * Events of one process must be added in time order: the store keys them
- * by (trace, pid, seq) with seq assigned in insertion order, and replay
- * merges the per-process streams by (time, pid, seq).
+ * Events of one process must be added in time order: the store numbers
+ * them per process (seq 1, 2, ...) in insertion order and packs them in
+ * chunks (trace/chunk.h); replay merges the per-process streams by
+ * (time, pid, seq).
  *
  * All functions return 0 or a negative UTIL_E* code with *cause set
  * (see util.h); cause may be NULL.
@@ -29,7 +30,7 @@
 #include "event.h"
 #include "profile.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_APPLICATION_ID 0x56524d53 /* "VRMS" */
 #define STORE_DEFAULT_PATH "vramsim.db"
 
@@ -190,6 +191,25 @@ int store_iter_open(struct store *st, int64_t trace, int32_t pid,
 int store_iter_next(struct store_iter *it, struct trace_event *ev,
 		    char **cause);
 void store_iter_free(struct store_iter *it);
+
+/* Events tallied by (device, category, kind): counts and bytes. */
+struct store_event_stat {
+	int device, category, kind;
+	int64_t n;
+	uint64_t bytes;
+};
+int store_event_stats(struct store *st, int64_t trace, struct store_event_stat **out,
+		      size_t *n, char **cause);
+
+/*
+ * Events are stored packed (trace/chunk.h). Write them out as one row per
+ * event into a new table named table ("temp.events", or "rows.events" of
+ * an attached database), of trace (or of every trace if trace < 0), with
+ * the columns trace_id, pid, seq, t_ns, tid, kind, device, category, api,
+ * layer_lo, layer_hi, size, req_size, addr, aux, stream, result,
+ * label_id. For SQL queries, tests and `vramsim export --format sqlite`.
+ */
+int store_rows(struct store *st, const char *table, int64_t trace, char **cause);
 
 /* Escape hatch for read-only queries in tests and `vramsim show`. The
  * handle stays owned by the store. */
