@@ -12,23 +12,19 @@ struct amap {
 	uint64_t *vals;
 	size_t cap;   /* power of two */
 	size_t n;
+	int shift;    /* 64 - log2(cap) */
 };
 
-static size_t slot(uint64_t k, size_t mask)
-{
-	/* Addresses are aligned and clustered: mix the bits (splitmix64). */
-	k ^= k >> 30;
-	k *= 0xbf58476d1ce4e5b9ull;
-	k ^= k >> 27;
-	k *= 0x94d049bb133111ebull;
-	k ^= k >> 31;
-	return (size_t)k & mask;
-}
+/* Fibonacci hashing: one multiply, the high bits; aligned, clustered
+ * addresses spread evenly. Half the table stays empty so probe runs are
+ * short (deletion shifts entries back, so it walks whole runs). */
+#define slot(k, mask) ((size_t)(((k) * 0x9E3779B97F4A7C15ull) >> m->shift) & (mask))
 
 struct amap *amap_new(void)
 {
 	struct amap *m = util_xcalloc(1, sizeof(*m));
 	m->cap = 64;
+	m->shift = 64 - 6;
 	m->keys = util_xcalloc(m->cap, sizeof(uint64_t));
 	m->vals = util_xcalloc(m->cap, sizeof(uint64_t));
 	return m;
@@ -53,6 +49,7 @@ static void grow(struct amap *m)
 	size_t oc = m->cap;
 	uint64_t *ok = m->keys, *ov = m->vals;
 	m->cap *= 2;
+	m->shift--;
 	m->keys = util_xcalloc(m->cap, sizeof(uint64_t));
 	m->vals = util_xcalloc(m->cap, sizeof(uint64_t));
 	m->n = 0;
@@ -63,9 +60,26 @@ static void grow(struct amap *m)
 	free(ov);
 }
 
+int amap_swap(struct amap *m, uint64_t key, uint64_t val, uint64_t *old)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		grow(m);
+	size_t mask = m->cap - 1, i = slot(key, mask);
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & mask;
+	int had = m->keys[i] != 0;
+	if (had)
+		*old = m->vals[i];
+	else
+		m->n++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+	return had;
+}
+
 void amap_put(struct amap *m, uint64_t key, uint64_t val)
 {
-	if ((m->n + 1) * 4 > m->cap * 3)
+	if ((m->n + 1) * 2 > m->cap)
 		grow(m);
 	size_t mask = m->cap - 1, i = slot(key, mask);
 	while (m->keys[i] && m->keys[i] != key)

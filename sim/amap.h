@@ -16,6 +16,8 @@ struct amap *amap_new(void);
 void amap_free(struct amap *m);           /* NULL-safe */
 /* Insert or replace. key must not be 0. */
 void amap_put(struct amap *m, uint64_t key, uint64_t val);
+/* Insert or replace; 1 and the replaced value in *old if key was present. */
+int amap_swap(struct amap *m, uint64_t key, uint64_t val, uint64_t *old);
 /* 1 and *val if present, else 0. */
 int amap_get(const struct amap *m, uint64_t key, uint64_t *val);
 /* Remove; 1 and *val (if val) if it was present, else 0. */

@@ -241,7 +241,7 @@ static void do_alloc(struct state *s, const struct trace_event *ev, int segment)
 		r->segment = (int16_t)segment;
 		uint64_t k = key_of(ev->pid, ev->addr) ^ (segment ? 0x5e65000000000000ull : 0);
 		uint64_t old;
-		if (amap_get(s->live, k, &old)) {
+		if (amap_swap(s->live, k, i, &old)) {
 			/* Address reused without a recorded free: give the old back. */
 			struct rec *o = &s->recs[old - 1];
 			struct sim_dev *od = dev_of(s, o->dev);
@@ -250,7 +250,6 @@ static void do_alloc(struct state *s, const struct trace_event *ev, int segment)
 			rec_del(s, (uint32_t)old);
 			s->res->n_unmatched++;
 		}
-		amap_put(s->live, k, i);
 	}
 	notify(s, w, ev->t_ns);
 }
