@@ -328,6 +328,16 @@ static int draw_whatif(struct store *st, const struct plot_args *a, const char *
 		int G = sc.cfg.topo.n;
 		uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
 		uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
+		/* The curve is what each GPU would need: replay on GPUs too large
+		 * to fail (same count, same split), draw the real capacities. */
+		struct topo real = sc.cfg.topo;
+		if (!sc.lsc.n_split) {
+			sc.lsc.n_split = G;
+			for (int g = 0; g < G; g++)
+				sc.lsc.split[g] = sc.layers[g];
+		}
+		for (int g = 0; g < G; g++)
+			sc.cfg.topo.capacity[g] = 1ull << 60;
 		sc.cfg.on_oom = SIM_OOM_CONTINUE;
 		for (int i = 0; i < NPT && !rc; i++) {
 			ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
@@ -339,7 +349,7 @@ static int draw_whatif(struct store *st, const struct plot_args *a, const char *
 		if (!rc) {
 			struct plot_meta mf = m;
 			mf.scenario = "context per slot swept, other settings as the scenario";
-			rc = plot_fitcurve_write(ctx, peak, NPT, G, sc.cfg.topo.capacity, &mf, p_fit,
+			rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, &mf, p_fit,
 						 a->force, cause);
 			if (!rc)
 				puts(p_fit);

@@ -32,8 +32,15 @@ set key outside right top vertical Left reverse samplen 3 spacing 1.3 width 1
 
 if (any_fit) {
     set arrow 1 from first fit_x, graph 0 to first fit_x, graph 1 nohead dt 3 lw 1.5 lc rgb '#2ca02c' back
-    set label 1 sprintf('fits up to %d', fit_x) at first fit_x, graph 0.97 left offset 0.5,0 \
-        tc rgb '#2ca02c' front
+    # the label goes on the side of the line with more room
+    xmid = logx ? sqrt(xlo * xhi) : (xlo + xhi) / 2.0
+    if (fit_x > xmid) {
+        set label 1 sprintf('fits up to %d', fit_x) at first fit_x, graph 0.97 right offset -0.5,0 \
+            tc rgb '#2ca02c' front
+    } else {
+        set label 1 sprintf('fits up to %d', fit_x) at first fit_x, graph 0.97 left offset 0.5,0 \
+            tc rgb '#2ca02c' front
+    }
 }
 
 plot for [d = 1:ND] $fc index (d - 1) using 1:($2 / GiB) with linespoints pt 7 ps 0.8 lw 2 \
