@@ -19,8 +19,6 @@
 #include "topo.h"
 #include "util.h"
 
-/* A GPU whose size the trace does not say: the largest common card. */
-#define PLOT_DEFAULT_GPU (80ull << 30)
 
 static const char help[] =
 	"usage: vramsim plot [--store DB] [TRACE] [--gpus SPEC] [--out DIR] [-f] [-q]\n"
@@ -68,63 +66,16 @@ static void note(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Highest GPU index any event uses, -1 if none: for traces that record
- * no devices. */
-static int max_event_device(struct store *st, int64_t trace, int *max, char **cause)
-{
-	struct store_iter *it;
-	struct trace_event ev;
-	int rc = store_iter_open(st, trace, -1, &it, cause);
-	*max = -1;
-	if (rc)
-		return rc;
-	while ((rc = store_iter_next(it, &ev, cause)) == 1)
-		if (ev.device > *max)
-			*max = ev.device;
-	store_iter_free(it);
-	return rc < 0 ? rc : 0;
-}
-
 /* The topology: --gpus, else the recorded devices (80G where unknown). */
 static int plot_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
 		     char **cause)
 {
-	if (gpus)
-		return topo_parse(gpus, t, cause);
-	struct trace_device *d = NULL;
-	size_t nd = 0;
-	int rc = store_devices(st, trace, &d, &nd, cause);
-	if (rc)
-		return rc;
-	int n = 0;
-	for (size_t i = 0; i < nd; i++)
-		if (d[i].index >= n && d[i].index < TOPO_MAX_GPUS)
-			n = d[i].index + 1;
-	if (!n) {
-		int max;
-		if ((rc = max_event_device(st, trace, &max, cause))) {
-			free(d);
-			return rc;
-		}
-		n = max < 0 ? 1 : max >= TOPO_MAX_GPUS ? TOPO_MAX_GPUS : max + 1;
-		note("the trace records no GPU sizes: assuming %d GPU%s of 80G (use --gpus)", n,
-		     n > 1 ? "s" : "");
-	}
-	memset(t, 0, sizeof(*t));
-	t->n = n;
-	for (int g = 0; g < n; g++)
-		t->capacity[g] = PLOT_DEFAULT_GPU;
-	for (size_t i = 0; i < nd; i++) {
-		int g = d[i].index;
-		if (g < 0 || g >= n)
-			continue;
-		if (d[i].total)
-			t->capacity[g] = d[i].total;
-		else
-			note("device %d: size not recorded: assuming 80G (use --gpus)", g);
-	}
-	free(d);
-	return 0;
+	int assumed;
+	int rc = scen_recorded_topo(st, trace, gpus, t, &assumed, cause);
+	if (!rc && assumed)
+		note("%d GPU size%s not recorded: assuming 80G (use --gpus)", assumed,
+		     assumed > 1 ? "s" : "");
+	return rc;
 }
 
 static int replay(struct store *st, int64_t trace, const struct topo *t,
@@ -185,7 +136,6 @@ static int parse(int argc, char **argv, struct plot_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
-	char *cause = NULL;
 	memset(a, 0, sizeof(*a));
 	scen_opts_init(&a->so);
 	a->out = ".";
@@ -199,14 +149,8 @@ static int parse(int argc, char **argv, struct plot_args *a)
 		case 'q': cli_quiet = 1; break;
 		case 'W': a->whatif = 1; break;
 		default:
-			rc = scen_opt(&a->so, c, optarg, &cause);
-			if (rc < 0) {
-				cli_usage("plot", "%s", cause);
-				free(cause);
-				return CLI_USAGE;
-			}
-			if (rc == 0)
-				return cli_usage("plot", "bad option");
+			if ((rc = scen_cli_opt("plot", &a->so, c, optarg)))
+				return rc;
 			if (c == SCEN_OPT_GPUS)
 				a->gpus = optarg;
 			else

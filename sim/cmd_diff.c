@@ -88,7 +88,7 @@ static int default_gpus(struct store *st, const char *ref, char *spec, int n, ch
 	struct topo t;
 	int assumed = 0;
 	int rc = store_trace_resolve(st, ref, &id, cause);
-	if (rc || (rc = export_topo(st, id, NULL, &t, &assumed, cause)))
+	if (rc || (rc = scen_recorded_topo(st, id, NULL, &t, &assumed, cause)))
 		return rc;
 	if (assumed)
 		cli_warn("%d GPU%s of unknown size in '%s': assuming 80G (use --gpus)", assumed,
@@ -115,7 +115,6 @@ static int parse(int argc, char **argv, struct args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
-	char *cause = NULL;
 	memset(a, 0, sizeof(*a));
 	scen_opts_init(&a->so);
 	optind = 1;
@@ -127,14 +126,8 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'q': cli_quiet = 1; break;
 		case 'h': print_help(stdout); return -1;
 		default:
-			rc = scen_opt(&a->so, c, optarg, &cause);
-			if (rc < 0) {
-				cli_usage("diff", "%s", cause);
-				free(cause);
-				return CLI_USAGE;
-			}
-			if (rc == 0)
-				return cli_usage("diff", "bad option");
+			if ((rc = scen_cli_opt("diff", &a->so, c, optarg)))
+				return rc;
 		}
 	}
 	if (a->so.model_spec)

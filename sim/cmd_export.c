@@ -76,7 +76,6 @@ static int parse(int argc, char **argv, struct args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
-	char *cause = NULL;
 	memset(a, 0, sizeof(*a));
 	a->format = -1;
 	a->header = 1;
@@ -95,14 +94,8 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'q': cli_quiet = 1; break;
 		case 'h': print_help(stdout); return -1;
 		default:
-			rc = scen_opt(&a->so, c, optarg, &cause);
-			if (rc < 0) {
-				cli_usage("export", "%s", cause);
-				free(cause);
-				return CLI_USAGE;
-			}
-			if (rc == 0)
-				return cli_usage("export", "bad option");
+			if ((rc = scen_cli_opt("export", &a->so, c, optarg)))
+				return rc;
 			a->whatif |= c != SCEN_OPT_GPUS;
 		}
 	}

@@ -199,14 +199,8 @@ static int cmd_fit(int argc, char **argv)
 			print_help(stdout);
 			return 0;
 		default:
-			rc = scen_opt(&so, c, optarg, &cause);
-			if (rc < 0) {
-				cli_usage("fit", "%s", cause);
-				free(cause);
-				return CLI_USAGE;
-			}
-			if (rc == 0)
-				return cli_usage("fit", "bad option");
+			if ((rc = scen_cli_opt("fit", &so, c, optarg)))
+				return rc;
 		}
 	}
 	if (!goal)

@@ -126,14 +126,8 @@ static int cmd_replay(int argc, char **argv)
 		case 'q': cli_quiet = 1; break;
 		case 'h': print_help(stdout); return 0;
 		default:
-			rc = scen_opt(&so, c, optarg, &cause);
-			if (rc < 0) {
-				cli_usage("replay", "%s", cause);
-				free(cause);
-				return CLI_USAGE;
-			}
-			if (rc == 0)
-				return cli_usage("replay", "bad option");
+			if ((rc = scen_cli_opt("replay", &so, c, optarg)))
+				return rc;
 		}
 	}
 	if (json && csv)

@@ -29,64 +29,6 @@ int export_format_parse(const char *name)
 	return -1;
 }
 
-/* Highest device index any event uses (-1 if none): for traces that
- * record no devices. */
-static int max_event_device(struct store *st, int64_t trace, int *max, char **cause)
-{
-	struct store_iter *it;
-	struct trace_event ev;
-	int rc = store_iter_open(st, trace, -1, &it, cause);
-	*max = -1;
-	if (rc)
-		return rc;
-	while ((rc = store_iter_next(it, &ev, cause)) == 1)
-		if (ev.device > *max)
-			*max = ev.device;
-	store_iter_free(it);
-	return rc < 0 ? rc : 0;
-}
-
-int export_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
-		int *assumed, char **cause)
-{
-	int dummy;
-	assumed = assumed ? assumed : &dummy;
-	*assumed = 0;
-	if (gpus)
-		return topo_parse(gpus, t, cause);
-	struct trace_device *d = NULL;
-	size_t nd = 0;
-	int rc = store_devices(st, trace, &d, &nd, cause), n = 0;
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < nd; i++)
-		if (d[i].index >= n && d[i].index < TOPO_MAX_GPUS)
-			n = d[i].index + 1;
-	if (!n) {
-		int max;
-		if ((rc = max_event_device(st, trace, &max, cause))) {
-			free(d);
-			return rc;
-		}
-		n = max < 0 ? 1 : max >= TOPO_MAX_GPUS ? TOPO_MAX_GPUS : max + 1;
-	}
-	memset(t, 0, sizeof(*t));
-	t->n = n;
-	uint8_t known[TOPO_MAX_GPUS] = { 0 };
-	for (size_t i = 0; i < nd; i++)
-		if (d[i].index >= 0 && d[i].index < n && d[i].total) {
-			t->capacity[d[i].index] = d[i].total;
-			known[d[i].index] = 1;
-		}
-	for (int g = 0; g < n; g++)
-		if (!known[g]) {
-			t->capacity[g] = EXPORT_DEFAULT_GPU;
-			(*assumed)++;
-		}
-	free(d);
-	return 0;
-}
-
 int export_identity(struct store *st, const char *ref, const char *gpus, struct scen *sc,
 		    int *assumed, char **cause)
 {
@@ -101,7 +43,7 @@ int export_identity(struct store *st, const char *ref, const char *gpus, struct 
 	if (ti.truncated)
 		sc->notes[sc->n_notes++] = util_xstrdup("the trace is truncated: the recorded run ended early");
 	store_trace_info_clear(&ti);
-	if ((rc = export_topo(st, sc->trace, gpus, &sc->cfg.topo, assumed, cause)))
+	if ((rc = scen_recorded_topo(st, sc->trace, gpus, &sc->cfg.topo, assumed ? assumed : &(int){ 0 }, cause)))
 		return rc;
 	topo_format(&sc->cfg.topo, sc->topo_str, sizeof(sc->topo_str));
 	/* Export the whole run: a failing allocation is marked, not the end. */

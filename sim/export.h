@@ -29,8 +29,6 @@
 #include "topo.h"
 
 #define EXPORT_VERSION 1
-/* A GPU whose size the trace does not say: the largest common card. */
-#define EXPORT_DEFAULT_GPU (80ull << 30)
 
 enum export_format { EXPORT_CSV = 0, EXPORT_JSON, EXPORT_PERFETTO };
 
@@ -38,17 +36,8 @@ enum export_format { EXPORT_CSV = 0, EXPORT_JSON, EXPORT_PERFETTO };
 int export_format_parse(const char *name);
 
 /*
- * The topology of a trace as recorded: --gpus spec when gpus is non-NULL,
- * else one GPU per recorded device with its recorded size, else (no
- * device recorded) one per device index the events use. A GPU whose size
- * is unknown gets EXPORT_DEFAULT_GPU; *assumed (may be NULL) counts them.
- */
-int export_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
-		int *assumed, char **cause);
-
-/*
  * The identity scenario of trace ref (NULL: the newest): its events as
- * recorded, on export_topo()'s GPUs, the default reserve where the trace
+ * recorded, on scen_recorded_topo()'s GPUs, the default reserve where the trace
  * measured no context, and every failing allocation marked but skipped
  * (--on-oom continue) so the whole run is seen. Fills *sc like
  * scen_prepare() does; clear it with scen_clear().

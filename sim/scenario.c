@@ -2,6 +2,7 @@
  * scenario.c - what-if options and the preparation of one replay.
  */
 #include "scenario.h"
+#include "cli.h"
 #include "torchalloc.h"
 #include "util.h"
 
@@ -137,6 +138,19 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 	return rc ? rc : 1;
 }
 
+int scen_cli_opt(const char *cmd, struct scen_opts *o, int c, const char *arg)
+{
+	char *cause = NULL;
+	int rc = scen_opt(o, c, arg, &cause);
+	if (rc > 0)
+		return 0;
+	if (rc == 0)
+		return cli_usage(cmd, "bad option");
+	cli_usage(cmd, "%s", cause);
+	free(cause);
+	return CLI_USAGE;
+}
+
 const char *scen_model_name(enum sim_model m)
 {
 	return m == SIM_MODEL_CUDA ? "cuda" : m == SIM_MODEL_TORCH ? "torch" : "exact";
@@ -206,26 +220,48 @@ static int parse_devmap(const char *s, struct sim_config *cfg, char **cause)
 	return 0;
 }
 
-/* Topology from the recorded devices when --gpus is absent. */
-static int recorded_topo(struct store *st, int64_t trace, struct topo *t, char **cause)
+int scen_recorded_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
+		       int *assumed, char **cause)
 {
+	*assumed = 0;
+	if (gpus)
+		return topo_parse(gpus, t, cause);
 	struct trace_device *d = NULL;
-	size_t n = 0;
-	int rc = store_devices(st, trace, &d, &n, cause);
+	size_t nd = 0;
+	int rc = store_devices(st, trace, &d, &nd, cause), n = 0;
 	if (rc)
 		return rc;
-	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < n && t->n < TOPO_MAX_GPUS; i++) {
-		if (d[i].index < 0 || !d[i].total) {
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].index >= n && d[i].index < TOPO_MAX_GPUS)
+			n = d[i].index + 1;
+	if (!n) {
+		/* No device records: as many GPUs as the events use. */
+		struct store_event_stat *es = NULL;
+		size_t ne = 0;
+		if ((rc = store_event_stats(st, trace, &es, &ne, cause))) {
 			free(d);
-			return util_err(cause, UTIL_EINPUT, "the trace does not record every GPU's size: "
-					"give --gpus (e.g. --gpus 4x24G)");
+			return rc;
 		}
-		t->capacity[t->n++] = d[i].total;
+		for (size_t i = 0; i < ne; i++)
+			if (es[i].device >= n && es[i].device < TOPO_MAX_GPUS)
+				n = es[i].device + 1;
+		free(es);
+		n = n ? n : 1;
 	}
+	memset(t, 0, sizeof(*t));
+	t->n = n;
+	uint8_t known[TOPO_MAX_GPUS] = { 0 };
+	for (size_t i = 0; i < nd; i++)
+		if (d[i].index >= 0 && d[i].index < n && d[i].total) {
+			t->capacity[d[i].index] = d[i].total;
+			known[d[i].index] = 1;
+		}
+	for (int g = 0; g < n; g++)
+		if (!known[g]) {
+			t->capacity[g] = SCEN_DEFAULT_GPU;
+			(*assumed)++;
+		}
 	free(d);
-	if (!t->n)
-		return util_err(cause, UTIL_EINPUT, "the trace records no GPU: give --gpus (e.g. --gpus 4x24G)");
 	return 0;
 }
 
@@ -309,8 +345,13 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		rc = topo_parse(o->gpus, &sc->cfg.topo, cause);
 	else if (o->model_spec)
 		rc = util_err(cause, UTIL_EINPUT, "--model needs --gpus (e.g. --gpus 4x24G)");
-	else
-		rc = recorded_topo(st, sc->trace, &sc->cfg.topo, cause);
+	else {
+		int assumed;
+		rc = scen_recorded_topo(st, sc->trace, NULL, &sc->cfg.topo, &assumed, cause);
+		if (!rc && assumed)
+			rc = util_err(cause, UTIL_EINPUT, "the trace does not record every GPU's size: "
+				      "give --gpus (e.g. --gpus 4x24G)");
+	}
 	if (rc)
 		return rc;
 	topo_format(&sc->cfg.topo, sc->topo_str, sizeof(sc->topo_str));

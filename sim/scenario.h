@@ -70,6 +70,11 @@ enum {
 
 int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause);
 
+/* scen_opt() for a command's getopt loop: 0 if c was a what-if option
+ * and its value is good; else prints the usage error for cmd ("bad
+ * option" when c is not a what-if option) and returns exit status 2. */
+int scen_cli_opt(const char *cmd, struct scen_opts *o, int c, const char *arg);
+
 /* Help text for the what-if options (shared by replay, fit, sweep). */
 extern const char scen_help[];
 
@@ -105,6 +110,18 @@ int scen_rebuild(struct scen *sc, char **cause);
 int scen_run(struct store *st, struct scen *sc, const struct sim_observer *obs,
 	     struct sim_result *res, char **cause);
 void scen_clear(struct scen *sc);
+
+/* A GPU whose size a trace does not say: the largest common card. */
+#define SCEN_DEFAULT_GPU (80ull << 30)
+
+/*
+ * The GPUs to replay a trace on as recorded: --gpus when given, else one
+ * per recorded device with its recorded size, SCEN_DEFAULT_GPU where the
+ * trace does not say (counted in *assumed), or as many as the events use
+ * when the trace records no devices.
+ */
+int scen_recorded_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
+		       int *assumed, char **cause);
 
 /* Name of an allocator model. */
 const char *scen_model_name(enum sim_model m);

@@ -233,7 +233,7 @@ static void test_store_identity(void)
 
 	struct topo t;
 	int assumed = -1;
-	CU_ASSERT_EQUAL(export_topo(st, id, NULL, &t, &assumed, NULL), 0);
+	CU_ASSERT_EQUAL(scen_recorded_topo(st, id, NULL, &t, &assumed, NULL), 0);
 	CU_ASSERT_EQUAL(t.n, 1); /* devices recorded: those are the GPUs */
 	CU_ASSERT_EQUAL(t.capacity[0], 2 * GiB);
 	CU_ASSERT_EQUAL(assumed, 0);
