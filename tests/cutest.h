@@ -11,6 +11,8 @@
 #ifndef VRAMSIM_CUTEST_H
 #define VRAMSIM_CUTEST_H
 
+#include <stdint.h>
+
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
@@ -23,6 +25,14 @@ const char *cu_tmpdir(void);
 const char *cu_tmp(const char *name);
 /* Run a shell command, return its exit status (or -1). */
 int cu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A new empty store at cu_tmp(name) (files of an old one removed). */
+struct store;
+struct store *cu_store_new(const char *name);
+/* One integer from an SQL query (printf-style; numbers only in the
+ * arguments), with the store's events readable as the table "events";
+ * -1 if the query gives no row. */
+int64_t cu_q1(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Run the tests registered by reg; the process exit status. */
 int cu_run(void (*reg)(void));
 

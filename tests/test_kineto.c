@@ -16,14 +16,6 @@
 #include "store.h"
 #include "util.h"
 
-static struct store *new_store(const char *name)
-{
-	struct store *st = NULL;
-	cu_sh("rm -f '%s'*", cu_tmp(name));
-	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp(name), STORE_CREATE, &st, NULL), 0);
-	return st;
-}
-
 static int import(struct store *st, const char *path, const char *format, int64_t *trace,
 		  char **cause)
 {
@@ -34,25 +26,6 @@ static int import(struct store *st, const char *path, const char *format, int64_
 		*trace = res.traces[0];
 	free(res.summary);
 	return rc;
-}
-
-static int64_t q1(struct store *st, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *sql = util_xvasprintf(fmt, ap);
-	va_end(ap);
-	sqlite3_stmt *s;
-	int64_t v = -1;
-	/* The store packs events in chunks; queries read them as rows. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE IF EXISTS temp.events", NULL, NULL, NULL);
-	CU_ASSERT_EQUAL_FATAL(store_rows(st, "temp.events", -1, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	free(sql);
-	return v;
 }
 
 static int64_t setting(struct store *st, int64_t tr, const char *key)
@@ -66,21 +39,21 @@ static int64_t setting(struct store *st, int64_t tr, const char *key)
 
 static int64_t n_kind(struct store *st, int64_t tr, int kind)
 {
-	return q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
+	return cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
 		  (long long)tr, kind);
 }
 
 /* Events never go back in time within a process. */
 static int64_t backwards(struct store *st, int64_t tr)
 {
-	return q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id AND "
+	return cu_q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id AND "
 		  "a.pid=b.pid AND a.seq+1=b.seq WHERE a.trace_id=%lld AND b.t_ns<a.t_ns",
 		  (long long)tr);
 }
 
 static void test_kineto_v100_fixture(void)
 {
-	struct store *st = new_store("v100.db");
+	struct store *st = cu_store_new("v100.db");
 	int64_t tr = 0;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/kineto_trace_v100_rank1_profile_memory_hta.json.gz"),
@@ -102,20 +75,20 @@ static void test_kineto_v100_fixture(void)
 	/* 13385 allocs + the level before the window; 13385 frees, all paired */
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 13386);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 13385);
-	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "seq>1", (long long)tr), 52469120000ll);
-	CU_ASSERT_EQUAL(q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1",
 			   (long long)tr), 4096614400ll);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT pid) FROM events WHERE trace_id=%lld",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(DISTINCT pid) FROM events WHERE trace_id=%lld",
 			   (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT pid FROM events WHERE trace_id=%lld", (long long)tr), 783658);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND device<>1",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT pid FROM events WHERE trace_id=%lld", (long long)tr), 783658);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND device<>1",
 			   (long long)tr), 0);
-	CU_ASSERT_EQUAL(q1(st, "SELECT max(t_ns) FROM events WHERE trace_id=%lld", (long long)tr),
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT max(t_ns) FROM events WHERE trace_id=%lld", (long long)tr),
 			1718465000ll);
 	CU_ASSERT_EQUAL(backwards(st, tr), 0);
 	/* every free closes an alloc at the same address */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=2 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=2 AND "
 			   "addr NOT IN (SELECT addr FROM events WHERE trace_id=%lld AND kind=1)",
 			   (long long)tr, (long long)tr), 0);
 	store_close(st);
@@ -123,7 +96,7 @@ static void test_kineto_v100_fixture(void)
 
 static void test_kineto_resnet_fixture(void)
 {
-	struct store *st = new_store("resnet.db");
+	struct store *st = cu_store_new("resnet.db");
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/kineto_trace_resnet50_2021_tbplugin.pt.trace.json.gz"),
 				     NULL, &tr, NULL), 0);
@@ -132,19 +105,19 @@ static void test_kineto_resnet_fixture(void)
 	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 4618);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 4110);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 4110);
-	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1",
 			   (long long)tr), 63689511936ll);
-	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=2",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=2",
 			   (long long)tr), 63689511936ll);
 	struct store_trace_info ti;
 	CU_ASSERT_EQUAL(store_trace_get(st, tr, &ti, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "matched to allocs by size"));
 	store_trace_info_clear(&ti);
 	/* no Addr: synthetic addresses, each free pairs with one earlier alloc */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=2 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=2 AND "
 			   "addr NOT IN (SELECT addr FROM events WHERE trace_id=%lld AND kind=1)",
 			   (long long)tr, (long long)tr), 0);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
 			   "kind=1", (long long)tr), 4110);
 	CU_ASSERT_EQUAL(backwards(st, tr), 0);
 	store_close(st);
@@ -205,22 +178,22 @@ static void check_new_form(struct store *st, int64_t tr)
 	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_end.0"), 2048);
 	/* t=0: the orphan's block (1024 at 2000), then the rest of the 3072
 	 * bytes before the window; then the sorted stream */
-	CU_ASSERT_EQUAL(q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=1",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=1",
 			   (long long)tr), 100000 + 1024);
-	CU_ASSERT_EQUAL(q1(st, "SELECT addr FROM events WHERE trace_id=%lld AND seq=1",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT addr FROM events WHERE trace_id=%lld AND seq=1",
 			   (long long)tr), 2000);
-	CU_ASSERT_EQUAL(q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=2",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=2",
 			   (long long)tr), 100000 + 2048);
-	CU_ASSERT_EQUAL(q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=3",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=3",
 			   (long long)tr), 20000000 + 0);   /* free 2000 at 100.25 */
-	CU_ASSERT_EQUAL(q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=4",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=4",
 			   (long long)tr), 10000000 + 250); /* alloc 1000 at 100.5 */
-	CU_ASSERT_EQUAL(q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=5",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*10000000+t_ns FROM events WHERE trace_id=%lld AND seq=5",
 			   (long long)tr), 20000000 + 500); /* free 1000 at 100.75 */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND seq=6 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND seq=6 AND "
 			   "kind=10 AND t_ns=750 AND size=1073741824 AND result<>0", (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr), 6);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND pid<>42",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr), 6);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND pid<>42",
 			   (long long)tr), 0);
 	struct trace_device *d;
 	size_t nd;
@@ -231,7 +204,7 @@ static void check_new_form(struct store *st, int64_t tr)
 
 static void test_kineto_new_form_plain_and_gz(void)
 {
-	struct store *st = new_store("new.db");
+	struct store *st = cu_store_new("new.db");
 	int64_t tr = 0;
 	char *cause = NULL;
 	write_text("new.json", new_form);
@@ -256,26 +229,26 @@ static void test_kineto_old_form_lifo(void)
 		"{\"name\": \"[memory]\", \"ts\": 13, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": -512}},\n"
 		"{\"name\": \"[memory]\", \"ts\": 14, \"args\": {\"Device Type\": 1, \"Device Id\": 0, \"Bytes\": -2048}}\n"
 		"]}";
-	struct store *st = new_store("old.db");
+	struct store *st = cu_store_new("old.db");
 	int64_t tr = 0;
 	write_text("old.json", old);
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("old.json"), "kineto", &tr, NULL), 0);
 	/* seq 1: the orphan -2048 gets a block at t=0 */
-	CU_ASSERT_EQUAL(q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1 AND kind=1 "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1 AND kind=1 "
 			   "AND t_ns=0", (long long)tr), 2048);
 	/* LIFO: the first free (seq 5) frees the second alloc (seq 3) */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
 			   "AND a.addr=f.addr WHERE a.trace_id=%lld AND a.seq=3 AND f.seq=5 AND "
 			   "a.device=0", (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
 			   "AND a.addr=f.addr WHERE a.trace_id=%lld AND a.seq=2 AND f.seq=6",
 			   (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events a JOIN events f ON a.trace_id=f.trace_id "
 			   "AND a.addr=f.addr WHERE a.trace_id=%lld AND a.seq=1 AND f.seq=7",
 			   (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
 			   "kind=1", (long long)tr), 4);
-	CU_ASSERT_EQUAL(q1(st, "SELECT min(pid) FROM events WHERE trace_id=%lld", (long long)tr), 5);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT min(pid) FROM events WHERE trace_id=%lld", (long long)tr), 5);
 	store_close(st);
 }
 
@@ -307,7 +280,7 @@ static void refused(struct store *st, const char *name, const char *part)
 
 static void test_kineto_bad_input(void)
 {
-	struct store *st = new_store("bad.db");
+	struct store *st = cu_store_new("bad.db");
 	int64_t tr = 0;
 	write_text("ok.json", new_form);
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("ok.json"), NULL, &tr, NULL), 0);
@@ -361,7 +334,7 @@ static void test_kineto_bad_input(void)
  * succeeds or fails with an input error, never crashes. */
 static void test_kineto_mutations(void)
 {
-	struct store *st = new_store("mut.db");
+	struct store *st = cu_store_new("mut.db");
 	size_t n = strlen(new_form);
 	char *m = util_xmalloc(n + 1);
 	unsigned seed = 4242;

@@ -142,14 +142,6 @@ static void make_old(const char *path)
 	sqlite3_close(db);
 }
 
-static struct store *new_store(const char *name)
-{
-	struct store *st = NULL;
-	cu_sh("rm -f '%s'*", cu_tmp(name));
-	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp(name), STORE_CREATE, &st, NULL), 0);
-	return st;
-}
-
 static int import(struct store *st, const char *path, const char *format, int64_t *tr,
 		  char **cause)
 {
@@ -160,25 +152,6 @@ static int import(struct store *st, const char *path, const char *format, int64_
 		*tr = res.traces[0];
 	free(res.summary);
 	return rc;
-}
-
-static int64_t q1(struct store *st, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *sql = util_xvasprintf(fmt, ap);
-	va_end(ap);
-	sqlite3_stmt *s;
-	int64_t v = -1;
-	/* The store packs events in chunks; queries read them as rows. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE IF EXISTS temp.events", NULL, NULL, NULL);
-	CU_ASSERT_EQUAL_FATAL(store_rows(st, "temp.events", -1, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	free(sql);
-	return v;
 }
 
 static char *text_setting(struct store *st, int64_t tr, const char *key)
@@ -203,7 +176,7 @@ static void test_nsys_modern_export(void)
 {
 	char *db = util_xstrdup(cu_tmp("modern.sqlite"));
 	make_modern(db, 1);
-	struct store *st = new_store("m.db");
+	struct store *st = cu_store_new("m.db");
 	int64_t tr = 0;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(import(st, db, NULL, &tr, &cause), 0); /* detected */
@@ -227,35 +200,35 @@ static void test_nsys_modern_export(void)
 	CU_ASSERT_EQUAL(d[1].total, 25769803776ull);
 	free(d);
 	/* pid 777 first (pid order), then 4242 in time order */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr), 5);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND pid=777 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr), 5);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND pid=777 AND "
 			   "t_ns=150 AND size=3145728 AND device=0", (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id "
 			   "AND a.pid=b.pid AND a.seq+1=b.seq WHERE a.trace_id=%lld AND b.t_ns<a.t_ns",
 			   (long long)tr), 0);
-	CU_ASSERT_EQUAL(q1(st, "SELECT group_concat(t_ns, '') FROM (SELECT t_ns FROM events WHERE "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT group_concat(t_ns, '') FROM (SELECT t_ns FROM events WHERE "
 			   "trace_id=%lld AND pid=4242 ORDER BY seq)", (long long)tr), 100200300500ll);
 	/* deviceId 1 is the second GPU; pinned memory is host memory */
-	CU_ASSERT_EQUAL(q1(st, "SELECT device FROM events WHERE trace_id=%lld AND t_ns=100",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT device FROM events WHERE trace_id=%lld AND t_ns=100",
 			   (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT device*100+category FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT device*100+category FROM events WHERE trace_id=%lld AND "
 			   "t_ns=200", (long long)tr), TRACE_DEV_HOST * 100 + TRACE_CAT_HOST);
-	CU_ASSERT_EQUAL(q1(st, "SELECT kind*1000+stream FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*1000+stream FROM events WHERE trace_id=%lld AND "
 			   "t_ns=500", (long long)tr), TRACE_FREE * 1000 + 13);
-	CU_ASSERT_EQUAL(q1(st, "SELECT addr FROM events WHERE trace_id=%lld AND t_ns=500",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT addr FROM events WHERE trace_id=%lld AND t_ns=500",
 			   (long long)tr), 28672);
 	/* labels: the API call without its version suffix, else the name */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.t_ns=100 AND l.text='cudaMalloc'",
 			   (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.t_ns=500 AND l.text='cudaFree'", (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.t_ns=200 AND l.text='cudaHostAlloc'",
 			   (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.pid=777 AND l.text='staticVar'", (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM processes WHERE trace_id=%lld",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM processes WHERE trace_id=%lld",
 			   (long long)tr), 2);
 	store_close(st);
 	free(db);
@@ -265,16 +238,16 @@ static void test_nsys_old_export(void)
 {
 	char *db = util_xstrdup(cu_tmp("old.sqlite"));
 	make_old(db);
-	struct store *st = new_store("o.db");
+	struct store *st = cu_store_new("o.db");
 	int64_t tr = 0;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(import(st, db, "nsys", &tr, &cause), 0);
 	CU_ASSERT(setting_is(st, tr, "nsys.meta_table", "EXPORT_META_DATA"));
 	CU_ASSERT(setting_is(st, tr, "nsys.schema_version", "3.1.2"));
 	CU_ASSERT(setting_is(st, tr, "nsys.device_events", "2"));
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND device=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND device=1 AND "
 			   "stream=0 AND size=20971520 AND pid=4242", (long long)tr), 2);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
 			   (long long)tr, TRACE_FREE), 1);
 	struct trace_device *d;
 	size_t nd;
@@ -300,7 +273,7 @@ static void refused(struct store *st, const char *path, const char *format, cons
 		    const char *part2)
 {
 	size_t before = n_traces(st);
-	int64_t events = q1(st, "SELECT count(*) FROM events"), tr = 0;
+	int64_t events = cu_q1(st, "SELECT count(*) FROM events"), tr = 0;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL(import(st, path, format, &tr, &cause), UTIL_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
@@ -310,12 +283,12 @@ static void refused(struct store *st, const char *path, const char *format, cons
 	}
 	free(cause);
 	CU_ASSERT_EQUAL(n_traces(st), before);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events"), events);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events"), events);
 }
 
 static void test_nsys_refusals(void)
 {
-	struct store *st = new_store("r.db");
+	struct store *st = cu_store_new("r.db");
 	char *good = util_xstrdup(cu_tmp("good.sqlite"));
 	make_modern(good, 1);
 	int64_t tr = 0;

@@ -17,14 +17,6 @@
 #include "store.h"
 #include "util.h"
 
-static struct store *new_store(const char *name)
-{
-	struct store *st = NULL;
-	cu_sh("rm -f '%s'*", cu_tmp(name));
-	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp(name), STORE_CREATE, &st, NULL), 0);
-	return st;
-}
-
 /* Import path; the new trace id in *trace. Returns imp_file's code. */
 static int import(struct store *st, const char *path, const char *rules, int64_t *trace,
 		  char **cause)
@@ -41,29 +33,9 @@ static int import(struct store *st, const char *path, const char *rules, int64_t
 	return rc;
 }
 
-/* One integer from a query (printf-style, numbers only). */
-static int64_t q1(struct store *st, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *sql = util_xvasprintf(fmt, ap);
-	va_end(ap);
-	sqlite3_stmt *s;
-	int64_t v = -1;
-	/* The store packs events in chunks; queries read them as rows. */
-	sqlite3_exec(store_sqlite(st), "DROP TABLE IF EXISTS temp.events", NULL, NULL, NULL);
-	CU_ASSERT_EQUAL_FATAL(store_rows(st, "temp.events", -1, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	free(sql);
-	return v;
-}
-
 static int64_t n_kind(struct store *st, int64_t tr, int kind)
 {
-	return q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
+	return cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
 		  (long long)tr, kind);
 }
 
@@ -113,13 +85,13 @@ static int64_t live_at_end(struct store *st, int64_t tr)
 		}
 	}
 	store_iter_free(it);
-	live = q1(st, "SELECT count(*) FROM lv");
+	live = cu_q1(st, "SELECT count(*) FROM lv");
 	return live;
 }
 
 static void test_torch_modern_fixture(void)
 {
-	struct store *st = new_store("modern.db");
+	struct store *st = cu_store_new("modern.db");
 	int64_t tr = 0;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/torch_snapshot_modern_cs336_win.pickle"),
@@ -144,41 +116,41 @@ static void test_torch_modern_fixture(void)
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 1950);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1721);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_SEGMENT_ALLOC), 216);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr),
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr),
 			3887);
 	/* sizes: ring allocs are requested bytes; t=0 allocs are the live
 	 * blocks (rounded) plus the two orphans' freed sizes */
-	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "seq>445", (long long)tr), 58890300607ll);
-	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "seq<=445", (long long)tr), 1050073088ll + 327680000 + 4);
-	CU_ASSERT_EQUAL(q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=13",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=13",
 			   (long long)tr), 14180941824ll);
 	/* segments first, then blocks, all at t=0 */
-	CU_ASSERT_EQUAL(q1(st, "SELECT max(seq) FROM events WHERE trace_id=%lld AND kind=13",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT max(seq) FROM events WHERE trace_id=%lld AND kind=13",
 			   (long long)tr), 216);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND seq<=445 "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND seq<=445 "
 			   "AND t_ns=0", (long long)tr), 445);
 	/* the ring spans about 248 ms of time_us */
-	CU_ASSERT_EQUAL(q1(st, "SELECT max(t_ns) FROM events WHERE trace_id=%lld", (long long)tr),
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT max(t_ns) FROM events WHERE trace_id=%lld", (long long)tr),
 			(1776479641333549ll - 1776479641085368ll) * 1000);
 	/* every block live at the snapshot is live at the end of the events */
 	CU_ASSERT_EQUAL(live_at_end(st, tr), 229);
 	/* frames are stored once, as labels; the first alloc's top user frame */
-	CU_ASSERT(q1(st, "SELECT count(*) FROM labels WHERE trace_id=%lld", (long long)tr) <
-		  q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND label_id IS NOT NULL "
+	CU_ASSERT(cu_q1(st, "SELECT count(*) FROM labels WHERE trace_id=%lld", (long long)tr) <
+		  cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND label_id IS NOT NULL "
 		     "AND label_id>0", (long long)tr));
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.seq=446 AND l.text LIKE "
 			   "'%%cs336_basics%%model.py:54:forward'", (long long)tr), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "category<>%d", (long long)tr, TRACE_CAT_ACTIVATION), 0);
 	store_close(st);
 }
 
 static void test_torch_v20_fixture(void)
 {
-	struct store *st = new_store("v20.db");
+	struct store *st = cu_store_new("v20.db");
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/torch_snapshot_v20_block_history_flexgen.pickle"),
 				     NULL, &tr, NULL), 0);
@@ -196,14 +168,14 @@ static void test_torch_v20_fixture(void)
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 460);
 	/* blocks have no address: computed from the segment, all distinct and
 	 * inside a segment */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
 			   "kind=1", (long long)tr), 460);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events b WHERE b.trace_id=%lld AND b.kind=1 "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events b WHERE b.trace_id=%lld AND b.kind=1 "
 			   "AND NOT EXISTS (SELECT 1 FROM events s WHERE s.trace_id=b.trace_id AND "
 			   "s.kind=13 AND b.addr>=s.addr AND b.addr+b.size<=s.addr+s.size)",
 			   (long long)tr), 0);
 	/* history[0].real_size is the requested size; frames from history */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.kind=1 AND l.text LIKE "
 			   "'%%flexgen/pytorch_backend.py:190:allocate'", (long long)tr) > 0, 1);
 	store_close(st);
@@ -301,7 +273,7 @@ static void test_torch_bare_list(void)
 	pw_stop(&w);
 	write_file("bare.pickle", &w);
 	free(w.b);
-	struct store *st = new_store("bare.db");
+	struct store *st = cu_store_new("bare.db");
 	int64_t tr = 0;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("bare.pickle"), NULL, &tr, &cause), 0);
@@ -317,13 +289,13 @@ static void test_torch_bare_list(void)
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_SEGMENT_ALLOC), 2);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 2);
 	/* pool and stream ride on the segment events */
-	CU_ASSERT_EQUAL(q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "addr=%lld", (long long)tr, A), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "addr=%lld", (long long)tr, A + 100 * MB), 2);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "stream=7 AND device=1", (long long)tr), 2);
-	CU_ASSERT_EQUAL(q1(st, "SELECT req_size FROM events WHERE trace_id=%lld AND kind=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT req_size FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "addr=%lld", (long long)tr, A), MB - 8);
 	store_close(st);
 }
@@ -354,7 +326,7 @@ static void test_torch_cpp_frames_no_time(void)
 	pw_stop(&w);
 	write_file("cpp.pickle", &w);
 	free(w.b);
-	struct store *st = new_store("cpp.db");
+	struct store *st = cu_store_new("cpp.db");
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("cpp.pickle"), NULL, &tr, NULL), 0);
 	/* the segment and the block are in the ring: nothing added at t=0 */
@@ -364,15 +336,15 @@ static void test_torch_cpp_frames_no_time(void)
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 2);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1);
 	/* synthetic clock: 1 us per entry of the device list */
-	CU_ASSERT_EQUAL(q1(st, "SELECT t_ns FROM events WHERE trace_id=%lld AND seq=2",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT t_ns FROM events WHERE trace_id=%lld AND seq=2",
 			   (long long)tr), 1000);
-	CU_ASSERT_EQUAL(q1(st, "SELECT t_ns FROM events WHERE trace_id=%lld AND seq=4",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT t_ns FROM events WHERE trace_id=%lld AND seq=4",
 			   (long long)tr), 4000);
 	/* the ring's segment_alloc knows its pool from the end state */
-	CU_ASSERT_EQUAL(q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13",
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13",
 			   (long long)tr), 2);
 	/* the label skips C++ and torch frames */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
 			   "WHERE e.trace_id=%lld AND e.kind=1 AND l.text='/home/u/train.py:10:step'",
 			   (long long)tr), 2);
 	CU_ASSERT_EQUAL(live_at_end(st, tr), 1);
@@ -424,7 +396,7 @@ static void test_torch_devices_oom_expandable_orphans(void)
 	struct pw w = multi_device_snapshot();
 	write_file("multi.pickle", &w);
 	free(w.b);
-	struct store *st = new_store("multi.db");
+	struct store *st = cu_store_new("multi.db");
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("multi.pickle"), NULL, &tr, NULL), 0);
 	CU_ASSERT_EQUAL(setting(st, tr, "torch.expandable_segments"), 1);
@@ -438,21 +410,21 @@ static void test_torch_devices_oom_expandable_orphans(void)
 	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_pending"), 1);
 	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_blocks"), 1); /* device 1's block */
 	/* expandable segment: the unmapped-in-the-ring first half at t=0 */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "t_ns=0 AND device=0 AND addr=%lld AND size=%lld", (long long)tr, A,
 			   32 * MB), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "t_ns=0 AND addr=%lld", (long long)tr, A + 128 * MB), 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=1 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "t_ns=0 AND addr=%lld AND size=999", (long long)tr, A + 40 * MB), 1);
 	/* oom: size requested, aux = device_free, a failed result */
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=10 AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=10 AND "
 			   "size=%lld AND aux=12345 AND result<>0 AND device=0", (long long)tr,
 			   80 * MB), 1);
 	/* two devices merged by time: t from the earliest time_us */
-	CU_ASSERT_EQUAL(q1(st, "SELECT device*1000000000+t_ns FROM events WHERE trace_id=%lld "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT device*1000000000+t_ns FROM events WHERE trace_id=%lld "
 			   "AND kind=1 AND t_ns>0", (long long)tr), 1000000000ll + 100000);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id "
 			   "AND a.seq+1=b.seq WHERE a.trace_id=%lld AND b.t_ns<a.t_ns", (long long)tr),
 			0);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_MARKER), 1);
@@ -483,7 +455,7 @@ static void test_torch_label_rules(void)
 	fputs("# vramsim label rules\n\nkv\tkv_cache\\.py\nweights:$1  layers\\.([0-9]+)\\.py\n"
 	      "compute:3 other\n", f);
 	fclose(f);
-	struct store *st = new_store("rules.db");
+	struct store *st = cu_store_new("rules.db");
 	int64_t tr = 0;
 	char *why = NULL, *pickle = util_xstrdup(cu_tmp("rules.pickle"));
 	char *rules = util_xstrdup(cu_tmp("rules.txt")); /* cu_tmp() reuses its buffer */
@@ -492,11 +464,11 @@ static void test_torch_label_rules(void)
 		fprintf(stderr, "\n%s\n", why);
 	free(why);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	CU_ASSERT_EQUAL(q1(st, "SELECT category*1000+layer_lo FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT category*1000+layer_lo FROM events WHERE trace_id=%lld AND "
 			   "addr=%lld", (long long)tr, A), TRACE_CAT_KV * 1000 - 1);
-	CU_ASSERT_EQUAL(q1(st, "SELECT category*1000+layer_lo FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT category*1000+layer_lo FROM events WHERE trace_id=%lld AND "
 			   "addr=%lld", (long long)tr, A + MB), TRACE_CAT_WEIGHTS * 1000 + 12);
-	CU_ASSERT_EQUAL(q1(st, "SELECT category*1000+layer_hi FROM events WHERE trace_id=%lld AND "
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT category*1000+layer_hi FROM events WHERE trace_id=%lld AND "
 			   "addr=%lld", (long long)tr, A + 2 * MB), TRACE_CAT_COMPUTE * 1000 + 3);
 	/* a bad rule names its line, exit status 2, nothing imported */
 	f = fopen(cu_tmp("bad.txt"), "w");
@@ -563,7 +535,7 @@ static void expect_refused(struct store *st, const char *name, const void *p, si
 	fwrite(p, 1, n, f);
 	fclose(f);
 	size_t before = n_traces(st);
-	int64_t ev = q1(st, "SELECT count(*) FROM events");
+	int64_t ev = cu_q1(st, "SELECT count(*) FROM events");
 	char *cause = NULL;
 	int64_t tr = 0;
 	struct imp_opts o = { .quiet = 1, .format = "torch" };
@@ -577,12 +549,12 @@ static void expect_refused(struct store *st, const char *name, const void *p, si
 	}
 	free(cause);
 	CU_ASSERT_EQUAL(n_traces(st), before);
-	CU_ASSERT_EQUAL(q1(st, "SELECT count(*) FROM events"), ev);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events"), ev);
 }
 
 static void test_torch_bad_input(void)
 {
-	struct store *st = new_store("bad.db");
+	struct store *st = cu_store_new("bad.db");
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/torch_snapshot_v20_block_history_flexgen.pickle"),
 				     NULL, &tr, NULL), 0);
@@ -611,7 +583,7 @@ static void test_torch_bad_input(void)
 static void test_torch_mutations(void)
 {
 	struct pw w = multi_device_snapshot();
-	struct store *st = new_store("mut.db");
+	struct store *st = cu_store_new("mut.db");
 	unsigned seed = 777;
 	int ok = 0, bad = 0;
 	char *path = util_xstrdup(cu_tmp("mut.pickle"));
