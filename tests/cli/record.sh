@@ -55,3 +55,14 @@ expect 2 "$VRAMSIM" record --store t.db
 has err "no command to run"
 expect 0 "$VRAMSIM" record --help
 has out "usage: vramsim record"
+
+# Record, then replay on other GPUs: the README's workflow.
+expect 0 "$VRAMSIM" replay --store t.db prog_threads --gpus 4x24G
+has out "trace 1 'prog_threads' on 4x24G"
+has out "verdict: fits on 4x24G"
+expect 0 "$VRAMSIM" replay --store t.db prog_threads --gpus 1x24G --device-map 0=0,1=0 --json
+has out '"fits":true'
+# the fake GPUs were 1 and 2 GiB: replayed on their own sizes as recorded
+expect 0 "$VRAMSIM" replay --store t.db prog_threads
+has out "on 1x1G,1x2G"
+exit 0
