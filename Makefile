@@ -94,7 +94,15 @@ $(DEPS_OK):
 	  fi; \
 	fi; mkdir -p build && touch $@
 
-$(BUILD)/%.o: %.c | $(DEPS_OK)
+# Objects are rebuilt when the flags change (CFLAGS, PREFIX, SANITIZE, ...).
+FLAGS_STAMP := $(BUILD)/.flags
+.PHONY: FORCE
+$(FLAGS_STAMP): FORCE | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(file >$@.new,$(ALL_CFLAGS) $(VS_LDFLAGS) $(LDFLAGS))
+	@cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
