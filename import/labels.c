@@ -89,9 +89,15 @@ static const char *regex_too_big(const char *p)
 		if (*p == '*' || *p == '+' || *p == '?') {
 			times = 2;
 		} else if (*p == '{') {
-			long lo = strtol(p + 1, (char **)&p, 10), hi = lo;
-			if (*p == ',')
+			/* Counts are capped before any arithmetic: strtol saturates at
+			 * LONG_MAX, and a count past 100000 is too big anyway. */
+			long lo = strtol(p + 1, (char **)&p, 10), hi;
+			lo = lo < 0 ? 0 : lo > 100000 ? 100000 : lo;
+			hi = lo;
+			if (*p == ',') {
 				hi = p[1] == '}' ? lo + 1 : strtol(p + 1, (char **)&p, 10);
+				hi = hi < 0 ? 0 : hi > 100000 ? 100000 : hi;
+			}
 			if (*p != '}')
 				p = strchr(p, '}') ? strchr(p, '}') : p + strlen(p) - 1;
 			times = (double)(hi > lo ? hi : lo) + 1;

@@ -319,6 +319,15 @@ static int read_events(struct nctx *n, char **cause)
 			n->n_skipped++;
 			continue;
 		}
+		/* Numbers must be numbers: SQLite would read text or a NULL as 0. */
+		if (sqlite3_column_type(s, 0) != SQLITE_INTEGER || sqlite3_column_int64(s, 0) < 0 ||
+		    sqlite3_column_type(s, 3) != SQLITE_INTEGER ||
+		    sqlite3_column_type(s, 4) != SQLITE_INTEGER || sqlite3_column_int64(s, 4) < 0) {
+			rc = util_err(cause, UTIL_EINPUT, "%s: " USAGE " row %lld: expected integer start "
+				      "(>= 0), address and bytes (>= 0)", n->ictx->path,
+				      (long long)n->n_rows);
+			break;
+		}
 		trace_event_init(&ev, op == n->op_alloc ? TRACE_ALLOC : TRACE_FREE,
 				 sqlite3_column_int64(s, 0));
 		ev.pid = sqlite3_column_int(s, 1);

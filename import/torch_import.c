@@ -330,7 +330,11 @@ static int take_entry(struct tctx *t, const struct pkl_value *d, char **cause)
 		if (strlen(actions[i].name) == alen && memcmp(a, actions[i].name, alen) == 0)
 			e.act = actions[i].act;
 	e.addr = uval(v[e.act == A_OOM ? DEVICE_FREE : ADDR]);
-	e.size = uval(v[SIZE]);
+	int64_t sz = 0;
+	if (v[SIZE] && (pkl_int(v[SIZE], &sz) != 0 || sz < 0))
+		return util_err(cause, UTIL_EINPUT, "%s: trace entry %zu: 'size' is not a "
+				"non-negative integer", t->ictx->path, t->ne + 1);
+	e.size = (uint64_t)sz;
 	e.stream = uval(v[STREAM]);
 	e.has_time = pkl_int(v[TIME], &e.t) == 0;
 	if (e.act == A_ALLOC || e.act == A_FREE || e.act == A_SEG_ALLOC || e.act == A_OOM) {

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ void llm_scenario_init(struct llm_scenario *sc)
 	sc->main_gpu = 0;
 }
 
+static void note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct llm_load *ld, const char *fmt, ...)
 {
 	if (ld->n_notes >= (int)UTIL_ARRAY_SIZE(ld->notes))
@@ -898,14 +900,21 @@ static void describe(const struct llm_load *ld, const struct llm_scenario *sc, i
 		off += snprintf(desc + off, desc_n - (size_t)off, "%s%d", g ? "," : "", count[g]);
 }
 
-static int spec_num(const char *v, uint64_t *out, int size, char **cause, const char *key)
+/* A --model number: 1..max (sizes: a size up to 1 PiB). */
+static int spec_num(const char *v, uint64_t *out, uint64_t max, char **cause, const char *key)
 {
-	if (size)
-		return topo_parse_size(v, 1, out, cause);
+	if (!max) {
+		int rc = topo_parse_size(v, 1, out, cause);
+		if (!rc && *out > (1ull << 50))
+			rc = util_err(cause, UTIL_EINPUT, "--model: '%s=%s': too large", key, v);
+		return rc;
+	}
 	char *end;
+	errno = 0;
 	unsigned long long x = strtoull(v, &end, 10);
-	if (end == v || *end || x == 0 || x > (1ull << 40))
-		return util_err(cause, UTIL_EINPUT, "--model: '%s=%s': expected a positive number", key, v);
+	if (end == v || *end || errno || x == 0 || x > max || *v == '-')
+		return util_err(cause, UTIL_EINPUT, "--model: '%s=%s': expected a number from 1 to %llu",
+				key, v, (unsigned long long)max);
 	*out = x;
 	return 0;
 }
@@ -926,16 +935,16 @@ int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 		}
 		*eq = '\0';
 		const char *k = kvp, *v = eq + 1;
-		if (!strcmp(k, "layers")) rc = spec_num(v, &layers, 0, cause, k);
-		else if (!strcmp(k, "embd")) rc = spec_num(v, &embd, 0, cause, k);
-		else if (!strcmp(k, "heads")) rc = spec_num(v, &heads, 0, cause, k);
-		else if (!strcmp(k, "kv_heads")) rc = spec_num(v, &kvh, 0, cause, k);
-		else if (!strcmp(k, "vocab")) rc = spec_num(v, &vocab, 0, cause, k);
-		else if (!strcmp(k, "ff")) rc = spec_num(v, &ff, 0, cause, k);
-		else if (!strcmp(k, "size")) rc = spec_num(v, &size, 1, cause, k);
-		else if (!strcmp(k, "ctx")) rc = spec_num(v, &ctx, 0, cause, k);
-		else if (!strcmp(k, "parallel")) rc = spec_num(v, &par, 0, cause, k);
-		else if (!strcmp(k, "ubatch")) rc = spec_num(v, &ub, 0, cause, k);
+		if (!strcmp(k, "layers")) rc = spec_num(v, &layers, LLM_MAX_LAYERS, cause, k);
+		else if (!strcmp(k, "embd")) rc = spec_num(v, &embd, 1u << 20, cause, k);
+		else if (!strcmp(k, "heads")) rc = spec_num(v, &heads, 1u << 16, cause, k);
+		else if (!strcmp(k, "kv_heads")) rc = spec_num(v, &kvh, 1u << 16, cause, k);
+		else if (!strcmp(k, "vocab")) rc = spec_num(v, &vocab, 1u << 24, cause, k);
+		else if (!strcmp(k, "ff")) rc = spec_num(v, &ff, 1u << 24, cause, k);
+		else if (!strcmp(k, "size")) rc = spec_num(v, &size, 0, cause, k);
+		else if (!strcmp(k, "ctx")) rc = spec_num(v, &ctx, 1u << 30, cause, k);
+		else if (!strcmp(k, "parallel")) rc = spec_num(v, &par, 4096, cause, k);
+		else if (!strcmp(k, "ubatch")) rc = spec_num(v, &ub, 1u << 20, cause, k);
 		else if (!strcmp(k, "fa")) fa = strcmp(v, "on") == 0 || strcmp(v, "1") == 0;
 		else if (!strcmp(k, "kv")) {
 			if (llm_kv_bytes(v) == 0)
@@ -953,6 +962,8 @@ int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 				"(e.g. layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G)");
 	if (!kvh)
 		kvh = heads;
+	if (kvh > heads || heads > embd)
+		return util_err(cause, UTIL_EINPUT, "--model: expected kv_heads <= heads <= embd");
 	if (!ff)
 		ff = embd * 7 / 2;
 	ld->n_layer = (uint32_t)layers;

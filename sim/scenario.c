@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +175,7 @@ static int parse_split(const char *s, struct llm_scenario *l, char **cause)
 	while (*p) {
 		char *end;
 		double v = strtod(p, &end);
-		if (end == p || v < 0 || v != v)
+		if (end == p || !(v >= 0) || !isfinite(v))
 			return util_err(cause, UTIL_EINPUT, "--split '%s': expected proportions like 3,1,1,1", s);
 		if (l->n_split >= TOPO_MAX_GPUS)
 			return util_err(cause, UTIL_EINPUT, "--split '%s': too many entries", s);
@@ -188,6 +189,8 @@ static int parse_split(const char *s, struct llm_scenario *l, char **cause)
 	double sum = 0;
 	for (int i = 0; i < l->n_split; i++)
 		sum += l->split[i];
+	if (!isfinite(sum))
+		return util_err(cause, UTIL_EINPUT, "--split '%s': proportions too large", s);
 	if (l->n_split == 0 || sum <= 0)
 		return util_err(cause, UTIL_EINPUT, "--split '%s': proportions must not all be zero", s);
 	return 0;

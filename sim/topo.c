@@ -43,7 +43,8 @@ int topo_parse_size(const char *s, int nonzero, uint64_t *bytes, char **cause)
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(units); i++) {
 		if (strlen(units[i].suffix) == ulen && strncasecmp(end, units[i].suffix, ulen) == 0) {
 			double b = v * units[i].mult;
-			if (b >= 18446744073709551615.0)
+			/* llround() is defined up to 2^63; no GPU comes near it */
+			if (b >= 9223372036854775807.0)
 				return util_err(cause, UTIL_EINPUT, "'%s': size too large", s);
 			if (nonzero && b < 1.0)
 				return util_err(cause, UTIL_EINPUT, "'%s': size must be greater than 0", s);
@@ -96,7 +97,7 @@ int topo_parse(const char *spec, struct topo *t, char **cause)
 			}
 			break;
 		}
-		if (t->n + count > TOPO_MAX_GPUS) {
+		if (count > TOPO_MAX_GPUS - t->n) {
 			rc = util_err(cause, UTIL_EINPUT, "'%s': more than %d GPUs", spec, TOPO_MAX_GPUS);
 			break;
 		}

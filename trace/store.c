@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Events of one (trace, pid) being packed into a chunk. */
 struct pending {
@@ -191,6 +192,14 @@ static int check_schema(struct store *st, int flags, char **cause)
 	}
 	if ((rc = exec(st, "BEGIN IMMEDIATE", cause)))
 		return rc;
+	/* Another process may have created or migrated the store while we
+	 * waited for the lock: read the version again under it. */
+	if ((rc = pragma_int(st, "PRAGMA user_version", &ver, cause))) {
+		exec(st, "ROLLBACK", NULL);
+		return rc;
+	}
+	if (ver == STORE_SCHEMA_VERSION)
+		return exec(st, "COMMIT", cause);
 	/* Each step takes the schema one version up, in one transaction. */
 	if (ver < 1)
 		rc = exec(st, schema_v1, cause);
@@ -212,6 +221,9 @@ static int check_schema(struct store *st, int flags, char **cause)
 
 int store_open(const char *path, int flags, struct store **out, char **cause)
 {
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return util_err(cause, UTIL_EINPUT, "%s: is a directory, not a store file", path);
 	struct store *st = util_xcalloc(1, sizeof(*st));
 	st->path = util_xstrdup(path);
 	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY

@@ -30,7 +30,7 @@ void *util_xrealloc(void *p, size_t n);
 char *util_xstrdup(const char *s);
 /* printf into a new heap string; the caller frees it. */
 char *util_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *util_xvasprintf(const char *fmt, va_list ap);
+char *util_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
  * Set *cause (if cause is non-NULL and *cause is NULL) to a formatted
