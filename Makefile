@@ -98,8 +98,7 @@ $(DEPS_OK):
 FLAGS_STAMP := $(BUILD)/.flags
 .PHONY: FORCE
 $(FLAGS_STAMP): FORCE | $(DEPS_OK)
-	@mkdir -p $(dir $@)
-	$(file >$@.new,$(ALL_CFLAGS) $(VS_LDFLAGS) $(LDFLAGS))
+	$(shell mkdir -p $(dir $@))$(file >$@.new,$(ALL_CFLAGS) $(VS_LDFLAGS) $(LDFLAGS))
 	@cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
@@ -134,7 +133,8 @@ check-asan:
 demo: vramsim
 	$(Q)sh tests/demo.sh
 
-BENCH_SRC := $(sort $(wildcard tests/bench_*.c))
+# bench_shim is built by tests/shim.mk against the fake CUDA libraries.
+BENCH_SRC := $(filter-out tests/bench_shim.c,$(sort $(wildcard tests/bench_*.c)))
 BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: tests/%.c $(LIBVS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)

@@ -13,6 +13,10 @@ mkdir -p "$B"
 	echo "machine: $(uname -m), $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(date -u +%Y-%m-%d)"
 	echo "== store and simulator (${BENCH_EVENTS:-2000000} synthetic PyTorch-like events)"
 	"$B/bench/bench_sim" "${BENCH_EVENTS:-2000000}"
+	if [ -x "$B/fake/bench_shim" ]; then
+		echo "== recording shim (alloc+free pairs against the fake driver)"
+		BUILD="$B" "$B/fake/bench_shim"
+	fi
 	for b in "$B"/bench/bench_*; do
 		case "$b" in */bench_sim) continue ;; esac
 		[ -x "$b" ] || continue
