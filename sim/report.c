@@ -7,11 +7,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* Categories shown as table columns, in this order; the rest sum to "other". */
-static const int shown[] = {
-	TRACE_CAT_WEIGHTS, TRACE_CAT_KV, TRACE_CAT_COMPUTE, TRACE_CAT_OUTPUT, TRACE_CAT_CONTEXT,
-};
-
 static double mib(uint64_t b)
 {
 	return (double)b / UTIL_MIB;
@@ -22,19 +17,6 @@ int report_fits(const struct sim_result *r)
 	return !r->has_oom;
 }
 
-static uint64_t other_of(const uint64_t *used)
-{
-	uint64_t o = 0;
-	for (int c = 0; c < TRACE_CAT_MAX; c++) {
-		int is_shown = 0;
-		for (size_t k = 0; k < UTIL_ARRAY_SIZE(shown); k++)
-			is_shown |= shown[k] == c;
-		if (!is_shown)
-			o += used[c];
-	}
-	return o;
-}
-
 void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c)
 {
 	fprintf(f, "trace %" PRId64 " '%s' on %s (allocator model %s)\n", c->trace_id,
@@ -42,24 +24,44 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 		c->model ? c->model : "exact");
 	if (c->scenario)
 		fprintf(f, "scenario: %s\n", c->scenario);
-	fprintf(f, "\n%3s %9s %9s %6s %9s %8s %8s %7s %8s %7s %9s%s%s\n", "GPU", "Capacity", "Peak",
-		"Peak%", "Weights", "KV", "Compute", "Output", "Context", "Other", "Headroom",
-		c->layers ? " Layers" : "", c->estimate ? "  Estimate  Unused" : "");
-	fprintf(f, "%3s %9s %9s %6s %9s %8s %8s %7s %8s %7s %9s%s%s\n", "", "MiB", "MiB", "", "MiB",
-		"MiB", "MiB", "MiB", "MiB", "MiB", "MiB", c->layers ? "       " : "",
+	/* Columns: the categories any GPU holds at its peak (context always),
+	 * in enum order with "other" last: an LLM load shows weights, KV,
+	 * compute; a PyTorch run activations and the allocator's cache. */
+	int cols[TRACE_CAT_MAX], nc = 0;
+	for (int k = 1; k <= TRACE_CAT_MAX; k++) {
+		int cat = k % TRACE_CAT_MAX; /* other (0) last */
+		int any = cat == TRACE_CAT_CONTEXT;
+		for (int i = 0; i < r->n_dev && !any; i++)
+			any = r->dev[i].peak_used[cat] != 0;
+		if (any)
+			cols[nc++] = cat;
+	}
+	fprintf(f, "\n%3s %9s %9s %6s", "GPU", "Capacity", "Peak", "Peak%");
+	for (int k = 0; k < nc; k++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%s", trace_cat_name(cols[k]));
+		name[0] = (char)(name[0] - 'a' + 'A');
+		if (cols[k] == TRACE_CAT_KV)
+			snprintf(name, sizeof(name), "KV");
+		fprintf(f, " %10s", name);
+	}
+	fprintf(f, " %9s%s%s\n", "Headroom", c->layers ? " Layers" : "",
+		c->estimate ? "  Estimate  Unused" : "");
+	fprintf(f, "%3s %9s %9s %6s", "", "MiB", "MiB", "");
+	for (int k = 0; k < nc; k++)
+		fprintf(f, " %10s", "MiB");
+	fprintf(f, " %9s%s%s\n", "MiB", c->layers ? "       " : "",
 		c->estimate ? "       MiB     MiB" : "");
 	uint64_t tot_cap = 0, tot_peak = 0;
 	for (int i = 0; i < r->n_dev; i++) {
 		const struct sim_dev *d = &r->dev[i];
 		tot_cap += d->capacity;
 		tot_peak += d->peak;
-		fprintf(f, "%3d %9.0f %9.0f %5.1f%% %9.0f %8.0f %8.0f %7.0f %8.0f %7.0f %9.0f", i,
-			mib(d->capacity), mib(d->peak),
-			d->capacity ? 100.0 * (double)d->peak / (double)d->capacity : 0.0,
-			mib(d->peak_used[TRACE_CAT_WEIGHTS]), mib(d->peak_used[TRACE_CAT_KV]),
-			mib(d->peak_used[TRACE_CAT_COMPUTE]), mib(d->peak_used[TRACE_CAT_OUTPUT]),
-			mib(d->peak_used[TRACE_CAT_CONTEXT]), mib(other_of(d->peak_used)),
-			mib(sim_headroom(d)));
+		fprintf(f, "%3d %9.0f %9.0f %5.1f%%", i, mib(d->capacity), mib(d->peak),
+			d->capacity ? 100.0 * (double)d->peak / (double)d->capacity : 0.0);
+		for (int k = 0; k < nc; k++)
+			fprintf(f, " %10.0f", mib(d->peak_used[cols[k]]));
+		fprintf(f, " %9.0f", mib(sim_headroom(d)));
 		if (c->layers)
 			fprintf(f, " %6d", c->layers[i]);
 		if (c->estimate && i < c->n_estimate && c->estimate[i] != UINT64_MAX)
@@ -74,11 +76,14 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 		tot_cap ? 100.0 * (double)tot_peak / (double)tot_cap : 0.0);
 	const struct sim_dev *h = &r->host;
 	if (h->peak) {
-		fprintf(f, "host: peak %.0f MiB (weights %.0f, kv %.0f, compute %.0f, output %.0f, "
-			   "other %.0f)\n", mib(h->peak), mib(h->peak_used[TRACE_CAT_WEIGHTS]),
-			mib(h->peak_used[TRACE_CAT_KV]), mib(h->peak_used[TRACE_CAT_COMPUTE]),
-			mib(h->peak_used[TRACE_CAT_OUTPUT]),
-			mib(other_of(h->peak_used) + h->peak_used[TRACE_CAT_CONTEXT]));
+		fprintf(f, "host: peak %.0f MiB (", mib(h->peak));
+		for (int cat = 0, first = 1; cat < TRACE_CAT_MAX; cat++)
+			if (h->peak_used[cat]) {
+				fprintf(f, "%s%s %.0f", first ? "" : ", ", trace_cat_name(cat),
+					mib(h->peak_used[cat]));
+				first = 0;
+			}
+		fprintf(f, ")\n");
 	}
 	if (c->estimate)
 		fprintf(f, "estimate: what %s would reserve per GPU; unused = estimate - predicted peak\n",
