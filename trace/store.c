@@ -190,7 +190,10 @@ static int check_schema(struct store *st, int flags, char **cause)
 					st->path);
 		return 1; /* store_open reopens it writable to migrate */
 	}
-	if ((rc = exec(st, "BEGIN IMMEDIATE", cause)))
+	/* WAL before the first write: switching later needs an exclusive
+	 * lock, which a second process creating the same store would block. */
+	if ((rc = exec(st, "PRAGMA journal_mode=WAL", cause)) ||
+	    (rc = exec(st, "BEGIN IMMEDIATE", cause)))
 		return rc;
 	/* Another process may have created or migrated the store while we
 	 * waited for the lock: read the version again under it. */
