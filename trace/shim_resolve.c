@@ -25,6 +25,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -334,6 +336,9 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 SHIM_EXPORT int execl(const char *path, const char *arg, ...);
 SHIM_EXPORT int execlp(const char *file, const char *arg, ...);
 SHIM_EXPORT int execle(const char *path, const char *arg, ...);
+SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]);
+SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+			 int flags);
 
 typedef int (*execve_fn)(const char *, char *const[], char *const[]);
 typedef int (*execv_fn)(const char *, char *const[]);
@@ -372,6 +377,32 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 	REAL(execve_fn, execvpe);
 	shim_before_exec();
 	return after_exec(real_execvpe(file, argv, envp));
+}
+
+/*
+ * fexecve and execveat: glibc makes their system calls inside libc, so
+ * without these wrappers the image would be replaced with its last
+ * records unwritten.
+ */
+typedef int (*fexecve_fn)(int, char *const[], char *const[]);
+typedef int (*execveat_fn)(int, const char *, char *const[], char *const[], int);
+
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	REAL(fexecve_fn, fexecve);
+	shim_before_exec();
+	if (!real_fexecve) /* not in this libc: the system call does the same */
+		return after_exec((int)syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH));
+	return after_exec(real_fexecve(fd, argv, envp));
+}
+
+int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	REAL(execveat_fn, execveat);
+	shim_before_exec();
+	if (!real_execveat) /* glibc before 2.34 has no wrapper */
+		return after_exec((int)syscall(SYS_execveat, dirfd, path, argv, envp, flags));
+	return after_exec(real_execveat(dirfd, path, argv, envp, flags));
 }
 
 /* The list forms: gather the arguments and use the vector forms. */

@@ -345,6 +345,35 @@ static void read_identity(void)
 	}
 }
 
+/*
+ * Write one frame without letting the traced program die of it: a write
+ * past RLIMIT_FSIZE raises SIGXFSZ in the writing thread, whose default
+ * action ends the process. Program threads write too (the header, and
+ * flushes at exit, fork, exec, OOM), so block the signal around the
+ * write and take back the one our write raised; the EFBIG then turns the
+ * recording off with its one warning, like any other write error. A
+ * SIGXFSZ that was pending before stays pending for the program.
+ */
+static int write_frame(size_t n)
+{
+	sigset_t xfsz, old, pending;
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	sigpending(&pending);
+	int had = sigismember(&pending, SIGXFSZ) == 1;
+	int rc = vrt_write_frame(W.fd, W.cc, W.frame, n, W.zbuf, W.zcap);
+	int e = errno;
+	if (rc != 0 && e == EFBIG && !had) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&xfsz, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return rc;
+}
+
 static void go_off(const char *what)
 {
 	shim_warn_once(WARN_OUTPUT, "%s %s: %s; recording stops", what, W.path, strerror(errno));
@@ -374,7 +403,7 @@ static int open_output(void)
 	}
 	W.fd = fd;
 	size_t n = vrt_header_encode(W.frame, FRAME_CAP, &hdr);
-	if (n == 0 || vrt_write_frame(W.fd, W.cc, W.frame, n, W.zbuf, W.zcap) != 0) {
+	if (n == 0 || write_frame(n) != 0) {
 		go_off("cannot write");
 		return -1;
 	}
@@ -475,7 +504,7 @@ static void flush_locked(int final, int reason)
 		}
 		if (last && final)
 			n += vrt_put_end(W.frame + n, W.events, atomic_load(&g_lost), reason);
-		if (vrt_write_frame(W.fd, W.cc, W.frame, n, W.zbuf, W.zcap) != 0) {
+		if (write_frame(n) != 0) {
 			go_off("cannot write");
 			return;
 		}

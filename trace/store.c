@@ -37,6 +37,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	int busy;                /* the last exec() failed because of another process's lock */
 	sqlite3_stmt *ins_chunk;
 	sqlite3_stmt *ins_label;
 	sqlite3_stmt *get_label;
@@ -134,7 +135,9 @@ static int sqerr(struct store *st, char **cause, const char *what)
 static int exec(struct store *st, const char *sql, char **cause)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	int r = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	st->busy = r == SQLITE_BUSY || r == SQLITE_LOCKED;
+	if (r != SQLITE_OK) {
 		int rc = util_err(cause, UTIL_ERR, "%s: %s", st->path,
 				  msg ? msg : sqlite3_errmsg(st->db));
 		sqlite3_free(msg);
@@ -241,7 +244,20 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 	}
 	/* A second process importing waits up to 10 s for our lock. */
 	sqlite3_busy_timeout(st->db, 10000);
-	rc = check_schema(st, flags, cause);
+	/* Two processes creating one store: a journal-mode switch can be
+	 * refused without waiting (SQLite does not wait where waiting could
+	 * deadlock); try again for the busy timeout. */
+	for (int tries = 0;; tries++) {
+		st->busy = 0;
+		rc = check_schema(st, flags, cause);
+		if (rc >= 0 || !st->busy || tries >= 1000)
+			break;
+		if (cause) {
+			free(*cause);
+			*cause = NULL;
+		}
+		sqlite3_sleep(10);
+	}
 	if (rc == 1) {
 		/* An older store opened read-only: migrate it once, then read. */
 		sqlite3_close(st->db);
