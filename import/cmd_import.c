@@ -56,7 +56,11 @@ static int cmd_import(int argc, char **argv)
 		switch (c) {
 		case 's': store_opt = optarg; break;
 		case 'f': o.format = optarg; break;
-		case 'n': o.name = optarg; break;
+		case 'n':
+			if (!*optarg)
+				return cli_usage("import", "--name needs a name");
+			o.name = optarg;
+			break;
 		case 'S': o.strict = 1; break;
 		case 'L': o.label_rules = optarg; break;
 		case 'q': o.quiet = cli_quiet = 1; break;

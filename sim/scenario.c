@@ -328,6 +328,9 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 	else if (o->alloc_model && !strcmp(o->alloc_model, "torch"))
 		sc->cfg.model = SIM_MODEL_TORCH;
 	sc->cfg.alloc_conf = o->alloc_conf;
+	if (o->alloc_conf && sc->cfg.model != SIM_MODEL_TORCH)
+		return util_err(cause, UTIL_EINPUT, "--alloc-conf configures PyTorch's allocator: "
+				"add --alloc torch");
 
 	if (!o->model_spec) {
 		if ((rc = store_trace_resolve(st, ref, &sc->trace, cause)))
