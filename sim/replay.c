@@ -561,6 +561,39 @@ uint64_t sim_headroom(const struct sim_dev *d)
 	return d->capacity > d->peak ? d->capacity - d->peak : 0;
 }
 
+/* Apply one event to the devices. */
+static void apply(struct state *s, const struct trace_event *ev)
+{
+	if (s->cfg->model == SIM_MODEL_TORCH && torch_event(s, ev))
+		return;
+	switch (ev->kind) {
+	case TRACE_ALLOC: do_alloc(s, ev, 0); break;
+	case TRACE_FREE: do_free(s, ev, 0); break;
+	case TRACE_SEGMENT_ALLOC: {
+		int v = map_dev(s, ev->device);
+		if (v != HOST_DEV)
+			s->has_segments[v] = 1;
+		do_alloc(s, ev, 1);
+		break;
+	}
+	case TRACE_SEGMENT_FREE: do_free(s, ev, 1); break;
+	case TRACE_CREATE: case TRACE_RELEASE: case TRACE_MAP: case TRACE_UNMAP:
+		do_vmm(s, ev);
+		break;
+	case TRACE_OOM: do_oom(s, ev); break;
+	case TRACE_SNAPSHOT: {
+		int v = map_dev(s, ev->device);
+		if (v != HOST_DEV) {
+			s->res->dev[v].recorded_used = ev->size;
+			s->res->dev[v].recorded_total = ev->aux;
+		}
+		break;
+	}
+	default:
+		break; /* RESERVE, UNRESERVE, TRIM, MARKER cost nothing */
+	}
+}
+
 int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	       struct sim_result *res, char **cause)
 {
@@ -587,42 +620,19 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	s.live = amap_new();
 	s.handles = amap_new();
 	s.maps = amap_new();
-	struct trace_event ev;
 	int rc = 0;
-	while (!res->stopped && (rc = sim_source_next(src, &ev, cause)) == 1) {
+	const struct trace_event *evp;
+	while (!res->stopped && (evp = sim_source_ref(src, &rc, cause)) != NULL) {
 		res->n_events++;
-		res->t_end = ev.t_ns;
+		res->t_end = evp->t_ns;
 		if ((res->n_events & (SIM_TICK - 1)) == 0 && cfg->obs && cfg->obs->tick)
 			cfg->obs->tick(cfg->obs->ud, res->n_events);
-		if (ev.category < 0 || ev.category >= TRACE_CAT_MAX)
-			ev.category = TRACE_CAT_OTHER;
-		if (cfg->model == SIM_MODEL_TORCH && torch_event(&s, &ev))
-			continue;
-		switch (ev.kind) {
-		case TRACE_ALLOC: do_alloc(&s, &ev, 0); break;
-		case TRACE_FREE: do_free(&s, &ev, 0); break;
-		case TRACE_SEGMENT_ALLOC: {
-			int v = map_dev(&s, ev.device);
-			if (v != HOST_DEV)
-				s.has_segments[v] = 1;
-			do_alloc(&s, &ev, 1);
-			break;
-		}
-		case TRACE_SEGMENT_FREE: do_free(&s, &ev, 1); break;
-		case TRACE_CREATE: case TRACE_RELEASE: case TRACE_MAP: case TRACE_UNMAP:
-			do_vmm(&s, &ev);
-			break;
-		case TRACE_OOM: do_oom(&s, &ev); break;
-		case TRACE_SNAPSHOT: {
-			int v = map_dev(&s, ev.device);
-			if (v != HOST_DEV) {
-				res->dev[v].recorded_used = ev.size;
-				res->dev[v].recorded_total = ev.aux;
-			}
-			break;
-		}
-		default:
-			break; /* RESERVE, UNRESERVE, TRIM, MARKER cost nothing */
+		if (evp->category < 0 || evp->category >= TRACE_CAT_MAX) {
+			struct trace_event fixed = *evp;
+			fixed.category = TRACE_CAT_OTHER;
+			apply(&s, &fixed);
+		} else {
+			apply(&s, evp);
 		}
 	}
 	if (res->stopped)

@@ -18,6 +18,7 @@ struct sim_source {
 	struct trace_event *head;
 	size_t n_it;
 	struct simq *q;
+	struct trace_event cur;   /* the event sim_source_ref() handed out */
 };
 
 struct sim_source *sim_source_array(const struct trace_event *ev, size_t n)
@@ -80,6 +81,16 @@ int sim_source_next(struct sim_source *s, struct trace_event *ev, char **cause)
 	*ev = s->head[top.src];
 	int rc = refill(s, top.src, cause);
 	return rc < 0 ? rc : 1;
+}
+
+const struct trace_event *sim_source_ref(struct sim_source *s, int *rc, char **cause)
+{
+	if (!s->q) {
+		*rc = 0;
+		return s->pos < s->n ? &s->arr[s->pos++] : NULL;
+	}
+	*rc = sim_source_next(s, &s->cur, cause);
+	return *rc == 1 ? &s->cur : NULL;
 }
 
 void sim_source_free(struct sim_source *s)

@@ -23,6 +23,10 @@ int sim_source_store(struct store *st, int64_t trace, struct sim_source **out,
 struct sim_source *sim_source_array(const struct trace_event *ev, size_t n);
 /* Next event: 1 with *ev filled, 0 at the end, negative on error. */
 int sim_source_next(struct sim_source *s, struct trace_event *ev, char **cause);
+/* The same without a copy for arrays: a pointer to the next event, valid
+ * until the next call, or NULL with *rc 0 at the end or negative on an
+ * error. */
+const struct trace_event *sim_source_ref(struct sim_source *s, int *rc, char **cause);
 void sim_source_free(struct sim_source *s);
 
 /*
