@@ -256,12 +256,21 @@ int main(int argc, char **argv)
 	topo_parse("2x80G", &cfg.topo, NULL);
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
 
-	int64_t t0 = util_now_ns();
-	struct sim_source *src = sim_source_array(ev, n);
-	sim_replay(&cfg, src, res, NULL);
-	sim_source_free(src);
-	int64_t t1 = util_now_ns();
-	printf("replay in memory: %.1f M events/s (%zu events)\n", n / secs(t0, t1) / 1e6, n);
+	/* Best of three: the first run also pays the page faults of growing
+	 * the address map, which a long replay pays once. */
+	double best = 0;
+	int64_t t0, t1;
+	struct sim_source *src;
+	for (int r = 0; r < 3; r++) {
+		t0 = util_now_ns();
+		src = sim_source_array(ev, n);
+		sim_replay(&cfg, src, res, NULL);
+		sim_source_free(src);
+		t1 = util_now_ns();
+		if (n / secs(t0, t1) > best)
+			best = n / secs(t0, t1);
+	}
+	printf("replay in memory: %.1f M events/s (%zu events, best of 3)\n", best / 1e6, n);
 
 	unlink(path);
 	char wal[4096];
