@@ -52,47 +52,6 @@ int export_identity(struct store *st, const char *ref, const char *gpus, struct 
 	return sim_source_context(st, sc->trace, sc->cfg.measured_context, cause);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4), 0 if
- * invalid: JSON text must be UTF-8 and a label comes from any log. */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	int n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-		: c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-	unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-	for (int i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-	return n;
-}
-
-void export_json_str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	const unsigned char *p = (const unsigned char *)s;
-	fputc('"', f);
-	while (*p) {
-		int n = utf8_len(p);
-		if (!n) {
-			fputs("\\ufffd", f);
-			p++;
-			continue;
-		}
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fwrite(p, 1, (size_t)n, f);
-		p += n;
-	}
-	fputc('"', f);
-}
-
 /* A CSV field, quoted when it must be (RFC 4180 section 2). */
 static void csv_text(FILE *f, const char *s)
 {
@@ -196,7 +155,7 @@ static void json_row(FILE *f, const struct trace_event *ev, int gpu, uint64_t us
 	else
 		fputs("null", f);
 	fputs(",\"label\":", f);
-	export_json_str(f, label);
+	util_json_str(f, label);
 	fputc('}', f);
 }
 
@@ -280,7 +239,7 @@ static void perfetto_oom(struct state *s, const struct sim_oom *o)
 		return;
 	if (label) {
 		fputs(",\"label\":", f);
-		export_json_str(f, label);
+		util_json_str(f, label);
 		free(label);
 	}
 	fputs("}}", f);
@@ -333,7 +292,7 @@ static void json_trace(FILE *f, const struct export_meta *m)
 	else
 		fputs("null", f);
 	fputs(",\"name\":", f);
-	export_json_str(f, m->trace_name);
+	util_json_str(f, m->trace_name);
 	fputc('}', f);
 }
 
@@ -342,14 +301,14 @@ static void json_head(FILE *f, const struct export_meta *m, const struct topo *t
 	fprintf(f, "{\"format\":\"vramsim-export\",\"version\":%d,", EXPORT_VERSION);
 	json_trace(f, m);
 	fputs(",\"topology\":{\"spec\":", f);
-	export_json_str(f, m->topology);
+	util_json_str(f, m->topology);
 	fputs(",\"gpus\":[", f);
 	for (int g = 0; g < t->n; g++)
 		fprintf(f, "%s{\"index\":%d,\"capacity\":%" PRIu64 "}", g ? "," : "", g, t->capacity[g]);
 	fputs("]},\"scenario\":", f);
-	export_json_str(f, m->scenario);
+	util_json_str(f, m->scenario);
 	fputs(",\"allocator_model\":", f);
-	export_json_str(f, m->model);
+	util_json_str(f, m->model);
 	fputs(",\"events\":[", f);
 }
 
@@ -405,9 +364,9 @@ static void perfetto_tail(FILE *f, const struct export_meta *m)
 		"\"version\":%d,", EXPORT_VERSION);
 	json_trace(f, m);
 	fputs(",\"topology\":", f);
-	export_json_str(f, m->topology);
+	util_json_str(f, m->topology);
 	fputs(",\"scenario\":", f);
-	export_json_str(f, m->scenario);
+	util_json_str(f, m->scenario);
 	fputs("}}\n", f);
 }
 

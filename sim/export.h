@@ -90,11 +90,6 @@ int export_out_commit(struct export_out *o, int force, char **cause);
 /* Close and remove the temporary file (safe after a failed commit). */
 void export_out_abort(struct export_out *o);
 
-/* Write s as a JSON string literal; bytes that are not UTF-8 (a label
- * from any log) become U+FFFD, so the output stays valid JSON. NULL
- * writes null. */
-void export_json_str(FILE *f, const char *s);
-
 /*
  * Compare two replays on the same GPUs (`vramsim diff`): per GPU and
  * category the bytes at each side's peak, the difference B - A, and the

@@ -93,11 +93,11 @@ static void json_delta(FILE *f, uint64_t a, uint64_t b)
 static void json_side(FILE *f, const struct export_side *s)
 {
 	fprintf(f, "{\"trace\":{\"id\":%" PRId64 ",\"name\":", s->trace_id);
-	export_json_str(f, s->trace_name);
+	util_json_str(f, s->trace_name);
 	fputs("},\"topology\":", f);
-	export_json_str(f, s->topology);
+	util_json_str(f, s->topology);
 	fputs(",\"scenario\":", f);
-	export_json_str(f, s->scenario);
+	util_json_str(f, s->scenario);
 	fprintf(f, ",\"fits\":%s,\"stopped\":%s,\"first_oom\":", s->res->has_oom ? "false" : "true",
 		s->res->stopped ? "true" : "false");
 	if (s->res->has_oom) {

@@ -117,25 +117,6 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 	}
 }
 
-void report_json_str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_breakdown(FILE *f, const uint64_t *used)
 {
 	fputc('{', f);
@@ -156,13 +137,13 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 {
 	fprintf(f, "{\"format\":\"vramsim-%s\",\"version\":%d,\"trace\":{\"id\":%" PRId64 ",\"name\":",
 		c->kind ? c->kind : "replay", REPORT_VERSION, c->trace_id);
-	report_json_str(f, c->trace_name);
+	util_json_str(f, c->trace_name);
 	fputs("},\"topology\":", f);
-	report_json_str(f, c->topology);
+	util_json_str(f, c->topology);
 	fputs(",\"allocator_model\":", f);
-	report_json_str(f, c->model ? c->model : "exact");
+	util_json_str(f, c->model ? c->model : "exact");
 	fputs(",\"scenario\":", f);
-	report_json_str(f, c->scenario);
+	util_json_str(f, c->scenario);
 	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"gpus\":[", r->has_oom ? "false" : "true",
 		r->n_events);
 	for (int i = 0; i < r->n_dev; i++) {
@@ -191,7 +172,7 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	fprintf(f, "],\"host\":{\"peak\":%" PRIu64 ",\"peak_breakdown\":", r->host.peak);
 	json_breakdown(f, r->host.peak_used);
 	fputs("},\"estimate_engine\":", f);
-	report_json_str(f, c->estimate ? c->estimate_engine : NULL);
+	util_json_str(f, c->estimate ? c->estimate_engine : NULL);
 	fputs(",\"oom\":", f);
 	if (r->has_oom) {
 		const struct sim_oom *o = &r->first_oom;
@@ -200,7 +181,7 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 			   ",\"recorded\":%s,\"label\":",
 			o->t_ns, o->device, o->recorded_device, o->size, trace_cat_name(o->category),
 			o->layer_lo, o->layer_hi, o->free, o->recorded ? "true" : "false");
-		report_json_str(f, c->oom_label);
+		util_json_str(f, c->oom_label);
 		fputc('}', f);
 	} else {
 		fputs("null", f);
@@ -210,7 +191,7 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	for (int i = 0; i < c->n_notes; i++) {
 		if (i)
 			fputc(',', f);
-		report_json_str(f, c->notes[i]);
+		util_json_str(f, c->notes[i]);
 	}
 	fputs("]}\n", f);
 }

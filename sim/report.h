@@ -37,9 +37,6 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c);
 void report_csv(FILE *f, const struct sim_result *r, const struct report_ctx *c, int header);
 
-/* Write s as a JSON string literal (quoted, escaped). NULL writes null. */
-void report_json_str(FILE *f, const char *s);
-
 /* Short verdict: 1 if every GPU fits (no OOM). */
 int report_fits(const struct sim_result *r);
 

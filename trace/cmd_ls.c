@@ -23,21 +23,6 @@ static const char show_help[] =
 	"Describe one trace (default: the newest): its devices, settings, the\n"
 	"engine's own estimates, its profile and event counts by kind.\n";
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static int parse(int argc, char **argv, const char *cmd, const char **store_opt,
 		 int *json, const char **ref, int allow_ref)
 {
@@ -89,12 +74,12 @@ static int cmd_ls(int argc, char **argv)
 		store_devices(st, t[i].id, &d, &nd, NULL);
 		if (json) {
 			printf("%s{\"id\":%" PRId64 ",\"name\":", i ? "," : "", t[i].id);
-			json_str(stdout, t[i].name);
+			util_json_str(stdout, t[i].name);
 			printf(",\"format\":");
-			json_str(stdout, t[i].format);
+			util_json_str(stdout, t[i].format);
 			printf(",\"events\":%" PRId64 ",\"devices\":%zu,\"truncated\":%s,\"source\":",
 			       t[i].n_events, nd, t[i].truncated ? "true" : "false");
-			json_str(stdout, t[i].source);
+			util_json_str(stdout, t[i].source);
 			printf("}");
 		} else {
 			printf("%4" PRId64 "  %-40s %-9s %9" PRId64 " %4zu  %s%s\n", t[i].id, t[i].name,
@@ -163,18 +148,18 @@ static int cmd_show(int argc, char **argv)
 	store_estimates(st, id, &e, &ne, NULL);
 	if (json) {
 		printf("{\"format\":\"vramsim-show\",\"version\":1,\"id\":%" PRId64 ",\"name\":", id);
-		json_str(stdout, ti.name);
+		util_json_str(stdout, ti.name);
 		printf(",\"source_format\":");
-		json_str(stdout, ti.format);
+		util_json_str(stdout, ti.format);
 		printf(",\"source\":");
-		json_str(stdout, ti.source);
+		util_json_str(stdout, ti.source);
 		printf(",\"events\":%" PRId64 ",\"truncated\":%s,\"devices\":[", ti.n_events,
 		       ti.truncated ? "true" : "false");
 		for (size_t i = 0; i < nd; i++) {
 			printf("%s{\"index\":%d,\"name\":", i ? "," : "", d[i].index);
-			json_str(stdout, d[i].name);
+			util_json_str(stdout, d[i].name);
 			printf(",\"uuid\":");
-			json_str(stdout, d[i].uuid);
+			util_json_str(stdout, d[i].uuid);
 			if (d[i].total)
 				printf(",\"total\":%" PRIu64 "}", d[i].total);
 			else
@@ -183,9 +168,9 @@ static int cmd_show(int argc, char **argv)
 		printf("],\"estimates\":[");
 		for (size_t i = 0; i < ne; i++) {
 			printf("%s{\"engine\":", i ? "," : "");
-			json_str(stdout, e[i].engine);
+			util_json_str(stdout, e[i].engine);
 			printf(",\"device\":%d,\"key\":", e[i].device);
-			json_str(stdout, e[i].key);
+			util_json_str(stdout, e[i].key);
 			printf(",\"bytes\":%" PRIu64 "}", e[i].bytes);
 		}
 		printf("]}\n");

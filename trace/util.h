@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 /* Error codes. Commands map UTIL_EINPUT to exit status 2, the rest to 1. */
 enum {
@@ -59,6 +60,11 @@ int64_t util_wall_ns(void);
 
 /* Format a byte count as MiB with the given decimals into buf (size n). */
 const char *util_mib(char *buf, size_t n, uint64_t bytes, int decimals);
+
+/* Write s as a JSON string literal, quoted and escaped; bytes that are
+ * not valid UTF-8 become U+FFFD (labels come from any log); NULL writes
+ * null. */
+void util_json_str(FILE *f, const char *s);
 
 #define UTIL_MIB (1024.0 * 1024.0)
 #define UTIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
