@@ -152,42 +152,33 @@ static int cmd_sweep(int argc, char **argv)
 			}
 		}
 	}
-	char *store_abs = NULL;
+	char *store_abs = NULL, *trace_name = NULL, *self = NULL;
 	int64_t trace = 0;
-	char *trace_name = NULL;
 	struct store *st = NULL;
-	if (!rc && !model) {
+	int status = 0;
+	if (rc) {
+		status = cli_usage("sweep", "%s", cause);
+		goto out;
+	}
+	if (!model) {
 		/* Resolve the trace now: an emitted command must not depend on
 		 * which trace is newest when it runs. */
-		if ((rc = cli_open_store(store_opt, STORE_READONLY, &st)))
-			goto done_usage;
+		if ((status = cli_open_store(store_opt, STORE_READONLY, &st)))
+			goto out;
 		store_abs = realpath(store_path(st), NULL);
 		struct store_trace_info ti;
-		if (!(rc = store_trace_resolve(st, ref, &trace, &cause)) &&
-		    !(rc = store_trace_get(st, trace, &ti, &cause))) {
-			trace_name = util_xstrdup(ti.name);
-			store_trace_info_clear(&ti);
+		if ((rc = store_trace_resolve(st, ref, &trace, &cause)) ||
+		    (rc = store_trace_get(st, trace, &ti, &cause))) {
+			status = cli_fail(rc, cause);
+			cause = NULL;
+			goto out;
 		}
-	}
-	if (rc) {
-		store_close(st);
-		free(store_abs);
-		free(trace_name);
-		for (int a = 0; a < NAX; a++)
-			for (int v = 0; v < ax[a].n; v++)
-				free(ax[a].vals[v]);
-		if (rc > 0)
-			return rc;
-		if (rc == UTIL_EINPUT && cause && !trace_name && !st) {
-			cli_usage("sweep", "%s", cause);
-			free(cause);
-			return CLI_USAGE;
-		}
-		return cli_fail(rc, cause);
+		trace_name = util_xstrdup(ti.name);
+		store_trace_info_clear(&ti);
 	}
 	/* The emitted commands name this very binary, so they run the same
 	 * vramsim wherever the store path is the same. */
-	char *self = realpath("/proc/self/exe", NULL);
+	self = realpath("/proc/self/exe", NULL);
 	int idx[NAX] = { 0 }, n = 0, n_fit = 0;
 	for (;;) {
 		char name[512];
@@ -260,6 +251,8 @@ static int cmd_sweep(int argc, char **argv)
 	}
 	if (!emit && !cli_quiet)
 		fprintf(stderr, "vramsim: sweep: %d scenarios, %d fit\n", n, n_fit);
+out:
+	free(cause);
 	free(self);
 	store_close(st);
 	free(store_abs);
@@ -267,13 +260,7 @@ static int cmd_sweep(int argc, char **argv)
 	for (int a = 0; a < NAX; a++)
 		for (int v = 0; v < ax[a].n; v++)
 			free(ax[a].vals[v]);
-	return 0;
-done_usage:
-	free(cause);
-	for (int a = 0; a < NAX; a++)
-		for (int v = 0; v < ax[a].n; v++)
-			free(ax[a].vals[v]);
-	return rc;
+	return status;
 }
 
 const struct cli_cmd cmd_sweep_entry = {
