@@ -78,6 +78,7 @@
  *    format.HumanBytes prints them; Ollama's log sizes are binary.
  */
 #include "imp.h"
+#include "settings.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -877,18 +878,18 @@ static int on_kv_total(struct ll *p, char *s, char **cause)
 	l->kv_lines++;
 	char b[32];
 	snprintf(b, sizeof(b), "%.2f", l->kv_mib);
-	set_kv(l, "kv_self_mib", b);
-	kv_type(l, s, ", K (", "type_k");
-	kv_type(l, s, ", V (", "type_v");
+	set_kv(l, SK(KV_SELF_MIB), b);
+	kv_type(l, s, ", K (", SK(TYPE_K));
+	kv_type(l, s, ", V (", SK(TYPE_V));
 	if (strstr(s, "c^KV (")) {
-		kv_type(l, s, "c^KV (", "type_k");
+		kv_type(l, s, "c^KV (", SK(TYPE_K));
 		p->engine |= ENG_IK;
 	}
 	long cells = num_before(s, " cells"), layers = num_before(s, " layers");
 	if (cells >= 0)
-		set_int(l, "kv_cells", cells);
+		set_int(l, SK(KV_CELLS), cells);
 	if (layers >= 0)
-		set_int(l, "kv_layers", layers);
+		set_int(l, SK(KV_LAYERS), layers);
 	return 0;
 }
 
@@ -901,23 +902,23 @@ static int on_offload(struct ll *p, const char *s)
 	const char *e;
 	if ((o = strstr(s, "offloading ")) && strstr(o, " repeating layers to GPU") &&
 	    parse_u64(o + 11, &a, &e) == 0 && strncmp(e, " repeating", 10) == 0) {
-		set_u64(mark(p, MK_OFFLOADING, M_REPEAT), "repeating_layers_offloaded", a);
+		set_u64(mark(p, MK_OFFLOADING, M_REPEAT), SK(REPEATING_LAYERS_OFFLOADED), a);
 		return 0;
 	}
 	if (strstr(s, "offloading non-repeating layers to GPU") ||
 	    strstr(s, "offloading output layer to GPU")) {
-		set_kv(cur(p), "output_offloaded", "1");
+		set_kv(cur(p), SK(OUTPUT_OFFLOADED), "1");
 		return 0;
 	}
 	if (strstr(s, "offloading output layer to CPU")) {
-		set_kv(cur(p), "output_offloaded", "0");
+		set_kv(cur(p), SK(OUTPUT_OFFLOADED), "0");
 		return 0;
 	}
 	if ((o = strstr(s, "offloaded ")) && strstr(o, " layers to GPU") &&
 	    parse_u64(o + 10, &a, &e) == 0 && *e == '/' && parse_u64(e + 1, &b, &e) == 0) {
 		struct ll_load *l = cur(p);
-		set_u64(l, "n_gpu_layers_offloaded", a);
-		set_u64(l, "n_layer_total", b);
+		set_u64(l, SK(N_GPU_LAYERS_OFFLOADED), a);
+		set_u64(l, SK(N_LAYER_TOTAL), b);
 		return 0;
 	}
 	return 1;
@@ -966,7 +967,7 @@ static int on_devices(struct ll *p, const char *s)
 		struct ll_load *l = mark(p, MK_CUDA_INIT, M_BUF);
 		if (n < LL_MAX_DEV)
 			l->n_found = p->n_found = (int)n;
-		set_u64(l, "gpu_devices_found", n);
+		set_u64(l, SK(GPU_DEVICES_FOUND), n);
 		return 0;
 	}
 	const char *d = strstr(s, "Device ");
@@ -1282,45 +1283,45 @@ static void set_fa(struct ll_load *l, const char *v)
 {
 	int fa = fa_value(v);
 	if (fa >= 0)
-		set_int(l, "flash_attn", fa);
+		set_int(l, SK(FLASH_ATTN), fa);
 	else if (strcmp(v, "auto") == 0)
-		set_kv(l, "flash_attn_requested", "auto");
+		set_kv(l, SK(FLASH_ATTN_REQUESTED), "auto");
 }
 
 enum { V_INT, V_STR, V_SIZE, V_FA };
 
 /* "func: key = value" keys kept as settings. */
 static const struct { const char *key, *setting; int type; int meta; } kv_keys[] = {
-	{ "n_ctx", "n_ctx", V_INT, 0 },
-	{ "n_ctx_per_seq", "n_ctx_per_seq", V_INT, 0 },
-	{ "n_ctx_seq", "n_ctx_per_seq", V_INT, 0 },
-	{ "n_batch", "n_batch", V_INT, 0 },
-	{ "n_ubatch", "n_ubatch", V_INT, 0 },
-	{ "n_seq_max", "n_seq_max", V_INT, 0 },
-	{ "flash_attn", "flash_attn", V_FA, 0 },
-	{ "mla_attn", "mla_attn", V_INT, 0 },
-	{ "fused_moe", "fused_moe", V_INT, 0 },
-	{ "causal_attn", "causal_attn", V_INT, 0 },
-	{ "kv_unified", "kv_unified", V_STR, 0 },
-	{ "arch", "meta.arch", V_STR, 1 },
-	{ "general.name", "meta.name", V_STR, 1 },
-	{ "n_layer", "meta.n_layer", V_INT, 1 },
-	{ "n_embd", "meta.n_embd", V_INT, 1 },
-	{ "n_head", "meta.n_head", V_INT, 1 },
-	{ "n_head_kv", "meta.n_head_kv", V_INT, 1 },
-	{ "n_vocab", "meta.n_vocab", V_INT, 1 },
-	{ "vocab_size", "meta.n_vocab", V_INT, 1 },
-	{ "n_ctx_train", "meta.n_ctx_train", V_INT, 1 },
-	{ "n_expert", "meta.n_expert", V_INT, 1 },
-	{ "n_expert_used", "meta.n_expert_used", V_INT, 1 },
-	{ "n_embd_head_k", "meta.n_embd_head_k", V_INT, 1 },
-	{ "n_embd_head_v", "meta.n_embd_head_v", V_INT, 1 },
-	{ "n_ff", "meta.n_ff", V_INT, 1 },
-	{ "model type", "meta.model_type", V_STR, 1 },
-	{ "model ftype", "meta.ftype", V_STR, 1 },
-	{ "file type", "meta.ftype", V_STR, 1 },
-	{ "model size", "meta.file_size", V_SIZE, 1 },
-	{ "file size", "meta.file_size", V_SIZE, 1 },
+	{ "n_ctx", SK(N_CTX), V_INT, 0 },
+	{ "n_ctx_per_seq", SK(N_CTX_PER_SEQ), V_INT, 0 },
+	{ "n_ctx_seq", SK(N_CTX_PER_SEQ), V_INT, 0 },
+	{ "n_batch", SK(N_BATCH), V_INT, 0 },
+	{ "n_ubatch", SK(N_UBATCH), V_INT, 0 },
+	{ "n_seq_max", SK(N_SEQ_MAX), V_INT, 0 },
+	{ "flash_attn", SK(FLASH_ATTN), V_FA, 0 },
+	{ "mla_attn", SK(MLA_ATTN), V_INT, 0 },
+	{ "fused_moe", SK(FUSED_MOE), V_INT, 0 },
+	{ "causal_attn", SK(CAUSAL_ATTN), V_INT, 0 },
+	{ "kv_unified", SK(KV_UNIFIED), V_STR, 0 },
+	{ "arch", SK(META_ARCH), V_STR, 1 },
+	{ "general.name", SK(META_NAME), V_STR, 1 },
+	{ "n_layer", SK(META_N_LAYER), V_INT, 1 },
+	{ "n_embd", SK(META_N_EMBD), V_INT, 1 },
+	{ "n_head", SK(META_N_HEAD), V_INT, 1 },
+	{ "n_head_kv", SK(META_N_HEAD_KV), V_INT, 1 },
+	{ "n_vocab", SK(META_N_VOCAB), V_INT, 1 },
+	{ "vocab_size", SK(META_N_VOCAB), V_INT, 1 },
+	{ "n_ctx_train", SK(META_N_CTX_TRAIN), V_INT, 1 },
+	{ "n_expert", SK(META_N_EXPERT), V_INT, 1 },
+	{ "n_expert_used", SK(META_N_EXPERT_USED), V_INT, 1 },
+	{ "n_embd_head_k", SK(META_N_EMBD_HEAD_K), V_INT, 1 },
+	{ "n_embd_head_v", SK(META_N_EMBD_HEAD_V), V_INT, 1 },
+	{ "n_ff", SK(META_N_FF), V_INT, 1 },
+	{ "model type", SK(META_MODEL_TYPE), V_STR, 1 },
+	{ "model ftype", SK(META_FTYPE), V_STR, 1 },
+	{ "file type", SK(META_FTYPE), V_STR, 1 },
+	{ "model size", SK(META_FILE_SIZE), V_SIZE, 1 },
+	{ "file size", SK(META_FILE_SIZE), V_SIZE, 1 },
 };
 
 static void kv_setting(struct ll *p, int i, const char *val)
@@ -1342,7 +1343,7 @@ static void kv_setting(struct ll *p, int i, const char *val)
 		if (parse_int(val, &n, &e) == 0 && (*e == '\0' || *e == ',' || *e == ' ')) {
 			set_int(l, kv_keys[i].setting, n);
 			if (strcmp(kv_keys[i].key, "n_seq_max") == 0)
-				set_int(l, "parallel", n);
+				set_int(l, SK(PARALLEL), n);
 		}
 		break;
 	case V_STR:
@@ -1434,19 +1435,19 @@ static int on_misc(struct ll *p, const char *s)
 	const char *t;
 	uint64_t v;
 	if ((t = strstr(s, "(n_copies=")) && parse_u64(t + 10, &v, NULL) == 0) {
-		set_u64(cur(p), "n_copies", v);
+		set_u64(cur(p), SK(N_COPIES), v);
 		return 0;
 	}
 	if ((t = strstr(s, "graph nodes")) || (t = strstr(s, "graph splits"))) {
 		const char *eq = strchr(t, '=');
 		if (eq && parse_u64(skip_sp(eq + 1), &v, NULL) == 0)
-			set_u64(cur(p), t[6] == 'n' ? "graph_nodes" : "graph_splits", v);
+			set_u64(cur(p), t[6] == 'n' ? SK(GRAPH_NODES) : SK(GRAPH_SPLITS), v);
 		return 0;
 	}
 	if ((t = strstr(s, "Flash Attention was auto, set to "))) {
 		int fa = fa_value(t + 33);
 		if (fa >= 0)
-			set_int(cur(p), "flash_attn", fa);
+			set_int(cur(p), SK(FLASH_ATTN), fa);
 		return 0;
 	}
 	if (strstr(s, "llama_model_loader: loaded meta data")) {
@@ -1456,16 +1457,16 @@ static int on_misc(struct ll *p, const char *s)
 	/* llama_kv_cache_init: kv_size = 8192, offload = 1, type_k = 'f16', ... */
 	if (strstr(s, "type_k = '")) {
 		struct ll_load *l = cur(p);
-		quoted_setting(l, s, "type_k = '", "type_k");
-		quoted_setting(l, s, "type_v = '", "type_v");
+		quoted_setting(l, s, "type_k = '", SK(TYPE_K));
+		quoted_setting(l, s, "type_v = '", SK(TYPE_V));
 		const char *ks = strstr(s, "kv_size = ");
 		if (ks && parse_u64(ks + 10, &v, NULL) == 0)
-			set_u64(l, "kv_cells", v);
+			set_u64(l, SK(KV_CELLS), v);
 		return 0;
 	}
 	/* mllama (vision projector) */
 	if ((t = strstr(s, "mllama_model_load: model name:"))) {
-		set_kv(cur(p), "mmproj.name", skip_sp(t + 30));
+		set_kv(cur(p), SK(MMPROJ_NAME), skip_sp(t + 30));
 		return 0;
 	}
 	return 1;
@@ -1475,21 +1476,21 @@ static int on_misc(struct ll *p, const char *s)
 
 /* Flags of llama-server (also what Ollama passes to its runner). */
 static const struct { const char *lng, *shrt, *key; int type; } flags[] = {
-	{ "--ctx-size", "-c", "ctx_size", V_INT },
-	{ "--batch-size", "-b", "n_batch", V_INT },
-	{ "--ubatch-size", "-ub", "n_ubatch", V_INT },
-	{ "--n-gpu-layers", "-ngl", "n_gpu_layers", V_INT },
-	{ "--gpu-layers", "-ngl", "n_gpu_layers", V_INT },
-	{ "--tensor-split", "-ts", "tensor_split", V_STR },
-	{ "--parallel", "-np", "parallel", V_INT },
-	{ "--flash-attn", "-fa", "flash_attn", V_FA },
-	{ "--main-gpu", "-mg", "main_gpu", V_INT },
-	{ "--cache-type-k", "-ctk", "type_k", V_STR },
-	{ "--cache-type-v", "-ctv", "type_v", V_STR },
-	{ "--split-mode", "-sm", "split_mode", V_STR },
-	{ "--model", "-m", "model", V_SIZE /* basename */ },
-	{ "--mmproj", NULL, "mmproj", V_SIZE /* basename */ },
-	{ "--fit", NULL, "fit", V_STR },
+	{ "--ctx-size", "-c", SK(CTX_SIZE), V_INT },
+	{ "--batch-size", "-b", SK(N_BATCH), V_INT },
+	{ "--ubatch-size", "-ub", SK(N_UBATCH), V_INT },
+	{ "--n-gpu-layers", "-ngl", SK(N_GPU_LAYERS), V_INT },
+	{ "--gpu-layers", "-ngl", SK(N_GPU_LAYERS), V_INT },
+	{ "--tensor-split", "-ts", SK(TENSOR_SPLIT), V_STR },
+	{ "--parallel", "-np", SK(PARALLEL), V_INT },
+	{ "--flash-attn", "-fa", SK(FLASH_ATTN), V_FA },
+	{ "--main-gpu", "-mg", SK(MAIN_GPU), V_INT },
+	{ "--cache-type-k", "-ctk", SK(TYPE_K), V_STR },
+	{ "--cache-type-v", "-ctv", SK(TYPE_V), V_STR },
+	{ "--split-mode", "-sm", SK(SPLIT_MODE), V_STR },
+	{ "--model", "-m", SK(MODEL), V_SIZE /* basename */ },
+	{ "--mmproj", NULL, SK(MMPROJ), V_SIZE /* basename */ },
+	{ "--fit", NULL, SK(FIT), V_STR },
 };
 
 /* Parse the flags in the space-separated argument string args. */
@@ -1699,14 +1700,14 @@ static int ollama_offload(struct ll *p, const struct slog *g, char **cause)
 		{ "graph", "graph" },
 	};
 	static const struct { const char *okey, *key; } layers[] = {
-		{ "layers.model", "ollama.layers.model" },
-		{ "layers.offload", "ollama.layers.offload" },
-		{ "layers.split", "ollama.layers.split" },
-		{ "layers.requested", "ollama.layers.requested" },
-		{ "layers.real", "ollama.layers.offload" },
-		{ "layers.estimate", "ollama.layers.estimate" },
-		{ "reallayers", "ollama.layers.offload" },
-		{ "layers", "ollama.layers.offload" },
+		{ "layers.model", SK(OLLAMA_LAYERS_MODEL) },
+		{ "layers.offload", SK(OLLAMA_LAYERS_OFFLOAD) },
+		{ "layers.split", SK(OLLAMA_LAYERS_SPLIT) },
+		{ "layers.requested", SK(OLLAMA_LAYERS_REQUESTED) },
+		{ "layers.real", SK(OLLAMA_LAYERS_OFFLOAD) },
+		{ "layers.estimate", SK(OLLAMA_LAYERS_ESTIMATE) },
+		{ "reallayers", SK(OLLAMA_LAYERS_OFFLOAD) },
+		{ "layers", SK(OLLAMA_LAYERS_OFFLOAD) },
 	};
 	/* parse everything before touching the load */
 	uint64_t b[UTIL_ARRAY_SIZE(sizes)];
@@ -1736,9 +1737,9 @@ static int ollama_offload(struct ll *p, const struct slog *g, char **cause)
 	const char *lib = slog_get(g, "library");
 	const char *msg = slog_get(g, "msg");
 	if (lib)
-		set_kv(l, "ollama.library", lib);
+		set_kv(l, SK(OLLAMA_LIBRARY), lib);
 	else if (msg && strncmp(msg, "offload to ", 11) == 0)
-		set_kv(l, "ollama.library", msg + 11);
+		set_kv(l, SK(OLLAMA_LIBRARY), msg + 11);
 	return 0;
 }
 
@@ -1797,20 +1798,20 @@ static int ollama_sched(struct ll *p, const struct slog *g)
 	uint64_t b;
 	int dev = -1;
 	if (gpu) {
-		set_kv(l, "ollama.sched.gpu", gpu);
+		set_kv(l, SK(OLLAMA_SCHED_GPU), gpu);
 		for (int i = 0; i < p->n_inv; i++)
 			if (strcmp(p->dev[i].uuid, gpu) == 0)
 				dev = i;
 	}
 	if (total && parse_human(total, &b, NULL) == 0) {
-		set_u64(l, "ollama.sched.total", b);
+		set_u64(l, SK(OLLAMA_SCHED_TOTAL), b);
 		if (dev >= 0) {
 			p->dev[dev].total = b;
 			use_dev(l, dev);
 		}
 	}
 	if (avail && parse_human(avail, &b, NULL) == 0)
-		set_u64(l, "ollama.sched.available", b);
+		set_u64(l, SK(OLLAMA_SCHED_AVAILABLE), b);
 	return 0;
 }
 
@@ -1847,7 +1848,7 @@ static void ollama_load_request(struct ll *p, const char *req)
 {
 	struct ll_load *l = mark(p, MK_OTHER, M_BUF);
 	static const struct { const char *tag, *key; } knobs[] = {
-		{ "KvSize:", "n_ctx" }, { "BatchSize:", "n_batch" }, { "Parallel:", "parallel" },
+		{ "KvSize:", SK(N_CTX) }, { "BatchSize:", SK(N_BATCH) }, { "Parallel:", SK(PARALLEL) },
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(knobs); i++) {
 		const char *t = strstr(req, knobs[i].tag);
@@ -1865,8 +1866,8 @@ static void ollama_load_request(struct ll *p, const char *req)
 		while (*e && *e != ' ' && *e != '}' && e - (kt + 12) < 15)
 			e++;
 		copy_span(b, sizeof(b), kt + 12, e);
-		set_kv(l, "type_k", b);
-		set_kv(l, "type_v", b);
+		set_kv(l, SK(TYPE_K), b);
+		set_kv(l, SK(TYPE_V), b);
 	}
 	for (const char *t = strstr(req, " Layers:"); t; t = strstr(t + 1, " Layers:")) {
 		uint64_t n, lo, hi;
@@ -1930,19 +1931,19 @@ static int on_slog(struct ll *p, char *s, char **cause)
 	if (strcmp(msg, "total memory") == 0) {
 		uint64_t b;
 		if ((v = slog_get(&g, "size")) && parse_human(v, &b, NULL) == 0)
-			set_u64(cur(p), "ollama.total_memory", b);
+			set_u64(cur(p), SK(OLLAMA_TOTAL_MEMORY), b);
 		return 0;
 	}
 	if (strcmp(msg, "enabling flash attention") == 0) {
-		set_kv(cur(p), "flash_attn", "1");
+		set_kv(cur(p), SK(FLASH_ATTN), "1");
 		return 0;
 	}
 	if (strcmp(msg, "system memory") == 0) {
 		uint64_t b;
 		if ((v = slog_get(&g, "total")) && parse_human(v, &b, NULL) == 0)
-			set_u64(cur(p), "system.total", b);
+			set_u64(cur(p), SK(SYSTEM_TOTAL), b);
 		if ((v = slog_get(&g, "free")) && parse_human(v, &b, NULL) == 0)
-			set_u64(cur(p), "system.free", b);
+			set_u64(cur(p), SK(SYSTEM_FREE), b);
 		return 0;
 	}
 	if (strcmp(msg, "load") == 0 && (v = slog_get(&g, "request"))) {
@@ -1953,11 +1954,11 @@ static int on_slog(struct ll *p, char *s, char **cause)
 		struct ll_load *l = cur(p);
 		if (l->has_buf)
 			l = mark(p, MK_OTHER, M_BUF);
-		set_kv(l, "meta.arch", v);
+		set_kv(l, SK(META_ARCH), v);
 		if ((v = slog_get(&g, "file_type")) && *v)
-			set_kv(l, "meta.ftype", v);
+			set_kv(l, SK(META_FTYPE), v);
 		if ((v = slog_get(&g, "name")) && *v)
-			set_kv(l, "meta.name", v);
+			set_kv(l, SK(META_NAME), v);
 		return 0;
 	}
 	return 1;
@@ -2002,16 +2003,16 @@ static int on_ollama_table(struct ll *p, const char *s)
 	p->engine |= ENG_OLLAMA;
 	if (nt >= 5 && strchr(tok[4], '%')) {
 		struct ll_load *l = cur(p);
-		if (get_kv(l, "ollama.ps.model"))
+		if (get_kv(l, SK(OLLAMA_PS_MODEL)))
 			return 0; /* the first model of the table is the one kept */
 		char proc[64];
 		int two = nt >= 6 && (strcmp(tok[5], "CPU/GPU") == 0 || strcmp(tok[5], "GPU") == 0 ||
 				      strcmp(tok[5], "CPU") == 0);
 		snprintf(proc, sizeof(proc), "%s%s%s", tok[4], two ? " " : "", two ? tok[5] : "");
-		set_kv(l, "ollama.ps.model", tok[0]);
-		set_kv(l, "ollama.ps.id", tok[1]);
-		set_u64(l, "ollama.ps.size", bytes);
-		set_kv(l, "ollama.ps.processor", proc);
+		set_kv(l, SK(OLLAMA_PS_MODEL), tok[0]);
+		set_kv(l, SK(OLLAMA_PS_ID), tok[1]);
+		set_u64(l, SK(OLLAMA_PS_SIZE), bytes);
+		set_kv(l, SK(OLLAMA_PS_PROCESSOR), proc);
 		snprintf(l->ps_id, sizeof(l->ps_id), "%s", tok[1]);
 		return 0;
 	}
@@ -2034,14 +2035,14 @@ static int on_nvidia_smi(struct ll *p, const char *s)
 	while (*e && *e != ' ')
 		e++;
 	copy_span(b, sizeof(b), d + 16, e);
-	set_kv(l, "driver_version", b);
+	set_kv(l, SK(DRIVER_VERSION), b);
 	const char *c = strstr(s, "CUDA Version: ");
 	if (c) {
 		e = c + 14;
 		while (*e && *e != ' ')
 			e++;
 		copy_span(b, sizeof(b), c + 14, e);
-		set_kv(l, "cuda_version", b);
+		set_kv(l, SK(CUDA_VERSION), b);
 	}
 	return 0;
 }
@@ -2153,7 +2154,7 @@ static void finish_load(struct ll *p, struct ll_load *l)
 	if (l->ps_id[0]) {
 		for (size_t i = 0; i < p->n_list; i++)
 			if (strcmp(p->list[i].id, l->ps_id) == 0) {
-				set_u64(l, "ollama.list.size", p->list[i].bytes);
+				set_u64(l, SK(OLLAMA_LIST_SIZE), p->list[i].bytes);
 				break;
 			}
 	}
@@ -2195,7 +2196,7 @@ static int write_load(struct ll *p, struct ll_load *l, int run, char **cause)
 		rc = store_device_add(st, id, &d, cause);
 	}
 	if (!rc)
-		rc = store_setting_set(st, id, "engine", engine_name(p->engine), cause);
+		rc = store_setting_set(st, id, SK(ENGINE), engine_name(p->engine), cause);
 	for (size_t i = 0; i < l->n_set && !rc; i++)
 		rc = store_setting_set(st, id, l->set[i].key, l->set[i].val, cause);
 	for (size_t i = 0; i < l->n_est && !rc; i++)

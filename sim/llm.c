@@ -3,6 +3,7 @@
  * a scenario. See llm.h for the rules and their sources.
  */
 #include "llm.h"
+#include "settings.h"
 #include "source.h"
 #include "util.h"
 
@@ -82,33 +83,45 @@ int llm_assign(uint32_t n_layer, int n_gpu_layers, const double *split, int n,
 	return start;
 }
 
-static int64_t setting_i(struct store *st, int64_t t, const char *key, int64_t dflt)
+/*
+ * Reading declared settings with a sticky error: the first store or
+ * parse failure is kept in r->rc / *r->cause and later reads return
+ * their default, so a decomposition reads its settings in plain code and
+ * checks r->rc once (before, a NULL cause swallowed store errors and a
+ * broken store changed predictions silently).
+ */
+struct rd {
+	struct store *st;
+	int64_t trace;
+	int rc;
+	char **cause;
+};
+
+static int64_t setting_i(struct rd *r, enum settings_key k, int64_t dflt)
 {
 	int64_t v;
 	int set = 0;
-	if (store_setting_int(st, t, key, &v, &set, NULL) || !set)
+	if (r->rc || (r->rc = settings_int(r->st, r->trace, k, &v, &set, r->cause)) || !set)
 		return dflt;
 	return v;
 }
 
-static double setting_d(struct store *st, int64_t t, const char *key, double dflt)
+static double setting_d(struct rd *r, enum settings_key k, double dflt)
 {
-	char *v = NULL, *end;
-	store_setting_get(st, t, key, &v, NULL);
-	double x = v ? strtod(v, &end) : dflt;
-	if (v && (end == v || x != x))
-		x = dflt;
-	free(v);
-	return x;
+	double v;
+	int set = 0;
+	if (r->rc || (r->rc = settings_dbl(r->st, r->trace, k, &v, &set, r->cause)) || !set)
+		return dflt;
+	return v;
 }
 
-static void setting_s(struct store *st, int64_t t, const char *key, char *buf, size_t n,
-		      const char *dflt)
+static void setting_s(struct rd *r, enum settings_key k, char *buf, size_t n, const char *dflt)
 {
-	char *v = NULL;
-	store_setting_get(st, t, key, &v, NULL);
-	snprintf(buf, n, "%s", v && *v ? v : dflt);
-	free(v);
+	int set = 0;
+	if (!r->rc)
+		r->rc = settings_str(r->st, r->trace, k, buf, n, &set, r->cause);
+	if (r->rc || !set || !buf[0])
+		snprintf(buf, n, "%s", dflt);
 }
 
 /* Parse "a,b,c" (or "a b c", "[a b]") into up to max doubles. */
@@ -175,37 +188,46 @@ static double logits_bytes(uint32_t n_vocab, int ubatch)
 }
 
 /* The run's settings: context cells, slots, batches, flash attention, KV types. */
-static void read_run_settings(struct store *st, int64_t trace, struct llm_load *ld)
+static void read_run_settings(struct rd *r, struct llm_load *ld)
 {
-	ld->parallel = (int)setting_i(st, trace, "n_seq_max", setting_i(st, trace, "parallel", 1));
+	ld->parallel = (int)setting_i(r, SET_N_SEQ_MAX, setting_i(r, SET_PARALLEL, 1));
 	if (ld->parallel < 1)
 		ld->parallel = 1;
-	int64_t cells = setting_i(st, trace, "n_ctx", 0);
+	int64_t cells = setting_i(r, SET_N_CTX, 0);
 	if (!cells)
-		cells = setting_i(st, trace, "ctx_size", 0);
+		cells = setting_i(r, SET_CTX_SIZE, 0);
 	if (!cells)
-		cells = setting_i(st, trace, "kv_cells", 0);
+		cells = setting_i(r, SET_KV_CELLS, 0);
 	ld->cells = (uint64_t)(cells > 0 ? cells : 0);
-	ld->ubatch = (int)setting_i(st, trace, "n_ubatch", setting_i(st, trace, "n_batch", 512));
-	ld->batch = (int)setting_i(st, trace, "n_batch", 2048);
+	ld->ubatch = (int)setting_i(r, SET_N_UBATCH, setting_i(r, SET_N_BATCH, 512));
+	ld->batch = (int)setting_i(r, SET_N_BATCH, 2048);
 	if (ld->ubatch <= 0)
 		ld->ubatch = 512;
-	ld->flash_attn = setting_i(st, trace, "flash_attn", 0) > 0;
-	setting_s(st, trace, "type_k", ld->type_k, sizeof(ld->type_k), "f16");
-	setting_s(st, trace, "type_v", ld->type_v, sizeof(ld->type_v), "f16");
-	ld->n_copies = (int)setting_i(st, trace, "n_copies", 1);
+	ld->flash_attn = setting_i(r, SET_FLASH_ATTN, 0) > 0;
+	setting_s(r, SET_TYPE_K, ld->type_k, sizeof(ld->type_k), "f16");
+	setting_s(r, SET_TYPE_V, ld->type_v, sizeof(ld->type_v), "f16");
+	ld->n_copies = (int)setting_i(r, SET_N_COPIES, 1);
 }
 
-static int load_profile(struct store *st, int64_t trace, struct profile *p)
+/* The GGUF profile attached to the trace, or pid when nonzero (a
+ * --profile that was resolved but not stored). *have = 0 when none. */
+static int load_profile(struct store *st, int64_t trace, int64_t pid, struct profile *p, int *have,
+			char **cause)
 {
-	struct store_trace_info ti;
-	if (store_trace_get(st, trace, &ti, NULL))
-		return 0;
-	int64_t pid = ti.profile_id;
-	store_trace_info_clear(&ti);
+	*have = 0;
+	if (!pid) {
+		struct store_trace_info ti;
+		int rc = store_trace_get(st, trace, &ti, cause);
+		if (rc)
+			return rc;
+		pid = ti.profile_id;
+		store_trace_info_clear(&ti);
+	}
 	if (!pid)
 		return 0;
-	return store_profile_get(st, pid, p, NULL) == 0;
+	int rc = store_profile_get(st, pid, p, cause);
+	*have = rc == 0;
+	return rc;
 }
 
 int llm_meta_parse(const char *spec, struct llm_meta *m, char **cause)
@@ -302,34 +324,39 @@ static int role_at(int k, int n)
 							 : LLM_ROLE_MID;
 }
 
-static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
+static void fit_compute(struct rd *r, struct llm_load *ld)
 {
 	char key[128];
-	setting_s(st, trace, "model", key, sizeof(key), "");
+	setting_s(r, SET_MODEL, key, sizeof(key), "");
 	if (!key[0])
-		setting_s(st, trace, "meta.name", key, sizeof(key), "");
+		setting_s(r, SET_META_NAME, key, sizeof(key), "");
 	if (!key[0] || ld->flash_attn)
 		return;
 	struct store_trace_info *tl = NULL;
 	size_t nt = 0;
-	if (store_trace_list(st, &tl, &nt, NULL))
+	if ((r->rc = store_trace_list(r->st, &tl, &nt, r->cause)))
 		return;
 	struct fit_pt pts[256];
 	int np = 0, loads = 0;
 	for (size_t i = 0; i < nt && np < 240; i++) {
-		int64_t t = tl[i].id;
+		struct rd rt_ = { r->st, tl[i].id, 0, r->cause }, *rt = &rt_;
 		char k2[128];
-		setting_s(st, t, "model", k2, sizeof(k2), "");
+		setting_s(rt, SET_MODEL, k2, sizeof(k2), "");
 		if (!k2[0])
-			setting_s(st, t, "meta.name", k2, sizeof(k2), "");
-		int64_t cells = setting_i(st, t, "n_ctx", setting_i(st, t, "ctx_size", 0));
-		int64_t ub = setting_i(st, t, "n_ubatch", setting_i(st, t, "n_batch", 0));
-		if (strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(st, t, "flash_attn", 0) > 0)
+			setting_s(rt, SET_META_NAME, k2, sizeof(k2), "");
+		int64_t cells = setting_i(rt, SET_N_CTX, setting_i(rt, SET_CTX_SIZE, 0));
+		int64_t ub = setting_i(rt, SET_N_UBATCH, setting_i(rt, SET_N_BATCH, 0));
+		int skip = strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(rt, SET_FLASH_ATTN, 0) > 0;
+		if (rt->rc) {
+			r->rc = rt->rc;
+			break;
+		}
+		if (skip)
 			continue;
 		struct trace_event *ev = NULL;
 		size_t n = 0;
-		if (sim_source_load(st, t, &ev, &n, NULL))
-			continue;
+		if ((r->rc = sim_source_load(r->st, rt->trace, &ev, &n, r->cause)))
+			break;
 		double comp[TOPO_MAX_GPUS] = { 0 };
 		for (size_t e = 0; e < n; e++)
 			if (ev[e].kind == TRACE_ALLOC && ev[e].category == TRACE_CAT_COMPUTE &&
@@ -350,11 +377,11 @@ static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
 	/* slope per role (least squares), averaged over roles weighted by points */
 	double ksum = 0;
 	int kw = 0;
-	for (int r = 0; r < LLM_ROLES; r++) {
+	for (int role = 0; role < LLM_ROLES; role++) {
 		double sx = 0, sy = 0, sxx = 0, sxy = 0;
 		int m = 0;
 		for (int i = 0; i < np; i++)
-			if (pts[i].role == r) {
+			if (pts[i].role == role) {
 				sx += pts[i].cells;
 				sy += pts[i].per_token;
 				sxx += pts[i].cells * pts[i].cells;
@@ -370,7 +397,7 @@ static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
 			kw += m;
 		}
 	}
-	if (kw == 0 || loads < 2)
+	if (r->rc || kw == 0 || loads < 2)
 		return;
 	ld->kq_per_cell_token = ksum / kw;
 	ld->fit_loads = loads;
@@ -410,24 +437,26 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	free(ev);
 
 	struct profile prof = { 0 };
-	ld->have_profile = load_profile(st, trace, &prof);
-	setting_s(st, trace, "model", ld->model, sizeof(ld->model), "");
+	if ((rc = load_profile(st, trace, meta ? meta->profile_id : 0, &prof, &ld->have_profile, cause)))
+		return rc;
+	struct rd rd = { st, trace, 0, cause }, *r = &rd;
+	setting_s(r, SET_MODEL, ld->model, sizeof(ld->model), "");
 	if (!ld->model[0])
-		setting_s(st, trace, "meta.name", ld->model, sizeof(ld->model),
+		setting_s(r, SET_META_NAME, ld->model, sizeof(ld->model),
 			  ld->have_profile ? prof.name : "");
-	int64_t nl = setting_i(st, trace, "meta.n_layer", 0);
+	int64_t nl = setting_i(r, SET_META_N_LAYER, 0);
 	if (!nl && ld->have_profile)
 		nl = prof.n_layer;
-	if (!nl && setting_i(st, trace, "n_layer_total", 0) > 1)
-		nl = setting_i(st, trace, "n_layer_total", 0) - 1;
-	if (!nl && setting_i(st, trace, "ollama.layers.model", 0) > 1)
-		nl = setting_i(st, trace, "ollama.layers.model", 0) - 1;
-	ld->n_embd = (uint32_t)setting_i(st, trace, "meta.n_embd", ld->have_profile ? prof.n_embd : 0);
-	ld->n_head = (uint32_t)setting_i(st, trace, "meta.n_head", ld->have_profile ? prof.n_head : 0);
-	ld->n_head_kv = (uint32_t)setting_i(st, trace, "meta.n_head_kv",
+	if (!nl && setting_i(r, SET_N_LAYER_TOTAL, 0) > 1)
+		nl = setting_i(r, SET_N_LAYER_TOTAL, 0) - 1;
+	if (!nl && setting_i(r, SET_OLLAMA_LAYERS_MODEL, 0) > 1)
+		nl = setting_i(r, SET_OLLAMA_LAYERS_MODEL, 0) - 1;
+	ld->n_embd = (uint32_t)setting_i(r, SET_META_N_EMBD, ld->have_profile ? prof.n_embd : 0);
+	ld->n_head = (uint32_t)setting_i(r, SET_META_N_HEAD, ld->have_profile ? prof.n_head : 0);
+	ld->n_head_kv = (uint32_t)setting_i(r, SET_META_N_HEAD_KV,
 					    ld->have_profile ? prof.n_head_kv : 0);
-	ld->n_vocab = (uint32_t)setting_i(st, trace, "meta.n_vocab", ld->have_profile ? prof.n_vocab : 0);
-	ld->n_ctx_train = (uint32_t)setting_i(st, trace, "meta.n_ctx_train",
+	ld->n_vocab = (uint32_t)setting_i(r, SET_META_N_VOCAB, ld->have_profile ? prof.n_vocab : 0);
+	ld->n_ctx_train = (uint32_t)setting_i(r, SET_META_N_CTX_TRAIN,
 					      ld->have_profile ? prof.n_ctx_train : 0);
 	if (meta) {
 		if (meta->n_layer) nl = meta->n_layer;
@@ -437,8 +466,12 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (meta->n_vocab) ld->n_vocab = meta->n_vocab;
 		if (meta->n_ctx_train) ld->n_ctx_train = meta->n_ctx_train;
 	}
-	read_run_settings(st, trace, ld);
-	fit_compute(st, trace, ld);
+	read_run_settings(r, ld);
+	fit_compute(r, ld);
+	if (r->rc) {
+		profile_clear(&prof);
+		return r->rc;
+	}
 	if (meta && meta->ctx)
 		ld->cells = meta->ctx;
 	if (meta && meta->ubatch)
@@ -477,7 +510,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		nl = 0;
 	if (nl <= 0 || ng == 0) {
 		profile_clear(&prof);
-		fixed_layout(ld, gpu, max_dev, setting_i(st, trace, "output_offloaded", 1) != 0);
+		fixed_layout(ld, gpu, max_dev, setting_i(r, SET_OUTPUT_OFFLOADED, 1) != 0);
 		ld->host_fixed = host.w;
 		ld->host_kv = host.kv;
 		ld->comp_host = host.comp;
@@ -488,7 +521,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (!kv_total) {
 			/* Only "KV self size" was printed: spread it over the GPUs that
 			 * hold buffers, by their weights if known, else evenly. */
-			kv_total = (uint64_t)llround(setting_d(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+			kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
 			uint64_t wsum = 0;
 			int nd = 0;
 			for (int d = 0; d <= max_dev; d++) {
@@ -505,29 +538,29 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		ld->kv_layer = kv_total; /* the whole cache: scaled as one */
 		ld->n_layer = nl > 0 ? (uint32_t)nl : 0;
 		note_compute_model(ld);
-		return 0;
+		return r->rc;
 	}
 	ld->n_layer = (uint32_t)nl;
 	int total = (int)nl + 1;
 	ld->rec_gpus = ng;
 
 	/* How many layers were offloaded, and which GPU got how many. */
-	int ngl = (int)setting_i(st, trace, "n_gpu_layers_offloaded", -1);
+	int ngl = (int)setting_i(r, SET_N_GPU_LAYERS_OFFLOADED, -1);
 	if (ngl < 0)
-		ngl = (int)setting_i(st, trace, "n_gpu_layers", -1);
+		ngl = (int)setting_i(r, SET_N_GPU_LAYERS, -1);
 	if (ngl < 0)
-		ngl = (int)setting_i(st, trace, "ollama.layers.offload", -1);
+		ngl = (int)setting_i(r, SET_OLLAMA_LAYERS_OFFLOAD, -1);
 	if (ngl < 0 || ngl > total)
 		ngl = ng ? total : 0;
 	ld->rec_n_gpu_layers = ngl;
 	char buf[512];
 	double split[TOPO_MAX_GPUS] = { 0 };
 	int nsplit = 0;
-	setting_s(st, trace, "tensor_split", buf, sizeof(buf), "");
+	setting_s(r, SET_TENSOR_SPLIT, buf, sizeof(buf), "");
 	if (buf[0])
 		nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
 	if (!nsplit) {
-		setting_s(st, trace, "ollama.layers.split", buf, sizeof(buf), "");
+		setting_s(r, SET_OLLAMA_LAYERS_SPLIT, buf, sizeof(buf), "");
 		if (buf[0])
 			nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
 	}
@@ -554,7 +587,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			w[k] = (double)gpu[gpus[k]].w;
 		apportion(ngl, w, ng, ld->rec_layers);
 	}
-	int out_on_gpu = ngl > 0 && (setting_i(st, trace, "output_offloaded", -1) != 0 || ngl == total);
+	int out_on_gpu = ngl > 0 && (setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 || ngl == total);
 	int start = total - ngl;
 
 	/* Per-layer weights. */
@@ -615,7 +648,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (!gpu[d].w)
 			kv_total += gpu[d].kv;
 	if (!kv_total)
-		kv_total = (uint64_t)llround(setting_d(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+		kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
 	ld->kv_layer = kv_total / nl;
 	if (kv_total && !ld->cells)
 		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
@@ -657,7 +690,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->comp_host = host.comp;
 	ld->out_host = host.out;
 	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
-	return 0;
+	return r->rc;
 }
 
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc)

@@ -102,6 +102,8 @@ struct llm_meta {
 	uint32_t n_layer, n_embd, n_head, n_head_kv, n_vocab, n_ctx_train;
 	/* settings of the recorded run: n_ctx (all slots), n_ubatch, flash attention (0 = not given, 1 off, 2 on) */
 	uint32_t ctx, ubatch, fa;
+	/* a --profile resolved for this replay only (0: the attached one) */
+	int64_t profile_id;
 };
 /* Parse "layers=61,heads=128,kv_heads=..,embd=..,vocab=..,ctx_train=..,
  * ctx=32768,ubatch=256,fa=off". */

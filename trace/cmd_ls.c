@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "settings.h"
 #include "util.h"
 
 static const char ls_help[] =
@@ -99,18 +100,37 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
-/* Settings as "key=value" lines, several per line. */
-static void print_settings(struct store *st, int64_t id)
+/* Settings as "key=value" lines, several per line; then the declared
+ * settings the what-if engine reads that this load lacks (a missing
+ * value is a fallback the user should see). json: the same as an object
+ * "settings" and an array "unset". */
+static void print_settings(struct store *st, int64_t id, int json)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT key, value FROM settings WHERE trace_id=?"
 				   " ORDER BY key", -1, &s, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(s, 1, id);
-	int col = 0;
+	int col = 0, n = 0;
+	uint8_t have[SET_COUNT_] = { 0 };
+	int loads = 0; /* any key the what-if engine reads: a model load */
+	if (json)
+		printf(",\"settings\":{");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(s, 0);
 		const char *v = (const char *)sqlite3_column_text(s, 1);
+		for (size_t i = 0; i < SET_COUNT_; i++)
+			if (strcmp(settings_keys[i], k) == 0) {
+				have[i] = 1;
+				loads |= settings_info((enum settings_key)i)->flags & SETT_SIM;
+			}
+		if (json) {
+			printf("%s", n++ ? "," : "");
+			util_json_str(stdout, k);
+			putchar(':');
+			util_json_str(stdout, v ? v : "");
+			continue;
+		}
 		int w = printf("%s%s=%s", col ? "  " : "  settings: ", k, v ? v : "");
 		col += w;
 		if (col > 80) {
@@ -118,9 +138,27 @@ static void print_settings(struct store *st, int64_t id)
 			col = 0;
 		}
 	}
-	if (col)
-		putchar('\n');
 	sqlite3_finalize(s);
+	if (json)
+		printf("},\"unset\":[");
+	else if (col)
+		putchar('\n');
+	n = 0;
+	for (size_t i = 0; loads && i < SET_COUNT_; i++) {
+		const struct settings_info *si = settings_info((enum settings_key)i);
+		if (have[i] || !(si->flags & SETT_SIM))
+			continue;
+		if (json) {
+			printf("%s", n++ ? "," : "");
+			util_json_str(stdout, si->key);
+		} else {
+			printf("%s%s", n++ ? ", " : "  not in the log (what-ifs use a fallback): ", si->key);
+		}
+	}
+	if (json)
+		putchar(']');
+	else if (n)
+		putchar('\n');
 }
 
 static int cmd_show(int argc, char **argv)
@@ -173,7 +211,9 @@ static int cmd_show(int argc, char **argv)
 			util_json_str(stdout, e[i].key);
 			printf(",\"bytes\":%" PRIu64 "}", e[i].bytes);
 		}
-		printf("]}\n");
+		putchar(']');
+		print_settings(st, id, 1);
+		printf("}\n");
 	} else {
 		printf("trace %" PRId64 " '%s' (%s) from %s\n", id, ti.name, ti.format,
 		       ti.source ? ti.source : "?");
@@ -186,7 +226,7 @@ static int cmd_show(int argc, char **argv)
 			       d[i].name[0] ? d[i].name : "(unnamed)", d[i].uuid[0] ? " " : "",
 			       d[i].uuid, d[i].total ? util_mib(mib, sizeof(mib), d[i].total, 0) : "?");
 		}
-		print_settings(st, id);
+		print_settings(st, id, 0);
 		for (size_t i = 0; i < ne; i++) {
 			char mib[32];
 			printf("  estimate %s %s %s: %s MiB\n", e[i].engine,
