@@ -186,4 +186,16 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
  */
 char *plot_quote(char *buf, size_t n, const char *s, size_t max_chars);
 
+struct scen;
+struct store;
+/*
+ * Draw the prepared scenario sc (as `replay` prepared it) into dir:
+ * whatif-timeline.png, whatif-breakdown.png, compare.png (recorded vs
+ * what-if, for a stored trace) and ctx-curve.png (llama.cpp/Ollama
+ * loads); each file's name is written to names. sc is replayed again
+ * and its context swept (it is changed: clear it after). In cmd_plot.c.
+ */
+int plot_scenario(struct store *st, struct scen *sc, const char *dir, int force, FILE *names,
+		  char **cause);
+
 #endif
