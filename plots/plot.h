@@ -1,6 +1,10 @@
 /*
  * plot.h - PNG pictures of a replay, drawn by gnuplot through a pipe.
  *
+ * Implemented by: timeline.c (the collector, pure data), timeline_png.c,
+ * bars.c (breakdown, compare), fitcurve.c, and gnuplot.c (the process,
+ * temporary files, escaping; its internal header gnuplot.h).
+ *
  * Four pictures, each a gnuplot script in plots/ fed with inline
  * datablocks ($name << EOD) and variables, then `load`ed:
  *   timeline.gp   memory over time per GPU, stacked by category
