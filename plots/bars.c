@@ -105,12 +105,31 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 				gp_sat_add(lo, b->seg[items[k]]), hw);
 		}
 	}
-	/* The NaN rows keep $cap and $lab non-empty (gnuplot warns otherwise). */
-	fputs("EOD\n$cap << EOD\nNaN NaN 0\n", f);
+	fputs("EOD\n", f);
+	/*
+	 * Capacity marks and values as arrays of labels and arrows, not
+	 * datablocks: gnuplot 5.4.4 segfaults on a datablock whose only row
+	 * is NaN, and warns on an empty one, so a block is sent only when it
+	 * has real rows ($bars always has: every item has a segment).
+	 */
+	int ncap = 0;
 	for (int i = 0; i < n; i++)
-		if (bars[i].capacity)
-			fprintf(f, "%d %" PRIu64 " %d\n", bars[i].xc - hw, bars[i].capacity, 2 * hw);
-	fputs("EOD\n$lab << EOD\nNaN NaN \"\"\n", f);
+		ncap += bars[i].capacity != 0;
+	fprintf(f, "NCAP = %d\n", ncap);
+	gp_array_decl(f, "capx", ncap);
+	gp_array_decl(f, "capy", ncap);
+	gp_array_decl(f, "capw", ncap);
+	for (int i = 0, j = 0; i < n; i++) {
+		if (!bars[i].capacity)
+			continue;
+		j++;
+		fprintf(f, "capx[%d] = %d\ncapw[%d] = %d\n", j, bars[i].xc - hw, j, 2 * hw);
+		gp_array_u64(f, "capy", j, bars[i].capacity);
+	}
+	int nlab = 0;
+	char (*labt)[96] = util_xcalloc((size_t)n * GP_ITEM_MAX, sizeof(*labt));
+	int *labx = util_xcalloc((size_t)n * GP_ITEM_MAX, sizeof(*labx));
+	uint64_t *laby = util_xcalloc((size_t)n * GP_ITEM_MAX, sizeof(*laby));
 	for (int i = 0; i < n; i++) {
 		const struct bar *b = &bars[i];
 		uint64_t lo = 0;
@@ -126,14 +145,28 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 			}
 			if (bar_px >= 48 && s && (double)s >= 0.045 * (double)ytop) {
 				char a[32];
-				fprintf(f, "%d %" PRIu64 " \"%s%s%s MiB\"\n", b->xc, lo + s / 2,
-					bar_px >= 120 ? gp_item_name(it) : "",
-					bar_px >= 120 ? " " : "", gp_mib(a, sizeof(a), s));
+				snprintf(labt[nlab], sizeof(labt[nlab]), "%s%s%s MiB",
+					 bar_px >= 120 ? gp_item_name(it) : "", bar_px >= 120 ? " " : "",
+					 gp_mib(a, sizeof(a), s));
+				labx[nlab] = b->xc;
+				laby[nlab] = lo + s / 2;
+				nlab++;
 			}
 			lo = gp_sat_add(lo, s);
 		}
 	}
-	fputs("EOD\n", f);
+	fprintf(f, "NLAB = %d\n", nlab);
+	gp_array_decl(f, "labx", nlab);
+	gp_array_decl(f, "laby", nlab);
+	gp_array_decl(f, "labt", nlab);
+	for (int i = 0; i < nlab; i++) {
+		fprintf(f, "labx[%d] = %d\n", i + 1, labx[i]);
+		gp_array_u64(f, "laby", i + 1, laby[i]);
+		gp_array_str(f, "labt", i + 1, labt[i], 90);
+	}
+	free(labt);
+	free(labx);
+	free(laby);
 	/* The failed requests, labelled above their box. */
 	int nf = 0;
 	for (int i = 0; i < n; i++)
@@ -190,8 +223,13 @@ int plot_breakdown_write(const struct sim_result *res, const struct plot_meta *m
 	for (int g = 0; g < n; g++) {
 		char a[32];
 		bar_fill(&bars[g], res, g, g * 1000);
-		snprintf(l1[g], sizeof(l1[g]), "GPU %d", g);
-		snprintf(l2[g], sizeof(l2[g]), "%s MiB", gp_mib(a, sizeof(a), res->dev[g].capacity));
+		/* Past 32 bars the names would overlap: every step-th GPU. */
+		int step = (n + 31) / 32;
+		if (g % step == 0) {
+			snprintf(l1[g], sizeof(l1[g]), "GPU %d", g);
+			snprintf(l2[g], sizeof(l2[g]), "%s MiB",
+				 gp_mib(a, sizeof(a), res->dev[g].capacity));
+		}
 		p1[g] = l1[g];
 		p2[g] = l2[g];
 		pos[g] = g * 1000;
@@ -243,8 +281,10 @@ int plot_compare_write(const struct sim_result *recorded, const struct sim_resul
 				continue;
 			int xc = g * 1000 + (side ? 210 : -210);
 			bar_fill(&bars[nb], r, g, xc);
-			p1[nb] = side ? wname : rname;
-			p2[nb] = gl[g];
+			/* Past 16 GPUs the names would overlap: every step-th. */
+			int named = g % ((ng + 15) / 16) == 0;
+			p1[nb] = named ? side ? wname : rname : "";
+			p2[nb] = named ? gl[g] : "";
 			pos[nb] = xc;
 			nb++;
 		}

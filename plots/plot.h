@@ -55,7 +55,7 @@
 /* Longest text (in characters) sent to gnuplot from a plot_meta field. */
 #define PLOT_MAX_TEXT 200
 /* A timeline image holds at most this many GPU panels; beyond it the
- * writer falls back to one image per GPU. */
+ * writer draws pages of this many GPUs each. */
 #define PLOT_MAX_PANELS 16
 
 /* Words around a picture. Any field may be NULL; all are copied/escaped,
@@ -136,7 +136,8 @@ const struct plot_bucket *plot_timeline_buckets(const struct plot_timeline *tl, 
  * path_fmt: with "%d" in its file name (the last one is replaced by the
  * GPU number; nothing else in the path is interpreted), one PNG per GPU;
  * without, one PNG with one panel per GPU (more than PLOT_MAX_PANELS
- * GPUs: one PNG per GPU, named with "-gpu<N>" before the extension).
+ * GPUs: pages of PLOT_MAX_PANELS, named with "-gpus<first>-<last>" before
+ * the extension).
  * Every target is checked first and every image drawn before any is
  * renamed into place, so a failure (short of a failing rename) leaves
  * none of them behind. On success

@@ -29,6 +29,17 @@ static char *path_for(const char *fmt, int g)
 	return util_xasprintf("%.*s-gpu%d%s", (int)(dot - fmt), fmt, g, dot);
 }
 
+/* A page of GPUs g0..g1: "timeline-gpus16-31.png". */
+static char *page_path(const char *fmt, int g0, int g1)
+{
+	const char *base = strrchr(fmt, '/');
+	base = base ? base + 1 : fmt;
+	const char *dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		return util_xasprintf("%s-gpus%d-%d", fmt, g0, g1);
+	return util_xasprintf("%.*s-gpus%d-%d%s", (int)(dot - fmt), fmt, g0, g1, dot);
+}
+
 static int has_gpu_field(const char *fmt)
 {
 	const char *base = strrchr(fmt, '/');
@@ -192,18 +203,25 @@ static void tl_ooms(FILE *f, const struct plot_timeline *tl, const struct sim_re
 		    const struct tl_view *v)
 {
 	int n = 0;
-	/* Always a row: gnuplot warns about an empty datablock; panel 0
-	 * matches no panel. */
-	fputs("$oom << EOD\n0 0 0 0\n", f);
+	/* Arrays, not a datablock: gnuplot warns on an empty block and
+	 * 5.4.4 crashes on some NaN-only ones (plots/bars.gp). */
+	for (int i = 0; i < tl->n_oom; i++) {
+		const struct sim_oom *o = &tl->oom[i].o;
+		n += o->device >= v->g0 && o->device < v->g0 + v->np;
+	}
+	gp_array_decl(f, "oomp", n);
+	gp_array_decl(f, "oomx", n);
+	gp_array_decl(f, "oomy", n);
+	n = 0;
 	for (int i = 0; i < tl->n_oom; i++) {
 		const struct sim_oom *o = &tl->oom[i].o;
 		if (o->device < v->g0 || o->device >= v->g0 + v->np)
 			continue;
-		fprintf(f, "%d %" PRId64 " %" PRIu64 " %" PRIu64 "\n", o->device - v->g0 + 1,
-			oom_x(tl, v, o), o->used, gp_sat_add(o->used, o->size));
 		n++;
+		fprintf(f, "oomp[%d] = %d\noomx[%d] = %" PRId64 "\n", n, o->device - v->g0 + 1, n,
+			oom_x(tl, v, o));
+		gp_array_u64(f, "oomy", n, gp_sat_add(o->used, o->size));
 	}
-	fputs("EOD\n", f);
 	fprintf(f, "noom = %d\n", n);
 	const struct sim_oom *o = &res->first_oom;
 	if (res->has_oom && o->device >= v->g0 && o->device < v->g0 + v->np) {
@@ -316,18 +334,27 @@ int plot_timeline_write(struct plot_timeline *tl, const struct sim_result *res,
 	if (res->n_dev < 1 || res->n_dev > TOPO_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "timeline: %d GPUs: expected 1 to %d",
 				res->n_dev, TOPO_MAX_GPUS);
-	int per_gpu = has_gpu_field(path_fmt) || res->n_dev > PLOT_MAX_PANELS;
-	int n_img = per_gpu ? res->n_dev : 1;
+	/* One image per GPU when the name says %d; pages of PLOT_MAX_PANELS
+	 * panels when there are more GPUs than one image can show. */
+	int per_gpu = has_gpu_field(path_fmt);
+	int per_page = per_gpu ? 1 : PLOT_MAX_PANELS;
+	int n_img = (res->n_dev + per_page - 1) / per_page;
 	char **paths = util_xcalloc((size_t)n_img, sizeof(*paths));
 	struct gp *gps = util_xcalloc((size_t)n_img, sizeof(*gps));
 	int rc = 0, drawn = 0;
 	for (int i = 0; i < n_img; i++) {
-		paths[i] = per_gpu ? path_for(path_fmt, i) : util_xstrdup(path_fmt);
+		paths[i] = per_gpu ? path_for(path_fmt, i)
+			   : n_img > 1 ? page_path(path_fmt, i * per_page,
+						   i * per_page + per_page - 1 < res->n_dev - 1
+						   ? i * per_page + per_page - 1 : res->n_dev - 1)
+			   : util_xstrdup(path_fmt);
 		if (!rc)
 			rc = gp_target_ok(paths[i], force, cause);
 	}
 	for (int i = 0; i < n_img && !rc; i++, drawn++) {
-		struct tl_view v = { .g0 = per_gpu ? i : 0, .np = per_gpu ? 1 : res->n_dev };
+		int g0 = i * per_page;
+		struct tl_view v = { .g0 = g0, .np = res->n_dev - g0 < per_page ? res->n_dev - g0
+										 : per_page };
 		rc = tl_draw(&gps[i], tl, res, m, &v, paths[i], force, cause);
 	}
 	if (rc) {
