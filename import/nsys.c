@@ -28,7 +28,7 @@
  * for --cuda-memory-usage=true) the export has no sizes; nothing is
  * imported and the error says how to record one.
  */
-#include "hmap.h"
+#include "u64map.h"
 #include "imp.h"
 #include "util.h"
 
@@ -46,9 +46,9 @@ struct nctx {
 	int64_t trace;
 	const char *meta;            /* the metadata table's name */
 	int64_t kind_device, kind_pinned, op_alloc, op_free;
-	struct hmap dev;             /* deviceId -> trace index */
+	struct u64map dev;             /* deviceId -> trace index */
 	int n_dev;
-	struct hmap labels;          /* StringIds id -> store label id */
+	struct u64map labels;          /* StringIds id -> store label id */
 	uint64_t n_rows, n_device, n_pinned, n_skipped;
 };
 
@@ -164,13 +164,13 @@ static int no_usage_table(struct nctx *n, char **cause)
 static int add_device(struct nctx *n, int64_t id, int ordinal, const char *name,
 		      const char *uuid, int64_t total, char **cause)
 {
-	if (hmap_get(&n->dev, (uint64_t)id, NULL))
+	if (u64map_get(&n->dev, (uint64_t)id, NULL))
 		return 0;
 	struct trace_device d = { .index = n->n_dev, .ordinal = ordinal,
 				  .total = total > 0 ? (uint64_t)total : 0 };
 	snprintf(d.name, sizeof(d.name), "%s", name ? name : "");
 	snprintf(d.uuid, sizeof(d.uuid), "%s", uuid ? uuid : "");
-	hmap_put(&n->dev, (uint64_t)id, (uint64_t)n->n_dev++);
+	u64map_put(&n->dev, (uint64_t)id, (uint64_t)n->n_dev++);
 	return store_device_add(n->ictx->st, n->trace, &d, cause);
 }
 
@@ -262,7 +262,7 @@ static int api_label(struct nctx *n, sqlite3_stmt *s, int64_t *label, char **cau
 	*label = 0;
 	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
 		uint64_t id = (uint64_t)sqlite3_column_int64(s, 8), lab;
-		if (hmap_get(&n->labels, id, &lab)) {
+		if (u64map_get(&n->labels, id, &lab)) {
 			*label = (int64_t)lab;
 			return 0;
 		}
@@ -274,7 +274,7 @@ static int api_label(struct nctx *n, sqlite3_stmt *s, int64_t *label, char **cau
 		strip_version(buf);
 		int rc = store_label(n->ictx->st, n->trace, buf, label, cause);
 		if (rc == 0)
-			hmap_put(&n->labels, id, (uint64_t)*label);
+			u64map_put(&n->labels, id, (uint64_t)*label);
 		return rc;
 	}
 	const char *name = (const char *)sqlite3_column_text(s, 10);
@@ -332,7 +332,7 @@ static int read_events(struct nctx *n, char **cause)
 				 sqlite3_column_int64(s, 0));
 		ev.pid = sqlite3_column_int(s, 1);
 		if (kind == n->kind_device) {
-			if (!hmap_get(&n->dev, (uint64_t)sqlite3_column_int64(s, 2), &dev))
+			if (!u64map_get(&n->dev, (uint64_t)sqlite3_column_int64(s, 2), &dev))
 				dev = 0; /* unreachable: read_devices() added every deviceId */
 			ev.device = (int16_t)dev;
 			ev.category = TRACE_CAT_OTHER;
@@ -486,7 +486,7 @@ int imp_nsys_run(struct imp_ctx *ctx, char **cause)
 	else
 		rc = run(&n, cause);
 	sqlite3_close(n.db);
-	hmap_free(&n.dev);
-	hmap_free(&n.labels);
+	u64map_free(&n.dev);
+	u64map_free(&n.labels);
 	return rc;
 }
