@@ -27,9 +27,20 @@
  * Without CUDA_GPU_MEMORY_USAGE_EVENTS (the default: nsys writes it only
  * for --cuda-memory-usage=true) the export has no sizes; nothing is
  * imported and the error says how to record one.
+ *
+ * The export is someone else's SQLite file: it is opened read-only, its
+ * schema must hold plain tables only (a view, trigger, virtual table or
+ * generated column is refused before any query: trace/sqlsafe.h), and
+ * every query runs under an instruction budget proportional to the
+ * file's size. Bounds: at most STORE_MAX_DEVICES devices and
+ * STORE_MAX_PROCESSES processes (trace/store.h); every query is a scan,
+ * a sort or an indexed join: O(n log n) in rows.
+ * A WAL-mode export keeps rows in FILE-wal: the archive is the database
+ * as SQLite reads it (sqlite3_serialize), not the main file's bytes.
  */
 #include "u64map.h"
 #include "imp.h"
+#include "sqlsafe.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -37,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define USAGE "CUDA_GPU_MEMORY_USAGE_EVENTS"
 
@@ -50,10 +62,15 @@ struct nctx {
 	int n_dev;
 	struct u64map labels;          /* StringIds id -> store label id */
 	uint64_t n_rows, n_device, n_pinned, n_skipped;
+	struct sqlsafe_budget budget;
 };
 
 static int sqerr(struct nctx *n, char **cause, const char *what)
 {
+	if (n->budget.spent)
+		return util_err(cause, UTIL_EINPUT, "%s: %s: the export needs more work than its "
+				"size allows (over %d SQLite steps per byte): refused", n->ictx->path,
+				what, SQLSAFE_STEPS_PER_BYTE);
 	return util_err(cause, UTIL_EINPUT, "%s: %s: %s", n->ictx->path, what,
 			sqlite3_errmsg(n->db));
 }
@@ -69,7 +86,7 @@ static int prep(struct nctx *n, sqlite3_stmt **s, const char *sql, char **cause)
 static int has_table(struct nctx *n, const char *name, char **cause)
 {
 	sqlite3_stmt *s;
-	int rc = prep(n, &s, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view')"
+	int rc = prep(n, &s, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
 			     " AND name = ?", cause);
 	if (rc)
 		return rc;
@@ -427,6 +444,29 @@ static int check_columns(struct nctx *n, char **cause)
 	return 0;
 }
 
+/* The trace, archiving the database as SQLite reads it: in WAL mode the
+ * main file alone lacks the rows still in FILE-wal. */
+static int new_trace(struct nctx *n, char **cause)
+{
+	struct imp_ctx *c = n->ictx;
+	int wal = c->len > 19 && c->data[18] == 2 && c->data[19] == 2;
+	if (!wal)
+		return imp_trace_new(c, "nsys", 0, &n->trace, cause);
+	sqlite3_int64 size = 0;
+	unsigned char *db = sqlite3_serialize(n->db, "main", &size, 0);
+	if (!db)
+		return sqerr(n, cause, "cannot copy the WAL-mode export for its archive");
+	const unsigned char *data = c->data;
+	size_t len = c->len;
+	c->data = db;
+	c->len = (size_t)size;
+	int rc = imp_trace_new(c, "nsys", 0, &n->trace, cause);
+	c->data = data;
+	c->len = len;
+	sqlite3_free(db);
+	return rc;
+}
+
 static int run(struct nctx *n, char **cause)
 {
 	int rc = has_table(n, "META_DATA_EXPORT", cause);
@@ -451,7 +491,7 @@ static int run(struct nctx *n, char **cause)
 				 "CUDA_DEV_MEM_EVENT_OPR_ALLOCATION", 0);
 	n->op_free = enum_value(n, "ENUM_CUDA_DEV_MEM_EVENT_OPER",
 				"CUDA_DEV_MEM_EVENT_OPR_DEALLOCATION", 1);
-	if ((rc = imp_trace_new(n->ictx, "nsys", 0, &n->trace, cause)))
+	if ((rc = new_trace(n, cause)))
 		return rc;
 	if ((rc = read_devices(n, cause)) == 0 && (rc = read_processes(n, cause)) == 0 &&
 	    (rc = read_events(n, cause)) == 0)
@@ -480,11 +520,25 @@ int imp_nsys_run(struct imp_ctx *ctx, char **cause)
 {
 	struct nctx n = { .ictx = ctx };
 	int rc;
-	if (sqlite3_open_v2(ctx->path, &n.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	/* The rows of a WAL-mode file may sit in FILE-wal: count its bytes
+	 * in the budget too. */
+	uint64_t bytes = ctx->len;
+	struct stat sb;
+	char *wal = util_xasprintf("%s-wal", ctx->path);
+	if (stat(wal, &sb) == 0 && S_ISREG(sb.st_mode))
+		bytes += (uint64_t)sb.st_size;
+	free(wal);
+	if (sqlite3_open_v2(ctx->path, &n.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		rc = util_err(cause, UTIL_EINPUT, "%s: cannot open as SQLite: %s", ctx->path,
 			      n.db ? sqlite3_errmsg(n.db) : "out of memory");
-	else
-		rc = run(&n, cause);
+	} else {
+		/* No value nsys writes comes near 64 MiB. */
+		sqlsafe_harden(n.db, 64 << 20);
+		sqlsafe_budget(n.db, &n.budget, sqlsafe_steps_for(bytes));
+		rc = sqlsafe_check(n.db, ctx->path, cause);
+		if (rc == 0)
+			rc = run(&n, cause);
+	}
 	sqlite3_close(n.db);
 	u64map_free(&n.dev);
 	u64map_free(&n.labels);
