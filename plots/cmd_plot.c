@@ -226,24 +226,11 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 		int G = sc.cfg.topo.n;
 		uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
 		uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
-		/* The curve is what each GPU would need: replay on GPUs too large
-		 * to fail (same count, same split), draw the real capacities. */
+		/* What each GPU would need, the split frozen (scenario.h). */
 		struct topo real = sc.cfg.topo;
-		if (!sc.lsc.n_split) {
-			sc.lsc.n_split = G;
-			for (int g = 0; g < G; g++)
-				sc.lsc.split[g] = sc.layers[g];
-		}
-		for (int g = 0; g < G; g++)
-			sc.cfg.topo.capacity[g] = 1ull << 60;
-		sc.cfg.on_oom = SIM_OOM_CONTINUE;
-		for (int i = 0; i < NPT && !rc; i++) {
+		for (int i = 0; i < NPT; i++)
 			ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
-			sc.lsc.ctx = ctx[i];
-			if (!(rc = scen_rebuild(&sc, cause)) && !(rc = scen_run(st, &sc, NULL, rec, cause)))
-				for (int g = 0; g < G; g++)
-					peak[(size_t)i * (size_t)G + (size_t)g] = rec->dev[g].peak;
-		}
+		rc = scen_peaks_vs_ctx(st, &sc, ctx, NPT, peak, cause);
 		if (!rc) {
 			struct plot_meta mf = m;
 			mf.scenario = "context per slot swept, other settings as the scenario";

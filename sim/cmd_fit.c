@@ -45,22 +45,42 @@ static uint64_t min_headroom(const struct sim_result *r, const int *layers)
 	return m == UINT64_MAX ? 0 : m;
 }
 
-static int fit_max_ctx(struct store *st, struct scen *sc, struct sim_result *res, int *ne,
-		       char **cause)
+/* Does every GPU's need at ctx leave margin free? (scen_peaks_vs_ctx,
+ * the same sweep the context curve of `plot` draws.) */
+static int ctx_fits(struct store *st, struct scen *sc, uint64_t ctx, uint64_t margin, int *fits,
+		    int *ne, char **cause)
+{
+	uint64_t peak[TOPO_MAX_GPUS];
+	(*ne)++;
+	int rc = scen_peaks_vs_ctx(st, sc, &ctx, 1, peak, cause);
+	*fits = 1;
+	for (int g = 0; !rc && g < sc->cfg.topo.n; g++)
+		if (peak[g] + margin > sc->cfg.topo.capacity[g])
+			*fits = 0;
+	return rc;
+}
+
+static int fit_max_ctx(struct store *st, struct scen *sc, uint64_t margin, struct sim_result *res,
+		       int *ne, char **cause)
 {
 	uint64_t lo = 0, hi = sc->ld->n_ctx_train ? sc->ld->n_ctx_train : (1u << 20);
 	hi = hi / 256 * 256;
 	if (hi < 256)
 		hi = 256;
-	int rc;
+	int rc, fits;
+	/* The context moves no layers: freeze the scenario's placement. */
+	if (!sc->lsc.n_split && !sc->ld->fixed) {
+		sc->lsc.n_split = sc->cfg.topo.n;
+		for (int g = 0; g < sc->cfg.topo.n; g++)
+			sc->lsc.split[g] = sc->layers[g];
+	}
 	/* Binary search on multiples of 256: memory grows with context. */
 	uint64_t a = 1, b = hi / 256;
 	while (a <= b) {
 		uint64_t mid = (a + b) / 2;
-		sc->lsc.ctx = mid * 256;
-		if ((rc = eval(st, sc, res, ne, cause)))
+		if ((rc = ctx_fits(st, sc, mid * 256, margin, &fits, ne, cause)))
 			return rc;
-		if (!res->has_oom) {
+		if (fits) {
 			lo = mid * 256;
 			a = mid + 1;
 		} else {
@@ -190,7 +210,7 @@ static int cmd_fit(struct cli_ctx *cx)
 			      "this trace has no model buffers");
 	if (!rc) {
 		switch (goal) {
-		case OPT_MAXCTX: rc = fit_max_ctx(st, &sc, res, &n_eval, &cause); break;
+		case OPT_MAXCTX: rc = fit_max_ctx(st, &sc, so.margin, res, &n_eval, &cause); break;
 		case OPT_SPLIT: rc = fit_best_split(st, &sc, res, &n_eval, &cause); break;
 		case OPT_MINGPU: rc = fit_min_gpus(st, &sc, res, &n_eval, &cause); break;
 		default: rc = fit_max_layers(st, &sc, res, &n_eval, &cause); break;

@@ -12,19 +12,15 @@
 #define OLLAMA_MIN_MEMORY (457ull << 20) /* discover/gpu.go cudaMinimumMemory */
 #define LLAMA_FIT_TARGET (1024ull << 20) /* common/fit.cpp default --fit-target */
 
-static const char *const engines[] = { "ollama-0.5", "ollama-layout", "llama-fit" };
-
 int est_engine_known(const char *e)
 {
-	for (size_t i = 0; i < UTIL_ARRAY_SIZE(engines); i++)
-		if (!strcmp(e, engines[i]))
-			return 1;
-	return 0;
+	const struct scen_engine *row = scen_engine_find(e);
+	return row && row->estimate;
 }
 
 const char *est_engine_list(void)
 {
-	return "ollama-0.5, ollama-layout or llama-fit";
+	return scen_estimators();
 }
 
 /* Ollama's kvCacheBytesPerElement: f16 2, q8_0 1, q4_0 0.5. */
@@ -351,23 +347,47 @@ static int llama_fit(const struct scen *sc, const struct sim_result *res, uint64
 	return 0;
 }
 
+/* The rows of the engine table (sim/scenario.c scen_engines[]). */
+static int finish(struct buf *b, int rc, char **explain)
+{
+	if (rc) {
+		free(b->s);
+		return rc;
+	}
+	*explain = b->s;
+	return 0;
+}
+
+int est_ollama05(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		 char **explain, char **cause)
+{
+	struct buf b = { 0 };
+	(void)res;
+	return finish(&b, ollama05(sc, est, &b, cause), explain);
+}
+
+int est_ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		      char **explain, char **cause)
+{
+	struct buf b = { 0 };
+	(void)res;
+	return finish(&b, ollama_layout(sc, est, &b, cause), explain);
+}
+
+int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause)
+{
+	struct buf b = { 0 };
+	(void)cause;
+	return finish(&b, llama_fit(sc, res, est, &b), explain);
+}
+
 int est_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
 		uint64_t *est, char **explain, char **cause)
 {
-	struct buf b = { 0 };
-	int rc;
-	if (!strcmp(engine, "ollama-0.5"))
-		rc = ollama05(sc, est, &b, cause);
-	else if (!strcmp(engine, "ollama-layout"))
-		rc = ollama_layout(sc, est, &b, cause);
-	else if (!strcmp(engine, "llama-fit"))
-		rc = llama_fit(sc, res, est, &b);
-	else
-		rc = util_err(cause, UTIL_EINPUT, "unknown engine '%s'", engine);
-	if (rc) {
-		free(b.s);
-		return rc;
-	}
-	*explain = b.s;
-	return 0;
+	const struct scen_engine *row = scen_engine_find(engine);
+	if (!row || !row->estimate)
+		return util_err(cause, UTIL_EINPUT, "unknown engine '%s': expected %s", engine,
+				scen_estimators());
+	return row->estimate(sc, res, est, explain, cause);
 }

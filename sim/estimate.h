@@ -39,4 +39,12 @@ const char *est_engine_list(void);
 int est_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
 		uint64_t *est, char **explain, char **cause);
 
+/* The estimators, one row each of the engine table (scen_engines[]). */
+int est_ollama05(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		 char **explain, char **cause);
+int est_ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		      char **explain, char **cause);
+int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause);
+
 #endif

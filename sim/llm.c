@@ -501,6 +501,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->context = ctx_n ? ctx_sum / (uint64_t)ctx_n : 0;
 	if (ng == 0 && host.w == 0 && !any_gpu) {
 		profile_clear(&prof);
+		ld->not_a_load = 1;
 		return util_err(cause, UTIL_EINPUT,
 				"trace %lld has no model, KV or compute buffers: a what-if needs a "
 				"llama.cpp/Ollama load with its 'buffer size' lines (or use --model)",
@@ -591,6 +592,9 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	int start = total - ngl;
 
 	/* Per-layer weights. */
+	if (ld->have_profile && prof.n_layer != ld->n_layer)
+		note(ld, "profile '%s' has %u layers, the load %u: its layer sizes are not used",
+		     prof.name, prof.n_layer, ld->n_layer);
 	if (ld->have_profile && prof.n_layer == ld->n_layer) {
 		for (int l = 0; l <= (int)nl; l++)
 			ld->layer_w[l] = profile_layer_bytes(&prof, l);

@@ -75,6 +75,7 @@ struct llm_load {
 	 * engine's KQ term. */
 	double   kq_per_cell_token;
 	int      fit_loads;        /* loads the fit used (0: none) */
+	int      not_a_load;       /* llm_decompose: the trace holds no model buffers */
 	char     notes[8][160];    /* approximations made */
 	int      n_notes;
 };

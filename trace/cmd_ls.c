@@ -165,8 +165,17 @@ static int cmd_show(struct cli_ctx *cx)
 		util_json_str(stdout, ti.format);
 		printf(",\"source\":");
 		util_json_str(stdout, ti.source);
-		printf(",\"events\":%" PRId64 ",\"truncated\":%s,\"devices\":[", ti.n_events,
+		printf(",\"events\":%" PRId64 ",\"truncated\":%s,\"note\":", ti.n_events,
 		       ti.truncated ? "true" : "false");
+		if (ti.note)
+			util_json_str(stdout, ti.note);
+		else
+			printf("null");
+		if (ti.profile_id)
+			printf(",\"profile\":%" PRId64, ti.profile_id);
+		else
+			printf(",\"profile\":null");
+		printf(",\"devices\":[");
 		for (size_t i = 0; i < nd; i++) {
 			printf("%s{\"index\":%d,\"name\":", i ? "," : "", d[i].index);
 			util_json_str(stdout, d[i].name);
@@ -194,6 +203,8 @@ static int cmd_show(struct cli_ctx *cx)
 		printf("  events: %" PRId64 "%s\n", ti.n_events, ti.truncated ? " (truncated)" : "");
 		if (ti.note)
 			printf("  note: %s\n", ti.note);
+		if (ti.profile_id)
+			printf("  profile: %" PRId64 " (attached)\n", ti.profile_id);
 		for (size_t i = 0; i < nd; i++) {
 			char mib[32];
 			printf("  device %d: %s%s%s  total %s MiB\n", d[i].index,

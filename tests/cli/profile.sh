@@ -1,0 +1,30 @@
+# profile.sh - `--profile` resolves a GGUF profile for one command without
+# storing it: it works on a read-only store for replay, fit, plot, diff
+# and export (it failed with "attempt to write a readonly database"), its
+# layer sizes are used, and the trace is left as it was.
+. "$TOP/tests/cli/lib.sh"
+S=--store=t.db
+LOG="$DATA/logs/llamacpp-15860-memory-breakdown-3x4090.log"
+expect 0 "$VRAMSIM" import $S --name b3 "$LOG"
+expect 0 "$VRAMSIM" import $S "$DATA/gguf/stories260K.gguf"
+expect 0 "$VRAMSIM" import $S "$DATA/gguf/ggml-vocab-bert-bge.gguf"
+chmod a-w t.db
+# the log's model has no layer count: --meta gives 5, the profile's count
+expect 0 "$VRAMSIM" replay $S b3 --profile llama --meta layers=5
+hasnt out "approximation from per-device totals"
+expect 0 "$VRAMSIM" replay $S b3 --meta layers=5
+has out "approximation from per-device totals"
+# a profile whose layer count differs says it was not used
+expect 0 "$VRAMSIM" replay $S b3 --profile bert-bge --meta layers=5
+has out "its layer sizes are not used"
+expect 0 "$VRAMSIM" fit $S b3 --profile llama --meta layers=5 --gpus 3x24G --best-split
+expect 0 "$VRAMSIM" plot $S b3 --profile llama --meta layers=5 --out pics
+expect 0 "$VRAMSIM" diff $S b3 b3 --profile llama --meta layers=5
+expect 0 "$VRAMSIM" export $S b3 --profile llama --meta layers=5 --format csv
+has out "weights"
+# nothing was stored
+expect 0 "$VRAMSIM" show $S b3 --json
+has out '"profile":null'
+expect 2 "$VRAMSIM" replay $S b3 --profile nosuch
+has err "no such profile"
+chmod u+w t.db
