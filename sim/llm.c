@@ -167,6 +167,7 @@ static void apportion(int total, const double *w, int n, int *out)
 
 struct dev_sums {
 	uint64_t w, kv, comp, out, ctx, other;
+	int lay_lo, lay_hi;        /* layers of its weights as logged, -1 if not */
 };
 
 static double kq_bytes(uint64_t cells, int ubatch, uint32_t n_head)
@@ -426,7 +427,15 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (ev[i].device > max_dev)
 			max_dev = ev[i].device;
 		switch (ev[i].category) {
-		case TRACE_CAT_WEIGHTS: d->w += ev[i].size; break;
+		case TRACE_CAT_WEIGHTS:
+			d->w += ev[i].size;
+			if (ev[i].layer_lo >= 0 && ev[i].layer_hi >= ev[i].layer_lo) {
+				if (!d->lay_hi || ev[i].layer_lo < d->lay_lo - 1)
+					d->lay_lo = ev[i].layer_lo + 1;  /* stored +1: 0 = none */
+				if (ev[i].layer_hi + 1 > d->lay_hi)
+					d->lay_hi = ev[i].layer_hi + 1;
+			}
+			break;
 		case TRACE_CAT_KV: d->kv += ev[i].size; break;
 		case TRACE_CAT_COMPUTE: d->comp += ev[i].size; break;
 		case TRACE_CAT_OUTPUT: d->out += ev[i].size; break;
@@ -572,12 +581,35 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		for (int k = 0; k < ng; k++)
 			ld->rec_layers[k] = gpus[k] < nsplit ? count[gpus[k]] : 0;
 	} else if (ng > 0) {
+		/* Better data first: the layer ranges the log printed, then the
+		 * KV per device (equal per layer, unlike weights: dense first
+		 * layers, the output layer), then the weights. */
+		int ranged = 1, kv_all = 1, lsum = 0;
+		for (int k = 0; k < ng; k++) {
+			ranged &= gpu[gpus[k]].lay_hi > 0;
+			kv_all &= gpu[gpus[k]].kv > 0;
+			if (gpu[gpus[k]].lay_hi > 0)
+				lsum += gpu[gpus[k]].lay_hi - gpu[gpus[k]].lay_lo + 1;
+		}
 		double w[TOPO_MAX_GPUS];
-		for (int k = 0; k < ng; k++)
-			w[k] = (double)gpu[gpus[k]].w;
-		apportion(ngl, w, ng, ld->rec_layers);
-		if (ng > 1)
-			note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
+		if (ranged && lsum == ngl) {
+			for (int k = 0; k < ng; k++)
+				ld->rec_layers[k] = gpu[gpus[k]].lay_hi - gpu[gpus[k]].lay_lo + 1;
+		} else if (kv_all && ng > 1) {
+			/* repeating layers by KV; the output layer (no KV) on the last */
+			int out = setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 && ngl == total;
+			for (int k = 0; k < ng; k++)
+				w[k] = (double)gpu[gpus[k]].kv;
+			apportion(ngl - out, w, ng, ld->rec_layers);
+			ld->rec_layers[ng - 1] += out;
+			note(ld, "layers per recorded GPU from each GPU's KV cache (no split in the log)");
+		} else {
+			for (int k = 0; k < ng; k++)
+				w[k] = (double)gpu[gpus[k]].w;
+			apportion(ngl, w, ng, ld->rec_layers);
+			if (ng > 1)
+				note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
+		}
 	}
 	int rec_sum = 0;
 	for (int k = 0; k < ng; k++)
@@ -635,6 +667,15 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		for (int l = 0; l < (int)nl; l++)
 			ld->layer_w[l] = (uint64_t)llround(s);
 		ld->layer_w[nl] = (uint64_t)llround(out);
+		/* Each recorded GPU's layers from its own total (front GPUs of a
+		 * MoE or a model with dense first layers differ): the layers
+		 * of GPU k follow those of GPU k-1 from the first offloaded. */
+		for (int k = 0, l = start; ng >= 2 && rec_sum == ngl && k < ng; k++) {
+			int n_rep = ld->rec_layers[k] - (k == ng - 1 && out_on_gpu ? 1 : 0);
+			double rest = (double)gpu[gpus[k]].w - (k == ng - 1 && out_on_gpu ? out : 0);
+			for (int j = 0; j < n_rep && rest > 0 && l < (int)nl; j++, l++)
+				ld->layer_w[l] = (uint64_t)llround(rest / n_rep);
+		}
 		double host_layers = 0;
 		for (int l = 0; l < start; l++)
 			host_layers += (double)ld->layer_w[l];

@@ -4,6 +4,7 @@
 #include "scenario.h"
 #include "cli.h"
 #include "estimate.h"
+#include "source.h"
 #include "torchalloc.h"
 #include "util.h"
 
@@ -309,6 +310,7 @@ static int find_profile(struct store *st, const char *ref, int64_t *pid, char **
 
 int scen_rebuild(struct scen *sc, char **cause)
 {
+	sc->identity = 0;
 	free(sc->ev);
 	sc->ev = NULL;
 	sc->n_ev = 0;
@@ -324,6 +326,8 @@ int scen_rebuild(struct scen *sc, char **cause)
 	sc->have_layers = !sc->ld->fixed;
 	return 0;
 }
+
+static int identity_events(struct store *st, struct scen *sc, char **cause);
 
 int scen_peaks_vs_ctx(struct store *st, struct scen *sc, const uint64_t *ctx, int n,
 		      uint64_t *peak, char **cause)
@@ -351,7 +355,10 @@ int scen_peaks_vs_ctx(struct store *st, struct scen *sc, const uint64_t *ctx, in
 	free(r);
 	sc->lsc = keep_l;
 	sc->cfg = keep_c;
+	int was_identity = sc->identity;
 	int rc2 = scen_rebuild(sc, rc ? NULL : cause);
+	if (!rc2 && was_identity)
+		rc2 = identity_events(st, sc, rc ? NULL : cause);
 	return rc ? rc : rc2;
 }
 
@@ -444,6 +451,70 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 	return rc;
 }
 
+/*
+ * No layer or context what-if: the load replays as it ran, from its own
+ * events, on the recorded devices (a rebuilt placement would move KV,
+ * average the CUDA context over GPUs and put a row split on one device).
+ * The rebuild before this gave the description and the layer counts;
+ * `fit` and later what-ifs rebuild from the decomposition. Needs a GPU
+ * for every recorded device, else the what-if placement stands.
+ */
+static int identity_events(struct store *st, struct scen *sc, char **cause)
+{
+	struct trace_event *ev = NULL;
+	size_t n = 0;
+	int rc = sim_source_load(st, sc->trace, &ev, &n, cause);
+	if (rc)
+		return rc;
+	int max_dev = -1;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].device > max_dev)
+			max_dev = ev[i].device;
+	if (max_dev >= sc->cfg.topo.n) {
+		free(ev);
+		add_note(sc, "the load used %d devices, the scenario has %d GPUs: layers re-placed",
+			 max_dev + 1, sc->cfg.topo.n);
+		return 0;
+	}
+	/* Layer ranges the log did not print: the decomposition's, for a
+	 * device holding one weights buffer (OOM messages name them). */
+	int lo[TOPO_MAX_GPUS], hi[TOPO_MAX_GPUS], nw[TOPO_MAX_GPUS] = { 0 };
+	for (int g = 0; g < TOPO_MAX_GPUS; g++)
+		lo[g] = hi[g] = -1;
+	for (size_t i = 0; i < sc->n_ev; i++) {
+		const struct trace_event *e = &sc->ev[i];
+		if (e->category == TRACE_CAT_WEIGHTS && e->device >= 0 && e->device < TOPO_MAX_GPUS) {
+			lo[e->device] = e->layer_lo;
+			hi[e->device] = e->layer_hi;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TRACE_ALLOC && ev[i].category == TRACE_CAT_WEIGHTS && ev[i].device >= 0)
+			nw[ev[i].device]++;
+	for (size_t i = 0; i < n; i++) {
+		struct trace_event *e = &ev[i];
+		if (e->kind == TRACE_ALLOC && e->category == TRACE_CAT_WEIGHTS && e->device >= 0 &&
+		    e->layer_lo < 0 && nw[e->device] == 1) {
+			e->layer_lo = lo[e->device];
+			e->layer_hi = hi[e->device];
+		}
+	}
+	free(sc->ev);
+	sc->ev = ev;
+	sc->n_ev = n;
+	sc->identity = 1;
+	memset(sc->cfg.measured_context, 0, sizeof(sc->cfg.measured_context));
+	sim_events_context(sc->ev, sc->n_ev, sc->cfg.measured_context);
+	static const char pre[] = "as recorded: ";
+	size_t dl = strlen(sc->desc);
+	if (dl + sizeof(pre) > sizeof(sc->desc))
+		dl = sizeof(sc->desc) - sizeof(pre);
+	memmove(sc->desc + sizeof(pre) - 1, sc->desc, dl);
+	memcpy(sc->desc, pre, sizeof(pre) - 1);
+	sc->desc[dl + sizeof(pre) - 1] = '\0';
+	return 0;
+}
+
 int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, struct scen *sc,
 		 char **cause)
 {
@@ -526,6 +597,8 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		for (int i = 0; i < sc->ld->n_notes; i++)
 			add_note(sc, "%s", sc->ld->notes[i]);
 		if ((rc = scen_rebuild(sc, cause)))
+			return rc;
+		if (sc->trace && !what_given(&o->what) && (rc = identity_events(st, sc, cause)))
 			return rc;
 		sc->model_name = util_xstrdup(sc->ld->model[0] ? sc->ld->model : sc->trace_name);
 	} else {

@@ -118,6 +118,7 @@ struct scen {
 	int n_notes;
 	int64_t trace;                /* 0 with --model */
 	const struct scen_engine *engine; /* the predictor row (NULL: raw replay) */
+	int identity;                 /* the recorded load's own events (no what-if) */
 	int64_t profile_id;           /* --profile resolved (not stored) */
 	char *trace_name;
 	char *model_name;
