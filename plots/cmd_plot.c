@@ -217,7 +217,9 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 			goto out;
 		fprintf(names, "%s\n", p_cmp);
 	}
-	if (sc.ld && (sc.ld->cells || sc.lsc.ctx)) {
+	/* a curve needs a KV cache that scales with the context (scenario.h) */
+	if (sc.ld && (sc.ld->cells || sc.lsc.ctx) &&
+	    (sc.ld->kv_layer || sc.ld->host_kv || (sc.ld->kv_per_cell > 0 && sc.lsc.ctx))) {
 		/* Peak per GPU against context: 32 points up to the trained
 		 * context, or 8x the scenario's context when that is unknown. */
 		enum { NPT = 32 };

@@ -134,12 +134,15 @@ static int cmd_replay(struct cli_ctx *cx)
 	char *oom_label = NULL;
 	if (res->has_oom && res->first_oom.label && st)
 		store_label_text(st, res->first_oom.label, &oom_label, NULL);
+	struct verdict vd;
+	scen_judge(&sc, res, so.margin, &vd);
 	struct report_ctx rc_ = {
 		.kind = "replay", .trace_id = sc.trace, .trace_name = sc.trace_name,
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
 		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
 		.n_estimate = engine ? sc.cfg.topo.n : 0, .layers = sc.have_layers ? sc.layers : NULL,
+		.verdict = &vd,
 	};
 	if (json)
 		report_json(stdout, res, &rc_);

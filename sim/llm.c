@@ -697,8 +697,18 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->kv_layer = kv_total / nl;
 	if (kv_total && !ld->cells)
 		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
-	if (!kv_total)
+	if (!kv_total && ld->n_embd && ld->n_head && ld->n_head_kv) {
+		/* No KV in the log but the model's shape is known: a context
+		 * what-if gets K and V of n_embd / n_head x n_head_kv elements
+		 * per cell and layer (llama.cpp llama_kv_cache: n_embd_k_gqa =
+		 * n_embd_head_k x n_head_kv), at the recorded cache types. */
+		ld->kv_per_cell = ((double)ld->n_embd / ld->n_head) * ld->n_head_kv *
+				  (llm_kv_bytes(ld->type_k) + llm_kv_bytes(ld->type_v));
+		note(ld, "the log shows no KV cache: a context what-if computes it from the model's "
+			 "shape (%u heads, %u KV heads, embd %u)", ld->n_head, ld->n_head_kv, ld->n_embd);
+	} else if (!kv_total) {
 		note(ld, "the log shows no KV cache buffer: KV is not counted");
+	}
 
 	/* Compute buffers by role. */
 	int cg[TOPO_MAX_GPUS], nc = 0;
@@ -740,6 +750,18 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc)
 {
+	if (!ld->kv_layer && ld->kv_per_cell > 0 && sc->ctx) {
+		/* from the model's shape; only for a context asked for */
+		uint64_t par = (uint64_t)(sc->parallel ? sc->parallel : ld->parallel);
+		double kv = ld->kv_per_cell * (double)(sc->ctx * par);
+		if (sc->kv_type[0]) {
+			double old = (llm_kv_bytes(ld->type_k) + llm_kv_bytes(ld->type_v)) / 2;
+			double nw = llm_kv_bytes(sc->kv_type);
+			if (old > 0 && nw > 0)
+				kv = kv * nw / old;
+		}
+		return (uint64_t)llround(kv);
+	}
 	double kv = (double)ld->kv_layer;
 	uint64_t cells = ld->cells;
 	if (sc->ctx || sc->parallel) {

@@ -47,6 +47,7 @@ struct llm_load {
 	uint64_t layer_w[LLM_MAX_LAYERS + 1]; /* weights per layer; [n_layer] = output */
 	uint64_t host_fixed;       /* always on host: token embeddings, ... */
 	uint64_t kv_layer;         /* KV bytes of one layer */
+	double   kv_per_cell;      /* no KV logged: bytes per cell and layer from the shape */
 	uint64_t cells;            /* recorded KV cells (n_ctx, all slots) */
 	int      parallel;         /* recorded slots */
 	int      ubatch, batch, flash_attn;

@@ -107,6 +107,8 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 			fprintf(f, ", %s", c->oom_label);
 		fprintf(f, ") with %.1f MiB free%s\n", mib(o->free),
 			o->recorded ? " (the recorded run failed here too)" : "");
+	} else if (c->verdict) {
+		verdict_print(f, c->verdict, c->topology);
 	} else {
 		int tight = 0;
 		for (int i = 1; i < r->n_dev; i++)
@@ -144,8 +146,14 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	util_json_str(f, c->model ? c->model : "exact");
 	fputs(",\"scenario\":", f);
 	util_json_str(f, c->scenario);
-	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"gpus\":[", r->has_oom ? "false" : "true",
+	int fits = c->verdict ? c->verdict->kind == VERDICT_FITS : !r->has_oom;
+	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"verdict\":", fits ? "true" : "false",
 		r->n_events);
+	if (c->verdict)
+		verdict_json(f, c->verdict);
+	else
+		fputs("null", f);
+	fputs(",\"gpus\":[", f);
 	for (int i = 0; i < r->n_dev; i++) {
 		const struct sim_dev *d = &r->dev[i];
 		fprintf(f, "%s{\"index\":%d,\"capacity\":%" PRIu64 ",\"peak\":%" PRIu64

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "replay.h"
+#include "verdict.h"
 
 #define REPORT_VERSION 1
 
@@ -31,6 +32,8 @@ struct report_ctx {
 	int n_estimate;
 	/* Layers per GPU in the scenario (NULL: unknown). */
 	const int *layers;
+	/* The verdict with its margin and band (NULL: the plain fits/OOM line). */
+	const struct verdict *verdict;
 };
 
 void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c);

@@ -410,6 +410,124 @@ const char *scen_estimators(void)
 	return list;
 }
 
+void scen_judge(const struct scen *sc, const struct sim_result *res, uint64_t margin,
+		struct verdict *v)
+{
+	verdict_judge(res, sc->identity || !sc->ld ? VERDICT_SRC_RECORDED : VERDICT_SRC_FORMULA, margin,
+		      sc->lower_bound, v);
+}
+
+int scen_can_scale(struct scen *sc, const struct scen_opts *o, int what, const char *opt,
+		   char **cause)
+{
+	const struct llm_load *ld = sc->ld;
+	if (!ld)
+		return 0;
+	if (what & SCEN_SCALE_CTX) {
+		int kv = ld->kv_layer || ld->host_kv;
+		int shape = !kv && ld->kv_per_cell > 0 && (what & SCEN_SCALE_KV_ONLY || o->what.ctx ||
+							    !strcmp(opt, "--max-ctx"));
+		if (shape)
+			kv = 1; /* from the model's shape (llm.c) */
+		else if (kv && !ld->cells && !(what & SCEN_SCALE_KV_ONLY))
+			return util_err(cause, UTIL_EINPUT, "%s: the log shows a KV cache but not the context "
+					"it was made for (n_ctx), so it cannot be scaled: give --meta ctx=N "
+					"(all slots)", opt);
+		if (!kv) {
+			if (!o->assume_missing)
+				return util_err(cause, UTIL_EINPUT, "%s: the trace records no KV cache and the "
+						"model's shape is unknown, so a context cannot be answered: "
+						"import the model's GGUF (--profile), or give its shape (--meta "
+						"embd=,heads=,kv_heads=), or --assume-missing for a lower bound "
+						"without KV", opt);
+			if (!sc->lower_bound)
+				add_note(sc, "%s: no KV cache recorded: KV is not counted, every figure is "
+					 "a lower bound (--assume-missing)", opt);
+			sc->lower_bound = 1;
+		}
+	}
+	if (what & SCEN_SCALE_COMPUTE) {
+		int comp = 0;
+		for (int r = 0; r < LLM_ROLES; r++)
+			comp |= ld->have_role[r];
+		for (int d = 0; d < ld->fx_n; d++)
+			comp |= ld->fx_has_comp[d];
+		if (!comp) {
+			if (!o->assume_missing)
+				return util_err(cause, UTIL_EINPUT, "%s: the trace records no GPU compute buffer "
+						"to scale: add a log with the compute buffer lines (llama.cpp "
+						"prints them at load), or --assume-missing for a lower bound", opt);
+			if (!sc->lower_bound)
+				add_note(sc, "%s: no compute buffer recorded: compute is not counted, "
+					 "every figure is a lower bound (--assume-missing)", opt);
+			sc->lower_bound = 1;
+		}
+	}
+	return 0;
+}
+
+/* Per-GPU bytes of an event list (for "no effect"). */
+static void dev_totals(const struct trace_event *ev, size_t n, uint64_t *t)
+{
+	memset(t, 0, sizeof(uint64_t) * (TOPO_MAX_GPUS + 1));
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TRACE_ALLOC)
+			t[ev[i].device >= 0 && ev[i].device < TOPO_MAX_GPUS ? ev[i].device + 1 : 0] +=
+				ev[i].size;
+}
+
+/*
+ * Say which what-if options changed nothing: build the scenario with
+ * each given option alone and compare per-device bytes with the build
+ * without it.
+ */
+static void note_no_effect(struct scen *sc, const struct scen_opts *o)
+{
+	struct llm_scenario base;
+	llm_scenario_init(&base);
+	base.main_gpu = -1;
+	base.reserve = sc->cfg.reserve;
+	if (sc->lsc.n_split && !o->what.n_split) { /* the recorded split kept */
+		base.n_split = sc->lsc.n_split;
+		memcpy(base.split, sc->lsc.split, sizeof(base.split));
+	}
+	struct trace_event *ev = NULL;
+	size_t n = 0;
+	int layers[TOPO_MAX_GPUS];
+	uint64_t t0[TOPO_MAX_GPUS + 1], t1[TOPO_MAX_GPUS + 1];
+	if (sc->engine->build(sc->ld, &base, &sc->cfg.topo, &ev, &n, layers, NULL, 0, NULL))
+		return;
+	dev_totals(ev, n, t0);
+	free(ev);
+	const struct llm_scenario *w = &o->what;
+	static const char *const names[] = { "--ctx", "--parallel", "--ubatch", "--batch", "--flash-attn",
+					     "--kv-type", "--main-gpu" };
+	for (int k = 0; k < (int)UTIL_ARRAY_SIZE(names); k++) {
+		struct llm_scenario one = base;
+		int given = 1;
+		switch (k) {
+		case 0: given = w->ctx != 0; one.ctx = w->ctx; break;
+		case 1: given = w->parallel != 0; one.parallel = w->parallel; break;
+		case 2: given = w->ubatch != 0; one.ubatch = w->ubatch; break;
+		case 3: given = w->batch != 0; one.batch = w->batch; break;
+		case 4: given = w->flash_attn >= 0; one.flash_attn = w->flash_attn; break;
+		case 5: given = w->kv_type[0] != 0; memcpy(one.kv_type, w->kv_type, sizeof(one.kv_type)); break;
+		default: given = w->main_gpu >= 0; one.main_gpu = w->main_gpu; break;
+		}
+		if (!given)
+			continue;
+		ev = NULL;
+		if (sc->engine->build(sc->ld, &one, &sc->cfg.topo, &ev, &n, layers, NULL, 0, NULL))
+			continue;
+		dev_totals(ev, n, t1);
+		free(ev);
+		if (!memcmp(t0, t1, sizeof(t0)))
+			add_note(sc, "%s had no effect on the prediction: nothing the load recorded "
+				 "depends on it%s", names[k],
+				 k == 3 ? " (the logical batch sizes no buffer the formula model knows)" : "");
+	}
+}
+
 /* Any layer or context what-if given? */
 static int what_given(const struct llm_scenario *w)
 {
@@ -470,10 +588,20 @@ static int identity_events(struct store *st, struct scen *sc, char **cause)
 	for (size_t i = 0; i < n; i++)
 		if (ev[i].device > max_dev)
 			max_dev = ev[i].device;
-	if (max_dev >= sc->cfg.topo.n) {
+	int n_rec = max_dev + 1;
+	struct trace_device *devs = NULL;
+	size_t nd = 0;
+	if ((rc = store_devices(st, sc->trace, &devs, &nd, cause))) {
 		free(ev);
-		add_note(sc, "the load used %d devices, the scenario has %d GPUs: layers re-placed",
-			 max_dev + 1, sc->cfg.topo.n);
+		return rc;
+	}
+	for (size_t i = 0; i < nd; i++)
+		if (devs[i].index + 1 > n_rec)
+			n_rec = devs[i].index + 1;
+	free(devs);
+	if (n_rec != sc->cfg.topo.n) {
+		/* another GPU count is a what-if: the layers are placed anew */
+		free(ev);
 		return 0;
 	}
 	/* Layer ranges the log did not print: the decomposition's, for a
@@ -592,14 +720,29 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 			add_note(sc, "--ctx %llu is above the model's trained context (%u)",
 				 (unsigned long long)per, sc->ld->n_ctx_train);
 		}
+		/* a context moves KV, and the KQ term of compute without flash attention */
+		int fa = o->what.flash_attn >= 0 ? o->what.flash_attn : sc->ld->flash_attn;
+		if ((o->what.ctx || o->what.parallel) &&
+		    (rc = scen_can_scale(sc, o, SCEN_SCALE_CTX | (fa ? 0 : SCEN_SCALE_COMPUTE),
+					 o->what.ctx ? "--ctx" : "--parallel", cause)))
+			return rc;
+		if (o->what.kv_type[0] &&
+		    (rc = scen_can_scale(sc, o, SCEN_SCALE_CTX | SCEN_SCALE_KV_ONLY, "--kv-type", cause)))
+			return rc;
+		if ((o->what.ubatch || o->what.flash_attn >= 0) &&
+		    (rc = scen_can_scale(sc, o, SCEN_SCALE_COMPUTE, o->what.ubatch ? "--ubatch"
+					 : "--flash-attn", cause)))
+			return rc;
 		if (!sc->cfg.reserve_set && sc->ld->context)
 			sc->cfg.reserve = sc->ld->context;
 		for (int i = 0; i < sc->ld->n_notes; i++)
 			add_note(sc, "%s", sc->ld->notes[i]);
 		if ((rc = scen_rebuild(sc, cause)))
 			return rc;
-		if (sc->trace && !what_given(&o->what) && (rc = identity_events(st, sc, cause)))
+		if (sc->trace && !what_given(&o->what) && !o->rebuild && (rc = identity_events(st, sc, cause)))
 			return rc;
+		if (what_given(&o->what))
+			note_no_effect(sc, o);
 		sc->model_name = util_xstrdup(sc->ld->model[0] ? sc->ld->model : sc->trace_name);
 	} else {
 		if (o->n_map) {

@@ -11,6 +11,7 @@
 #include "llm.h"
 #include "replay.h"
 #include "store.h"
+#include "verdict.h"
 
 /* Everything a what-if can say, parsed once at the command line into
  * typed fields (scen_opt); scen_prepare only reads them. */
@@ -35,6 +36,8 @@ struct scen_opts {
 	uint64_t margin;           /* --margin SIZE: headroom a verdict asks for */
 	int assume_missing;        /* --assume-missing: answer a lower bound */
 	int allow_beyond_train;    /* --allow-ctx-beyond-train */
+	int rebuild;               /* no option: always the engine's placement, even with
+				    * no what-if (tests/validate.c measures it) */
 };
 
 void scen_opts_init(struct scen_opts *o);
@@ -119,6 +122,7 @@ struct scen {
 	int64_t trace;                /* 0 with --model */
 	const struct scen_engine *engine; /* the predictor row (NULL: raw replay) */
 	int identity;                 /* the recorded load's own events (no what-if) */
+	int lower_bound;              /* --assume-missing left a term out */
 	int64_t profile_id;           /* --profile resolved (not stored) */
 	char *trace_name;
 	char *model_name;
@@ -175,6 +179,21 @@ int scen_opts_gpus(struct scen_opts *o, const char *spec, char **cause);
 int scen_run(struct store *st, struct scen *sc, const struct sim_observer *obs,
 	     struct sim_result *res, char **cause);
 void scen_clear(struct scen *sc);
+
+/*
+ * Can the load's quantities be scaled for a what-if of this kind? A
+ * context what-if needs the KV cache and the context it was made for; a
+ * micro-batch or flash-attention what-if needs a compute buffer. Without
+ * them: UTIL_EINPUT saying what to add (--profile, --meta), or with
+ * --assume-missing 0 and sc->lower_bound set, with a note.
+ */
+enum { SCEN_SCALE_CTX = 1, SCEN_SCALE_COMPUTE = 2, SCEN_SCALE_KV_ONLY = 4 /* with CTX: the type only */ };
+int scen_can_scale(struct scen *sc, const struct scen_opts *o, int what, const char *opt,
+		   char **cause);
+
+/* The verdict on res for sc (its model, its band; margin from --margin). */
+void scen_judge(const struct scen *sc, const struct sim_result *res, uint64_t margin,
+		struct verdict *v);
 
 /* A GPU whose size a trace does not say: the largest common card. */
 #define SCEN_DEFAULT_GPU (80ull << 30)
