@@ -115,6 +115,10 @@ static int cmd_replay(struct cli_ctx *cx)
 		prog_end(pg);
 		store_trace_info_clear(&ti);
 	}
+	uint64_t (*rec)[TRACE_CAT_MAX] = util_xcalloc(TOPO_MAX_GPUS, sizeof(*rec));
+	int n_rec = 0;
+	if (!rc && st)
+		rc = scen_recorded_terms(st, &sc, rec, &n_rec, &cause);
 	uint64_t est[TOPO_MAX_GPUS];
 	char *explain = NULL;
 	if (!rc && engine) {
@@ -127,6 +131,7 @@ static int cmd_replay(struct cli_ctx *cx)
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
+		free(rec);
 		return cli_fail(rc, cause);
 	}
 	if (res->n_events == 0)
@@ -142,7 +147,7 @@ static int cmd_replay(struct cli_ctx *cx)
 		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
 		.n_estimate = engine ? sc.cfg.topo.n : 0, .layers = sc.have_layers ? sc.layers : NULL,
-		.verdict = &vd,
+		.verdict = &vd, .rec = (const uint64_t (*)[TRACE_CAT_MAX])rec, .n_rec = n_rec,
 	};
 	if (json)
 		report_json(stdout, res, &rc_);
@@ -165,6 +170,7 @@ static int cmd_replay(struct cli_ctx *cx)
 	}
 	free(explain);
 	free(oom_label);
+	free(rec);
 	scen_clear(&sc);
 	free(res);
 	return code;

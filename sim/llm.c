@@ -1107,3 +1107,54 @@ int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 		 "hyper-parameters, not a recorded load");
 	return 0;
 }
+
+int llm_from_profile(const struct profile *p, uint64_t ctx, struct llm_load *ld, char **cause)
+{
+	memset(ld, 0, sizeof(*ld));
+	if (!p->n_layer || p->n_layer > LLM_MAX_LAYERS || !p->n_embd || !p->n_head)
+		return util_err(cause, UTIL_EINPUT, "profile '%s' lacks the layer count, width or heads "
+				"a load needs", p->name);
+	snprintf(ld->model, sizeof(ld->model), "%s", p->name);
+	ld->have_profile = 1;
+	ld->n_layer = p->n_layer;
+	ld->n_embd = p->n_embd;
+	ld->n_head = p->n_head;
+	ld->n_head_kv = p->n_head_kv ? p->n_head_kv : p->n_head;
+	ld->n_vocab = p->n_vocab;
+	ld->n_ctx_train = p->n_ctx_train;
+	for (uint32_t l = 0; l <= p->n_layer; l++)
+		ld->layer_w[l] = profile_layer_bytes(p, (int32_t)l);
+	ld->host_fixed = profile_layer_bytes(p, PROFILE_LAYER_INPUT);
+	ld->parallel = 1;
+	ld->ubatch = 512;   /* llama.cpp's default -ub */
+	ld->batch = 2048;   /* and -b */
+	snprintf(ld->type_k, sizeof(ld->type_k), "f16");
+	snprintf(ld->type_v, sizeof(ld->type_v), "f16");
+	/* The load's own settings are the server's defaults; --ctx is a
+	 * what-if on top (so "no effect" checks compare alike). */
+	uint64_t dflt = p->n_ctx_train && p->n_ctx_train < 4096 ? p->n_ctx_train : 4096;
+	if (!ctx)
+		note(ld, "no --ctx: %llu tokens (llama-server's default context is 4096)",
+		     (unsigned long long)dflt);
+	ctx = dflt;
+	ld->cells = ctx;
+	/* KV per layer: cells x n_head_kv x (head_dim_k + head_dim_v) x 2 B
+	 * (f16; llama.cpp llama_kv_cache, n_embd_k_gqa + n_embd_v_gqa). */
+	double hk = p->head_dim_k ? p->head_dim_k : (double)p->n_embd / p->n_head;
+	double hv = p->head_dim_v ? p->head_dim_v : hk;
+	ld->kv_layer = (uint64_t)llround((double)ctx * ld->n_head_kv * (hk + hv) * 2.0);
+	ld->rec_gpus = 1;
+	ld->rec_n_gpu_layers = (int)p->n_layer + 1;
+	ld->rec_layers[0] = (int)p->n_layer + 1;
+	/* No recorded compute buffer: the same hyper-parameter estimate as
+	 * llm_from_spec (KQ via llm_compute plus activations). */
+	double ff = p->n_ff ? p->n_ff : p->n_embd * 7.0 / 2;
+	for (int r = 0; r < LLM_ROLES; r++) {
+		ld->comp_rest[r] = (uint64_t)(4.0 * (p->n_embd + ff) * 4.0 * ld->ubatch);
+		ld->have_role[r] = 1;
+	}
+	ld->n_copies = 1;
+	note(ld, "model from its GGUF profile alone: weights per layer exact, KV from the model's "
+		 "shape, compute an estimate from hyper-parameters (no recorded load)");
+	return 0;
+}

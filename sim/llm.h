@@ -153,4 +153,11 @@ uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
  */
 int llm_from_spec(const char *spec, struct llm_load *ld, char **cause);
 
+/*
+ * Make a load from a model profile alone (a store holding only a GGUF):
+ * exact per-layer weights, KV from the shape at ctx cells (0: the
+ * server's default), compute estimated from hyper-parameters.
+ */
+int llm_from_profile(const struct profile *p, uint64_t ctx, struct llm_load *ld, char **cause);
+
 #endif

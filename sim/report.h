@@ -34,6 +34,11 @@ struct report_ctx {
 	const int *layers;
 	/* The verdict with its margin and band (NULL: the plain fits/OOM line). */
 	const struct verdict *verdict;
+	/* The recorded load beside a prediction: rec[d][category] for
+	 * n_rec devices; the report shows prediction - log per GPU and
+	 * term (0: none). */
+	const uint64_t (*rec)[TRACE_CAT_MAX];
+	int n_rec;
 };
 
 void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c);

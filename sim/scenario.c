@@ -371,6 +371,14 @@ static int formula_prepare(struct store *st, int64_t trace, const struct scen_op
 {
 	if (o->model_spec)
 		return llm_from_spec(o->model_spec, ld, cause);
+	if (!trace && o->meta.profile_id) {
+		struct profile p = { 0 };
+		int rc = store_profile_get(st, o->meta.profile_id, &p, cause);
+		if (!rc)
+			rc = llm_from_profile(&p, o->what.ctx, ld, cause);
+		profile_clear(&p);
+		return rc;
+	}
 	int rc = llm_decompose(st, trace, &o->meta, ld, cause);
 	return rc && ld->not_a_load ? SCEN_ENGINE_NA : rc;
 }
@@ -408,6 +416,37 @@ const char *scen_estimators(void)
 				k == 1 ? "" : k == n ? " or " : ", ", e->name);
 	}
 	return list;
+}
+
+int scen_recorded_terms(struct store *st, const struct scen *sc,
+			uint64_t (*rec)[TRACE_CAT_MAX], int *n, char **cause)
+{
+	*n = 0;
+	if (!sc->ld || sc->identity || !sc->trace)
+		return 0;
+	struct trace_event *ev = NULL;
+	size_t ne = 0;
+	int rc = sim_source_load(st, sc->trace, &ev, &ne, cause), max_dev = -1;
+	if (rc)
+		return rc;
+	memset(rec, 0, sizeof(*rec) * TOPO_MAX_GPUS);
+	for (size_t i = 0; i < ne; i++) {
+		const struct trace_event *e = &ev[i];
+		if (e->device < 0 || e->device >= TOPO_MAX_GPUS || e->category >= TRACE_CAT_MAX)
+			continue;
+		if (e->kind == TRACE_ALLOC)
+			rec[e->device][e->category] += e->size;
+		else if (e->kind == TRACE_FREE)
+			rec[e->device][e->category] -= e->size;
+		else
+			continue;
+		if (e->device > max_dev)
+			max_dev = e->device;
+	}
+	free(ev);
+	if (max_dev + 1 == sc->cfg.topo.n)
+		*n = max_dev + 1;
+	return 0;
 }
 
 void scen_judge(const struct scen *sc, const struct sim_result *res, uint64_t margin,
@@ -660,7 +699,21 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		return util_err(cause, UTIL_EINPUT, "--alloc-conf configures PyTorch's allocator: "
 				"add --alloc torch");
 
-	if (!o->model_spec) {
+	if (!o->model_spec && !ref && o->profile && !store_trace_resolve(st, NULL, &sc->trace, NULL)) {
+		;
+	} else if (!o->model_spec && !ref && o->profile) {
+		/* a store holding only model profiles: the GGUF alone */
+		sc->trace = 0;
+		if ((rc = find_profile(st, o->profile, &sc->profile_id, cause)))
+			return rc;
+		sc->trace_name = util_xasprintf("(profile %s)", o->profile);
+		if (!o->gpus)
+			return util_err(cause, UTIL_EINPUT, "a model profile alone needs --gpus "
+					"(e.g. --gpus 2x24G)");
+	}
+	if (sc->trace_name) {
+		; /* the profile alone */
+	} else if (!o->model_spec) {
 		if ((rc = store_trace_resolve(st, ref, &sc->trace, cause)))
 			return rc;
 		struct store_trace_info ti;
@@ -679,7 +732,7 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 	}
 	if (o->gpus)
 		sc->cfg.topo = o->topo;
-	else if (o->model_spec)
+	else if (o->model_spec || !sc->trace)
 		rc = util_err(cause, UTIL_EINPUT, "--model needs --gpus (e.g. --gpus 4x24G)");
 	else {
 		int assumed;

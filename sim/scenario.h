@@ -191,6 +191,15 @@ enum { SCEN_SCALE_CTX = 1, SCEN_SCALE_COMPUTE = 2, SCEN_SCALE_KV_ONLY = 4 /* wit
 int scen_can_scale(struct scen *sc, const struct scen_opts *o, int what, const char *opt,
 		   char **cause);
 
+/*
+ * The recorded load's bytes per device and term (rec[d][category],
+ * allocations minus frees), *n devices, for setting a prediction beside
+ * it. *n = 0 when sc is not a prediction on a stored trace with as many
+ * GPUs as the load used (an identity replay is the log itself).
+ */
+int scen_recorded_terms(struct store *st, const struct scen *sc,
+			uint64_t (*rec)[TRACE_CAT_MAX], int *n, char **cause);
+
 /* The verdict on res for sc (its model, its band; margin from --margin). */
 void scen_judge(const struct scen *sc, const struct sim_result *res, uint64_t margin,
 		struct verdict *v);

@@ -28,6 +28,50 @@ static int want_json(struct cli_ctx *cx)
 	return json;
 }
 
+/* The model profiles (imported GGUF headers) that --profile can name;
+ * returns how many. json: a "profiles" array member. */
+static int print_profiles(struct store *st, int json)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+	if (json)
+		printf(",\"profiles\":[");
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT id, name, coalesce(arch, ''), "
+			       "coalesce(n_layer, 0), coalesce(n_ctx_train, 0), coalesce(file_size, 0), "
+			       "coalesce(source, '') FROM profiles ORDER BY id", -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(s, 0);
+			const char *name = (const char *)sqlite3_column_text(s, 1);
+			const char *arch = (const char *)sqlite3_column_text(s, 2);
+			int64_t nl = sqlite3_column_int64(s, 3), ctx = sqlite3_column_int64(s, 4);
+			int64_t size = sqlite3_column_int64(s, 5);
+			const char *src = (const char *)sqlite3_column_text(s, 6);
+			if (json) {
+				printf("%s{\"id\":%" PRId64 ",\"name\":", n ? "," : "", id);
+				util_json_str(stdout, name);
+				printf(",\"arch\":");
+				util_json_str(stdout, arch);
+				printf(",\"layers\":%" PRId64 ",\"ctx_train\":%" PRId64 ",\"file_size\":%" PRId64
+				       ",\"source\":", nl, ctx, size);
+				util_json_str(stdout, src);
+				putchar('}');
+			} else {
+				if (!n)
+					printf("\nmodel profiles (GGUF; replay --profile NAME|ID):\n%4s  %-40s "
+					       "%-10s %6s %9s  %s\n", "ID", "NAME", "ARCH", "LAYERS", "CTX_TRAIN",
+					       "SOURCE");
+				printf("%4" PRId64 "  %-40s %-10s %6" PRId64 " %9" PRId64 "  %s\n", id, name, arch,
+				       nl, ctx, src);
+			}
+			n++;
+		}
+		sqlite3_finalize(s);
+	}
+	if (json)
+		putchar(']');
+	return n;
+}
+
 static int cmd_ls(struct cli_ctx *cx)
 {
 	int json = want_json(cx), rc;
@@ -69,12 +113,39 @@ static int cmd_ls(struct cli_ctx *cx)
 		store_trace_info_clear(&t[i]);
 	}
 	if (json)
-		printf("]}\n");
-	else if (!n)
+		printf("]");
+	int np = print_profiles(st, json);
+	if (json)
+		printf("}\n");
+	else if (!n && !np)
 		fprintf(stderr, "vramsim: %s holds no trace; run 'vramsim import FILE'\n",
 			store_path(st));
 	free(t);
 	return 0;
+}
+
+/* Events by kind ("alloc 17, free 3"); json: an "event_counts" object. */
+static void print_event_kinds(struct store *st, int64_t id, int json)
+{
+	struct store_event_stat *es = NULL;
+	size_t ne = 0;
+	int64_t by[64] = { 0 };
+	if (store_event_stats(st, id, &es, &ne, NULL) == 0)
+		for (size_t i = 0; i < ne; i++)
+			if (es[i].kind >= 0 && es[i].kind < 64)
+				by[es[i].kind] += es[i].n;
+	free(es);
+	printf(json ? ",\"event_counts\":{" : "  events by kind:");
+	int n = 0;
+	for (int k = 0; k < 64; k++)
+		if (by[k]) {
+			if (json)
+				printf("%s\"%s\":%" PRId64, n ? "," : "", trace_kind_name(k), by[k]);
+			else
+				printf("%s %s %" PRId64, n ? "," : "", trace_kind_name(k), by[k]);
+			n++;
+		}
+	printf(json ? "}" : n ? "\n" : " none\n");
 }
 
 /* Settings as "key=value" lines, several per line; then the declared
@@ -195,12 +266,14 @@ static int cmd_show(struct cli_ctx *cx)
 			printf(",\"bytes\":%" PRIu64 "}", e[i].bytes);
 		}
 		putchar(']');
+		print_event_kinds(st, id, 1);
 		print_settings(st, id, 1);
 		printf("}\n");
 	} else {
 		printf("trace %" PRId64 " '%s' (%s) from %s\n", id, ti.name, ti.format,
 		       ti.source ? ti.source : "?");
 		printf("  events: %" PRId64 "%s\n", ti.n_events, ti.truncated ? " (truncated)" : "");
+		print_event_kinds(st, id, 0);
 		if (ti.note)
 			printf("  note: %s\n", ti.note);
 		if (ti.profile_id)

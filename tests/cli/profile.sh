@@ -28,3 +28,26 @@ has out '"profile":null'
 expect 2 "$VRAMSIM" replay $S b3 --profile nosuch
 has err "no such profile"
 chmod u+w t.db
+# ls lists the profiles; show counts events by kind
+expect 0 "$VRAMSIM" ls $S
+has out "^model profiles"
+has out "llama +llama +5 +2048"
+expect 0 "$VRAMSIM" ls $S --json
+has out '"profiles":\[\{"id":1,"name":"llama","arch":"llama","layers":5,"ctx_train":2048'
+expect 0 "$VRAMSIM" show $S b3 --json
+has out '"event_counts":\{"alloc":14,"snapshot":3\}'
+has out '"settings":\{'
+has out '"unset":\['
+# a store holding only a GGUF replays the model from its profile
+G=--store=g.db
+expect 0 "$VRAMSIM" import $G "$DATA/gguf/stories260K.gguf"
+expect 0 "$VRAMSIM" replay $G --profile llama --gpus 1x1G --ctx 1024
+has out "model from its GGUF profile alone"
+has out "ctx 1024 x 1 slot"
+has out "^verdict: fits on 1x1G"
+expect 2 "$VRAMSIM" replay $G --profile llama
+has err "needs --gpus"
+# the search stops at the trained context and says so
+expect 0 "$VRAMSIM" fit $G --profile llama --gpus 1x1G --max-ctx
+has out "largest context that fits: 2048"
+has out "stopped at its ceiling, the model's trained context"
