@@ -28,6 +28,14 @@ expect 0 "$VRAMSIM" replay $S kv --gpus 2x24G --batch 4096
 has out "from the formula model\)"
 has out "^band: sim/model_error.h"
 has out "--batch had no effect on the prediction"
+# the prediction beside the log, per GPU and term: only the assumed reserve differs
+has out "^prediction - recorded load, per GPU and term"
+has out "^  0       \+0.0       \+0.0       \+0.0       \+0.0     \+450.0       \+0.0$"
+expect 0 "$VRAMSIM" replay $S kv --gpus 2x24G --batch 4096 --json
+has out '"vs_recorded":\[\{"gpu":0,"weights":0,"kv":0,"compute":0,"output":0,"context":471859200'
+# no what-if: the log itself, nothing to set beside it
+expect 0 "$VRAMSIM" replay $S bd --json
+has out '"vs_recorded":null'
 
 # no answer without a basis
 expect 0 "$VRAMSIM" replay $S est --gpus 1x24G
