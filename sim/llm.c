@@ -1,6 +1,12 @@
 /*
  * llm.c - decompose a recorded llama.cpp/Ollama load, recompose it under
  * a scenario. See llm.h for the rules and their sources.
+ *
+ * About 1000 lines, kept as one file on purpose: decomposition and
+ * recomposition are the two halves of one model (every quantity
+ * llm_decompose derives is consumed by llm_build with the same rule), and
+ * splitting them would put the rule and its inverse in different rooms.
+ * Loads from descriptions (--model, a profile) live in llm_from.c.
  */
 #include "llm.h"
 #include "settings.h"
@@ -23,8 +29,7 @@ void llm_scenario_init(struct llm_scenario *sc)
 	sc->main_gpu = 0;
 }
 
-static void note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct llm_load *ld, const char *fmt, ...)
+void llm_note(struct llm_load *ld, const char *fmt, ...)
 {
 	if (ld->n_notes >= (int)UTIL_ARRAY_SIZE(ld->notes))
 		return;
@@ -273,10 +278,10 @@ static void note_compute_model(struct llm_load *ld)
 	if (ld->fit_loads)
 		return; /* fit_compute() said it */
 	if (ld->flash_attn)
-		note(ld, "compute model: flash attention on: buffers scale with n_ubatch "
+		llm_note(ld, "compute model: flash attention on: buffers scale with n_ubatch "
 			 "(KQ term only if --flash-attn off)");
 	else if (ld->n_head)
-		note(ld, "compute model: KQ = cells x n_ubatch x %u heads x 4 B, logits = n_vocab x "
+		llm_note(ld, "compute model: KQ = cells x n_ubatch x %u heads x 4 B, logits = n_vocab x "
 			 "n_ubatch x 4 B on the output GPU, the rest scales with n_ubatch", ld->n_head);
 }
 
@@ -301,7 +306,7 @@ static void fixed_layout(struct llm_load *ld, const struct dev_sums *gpu, int ma
 		double c = (double)gpu[d].comp - kq - (ld->fx_holds_out[d] ? lg : 0);
 		ld->fx_comp_rest[d] = c > 0 ? (uint64_t)c : 0;
 	}
-	note(ld, "the log does not give the model's layers: buffers keep their recorded devices "
+	llm_note(ld, "the log does not give the model's layers: buffers keep their recorded devices "
 		 "and only scale (give --meta layers=N or --profile for layer what-ifs)");
 }
 
@@ -402,7 +407,7 @@ static void fit_compute(struct rd *r, struct llm_load *ld)
 		return;
 	ld->kq_per_cell_token = ksum / kw;
 	ld->fit_loads = loads;
-	note(ld, "compute scaling fitted from %d loads of '%s': %.1f B per KV cell x ubatch token",
+	llm_note(ld, "compute scaling fitted from %d loads of '%s': %.1f B per KV cell x ubatch token",
 	     loads, key, ld->kq_per_cell_token);
 }
 
@@ -543,7 +548,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 					ld->fx_kv[d] = wsum ? (uint64_t)((double)kv_total * (double)gpu[d].w / (double)wsum)
 							    : kv_total / (uint64_t)nd;
 			if (kv_total)
-				note(ld, "KV total known but not per device: spread over the GPUs");
+				llm_note(ld, "KV total known but not per device: spread over the GPUs");
 		}
 		ld->kv_layer = kv_total; /* the whole cache: scaled as one */
 		ld->n_layer = nl > 0 ? (uint32_t)nl : 0;
@@ -602,13 +607,13 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 				w[k] = (double)gpu[gpus[k]].kv;
 			apportion(ngl - out, w, ng, ld->rec_layers);
 			ld->rec_layers[ng - 1] += out;
-			note(ld, "layers per recorded GPU from each GPU's KV cache (no split in the log)");
+			llm_note(ld, "layers per recorded GPU from each GPU's KV cache (no split in the log)");
 		} else {
 			for (int k = 0; k < ng; k++)
 				w[k] = (double)gpu[gpus[k]].w;
 			apportion(ngl, w, ng, ld->rec_layers);
 			if (ng > 1)
-				note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
+				llm_note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
 		}
 	}
 	int rec_sum = 0;
@@ -625,7 +630,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 
 	/* Per-layer weights. */
 	if (ld->have_profile && prof.n_layer != ld->n_layer)
-		note(ld, "profile '%s' has %u layers, the load %u: its layer sizes are not used",
+		llm_note(ld, "profile '%s' has %u layers, the load %u: its layer sizes are not used",
 		     prof.name, prof.n_layer, ld->n_layer);
 	if (ld->have_profile && prof.n_layer == ld->n_layer) {
 		for (int l = 0; l <= (int)nl; l++)
@@ -643,7 +648,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			out = (double)gpu[gpus[last]].w - s * (ld->rec_layers[last] - 1);
 			if (out <= 0) {
 				out = s;
-				note(ld, "output layer size unknown: taken as one layer");
+				llm_note(ld, "output layer size unknown: taken as one layer");
 			}
 		} else if (rep_on_gpu > 0 || out_on_gpu) {
 			/* One GPU: tell output from layers by parameter counts, with a
@@ -653,11 +658,11 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 				double p_out = (double)ld->n_vocab * ld->n_embd;
 				double p_layer = 12.0 * ld->n_embd * ld->n_embd;
 				out = W * p_out / (p_out + rep_on_gpu * p_layer);
-				note(ld, "output layer size estimated from n_vocab x n_embd");
+				llm_note(ld, "output layer size estimated from n_vocab x n_embd");
 			} else {
 				out = out_on_gpu ? W / (rep_on_gpu + 1) : 0;
 				if (out_on_gpu)
-					note(ld, "output layer size unknown: taken as one layer");
+					llm_note(ld, "output layer size unknown: taken as one layer");
 			}
 			s = rep_on_gpu > 0 ? (W - out) / rep_on_gpu : out;
 		} else {
@@ -680,7 +685,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		for (int l = 0; l < start; l++)
 			host_layers += (double)ld->layer_w[l];
 		ld->host_fixed = host.w > host_layers ? host.w - (uint64_t)host_layers : 0;
-		note(ld, "per-layer sizes are an approximation from per-device totals "
+		llm_note(ld, "per-layer sizes are an approximation from per-device totals "
 			 "(import the GGUF for exact sizes)");
 	}
 	profile_clear(&prof);
@@ -696,7 +701,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
 	ld->kv_layer = kv_total / nl;
 	if (kv_total && !ld->cells)
-		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
+		llm_note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
 	if (!kv_total && ld->n_embd && ld->n_head && ld->n_head_kv) {
 		/* No KV in the log but the model's shape is known: a context
 		 * what-if gets K and V of n_embd / n_head x n_head_kv elements
@@ -704,10 +709,10 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		 * n_embd_head_k x n_head_kv), at the recorded cache types. */
 		ld->kv_per_cell = ((double)ld->n_embd / ld->n_head) * ld->n_head_kv *
 				  (llm_kv_bytes(ld->type_k) + llm_kv_bytes(ld->type_v));
-		note(ld, "the log shows no KV cache: a context what-if computes it from the model's "
+		llm_note(ld, "the log shows no KV cache: a context what-if computes it from the model's "
 			 "shape (%u heads, %u KV heads, embd %u)", ld->n_head, ld->n_head_kv, ld->n_embd);
 	} else if (!kv_total) {
-		note(ld, "the log shows no KV cache buffer: KV is not counted");
+		llm_note(ld, "the log shows no KV cache buffer: KV is not counted");
 	}
 
 	/* Compute buffers by role. */
@@ -718,7 +723,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	double kq = ld->flash_attn ? 0 : kq_of(ld, ld->cells, ld->ubatch);
 	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
 	if (!ld->flash_attn && !ld->n_head && !ld->kq_per_cell_token && nc)
-		note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
+		llm_note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
 	for (int k = 0; k < nc; k++) {
 		int role = nc == 1 ? LLM_ROLE_SINGLE
 			 : k == 0 ? LLM_ROLE_MAIN : k == nc - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
@@ -728,7 +733,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			c -= lg;
 		if (c < 0) {
 			if (!ld->have_role[role])
-				note(ld, "recorded compute buffer on device %d is smaller than its KQ/logits "
+				llm_note(ld, "recorded compute buffer on device %d is smaller than its KQ/logits "
 					 "terms: scaled proportionally", cg[k]);
 			c = 0;
 		}
@@ -739,7 +744,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		ld->have_role[role] = 1;
 	}
 	if (!nc)
-		note(ld, "the log shows no GPU compute buffer: compute is not counted");
+		llm_note(ld, "the log shows no GPU compute buffer: compute is not counted");
 	else
 		note_compute_model(ld);
 	ld->comp_host = host.comp;
@@ -998,163 +1003,4 @@ static void describe(const struct llm_load *ld, const struct llm_scenario *sc, i
 			ngl < 0 ? total : ngl, total);
 	for (int g = 0; g < G && off > 0 && (size_t)off < desc_n; g++)
 		off += snprintf(desc + off, desc_n - (size_t)off, "%s%d", g ? "," : "", count[g]);
-}
-
-/* A --model number: 1..max (sizes: a size up to 1 PiB). */
-static int spec_num(const char *v, uint64_t *out, uint64_t max, char **cause, const char *key)
-{
-	if (!max) {
-		int rc = topo_parse_size(v, 1, out, cause);
-		if (!rc && *out > (1ull << 50))
-			rc = util_err(cause, UTIL_EINPUT, "--model: '%s=%s': too large", key, v);
-		return rc;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (end == v || *end || errno || x == 0 || x > max || *v == '-')
-		return util_err(cause, UTIL_EINPUT, "--model: '%s=%s': expected a number from 1 to %llu",
-				key, v, (unsigned long long)max);
-	*out = x;
-	return 0;
-}
-
-int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
-{
-	memset(ld, 0, sizeof(*ld));
-	uint64_t layers = 0, embd = 0, heads = 0, kvh = 0, vocab = 0, size = 0, ff = 0;
-	uint64_t ctx = 2048, par = 1, ub = 512, fa = 0;
-	char kv[16] = "f16";
-	char *copy = util_xstrdup(spec), *save = NULL;
-	int rc = 0;
-	for (char *kvp = strtok_r(copy, ",", &save); kvp && !rc; kvp = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kvp, '=');
-		if (!eq) {
-			rc = util_err(cause, UTIL_EINPUT, "--model: '%s': expected key=value", kvp);
-			break;
-		}
-		*eq = '\0';
-		const char *k = kvp, *v = eq + 1;
-		if (!strcmp(k, "layers")) rc = spec_num(v, &layers, LLM_MAX_LAYERS, cause, k);
-		else if (!strcmp(k, "embd")) rc = spec_num(v, &embd, 1u << 20, cause, k);
-		else if (!strcmp(k, "heads")) rc = spec_num(v, &heads, 1u << 16, cause, k);
-		else if (!strcmp(k, "kv_heads")) rc = spec_num(v, &kvh, 1u << 16, cause, k);
-		else if (!strcmp(k, "vocab")) rc = spec_num(v, &vocab, 1u << 24, cause, k);
-		else if (!strcmp(k, "ff")) rc = spec_num(v, &ff, 1u << 24, cause, k);
-		else if (!strcmp(k, "size")) rc = spec_num(v, &size, 0, cause, k);
-		else if (!strcmp(k, "ctx")) rc = spec_num(v, &ctx, 1u << 30, cause, k);
-		else if (!strcmp(k, "parallel")) rc = spec_num(v, &par, 4096, cause, k);
-		else if (!strcmp(k, "ubatch")) rc = spec_num(v, &ub, 1u << 20, cause, k);
-		else if (!strcmp(k, "fa")) fa = strcmp(v, "on") == 0 || strcmp(v, "1") == 0;
-		else if (!strcmp(k, "kv")) {
-			if (llm_kv_bytes(v) == 0)
-				rc = util_err(cause, UTIL_EINPUT, "--model: unknown KV type '%s'", v);
-			snprintf(kv, sizeof(kv), "%s", v);
-		} else if (!strcmp(k, "name")) snprintf(ld->model, sizeof(ld->model), "%s", v);
-		else rc = util_err(cause, UTIL_EINPUT, "--model: unknown key '%s' (layers, embd, heads, "
-				   "kv_heads, vocab, ff, size, ctx, parallel, ubatch, fa, kv, name)", k);
-	}
-	free(copy);
-	if (rc)
-		return rc;
-	if (!layers || !embd || !heads || !vocab || !size || layers > LLM_MAX_LAYERS)
-		return util_err(cause, UTIL_EINPUT, "--model needs layers, embd, heads, vocab and size "
-				"(e.g. layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G)");
-	if (!kvh)
-		kvh = heads;
-	if (kvh > heads || heads > embd)
-		return util_err(cause, UTIL_EINPUT, "--model: expected kv_heads <= heads <= embd");
-	if (!ff)
-		ff = embd * 7 / 2;
-	ld->n_layer = (uint32_t)layers;
-	ld->n_embd = (uint32_t)embd;
-	ld->n_head = (uint32_t)heads;
-	ld->n_head_kv = (uint32_t)kvh;
-	ld->n_vocab = (uint32_t)vocab;
-	ld->approx = 1;
-	/* Parameters of a llama-style layer: q,o (embd^2 each), k,v (embd x
-	 * embd*kvh/heads each), gate/up/down (3 x embd x ff); embeddings and
-	 * output vocab x embd each. Bytes spread evenly over parameters. */
-	double p_layer = 2.0 * embd * embd + 2.0 * embd * embd * kvh / heads + 3.0 * embd * ff;
-	double p_emb = (double)vocab * embd;
-	double bpp = (double)size / (layers * p_layer + 2 * p_emb);
-	for (uint64_t l = 0; l < layers; l++)
-		ld->layer_w[l] = (uint64_t)llround(p_layer * bpp);
-	ld->layer_w[layers] = (uint64_t)llround(p_emb * bpp);
-	ld->host_fixed = (uint64_t)llround(p_emb * bpp);
-	ld->cells = ctx * par;
-	ld->parallel = (int)par;
-	ld->ubatch = (int)ub;
-	ld->batch = (int)ub;
-	ld->flash_attn = (int)fa;
-	snprintf(ld->type_k, sizeof(ld->type_k), "%s", kv);
-	snprintf(ld->type_v, sizeof(ld->type_v), "%s", kv);
-	/* KV per layer = cells x (k + v) x head_dim x kv_heads x bytes */
-	ld->kv_layer = (uint64_t)llround((double)ld->cells * 2.0 * (double)(embd / heads) * (double)kvh *
-					 llm_kv_bytes(kv));
-	ld->rec_gpus = 1;
-	ld->rec_n_gpu_layers = (int)layers + 1;
-	ld->rec_layers[0] = (int)layers + 1;
-	/* Compute: no recording, so only the terms llama.cpp's graph is known
-	 * to be dominated by: KQ (via llm_compute) plus per-token activations
-	 * of about 4 x (embd + ff) floats per token of the micro-batch. */
-	for (int r = 0; r < LLM_ROLES; r++) {
-		ld->comp_rest[r] = (uint64_t)(4.0 * (double)(embd + ff) * 4.0 * (double)ub);
-		ld->have_role[r] = 1;
-	}
-	ld->n_copies = 1;
-	note(ld, "model described by --model: layer and compute sizes are estimates from "
-		 "hyper-parameters, not a recorded load");
-	return 0;
-}
-
-int llm_from_profile(const struct profile *p, uint64_t ctx, struct llm_load *ld, char **cause)
-{
-	memset(ld, 0, sizeof(*ld));
-	if (!p->n_layer || p->n_layer > LLM_MAX_LAYERS || !p->n_embd || !p->n_head)
-		return util_err(cause, UTIL_EINPUT, "profile '%s' lacks the layer count, width or heads "
-				"a load needs", p->name);
-	snprintf(ld->model, sizeof(ld->model), "%s", p->name);
-	ld->have_profile = 1;
-	ld->n_layer = p->n_layer;
-	ld->n_embd = p->n_embd;
-	ld->n_head = p->n_head;
-	ld->n_head_kv = p->n_head_kv ? p->n_head_kv : p->n_head;
-	ld->n_vocab = p->n_vocab;
-	ld->n_ctx_train = p->n_ctx_train;
-	for (uint32_t l = 0; l <= p->n_layer; l++)
-		ld->layer_w[l] = profile_layer_bytes(p, (int32_t)l);
-	ld->host_fixed = profile_layer_bytes(p, PROFILE_LAYER_INPUT);
-	ld->parallel = 1;
-	ld->ubatch = 512;   /* llama.cpp's default -ub */
-	ld->batch = 2048;   /* and -b */
-	snprintf(ld->type_k, sizeof(ld->type_k), "f16");
-	snprintf(ld->type_v, sizeof(ld->type_v), "f16");
-	/* The load's own settings are the server's defaults; --ctx is a
-	 * what-if on top (so "no effect" checks compare alike). */
-	uint64_t dflt = p->n_ctx_train && p->n_ctx_train < 4096 ? p->n_ctx_train : 4096;
-	if (!ctx)
-		note(ld, "no --ctx: %llu tokens (llama-server's default context is 4096)",
-		     (unsigned long long)dflt);
-	ctx = dflt;
-	ld->cells = ctx;
-	/* KV per layer: cells x n_head_kv x (head_dim_k + head_dim_v) x 2 B
-	 * (f16; llama.cpp llama_kv_cache, n_embd_k_gqa + n_embd_v_gqa). */
-	double hk = p->head_dim_k ? p->head_dim_k : (double)p->n_embd / p->n_head;
-	double hv = p->head_dim_v ? p->head_dim_v : hk;
-	ld->kv_layer = (uint64_t)llround((double)ctx * ld->n_head_kv * (hk + hv) * 2.0);
-	ld->rec_gpus = 1;
-	ld->rec_n_gpu_layers = (int)p->n_layer + 1;
-	ld->rec_layers[0] = (int)p->n_layer + 1;
-	/* No recorded compute buffer: the same hyper-parameter estimate as
-	 * llm_from_spec (KQ via llm_compute plus activations). */
-	double ff = p->n_ff ? p->n_ff : p->n_embd * 7.0 / 2;
-	for (int r = 0; r < LLM_ROLES; r++) {
-		ld->comp_rest[r] = (uint64_t)(4.0 * (p->n_embd + ff) * 4.0 * ld->ubatch);
-		ld->have_role[r] = 1;
-	}
-	ld->n_copies = 1;
-	note(ld, "model from its GGUF profile alone: weights per layer exact, KV from the model's "
-		 "shape, compute an estimate from hyper-parameters (no recorded load)");
-	return 0;
 }

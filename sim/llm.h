@@ -145,6 +145,11 @@ uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, i
 /* KV bytes of one layer under sc. */
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
 
+/* Add an approximation note to ld (printf-style; dropped when full). */
+void llm_note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- llm_from.c: loads from a model description ---- */
+
 /*
  * Make a load from model hyper-parameters alone, for models never loaded:
  * spec "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G"
