@@ -6,7 +6,7 @@
  * setting "model" or "meta.name"), so a log imported before its model
  * gets its layer sizes without a --profile option on replay.
  */
-#include "gguf.h"
+#include "gguf_file.h"
 #include "imp.h"
 #include "util.h"
 
@@ -18,7 +18,7 @@
 int imp_gguf_detect(const unsigned char *data, size_t len, const char *path)
 {
 	(void)path;
-	return gguf_has_magic(data, len) ? 100 : 0;
+	return gguf_file_has_magic(data, len) ? 100 : 0;
 }
 
 static const char *base_of(const char *s)
@@ -84,7 +84,7 @@ static int attach_newest(struct imp_ctx *ctx, const struct profile *p, int64_t i
 
 /* "profile 3 'llama' from stories260K.gguf: llama, 5 layers, n_embd 64,
  *  8 heads (4 KV), vocab 512, ctx 2048, 1.1 MiB in 48 tensors" */
-static char *summary(int64_t id, const struct profile *p, const struct gguf_info *gi,
+static char *summary(int64_t id, const struct profile *p, const struct gguf_file_info *gi,
 		     const char *base, int64_t trace)
 {
 	char mib[32], tensors[64], experts[64] = "", attached[48] = "";
@@ -111,8 +111,8 @@ static char *summary(int64_t id, const struct profile *p, const struct gguf_info
 int imp_gguf_run(struct imp_ctx *ctx, char **cause)
 {
 	struct profile p;
-	struct gguf_info gi;
-	int rc = gguf_read_profile(ctx->data, ctx->len, ctx->path, &p, &gi, cause);
+	struct gguf_file_info gi;
+	int rc = gguf_file_read_profile(ctx->data, ctx->len, ctx->path, &p, &gi, cause);
 	if (rc)
 		return rc;
 	if (ctx->name)  /* --name names what the import creates: here a profile */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cutest.h"
-#include "gguf.h"
+#include "gguf_file.h"
 #include "imp.h"
 #include "store.h"
 #include "util.h"
@@ -157,13 +157,13 @@ static void build_tiny(struct gb *g, uint32_t version, int be, uint32_t align)
 
 /* ---- helpers ---- */
 
-static int parse(const void *data, size_t len, struct profile *p, struct gguf_info *gi,
+static int parse(const void *data, size_t len, struct profile *p, struct gguf_file_info *gi,
 		 char **cause)
 {
 	/* An exact-size copy, so the sanitizer sees any read past the end. */
 	unsigned char *copy = util_xmalloc(len ? len : 1);
 	memcpy(copy, data, len);
-	int rc = gguf_read_profile(copy, len, "t.gguf", p, gi, cause);
+	int rc = gguf_file_read_profile(copy, len, "t.gguf", p, gi, cause);
 	free(copy);
 	return rc;
 }
@@ -228,9 +228,9 @@ static void test_gguf_stories260k(void)
 	size_t len;
 	unsigned char *d = load("gguf/stories260K.gguf", &len);
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(gguf_read_profile(d, len, "x/stories260K.gguf", &p, &gi, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(gguf_file_read_profile(d, len, "x/stories260K.gguf", &p, &gi, &cause), 0);
 	CU_ASSERT_EQUAL(gi.version, 3);
 	CU_ASSERT_EQUAL(gi.big_endian, 0);
 	CU_ASSERT_EQUAL(gi.n_tensors, 48);
@@ -283,7 +283,7 @@ static void test_gguf_stories260k(void)
 	unsigned char *k = memmem(c, 14152, "general.name", 12);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	memcpy(k, "general.nome", 12);
-	CU_ASSERT_EQUAL(gguf_read_profile(c, len, "x/stories260K.gguf", &p, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_read_profile(c, len, "x/stories260K.gguf", &p, NULL, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(p.name, "stories260K");
 	profile_clear(&p);
 	free(c);
@@ -295,8 +295,8 @@ static void test_gguf_vocab_only(void)
 	size_t len;
 	unsigned char *d = load("gguf/ggml-vocab-bert-bge.gguf", &len);
 	struct profile p;
-	struct gguf_info gi;
-	CU_ASSERT_EQUAL_FATAL(gguf_read_profile(d, len, "ggml-vocab-bert-bge.gguf", &p, &gi, NULL), 0);
+	struct gguf_file_info gi;
+	CU_ASSERT_EQUAL_FATAL(gguf_file_read_profile(d, len, "ggml-vocab-bert-bge.gguf", &p, &gi, NULL), 0);
 	CU_ASSERT_EQUAL(gi.n_tensors, 0);
 	CU_ASSERT_EQUAL(gi.n_kv, 20);
 	CU_ASSERT_EQUAL(gi.infos_end, len);  /* ends right after the last KV */
@@ -319,7 +319,7 @@ static void test_gguf_vocab_only(void)
 
 /* ---- versions and byte order ---- */
 
-static void check_tiny(const struct profile *p, const struct gguf_info *gi)
+static void check_tiny(const struct profile *p, const struct gguf_file_info *gi)
 {
 	CU_ASSERT_STRING_EQUAL(p->arch, "llama");
 	CU_ASSERT_STRING_EQUAL(p->name, "t");  /* no general.name: "t.gguf" */
@@ -350,7 +350,7 @@ static void test_gguf_versions(void)
 		struct gb g;
 		build_tiny(&g, cases[i].v, cases[i].be, 0);
 		struct profile p;
-		struct gguf_info gi;
+		struct gguf_file_info gi;
 		char *cause = NULL;
 		int rc = parse(g.b, g.n, &p, &gi, &cause);
 		if (rc)
@@ -404,7 +404,7 @@ static void test_gguf_bad_magic_and_version(void)
 static void cut_everywhere(const unsigned char *d, size_t len, size_t max_cut, size_t step)
 {
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	CU_ASSERT_EQUAL_FATAL(parse(d, len, &p, &gi, NULL), 0);
 	profile_clear(&p);
 	size_t n = 0;
@@ -641,7 +641,7 @@ static void test_gguf_alignment(void)
 	struct gb g;
 	build_tiny(&g, 3, 0, 64);
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(parse(g.b, g.n, &p, &gi, &cause), 0);
 	CU_ASSERT_EQUAL(gi.alignment, 64);
@@ -772,7 +772,7 @@ static void test_gguf_keys(void)
 	gb_kv_u32(&g, "mix.expert_used_count", 2);
 	gb_kv_str(&g, "general.architecture", "mix");
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	CU_ASSERT_EQUAL_FATAL(parse(g.b, g.n, &p, &gi, NULL), 0);
 	CU_ASSERT_EQUAL(p.n_layer, 4);
 	CU_ASSERT_EQUAL(p.n_embd, 256);
@@ -822,7 +822,7 @@ static void test_gguf_groups(void)
 	gb_header(&g, UTIL_ARRAY_SIZE(t), 0);  /* no block_count: from the names */
 	gb_tensors(&g, t, UTIL_ARRAY_SIZE(t), 32);
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	char *cause = NULL;
 	int rc = parse(g.b, g.n, &p, &gi, &cause);
 	if (rc)
@@ -865,7 +865,7 @@ static void test_gguf_type_table(void)
 		{ 34, 54, 256 }, { 35, 66, 256 }, { 39, 17, 32 },  { 40, 36, 64 },  { 41, 18, 128 },
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(want); i++) {
-		const struct gguf_ggml_type *t = gguf_ggml_type(want[i].id);
+		const struct gguf_file_type *t = gguf_file_type(want[i].id);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 		if (t->size != want[i].size || t->blck != want[i].blck)
 			printf("\n  type %u (%s): %u/%u, want %u/%u\n", want[i].id, t->name, t->size,
@@ -875,8 +875,8 @@ static void test_gguf_type_table(void)
 	}
 	static const uint32_t holes[] = { 4, 5, 31, 32, 33, 36, 37, 38, 42, 1000, UINT32_MAX };
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(holes); i++)
-		CU_ASSERT_PTR_NULL(gguf_ggml_type(holes[i]));
-	CU_ASSERT_STRING_EQUAL(gguf_ggml_type(12)->name, "q4_K");
+		CU_ASSERT_PTR_NULL(gguf_file_type(holes[i]));
+	CU_ASSERT_STRING_EQUAL(gguf_file_type(12)->name, "q4_K");
 }
 
 /* ---- the importer ---- */
@@ -949,7 +949,7 @@ static void test_gguf_import(void)
 	struct profile p, q;
 	size_t len;
 	unsigned char *d = load("gguf/stories260K.gguf", &len);
-	CU_ASSERT_EQUAL(gguf_read_profile(d, len, "stories260K.gguf", &p, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_read_profile(d, len, "stories260K.gguf", &p, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(store_profile_get(st, res.profile_id, &q, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(q.name, p.name);
 	CU_ASSERT_EQUAL(q.n_layer, p.n_layer);

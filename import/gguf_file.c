@@ -1,5 +1,5 @@
 /*
- * gguf.c - GGUF header reader: metadata and tensor infos into a profile.
+ * gguf_file.c - GGUF header reader: metadata and tensor infos into a profile.
  *
  * Sources: ggml docs/gguf.md (layout, value types, alignment, versions)
  * and llama.cpp ggml/src/gguf.cpp (what a real loader refuses: version 0
@@ -10,7 +10,7 @@
  * record per tensor, after the tensor count has been checked against the
  * bytes that are left.
  */
-#include "gguf.h"
+#include "gguf_file.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -41,7 +41,7 @@ enum {
  * removed from ggml (Q4_2/Q4_3, the Q4_0_x_x and IQ4_NL_x_x repacks).
  */
 #define QK_K 256
-static const struct gguf_ggml_type ggml_types[] = {
+static const struct gguf_file_type ggml_types[] = {
 	[0]  = { "f32",     1,    4 },
 	[1]  = { "f16",     1,    2 },
 	[2]  = { "q4_0",    32,   2 + 32 / 2 },                         /* 18 */
@@ -78,14 +78,14 @@ static const struct gguf_ggml_type ggml_types[] = {
 	[41] = { "q1_0",    128,  2 + 128 / 8 },                        /* 18 */
 };
 
-const struct gguf_ggml_type *gguf_ggml_type(uint32_t id)
+const struct gguf_file_type *gguf_file_type(uint32_t id)
 {
 	if (id >= UTIL_ARRAY_SIZE(ggml_types) || !ggml_types[id].name)
 		return NULL;
 	return &ggml_types[id];
 }
 
-int gguf_has_magic(const unsigned char *data, size_t len)
+int gguf_file_has_magic(const unsigned char *data, size_t len)
 {
 	return len >= 4 && memcmp(data, "GGUF", 4) == 0;
 }
@@ -575,7 +575,7 @@ static int tensor_group(const unsigned char *s, size_t n)
 	return PROFILE_OTHER;
 }
 
-/* Layer of a non-block tensor (see gguf.h). */
+/* Layer of a non-block tensor (see gguf_file.h). */
 static int32_t top_layer(const unsigned char *s, size_t n, uint32_t n_layer)
 {
 	const unsigned char *dot = memchr(s, '.', n);
@@ -644,7 +644,7 @@ static int read_tensor(struct rd *r, uint64_t i, uint32_t alignment, struct tens
 	uint32_t type;
 	if ((rc = rd_u32(r, &type, "ggml type")))
 		return rc;
-	const struct gguf_ggml_type *gt = gguf_ggml_type(type);
+	const struct gguf_file_type *gt = gguf_file_type(type);
 	if (!gt)
 		return rd_err(r, at, "unknown ggml type %" PRIu32, type);
 	if (ne0 % gt->blck != 0)
@@ -806,9 +806,9 @@ static void fill_profile(struct profile *p, const struct meta *m, const char *pa
 }
 
 /* Magic, version (and from it the byte order), counts. */
-static int read_header(struct rd *r, struct gguf_info *gi)
+static int read_header(struct rd *r, struct gguf_file_info *gi)
 {
-	if (!gguf_has_magic(r->data, r->len)) {
+	if (!gguf_file_has_magic(r->data, r->len)) {
 		char got[16];
 		show(got, sizeof(got), r->data, r->len < 4 ? r->len : 4);
 		return util_err(r->cause, UTIL_EINPUT, "%s: not a GGUF file: it starts with '%s', "
@@ -860,7 +860,7 @@ static int read_alignment(struct rd *r, const struct meta *m, uint32_t *align)
 	return 0;
 }
 
-static int read_tensors(struct rd *r, struct gguf_info *gi, struct tensor **out)
+static int read_tensors(struct rd *r, struct gguf_file_info *gi, struct tensor **out)
 {
 	*out = NULL;
 	uint64_t n = gi->n_tensors;
@@ -888,12 +888,12 @@ static int read_tensors(struct rd *r, struct gguf_info *gi, struct tensor **out)
 	return 0;
 }
 
-int gguf_read_profile(const unsigned char *data, size_t len, const char *path,
-		      struct profile *out, struct gguf_info *info, char **cause)
+int gguf_file_read_profile(const unsigned char *data, size_t len, const char *path,
+		      struct profile *out, struct gguf_file_info *info, char **cause)
 {
 	struct rd r = { .data = data, .len = len, .path = path ? path : "gguf",
 			.cause = cause };
-	struct gguf_info gi = { 0 };
+	struct gguf_file_info gi = { 0 };
 	struct meta m = { 0 };
 	struct tensor *ts = NULL;
 	memset(out, 0, sizeof(*out));

@@ -1,5 +1,5 @@
 /*
- * gguf.h - read the header of a GGUF model file (llama.cpp's model format)
+ * gguf_file.h - the GGUF codec: read the header of a GGUF model file (llama.cpp's model format)
  * into a model profile: hyper-parameters from the metadata and, from the
  * tensor infos, the bytes of every layer by tensor group.
  *
@@ -20,8 +20,8 @@
  * Nothing is allocated that the bytes of the file cannot justify: every
  * count and length is checked against the bytes left before it is used.
  */
-#ifndef VRAMSIM_GGUF_H
-#define VRAMSIM_GGUF_H
+#ifndef VRAMSIM_GGUF_FILE_H
+#define VRAMSIM_GGUF_FILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +29,7 @@
 #include "profile.h"
 
 /* A ggml tensor type: elements per block and bytes per block. */
-struct gguf_ggml_type {
+struct gguf_file_type {
 	const char *name;  /* ggml's type name: "f32", "q4_K", ... */
 	uint32_t    blck;  /* elements per block (1 for plain types) */
 	uint32_t    size;  /* bytes per block */
@@ -41,13 +41,13 @@ struct gguf_ggml_type {
  * follows llama.cpp ggml/src/ggml.c type_traits[] and the block structs
  * of ggml/src/ggml-common.h; ids 0..41 (up to Q1_0) are known.
  */
-const struct gguf_ggml_type *gguf_ggml_type(uint32_t id);
+const struct gguf_file_type *gguf_file_type(uint32_t id);
 
 /* 1 if data starts with the magic "GGUF", else 0. */
-int gguf_has_magic(const unsigned char *data, size_t len);
+int gguf_file_has_magic(const unsigned char *data, size_t len);
 
 /* What the header says beyond the profile (for summaries and tests). */
-struct gguf_info {
+struct gguf_file_info {
 	uint32_t version;       /* 1, 2 or 3 */
 	int      big_endian;    /* 1: a big-endian file */
 	uint64_t n_tensors;
@@ -114,7 +114,7 @@ struct gguf_info {
  * *info untouched. On success *info (if not NULL) is filled and the
  * caller owns out->parts: free them with profile_clear().
  */
-int gguf_read_profile(const unsigned char *data, size_t len, const char *path,
-		      struct profile *out, struct gguf_info *info, char **cause);
+int gguf_file_read_profile(const unsigned char *data, size_t len, const char *path,
+		      struct profile *out, struct gguf_file_info *info, char **cause);
 
 #endif
