@@ -933,10 +933,10 @@ static void test_gguf_import(void)
 	CU_ASSERT_EQUAL(res.n_traces, 0);
 	CU_ASSERT(res.profile_id > 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res.summary);
-	char want[200];
+	char want[300];
 	snprintf(want, sizeof(want), "profile %lld 'llama' from stories260K.gguf: llama, 5 layers, "
 		 "n_embd 64, 8 heads (4 KV), vocab 512, ctx 2048, 1.1 MiB in 48 tensors; "
-		 "attached to trace %lld", (long long)res.profile_id, (long long)t1);
+		 "attached to trace %lld; header kept in the store (14 KiB)", (long long)res.profile_id, (long long)t1);
 	CU_ASSERT_STRING_EQUAL(res.summary, want);
 	free(res.summary);
 

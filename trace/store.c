@@ -124,6 +124,17 @@ static const char schema_v2[] =
 	" n INTEGER NOT NULL, bytes INTEGER NOT NULL,"
 	" PRIMARY KEY(trace_id, device, category, kind)) WITHOUT ROWID;";
 
+/*
+ * Version 3: the GGUF header of an imported model (zstd), so a plan can
+ * re-materialise the model as a sparse file without the original.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE gguf_headers("
+	" profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,"
+	" part INTEGER NOT NULL, filename TEXT NOT NULL, file_size INTEGER NOT NULL,"
+	" raw_size INTEGER NOT NULL, zdata BLOB NOT NULL,"
+	" PRIMARY KEY(profile_id, part)) WITHOUT ROWID;";
+
 static int migrate_v1_v2(struct store *st, char **cause);
 
 static int sqerr(struct store *st, char **cause, const char *what)
@@ -211,6 +222,8 @@ static int check_schema(struct store *st, int flags, char **cause)
 		rc = exec(st, schema_v1, cause);
 	if (!rc && ver < 2)
 		rc = migrate_v1_v2(st, cause);
+	if (!rc && ver < 3)
+		rc = exec(st, schema_v3, cause);
 	if (rc) {
 		exec(st, "ROLLBACK", NULL);
 		return rc;
@@ -518,6 +531,95 @@ int store_archive_get(struct store *st, int64_t trace, char **filename,
 	*data = buf;
 	*len = raw;
 	sqlite3_finalize(s);
+	return 0;
+}
+
+int store_gguf_header_put(struct store *st, int64_t profile, int part, const char *filename,
+			  uint64_t file_size, const void *data, size_t len, char **cause)
+{
+	size_t cap = ZSTD_compressBound(len);
+	void *z = util_xmalloc(cap);
+	size_t zn = ZSTD_compress(z, cap, data, len, 3);
+	if (ZSTD_isError(zn)) {
+		free(z);
+		return util_err(cause, UTIL_ERR, "zstd: %s", ZSTD_getErrorName(zn));
+	}
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT OR REPLACE INTO gguf_headers(profile_id, part, filename,"
+			      " file_size, raw_size, zdata) VALUES(?,?,?,?,?,?)", cause);
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, profile);
+		sqlite3_bind_int(s, 2, part);
+		bind_text(s, 3, filename);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)file_size);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)len);
+		sqlite3_bind_blob64(s, 6, z, zn, SQLITE_STATIC);
+		rc = step_done(st, s, cause, "insert gguf header");
+	}
+	free(z);
+	return rc;
+}
+
+void store_gguf_headers_free(struct store_gguf_header *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++) {
+		free(h[i].filename);
+		free(h[i].data);
+	}
+	free(h);
+}
+
+int store_gguf_headers_get(struct store *st, int64_t profile, struct store_gguf_header **out,
+			   size_t *n, char **cause)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT part, filename, file_size, raw_size, zdata FROM gguf_headers"
+			      " WHERE profile_id=? ORDER BY part", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, profile);
+	struct store_gguf_header *h = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		sqlite3_int64 raw = sqlite3_column_int64(s, 3);
+		const void *z = sqlite3_column_blob(s, 4);
+		size_t zn = (size_t)sqlite3_column_bytes(s, 4);
+		/* The declared size must be what the frame says it holds. */
+		unsigned long long fr = z ? ZSTD_getFrameContentSize(z, zn) : 0;
+		if (raw < 0 || fr != (unsigned long long)raw) {
+			rc = -1;
+			break;
+		}
+		UTIL_GROW(h, cnt + 1, alloc);
+		struct store_gguf_header *e = &h[cnt++];
+		memset(e, 0, sizeof(*e));
+		e->part = sqlite3_column_int(s, 0);
+		const unsigned char *fn = sqlite3_column_text(s, 1);
+		e->filename = util_xstrdup(fn ? (const char *)fn : "");
+		e->file_size = (uint64_t)sqlite3_column_int64(s, 2);
+		e->len = (size_t)raw;
+		e->data = util_xmalloc(e->len + 1);
+		size_t got = ZSTD_decompress(e->data, e->len + 1, z, zn);
+		if (ZSTD_isError(got) || got != e->len) {
+			rc = -1;
+			break;
+		}
+	}
+	int part = cnt ? h[cnt - 1].part : 0;
+	sqlite3_finalize(s);
+	if (rc == -1) {
+		store_gguf_headers_free(h, cnt);
+		return util_err(cause, UTIL_ERR, "%s: GGUF header of profile %lld part %d is damaged",
+				st->path, (long long)profile, part);
+	}
+	if (rc != SQLITE_DONE) {
+		store_gguf_headers_free(h, cnt);
+		return sqerr(st, cause, "query gguf headers");
+	}
+	*out = h;
+	*n = cnt;
 	return 0;
 }
 
