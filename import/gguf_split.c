@@ -128,6 +128,11 @@ static int check_parts(struct gguf_split *s, struct profile *ps, char **cause)
 		if (rc)
 			return rc;
 		uint32_t cnt = pt->info.split_count ? pt->info.split_count : 1;
+		if (s->n == 1 && cnt > 1)
+			return util_err(cause, UTIL_EINPUT, "%s: part %u of a model split in %u, but "
+					"the name does not end in -%05u-of-%05u.gguf, so the other "
+					"parts cannot be found", pt->path, pt->info.split_no + 1, cnt,
+					pt->info.split_no + 1, cnt);
 		if (cnt != s->n || pt->info.split_no != i)
 			return util_err(cause, UTIL_EINPUT, "%s: split.no %u of split.count %u, but "
 					"the file is part %zu of %zu", pt->path, pt->info.split_no + 1,
@@ -186,15 +191,6 @@ static int open_set(const char *path, const unsigned char *data, size_t len,
 	struct profile *ps = util_xcalloc(n, sizeof(*ps));
 	if (rc == 0)
 		rc = check_parts(out, ps, cause);
-	if (rc == 0) {
-		/* A file with split.count > 1 but an ordinary name. */
-		if (!named && out->parts[0].info.split_count > 1)
-			rc = util_err(cause, UTIL_EINPUT, "%s: part %u of a model split in %u, but "
-				      "the name does not end in -%05u-of-%05u.gguf, so the other parts "
-				      "cannot be found", path, out->parts[0].info.split_no + 1,
-				      out->parts[0].info.split_count, out->parts[0].info.split_no + 1,
-				      out->parts[0].info.split_count);
-	}
 	if (rc == 0) {
 		merge(out, ps);
 	} else {
