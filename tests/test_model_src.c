@@ -470,6 +470,10 @@ static void test_ollama(void)
 		cause = NULL;
 	}
 	struct ollama_ref r;
+	/* ".." inside a part is a plain name (fuzz seed name-with-dotdot). */
+	CU_ASSERT_EQUAL(ollama_ref_parse("hf.co3..co3.tAwski2Llama-3.2licationol-3.1:4_K_M", &r,
+					 NULL), 0);
+	CU_ASSERT_STRING_EQUAL(r.name, "hf.co3..co3.tAwski2Llama-3.2licationol-3.1");
 	CU_ASSERT_EQUAL(ollama_ref_parse("localhost:5000/me/m", &r, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(r.host, "localhost:5000");
 	CU_ASSERT_STRING_EQUAL(r.tag, "latest");
