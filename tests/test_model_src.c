@@ -179,11 +179,12 @@ static void test_synth_keys_and_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(memmem(hdr, len, "<0x0A>", 6));
 	free(hdr);
 
-	/* size= alone: 42.5 GB picks Q4_K_M for the 70B shape. */
+	/* size= alone: 39.6 GiB (42.52 GB, units as --gpus reads them)
+	 * picks Q4_K_M for the 70B shape. */
 	CU_ASSERT_EQUAL(gguf_synth_parse("layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,"
-					 "ff=28672,size=42.5GB", &sp, NULL), 0);
+					 "ff=28672,size=39.6G", &sp, NULL), 0);
 	CU_ASSERT_EQUAL(sp.ftype, -1);
-	sp.size = 42500000000ull;
+	CU_ASSERT_EQUAL(sp.size, (uint64_t)(39.6 * 1073741824.0));
 	CU_ASSERT_EQUAL(gguf_synth_build(&sp, &hdr, &len, &size, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(gguf_synth_ftype_name(sp.ftype), "Q4_K_M");
 	free(hdr);
