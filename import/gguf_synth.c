@@ -500,7 +500,7 @@ static int check_shape(struct gguf_synth_params *p, const struct arch *a, char *
 }
 
 static void metadata(struct gguf_file_writer *w, const struct gguf_synth_params *p,
-		     const struct arch *a)
+		     const struct arch *a, int with_vocab)
 {
 	const char *n = a->name;
 	gguf_file_put_str(w, "general.architecture", n);
@@ -532,7 +532,8 @@ static void metadata(struct gguf_file_writer *w, const struct gguf_synth_params 
 		key_u32(w, n, "attention.sliding_window", p->swa_window);
 		key_u32(w, n, "attention.sliding_window_pattern", p->swa_pattern);
 	}
-	vocab(w, p->n_vocab);
+	if (with_vocab)
+		vocab(w, p->n_vocab);
 }
 
 static void layer(struct build *b, const struct gguf_synth_params *p, const struct arch *a,
@@ -572,8 +573,8 @@ static void layer(struct build *b, const struct gguf_synth_params *p, const stru
 		tensor(b, i, "post_ffw_norm.weight", 1, e, 0, 0);
 }
 
-static int build_one(struct gguf_synth_params *p, const struct arch *a, unsigned char **buf,
-		     size_t *len, uint64_t *file_size, char **cause)
+static int build_one(struct gguf_synth_params *p, const struct arch *a, int with_vocab,
+		     unsigned char **buf, size_t *len, uint64_t *file_size, char **cause)
 {
 	struct build b = { .w = gguf_file_writer_new(), .cause = cause };
 	b.q = (struct qstate){ .p = p, .ftype = p->ftype, .n_attn_v = (int)p->n_layer,
@@ -582,7 +583,7 @@ static int build_one(struct gguf_synth_params *p, const struct arch *a, unsigned
 	 * is LLM_TYPE_70B, whose attn_v gets Q5_K instead of Q3_K/Q4_K. */
 	b.q.is_70b = p->n_layer == 80 && ((!strcmp(a->name, "llama") && p->n_head != p->n_head_kv) ||
 					  !strcmp(a->name, "qwen2"));
-	metadata(b.w, p, a);
+	metadata(b.w, p, a, with_vocab);
 	tensor(&b, -1, "token_embd.weight", 2, p->n_embd, p->n_vocab, 0);
 	for (uint32_t i = 0; i < p->n_layer; i++)
 		layer(&b, p, a, (int)i);
@@ -604,18 +605,29 @@ int gguf_synth_build(struct gguf_synth_params *p, unsigned char **buf, size_t *l
 	snprintf(p->arch, sizeof(p->arch), "%s", a->name);
 	int rc = check_shape(p, a, cause);
 	if (rc || p->ftype >= 0)
-		return rc ? rc : build_one(p, a, buf, len, file_size, cause);
-	/* size= alone: the covered file type whose file is nearest. */
+		return rc ? rc : build_one(p, a, 1, buf, len, file_size, cause);
+	/* size= alone: the covered file type whose file is nearest. The
+	 * vocabulary is the same bytes in every candidate (and most of the
+	 * time): measured once, the candidates are built without it. */
+	unsigned char *b;
+	size_t n, n_novocab;
+	uint64_t fs;
+	p->ftype = F_F16;
+	if ((rc = build_one(p, a, 1, &b, &n, &fs, cause)))
+		return rc;
+	free(b);
+	if ((rc = build_one(p, a, 0, &b, &n_novocab, &fs, cause)))
+		return rc;
+	free(b);
+	uint64_t vocab_bytes = n - n_novocab;
 	int best = -1;
 	uint64_t best_d = UINT64_MAX;
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(ftypes); i++) {
 		p->ftype = ftypes[i].ftype;
-		unsigned char *b;
-		size_t n;
-		uint64_t fs;
-		if (build_one(p, a, &b, &n, &fs, NULL))
+		if (build_one(p, a, 0, &b, &n, &fs, NULL))
 			continue;
 		free(b);
+		fs += vocab_bytes;
 		uint64_t d = fs > p->size ? fs - p->size : p->size - fs;
 		if (d < best_d)
 			best_d = d, best = ftypes[i].ftype;
@@ -623,5 +635,5 @@ int gguf_synth_build(struct gguf_synth_params *p, unsigned char **buf, size_t *l
 	if (best < 0)
 		return util_err(cause, UTIL_EINPUT, "--model: no file type fits this shape");
 	p->ftype = best;
-	return build_one(p, a, buf, len, file_size, cause);
+	return build_one(p, a, 1, buf, len, file_size, cause);
 }
