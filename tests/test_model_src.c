@@ -662,6 +662,34 @@ static void test_store_round_trip(void)
 	store_close(st);
 }
 
+/* A version-2 store gets the gguf_headers table when opened (v3), and
+ * keeps what it held. */
+static void test_store_migration(void)
+{
+	struct store *st = cu_store_new("v2.db");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct imp_opts o = { .quiet = 1 };
+	struct imp_ctx res;
+	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data("gguf/stories260K.gguf"), &o, &res, NULL), 0);
+	free(res.summary);
+	CU_ASSERT_EQUAL(sqlite3_exec(store_sqlite(st), "DROP TABLE gguf_headers; "
+				     "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
+	store_close(st);
+	st = NULL;
+	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp("v2.db"), 0, &st, NULL), 0);
+	CU_ASSERT_EQUAL(cu_q1(st, "PRAGMA user_version"), 3);
+	CU_ASSERT_EQUAL(rows(st, "gguf_headers"), 0);
+	CU_ASSERT_EQUAL(rows(st, "profiles"), 1);
+	/* The old profile has no header: said so, with what to do. */
+	struct msrc m;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL(msrc_open(st, "store:1", NULL, &m, &cause), UTIL_EINPUT);
+	CU_ASSERT(cause && strstr(cause, "has no GGUF header in the store") &&
+		  strstr(cause, "import the GGUF again"));
+	free(cause);
+	store_close(st);
+}
+
 /* ---- every spec form through one call ---- */
 
 static void test_specs(void)
@@ -723,6 +751,7 @@ static void register_tests(void)
 	CU_ADD_TEST(s, test_ollama);
 	CU_ADD_TEST(s, test_ollama_manifests);
 	CU_ADD_TEST(s, test_store_round_trip);
+	CU_ADD_TEST(s, test_store_migration);
 	CU_ADD_TEST(s, test_specs);
 }
 
