@@ -1,7 +1,9 @@
 /*
- * gguf_file.h - the GGUF codec: read the header of a GGUF model file (llama.cpp's model format)
- * into a model profile: hyper-parameters from the metadata and, from the
- * tensor infos, the bytes of every layer by tensor group.
+ * gguf_file.h - the GGUF codec (llama.cpp's model format), in one place:
+ * the reader turns a file's header into a model profile (hyper-parameters
+ * from the metadata and, from the tensor infos, the bytes of every layer
+ * by tensor group); the writer (at the end) builds a header. Named
+ * gguf_file so it never collides with llama.cpp's own gguf.h.
  *
  * Format: ggml's docs/gguf.md (github.com/ggml-org/ggml), checked against
  * the reader in llama.cpp ggml/src/gguf.cpp. A file is
