@@ -147,46 +147,73 @@ static int check_parts(struct gguf_split *s, struct profile *ps, char **cause)
 	return 0;
 }
 
+/* The file the caller named: its bytes (borrowed or mapped) and header. */
+static int open_given(const char *path, const unsigned char *data, size_t len,
+		      struct gguf_split_part *g, char **cause)
+{
+	int rc = 0;
+	if (data) {
+		g->path = util_xstrdup(path);
+		g->data = data;
+		g->len = len;
+		g->borrowed = 1;
+	} else {
+		rc = map_file(path, g, cause);
+	}
+	struct profile p;
+	if (rc == 0)
+		rc = gguf_file_read_profile(g->data, g->len, g->path, &p, &g->info, cause);
+	if (rc == 0)
+		profile_clear(&p);
+	return rc;
+}
+
 static int open_set(const char *path, const unsigned char *data, size_t len,
 		    struct gguf_split *out, char **cause)
 {
 	memset(out, 0, sizeof(*out));
+	struct gguf_split_part given = { 0 };
+	int rc = open_given(path, data, len, &given, cause);
+	uint32_t fcount = given.info.split_count, fno = given.info.split_no + 1;
 	unsigned no = 0, count = 0;
 	size_t pre = 0;
 	int named = gguf_split_name(path, &no, &count, &pre);
-	if (named && count > GGUF_SPLIT_MAX)
-		return util_err(cause, UTIL_EINPUT, "%s: %u parts, at most %d are supported", path,
-				count, GGUF_SPLIT_MAX);
-	size_t n = named ? count : 1;
+	/* Whether this is a split model is the file's to say (llama.cpp
+	 * reads split.count); the name only tells where the others are. */
+	if (rc == 0 && fcount > 1 && !named)
+		rc = util_err(cause, UTIL_EINPUT, "%s: part %u of a model split in %u, but the name "
+			      "does not end in -%05u-of-%05u.gguf, so the other parts cannot be "
+			      "found", path, fno, fcount, fno, fcount);
+	else if (rc == 0 && fcount > 1 && (count != fcount || no != fno))
+		rc = util_err(cause, UTIL_EINPUT, "%s: the name says part %u of %u, the file says "
+			      "split.no %u of split.count %u", path, no, count, fno, fcount);
+	else if (rc == 0 && fcount > GGUF_SPLIT_MAX)
+		rc = util_err(cause, UTIL_EINPUT, "%s: %u parts, at most %d are supported", path,
+			      fcount, GGUF_SPLIT_MAX);
+	size_t n = rc == 0 && fcount > 1 ? fcount : 1;
 	out->parts = util_xcalloc(n, sizeof(*out->parts));
 	out->n = n;
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (!named) {
-			if (data) {
-				out->parts[0].path = util_xstrdup(path);
-				out->parts[0].data = data;
-				out->parts[0].len = len;
-				out->parts[0].borrowed = 1;
-			} else {
-				rc = map_file(path, &out->parts[0], cause);
-			}
+	if (n == 1 || rc) {
+		out->parts[0] = given;
+	}
+	for (size_t i = 0; rc == 0 && n > 1 && i < n; i++) {
+		if (i + 1 == no) {
+			out->parts[i] = given;
 			continue;
 		}
 		char *p = util_xasprintf("%.*s-%05zu-of-%05u.gguf", (int)pre, path, i + 1, count);
-		if (data && i + 1 == no) {
-			out->parts[i].path = p;
-			out->parts[i].data = data;
-			out->parts[i].len = len;
-			out->parts[i].borrowed = 1;
-			continue;
-		}
 		if (access(p, F_OK) != 0)
 			rc = util_err(cause, UTIL_EINPUT, "%s: part %zu of %u of this split model is "
 				      "missing: expected %s", path, i + 1, count, p);
 		else
 			rc = map_file(p, &out->parts[i], cause);
 		free(p);
+	}
+	/* given is in parts[] now (or, on an early error, in parts[0]);
+	 * a part not reached is zeroed and skipped by gguf_split_close. */
+	if (rc && n > 1 && out->parts[no - 1].data != given.data) {
+		/* The loop stopped before reaching the given part. */
+		out->parts[no - 1] = given;
 	}
 	struct profile *ps = util_xcalloc(n, sizeof(*ps));
 	if (rc == 0)

@@ -345,6 +345,20 @@ static void test_split(void)
 	CU_ASSERT(cause && strstr(cause, "part 1 of a model split in 3, but the name does not end "
 				  "in -00001-of-00003.gguf"));
 	free(cause);
+	cause = NULL;
+	/* A part whose name says another part. */
+	cu_sh("cp '%s' '%s'", p2, cu_tmp("split/x-00001-of-00003.gguf"));
+	CU_ASSERT_EQUAL(gguf_split_open(cu_tmp("split/x-00001-of-00003.gguf"), &set, &cause),
+			UTIL_EINPUT);
+	CU_ASSERT(cause && strstr(cause, "x-00001-of-00003.gguf: the name says part 1 of 3, the "
+				  "file says split.no 2 of split.count 3"));
+	free(cause);
+	/* A whole model under a split-like name is a whole model: the file
+	 * says so (no split.count), as llama.cpp reads it. */
+	cu_sh("cp '%s' '%s'", cu_data("gguf/stories260K.gguf"), cu_tmp("split/w-00001-of-00002.gguf"));
+	CU_ASSERT_EQUAL(gguf_split_open(cu_tmp("split/w-00001-of-00002.gguf"), &set, NULL), 0);
+	CU_ASSERT_EQUAL(set.n, 1);
+	gguf_split_close(&set);
 	split_part(p2, 1, 3, 2, 4, 5, -1);
 }
 
