@@ -154,8 +154,11 @@ int imp_gguf_run(struct imp_ctx *ctx, char **cause)
 	struct profile *p = &set.profile;
 	struct gguf_file_info gi = set.parts[0].info;
 	for (size_t i = 1; i < set.n; i++) {
-		gi.n_tensors += set.parts[i].info.n_tensors;
-		gi.tensor_bytes += set.parts[i].info.tensor_bytes;
+		const struct gguf_file_info *pi = &set.parts[i].info;
+		gi.n_tensors += pi->n_tensors;
+		gi.tensor_bytes += pi->tensor_bytes;
+		if (pi->n_tensors && !pi->tied_output)  /* output.weight is in this part */
+			gi.tied_output = 0;
 	}
 	if (ctx->name)  /* --name names what the import creates: here a profile */
 		snprintf(p->name, sizeof(p->name), "%s", ctx->name);

@@ -265,7 +265,7 @@ static void split_part(const char *path, int no, int count, int from, int to, in
 		if (i < 4)
 			snprintf(name, sizeof(name), "blk.%d.attn_norm.weight", i);
 		else
-			snprintf(name, sizeof(name), "output_norm.weight");
+			snprintf(name, sizeof(name), "output.weight");
 		CU_ASSERT_EQUAL(gguf_file_put_tensor(w, name, 1, ne, 0, NULL), 0);
 	}
 	unsigned char *hdr;
@@ -307,7 +307,7 @@ static void test_split(void)
 	CU_ASSERT_EQUAL(set.profile.n_layer, 4);
 	for (int l = 0; l < 4; l++)
 		CU_ASSERT_EQUAL(profile_layer_bytes(&set.profile, l), 1024);
-	CU_ASSERT_EQUAL(profile_layer_bytes(&set.profile, 4), 1024);  /* output_norm */
+	CU_ASSERT_EQUAL(profile_layer_bytes(&set.profile, 4), 1024);  /* output */
 	gguf_split_close(&set);
 
 	struct msrc m;
@@ -632,6 +632,7 @@ static void test_store_round_trip(void)
 				       &cause), 0);
 	CU_ASSERT(strstr(res.summary, "from m-00001-of-00003.gguf") &&
 		  strstr(res.summary, "headers of its 3 parts kept in the store"));
+	CU_ASSERT(!strstr(res.summary, "tied"));  /* output.weight is in part 3 */
 	free(res.summary);
 	CU_ASSERT_EQUAL(rows(st, "gguf_headers"), 4);
 	snprintf(ref, sizeof(ref), "store:%lld", (long long)res.profile_id);
