@@ -28,6 +28,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define GGUF_SYNTH_MAX_SIZE (1ull << 50)  /* 1 PiB: beyond any model */
+
 /* ggml type ids (ggml.h enum ggml_type). */
 enum {
 	T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8,
@@ -171,7 +173,9 @@ static int parse_kv(struct gguf_synth_params *p, const char *k, const char *v, c
 		{ "kv_heads", offsetof(struct gguf_synth_params, n_head_kv), 1u << 16 },
 		{ "head_dim", offsetof(struct gguf_synth_params, head_dim), 1u << 16 },
 		{ "ff", offsetof(struct gguf_synth_params, n_ff), 1u << 24 },
-		{ "vocab", offsetof(struct gguf_synth_params, n_vocab), 1u << 24 },
+		/* the largest real vocabulary is 262 k tokens; each one is a
+		 * string in the header */
+		{ "vocab", offsetof(struct gguf_synth_params, n_vocab), 1u << 20 },
 		{ "ctx_train", offsetof(struct gguf_synth_params, n_ctx_train), 1u << 30 },
 		{ "experts", offsetof(struct gguf_synth_params, n_expert), 1u << 12 },
 		{ "experts_used", offsetof(struct gguf_synth_params, n_expert_used), 1u << 12 },
@@ -590,6 +594,10 @@ static int build_one(struct gguf_synth_params *p, const struct arch *a, int with
 	tensor(&b, -1, "output_norm.weight", 1, p->n_embd, 0, 0);
 	if (!(a->flags & A_TIED))
 		tensor(&b, -1, "output.weight", 2, p->n_embd, p->n_vocab, 0);
+	if (b.rc == 0 && gguf_file_writer_data_bytes(b.w) > GGUF_SYNTH_MAX_SIZE)
+		b.rc = util_err(cause, UTIL_EINPUT, "--model: the model would hold %llu bytes of "
+				"tensors, more than 1 PiB", (unsigned long long)
+				gguf_file_writer_data_bytes(b.w));
 	if (b.rc == 0)
 		gguf_file_writer_finish(b.w, buf, len, file_size);
 	gguf_file_writer_free(b.w);

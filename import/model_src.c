@@ -189,6 +189,10 @@ static int from_store(struct store *st, const char *ref, struct msrc *m, char **
 	if (rc == 0)
 		rc = check_gguf(first, &m->gguf, &m->file_size, NULL, &what, cause);
 	if (rc == 0) {
+		/* The name comes from a store file: no control bytes on a terminal. */
+		for (char *c = h[0].filename; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		m->sparse = 1;
 		m->desc = util_xasprintf("store:%s = profile %lld, %s as imported (%s; header from "
 					 "the store, data a hole)", ref, (long long)id,

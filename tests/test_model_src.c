@@ -207,6 +207,7 @@ static void test_synth_keys_and_errors(void)
 		{ "layers=8,embd=512,heads=4,vocab=300,ftype=Q8_0,colour=red", "unknown key 'colour'" },
 		{ "arch=mamba,layers=8,embd=512,heads=4,vocab=300,ftype=Q8_0", "'arch=mamba'" },
 		{ "layers=0,embd=512,heads=4,vocab=300,ftype=Q8_0", "'layers=0'" },
+		{ "layers=8,embd=512,heads=4,vocab=2000000,ftype=Q8_0", "'vocab=2000000'" },
 		{ "layers=8,embd=512,heads=4,vocab=300,size=lots", "'size=lots'" },
 		{ "layers8", "'layers8': expected key=value" },
 	};
@@ -229,6 +230,7 @@ static void test_synth_keys_and_errors(void)
 		{ "layers=8,embd=512,heads=4,vocab=300,swa=128,ftype=Q8_0", "no sliding-window" },
 		{ "layers=8,embd=512,heads=4,vocab=100,ftype=Q8_0", "vocab=100 is below 259" },
 		{ "layers=8,embd=512,heads=4,head_dim=64,vocab=300,ftype=Q8_0", "head_dim = embd / heads" },
+		{ "layers=4096,embd=1048576,heads=1,vocab=300,ff=16777216,ftype=F32", "more than 1 PiB" },
 	};
 	for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++) {
 		char *cause = NULL;
