@@ -213,10 +213,19 @@ static int pragma_int(struct store *st, const char *sql, int64_t *v,
 static int check_schema(struct store *st, int flags, char **cause)
 {
 	int64_t appid = 0, ver = 0, ntab = 0;
-	int rc;
+	/* One read transaction: read apart, another process creating the
+	 * store could commit between them (no application_id yet, then its
+	 * tables), and the file would look like another program's. */
+	int rc = exec(st, "BEGIN", cause);
+	if (rc)
+		return rc;
 	if ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
 	    (rc = pragma_int(st, "PRAGMA user_version", &ver, cause)) ||
-	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause)))
+	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause))) {
+		exec(st, "ROLLBACK", NULL);
+		return rc;
+	}
+	if ((rc = exec(st, "COMMIT", cause)))
 		return rc;
 	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0))
 		return util_err(cause, UTIL_EINPUT,
