@@ -213,19 +213,17 @@ static int pragma_int(struct store *st, const char *sql, int64_t *v,
 static int check_schema(struct store *st, int flags, char **cause)
 {
 	int64_t appid = 0, ver = 0, ntab = 0;
-	/* One read transaction: read apart, another process creating the
-	 * store could commit between them (no application_id yet, then its
-	 * tables), and the file would look like another program's. */
-	int rc = exec(st, "BEGIN", cause);
-	if (rc)
-		return rc;
+	int rc;
 	if ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
 	    (rc = pragma_int(st, "PRAGMA user_version", &ver, cause)) ||
-	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause))) {
-		exec(st, "ROLLBACK", NULL);
+	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause)))
 		return rc;
-	}
-	if ((rc = exec(st, "COMMIT", cause)))
+	/* Tables but no identity: another process creating the store may
+	 * have committed between the reads (its tables and identity land in
+	 * one transaction). Read the identity again, after the tables. */
+	if (appid == 0 && ntab > 0 &&
+	    ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
+	     (rc = pragma_int(st, "PRAGMA user_version", &ver, cause))))
 		return rc;
 	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0))
 		return util_err(cause, UTIL_EINPUT,
