@@ -641,11 +641,14 @@ static void chk_event(struct checker *c, const struct trace_event *ev)
 				"allocation", ev->pid, ev->tid, (unsigned long long)ev->addr,
 				(unsigned long long)ev->size);
 		t->holding = 0;
-	} else if (ev->kind == TRACE_OOM && ev->api == VRT_API_cuMemAlloc_v2) {
+	} else if ((ev->kind == TRACE_OOM || ev->kind == TRACE_MARKER) &&
+		   ev->api == VRT_API_cuMemAlloc_v2 && ev->result != 0) {
+		/* The driver refused with CUDA_ERROR_INVALID_VALUE: recorded with
+		 * that result, and not as an out-of-memory (issue 16). */
 		c->nfail++;
-		if (ev->result != 1)
-			chk_err(c, "pid %d tid %d: failed allocation with result %d", ev->pid,
-				ev->tid, ev->result);
+		if (ev->result != 1 || ev->kind != TRACE_MARKER)
+			chk_err(c, "pid %d tid %d: failed allocation recorded as %s with result %d",
+				ev->pid, ev->tid, trace_kind_name(ev->kind), ev->result);
 		chk_call(c, t, ev->size, 1);
 	} else if (ev->kind == TRACE_MARKER || ev->kind == TRACE_SNAPSHOT) {
 		c->nother++;
@@ -1142,7 +1145,7 @@ static int aset_del(struct aset *s, uint64_t a)
 
 struct killstats {
 	int runs, nofile, noheader, with_events, damaged;
-	long long events;
+	long long events, completed, lost_calls;
 	int errs;
 };
 
@@ -1212,10 +1215,22 @@ static void check_killed(struct store *st, int64_t id, struct killlog *kl, long 
 	}
 	store_iter_free(it);
 	free(live.k);
-	/* Every complete frame was imported. */
-	if (events != raw_events)
+	/* Every complete frame was imported, and the tail gave the rest. */
+	if (events < raw_events)
 		kill_err(ks, r, "the file's complete frames hold %ld alloc/free events, the trace %ld",
 			 raw_events, events);
+	/* No completed call is lost: a thread logs each call before making
+	 * it, so all but its last logged call completed, and the trace must
+	 * hold every one of those. */
+	for (int i = 0; i < kl->n; i++) {
+		struct logthr *t = &kl->t[i];
+		if (t->seen + 1 < t->n) {
+			kill_err(ks, r, "tid %d: %zu calls logged, %zu in the trace: %zu completed "
+				 "calls lost", t->tid, t->n, t->seen, t->n - 1 - t->seen);
+			ks->lost_calls += (long long)(t->n - 1 - t->seen);
+		}
+		ks->completed += (long long)(t->n ? t->n - 1 : 0);
+	}
 	ks->events += events;
 	ks->with_events += events > 0;
 }
@@ -1278,8 +1293,9 @@ static void kill_once(struct store *st, const char *base, int r, int use_exit, i
 	if (import_files(st, g.gl_pathv, 1, &id) != 0) {
 		kill_err(ks, r, "import failed");
 	} else {
-		if (trace_truncated(st, id) != 1)
-			kill_err(ks, r, "the trace is not flagged truncated");
+		if (trace_truncated(st, id) != 0)
+			kill_err(ks, r, "the trace is flagged truncated although the tail file "
+				 "was there");
 		check_killed(st, id, &kl, fs.allocs + fs.frees, ks, r);
 	}
 	globfree(&g);
@@ -1313,9 +1329,11 @@ static void test_exit_and_kill_at_random_points(void)
 		fprintf(stderr, "\nkill runs: only %d of %d recorded events\n", ks.with_events,
 			ks.runs);
 	CU_ASSERT(ks.with_events * 4 >= ks.runs);
+	CU_ASSERT_EQUAL(ks.lost_calls, 0);
 	printf("\n    [seed %u: %d runs in %.1f s; %d without a file, %d without a header, "
-	       "%d with events (%lld in all), %d with a cut last frame] ", seed, ks.runs,
-	       now_s() - t0, ks.nofile, ks.noheader, ks.with_events, ks.events, ks.damaged);
+	       "%d with events (%lld in all), %d with a cut last frame; %lld completed calls, "
+	       "%lld lost] ", seed, ks.runs, now_s() - t0, ks.nofile, ks.noheader,
+	       ks.with_events, ks.events, ks.damaged, ks.completed, ks.lost_calls);
 }
 
 /* ---- 5. outputs that cannot be written ---- */

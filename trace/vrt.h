@@ -46,6 +46,9 @@
 #define VRT_DEV_HOST     (-1)  /* host memory (pinned, host VMM location) */
 #define VRT_DEV_UNKNOWN  (-2)  /* no current context or not knowable */
 
+/* The one CUresult that means memory ran out (cuda.h). */
+#define VRT_CUDA_ERROR_OUT_OF_MEMORY 2
+
 /* Error codes (negative, like util.h's: VRT_EINPUT == UTIL_EINPUT). */
 enum {
 	VRT_ENOMEM = -1,   /* out of memory (UTIL_ERR) */
@@ -334,6 +337,7 @@ struct vrt_status {
 	int    complete;       /* the END record was read */
 	int    damaged;        /* decoding stopped at a bad or cut frame */
 	size_t frames;         /* complete data frames read (header excluded) */
+	uint64_t last_frame_no;/* number of the last complete data frame, 0 if none */
 	size_t bytes_used;     /* bytes of complete frames, header included */
 	size_t bytes_dropped;  /* bytes after the last complete frame */
 	int    end_reason;     /* VRT_END_* when complete */
@@ -342,6 +346,21 @@ void vrt_reader_status(const struct vrt_reader *r, struct vrt_status *st);
 /* The message of the last error or damage ("byte N: ..."), "" if none. */
 const char *vrt_reader_error(const struct vrt_reader *r);
 void vrt_reader_free(struct vrt_reader *r);
+
+/*
+ * Parse raw (uncompressed) frame content: the whole of it is validated
+ * first, then cb(arg, rec) gets each record in order (a non-zero return
+ * stops and is returned). Returns 0, or -1 with *why set when the content
+ * does not parse (cb is then never called). Used for what was recovered
+ * from a tail file (vrt_tail.h).
+ */
+int vrt_raw_each(const void *raw, size_t n, int (*cb)(void *arg, const struct vrt_rec *rec),
+		 void *arg, const char **why);
+
+/* A frame may inflate at most this many times its compressed size (plus
+ * VRT_FRAME_TARGET): what the shim writes stays far below, and it bounds
+ * the records a small crafted file can declare. */
+#define VRT_RATIO_MAX 256
 
 /* Does data look like a native trace (zstd frame whose content starts
  * with VRT_MAGIC)? Decodes at most a few bytes. */
