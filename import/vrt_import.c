@@ -261,7 +261,7 @@ static const char *ending(const struct vfile *f)
 {
 	if (f->st.complete)
 		return f->st.end_reason == VRT_END_EXEC ? "exec" : "exit";
-	if (f->ts.present && !f->ts.bad_slots && (!f->st.damaged || f->ts.stage))
+	if (f->ts.present && !f->ts.bad_slots && !f->ts.stopped && (!f->st.damaged || f->ts.stage))
 		return "killed";
 	return "truncated";
 }
@@ -280,7 +280,8 @@ static int health(struct vimp *vi, struct vfile *f, char **cause)
 			 f->ts.events, f->path, f->st.damaged ? " (with the frame being written)" : "");
 	} else if (!strcmp(end, "truncated")) {
 		int k = snprintf(msg, sizeof(msg), "trace is truncated: %s; kept %zu complete frames, "
-				 "dropped %zu bytes", f->st.damaged ? f->why : "no END record and no "
+				 "dropped %zu bytes", f->ts.stopped ? "the shim stopped recording (its "
+				 "output failed)" : f->st.damaged ? f->why : "no END record and no "
 				 "usable tail file", f->st.frames, f->st.bytes_dropped);
 		if (f->tail && k > 0 && (size_t)k < sizeof(msg))
 			snprintf(msg + k, sizeof(msg) - (size_t)k, "; from %s.tail: %llu events "

@@ -50,6 +50,7 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "vrt_tail.h"
 
 extern char **environ;
 
@@ -1461,6 +1462,8 @@ static int mount_tmpfs(const char *dir, const char *size)
 	return 0;
 }
 
+#define cu_CHECK_UMOUNT(dir) CU_ASSERT_EQUAL(cu_sh("umount '%s'", dir), 0)
+
 static void test_full_disk_tmpfs(void)
 {
 	const char *d = dir_of("tmpfs");
@@ -1475,8 +1478,16 @@ static void test_full_disk_tmpfs(void)
 	pathf(out, sizeof(out), "%s/%%e.%%p.vrt.zst", dir);
 	struct proc tr;
 	unwritable("full file system", &s, out, "No space left on device", 0, &tr);
-	/* Fills up while the program runs: the frames written before import. */
-	cu_sh("rm -f '%s'/*", dir);
+	/* Fills up while the program runs: the frames written before import.
+	 * The file system is made just big enough for the tail file (which
+	 * is allocated up front, so a full disk never raises SIGBUS in the
+	 * program) and a little more. */
+	cu_CHECK_UMOUNT(dir);
+	if (mount_tmpfs(dir, "4m") != 0)
+		return;
+	long tail = VRT_TAIL_SLOTS_OFF + (long)VRT_TAIL_SEG_SLOTS * VRT_TAIL_SLOT;
+	cu_sh("dd if=/dev/zero of='%s/filler' bs=4k count=%ld 2>/dev/null", dir,
+	      (4L * 1024 * 1024 - tail) / 4096 - 6);
 	s.env[0] = "VRAMSIM_FLUSH_MS=5";
 	unwritable("file system filling up", &s, out, "No space left on device", 0, &tr);
 	glob_t g;
@@ -1491,7 +1502,7 @@ static void test_full_disk_tmpfs(void)
 			  trace_truncated(st, id) == 1);
 		if (st)
 			store_close(st);
-		printf("\n    [tmpfs of 64 KiB: the partial file holds %zu complete frames, %ld "
+		printf("\n    [tmpfs of 4 MiB filled up: the partial file holds %zu complete frames, %ld "
 		       "events, %zu bytes cut] ", fs.frames, fs.allocs + fs.frees, fs.dropped);
 	}
 	if (nf)

@@ -65,6 +65,7 @@ int vrt_tail_recover(const void *data, size_t len, const struct vrt_header *h,
 		return VRT_EINPUT;
 	}
 	st->present = 1;
+	st->stopped = hd.stopped != 0;
 	struct counter c = { cb, arg, st };
 	const char *why;
 	int rc;
@@ -80,7 +81,7 @@ int vrt_tail_recover(const void *data, size_t len, const struct vrt_header *h,
 		memcpy(ent, b + VRT_TAIL_STAGE_OFF + VRT_TAIL_ENT_OFF, nent * sizeof(*ent));
 	}
 	if (sg.state == VRT_TAIL_FILLING && sg.frame_no > last_frame && sg.len > 0) {
-		if (sg.len > VRT_FRAME_MAX) {
+		if (sg.len > VRT_TAIL_STAGE_DATA) {
 			note(st, "the stage declares %llu bytes; dropped", (unsigned long long)sg.len);
 		} else if ((rc = vrt_raw_each(b + VRT_TAIL_STAGE_DATA_OFF, (size_t)sg.len, count_cb,
 					      &c, &why)) < 0) {

@@ -16,7 +16,7 @@
  *   offset 0            struct vrt_tail_head (one page)
  *   VRT_TAIL_STAGE_OFF  the stage: struct vrt_tail_stage, then up to
  *                       VRT_TAIL_STAGE_ENT entries, then the raw content
- *                       (VRT_FRAME_MAX bytes) of the frame being built
+ *                       (VRT_TAIL_STAGE_DATA bytes) of the frame being built
  *   head.slots_off      slots of VRT_TAIL_SLOT bytes: struct vrt_tail_slot,
  *                       then the chunk records of one thread (vrt_enc
  *                       encoding, times from slot.base_t)
@@ -52,14 +52,18 @@
 /* Stage header + entries, rounded to pages; then the frame content. */
 #define VRT_TAIL_STAGE_HDR (9 * VRT_TAIL_PAGE)
 #define VRT_TAIL_STAGE_DATA_OFF (VRT_TAIL_STAGE_OFF + VRT_TAIL_STAGE_HDR)
-#define VRT_TAIL_SLOTS_OFF (VRT_TAIL_STAGE_DATA_OFF + VRT_FRAME_MAX)
+#define VRT_TAIL_STAGE_DATA (256 * 1024)   /* a frame's content at most */
+#define VRT_TAIL_SLOTS_OFF (VRT_TAIL_STAGE_DATA_OFF + VRT_TAIL_STAGE_DATA)
+#define VRT_TAIL_SEG_SLOTS 32               /* the file grows by 256 KiB */
 #define VRT_TAIL_MAX_SLOTS (64 * 1024)      /* 512 MiB of slots at most */
 
 enum { VRT_TAIL_EMPTY = 0, VRT_TAIL_FILLING = 1 };
 
 struct vrt_tail_head {
 	char     magic[8];
-	uint32_t version, page, slot_size, pad0;
+	uint32_t version, page, slot_size;
+	uint32_t stopped;         /* recording stopped (output failed): later
+				   * calls were not recorded */
 	int32_t  pid, pad1;
 	int64_t  mono_start_ns;   /* the trace header's: pairs tail and trace */
 	uint64_t nslots;          /* slots the file holds (grows) */
@@ -88,6 +92,7 @@ struct vrt_tail_slot {
 struct vrt_tail_stats {
 	int      present;         /* a tail matching the trace was read */
 	int      stage;           /* the stage's frame was recovered */
+	int      stopped;         /* the shim had stopped recording (output failed) */
 	uint64_t events;          /* events recovered */
 	uint64_t records;         /* records of every type recovered */
 	uint64_t slots;           /* slots that held records */

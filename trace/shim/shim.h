@@ -277,6 +277,8 @@ int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *
 		   int *all, const uint8_t **raw, size_t *len);
 /* Append END to the stage; returns the new content length. */
 size_t shim_buf_append_end(uint64_t events, uint64_t lost, int reason);
+/* Recording stopped (output failed): the tail says so. */
+void shim_buf_stopped(void);
 /* The stage's frame is written whole: it is no longer needed. */
 void shim_buf_stage_done(void);
 /* Does any slot hold records? Do other threads have buffers? */

@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #define TLS_IE __attribute__((tls_model("initial-exec")))
-#define SEG_SLOTS 128                            /* 1 MiB of slots a segment */
+#define SEG_SLOTS VRT_TAIL_SEG_SLOTS
 #define MAX_SEGS  (VRT_TAIL_MAX_SLOTS / SEG_SLOTS)
 #define NO_SLOT   UINT32_MAX
 #define WAKE_FULL 16                             /* full slots that wake the writer */
@@ -435,7 +435,7 @@ static int stage_slot(uint32_t i, struct vrt_tail_slot *s, uint64_t *events)
 	struct vrt_tail_stage *sg = stage();
 	uint32_t len = __atomic_load_n(&s->len, __ATOMIC_ACQUIRE);
 	if (sg->nent >= VRT_TAIL_STAGE_ENT ||
-	    sg->len + VRT_HDR_PIECE_MAX + len + VRT_HDR_PIECE_MAX > VRT_FRAME_MAX)
+	    sg->len + VRT_HDR_PIECE_MAX + len + VRT_HDR_PIECE_MAX > VRT_TAIL_STAGE_DATA)
 		return -1;
 	uint8_t *d = stage_data() + sg->len;
 	size_t n = vrt_put_chunk(d, s->tid, s->base_t, len);
@@ -511,6 +511,14 @@ size_t shim_buf_append_end(uint64_t events, uint64_t lost, int reason)
 	size_t n = vrt_put_end(stage_data() + sg->len, events, lost, reason);
 	__atomic_store_n(&sg->len, sg->len + n, __ATOMIC_RELEASE);
 	return sg->len;
+}
+
+void shim_buf_stopped(void)
+{
+	pthread_mutex_lock(&slot_mu);
+	if (base)
+		__atomic_store_n(&head()->stopped, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&slot_mu);
 }
 
 void shim_buf_stage_done(void)

@@ -392,6 +392,7 @@ static void go_off(const char *what)
 		close(W.fd);
 	W.fd = -1;
 	atomic_store(&g_state, SHIM_OFF);
+	shim_buf_stopped();
 }
 
 /* Create the file and its tail, write the header frame (W.mu held). */
