@@ -10,7 +10,7 @@ FAKE_CC    = $(CC) $(VS_CFLAGS) -Itests/fake $(CPPFLAGS) $(CFLAGS)
 FAKE_RPATH := -Wl,-rpath,'$$ORIGIN'
 FAKE_LIBS  := $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/libcuda.so $(FAKE_DIR)/libcudart.so \
 	      $(FAKE_DIR)/libchain.so
-FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain
+FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain prog_fds
 FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt
 
 # The fake driver resolves its own symbols internally (-Bsymbolic-functions),

@@ -459,6 +459,49 @@ static void test_sigkill(void)
 	store_close(st);
 }
 
+/* The program's own file holds exactly what it wrote. */
+static void file_is(const char *dir, const char *name, const char *want)
+{
+	char path[1200], got[64] = "";
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(got, 1, sizeof(got) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	got[n] = '\0';
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "%s: %zu bytes, not the program's %zu\n", path, n, strlen(want));
+	CU_ASSERT_STRING_EQUAL(got, want);
+}
+
+/* Programs that close or dup2 over every descriptor, or exec with all of
+ * them closed, after the shim opened its file (issue 16): their own
+ * files are byte-identical to what they wrote, nothing is lost, and the
+ * shim says nothing (it reopened its file by path). */
+static void fds_case(const char *name, const char *mode, const char *file)
+{
+	char prog[64];
+	snprintf(prog, sizeof(prog), "prog_fds %s", mode);
+	run_and_compare(name, NULL, prog, 0);
+	const char *dir = cu_tmp(name);
+	file_is(dir, file, "0123456789abcdefghij");
+	char err[1200];
+	snprintf(err, sizeof(err), "%s/err", dir);
+	struct stat sb;
+	CU_ASSERT(stat(err, &sb) == 0 && sb.st_size == 0);
+	int64_t id;
+	struct store *st = import_dir(dir, &id);
+	CU_ASSERT(ended_is(st, id, strcmp(mode, "exec") ? "exit 1" : "exit 1, exec 1"));
+	store_close(st);
+}
+
+static void test_descriptors(void)
+{
+	fds_case("fds_closeall", "closeall", "data");
+	fds_case("fds_dup2", "dup2", "data");
+	fds_case("fds_exec", "exec", "data2");
+}
+
 static void test_chain(void)
 {
 	char extra[4400];
@@ -616,6 +659,7 @@ static void register_tests(void)
 	CU_ADD(s, test_exit_without_handlers);
 	CU_ADD(s, test_sigkill);
 	CU_ADD(s, test_chain);
+	CU_ADD(s, test_descriptors);
 	CU_ADD(s, test_unwritable);
 	CU_ADD(s, test_disabled);
 	CU_ADD(s, test_real_runtime_static);
