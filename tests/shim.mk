@@ -11,7 +11,8 @@ FAKE_RPATH := -Wl,-rpath,'$$ORIGIN'
 FAKE_LIBS  := $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/libcuda.so $(FAKE_DIR)/libcudart.so \
 	      $(FAKE_DIR)/libchain.so
 FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain prog_fds
-FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt
+FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt \
+	      $(FAKE_DIR)/prog_ctor $(FAKE_DIR)/ctor_lib.so
 
 # The fake driver resolves its own symbols internally (-Bsymbolic-functions),
 # as the real one does: the shim's exports do not replace its functions.
@@ -37,6 +38,12 @@ $(FAKE_DIR)/libchain.so: tests/fake/chain.c $(FAKE_HDRS) | $(DEPS_OK)
 $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%): $(FAKE_DIR)/%: tests/fake/%.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
 	@$(if $(Q),echo "  FAKE    $@")
 	$(Q)$(FAKE_CC) -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -lcuda -lpthread -ldl
+
+# The constructor deadlock reproducer (issue 14).
+$(FAKE_DIR)/ctor_lib.so: tests/fake/ctor_lib.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -fPIC -shared -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -lcuda
+$(FAKE_DIR)/prog_ctor: tests/fake/prog_ctor.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -o $@ $< $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -ldl -lpthread
 
 $(FAKE_DIR)/prog_loader: tests/fake/prog_loader.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so.1
 	$(Q)$(FAKE_CC) -o $@ $< $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -ldl

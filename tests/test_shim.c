@@ -502,6 +502,35 @@ static void test_descriptors(void)
 	fds_case("fds_exec", "exec", "data2");
 }
 
+/* A library constructor (under glibc's loader lock) calls the driver
+ * while the main thread makes its first call through the shim: no shim
+ * lock is held across dlopen/dlsym, so both return (issue 14). */
+static void test_constructor_deadlock(void)
+{
+	const char *dir = dir_of("ctor");
+	for (int round = 0; round < 3; round++) {
+		int rc = cu_sh("cd '%s' && rm -f *.vrt.zst* && env -u CUDA_VISIBLE_DEVICES "
+			       "LD_LIBRARY_PATH='%s' LD_PRELOAD='%s' VRAMSIM_OUT='%s/%%e.%%p.vrt.zst' "
+			       "FAKECUDA_DEVICES=1024 timeout 30 '%s/prog_ctor' '%s/ctor_lib.so' "
+			       ">out 2>err", dir, fake, preload, dir, fake, fake);
+		if (rc != 0)
+			cu_sh("cat '%s/err' >&2", dir);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		int64_t id;
+		struct store *st = import_dir(dir, &id);
+		CU_ASSERT_FATAL(st != NULL);
+		struct store_iter *it;
+		CU_ASSERT_FATAL(store_iter_open(st, id, -1, &it, NULL) == 0);
+		struct trace_event ev;
+		int allocs = 0;
+		while (store_iter_next(it, &ev, NULL) == 1)
+			allocs += ev.api == VRT_API_cuMemAlloc_v2;
+		store_iter_free(it);
+		CU_ASSERT_EQUAL(allocs, 2);
+		store_close(st);
+	}
+}
+
 static void test_chain(void)
 {
 	char extra[4400];
@@ -660,6 +689,7 @@ static void register_tests(void)
 	CU_ADD(s, test_sigkill);
 	CU_ADD(s, test_chain);
 	CU_ADD(s, test_descriptors);
+	CU_ADD(s, test_constructor_deadlock);
 	CU_ADD(s, test_unwritable);
 	CU_ADD(s, test_disabled);
 	CU_ADD(s, test_real_runtime_static);
