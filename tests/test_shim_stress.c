@@ -1239,25 +1239,40 @@ static void check_killed(struct store *st, int64_t id, struct killlog *kl, long 
 static void kill_once(struct store *st, const char *base, int r, int use_exit, int delay_ms,
 		      struct killstats *ks)
 {
-	char dir[1200], out[1300], log[1300], exit_us[32];
+	char dir[1200], out[1300], log[1300], exit_us[32], script[1600];
 	pathf(dir, sizeof(dir), "%s/r%d", base, r);
 	mkdir(dir, 0755);
 	pathf(out, sizeof(out), "VRAMSIM_OUT=%s/%%e.%%p.vrt.zst", dir);
 	pathf(log, sizeof(log), "STRESS_LOG=%s/log", dir);
 	pathf(exit_us, sizeof(exit_us), "%d", delay_ms * 1000);
-	struct spec s = { .prog = "prog_stress_kill", .args = { "3", use_exit ? exit_us : NULL },
+	/* Every second exit is Go's (exit_group, no libc exit path). */
+	struct spec s = { .prog = "prog_stress_kill", .args = { "3", use_exit ? exit_us : NULL,
+								 use_exit && r % 2 ? "go" : NULL },
 			  .dir = dir, .traced = 1, .env = { out, log, "VRAMSIM_FLUSH_MS=3" },
 			  .kill_ms = use_exit ? 0 : delay_ms, .timeout_s = 30 };
+	if (use_exit == 2) {
+		/* Ollama's way: a server process runs the runner and stops it
+		 * with SIGKILL while it allocates. */
+		pathf(script, sizeof(script), "'%s/prog_stress_kill' 4 & p=$!; sleep %d.%03d; "
+		      "kill -9 $p; wait $p 2>/dev/null; [ $? = 137 ]", fake, delay_ms / 1000, delay_ms % 1000);
+		s.prog = "/bin/sh";
+		s.args[0] = "-c";
+		s.args[1] = script;
+		s.args[2] = NULL;
+		s.kill_ms = 0;
+	}
 	struct proc p;
 	run(&s, &p);
 	ks->runs++;
-	int st_ok = use_exit ? WIFEXITED(p.status) && WEXITSTATUS(p.status) == 7
+	int st_ok = use_exit == 2 ? WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0
+		  : use_exit ? WIFEXITED(p.status) && WEXITSTATUS(p.status) == 7
 			     : WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGKILL;
 	if (!st_ok || p.nout || p.nerr) {
 		char b[128];
 		status_text(p.status, b, sizeof(b));
 		kill_err(ks, r, "%s after %d ms: %s, stdout '%s', stderr '%s'",
-			 use_exit ? "_exit" : "SIGKILL", delay_ms, b, p.out, p.err);
+			 use_exit == 2 ? "server's SIGKILL" : use_exit ? "_exit" : "SIGKILL", delay_ms,
+			 b, p.out, p.err);
 	}
 	pathf(log, sizeof(log), "%s/log", dir);
 	struct killlog kl;
@@ -1297,6 +1312,11 @@ static void kill_once(struct store *st, const char *base, int r, int use_exit, i
 		if (trace_truncated(st, id) != 0)
 			kill_err(ks, r, "the trace is flagged truncated although the tail file "
 				 "was there");
+		char *how = NULL;
+		if (store_setting_get(st, id, "vrt.ended", &how, NULL) != 0 || !how ||
+		    strcmp(how, "killed 1") != 0)
+			kill_err(ks, r, "vrt.ended is '%s', not 'killed 1'", how ? how : "(unset)");
+		free(how);
 		check_killed(st, id, &kl, fs.allocs + fs.frees, ks, r);
 	}
 	globfree(&g);
@@ -1320,6 +1340,9 @@ static void test_exit_and_kill_at_random_points(void)
 	/* runs SIGKILLs, and an _exit after every second one. */
 	for (int r = 0; r < runs + runs / 2; r++)
 		kill_once(st, b, r, r % 3 == 2, 5 + rand() % 96, &ks);
+	/* A tenth as many Ollama-style kills by a server process. */
+	for (int r = 0; r < runs / 10 + 1; r++)
+		kill_once(st, b, runs + runs / 2 + r, 2, 30 + rand() % 200, &ks);
 	store_close(st);
 	if (ks.errs)
 		fprintf(stderr, "\nkill runs (VRAMSIM_STRESS_SEED=%u): %d errors\n", seed, ks.errs);
