@@ -13,7 +13,8 @@
  *   without EXIT_US it runs until killed; with it, the main thread calls
  *   _exit(7) after EXIT_US microseconds (no exit handlers, no flush); with
  *   "go", it ends the way a Go program's os.Exit does: the exit_group
- *   system call, straight (no libc exit path at all).
+ *   system call, straight (no libc exit path at all); with "exec", it
+ *   execs /bin/true while the other threads allocate.
  */
 #include <pthread.h>
 #include <time.h>
@@ -83,5 +84,9 @@ int main(int argc, char **argv)
 	nap_us(exit_us);
 	if (argc == 4 && strcmp(argv[3], "go") == 0)
 		syscall(SYS_exit_group, 7);
+	if (argc == 4 && strcmp(argv[3], "exec") == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(8);
+	}
 	_exit(7);
 }
