@@ -23,6 +23,7 @@
  * warning. The tail file needs no descriptor once mapped.
  */
 #include "shim.h"
+#include "shim_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +105,7 @@ static int64_t real_ns(void)
 
 int64_t shim_now(void)
 {
-	return mono_ns() - cfg.mono_start;
+	return shim_clock_ns() - cfg.mono_start;
 }
 
 void shim_writer_wake(void)
@@ -166,6 +167,7 @@ static void config_load(void)
 {
 	cfg.pid = (int32_t)getpid();
 	cfg.ppid = (int32_t)getppid();
+	shim_clock_init();
 	cfg.mono_start = mono_ns();
 	cfg.real_start = real_ns();
 	cfg.start_unix = (long)time(NULL);
@@ -526,6 +528,7 @@ static void *writer_main(void *arg)
 			pthread_cond_timedwait(&W.cv, &W.mu, &ts);
 			atomic_store(&w_wake, 0);
 		}
+		shim_clock_calibrate();
 		flush_locked(0, 0);
 		if (mono_ns() >= next_snap && atomic_load(&g_state) == SHIM_ACTIVE) {
 			/* Snapshots call the driver: never while holding W.mu, so a
