@@ -67,10 +67,13 @@ $(FAKE_DIR)/rt_real_shared: tests/fake/rt_real.cu | $(DEPS_OK)
 endif
 
 # The shim benchmark: make bench runs it (tests/bench.sh).
-$(FAKE_DIR)/bench_shim: tests/bench_shim.c $(LIBVS) $(FAKE_DIR)/libcuda.so $(SHIM_SO)
+$(FAKE_DIR)/bench_shim: tests/bench_shim.c trace/shim/shim_clock.c trace/shim/shim_clock.h \
+		$(LIBVS) $(FAKE_DIR)/libcuda.so $(SHIM_SO)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/fake -o $@ $< $(LIBVS) -L$(FAKE_DIR) $(FAKE_RPATH) \
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/fake -Itrace/shim -o $@ $< trace/shim/shim_clock.c $(LIBVS) \
+		-L$(FAKE_DIR) $(FAKE_RPATH) \
 		$(VS_LDFLAGS) $(LDFLAGS) -lcuda $(PKG_LIBS) -lpthread -ldl -lm
 
-CHECK_EXTRA += $(SHIM_SO) $(SHIM_LIB) $(FAKE_LIBS) $(FAKE_PROGS) $(FAKE_NVCC_PROGS)
+CHECK_EXTRA += $(SHIM_SO) $(SHIM_LIB) $(FAKE_LIBS) $(FAKE_PROGS) $(FAKE_NVCC_PROGS) \
+	       $(FAKE_DIR)/bench_shim
 BENCH_EXTRA += $(FAKE_DIR)/bench_shim

@@ -52,9 +52,9 @@ static inline int64_t shim_clock_ns(void)
 			unsigned s = __atomic_load_n(&shim_clk.seq, __ATOMIC_ACQUIRE);
 			uint64_t t0 = shim_clk.tsc0, m = shim_clk.mult;
 			int64_t n0 = shim_clk.ns0;
-			/* After the lock the caller holds: a record missed by
-			 * a sweep is stamped after the sweep's watermark. */
-			_mm_lfence();
+			/* No fence: a record a sweep missed took its thread's
+			 * lock after the sweep released it, microseconds after
+			 * the watermark was read; an early RDTSC moves by cycles. */
 			uint64_t t = __rdtsc();
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if ((s & 1) || s != __atomic_load_n(&shim_clk.seq, __ATOMIC_RELAXED))
