@@ -54,8 +54,11 @@ int imp_vrt_detect(const unsigned char *data, size_t len, const char *path)
 struct slot {
 	uint64_t key, size;
 	int16_t dev, cat;
-	int used;
+	int16_t ord;     /* live allocations: the file's device ordinal (NORD: host) */
+	int16_t used;
 };
+
+#define NORD VRT_MAX_DEVICES   /* devlive[] index of host and unknown devices */
 
 struct amap {
 	struct slot *s;
@@ -67,23 +70,29 @@ static size_t slot_of(const struct amap *m, uint64_t key)
 	return (size_t)((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ull >> 7) & (m->cap - 1);
 }
 
-static void map_put(struct amap *m, uint64_t key, int dev, int cat, uint64_t size)
+static void map_set(struct amap *m, struct slot v)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		struct amap g = { util_xcalloc(m->cap ? m->cap * 2 : 64, sizeof(struct slot)),
 				  m->cap ? m->cap * 2 : 64, 0 };
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->s[i].used)
-				map_put(&g, m->s[i].key, m->s[i].dev, m->s[i].cat, m->s[i].size);
+				map_set(&g, m->s[i]);
 		free(m->s);
 		*m = g;
 	}
-	size_t i = slot_of(m, key);
-	while (m->s[i].used && m->s[i].key != key)
+	v.used = 1;
+	size_t i = slot_of(m, v.key);
+	while (m->s[i].used && m->s[i].key != v.key)
 		i = (i + 1) & (m->cap - 1);
 	if (!m->s[i].used)
 		m->n++;
-	m->s[i] = (struct slot){ key, size, (int16_t)dev, (int16_t)cat, 1 };
+	m->s[i] = v;
+}
+
+static void map_put(struct amap *m, uint64_t key, int dev, int cat, uint64_t size)
+{
+	map_set(m, (struct slot){ key, size, (int16_t)dev, (int16_t)cat, NORD, 1 });
 }
 
 /* Remove key, copying its entry to *out; 0 if absent. Linear probing
@@ -130,6 +139,14 @@ static void map_clear(struct amap *m)
 {
 	free(m->s);
 	memset(m, 0, sizeof(*m));
+}
+
+/* ---- what a process holds, so that what dies with it is freed ---- */
+
+struct vimp;
+static int ord_of(int dev)
+{
+	return dev >= 0 && dev < VRT_MAX_DEVICES ? dev : NORD;
 }
 
 /* ---- one input file ---- */
@@ -183,6 +200,8 @@ struct vimp {
 	uint64_t reordered;                  /* events older than that, stored at it */
 	/* per process */
 	struct amap live, handles, mapped;
+	struct amap devlive[NORD + 1];       /* live allocations by ordinal: key only */
+	uint64_t unmap_next, unmap_rest;     /* a cuMemUnmap over several mappings */
 	struct pend *pend;
 	size_t npend, pendcap;
 	uint32_t seq;
@@ -428,6 +447,26 @@ static int dev_index(const struct vfile *f, int d)
 	return d >= 0 && d < VRT_MAX_DEVICES ? f->index[d] : 0;
 }
 
+/* A live allocation: in the address map and in its ordinal's set (which
+ * a context's end empties at once: amortised O(1) an allocation). */
+static void live_put(struct vimp *vi, uint64_t addr, int ord, int dev, int cat, uint64_t size)
+{
+	struct slot old;
+	if (map_take(&vi->live, addr, &old))
+		map_take(&vi->devlive[old.ord], addr, &old);
+	map_set(&vi->live, (struct slot){ addr, size, (int16_t)dev, (int16_t)cat, (int16_t)ord, 1 });
+	map_put(&vi->devlive[ord], addr, 0, 0, 0);
+}
+
+static int live_take(struct vimp *vi, uint64_t addr, struct slot *out)
+{
+	if (!map_take(&vi->live, addr, out))
+		return 0;
+	struct slot x;
+	map_take(&vi->devlive[out->ord], addr, &x);
+	return 1;
+}
+
 /* Fill ev from one call; returns 1 to store it, 0 to skip. */
 static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_event *e,
 		     struct trace_event *ev, char *lab, size_t labn)
@@ -459,8 +498,10 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			break; /* another error: a marker with its CUresult, not an OOM */
 		ev->size = e->size;
 		ev->kind = kind == VRT_K_CREATE ? TRACE_CREATE : TRACE_ALLOC;
-		map_put(kind == VRT_K_CREATE ? &vi->handles : &vi->live, e->addr, ev->device,
-			ev->category, e->size);
+		if (kind == VRT_K_CREATE)
+			map_put(&vi->handles, e->addr, ev->device, ev->category, e->size);
+		else
+			live_put(vi, e->addr, ord_of(e->dev), ev->device, ev->category, e->size);
 		return 1;
 	case VRT_K_FREE:
 	case VRT_K_FREE_HOST:
@@ -471,7 +512,7 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			ev->device = TRACE_DEV_HOST;
 			ev->category = TRACE_CAT_HOST;
 		}
-		if (map_take(&vi->live, e->addr, &s)) {
+		if (live_take(vi, e->addr, &s)) {
 			ev->device = s.dev;
 			ev->category = s.cat;
 			ev->size = s.size;
@@ -500,8 +541,16 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			break;
 		ev->kind = TRACE_UNMAP;
 		ev->size = e->size;
-		if (map_take(&vi->mapped, e->addr, &s))
+		if (map_take(&vi->mapped, e->addr, &s)) {
 			ev->device = s.dev;
+			/* One cuMemUnmap may cover several mappings (ggml releases
+			 * its VMM pool so): the rest become their own UNMAPs. */
+			if (s.size && s.size < e->size) {
+				ev->size = s.size;
+				vi->unmap_next = e->addr + s.size;
+				vi->unmap_rest = e->size - s.size;
+			}
+		}
 		return 1;
 	case VRT_K_RESERVE:
 	case VRT_K_UNRESERVE:
@@ -587,6 +636,103 @@ static struct pend pend_pop(struct vimp *vi)
 	return top;
 }
 
+/* Store one event made here (not read from the file) at file time t. */
+static int emit(struct vimp *vi, const struct vfile *f, int64_t t, int kind, const struct slot *x,
+		uint64_t addr, uint64_t aux, const char *why, char **cause)
+{
+	struct trace_event ev;
+	trace_event_init(&ev, kind, f->hdr->mono_start_ns + t - vi->base);
+	ev.pid = f->hdr->pid;
+	ev.device = x->dev;
+	ev.category = x->cat;
+	ev.size = x->size;
+	ev.addr = addr;
+	ev.aux = aux;
+	int rc = label(vi, why, &ev.label, cause);
+	if (!rc)
+		rc = store_event_add(vi->st, vi->trace, &ev, cause);
+	if (!rc)
+		vi->events++;
+	return rc;
+}
+
+/* Free every live allocation of one ordinal (its context ended). */
+static int free_ord(struct vimp *vi, const struct vfile *f, int ord, int64_t t, const char *why,
+		    char **cause)
+{
+	struct amap *m = &vi->devlive[ord];
+	int rc = 0;
+	for (size_t i = 0; i < m->cap && !rc; i++) {
+		struct slot x;
+		if (m->s[i].used && map_take(&vi->live, m->s[i].key, &x))
+			rc = emit(vi, f, t, TRACE_FREE, &x, x.key, 0, why, cause);
+	}
+	map_clear(m);
+	return rc;
+}
+
+/* The process (this file's image) ended at t: the driver gives back
+ * everything it held. Mappings first, then handles and allocations. */
+static int free_all(struct vimp *vi, const struct vfile *f, int64_t t, const char *why,
+		    char **cause)
+{
+	int rc = 0;
+	for (size_t i = 0; i < vi->mapped.cap && !rc; i++)
+		if (vi->mapped.s[i].used)
+			rc = emit(vi, f, t, TRACE_UNMAP, &vi->mapped.s[i], vi->mapped.s[i].key, 0, why,
+				  cause);
+	for (size_t i = 0; i < vi->handles.cap && !rc; i++)
+		if (vi->handles.s[i].used)
+			rc = emit(vi, f, t, TRACE_RELEASE, &vi->handles.s[i], vi->handles.s[i].key, 0,
+				  why, cause);
+	for (int o = 0; o <= NORD && !rc; o++)
+		if (vi->devlive[o].n)
+			rc = free_ord(vi, f, o, t, why, cause);
+	map_clear(&vi->mapped);
+	map_clear(&vi->handles);
+	return rc;
+}
+
+/* The mappings after the first that one cuMemUnmap covered. */
+static int unmap_rest(struct vimp *vi, const struct vfile *f, int64_t t, char **cause)
+{
+	int rc = 0;
+	while (vi->unmap_rest && !rc) {
+		struct slot x;
+		if (!map_take(&vi->mapped, vi->unmap_next, &x) || !x.size)
+			break; /* not contiguous mappings: nothing more is known */
+		rc = emit(vi, f, t, TRACE_UNMAP, &x, vi->unmap_next, 0, "cuMemUnmap (same call)",
+			  cause);
+		vi->unmap_next += x.size;
+		vi->unmap_rest = x.size < vi->unmap_rest ? vi->unmap_rest - x.size : 0;
+	}
+	vi->unmap_rest = 0;
+	return rc;
+}
+
+/* Pool statistics: what a stream-ordered pool holds beyond what is
+ * allocated from it (reserved - used) is memory of the device too, held
+ * as cache until the next statistics of that pool. Kept as one synthetic
+ * allocation per pool, at the pool's handle with the top bit set (no
+ * device or host address has it). */
+static int pool_reserve(struct vimp *vi, const struct vfile *f, int64_t t, const struct vrt_event *e,
+			char **cause)
+{
+	uint64_t key = e->addr | (1ull << 63);
+	struct slot x;
+	int rc = 0;
+	if (live_take(vi, key, &x))
+		rc = emit(vi, f, t, TRACE_FREE, &x, key, 0, "pool reserve (reserved, not used)", cause);
+	if (rc || e->size <= e->aux || e->result != 0)
+		return rc;
+	x = (struct slot){ key, e->size - e->aux, (int16_t)dev_index(f, e->dev), TRACE_CAT_CACHE,
+			   (int16_t)ord_of(e->dev), 1 };
+	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, "pool reserve (reserved, not used)", cause);
+	if (!rc)
+		live_put(vi, key, x.ord, x.dev, x.cat, x.size);
+	return rc;
+}
+
 /* Store held-back events older than wm (every one with wm = INT64_MAX),
  * and at least the `least` oldest. An event older than one already
  * stored (a file whose watermarks lie) is stored at that time, counted. */
@@ -616,6 +762,17 @@ static int release(struct vimp *vi, const struct vfile *f, int64_t wm, size_t le
 		if ((rc = store_event_add(vi->st, vi->trace, &ev, cause)))
 			break;
 		vi->events++;
+		int kind = vrt_api_kind(p.ev.api);
+		if (vi->unmap_rest)
+			rc = unmap_rest(vi, f, p.t, cause);
+		else if ((kind == VRT_K_CTX_DESTROY || kind == VRT_K_PRIMARY_RESET) && !p.ev.result)
+			rc = free_ord(vi, f, ord_of(p.ev.dev), p.t, kind == VRT_K_CTX_DESTROY ?
+				      "freed with its context (cuCtxDestroy)" :
+				      "freed with its context (primary context reset)", cause);
+		else if (kind == VRT_K_POOL_STAT)
+			rc = pool_reserve(vi, f, p.t, &p.ev, cause);
+		if (rc)
+			break;
 	}
 	return rc;
 }
@@ -697,6 +854,14 @@ static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 			return util_err(cause, UTIL_ERR, "%s.tail: out of memory", f->path);
 	}
 	rc = release(vi, f, INT64_MAX, 0, cause);
+	/* What the process still held dies with it (exit, exec, kill). */
+	if (!rc) {
+		const char *end = ending(f);
+		rc = free_all(vi, f, vi->released_t, !strcmp(end, "exit") ? "freed at process exit" :
+			      !strcmp(end, "exec") ? "freed at exec" : !strcmp(end, "killed") ?
+			      "freed when the process was killed" :
+			      "freed at the end of a truncated trace", cause);
+	}
 	if (!rc && vi->reordered)
 		imp_warn(f->wctx, "%llu events were older than events before them in the file "
 			 "(not written in watermark order); stored at the earlier time",
@@ -766,6 +931,8 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		map_clear(&vi->live);
 		map_clear(&vi->handles);
 		map_clear(&vi->mapped);
+		for (int o = 0; o <= NORD; o++)
+			map_clear(&vi->devlive[o]);
 	}
 	free(cmd);
 	char num[32];
@@ -809,6 +976,8 @@ static void vimp_clear(struct vimp *vi)
 	map_clear(&vi->live);
 	map_clear(&vi->handles);
 	map_clear(&vi->mapped);
+	for (int o = 0; o <= NORD; o++)
+		map_clear(&vi->devlive[o]);
 }
 
 /* Map <path>.tail when there is one (a process that did not end cleanly,

@@ -10,7 +10,8 @@ FAKE_CC    = $(CC) $(VS_CFLAGS) -Itests/fake $(CPPFLAGS) $(CFLAGS)
 FAKE_RPATH := -Wl,-rpath,'$$ORIGIN'
 FAKE_LIBS  := $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/libcuda.so $(FAKE_DIR)/libcudart.so \
 	      $(FAKE_DIR)/libchain.so
-FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain prog_fds
+FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain prog_fds \
+		   prog_lifetime
 FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt \
 	      $(FAKE_DIR)/prog_ctor $(FAKE_DIR)/ctor_lib.so
 

@@ -28,6 +28,9 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "replay.h"
+#include "source.h"
+#include "topo.h"
 
 static char fake[1024], shim[1024], preload[2048];
 
@@ -265,7 +268,8 @@ static void read_trace(struct store *st, int64_t id, struct xlist *l, struct xli
 		else
 			snprintf(e.label, sizeof(e.label), "-");
 		free(text);
-		if (ends_with(e.label, ": periodic") || ends_with(e.label, ": exit"))
+		if (ends_with(e.label, ": periodic") || ends_with(e.label, ": exit") ||
+		    strncmp(e.label, "freed ", 6) == 0 || strncmp(e.label, "pool reserve", 12) == 0)
 			xpush(side, &e);
 		else
 			xpush(l, &e);
@@ -300,6 +304,28 @@ static void compare(const char *dir, struct store *st, int64_t id, struct xlist 
 	}
 	CU_ASSERT(!bad);
 	CU_ASSERT(want.n > 0);
+	/* What a process still held when it ended (exit, exec, kill) is freed
+	 * there by the importer, each allocation once (issue 14). */
+	for (size_t i = 0; i < want.n; i++) {
+		const struct xev *a = &want.v[i];
+		if (strcmp(a->kind, "alloc") != 0 || a->dev < 0)
+			continue;
+		long held = 0, freed = 0;
+		for (size_t k = 0; k < want.n; k++) {
+			const struct xev *b = &want.v[k];
+			if (b->pid == a->pid && b->addr == a->addr && b->dev >= 0)
+				held += !strcmp(b->kind, "alloc") - !strcmp(b->kind, "free");
+		}
+		for (size_t k = 0; k < side.n; k++)
+			freed += side.v[k].pid == a->pid && side.v[k].addr == a->addr &&
+				 !strcmp(side.v[k].kind, "free") && !strncmp(side.v[k].label, "freed ", 6);
+		if (held != freed) {
+			fprintf(stderr, "%s: pid %d %#llx: held %ld at the end, freed %ld there\n", dir,
+				a->pid, a->addr, held, freed);
+			bad = 1;
+		}
+	}
+	CU_ASSERT(!bad);
 	/* The exit snapshots the programs announced. */
 	for (size_t i = 0; i < nex; i++) {
 		int found = 0;
@@ -531,6 +557,68 @@ static void test_constructor_deadlock(void)
 	}
 }
 
+/* Replay of a trace: the most memory any device held beyond contexts. */
+static uint64_t replay_peak(struct store *st, int64_t id)
+{
+	struct sim_config cfg;
+	sim_config_init(&cfg);
+	char *cause = NULL;
+	CU_ASSERT_FATAL(topo_parse("1x100G", &cfg.topo, &cause) == 0);
+	cfg.on_oom = SIM_OOM_CONTINUE;
+	struct sim_source *src;
+	CU_ASSERT_FATAL(sim_source_store(st, id, &src, &cause) == 0);
+	struct sim_result *res = calloc(1, sizeof(*res));
+	CU_ASSERT_FATAL(sim_replay(&cfg, src, res, &cause) == 0);
+	sim_source_free(src);
+	uint64_t peak = 0;
+	for (int d = 0; d < res->n_dev; d++) {
+		uint64_t p = 0;
+		for (int c = 0; c < TRACE_CAT_MAX; c++)
+			if (c != TRACE_CAT_CONTEXT)
+				p += res->dev[d].peak_used[c];
+		if (p > peak)
+			peak = p;
+	}
+	free(res);
+	return peak;
+}
+
+/* Memory freed by death, not by a call (issue 14): a model swap where the
+ * first runner is killed, a VMM pool released with one cuMemUnmap, a
+ * stream-ordered pool's reserve, a destroyed context. The replay's peak
+ * is what the fake driver had in use. */
+static void test_lifetimes(void)
+{
+	static const char *const modes[] = { "swap", "vmm", "pool", "ctx" };
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		char name[32];
+		snprintf(name, sizeof(name), "life_%s", modes[m]);
+		const char *dir = dir_of(name);
+		int rc = cu_sh("cd '%s' && env -u CUDA_VISIBLE_DEVICES LD_LIBRARY_PATH='%s' "
+			       "LD_PRELOAD='%s' VRAMSIM_OUT='%s/%%e.%%p.vrt.zst' VRAMSIM_SNAPSHOT_MS=0 "
+			       "FAKECUDA_DEVICES=1024 '%s/prog_lifetime' %s >out 2>err", dir, fake,
+			       preload, dir, fake, modes[m]);
+		if (rc != 0)
+			cu_sh("cat '%s/err' >&2", dir);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		char outp[1200];
+		snprintf(outp, sizeof(outp), "%s/out", dir);
+		FILE *f = fopen(outp, "r");
+		unsigned long long want = 0;
+		CU_ASSERT_FATAL(f && fscanf(f, "peak %llu", &want) == 1);
+		fclose(f);
+		int64_t id;
+		struct store *st = import_dir(dir, &id);
+		CU_ASSERT_FATAL(st != NULL);
+		uint64_t got = replay_peak(st, id);
+		if (got != want)
+			fprintf(stderr, "\n%s: replay peak %llu MiB, the fake driver's %llu MiB\n",
+				modes[m], (unsigned long long)(got >> 20), want >> 20);
+		CU_ASSERT_EQUAL(got, want);
+		store_close(st);
+	}
+}
+
 static void test_chain(void)
 {
 	char extra[4400];
@@ -690,6 +778,7 @@ static void register_tests(void)
 	CU_ADD(s, test_chain);
 	CU_ADD(s, test_descriptors);
 	CU_ADD(s, test_constructor_deadlock);
+	CU_ADD(s, test_lifetimes);
 	CU_ADD(s, test_unwritable);
 	CU_ADD(s, test_disabled);
 	CU_ADD(s, test_real_runtime_static);

@@ -573,6 +573,21 @@ static void test_import_merge(void)
 		CU_ASSERT_EQUAL(e.size, want[i].size);
 		CU_ASSERT_EQUAL(e.device, want[i].c0 ? ic0 : ib0);
 	}
+	/* What A still held (0x2000, 0x3000, 0x4000) is freed when it ends,
+	 * at its last event, on the device of each allocation. */
+	uint64_t seen = 0;
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL_FATAL(store_iter_next(it, &e, NULL), 1);
+		CU_ASSERT_EQUAL(e.kind, TRACE_FREE);
+		CU_ASSERT_EQUAL(e.t_ns, 420 - base);
+		CU_ASSERT_EQUAL(e.device, e.addr == 0x2000 ? ib0 : ic0);
+		seen |= e.addr;
+		char *text = NULL;
+		CU_ASSERT(store_label_text(st, e.label, &text, NULL) == 0 && text &&
+			  strcmp(text, "freed at process exit") == 0);
+		free(text);
+	}
+	CU_ASSERT_EQUAL(seen, 0x2000 | 0x3000 | 0x4000);
 	CU_ASSERT_EQUAL(store_iter_next(it, &e, NULL), 0);
 	store_iter_free(it);
 	CU_ASSERT_EQUAL(store_iter_open(st, id, 200, &it, NULL), 0);
@@ -584,7 +599,7 @@ static void test_import_merge(void)
 	CU_ASSERT_EQUAL(store_trace_get(st, id, &ti, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(ti.name, "merged");
 	CU_ASSERT_EQUAL(ti.truncated, 0);
-	CU_ASSERT_EQUAL(ti.n_events, 6);
+	CU_ASSERT_EQUAL(ti.n_events, 6 + 4);
 	store_trace_info_clear(&ti);
 	store_close(st);
 }
@@ -607,7 +622,7 @@ static void test_import_truncated(void)
 	struct store_trace_info ti;
 	CU_ASSERT_EQUAL(store_trace_get(st, res.traces[0], &ti, NULL), 0);
 	CU_ASSERT_EQUAL(ti.truncated, 1);
-	CU_ASSERT_EQUAL(ti.n_events, 20);
+	CU_ASSERT_EQUAL(ti.n_events, 20 + 20); /* and the 20 freed where the trace ends */
 	store_trace_info_clear(&ti);
 	/* --strict: an input error, and the store is as it was. */
 	o.strict = 1;
@@ -657,8 +672,8 @@ static void import_same_timestamp(void)
 		tf_chunk_begin(t, 1 + (int32_t)(n % 3), 1000);
 		while (n < SAME_T_EVENTS && t->enc.cap - t->enc.len > VRT_REC_MAX) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			struct vrt_event e = { .api = VRT_API_cuMemAlloc_v2, .req = 4096, .size = 4096,
-					       .addr = x, .aux = x >> 20 };
+			/* Frees of unknown addresses: nothing is held at the end. */
+			struct vrt_event e = { .api = VRT_API_cuMemFree_v2, .addr = x, .aux = x >> 20 };
 			if (vrt_enc_event(&t->enc, 1000, &e) != 0)
 				break;
 			n++;

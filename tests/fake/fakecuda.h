@@ -130,6 +130,7 @@ CUresult cuMemPoolCreate(CUmemoryPool *pp, const CUmemPoolProps *props);
 CUresult cuMemPoolDestroy(CUmemoryPool p);
 CUresult cuMemPoolTrimTo(CUmemoryPool p, size_t keep);
 CUresult cuMemPoolGetAttribute(CUmemoryPool p, int attr, void *value);
+CUresult cuDeviceGetDefaultMemPool(CUmemoryPool *pp, CUdevice d);
 CUresult cuMemGetAllocationGranularity(size_t *g, const CUmemAllocationProp *prop, int opt);
 CUresult cuMemCreate(CUmemGenericAllocationHandle *ph, size_t n,
 		     const CUmemAllocationProp *prop, unsigned long long flags);
