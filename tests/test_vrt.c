@@ -712,9 +712,9 @@ static void test_declared_ratio(void)
 {
 	struct tf t;
 	tf_open(&t, "bomb.vrt.zst", 78, 5000, VRT_VERSION_MAJOR);
-	size_t cap = 1000 * 1000;
+	size_t cap = 200 * 1000, per = 0;
 	uint8_t *raw = malloc(cap), *z = malloc(vrt_frame_bound(cap));
-	for (int f = 1; f <= 3; f++) {
+	for (int f = 1; f <= 40; f++) {
 		size_t n = vrt_put_frame(raw, (uint64_t)f, 1000);
 		size_t body = (cap - n - VRT_HDR_PIECE_MAX) / 3 * 3;
 		n += vrt_put_chunk(raw + n, 1, 1000, body);
@@ -724,13 +724,14 @@ static void test_declared_ratio(void)
 			raw[n + i + 2] = 0;
 		}
 		n += body;
+		per = body / 3;
 		CU_ASSERT_FATAL(vrt_write_frame(t.fd, t.cc, raw, n, z, vrt_frame_bound(cap)) == 0);
 	}
 	tf_close(&t);
 	free(raw);
 	free(z);
 	struct stat sb;
-	CU_ASSERT(stat(cu_tmp("bomb.vrt.zst"), &sb) == 0 && sb.st_size < 4096);
+	CU_ASSERT(stat(cu_tmp("bomb.vrt.zst"), &sb) == 0 && sb.st_size < 8192);
 	struct store *st = fresh_store("bomb.db");
 	struct imp_opts o = { .quiet = 1 };
 	struct imp_ctx res;
@@ -738,7 +739,10 @@ static void test_declared_ratio(void)
 	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_tmp("bomb.vrt.zst"), &o, &res, &cause), 0);
 	struct store_trace_info ti;
 	CU_ASSERT_EQUAL(store_trace_get(st, res.traces[0], &ti, NULL), 0);
-	CU_ASSERT_EQUAL(ti.n_events, 0);
+	/* The first frames fit the budget (VRT_FRAME_MAX plus 256 times the
+	 * few KB read); the rest is refused: far fewer than the 40 frames'
+	 * 2.6 M events are stored, and the trace says it is truncated. */
+	CU_ASSERT(ti.n_events > 0 && (uint64_t)ti.n_events <= 10 * per);
 	CU_ASSERT_EQUAL(ti.truncated, 1);
 	store_trace_info_clear(&ti);
 	free(res.summary);
@@ -748,8 +752,9 @@ static void test_declared_ratio(void)
 	struct vrt_reader *r;
 	CU_ASSERT_EQUAL_FATAL(vrt_reader_open(d, len, &r), 0);
 	struct vrt_rec rec;
-	CU_ASSERT_EQUAL(vrt_reader_next(r, &rec), 0);
-	CU_ASSERT(strstr(vrt_reader_error(r), "declares") != NULL);
+	while (vrt_reader_next(r, &rec) == 1)
+		;
+	CU_ASSERT(strstr(vrt_reader_error(r), "declare") != NULL);
 	vrt_reader_free(r);
 	free(d);
 	store_close(st);

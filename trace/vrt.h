@@ -357,9 +357,9 @@ void vrt_reader_free(struct vrt_reader *r);
 int vrt_raw_each(const void *raw, size_t n, int (*cb)(void *arg, const struct vrt_rec *rec),
 		 void *arg, const char **why);
 
-/* A frame may inflate at most this many times its compressed size (plus
- * VRT_FRAME_TARGET): what the shim writes stays far below, and it bounds
- * the records a small crafted file can declare. */
+/* Frames may declare at most this many times the bytes of file read so
+ * far, plus VRT_FRAME_MAX: what the shim writes stays far below (about
+ * 20:1), and it bounds the records a small crafted file can declare. */
 #define VRT_RATIO_MAX 256
 
 /* Does data look like a native trace (zstd frame whose content starts
