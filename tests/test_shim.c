@@ -619,6 +619,27 @@ static void test_lifetimes(void)
 	}
 }
 
+/* tests/gpu/run.sh cannot rot: its arguments, and (where nvcc is) that
+ * every program it runs on a GPU compiles against the toolkit. */
+static void test_gpu_script(void)
+{
+	const char *dir = dir_of("gpu");
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --help | grep -q -- --compile-only"), 0);
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --bogus 2>/dev/null"), 2);
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --out 2>/dev/null"), 2);
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --out '%s' 2>/dev/null", dir), 2); /* exists */
+	if (cu_sh("command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]") != 0) {
+		printf("\n    skipped --compile-only: no nvcc here ");
+		return;
+	}
+	int rc = cu_sh("sh tests/gpu/run.sh --compile-only --out '%s/out' >'%s/log' 2>&1", dir, dir);
+	if (rc != 0)
+		cu_sh("cat '%s/log' >&2", dir);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(cu_sh("cd '%s/out' && test -x gpa && test -x apis && test -x alloc_static && "
+			      "test -x alloc_shared && test -x vmm && test -x pool", dir), 0);
+}
+
 static void test_chain(void)
 {
 	char extra[4400];
@@ -779,6 +800,7 @@ static void register_tests(void)
 	CU_ADD(s, test_descriptors);
 	CU_ADD(s, test_constructor_deadlock);
 	CU_ADD(s, test_lifetimes);
+	CU_ADD(s, test_gpu_script);
 	CU_ADD(s, test_unwritable);
 	CU_ADD(s, test_disabled);
 	CU_ADD(s, test_real_runtime_static);
