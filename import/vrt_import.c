@@ -436,6 +436,7 @@ static const char *marker_name(int kind)
 	case VRT_K_PRIMARY_RESET: return "primary context reset";
 	case VRT_K_IPC_OPEN: return "ipc open";
 	case VRT_K_IPC_CLOSE: return "ipc close";
+	case VRT_K_POOL_ATTR: return "pool attribute set";
 	default: return NULL;
 	}
 }
@@ -484,6 +485,15 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 	case VRT_K_ALLOC:
 	case VRT_K_ALLOC_HOST:
 	case VRT_K_CREATE:
+		if (kind == VRT_K_ALLOC && (e->aux & VRT_AUX_CAPTURED)) {
+			/* Captured into a graph: nothing is allocated now. */
+			ev->kind = TRACE_MARKER;
+			ev->size = e->req;
+			ev->aux = e->aux & ~VRT_AUX_CAPTURED;
+			snprintf(lab, labn, "%s", ok ? "allocation captured into a graph" :
+				 "captured allocation failed");
+			return 1;
+		}
 		ev->req_size = e->req;
 		if (kind == VRT_K_ALLOC_HOST) {
 			ev->device = TRACE_DEV_HOST;
@@ -507,6 +517,12 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 	case VRT_K_FREE_HOST:
 		if (!ok)
 			break;
+		if (kind == VRT_K_FREE && (e->aux & VRT_AUX_CAPTURED)) {
+			ev->kind = TRACE_MARKER;
+			ev->aux = e->aux & ~VRT_AUX_CAPTURED;
+			snprintf(lab, labn, "free captured into a graph");
+			return 1;
+		}
 		ev->kind = TRACE_FREE;
 		if (kind == VRT_K_FREE_HOST) {
 			ev->device = TRACE_DEV_HOST;
@@ -582,7 +598,7 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 		if (!ok)
 			break;
 		ev->kind = TRACE_MARKER;
-		ev->size = e->size;
+		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : e->size;
 		snprintf(lab, labn, "%s", marker_name(kind));
 		return 1;
 	}

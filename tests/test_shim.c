@@ -589,7 +589,7 @@ static uint64_t replay_peak(struct store *st, int64_t id)
  * is what the fake driver had in use. */
 static void test_lifetimes(void)
 {
-	static const char *const modes[] = { "swap", "vmm", "pool", "ctx" };
+	static const char *const modes[] = { "swap", "vmm", "pool", "ctx", "graph" };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		char name[32];
 		snprintf(name, sizeof(name), "life_%s", modes[m]);

@@ -81,9 +81,16 @@ enum vrt_kind {
 	VRT_K_IPC_CLOSE,      /* IPC mapping closed: addr */
 	VRT_K_POOL_QUERY,     /* pool looked up (no event is written for it) */
 	VRT_K_SNAPSHOT,       /* cuMemGetInfo: req = free, size = used, aux = total, addr = reason */
-	VRT_K_POOL_STAT       /* pool attributes: addr = pool, size = reserved, aux = used,
+	VRT_K_POOL_STAT,      /* pool attributes: addr = pool, size = reserved, aux = used,
 				 * req = why (0 after a trim, else a vrt_snap_reason) */
+	VRT_K_POOL_ATTR       /* pool attribute set: addr = pool, req = attribute,
+				 * aux = its value (64-bit attributes) */
 };
+
+/* Stream-ordered calls made while their stream was being captured into a
+ * CUDA graph carry this bit in aux: they allocate nothing now (the graph's
+ * memory exists once it is launched). Pool handles never have it. */
+#define VRT_AUX_CAPTURED (1ull << 63)
 
 /* Why a snapshot was taken (its addr field). */
 enum vrt_snap_reason {
@@ -154,7 +161,11 @@ enum vrt_snap_reason {
 	X(cuDeviceGetMemPool,             81, VRT_K_POOL_QUERY) \
 	X(cuDeviceSetMemPool,             82, VRT_K_POOL_QUERY) \
 	X(cuGetProcAddress,               83, VRT_K_NONE) \
-	X(cuGetProcAddress_v2,            84, VRT_K_NONE)
+	X(cuGetProcAddress_v2,            84, VRT_K_NONE) \
+	X(cuMemPoolSetAttribute,          85, VRT_K_POOL_ATTR) \
+	X(cuMemGetDefaultMemPool,         86, VRT_K_POOL_QUERY) \
+	X(cuMemGetMemPool,                87, VRT_K_POOL_QUERY) \
+	X(cuMemSetMemPool,                88, VRT_K_POOL_QUERY)
 
 enum vrt_api {
 #define VRT_X_ENUM(name, id, kind) VRT_API_##name = id,

@@ -13,8 +13,11 @@
  *          (trimmed to keep it all), then a 400 MiB allocation
  *   ctx    a context destroyed while holding 300 MiB, then 600 MiB in a
  *          new context
+ *   graph  300 MiB allocated while the stream is captured into a graph
+ *          (no memory until launched), then 800 MiB; the pool found by
+ *          CUDA 13's cuMemGetMemPool, its release threshold set
  *
- * Usage: prog_lifetime swap|vmm|pool|ctx
+ * Usage: prog_lifetime swap|vmm|pool|ctx|graph
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -115,6 +118,23 @@ int main(int argc, char **argv)
 		CHECK(cuCtxCreate_v2(&c, 0, 0) == CUDA_SUCCESS);
 		hold(6, 100 * MiB);
 		peak = 600 * MiB;
+	} else if (strcmp(argv[1], "graph") == 0) {
+		start();
+		CUmemLocation loc = { CU_MEM_LOCATION_TYPE_DEVICE, 0 };
+		CUmemoryPool pool;
+		CHECK(cuMemGetMemPool(&pool, &loc, CU_MEM_ALLOCATION_TYPE_PINNED) == CUDA_SUCCESS);
+		uint64_t keep = 64 * MiB;
+		CHECK(cuMemPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keep) ==
+		      CUDA_SUCCESS);
+		CUstream s;
+		CHECK(cuStreamCreate(&s, 0) == CUDA_SUCCESS);
+		CHECK(cuStreamBeginCapture_v2(s, 0) == CUDA_SUCCESS);
+		CUdeviceptr g;
+		CHECK(cuMemAllocAsync(&g, 300 * MiB, s) == CUDA_SUCCESS);
+		void *graph;
+		CHECK(cuStreamEndCapture(s, &graph) == CUDA_SUCCESS);
+		hold(1, 800 * MiB);
+		peak = beyond();
 	} else {
 		CHECK(!"unknown mode");
 	}

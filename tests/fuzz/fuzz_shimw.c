@@ -19,6 +19,7 @@
  */
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "fuzz.h"
 #include "vrt.h"

@@ -132,6 +132,8 @@ struct shim_real {
 	CUresult (*driver_version)(int *);
 	CUresult (*stream_get_ctx)(CUstream, CUcontext *);
 	CUresult (*stream_get_device)(CUstream, CUdevice *);
+	CUresult (*stream_is_capturing)(CUstream, int *);
+	CUresult (*stream_is_capturing_ptsz)(CUstream, int *);
 	CUresult (*pool_get_attr)(CUmemoryPool, int, void *);
 	CUresult (*mem_get_range)(CUdeviceptr *, size_t *, CUdeviceptr);
 };

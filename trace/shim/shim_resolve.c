@@ -180,6 +180,8 @@ static void resolve_driver(void *h, struct shim_real *r, void **drv)
 	LOAD(driver_version, "cuDriverGetVersion");
 	LOAD(stream_get_ctx, "cuStreamGetCtx");
 	LOAD(stream_get_device, "cuStreamGetDevice");
+	LOAD(stream_is_capturing, "cuStreamIsCapturing");
+	LOAD(stream_is_capturing_ptsz, "cuStreamIsCapturing_ptsz");
 	LOAD(pool_get_attr, "cuMemPoolGetAttribute");
 	LOAD(mem_get_range, "cuMemGetAddressRange_v2");
 #undef LOAD

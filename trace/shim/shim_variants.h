@@ -66,6 +66,10 @@
 	X(cuDeviceGetDefaultMemPool, cuDeviceGetDefaultMemPool, 11020, 0) \
 	X(cuDeviceGetMemPool, cuDeviceGetMemPool, 11020, 0) \
 	X(cuDeviceSetMemPool, cuDeviceSetMemPool, 11020, 0) \
+	X(cuMemPoolSetAttribute, cuMemPoolSetAttribute, 11020, 0) \
+	X(cuMemGetDefaultMemPool, cuMemGetDefaultMemPool, 13000, 0) \
+	X(cuMemGetMemPool, cuMemGetMemPool, 13000, 0) \
+	X(cuMemSetMemPool, cuMemSetMemPool, 13000, 0) \
 	X(cuGetProcAddress, cuGetProcAddress, 11030, 0) \
 	X(cuGetProcAddress_v2, cuGetProcAddress, 12000, 0)
 
