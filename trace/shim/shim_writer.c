@@ -226,8 +226,10 @@ void shim_leave(void)
 
 static void put_clean(char **o, char *end, const char *s)
 {
-	for (; *s && *o < end; s++) {
-		char c = *s;
+	/* A leading dot becomes '_': a host or program named ".." never
+	 * takes the file outside the pattern's directory. */
+	for (const char *first = s; *s && *o < end; s++) {
+		char c = s == first && *s == '.' ? '_' : *s;
 		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' || c == '-';
 		*(*o)++ = ok ? c : '_';
