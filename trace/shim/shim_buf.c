@@ -478,7 +478,8 @@ int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *
 		free_st[nfree++] = full[k];
 		chunks++;
 	}
-	memmove(full, full + k, (nfull - k) * sizeof(*full));
+	if (k && k < nfull)
+		memmove(full, full + k, (nfull - k) * sizeof(*full));
 	nfull -= k;
 	if (nfull)
 		*all = 0;
