@@ -350,12 +350,60 @@ static void test_nsys_refusals(void)
 	free(good);
 }
 
+/* A WAL-mode export read while its writer still holds rows in FILE-wal:
+ * the import sees them, and so must the archive (it held the main file's
+ * bytes, without the rows). */
+static void test_nsys_wal_archive(void)
+{
+	char *path = util_xstrdup(cu_tmp("wal.sqlite"));
+	make_modern(path, 1);
+	sqlite3 *w;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &w), SQLITE_OK);
+	exec(w, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+		" INSERT INTO CUDA_GPU_MEMORY_USAGE_EVENTS (start, globalPid, deviceId, contextId,"
+		" address, pc, bytes, memKind, memoryOperationType) VALUES"
+		" (600, %lld, 0, 1, 53248, 0, 8192, 2, 0)", GPID(4242));
+	struct store *st = cu_store_new("wal.db");
+	int64_t tr = 0;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import(st, path, "nsys", &tr, &cause), 0);
+	CU_ASSERT(setting_is(st, tr, "nsys.memory_events", "7"));
+	char *name = NULL;
+	void *data = NULL;
+	size_t len = 0;
+	CU_ASSERT_EQUAL_FATAL(store_archive_get(st, tr, &name, &data, &len, NULL), 0);
+	sqlite3_close(w);
+	/* The archive, written out, is a database holding the seventh row. */
+	const char *copy = cu_tmp("wal-archive.sqlite");
+	cu_sh("rm -f '%s'*", copy);
+	FILE *f = fopen(copy, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fwrite(data, 1, len, f), len);
+	fclose(f);
+	sqlite3 *r;
+	sqlite3_stmt *s;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(copy, &r), SQLITE_OK);
+	int n = -1;
+	if (sqlite3_prepare_v2(r, "SELECT count(*) FROM CUDA_GPU_MEMORY_USAGE_EVENTS", -1, &s,
+			       NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(r);
+	CU_ASSERT_EQUAL(n, 7);
+	free(name);
+	free(data);
+	free(cause);
+	store_close(st);
+	free(path);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("nsys", NULL, NULL);
 	CU_ADD(s, test_nsys_modern_export);
 	CU_ADD(s, test_nsys_old_export);
 	CU_ADD(s, test_nsys_refusals);
+	CU_ADD(s, test_nsys_wal_archive);
 }
 
 CUTEST_MAIN(register_tests)
