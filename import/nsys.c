@@ -211,6 +211,15 @@ static int read_devices(struct nctx *n, char **cause)
 			return rc;
 		while (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(s, 0);
+			/* A size must be a whole number: SQLite reads a REAL inf
+			 * as INT64_MAX and text as 0. */
+			int tt = sqlite3_column_type(s, 3);
+			if ((tt != SQLITE_INTEGER && tt != SQLITE_NULL) ||
+			    sqlite3_column_type(s, 0) != SQLITE_INTEGER) {
+				rc = util_err(cause, UTIL_EINPUT, "%s: TARGET_INFO_GPU: expected integer "
+					      "id and totalMemory (or NULL)", n->ictx->path);
+				break;
+			}
 			int ord = sqlite3_column_type(s, 4) == SQLITE_NULL
 				? (int)id : sqlite3_column_int(s, 4);
 			rc = add_device(n, id, ord, (const char *)sqlite3_column_text(s, 1),

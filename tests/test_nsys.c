@@ -397,6 +397,33 @@ static void test_nsys_wal_archive(void)
 	free(path);
 }
 
+/* Exports that carry SQL are refused before it runs; an infinite device
+ * size (REAL inf, read by SQLite as INT64_MAX) is refused, not kept. */
+static void test_nsys_untrusted(void)
+{
+	static const char *const evil[] = {
+		"ALTER TABLE CUDA_GPU_MEMORY_USAGE_EVENTS RENAME TO m;"
+		" CREATE VIEW CUDA_GPU_MEMORY_USAGE_EVENTS AS WITH RECURSIVE r(i) AS (SELECT 1"
+		" UNION ALL SELECT i + 1 FROM r) SELECT m.* FROM m, r",
+		"CREATE TRIGGER t AFTER INSERT ON StringIds BEGIN DELETE FROM StringIds; END",
+		"UPDATE TARGET_INFO_GPU SET totalMemory = 9e999",
+	};
+	static const char *const want[] = { "is a view", "is a trigger",
+					    "expected integer id and totalMemory" };
+	struct store *st = cu_store_new("u.db");
+	char *p = util_xstrdup(cu_tmp("evil.sqlite"));
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		make_modern(p, 1);
+		sqlite3 *db;
+		CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &db), SQLITE_OK);
+		exec(db, "%s", evil[i]);
+		sqlite3_close(db);
+		refused(st, p, NULL, want[i], NULL);
+	}
+	free(p);
+	store_close(st);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("nsys", NULL, NULL);
@@ -404,6 +431,7 @@ static void register_tests(void)
 	CU_ADD(s, test_nsys_old_export);
 	CU_ADD(s, test_nsys_refusals);
 	CU_ADD(s, test_nsys_wal_archive);
+	CU_ADD(s, test_nsys_untrusted);
 }
 
 CUTEST_MAIN(register_tests)
