@@ -48,9 +48,10 @@
  * (the pool comes from the end-state segment at the same address).
  * Category: allocations TRACE_CAT_ACTIVATION unless a --label-rules rule
  * matches one of their frames; segments TRACE_CAT_CACHE. Label: the top
- * user frame "FILE:LINE:FUNCTION" (innermost frame that is neither C++
- * ('??') nor inside the torch package), interned by the store, so each
- * frame text is stored once.
+ * user frame "FILE:LINE:FUNCTION" (innermost Python frame, a .py file,
+ * outside the torch package; C++ frames name .cpp/.h files or '??'),
+ * else the innermost Python frame, interned by the store, so each frame
+ * text is stored once.
  *
  * Settings: torch.<key> for each allocator_settings key (bools 1/0, dicts
  * flattened as torch.<key>.<subkey>), torch.reserved_end.<dev> (sum of
@@ -181,12 +182,24 @@ static int frame_text(const struct pkl_value *f, char *buf, size_t n)
 	return 0;
 }
 
-/* C++ frames ('??') and frames inside the torch package are not "user". */
+/* A Python frame: its file is a .py (or an interactive "<stdin>",
+ * "<ipython-input-...>"). C++ frames of a context="all" snapshot name
+ * .cpp/.h files ("memory_snapshot.cpp" at line 0) or '??'. */
+static int python_frame(const struct pkl_value *f)
+{
+	size_t n;
+	const char *s = pkl_str(pkl_get(f, "filename"), &n);
+	if (!s || n == 0)
+		return 0;
+	return s[0] == '<' || (n >= 3 && memcmp(s + n - 3, ".py", 3) == 0);
+}
+
+/* A user frame: a Python frame outside the torch package. */
 static int user_frame(const struct pkl_value *f)
 {
 	size_t n;
 	const char *s = pkl_str(pkl_get(f, "filename"), &n);
-	if (!s || (n == 2 && memcmp(s, "??", 2) == 0))
+	if (!python_frame(f))
 		return 0;
 	for (size_t i = 0; i + 7 <= n; i++)
 		if ((s[i] == '/' || s[i] == '\\') && memcmp(s + i + 1, "torch", 5) == 0 &&
@@ -232,10 +245,14 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 		*out = t->tags[idx];
 		return 0;
 	}
-	/* The top user frame names the allocation; else the first Python frame. */
+	/* The innermost user frame names the allocation; else the innermost
+	 * Python frame (torch's own); else the first named C++ frame. */
 	size_t pick = n;
 	for (size_t i = 0; i < n && pick == n; i++)
 		if (user_frame(pkl_item(frames, i)))
+			pick = i;
+	for (size_t i = 0; i < n && pick == n; i++)
+		if (python_frame(pkl_item(frames, i)))
 			pick = i;
 	for (size_t i = 0; i < n && pick == n; i++)
 		if (!pkl_str_eq(pkl_get(pkl_item(frames, i), "filename"), "??"))

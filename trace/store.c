@@ -1016,17 +1016,52 @@ static int migrate_v1_v2(struct store *st, char **cause)
 	return rc;
 }
 
+/* A profile name not yet in the store: name, else "name#2", "name#3"... */
+static int profile_unique_name(struct store *st, const char *name, char **out, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT 1 FROM profiles WHERE name=?", cause);
+	if (rc)
+		return rc;
+	*out = util_xstrdup(name ? name : "");
+	for (int n = 2;; n++) {
+		sqlite3_reset(s);
+		bind_text(s, 1, *out);
+		int r = sqlite3_step(s);
+		if (r == SQLITE_DONE)
+			break;
+		if (r != SQLITE_ROW) {
+			rc = sqerr(st, cause, "query profile");
+			break;
+		}
+		free(*out);
+		*out = util_xasprintf("%s#%d", name ? name : "", n);
+	}
+	sqlite3_finalize(s);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int store_profile_add(struct store *st, const struct profile *p,
 		      const char *source, int64_t *id, char **cause)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
+	char *name = NULL;
+	int rc = profile_unique_name(st, p->name, &name, cause);
+	if (rc)
+		return rc;
+	rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
 			      " n_head_kv, head_dim_k, head_dim_v, n_vocab, n_ctx_train, n_expert,"
 			      " n_expert_used, n_ff, file_size, source)"
 			      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cause);
-	if (rc)
+	if (rc) {
+		free(name);
 		return rc;
-	bind_text(s, 1, p->name);
+	}
+	bind_text(s, 1, name);
 	bind_text(s, 2, p->arch);
 	sqlite3_bind_int(s, 3, p->approx);
 	sqlite3_bind_int64(s, 4, p->n_layer);
@@ -1042,7 +1077,9 @@ int store_profile_add(struct store *st, const struct profile *p,
 	sqlite3_bind_int64(s, 14, p->n_ff);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64)p->file_size);
 	bind_text(s, 16, source);
-	if ((rc = step_done(st, s, cause, "insert profile")))
+	rc = step_done(st, s, cause, "insert profile");
+	free(name);
+	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(st->db);
 	s = NULL;
