@@ -63,6 +63,11 @@
  * torch.orphan_frees, torch.orphan_segment_frees; torch.time is
  * "time_us" or "synthetic".
  *
+ * Bounds: one process; at most 4096 devices (device_traces lists and
+ * segment devices); work per device is its own entries, blocks and
+ * segments (found by binary search in arrays sorted by device), so the
+ * whole import is O(n log n) in entries, blocks and segments.
+ *
  * Memory: the pickle is parsed in streaming mode (pickle.h): each ring
  * entry, block and segment dict is turned into a compact record as soon as
  * it is complete and dropped from the value tree; which list it was in is
@@ -780,9 +785,18 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 			break;
 		}
 	}
-	/* Blocks allocated at the snapshot that the ring does not hold live. */
-	for (size_t i = 0; i < t->nb; i++) {
-		if (t->b[i].dev != dev || u64map_get(&live, t->b[i].addr, NULL))
+	/* Blocks allocated at the snapshot that the ring does not hold live
+	 * (t->b and t->s are sorted by device: only this device's range). */
+	size_t b0 = 0, b1 = t->nb;
+	while (b0 < b1) {
+		size_t mid = b0 + (b1 - b0) / 2;
+		if (t->b[mid].dev < dev)
+			b0 = mid + 1;
+		else
+			b1 = mid;
+	}
+	for (size_t i = b0; i < t->nb && t->b[i].dev == dev; i++) {
+		if (u64map_get(&live, t->b[i].addr, NULL))
 			continue;
 		add_alloc(r, &t->b[i]);
 		if (t->b[i].state == 1)
@@ -796,10 +810,16 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 	while (u64map_next(&seglive, &pos, &sp[nsp].addr, &sp[nsp].size))
 		nsp++;
 	sort(sp, nsp, sizeof(*sp), cmp_span);
-	for (size_t i = 0; i < t->ns; i++) {
+	size_t s0 = 0, s1 = t->ns;
+	while (s0 < s1) {
+		size_t mid = s0 + (s1 - s0) / 2;
+		if (t->s[mid].dev < dev)
+			s0 = mid + 1;
+		else
+			s1 = mid;
+	}
+	for (size_t i = s0; i < t->ns && t->s[i].dev == dev; i++) {
 		const struct seg *s = &t->s[i];
-		if (s->dev != dev)
-			continue;
 		uint64_t cur = s->addr, end = s->addr + s->total;
 		int gap = 0;
 		size_t lo = 0, hi = nsp;
@@ -1036,6 +1056,9 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 	t->ne = n;
 	sort(t->e, n, sizeof(*t->e), cmp_entry_ring);
 	sort(t->s, t->ns, sizeof(*t->s), cmp_seg);
+	for (size_t i = 0; i < t->nb; i++)
+		t->b[i].order = (uint32_t)i; /* equal addresses keep their order */
+	sort(t->b, t->nb, sizeof(*t->b), cmp_block);
 	struct recon r = { 0 };
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
@@ -1044,13 +1067,15 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 		reconcile_device(t, t->e[i].dev, i, j, &r);
 		i = j;
 	}
-	for (int d = 0; d < rs->n_dev; d++) { /* devices with segments but no ring */
-		int seen = 0;
-		for (size_t i = 0; i < n && !seen; i++)
-			seen = t->e[i].dev == d;
-		if (!seen)
+	/* Devices with segments but no ring (n_dev <= 4096, checked). */
+	uint8_t *ringed = util_xcalloc((size_t)rs->n_dev + 1, 1);
+	for (size_t i = 0; i < n; i++)
+		if (t->e[i].dev >= 0 && t->e[i].dev < rs->n_dev)
+			ringed[t->e[i].dev] = 1;
+	for (int d = 0; d < rs->n_dev; d++)
+		if (!ringed[d])
 			reconcile_device(t, d, 0, 0, &r);
-	}
+	free(ringed);
 	int has_time = 0;
 	int rc = ring_times(t, n, &has_time, cause);
 	sort(t->e, n, sizeof(*t->e), cmp_entry_time);
