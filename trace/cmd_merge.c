@@ -14,7 +14,6 @@
  * hash lookups per event; the merged trace obeys the store's bounds
  * (STORE_MAX_PROCESSES, STORE_MAX_DEVICES).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +23,12 @@
 #include "u64map.h"
 #include "util.h"
 
-static const char help[] =
-	"usage: vramsim merge [--name N] [-q] OUT.db IN.db...\n"
-	"\n"
-	"Merge every trace of every IN store into one new trace in OUT (created\n"
-	"if missing), one process per recorded process (rank), in one transaction.\n"
-	"Devices with the same UUID become one device. Times are aligned on the\n"
-	"processes' recorded wall-clock start when all have one.\n"
-	"\n"
-	"example (one store per node, then one replay over all of them):\n"
-	"  vramsim merge run.db node0.db node1.db && vramsim replay --store run.db --gpus 16x80G\n";
+enum { OPT_NAME = 'n' };
+
+static const struct cli_opt merge_opts[] = {
+	{ "name", OPT_NAME, "N", "name of the merged trace (default merged)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 struct src {
 	struct store *st;
@@ -171,34 +166,23 @@ static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int6
 	return rc;
 }
 
-static int cmd_merge(int argc, char **argv)
+static int cmd_merge(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = "merged";
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': fputs(help, stdout); return 0;
-		default: return cli_usage("merge", "bad option");
-		}
-	}
-	if (argc - optind < 2)
+	const char *name = "merged", *arg;
+	int c, argc = cx->argc, first = 0;
+	char **argv = cx->argv;
+	while ((c = cli_next(cx, &arg)) != -1)
+		if (c == OPT_NAME)
+			name = arg;
+	if (argc - first < 2)
 		return cli_usage("merge", "give OUT.db and at least one IN.db");
-	const char *out_path = argv[optind++];
+	const char *out_path = argv[first++];
 	struct src *srcs = NULL;
 	size_t n_src = 0, alloc_src = 0;
 	char *cause = NULL;
 	int rc = 0;
 	/* Open every input and list its traces before writing anything. */
-	for (int i = optind; i < argc && !rc; i++) {
+	for (int i = first; i < argc && !rc; i++) {
 		struct store *in;
 		if ((rc = store_open(argv[i], STORE_READONLY, &in, &cause)))
 			break;
@@ -281,7 +265,14 @@ static int cmd_merge(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_merge_entry = {
-	.name = "merge", .fn = cmd_merge,
-	.summary = "merge per-rank or per-node stores into one trace",
-	.help = help,
+	.name = "merge", .summary = "merge per-rank or per-node stores into one trace",
+	.usage = "[--name N] [-q] OUT.db IN.db...",
+	.about = "Merge every trace of every IN store into one new trace in OUT (created\n"
+		 "if missing), one process per recorded process (rank), in one transaction.\n"
+		 "Devices with the same UUID become one device. Times are aligned on the\n"
+		 "processes' recorded wall-clock start when all have one.\n",
+	.opts = merge_opts,
+	.more = "example (one store per node, then one replay over all of them):\n"
+		"  vramsim merge run.db node0.db node1.db && vramsim replay --store run.db --gpus 16x80G\n",
+	.fn = cmd_merge,
 };
