@@ -321,8 +321,12 @@ static int add_event(struct kctx *k, const json_t *ev, const char *at, char **ca
 	    num_i64(json_object_get(args, "Bytes"), &bytes))
 		return err_at(k, at, "[memory] event without numeric args \"Device Type\" and "
 			      "\"Bytes\"", cause);
-	if (num_i64(json_object_get(args, "Device Id"), &dev))
+	json_t *jdev = json_object_get(args, "Device Id");
+	if (!jdev || json_is_null(jdev))
 		dev = 0;
+	else if (num_i64(jdev, &dev))
+		return err_at(k, at, "[memory] event with a \"Device Id\" that is not a number in "
+			      "range", cause);
 	/* |Bytes| up to 2^50 (1 PiB): negating, summing and subtracting
 	 * sizes below can then never overflow (-2^63 had no negation). */
 	if (bytes < -KINETO_MAX_BYTES || bytes > KINETO_MAX_BYTES)

@@ -376,14 +376,17 @@ static void test_kineto_huge_numbers(void)
 		"\"Bytes\": 512, \"Total Allocated\": 1e300, \"Total Reserved\": 4096",
 		"\"Bytes\": 512, \"Total Allocated\": 512, \"Total Reserved\": -1",
 		"\"Bytes\": 512, \"Total Allocated\": 512",
+		"\"Bytes\": 512, \"Device Id\": 1e300",
 	};
 	struct store *st = cu_store_new("huge.db");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *text = util_xasprintf(
 			"{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1, \"args\": "
-			"{\"Device Type\": 1, \"Device Id\": 0, \"Addr\": 4096, %s}}]}", bad[i]);
+			"{\"Device Type\": 1, %s\"Addr\": 4096, %s}}]}",
+			strstr(bad[i], "Device Id") ? "" : "\"Device Id\": 0, ", bad[i]);
 		write_text("huge.json", text);
-		refused(st, "huge.json", i < 2 ? "\"Bytes\" outside" : "\"Total Allocated\" or");
+		refused(st, "huge.json", i < 2 ? "\"Bytes\" outside" : i < 5 ? "\"Total Allocated\" or"
+			: "\"Device Id\" that is not a number");
 		free(text);
 	}
 	store_close(st);

@@ -44,6 +44,7 @@ struct store {
 	int in_tx;
 	int busy;                /* the last exec() failed because of another process's lock */
 	int busy_ms;             /* how long to wait for that lock */
+	int last_code;           /* SQLite's extended code of the last failed pragma_int() */
 	sqlite3_stmt *ins_chunk;
 	sqlite3_stmt *ins_label;
 	sqlite3_stmt *get_label;
@@ -181,9 +182,13 @@ static int pragma_int(struct store *st, const char *sql, int64_t *v,
 		      char **cause)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		st->last_code = sqlite3_extended_errcode(st->db);
 		return sqerr(st, cause, "query");
+	}
 	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		st->last_code = sqlite3_extended_errcode(st->db);
 	if (rc == SQLITE_ROW) {
 		*v = sqlite3_column_int64(s, 0);
 		rc = 0;
@@ -203,19 +208,30 @@ static int check_schema(struct store *st, int flags, char **cause)
 {
 	int64_t appid = 0, ver = 0, ntab = 0;
 	int rc;
+	/* One read transaction: another process creating the store commits
+	 * its tables and its application id together, and separate reads
+	 * could see the one without the other. */
+	if ((rc = exec(st, "BEGIN", cause)))
+		return rc;
 	if ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
 	    (rc = pragma_int(st, "PRAGMA user_version", &ver, cause)) ||
-	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause)))
+	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause))) {
+		exec(st, "ROLLBACK", NULL);
 		return rc;
-	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0))
+	}
+	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0)) {
+		exec(st, "ROLLBACK", NULL);
 		return util_err(cause, UTIL_EINPUT,
 				"%s: not a vramsim store (SQLite database of another program)",
 				st->path);
+	}
 	/* vramsim creates plain tables and indexes only: a view, trigger,
 	 * virtual table or generated column was put there by someone else,
 	 * and reading through it would run their SQL (a recursive view
 	 * never ends). Checked before any query reads a table. */
-	if ((rc = sqlsafe_check(st->db, st->path, cause)))
+	rc = sqlsafe_check(st->db, st->path, cause);
+	exec(st, "ROLLBACK", NULL);
+	if (rc)
 		return rc;
 	if (ver > STORE_SCHEMA_VERSION)
 		return util_err(cause, UTIL_EINPUT,
@@ -401,7 +417,7 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 		sqlite3_sleep(10);
 	}
 	if (rc < 0 && (flags & STORE_READONLY) && !wal_has_data(path) &&
-	    (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_READONLY) {
+	    ((st->last_code & 0xff) == SQLITE_READONLY || (st->last_code & 0xff) == SQLITE_CANTOPEN)) {
 		/* A WAL-mode store whose folder we cannot write: SQLite cannot
 		 * create FILE-shm to read it. With no FILE-wal every row is in
 		 * FILE, which is then read as an immutable file. */
