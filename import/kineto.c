@@ -44,6 +44,10 @@
  * text plus a sort of the kept events (O(n log n)). Processes and
  * devices are bounded by the store (STORE_MAX_PROCESSES,
  * STORE_MAX_DEVICES); the work per process is proportional to its events.
+ *
+ * Over 800 lines: reading (streaming gzip, the scanner, jansson per event)
+ * and writing (pairing, reconciliation) share struct kctx and struct kev;
+ * the format is one unit.
  */
 #include "u64map.h"
 #include "imp.h"

@@ -51,6 +51,7 @@
 #include <sys/stat.h>
 
 #define USAGE "CUDA_GPU_MEMORY_USAGE_EVENTS"
+#define NSYS_HEAP_LIMIT (1ll << 30) /* SQLite's heap during an import */
 
 struct nctx {
 	struct imp_ctx *ictx;
@@ -544,9 +545,15 @@ int imp_nsys_run(struct imp_ctx *ctx, char **cause)
 		/* No value nsys writes comes near 64 MiB. */
 		sqlsafe_harden(n.db, 64 << 20);
 		sqlsafe_budget(n.db, &n.budget, sqlsafe_steps_for(bytes));
+		/* Memory backstop: SQLite's heap in all (the store included)
+		 * stays under NSYS_HEAP_LIMIT during the import; a sort
+		 * beyond its cache spills to temporary files. */
+		sqlite3_int64 heap = sqlite3_hard_heap_limit64(-1);
+		sqlite3_hard_heap_limit64(NSYS_HEAP_LIMIT);
 		rc = sqlsafe_check(n.db, ctx->path, cause);
 		if (rc == 0)
 			rc = run(&n, cause);
+		sqlite3_hard_heap_limit64(heap);
 	}
 	sqlite3_close(n.db);
 	u64map_free(&n.dev);

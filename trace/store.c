@@ -4,6 +4,9 @@
  * One prepared statement per hot insert, bound and stepped per row inside
  * the caller's transaction: per-row commits would make an import a
  * sequence of disk syncs.
+ *
+ * Over 800 lines: every SQL statement on the store's schema lives here,
+ * behind store.h, so that no other file knows a table or column name.
  */
 #include "store.h"
 #include "chunk.h"
