@@ -145,7 +145,7 @@ static int inflate_more(struct kctx *k, char **cause)
 		    rc == Z_MEM_ERROR)
 			return util_err(cause, UTIL_EINPUT, "gzip data corrupt near compressed byte "
 					"%zu: %s", at, zs->msg ? zs->msg : "bad data");
-		if (made == 0 && used == 0 && k->zleft == 0)
+		if (made == 0 && used == 0) /* wants input that is not there */
 			return util_err(cause, UTIL_EINPUT, "gzip stream cut at compressed byte %zu",
 					at);
 		if (made)

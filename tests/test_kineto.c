@@ -469,6 +469,41 @@ static void test_kineto_gzip_bomb(void)
 	cu_sh("rm -f '%s'", cu_tmp("bomb.json.gz"));
 }
 
+/* A .gz whose one event is larger than the first inflate window (the
+ * window grows), and one whose event is past KINETO_MAX_VALUE (refused). */
+static void gz_big_event(const char *name, size_t pad)
+{
+	gzFile g = gzopen(cu_tmp(name), "wb1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	gzputs(g, "{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1, \"args\": "
+		  "{\"Device Type\": 1, \"Device Id\": 0, \"Addr\": 4096, \"Bytes\": 512, "
+		  "\"pad\": \"");
+	char *a = util_xmalloc(1 << 20);
+	memset(a, 'a', 1 << 20);
+	for (size_t left = pad; left; left -= left < (1u << 20) ? left : 1u << 20)
+		gzwrite(g, a, left < (1u << 20) ? (unsigned)left : 1u << 20);
+	free(a);
+	gzputs(g, "\"}}, {\"name\": \"[memory]\", \"ts\": 2, \"args\": {\"Device Type\": 1, "
+		  "\"Device Id\": 0, \"Addr\": 4096, \"Bytes\": -512}}]}");
+	gzclose(g);
+}
+
+static void test_kineto_gzip_window(void)
+{
+	struct store *st = cu_store_new("win.db");
+	int64_t tr = 0;
+	char *cause = NULL;
+	gz_big_event("big.json.gz", 3u << 20);
+	CU_ASSERT_EQUAL(import(st, cu_tmp("big.json.gz"), NULL, &tr, &cause), 0);
+	free(cause);
+	if (tr)
+		CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1);
+	gz_big_event("huge.json.gz", 65u << 20);
+	refused(st, "huge.json.gz", "a value longer than 64 MiB");
+	cu_sh("rm -f '%s' '%s'", cu_tmp("big.json.gz"), cu_tmp("huge.json.gz"));
+	store_close(st);
+}
+
 /* Distinct pids past the store's bound are refused, quickly, and the
  * work per pid no longer touches 4096-entry tables. */
 static void test_kineto_many_pids(void)
@@ -501,6 +536,7 @@ static void register_tests(void)
 	CU_ADD(s, test_kineto_summary_devices);
 	CU_ADD(s, test_kineto_gzip_bomb);
 	CU_ADD(s, test_kineto_many_pids);
+	CU_ADD(s, test_kineto_gzip_window);
 }
 
 CUTEST_MAIN(register_tests)
