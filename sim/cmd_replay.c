@@ -38,14 +38,18 @@ static void tick(void *ud, uint64_t n)
 
 /* A PyTorch snapshot records what its allocator held at the end
  * (torch.reserved_end.<dev>, from the importer): show it beside the
- * replay's final reserved bytes, per recorded device. */
+ * replay's final reserved bytes, per virtual GPU, summing the recorded
+ * devices the replay put on that GPU (the device map, or recorded % GPUs
+ * as the replay wraps them) so that both sides count the same memory. */
 static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 			       const struct sim_result *res)
 {
 	struct trace_device *devs = NULL;
 	size_t n = 0;
-	if (!st || sc->ld || store_devices(st, sc->trace, &devs, &n, NULL))
+	if (!st || sc->ld || res->n_dev <= 0 || store_devices(st, sc->trace, &devs, &n, NULL))
 		return;
+	uint64_t *rec_sum = util_xcalloc((size_t)res->n_dev, sizeof(*rec_sum));
+	int *n_rec = util_xcalloc((size_t)res->n_dev, sizeof(*n_rec));
 	for (size_t i = 0; i < n; i++) {
 		char key[48];
 		int64_t rec;
@@ -56,15 +60,24 @@ static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 		if (sc->cfg.n_map > 0)
 			v = dev >= 0 && dev < sc->cfg.n_map ? sc->cfg.device_map[dev] : -1;
 		else
-			v = dev;
+			v = dev >= 0 ? dev % res->n_dev : -1;
 		if (v < 0 || v >= res->n_dev)
-			continue; /* not replayed on one GPU of its own */
+			continue; /* not replayed on a GPU */
+		rec_sum[v] += (uint64_t)rec;
+		n_rec[v]++;
+	}
+	for (int v = 0; v < res->n_dev; v++) {
+		if (!n_rec[v])
+			continue;
 		uint64_t sim = res->dev[v].reserved;
-		fprintf(f, "GPU %d reserved at end: recorded %.1f MiB, simulated %.1f MiB "
-			"(difference %+.1f MiB)%s\n", v, (double)rec / UTIL_MIB, (double)sim / UTIL_MIB,
-			((double)sim - (double)rec) / UTIL_MIB,
+		fprintf(f, "GPU %d reserved at end: recorded %.1f MiB%s, simulated %.1f MiB "
+			"(difference %+.1f MiB)%s\n", v, (double)rec_sum[v] / UTIL_MIB,
+			n_rec[v] > 1 ? " (recorded devices on this GPU, summed)" : "",
+			(double)sim / UTIL_MIB, ((double)sim - (double)rec_sum[v]) / UTIL_MIB,
 			res->stopped ? ", replay stopped at the first OOM" : "");
 	}
+	free(rec_sum);
+	free(n_rec);
 	free(devs);
 }
 

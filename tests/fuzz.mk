@@ -35,18 +35,25 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_LIB     := $(FUZZ_BUILD)/libvramsim.a
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIBS     = $(PKG_LIBS) -lm -lpthread -ldl
-# Longest input per target: text parsers need little; snapshots and GGUF
-# headers with their tensor data need more.
-FUZZ_MAXLEN        := 65536
-FUZZ_MAXLEN_gguf   := 262144
-FUZZ_MAXLEN_torch  := 524288
-FUZZ_MAXLEN_pickle := 524288
-FUZZ_MAXLEN_detect := 524288
-FUZZ_MAXLEN_topo   := 4096
-FUZZ_MAXLEN_llm    := 4096
+# Longest input per target, large enough that the blow-ups found by hand
+# are reachable (issue 16): a gzip bomb (~1 MB inflating to 1 GB), 200 k
+# distinct pids (1.2-7 MB of Kineto JSON), a 16 MB log read whole, GGUF
+# headers with 300 k tensors. libFuzzer starts small and grows inputs up
+# to this; -rss_limit_mb and -timeout then turn a blow-up into a failure.
+FUZZ_MAXLEN          := 1048576
+FUZZ_MAXLEN_llamalog := 16777216
+FUZZ_MAXLEN_gguf     := 8388608
+FUZZ_MAXLEN_torch    := 8388608
+FUZZ_MAXLEN_pickle   := 8388608
+FUZZ_MAXLEN_kineto   := 8388608
+FUZZ_MAXLEN_detect   := 8388608
+FUZZ_MAXLEN_vrt      := 4194304
+FUZZ_MAXLEN_topo     := 4096
+FUZZ_MAXLEN_llm      := 4096
 FUZZ_MAXLEN_scenario := 4096
-FUZZ_MAXLEN_labels := 16384
-FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_MAXLEN_labels   := 65536
+# A run over 10 s or 2 GiB of memory is a failure (the budget of one input).
+FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1
 
 # Seeds of each target (files; folders are expanded by the shell at run time).
 FUZZ_SEEDS_llamalog := tests/data/logs/*.log

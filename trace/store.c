@@ -4,6 +4,9 @@
  * One prepared statement per hot insert, bound and stepped per row inside
  * the caller's transaction: per-row commits would make an import a
  * sequence of disk syncs.
+ *
+ * Over 800 lines: every SQL statement on the store's schema lives here,
+ * behind store.h, so that no other file knows a table or column name.
  */
 #include "store.h"
 #include "chunk.h"
@@ -44,6 +47,7 @@ struct store {
 	int in_tx;
 	int busy;                /* the last exec() failed because of another process's lock */
 	int busy_ms;             /* how long to wait for that lock */
+	int last_code;           /* SQLite's extended code of the last failed pragma_int() */
 	sqlite3_stmt *ins_chunk;
 	sqlite3_stmt *ins_label;
 	sqlite3_stmt *get_label;
@@ -192,9 +196,13 @@ static int pragma_int(struct store *st, const char *sql, int64_t *v,
 		      char **cause)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		st->last_code = sqlite3_extended_errcode(st->db);
 		return sqerr(st, cause, "query");
+	}
 	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		st->last_code = sqlite3_extended_errcode(st->db);
 	if (rc == SQLITE_ROW) {
 		*v = sqlite3_column_int64(s, 0);
 		rc = 0;
@@ -214,26 +222,30 @@ static int check_schema(struct store *st, int flags, char **cause)
 {
 	int64_t appid = 0, ver = 0, ntab = 0;
 	int rc;
+	/* One read transaction: another process creating the store commits
+	 * its tables and its application id together, and separate reads
+	 * could see the one without the other. */
+	if ((rc = exec(st, "BEGIN", cause)))
+		return rc;
 	if ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
 	    (rc = pragma_int(st, "PRAGMA user_version", &ver, cause)) ||
-	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause)))
+	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause))) {
+		exec(st, "ROLLBACK", NULL);
 		return rc;
-	/* Tables but no identity: another process creating the store may
-	 * have committed between the reads (its tables and identity land in
-	 * one transaction). Read the identity again, after the tables. */
-	if (appid == 0 && ntab > 0 &&
-	    ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
-	     (rc = pragma_int(st, "PRAGMA user_version", &ver, cause))))
-		return rc;
-	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0))
+	}
+	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0)) {
+		exec(st, "ROLLBACK", NULL);
 		return util_err(cause, UTIL_EINPUT,
 				"%s: not a vramsim store (SQLite database of another program)",
 				st->path);
+	}
 	/* vramsim creates plain tables and indexes only: a view, trigger,
 	 * virtual table or generated column was put there by someone else,
 	 * and reading through it would run their SQL (a recursive view
 	 * never ends). Checked before any query reads a table. */
-	if ((rc = sqlsafe_check(st->db, st->path, cause)))
+	rc = sqlsafe_check(st->db, st->path, cause);
+	exec(st, "ROLLBACK", NULL);
+	if (rc)
 		return rc;
 	if (ver > STORE_SCHEMA_VERSION)
 		return util_err(cause, UTIL_EINPUT,
@@ -421,7 +433,7 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 		sqlite3_sleep(10);
 	}
 	if (rc < 0 && (flags & STORE_READONLY) && !wal_has_data(path) &&
-	    (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_READONLY) {
+	    ((st->last_code & 0xff) == SQLITE_READONLY || (st->last_code & 0xff) == SQLITE_CANTOPEN)) {
 		/* A WAL-mode store whose folder we cannot write: SQLite cannot
 		 * create FILE-shm to read it. With no FILE-wal every row is in
 		 * FILE, which is then read as an immutable file. */
@@ -1125,17 +1137,52 @@ static int migrate_v1_v2(struct store *st, char **cause)
 	return rc;
 }
 
+/* A profile name not yet in the store: name, else "name#2", "name#3"... */
+static int profile_unique_name(struct store *st, const char *name, char **out, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT 1 FROM profiles WHERE name=?", cause);
+	if (rc)
+		return rc;
+	*out = util_xstrdup(name ? name : "");
+	for (int n = 2;; n++) {
+		sqlite3_reset(s);
+		bind_text(s, 1, *out);
+		int r = sqlite3_step(s);
+		if (r == SQLITE_DONE)
+			break;
+		if (r != SQLITE_ROW) {
+			rc = sqerr(st, cause, "query profile");
+			break;
+		}
+		free(*out);
+		*out = util_xasprintf("%s#%d", name ? name : "", n);
+	}
+	sqlite3_finalize(s);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int store_profile_add(struct store *st, const struct profile *p,
 		      const char *source, int64_t *id, char **cause)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
+	char *name = NULL;
+	int rc = profile_unique_name(st, p->name, &name, cause);
+	if (rc)
+		return rc;
+	rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
 			      " n_head_kv, head_dim_k, head_dim_v, n_vocab, n_ctx_train, n_expert,"
 			      " n_expert_used, n_ff, file_size, source)"
 			      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cause);
-	if (rc)
+	if (rc) {
+		free(name);
 		return rc;
-	bind_text(s, 1, p->name);
+	}
+	bind_text(s, 1, name);
 	bind_text(s, 2, p->arch);
 	sqlite3_bind_int(s, 3, p->approx);
 	sqlite3_bind_int64(s, 4, p->n_layer);
@@ -1151,7 +1198,9 @@ int store_profile_add(struct store *st, const struct profile *p,
 	sqlite3_bind_int64(s, 14, p->n_ff);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64)p->file_size);
 	bind_text(s, 16, source);
-	if ((rc = step_done(st, s, cause, "insert profile")))
+	rc = step_done(st, s, cause, "insert profile");
+	free(name);
+	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(st->db);
 	s = NULL;

@@ -135,7 +135,10 @@ int store_label(struct store *st, int64_t trace, const char *text,
 int store_event_add(struct store *st, int64_t trace,
 		    const struct trace_event *ev, char **cause);
 
-/* Profiles: store one (returns id), attach one to a trace, read one. */
+/* Profiles: store one (returns id), attach one to a trace, read one.
+ * Profile names are unique in a store: a second profile named N is
+ * stored as "N#2" (then "N#3"...), so --profile N always means the first
+ * and every profile can be named. */
 int store_profile_add(struct store *st, const struct profile *p,
 		      const char *source, int64_t *id, char **cause);
 int store_profile_attach(struct store *st, int64_t trace, int64_t profile,
