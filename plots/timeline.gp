@@ -14,6 +14,7 @@
 #                   cumulative stack of items 1..K (bytes), the bucket min
 #   noom, oomp[i], oomx[i], oomy[i]  OOM marks: panel, x, used + request
 #   oom_p, oom_x, oom_lo, oom_hi, oom_txt   the first OOM (oom_p 0: none)
+#   stopped, stop_x the replay stopped at the first OOM, at x (axis units * xdiv)
 #
 # A bucket's stack is its state at its highest level, so the stack's
 # outline is the upper envelope; the dotted line is the lower one.
@@ -83,6 +84,16 @@ do for [p = 1:NP] {
                 point pt 2 ps 1.4 lw 2 lc rgb '#d62728' front
         } else {
             unset label 500 + i
+        }
+    }
+    unset arrow 2
+    unset label 4
+    if (stopped) {
+        set arrow 2 from first stop_x / xdiv, graph 0 to first stop_x / xdiv, graph 1 nohead \
+            dt 2 lw 1.5 lc rgb '#606060' front
+        if (p == 1) {
+            set label 4 'replay stopped here (first OOM)' at first stop_x / xdiv, graph 0.93 \
+                right offset -0.5,0 tc rgb '#606060' front
         }
     }
     isfirst = (p == 1)

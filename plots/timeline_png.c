@@ -306,6 +306,12 @@ static int tl_draw(struct gp *g, const struct plot_timeline *tl, const struct si
 		ytop = gp_sat_add(fo->used, fo->size);
 	fprintf(f, "ytop = %" PRIu64 "\nany_ds = %d\n", ytop ? ytop : 1, any_ds);
 	tl_ooms(f, tl, res, v);
+	/* A replay that stopped at its first OOM: everything after it never
+	 * ran, which the panels must say rather than look idle. */
+	if (res->stopped && res->has_oom)
+		fprintf(f, "stopped = 1\nstop_x = %" PRId64 "\n", oom_x(tl, v, &res->first_oom));
+	else
+		fputs("stopped = 0\nstop_x = 0\n", f);
 	fputs("$tl << EOD\n", f);
 	for (int k = 0; k < v->np; k++) {
 		if (k)

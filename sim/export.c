@@ -29,27 +29,30 @@ int export_format_parse(const char *name)
 	return -1;
 }
 
-int export_identity(struct store *st, const char *ref, const char *gpus, struct scen *sc,
-		    int *assumed, char **cause)
+int export_replay_scen(struct store *st, const char *ref, const struct scen_opts *o,
+		       struct scen *sc, int *assumed, char **cause)
 {
+	struct scen_opts so = *o;
+	char *spec = NULL;
+	int rc;
+	*assumed = 0;
 	memset(sc, 0, sizeof(*sc));
-	sim_config_init(&sc->cfg);
-	llm_scenario_init(&sc->lsc);
-	struct store_trace_info ti;
-	int rc = store_trace_resolve(st, ref, &sc->trace, cause);
-	if (rc || (rc = store_trace_get(st, sc->trace, &ti, cause)))
-		return rc;
-	sc->trace_name = util_xstrdup(ti.name);
-	if (ti.truncated)
-		sc->notes[sc->n_notes++] = util_xstrdup("the trace is truncated: the recorded run ended early");
-	store_trace_info_clear(&ti);
-	if ((rc = scen_recorded_topo(st, sc->trace, gpus, &sc->cfg.topo, assumed ? assumed : &(int){ 0 }, cause)))
-		return rc;
-	topo_format(&sc->cfg.topo, sc->topo_str, sizeof(sc->topo_str));
-	/* Export the whole run: a failing allocation is marked, not the end. */
-	sc->cfg.on_oom = SIM_OOM_CONTINUE;
-	snprintf(sc->desc, sizeof(sc->desc), "recorded events as they are");
-	return sim_source_context(st, sc->trace, sc->cfg.measured_context, cause);
+	if (!so.gpus && !so.model_spec) {
+		int64_t id;
+		struct topo t;
+		if ((rc = store_trace_resolve(st, ref, &id, cause)) ||
+		    (rc = scen_recorded_topo(st, id, NULL, &t, assumed, cause)))
+			return rc;
+		if (*assumed) {
+			/* Room for TOPO_MAX_GPUS groups of the longest size. */
+			spec = util_xcalloc(TOPO_MAX_GPUS, 32);
+			topo_format(&t, spec, TOPO_MAX_GPUS * 32);
+			so.gpus = spec;
+		}
+	}
+	rc = scen_prepare(st, ref, &so, sc, cause);
+	free(spec);
+	return rc;
 }
 
 /* A CSV field, quoted when it must be (RFC 4180 section 2). */
@@ -212,7 +215,7 @@ static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t
 	for (int c = 0; c < TRACE_CAT_MAX; c++)
 		if (used[c])
 			s->seen[dev] |= 1u << c;
-	fprintf(f, ",\n{\"name\":\"GPU %d\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":", dev);
+	fprintf(f, ",\n{\"name\":\"GPU %d (bytes)\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":", dev);
 	put_us(f, t);
 	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{", dev + 1);
 	int first = 1;
@@ -222,6 +225,13 @@ static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t
 			first = 0;
 		}
 	fputs("}}", f);
+	/* The total against the capacity, as nvidia-smi shows a GPU: one
+	 * track each, so a glance says how close it came. */
+	fprintf(f, ",\n{\"name\":\"GPU %d total (bytes)\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":",
+		dev);
+	put_us(f, t);
+	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"used\":%" PRIu64 ",\"capacity\":%" PRIu64
+		"}}", dev + 1, sum(used), s->cfg->topo.capacity[dev]);
 }
 
 static void perfetto_oom(struct state *s, const struct sim_oom *o)
