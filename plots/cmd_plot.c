@@ -30,18 +30,8 @@ static const struct cli_opt plot_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	if (cli_quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("vramsim: plot: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+/* Notes say they are plot's. */
+#define note(...) cli_note("plot: " __VA_ARGS__)
 
 static int ensure_dir(const char *dir, char **cause)
 {

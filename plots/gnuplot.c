@@ -209,6 +209,9 @@ const char *gp_item_name(int item)
 	case GP_ITEM_UNUSED: return "reserved, unused";
 	case GP_ITEM_FREE: return "free";
 	case GP_ITEM_FAILED: return "failed request (OOM)";
+	/* The names llama.cpp's breakdown uses, beside vramsim's. */
+	case TRACE_CAT_KV: return "KV cache (llama.cpp: context)";
+	case TRACE_CAT_CONTEXT: return "CUDA runtime (llama.cpp: unaccounted)";
 	default: return trace_cat_name(item);
 	}
 }

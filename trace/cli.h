@@ -151,6 +151,9 @@ int cli_completion(FILE *f, const char *shell, const struct cli_cmd *const *cmds
 /* Print "vramsim: <msg>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "vramsim: <msg>": a note, silenced by -q. Control characters in every
+ * message are escaped (util_term_str). */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a usage error and the hint to run --help; returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report a library failure (code from util.h) with its cause, free the
