@@ -253,16 +253,6 @@ void gp_oom_text(char *buf, size_t n, const struct sim_oom *o)
 
 /* ---- running gnuplot ---- */
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return util_xstrdup(".");
-	if (slash == path)
-		return util_xstrdup("/");
-	return util_xasprintf("%.*s", (int)(slash - path), path);
-}
-
 /* Is script in d? Then *dir = a copy of d. */
 static int try_dir(const char *d, const char *script, char **dir)
 {
@@ -274,7 +264,8 @@ static int try_dir(const char *d, const char *script, char **dir)
 	return ok;
 }
 
-/* Where the scripts are: see plot.h. *dir is malloc'd. */
+/* Where the scripts are: see plot.h. *dir is malloc'd. The message of
+ * a failure names every place looked in. */
 static int find_scripts(const char *script, char **dir, char **cause)
 {
 	const char *env = getenv("VRAMSIM_PLOTS_DIR");
@@ -284,30 +275,38 @@ static int find_scripts(const char *script, char **dir, char **cause)
 		return util_err(cause, UTIL_ERR, "%s not found in $VRAMSIM_PLOTS_DIR (%s)", script,
 				env);
 	}
+	char *cand[5] = { NULL };
+	int n = 0;
 	/* A build tree: ./vramsim, or a sanitizer build one folder down. */
-	char exe[4096];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		char *bin = dir_of(exe);
-		char *here = util_xasprintf("%s/plots", bin);
-		char *up = util_xasprintf("%s/../plots", bin);
-		int ok = try_dir(here, script, dir) || try_dir(up, script, dir);
+	char *bin = util_exe_dir();
+	if (bin) {
+		cand[n++] = util_xasprintf("%s/plots", bin);
+		cand[n++] = util_xasprintf("%s/../plots", bin);
 		free(bin);
-		free(here);
-		free(up);
-		if (ok)
-			return 0;
 	}
-#ifdef VRAMSIM_DATADIR
-	if (try_dir(VRAMSIM_DATADIR, script, dir))
-		return 0;
+#ifdef VRAMSIM_DATADIR_REL
+	/* Installed, found from the binary: works under DESTDIR and when moved. */
+	char *rel = util_installed_path(VRAMSIM_DATADIR_REL);
+	if (rel)
+		cand[n++] = rel;
 #endif
-	if (try_dir("plots", script, dir))
+#ifdef VRAMSIM_DATADIR
+	cand[n++] = util_xstrdup(VRAMSIM_DATADIR);
+#endif
+	cand[n++] = util_xstrdup("plots");
+	int found = 0;
+	char tried[2048] = "";
+	for (int i = 0; i < n; i++) {
+		if (!found && try_dir(cand[i], script, dir))
+			found = 1;
+		size_t l = strlen(tried);
+		snprintf(tried + l, sizeof(tried) - l, "%s%s", l ? ", " : "", cand[i]);
+		free(cand[i]);
+	}
+	if (found)
 		return 0;
-	return util_err(cause, UTIL_ERR,
-			"gnuplot script %s not found (beside the vramsim binary, in the install "
-			"directory or in ./plots); set VRAMSIM_PLOTS_DIR", script);
+	return util_err(cause, UTIL_ERR, "gnuplot script %s not found; looked in %s; set "
+			"VRAMSIM_PLOTS_DIR to the folder of the *.gp files", script, tried);
 }
 
 static int in_path(const char *name)
