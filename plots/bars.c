@@ -235,7 +235,7 @@ int plot_breakdown_write(const struct sim_result *res, const struct plot_meta *m
 		pos[g] = g * 1000;
 	}
 	struct gp g;
-	int rc = gp_begin(&g, path, force, w, 720, "breakdown.gp", cause);
+	int rc = gp_begin(&g, path, force, w, 720, "breakdown.gp", m ? m->format : PLOT_PNG, cause);
 	if (!rc) {
 		gp_titles(g.f, m, "where did my VRAM go: each GPU at its peak", w);
 		tics_send(g.f, p1, p2, pos, n);
@@ -292,7 +292,7 @@ int plot_compare_write(const struct sim_result *recorded, const struct sim_resul
 	int w = clampi(320 + ng * 230, 1000, 4000);
 	int bar_px = (w - 320) / ng * 36 / 100;
 	struct gp g;
-	int rc = gp_begin(&g, path, force, w, 760, "compare.gp", cause);
+	int rc = gp_begin(&g, path, force, w, 760, "compare.gp", m_what ? m_what->format : PLOT_PNG, cause);
 	if (!rc) {
 		char sub[PLOT_MAX_TEXT * 4 + 8];
 		struct plot_meta mm = { 0 };

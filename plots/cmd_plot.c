@@ -131,6 +131,50 @@ out:
 	return rc;
 }
 
+int plot_ctx_curve(struct store *st, struct scen *scp, const struct plot_meta *m,
+		   const char *path, int force, char **cause)
+{
+	struct scen sc = *scp;
+	int rc = 0;
+	if (!sc.ld || !(sc.ld->cells || sc.lsc.ctx))
+		return util_err(cause, UTIL_EINPUT, "the context of this trace cannot be varied (not a "
+				"llama.cpp/Ollama load)");
+	/* Peak per GPU against context: 32 points up to the trained
+	 * context, or 8x the scenario's context when that is unknown. */
+	enum { NPT = 32 };
+	uint64_t top = sc.ld->n_ctx_train ? sc.ld->n_ctx_train
+		     : 8 * (sc.lsc.ctx ? sc.lsc.ctx : sc.ld->cells / (uint64_t)sc.ld->parallel);
+	int G = sc.cfg.topo.n;
+	uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
+	uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
+	struct sim_result *rec = util_xcalloc(1, sizeof(*rec));
+	/* The curve is what each GPU would need: replay on GPUs too large
+	 * to fail (same count, same split), draw the real capacities. */
+	struct topo real = sc.cfg.topo;
+	if (!sc.lsc.n_split) {
+		sc.lsc.n_split = G;
+		for (int g = 0; g < G; g++)
+			sc.lsc.split[g] = sc.layers[g];
+	}
+	for (int g = 0; g < G; g++)
+		sc.cfg.topo.capacity[g] = 1ull << 60;
+	sc.cfg.on_oom = SIM_OOM_CONTINUE;
+	for (int i = 0; i < NPT && !rc; i++) {
+		ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
+		sc.lsc.ctx = ctx[i];
+		if (!(rc = scen_rebuild(&sc, cause)) && !(rc = scen_run(st, &sc, NULL, rec, cause)))
+			for (int g = 0; g < G; g++)
+				peak[(size_t)i * (size_t)G + (size_t)g] = rec->dev[g].peak;
+	}
+	if (!rc)
+		rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, m, path, force, cause);
+	free(ctx);
+	free(peak);
+	free(rec);
+	*scp = sc;
+	return rc;
+}
+
 /*
  * What-if pictures: the scenario's timeline and breakdown, the recorded
  * load beside it on the same GPUs, and (for llama.cpp/Ollama loads) each
@@ -196,49 +240,19 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 		fprintf(names, "%s\n", p_cmp);
 	}
 	if (sc.ld && (sc.ld->cells || sc.lsc.ctx)) {
-		/* Peak per GPU against context: 32 points up to the trained
-		 * context, or 8x the scenario's context when that is unknown. */
-		enum { NPT = 32 };
-		uint64_t top = sc.ld->n_ctx_train ? sc.ld->n_ctx_train
-			     : 8 * (sc.lsc.ctx ? sc.lsc.ctx : sc.ld->cells / (uint64_t)sc.ld->parallel);
-		int G = sc.cfg.topo.n;
-		uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
-		uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
-		/* The curve is what each GPU would need: replay on GPUs too large
-		 * to fail (same count, same split), draw the real capacities. */
-		struct topo real = sc.cfg.topo;
-		if (!sc.lsc.n_split) {
-			sc.lsc.n_split = G;
-			for (int g = 0; g < G; g++)
-				sc.lsc.split[g] = sc.layers[g];
-		}
-		for (int g = 0; g < G; g++)
-			sc.cfg.topo.capacity[g] = 1ull << 60;
-		sc.cfg.on_oom = SIM_OOM_CONTINUE;
-		char *why = NULL;
-		int crc = 0;
-		for (int i = 0; i < NPT && !crc; i++) {
-			ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
-			sc.lsc.ctx = ctx[i];
-			if (!(crc = scen_rebuild(&sc, &why)) && !(crc = scen_run(st, &sc, NULL, rec, &why)))
-				for (int g = 0; g < G; g++)
-					peak[(size_t)i * (size_t)G + (size_t)g] = rec->dev[g].peak;
-		}
 		/* A curve the load cannot give (its layer count unknown, say)
 		 * is said, not fatal: the other pictures stand. */
-		if (crc)
+		struct plot_meta mf = m;
+		char *why = NULL;
+		mf.scenario = "context per slot swept, other settings as the scenario";
+		int crc = plot_ctx_curve(st, &sc, &mf, p_fit, force, &why);
+		if (crc == UTIL_EINPUT)
 			note("%s not drawn: %s", p_fit, why ? why : "the context cannot be varied");
+		else if (crc)
+			rc = util_err(cause, crc, "%s", why ? why : "context curve failed");
+		else
+			fprintf(names, "%s\n", p_fit);
 		free(why);
-		if (!crc) {
-			struct plot_meta mf = m;
-			mf.scenario = "context per slot swept, other settings as the scenario";
-			rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, &mf, p_fit,
-						 force, cause);
-			if (!rc)
-				fprintf(names, "%s\n", p_fit);
-		}
-		free(ctx);
-		free(peak);
 	}
 out:
 	for (int i = 0; i < nf; i++)

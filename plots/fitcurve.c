@@ -59,7 +59,7 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
 		}
 	}
 	struct gp g;
-	int rc = gp_begin(&g, path, force, 1280, 720, "fitcurve.gp", cause);
+	int rc = gp_begin(&g, path, force, 1280, 720, "fitcurve.gp", m ? m->format : PLOT_PNG, cause);
 	if (rc) {
 		free(ord);
 		return rc;

@@ -427,7 +427,7 @@ void gp_discard(struct gp *g)
  * (a temporary file) and the variables every script may use.
  */
 int gp_begin(struct gp *g, const char *path, int force, int w, int h, const char *script,
-		    char **cause)
+	     enum plot_format format, char **cause)
 {
 	memset(g, 0, sizeof(*g));
 	const char *cmd;
@@ -456,7 +456,12 @@ int gp_begin(struct gp *g, const char *path, int force, int w, int h, const char
 		gp_discard(g);
 		return util_err(cause, UTIL_ERR, "cannot run gnuplot: %s", strerror(e));
 	}
-	fprintf(g->f, "set term pngcairo size %d,%d noenhanced font \"sans,10\"\n", w, h);
+	g->format = format;
+	if (format == PLOT_SVG)
+		fprintf(g->f, "set term svg size %d,%d dynamic mouse standalone noenhanced "
+			"font \"sans,10\"\n", w, h);
+	else
+		fprintf(g->f, "set term pngcairo size %d,%d noenhanced font \"sans,10\"\n", w, h);
 	fprintf(g->f, "set encoding utf8\noutfile = ");
 	gp_path(g->f, g->tmp);
 	fprintf(g->f, "\nset output outfile\nW = %d\nH = %d\nGiB = 1024.0**3\nscript = ", w, h);
@@ -482,6 +487,19 @@ static int png_ok(const char *path)
 	return n == sizeof(b) && memcmp(b, png_sig, sizeof(b)) == 0;
 }
 
+/* An SVG document closes with </svg> (gnuplot writes it last). */
+static int svg_ok(const char *path)
+{
+	char b[64] = "";
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	long n = fseek(f, -16, SEEK_END) == 0 ? (long)fread(b, 1, 16, f) : 0;
+	fclose(f);
+	b[n > 0 ? n : 0] = '\0';
+	return strstr(b, "</svg>") != NULL;
+}
+
 /*
  * Load the script, finish the picture and check it: gnuplot's exit
  * status alone says little (its docs), so also require a PNG in tmp.
@@ -505,8 +523,9 @@ int gp_end(struct gp *g, char **cause)
 			      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	else if (werr)
 		rc = util_err(cause, UTIL_ERR, "%s: writing to gnuplot failed", g->path);
-	else if (!png_ok(g->tmp))
-		rc = util_err(cause, UTIL_ERR, "%s: gnuplot wrote no PNG", g->path);
+	else if (g->format == PLOT_PNG ? !png_ok(g->tmp) : !svg_ok(g->tmp))
+		rc = util_err(cause, UTIL_ERR, "%s: gnuplot wrote no %s", g->path,
+			      g->format == PLOT_PNG ? "PNG" : "SVG");
 	if (rc)
 		gp_discard(g);
 	return rc;

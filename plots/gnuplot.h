@@ -21,6 +21,7 @@
 
 /* A picture being drawn: gnuplot writing into tmp, to become path. */
 struct gp {
+	enum plot_format format;
 	FILE *f;
 	char *tmp;
 	char *path;
@@ -30,7 +31,7 @@ struct gp {
 /* Start gnuplot drawing a w x h PNG for path with script (a *.gp file
  * found as plot.h says). Refuses an existing path unless force. */
 int gp_begin(struct gp *g, const char *path, int force, int w, int h, const char *script,
-	     char **cause);
+	     enum plot_format format, char **cause);
 /* Load the script, finish, require a PNG. On failure tmp is gone. */
 int gp_end(struct gp *g, char **cause);
 /* Put the finished picture in place (atomic refusal without force). */

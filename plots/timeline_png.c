@@ -259,7 +259,7 @@ static int tl_draw(struct gp *g, const struct plot_timeline *tl, const struct si
 		items[n_items++] = TRACE_CAT_OTHER; /* an empty trace still gets axes */
 	int panel_h = v->np == 1 ? 360 : v->np == 2 ? 300 : 220;
 	int h = 56 + v->np * panel_h + 48; /* timeline.gp: top_px, bot_px */
-	int rc = gp_begin(g, path, force, 1280, h, "timeline.gp", cause);
+	int rc = gp_begin(g, path, force, 1280, h, "timeline.gp", m ? m->format : PLOT_PNG, cause);
 	if (rc)
 		return rc;
 	FILE *f = g->f;

@@ -27,6 +27,7 @@ extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
 extern const struct cli_cmd cmd_export_entry;
 extern const struct cli_cmd cmd_diff_entry;
+extern const struct cli_cmd cmd_report_entry;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_record_entry,
@@ -40,6 +41,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_plot_entry,
 	&cmd_export_entry,
 	&cmd_diff_entry,
+	&cmd_report_entry,
 };
 
 static void usage(FILE *f)

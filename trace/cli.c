@@ -350,7 +350,8 @@ int cli_run(const struct cli_cmd *c, const struct cli_family *fam, struct scen_o
 			}
 		}
 	*sp = '\0';
-	struct cli_ctx cx = { .cmd = c, .draw = draw, .fam_ = fam };
+	struct cli_ctx cx = { .cmd = c, .draw = draw, .fam_ = fam, .all_argc = argc,
+			      .all_argv = argv };
 	if (fam)
 		cx.whatif = whatif;
 	int rc = 0, k, gpus_only = 1;

@@ -93,6 +93,8 @@ struct cli_ctx {
 	const char *trace;            /* CLI_TRACE: the TRACE argument, NULL: newest */
 	int argc;                     /* the other arguments */
 	char **argv;
+	int all_argc;                 /* the whole command line after "vramsim" */
+	char **all_argv;
 	struct scen_opts *whatif;     /* CLI_WHATIF: the parsed what-if options */
 	int n_whatif;                 /* how many what-if options were given */
 	int whatif_gpus_only;         /* ... and all of them were --gpus */
