@@ -50,14 +50,6 @@ static void bar_fill(struct bar *b, const struct sim_result *res, int g, int xc)
 	}
 }
 
-static uint64_t bar_top(const struct bar *b)
-{
-	uint64_t top = gp_sat_add(b->used, b->seg[GP_ITEM_FREE]);
-	if (b->failed && gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]) > top)
-		top = gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]);
-	return top > b->capacity ? top : b->capacity;
-}
-
 static int bar_items(const struct bar *bars, int n, int *items)
 {
 	int k = 0;
@@ -82,10 +74,22 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 {
 	int items[GP_ITEM_MAX];
 	int n_items = bar_items(bars, n, items);
-	uint64_t ytop = 1;
-	for (int i = 0; i < n; i++)
-		if (bar_top(&bars[i]) > ytop)
-			ytop = bar_top(&bars[i]);
+	/* The scale is the bars' own (capacity, what was used); a failed
+	 * request more than three times that is cut just above the top and
+	 * its label says "off the scale", so it cannot flatten the bars. */
+	uint64_t base = 1, fail_top = 0;
+	for (int i = 0; i < n; i++) {
+		const struct bar *b = &bars[i];
+		uint64_t t = gp_sat_add(b->used, b->seg[GP_ITEM_FREE]);
+		if (b->capacity > t)
+			t = b->capacity;
+		if (t > base)
+			base = t;
+		if (b->failed && gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]) > fail_top)
+			fail_top = gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]);
+	}
+	uint64_t lim = fail_top / 3 > base ? base + base / 8 : UINT64_MAX;
+	uint64_t ytop = fail_top > base ? (fail_top < lim ? fail_top : lim) : base;
 	gp_items(f, items, n_items);
 	fprintf(f, "ytop = %" PRIu64 "\nNB = %d\n$bars << EOD\n", ytop, n);
 	for (int k = 0; k < n_items; k++) {
@@ -101,8 +105,9 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 				lo = b->fail_lo;
 			if (!b->seg[items[k]])
 				continue;
-			fprintf(f, "%d %" PRIu64 " %" PRIu64 " %d\n", b->xc, lo,
-				gp_sat_add(lo, b->seg[items[k]]), hw);
+			uint64_t hi = gp_sat_add(lo, b->seg[items[k]]);
+			fprintf(f, "%d %" PRIu64 " %" PRIu64 " %d\n", b->xc, lo < lim ? lo : lim,
+				hi < lim ? hi : lim, hw);
 		}
 	}
 	fputs("EOD\n", f);
@@ -180,8 +185,11 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 			continue;
 		j++;
 		fprintf(f, "fx[%d] = %d\n", j, bars[i].xc);
-		gp_array_u64(f, "fy", j, gp_sat_add(bars[i].fail_lo, bars[i].seg[GP_ITEM_FAILED]));
-		gp_array_str(f, "ftxt", j, bars[i].fail_txt, 120);
+		uint64_t top = gp_sat_add(bars[i].fail_lo, bars[i].seg[GP_ITEM_FAILED]);
+		char txt[200];
+		snprintf(txt, sizeof(txt), "%s%s", bars[i].fail_txt, top > lim ? ", off the scale" : "");
+		gp_array_u64(f, "fy", j, top < lim ? top : lim);
+		gp_array_str(f, "ftxt", j, txt, 120);
 	}
 }
 

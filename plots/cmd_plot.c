@@ -73,6 +73,20 @@ static int parse(struct cli_ctx *cx, struct plot_args *a)
 	return 0;
 }
 
+int plot_no_clock(struct store *st, const struct scen *sc)
+{
+	/* A recomposed load's events are built, not timed; a log's times
+	 * are its line numbers (import/llamalog.c). */
+	if (sc->ld || !st || !sc->trace)
+		return 1;
+	struct store_trace_info ti;
+	if (store_trace_get(st, sc->trace, &ti, NULL))
+		return 0;
+	int synthetic = ti.format && !strcmp(ti.format, "llamalog");
+	store_trace_info_clear(&ti);
+	return synthetic;
+}
+
 /* The scenario's line under a picture's title; says where a replay that
  * stopped at its first OOM stopped. The caller frees it. */
 static char *scenario_line(const char *prefix, const struct scen *sc, const struct sim_result *res)
@@ -111,7 +125,7 @@ static int draw(struct store *st, const struct plot_args *a, const char *tl_path
 			 sc.topo_str);
 	line = scenario_line("as recorded: ", &sc, res);
 	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str, .scenario = line,
-			       .trace_name = sc.trace_name };
+			       .trace_name = sc.trace_name, .no_clock = plot_no_clock(st, &sc) };
 	if ((rc = ensure_dir(a->out, cause)) ||
 	    (rc = plot_timeline_write(tl, res, &m, tl_path, a->force, &files, &nf, cause)))
 		goto out;
@@ -200,7 +214,8 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 		goto out;
 	line = scenario_line("", &sc, res);
 	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str,
-			       .scenario = line, .trace_name = sc.trace_name };
+			       .scenario = line, .trace_name = sc.trace_name,
+			       .no_clock = plot_no_clock(st, &sc) };
 	if ((rc = ensure_dir(dir, cause)) ||
 	    (rc = plot_timeline_write(tl, res, &m, p_tl, force, &files, &nf, cause)) ||
 	    (rc = plot_breakdown_write(res, &m, p_bd, force, cause)))

@@ -353,7 +353,7 @@ static int cmd_report(struct cli_ctx *cx)
 			: util_xstrdup(sc.desc);
 		struct plot_meta m = { .format = PLOT_SVG, .model = sc.model_name,
 				       .topology = sc.topo_str, .scenario = line,
-				       .trace_name = sc.trace_name };
+				       .trace_name = sc.trace_name, .no_clock = plot_no_clock(st, &sc) };
 		/* The HTML is written from res before the context sweep
 		 * changes sc; the charts are all drawn first. */
 		struct sim_result *keep = util_xcalloc(1, sizeof(*keep));

@@ -210,8 +210,8 @@ const char *gp_item_name(int item)
 	case GP_ITEM_FREE: return "free";
 	case GP_ITEM_FAILED: return "failed request (OOM)";
 	/* The names llama.cpp's breakdown uses, beside vramsim's. */
-	case TRACE_CAT_KV: return "KV cache (llama.cpp: context)";
-	case TRACE_CAT_CONTEXT: return "CUDA runtime (llama.cpp: unaccounted)";
+	case TRACE_CAT_KV: return "KV cache (llama.cpp context)";
+	case TRACE_CAT_CONTEXT: return "CUDA runtime (unaccounted)";
 	default: return trace_cat_name(item);
 	}
 }
@@ -556,28 +556,40 @@ int gp_commit(struct gp *g, int force, char **cause)
 void gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w)
 {
 	char part[4][PLOT_MAX_TEXT * 4 + 8];
-	char line[sizeof(part) + 64];
-	const char *lab[4] = { "model", "GPUs", "scenario", "trace" };
+	char line[2][sizeof(part) + 64];
+	/* Line 1: what and where (model, GPUs, trace); line 2: the scenario,
+	 * the longest field, on a line of its own. */
+	const char *lab[4] = { "model", "GPUs", "trace", "scenario" };
 	const char *val[4] = { NULL, NULL, NULL, NULL };
 	if (m) {
 		val[0] = m->model;
 		val[1] = m->topology;
-		val[2] = m->scenario;
-		val[3] = m->trace_name;
+		val[2] = m->model && m->trace_name && !strcmp(m->model, m->trace_name) ? NULL
+			 : m->trace_name;
+		val[3] = m->scenario;
 	}
-	size_t o = 0;
-	line[0] = '\0';
+	size_t width = (size_t)w / 7, o[2] = { 0, 0 };
+	line[0][0] = line[1][0] = '\0';
 	for (int i = 0; i < 4; i++) {
 		if (!val[i] || !*val[i])
 			continue;
-		gp_clean_text(part[i], sizeof(part[i]), val[i], 48);
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s: %s", o ? "    " : "",
-				      lab[i], part[i]);
+		int ln = i == 3;
+		gp_clean_text(part[i], sizeof(part[i]), val[i], ln ? width : 60);
+		o[ln] += (size_t)snprintf(line[ln] + o[ln], sizeof(line[ln]) - o[ln], "%s%s: %s",
+					  o[ln] ? "    " : "", lab[i], part[i]);
+	}
+	if (!line[0][0]) {
+		memcpy(line[0], line[1], sizeof(line[0]));
+		line[1][0] = '\0';
 	}
 	fputs("title_str = ", f);
 	gp_str(f, m && m->title && *m->title ? m->title : def_title, (size_t)w / 11);
 	fputs("\nsub_str = ", f);
-	gp_str(f, line, (size_t)w / 7);
+	gp_str(f, line[0], width);
+	if (line[1][0]) {
+		fputs(".\"\\n\".", f);
+		gp_str(f, line[1], width);
+	}
 	fputc('\n', f);
 }
 

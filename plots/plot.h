@@ -67,6 +67,8 @@ enum plot_format { PLOT_PNG = 0, PLOT_SVG };
  * never kept. */
 struct plot_meta {
 	enum plot_format format; /* PLOT_PNG unless said */
+	int no_clock;           /* the source has no timestamps (a log, a recomposed
+				 * load): the timeline counts events instead */
 	const char *title;      /* headline; a default is used when NULL */
 	const char *model;      /* "Llama-3.3-70B Q4_K_M" */
 	const char *topology;   /* "4x24G" */
@@ -217,5 +219,9 @@ int plot_scenario(struct store *st, struct scen *sc, const char *dir, int force,
  */
 int plot_ctx_curve(struct store *st, struct scen *sc, const struct plot_meta *m,
 		   const char *path, int force, char **cause);
+
+/* Are the times of sc's events made up (a log's line numbers, a
+ * recomposed load)? Then pictures count events (plot_meta.no_clock). */
+int plot_no_clock(struct store *st, const struct scen *sc);
 
 #endif

@@ -4,7 +4,7 @@
  * lives in plots/, the last stage, because it is the one piece that
  * reaches every stage; no stage reaches up to it.
  *
- * Any unambiguous prefix of a command name works ("vramsim rep").
+ * Any unambiguous prefix of a command name works ("vramsim repl").
  */
 #include <stdio.h>
 #include <stdlib.h>
