@@ -151,7 +151,7 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 			if (bar_px >= 48 && s && (double)s >= 0.045 * (double)ytop) {
 				char a[32];
 				snprintf(labt[nlab], sizeof(labt[nlab]), "%s%s%s MiB",
-					 bar_px >= 120 ? gp_item_name(it) : "", bar_px >= 120 ? " " : "",
+					 bar_px >= 120 ? gp_item_short(it) : "", bar_px >= 120 ? " " : "",
 					 gp_mib(a, sizeof(a), s));
 				labx[nlab] = b->xc;
 				laby[nlab] = lo + s / 2;

@@ -118,6 +118,9 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
 				snprintf(capn[k] + l, sizeof(capn[k]) - l, ",%d", d);
 		}
 	}
+	/* One capacity for all: no GPU list to read. */
+	if (ncap == 1)
+		*strchr(capn[0], ':') = '\0';
 	fprintf(f, "NC = %d\n", ncap);
 	gp_array_decl(f, "capv", ncap);
 	gp_array_decl(f, "capn", ncap);

@@ -216,6 +216,12 @@ const char *gp_item_name(int item)
 	}
 }
 
+const char *gp_item_short(int item)
+{
+	return item == TRACE_CAT_KV ? "KV cache" : item == TRACE_CAT_CONTEXT ? "runtime"
+	       : gp_item_name(item);
+}
+
 /* Fill density and border colour of a bar segment. */
 const char *gp_item_density(int item)
 {

@@ -65,6 +65,8 @@ enum {
 extern const int gp_stack_order[GP_N_STACK];
 const char *gp_item_color(int item);
 const char *gp_item_name(int item);
+/* The name inside a bar segment: short. */
+const char *gp_item_short(int item);
 const char *gp_item_density(int item);
 const char *gp_item_border(int item);
 /* K, iname, icol, idens, ibord for items[0..n-1]. */
