@@ -209,9 +209,18 @@ static uint64_t sum(const uint64_t *used)
 
 /* A counter sample: one series per category ever seen on this GPU, so
  * a category that drops to zero shows the drop. */
+/* A sample's time: the event's, or where the source has no clock (a log,
+ * a recomposed load: times are line or event numbers) one millisecond per
+ * event, so the samples spread out as the load's steps, not within 1 us. */
+static int64_t sample_ns(const struct state *s, int64_t t)
+{
+	return s->m->no_clock ? (int64_t)s->res->n_events * 1000000 : t;
+}
+
 static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t *used)
 {
 	FILE *f = s->f;
+	t = sample_ns(s, t);
 	for (int c = 0; c < TRACE_CAT_MAX; c++)
 		if (used[c])
 			s->seen[dev] |= 1u << c;
@@ -238,7 +247,7 @@ static void perfetto_oom(struct state *s, const struct sim_oom *o)
 {
 	FILE *f = s->f;
 	fputs(",\n{\"name\":\"OOM\",\"cat\":\"oom\",\"ph\":\"i\",\"s\":\"p\",\"ts\":", f);
-	put_us(f, o->t_ns);
+	put_us(f, sample_ns(s, o->t_ns));
 	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"size\":%" PRIu64 ",\"category\":\"%s\","
 		"\"free\":%" PRIu64 ",\"used\":%" PRIu64 ",\"recorded\":%s", o->device + 1, o->size,
 		trace_cat_name(o->category), o->free, o->used, o->recorded ? "true" : "false");
@@ -377,7 +386,8 @@ static void perfetto_tail(FILE *f, const struct export_meta *m)
 	util_json_str(f, m->topology);
 	fputs(",\"scenario\":", f);
 	util_json_str(f, m->scenario);
-	fputs("}}\n", f);
+	fprintf(f, ",\"time_axis\":\"%s\"}}\n", m->no_clock
+		? "event number, 1 ms per event (the source has no timestamps)" : "recorded time");
 }
 
 int export_stream(FILE *f, const struct export_meta *m, const struct sim_config *cfg,
@@ -434,7 +444,15 @@ int export_scen(FILE *f, enum export_format format, int header, struct store *st
 		.format = format, .header = header, .trace_id = sc->trace,
 		.trace_name = sc->trace_name, .topology = sc->topo_str, .scenario = sc->desc,
 		.model = scen_model_name(sc->cfg.model),
+		/* A recomposed load's events are built, not timed. */
+		.no_clock = sc->ld != NULL,
 	};
+	/* A log's times are its line numbers (import/llamalog.c). */
+	struct store_trace_info ti;
+	if (!m.no_clock && st && sc->trace && !store_trace_get(st, sc->trace, &ti, NULL)) {
+		m.no_clock = ti.format && !strcmp(ti.format, "llamalog");
+		store_trace_info_clear(&ti);
+	}
 	if (!rc)
 		rc = export_stream(f, &m, &sc->cfg, src, tap, st, res, cause);
 	sim_source_free(src);

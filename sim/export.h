@@ -57,6 +57,8 @@ struct export_meta {
 	const char *topology;      /* "3x24080M" */
 	const char *scenario;      /* one line */
 	const char *model;         /* allocator model name */
+	int no_clock;              /* times are not real: perfetto spaces samples
+				    * by event (1 ms each) and says so */
 };
 
 /*
