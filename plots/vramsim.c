@@ -131,6 +131,8 @@ static int man_page(FILE *f)
 		roff_text(f, text);
 		free(text);
 	}
+	fputs(".SS completion\nprint a bash or zsh completion script\n.nf\n"
+	      "usage: vramsim completion bash|zsh\n.fi\n", f);
 	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess (also when a scenario does not fit)\n"
 	      ".TP\n1\nruntime error: I/O, SQLite, gnuplot\n"
 	      ".TP\n2\nusage or input error; the message names the file, line or argument\n"
