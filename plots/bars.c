@@ -270,10 +270,11 @@ int plot_compare_write(const struct sim_result *recorded, const struct sim_resul
 	    recorded->n_dev > TOPO_MAX_GPUS || whatif->n_dev > TOPO_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "compare: expected 1 to %d GPUs on each side",
 				TOPO_MAX_GPUS);
-	const char *rname = m_rec && m_rec->scenario && *m_rec->scenario ? m_rec->scenario
-									 : "recorded";
-	const char *wname = m_what && m_what->scenario && *m_what->scenario ? m_what->scenario
-									    : "what-if";
+	const char *rname = m_rec && m_rec->bar_label ? m_rec->bar_label
+			    : m_rec && m_rec->scenario && *m_rec->scenario ? m_rec->scenario : "recorded";
+	const char *wname = m_what && m_what->bar_label ? m_what->bar_label
+			    : m_what && m_what->scenario && *m_what->scenario ? m_what->scenario
+			    : "what-if";
 	int ng = recorded->n_dev > whatif->n_dev ? recorded->n_dev : whatif->n_dev;
 	int nb = 0;
 	struct bar *bars = util_xcalloc((size_t)ng * 2, sizeof(*bars));

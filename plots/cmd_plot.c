@@ -243,12 +243,13 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 			goto out;
 		}
 		/* Bar labels are short; the subtitle carries the scenario. */
-		mr.scenario = "as recorded";
-		mw.scenario = "what-if";
-		char *title = util_xasprintf("recorded vs what-if: %s", sc.desc);
-		mw.title = title;
+		mr.bar_label = "as recorded";
+		mw.bar_label = "what-if";
+		mw.title = "recorded vs what-if: each GPU at its peak";
+		char *what = util_xasprintf("what-if %s", line);
+		mw.scenario = what;
 		rc = plot_compare_write(rec, res, &mr, &mw, p_cmp, force, cause);
-		free(title);
+		free(what);
 		free((char *)mr.topology);
 		if (rc)
 			goto out;

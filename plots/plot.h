@@ -74,6 +74,7 @@ struct plot_meta {
 	const char *topology;   /* "4x24G" */
 	const char *scenario;   /* "identity", "ctx=65536", ... */
 	const char *trace_name; /* store name of the trace */
+	const char *bar_label;  /* compare: the bars' name (default: scenario) */
 };
 
 /*
