@@ -22,6 +22,10 @@ CFLAGS   ?= -O2 -g
 SANITIZE ?=
 BUILD    ?= build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 comma    := ,
+# A folder of the installed tree relative to bindir (found from the binary,
+# so a DESTDIR or moved install finds its files); absolute when it is not
+# under the prefix beside bindir.
+rel_to_bin = $(if $(filter $(prefix)/bin,$(bindir)),$(patsubst $(prefix)/%,../%,$(1)),$(1))
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +45,9 @@ CUNIT_LIBS = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 VS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	     -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
 	     -Itrace -Iimport -Isim -Iplots -DVRAMSIM_VERSION='"$(VERSION)"' \
-	     -DVRAMSIM_DATADIR='"$(datadir)/vramsim"' -DVRAMSIM_LIBDIR='"$(libdir)"'
+	     -DVRAMSIM_DATADIR='"$(datadir)/vramsim"' -DVRAMSIM_LIBDIR='"$(libdir)"' \
+	     -DVRAMSIM_DATADIR_REL='"$(call rel_to_bin,$(datadir))/vramsim"' \
+	     -DVRAMSIM_LIBDIR_REL='"$(call rel_to_bin,$(libdir))"'
 ifneq ($(SANITIZE),)
 VS_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
 VS_LDFLAGS += -fsanitize=$(SANITIZE)
@@ -162,11 +168,16 @@ install: all vramsim.1
 	$(if $(SHIM_LIB),$(INSTALL) -m 755 $(SHIM_LIB) $(DESTDIR)$(libdir)/libvramtrace.so)
 	$(INSTALL) -m 644 $(wildcard plots/*.gp) $(DESTDIR)$(datadir)/vramsim/
 	$(if $(wildcard vramsim.1),$(INSTALL) -d $(DESTDIR)$(mandir)/man1 && $(INSTALL) -m 644 vramsim.1 $(DESTDIR)$(mandir)/man1/vramsim.1)
+	$(INSTALL) -d $(DESTDIR)$(datadir)/bash-completion/completions $(DESTDIR)$(datadir)/zsh/vendor-completions
+	./vramsim completion bash > $(DESTDIR)$(datadir)/bash-completion/completions/vramsim
+	./vramsim completion zsh > $(DESTDIR)$(datadir)/zsh/vendor-completions/_vramsim
 
 ## uninstall: remove what install installed
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/vramsim $(DESTDIR)$(libdir)/libvramtrace.so \
-	      $(DESTDIR)$(mandir)/man1/vramsim.1
+	      $(DESTDIR)$(mandir)/man1/vramsim.1 \
+	      $(DESTDIR)$(datadir)/bash-completion/completions/vramsim \
+	      $(DESTDIR)$(datadir)/zsh/vendor-completions/_vramsim
 	rm -rf $(DESTDIR)$(datadir)/vramsim
 
 ## clean: remove build outputs

@@ -4,7 +4,7 @@
  * lives in plots/, the last stage, because it is the one piece that
  * reaches every stage; no stage reaches up to it.
  *
- * Any unambiguous prefix of a command name works ("vramsim rep").
+ * Any unambiguous prefix of a command name works ("vramsim repl").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +27,7 @@ extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
 extern const struct cli_cmd cmd_export_entry;
 extern const struct cli_cmd cmd_diff_entry;
+extern const struct cli_cmd cmd_report_entry;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_record_entry,
@@ -40,6 +41,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_plot_entry,
 	&cmd_export_entry,
 	&cmd_diff_entry,
+	&cmd_report_entry,
 };
 
 static void usage(FILE *f)
@@ -129,6 +131,8 @@ static int man_page(FILE *f)
 		roff_text(f, text);
 		free(text);
 	}
+	fputs(".SS completion\nprint a bash or zsh completion script\n.nf\n"
+	      "usage: vramsim completion bash|zsh\n.fi\n", f);
 	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess (also when a scenario does not fit)\n"
 	      ".TP\n1\nruntime error: I/O, SQLite, gnuplot\n"
 	      ".TP\n2\nusage or input error; the message names the file, line or argument\n"

@@ -38,7 +38,13 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 {
 	int v, rc = 0;
 	switch (c) {
-	case SCEN_OPT_GPUS: o->gpus = arg; break;
+	case SCEN_OPT_GPUS: {
+		/* Checked now, so a bad list is a usage error before any work. */
+		struct topo t;
+		if (!(rc = topo_parse(arg, &t, cause)))
+			o->gpus = arg;
+		break;
+	}
 	case SCEN_OPT_SPLIT: {
 		struct llm_scenario l;
 		if (!(rc = parse_split(arg, &l, cause)))

@@ -22,7 +22,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_ALL     := llamalog gguf pickle torch kineto nsys vrt detect labels topo llm scenario ollama shimw
+FUZZ_ALL     := llamalog gguf pickle torch kineto nsys vrt detect labels topo llm scenario ollama shimw term
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=address,undefined
 # The house warnings, minus -Werror for the library (clang warns where gcc
@@ -62,6 +62,7 @@ FUZZ_SEEDS_torch    := tests/data/traces/*.pickle
 FUZZ_SEEDS_pickle   := tests/fuzz/seeds/torch/* tests/data/traces/*.pickle
 FUZZ_SEEDS_kineto   := tests/data/traces/*.json.gz tests/data/traces/*.json
 FUZZ_SEEDS_vrt      := $(shell find tests/data -name '*.vrt.zst' 2>/dev/null)
+FUZZ_SEEDS_term     := tests/cli/terminal.sh tests/data/logs/llamacpp-15860-memory-breakdown-3x4090.log
 FUZZ_SEEDS_detect    = $(foreach t,llamalog gguf torch kineto vrt,$(FUZZ_SEEDS_$(t)) tests/fuzz/seeds/$(t)/*) \
 		       tests/bad/*
 

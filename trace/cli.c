@@ -28,13 +28,25 @@ static const struct cli_opt common_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
+/*
+ * Messages quote names from input (trace names, file names, labels): any
+ * control character in them is escaped, so input can never move the
+ * cursor or rewrite the terminal (ESC sequences).
+ */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = util_xvasprintf(fmt, ap);
+	char *safe = util_term_xstr(msg);
+	fprintf(stderr, "%s%s\n", prefix, safe);
+	free(safe);
+	free(msg);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("vramsim: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("vramsim: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -44,21 +56,30 @@ void cli_warn(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("vramsim: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("vramsim: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+	if (cli_quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	say("vramsim: ", fmt, ap);
 	va_end(ap);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "vramsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	fprintf(stderr, "vramsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\ntry 'vramsim %s%s--help' for more information\n",
-		cmd ? cmd : "", cmd ? " " : "");
+	say(prefix, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "try 'vramsim %s%s--help' for more information\n", cmd ? cmd : "",
+		cmd ? " " : "");
 	return CLI_USAGE;
 }
 
@@ -329,7 +350,8 @@ int cli_run(const struct cli_cmd *c, const struct cli_family *fam, struct scen_o
 			}
 		}
 	*sp = '\0';
-	struct cli_ctx cx = { .cmd = c, .draw = draw, .fam_ = fam };
+	struct cli_ctx cx = { .cmd = c, .draw = draw, .fam_ = fam, .all_argc = argc,
+			      .all_argv = argv };
 	if (fam)
 		cx.whatif = whatif;
 	int rc = 0, k, gpus_only = 1;

@@ -641,11 +641,13 @@ int store_trace_new(struct store *st, const char *name, const char *base,
 					"a trace named '%s' already exists in %s", name, st->path);
 		nm = util_xstrdup(name);
 	} else {
-		/* base, base#2, base#3 ...: a log with three loads gives three
-		 * traces, and importing the same file twice never collides. */
+		/* One rule for every repeat: the first free name of base,
+		 * base#2, base#3 ..., starting at base#run for the run-th load
+		 * of a log. A log with three loads gives x, x#2, x#3; importing
+		 * it again gives x#4, x#5, x#6. */
 		const char *b = base && *base ? base : "trace";
-		nm = run > 1 ? util_xasprintf("%s#%d", b, run) : util_xstrdup(b);
-		for (int k = 2;; k++) {
+		for (int k = run > 1 ? run : 1;; k++) {
+			nm = k > 1 ? util_xasprintf("%s#%d", b, k) : util_xstrdup(b);
 			if ((rc = name_taken(st, nm, &taken, cause))) {
 				free(nm);
 				return rc;
@@ -653,8 +655,6 @@ int store_trace_new(struct store *st, const char *name, const char *base,
 			if (!taken)
 				break;
 			free(nm);
-			nm = run > 1 ? util_xasprintf("%s#%d.%d", b, run, k)
-				     : util_xasprintf("%s.%d", b, k);
 		}
 	}
 	sqlite3_stmt *s = NULL;
