@@ -19,6 +19,7 @@ extern const struct cli_cmd cmd_ls_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
 extern const struct cli_cmd cmd_fit_entry;
+extern const struct cli_cmd cmd_plan_entry;
 extern const struct cli_cmd cmd_sweep_entry;
 extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
@@ -32,6 +33,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_show_entry,
 	&cmd_replay_entry,
 	&cmd_fit_entry,
+	&cmd_plan_entry,
 	&cmd_sweep_entry,
 	&cmd_merge_entry,
 	&cmd_plot_entry,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_plan.h"
 #include "report.h"
 #include "scenario.h"
 #include "util.h"
@@ -23,7 +24,10 @@ static const char help_head[] =
 	"  --best-split   the layer split that leaves the most headroom on the tightest GPU\n"
 	"  --min-gpus     the fewest GPUs of the size in --gpus (e.g. 8x24G: up to 8) that fit\n"
 	"  --max-layers   the most layers on GPUs (Ollama num_gpu, llama.cpp -ngl) that fit\n"
-	"Each prints the scenario it chose and its per-GPU table.\n\n";
+	"Each prints the scenario it chose and its per-GPU table.\n"
+	"  --engine-fit   instead: what llama-server --fit on would choose on these GPUs,\n"
+	"                 from llama.cpp itself (vramsim fit --engine-fit MODEL.gguf\n"
+	"                 --gpus SPEC [options of `vramsim plan`]; see vramsim plan --help)\n\n";
 
 enum { OPT_STORE = 1, OPT_JSON, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS };
 
@@ -179,6 +183,9 @@ static int cmd_fit(int argc, char **argv)
 		SCEN_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	for (int i = 1; i < argc; i++) /* llama.cpp's own --fit: the engine's options */
+		if (strcmp(argv[i], "--engine-fit") == 0)
+			return plan_main(argc, argv, 1);
 	struct scen_opts so;
 	scen_opts_init(&so);
 	const char *store_opt = NULL;

@@ -1,0 +1,363 @@
+/*
+ * cmd_plan.c - `vramsim plan`: llama.cpp's own memory plan of a GGUF on
+ * virtual GPUs (engine.h), and `vramsim fit --engine-fit`: what
+ * `llama-server --fit on` would choose there. Options are llama-server's
+ * memory knobs under vramsim's names; the work is in engine.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_plan.h"
+#include "engine.h"
+#include "topo.h"
+#include "util.h"
+
+static const char help_text[] =
+	"usage: vramsim plan MODEL.gguf --gpus SPEC [llama.cpp options] [--json] [-q]\n"
+	"       vramsim fit --engine-fit MODEL.gguf --gpus SPEC [llama.cpp options]\n"
+	"\n"
+	"Load MODEL with llama.cpp's own loader and scheduler (the pinned engine, no\n"
+	"tensor data read, nothing allocated) on virtual GPUs of the sizes in --gpus,\n"
+	"and print per device the bytes llama.cpp plans: weights, KV cache, compute\n"
+	"reservation, output buffer. Weights and KV are llama.cpp's own numbers plus\n"
+	"the GPU buffer type's padding; the compute reservation is what its scheduler\n"
+	"reserves (for the last GPU an over-estimate, see README). CUDA's context and\n"
+	"library workspaces are not ggml buffers and are not in the plan.\n"
+	"--fit (or `fit --engine-fit`) first runs llama.cpp's --fit (common_fit_params)\n"
+	"on the virtual GPUs: it may change what is left unset (layers, split, context,\n"
+	"overrides), then plans its choice.\n"
+	"\n"
+	"options (llama-server's name in brackets; unset: llama-server's default):\n"
+	"  --gpus SPEC            virtual GPUs, e.g. 4x24G or 2x24G,1x12G (required; 0 with --cpu)\n"
+	"  --free SPEC            free memory per GPU (default: all); llama.cpp's default\n"
+	"                         split follows it\n"
+	"  --backend B            allocation rules: cuda (default) or rocm\n"
+	"  --ctx N                context size [-c]; 0: the model's training context\n"
+	"  --parallel N           sequences [-np]\n"
+	"  --batch N, --ubatch N  [-b, -ub]\n"
+	"  --flash-attn on|off|auto  [-fa]\n"
+	"  --kv-type T            K and V cache type [-ctk/-ctv], e.g. f16, q8_0\n"
+	"  --kv-type-k T, --kv-type-v T\n"
+	"  --num-gpu N            layers on GPUs [-ngl] (the output layer counts as one)\n"
+	"  --split A,B,..         proportions per GPU [-ts]\n"
+	"  --split-mode layer|none  [-sm] (row: refused, not modelled)\n"
+	"  --main-gpu I           [-mg]\n"
+	"  --override-tensor REGEX=DEV  [-ot], repeatable; DEV: CPU, GPU<i> or CUDA<i>\n"
+	"  --cpu-moe, --n-cpu-moe N  MoE experts (of the first N layers) on the CPU\n"
+	"  --no-kv-offload [-nkvo], --no-op-offload, --swa-full, --kv-unified\n"
+	"  --ollama-layers A,B,.. Ollama's runner placement: that many repeating layers\n"
+	"                         on each GPU (the last layers), the output layer on the CPU\n"
+	"  --cpu                  plan on the engine's own CPU device only (reference)\n"
+	"  --fit                  run llama.cpp's --fit first [--fit on]\n"
+	"  --fit-target MIB       memory to leave free per GPU for --fit (default 1024)\n"
+	"  --fit-ctx N            smallest context --fit may choose (default 4096)\n"
+	"  --engine-lib DIR       use the llama.cpp libraries in DIR (same version and\n"
+	"                         ABI as the pinned engine, else refused)\n"
+	"  --json                 machine-readable output\n"
+	"  -q, --quiet            no engine warnings\n"
+	"\n"
+	"example:\n"
+	"  vramsim plan model.gguf --gpus 4x24G --ctx 32768 --flash-attn on\n";
+
+enum {
+	O_GPUS = 1, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
+	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
+	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT
+};
+
+static int parse_u32(const char *s, uint32_t *v, int nonzero)
+{
+	char *end;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (*s == '-' || end == s || *end || x > 0xffffffffULL || (nonzero && !x))
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int parse_list(const char *s, float *out, int *n)
+{
+	*n = 0;
+	while (*s) {
+		char *end;
+		double d = strtod(s, &end);
+		if (end == s || d < 0 || *n >= ENG_MAX_GPUS || (*end && *end != ','))
+			return -1;
+		out[(*n)++] = (float)d;
+		s = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
+}
+
+static const char *optname(const struct option *o, int c)
+{
+	for (; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+static int topo_bytes(const char *spec, uint64_t *out, int *n, char **cause)
+{
+	struct topo t;
+	int rc = topo_parse(spec, &t, cause);
+	if (rc)
+		return rc;
+	if (t.n > ENG_MAX_GPUS)
+		return util_err(cause, UTIL_EINPUT, "%s: %d GPUs; llama.cpp plans at most %d devices (llama_max_devices)",
+				spec, t.n, ENG_MAX_GPUS);
+	for (int i = 0; i < t.n; i++)
+		out[i] = t.capacity[i];
+	*n = t.n;
+	return 0;
+}
+
+static void print_dev(const struct eng_dev *d, uint64_t cap, int host)
+{
+	char w[32], k[32], c[32], o[32], t[32], cp[32], h[32];
+	uint64_t tot = d->weights + d->kv + d->compute + d->output;
+	printf("%-8s %6d %11s %10s %10s %9s %11s", d->name, d->layers, util_mib(w, sizeof(w), d->weights, 2),
+	       util_mib(k, sizeof(k), d->kv, 2), util_mib(c, sizeof(c), d->compute, 2),
+	       util_mib(o, sizeof(o), d->output, 2), util_mib(t, sizeof(t), tot, 2));
+	if (!host)
+		printf(" %10s %10s%s", util_mib(cp, sizeof(cp), cap, 0),
+		       tot <= cap ? util_mib(h, sizeof(h), cap - tot, 2) : "-",
+		       tot <= cap ? "" : "  DOES NOT FIT");
+	putchar('\n');
+}
+
+static void print_json_dev(const struct eng_dev *d, const char *sep)
+{
+	printf("{\"name\":");
+	util_json_str(stdout, d->name);
+	printf(",\"layers\":%d,\"weights\":%llu,\"kv\":%llu,\"compute\":%llu,\"output\":%llu}%s", d->layers,
+	       (unsigned long long)d->weights, (unsigned long long)d->kv, (unsigned long long)d->compute,
+	       (unsigned long long)d->output, sep);
+}
+
+static void print_plan(const struct eng *e, const struct eng_req *r, const struct eng_plan *p,
+		       const struct eng_fit *fit, int json)
+{
+	if (json) {
+		printf("{\"model\":");
+		util_json_str(stdout, r->model);
+		printf(",\"source\":\"engine plan\",\"engine\":");
+		util_json_str(stdout, eng_describe(e));
+		if (fit) {
+			printf(",\"fit\":{\"status\":%d,\"n_gpu_layers\":%d,\"ctx\":%u,\"split\":[", fit->status,
+			       fit->n_gpu_layers, fit->ctx);
+			for (int i = 0; i < fit->n_split; i++)
+				printf("%s%g", i ? "," : "", (double)fit->split[i]);
+			printf("],\"overrides\":[");
+			for (int i = 0; i < fit->n_ot; i++) {
+				printf(i ? "," : "");
+				util_json_str(stdout, fit->ot[i]);
+			}
+			printf("]}");
+		}
+		printf(",\"n_ctx\":%u,\"n_seq\":%u,\"n_batch\":%u,\"n_ubatch\":%u,\"sched_copies\":%d,\"n_layer\":%d,"
+		       "\"gpus\":[", p->n_ctx, p->n_seq, p->n_batch, p->n_ubatch, p->copies, p->n_layer);
+		for (int i = 0; i < p->n_gpus; i++)
+			print_json_dev(&p->gpu[i], i + 1 < p->n_gpus ? "," : "");
+		printf("],\"host\":");
+		print_json_dev(&p->host, "");
+		printf(",\"notes\":[");
+		for (int i = 0; i < p->n_notes; i++) {
+			printf(i ? "," : "");
+			util_json_str(stdout, p->notes[i]);
+		}
+		printf("]}\n");
+		return;
+	}
+	printf("model:   %s\n", r->model);
+	printf("source:  engine plan, %s on %d virtual %s GPU%s (no_alloc: nothing read or allocated)\n",
+	       eng_describe(e), p->n_gpus, r->backend ? r->backend : "cuda", p->n_gpus == 1 ? "" : "s");
+	if (fit) {
+		printf("fit:     llama-server --fit on %s: -ngl ", fit->status == 0 ? "would choose" : "finds NO FIT; its last try");
+		if (fit->n_gpu_layers < 0)
+			printf("all");
+		else
+			printf("%d", fit->n_gpu_layers);
+		printf(" -c %u", fit->ctx);
+		float ssum = 0;
+		for (int i = 0; i < fit->n_split; i++)
+			ssum += fit->split[i];
+		if (ssum > 0) {
+			printf(" -ts ");
+			for (int i = 0; i < fit->n_split; i++)
+				printf("%s%g", i ? "," : "", (double)fit->split[i]);
+		}
+		for (int i = 0; i < fit->n_ot; i++)
+			printf(" -ot %s", fit->ot[i]);
+		printf("\n");
+	}
+	int on_gpu = 0;
+	for (int i = 0; i < p->n_gpus; i++)
+		on_gpu += p->gpu[i].layers;
+	printf("context: %u tokens x %u sequence%s, batch %u, ubatch %u; %d of %d layers on GPUs (%d repeating + "
+	       "output); sched copies %d%s\n\n", p->n_ctx, p->n_seq, p->n_seq == 1 ? "" : "s", p->n_batch, p->n_ubatch,
+	       on_gpu, p->n_layer + 1, p->n_layer, p->copies, p->copies > 1 ? " (pipeline parallelism)" : "");
+	printf("%-8s %6s %11s %10s %10s %9s %11s %10s %10s\n", "device", "layers", "weights", "KV", "compute", "output",
+	       "total", "capacity", "headroom");
+	for (int i = 0; i < p->n_gpus; i++)
+		print_dev(&p->gpu[i], r->free_mem[i] ? r->free_mem[i] : r->mem[i], 0);
+	print_dev(&p->host, 0, 1);
+	printf("(MiB; host: every host buffer, pinned or not)\n");
+	if (!cli_quiet)
+		for (int i = 0; i < p->n_notes; i++)
+			printf("engine: %s\n", p->notes[i]);
+}
+
+int plan_main(int argc, char **argv, int fit_mode)
+{
+	static const struct option opts[] = {
+		{ "gpus", required_argument, NULL, O_GPUS }, { "free", required_argument, NULL, O_FREE },
+		{ "backend", required_argument, NULL, O_BACKEND }, { "ctx", required_argument, NULL, O_CTX },
+		{ "parallel", required_argument, NULL, O_PAR }, { "batch", required_argument, NULL, O_BATCH },
+		{ "ubatch", required_argument, NULL, O_UBATCH }, { "flash-attn", required_argument, NULL, O_FA },
+		{ "kv-type", required_argument, NULL, O_KV }, { "kv-type-k", required_argument, NULL, O_KVK },
+		{ "kv-type-v", required_argument, NULL, O_KVV }, { "num-gpu", required_argument, NULL, O_NGL },
+		{ "split", required_argument, NULL, O_SPLIT }, { "split-mode", required_argument, NULL, O_SMODE },
+		{ "main-gpu", required_argument, NULL, O_MAIN },
+		{ "override-tensor", required_argument, NULL, O_OT }, { "cpu-moe", no_argument, NULL, O_CMOE },
+		{ "n-cpu-moe", required_argument, NULL, O_NCMOE }, { "no-kv-offload", no_argument, NULL, O_NKVO },
+		{ "no-op-offload", no_argument, NULL, O_NOOP }, { "swa-full", no_argument, NULL, O_SWA },
+		{ "kv-unified", no_argument, NULL, O_UNI }, { "ollama-layers", required_argument, NULL, O_OLLAMA },
+		{ "cpu", no_argument, NULL, O_CPU }, { "fit", no_argument, NULL, O_FIT },
+		{ "engine-fit", no_argument, NULL, O_ENGFIT },
+		{ "fit-target", required_argument, NULL, O_FITT }, { "fit-ctx", required_argument, NULL, O_FITC },
+		{ "engine-lib", required_argument, NULL, O_LIB }, { "mmproj", required_argument, NULL, O_MMPROJ },
+		{ "json", no_argument, NULL, O_JSON }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *cmd = fit_mode ? "fit" : "plan";
+	struct eng_req r;
+	eng_req_init(&r);
+	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL;
+	int cpu = 0, fit = fit_mode, json = 0, c, n = 0;
+	uint32_t u = 0;
+	float lst[ENG_MAX_GPUS];
+	char *cause = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		int bad = 0;
+		switch (c) {
+		case O_GPUS: gpus = optarg; break;
+		case O_FREE: free_spec = optarg; break;
+		case O_BACKEND: r.backend = optarg; break;
+		case O_CTX: bad = parse_u32(optarg, &r.ctx, 0); break;
+		case O_PAR: bad = parse_u32(optarg, &r.parallel, 1); break;
+		case O_BATCH: bad = parse_u32(optarg, &r.batch, 1); break;
+		case O_UBATCH: bad = parse_u32(optarg, &r.ubatch, 1); break;
+		case O_FA:
+			bad = strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "auto");
+			r.flash_attn = optarg;
+			break;
+		case O_KV: r.type_k = r.type_v = optarg; break;
+		case O_KVK: r.type_k = optarg; break;
+		case O_KVV: r.type_v = optarg; break;
+		case O_NGL: bad = parse_u32(optarg, &u, 0); r.n_gpu_layers = (int)u; break;
+		case O_SPLIT:
+			bad = parse_list(optarg, r.split, &r.n_split);
+			break;
+		case O_SMODE:
+			bad = strcmp(optarg, "layer") && strcmp(optarg, "none") && strcmp(optarg, "row");
+			r.split_mode = optarg;
+			break;
+		case O_MAIN: bad = parse_u32(optarg, &u, 0); r.main_gpu = (int)u; break;
+		case O_OT:
+			bad = !strchr(optarg, '=') || r.n_ot >= ENG_MAX_OT;
+			if (!bad)
+				r.ot[r.n_ot++] = optarg;
+			break;
+		case O_CMOE: r.cpu_moe = 1; break;
+		case O_NCMOE: bad = parse_u32(optarg, &u, 0); r.n_cpu_moe = (int)u; break;
+		case O_NKVO: r.no_kv_offload = 1; break;
+		case O_NOOP: r.no_op_offload = 1; break;
+		case O_SWA: r.swa_full = 1; break;
+		case O_UNI: r.kv_unified = 1; break;
+		case O_OLLAMA:
+			bad = parse_list(optarg, lst, &n);
+			for (int i = 0; !bad && i < n; i++)
+				r.ollama_layers[i] = (int)lst[i];
+			r.n_ollama = n;
+			break;
+		case O_CPU: cpu = 1; break;
+		case O_FIT: case O_ENGFIT: fit = 1; break;
+		case O_FITT: bad = parse_u32(optarg, &u, 0); r.fit_margin = (uint64_t)u << 20; break;
+		case O_FITC: bad = parse_u32(optarg, &r.fit_min_ctx, 1); break;
+		case O_LIB: libdir = optarg; break;
+		case O_MMPROJ:
+			return cli_usage(cmd, "--mmproj %s: vision projectors are loaded by libmtmd, which the pinned "
+				      "engine does not ship; not planned", optarg);
+		case O_JSON: json = 1; break;
+		case 'q': cli_quiet = 1; break;
+		case 'h': fputs(help_text, stdout); return cli_finish_stdout(CLI_OK);
+		default: return cli_usage(cmd, "bad option");
+		}
+		if (bad)
+			return cli_usage(cmd, "bad value for --%s: %s", optname(opts, c), optarg ? optarg : "");
+	}
+	if (optind + 1 != argc)
+		return cli_usage(cmd, "give one MODEL.gguf");
+	r.model = argv[optind];
+	if (cpu && fit)
+		return cli_usage(cmd, "--cpu and --fit exclude each other");
+	if (!gpus && !cpu)
+		return cli_usage(cmd, "--gpus is required (e.g. --gpus 2x24G)");
+	if (gpus) {
+		int rc = topo_bytes(gpus, r.mem, &r.n_gpus, &cause);
+		if (rc)
+			return cli_fail(rc, cause);
+	}
+	if (free_spec) {
+		int nf = 0;
+		int rc = topo_bytes(free_spec, r.free_mem, &nf, &cause);
+		if (rc)
+			return cli_fail(rc, cause);
+		if (nf != r.n_gpus)
+			return cli_usage(cmd, "--free names %d GPUs, --gpus %d", nf, r.n_gpus);
+	}
+	if (r.n_split && r.n_split != r.n_gpus)
+		return cli_usage(cmd, "--split has %d values for %d GPUs", r.n_split, r.n_gpus);
+	if (r.n_ollama && r.n_ollama != r.n_gpus)
+		return cli_usage(cmd, "--ollama-layers has %d values for %d GPUs", r.n_ollama, r.n_gpus);
+	if (cpu)
+		r.n_gpus = 0;
+	struct eng *e = eng_open(libdir, &cause);
+	if (!e) {
+		cli_error("%s", cause);
+		free(cause);
+		cli_error("plan needs the llama.cpp engine; without it use `vramsim replay --model ...` (formula model)");
+		return CLI_ERR;
+	}
+	struct eng_plan p;
+	struct eng_fit f;
+	int rc = fit ? eng_fit(e, &r, &f, &p, &cause) : cpu ? eng_plan_cpu(e, &r, &p, &cause) : eng_plan(e, &r, &p, &cause);
+	if (rc) {
+		if (fit)
+			eng_fit_free(&f);
+		eng_close(e);
+		return cli_fail(rc, cause);
+	}
+	print_plan(e, &r, &p, fit ? &f : NULL, json);
+	eng_plan_free(&p);
+	if (fit)
+		eng_fit_free(&f);
+	eng_close(e);
+	return cli_finish_stdout(CLI_OK);
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+	return plan_main(argc, argv, 0);
+}
+
+const struct cli_cmd cmd_plan_entry = {
+	.name = "plan", .fn = cmd_plan,
+	.summary = "llama.cpp's own memory plan of a GGUF on virtual GPUs (the engine)",
+	.help = help_text,
+};
