@@ -61,8 +61,12 @@ static void pl_reply_err(const char *what, const char *fmt, ...)
 	fflush(stdout);
 }
 
+static int pl_debug; /* VRAMSIM_ENGINE_DEBUG: every engine log line on stderr */
+
 static void pl_line(enum ggml_log_level level, const char *line)
 {
+	if (pl_debug)
+		fputs(line, stderr);
 	const char *p = strstr(line, "assigned to device ");
 	if (p && strstr(line, "layer")) {
 		p += strlen("assigned to device ");
@@ -197,6 +201,7 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 	r->mp.load_mode = LLAMA_LOAD_MODE_NONE; /* mmap with no_alloc aborts */
 	r->cp.n_threads = r->cp.n_threads_batch = 1;
 	r->cp.n_ctx = 0; /* as llama-server: 0 = the model's training context */
+	r->cp.swa_full = false; /* llama-server default (common_params); the library says true */
 	r->rules = vdev_rules_find("cuda");
 	r->margin = 1024u << 20;
 	r->fit_min_ctx = 4096;
@@ -286,8 +291,10 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 			}
 			if (!bad && !b)
 				b = ggml_backend_cpu_buffer_type();
-			if (!bad)
-				r->ot[r->n_ot++] = (struct llama_model_tensor_buft_override){ pl_ot_store[r->n_ot], b };
+			if (!bad) {
+				r->ot[r->n_ot] = (struct llama_model_tensor_buft_override){ pl_ot_store[r->n_ot], b };
+				r->n_ot++;
+			}
 		} else if (!strcmp(k, "cpu_moe") || !strcmp(k, "n_cpu_moe")) {
 			/* llama.cpp --cpu-moe / --n-cpu-moe: LLM_FFN_EXPS_REGEX on the CPU
 			 * (common/common.h l. 1131-1149, common/arg.cpp l. 2755-2770, v0.5.0) */
@@ -392,7 +399,8 @@ static int pl_ollama(struct pl_req *r)
 	if (r->n_ot >= PL_MAX_OT)
 		return -1;
 	snprintf(pl_ot_store[r->n_ot], sizeof(pl_ot_store[0]), "^output\\.weight$");
-	r->ot[r->n_ot++] = (struct llama_model_tensor_buft_override){ pl_ot_store[r->n_ot], ggml_backend_cpu_buffer_type() };
+	r->ot[r->n_ot] = (struct llama_model_tensor_buft_override){ pl_ot_store[r->n_ot], ggml_backend_cpu_buffer_type() };
+	r->n_ot++;
 	r->ot[r->n_ot] = (struct llama_model_tensor_buft_override){ NULL, NULL };
 	r->mp.tensor_buft_overrides = r->ot;
 	return 0;
@@ -565,6 +573,7 @@ int main(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	pl_debug = getenv("VRAMSIM_ENGINE_DEBUG") != NULL;
 	llama_log_set(pl_log, NULL);
 	/* The prebuilt CPU backend comes as one library per CPU generation,
 	 * beside the planner's own libraries; ggml picks the best. */
