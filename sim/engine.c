@@ -393,6 +393,7 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 			out->n_layer = (int)num(kv, n, "n_layer");
 			out->model_size = num(kv, n, "model_size");
 			out->reused = (int)num(kv, n, "reused");
+			out->peak_rss = num(kv, n, "peak_rss");
 		} else if (!strcmp(v, "fit") && fit) {
 			const char *ngl = engwire_get(kv, n, "ngl");
 			fit->status = (int)num(kv, n, "status");

@@ -76,6 +76,7 @@ struct eng_plan {
 	int n_layer;
 	uint64_t model_size;
 	int reused;                 /* the loaded model was reused (context-only change) */
+	uint64_t peak_rss;          /* the planner process's peak resident set so far, bytes */
 	int n_notes;
 	char **notes;               /* engine warnings, owned: eng_plan_free() */
 };

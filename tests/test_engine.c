@@ -361,8 +361,9 @@ static void test_fit_cli_agrees(void)
 	r.fit_min_ctx = 512;
 	CU_ASSERT_EQUAL_FATAL(eng_fit(E, &r, &f, &p, &cause), 0);
 	const char *out = cu_tmp("fit.json");
-	CU_ASSERT_EQUAL_FATAL(cu_sh("./vramsim fit --engine-fit %s --gpus 2x96M --fit-target 16 --fit-ctx 512 --json -q > %s",
-				    M_LLAMA, out), 0);
+	const char *bin = getenv("VRAMSIM") ? getenv("VRAMSIM") : "./vramsim";
+	CU_ASSERT_EQUAL_FATAL(cu_sh("%s fit --engine-fit %s --gpus 2x96M --fit-target 16 --fit-ctx 512 --json -q > %s",
+				    bin, M_LLAMA, out), 0);
 	char *buf = NULL, *c2 = NULL;
 	size_t len;
 	CU_ASSERT_EQUAL_FATAL(util_read_file(out, &buf, &len, &c2), 0);

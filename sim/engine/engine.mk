@@ -102,3 +102,8 @@ endif
 all: engine
 CHECK_EXTRA += engine
 BENCH_EXTRA += engine
+
+# The engine benchmark and tests write header-only GGUFs with tests/cu_gguf.c.
+$(BUILD)/bench/bench_engine: tests/bench_engine.c tests/cu_gguf.c $(LIBVS) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/bench_engine.c tests/cu_gguf.c $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)

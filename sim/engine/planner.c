@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "engwire.h"
@@ -479,6 +480,9 @@ static void pl_report(const struct pl_req *r, struct llama_context *ctx, int reu
 	engwire_putf(stdout, "model_size", "%llu", (unsigned long long)llama_model_size(pl_model));
 	engwire_putf(stdout, "reused", "%d", reused);
 	engwire_putf(stdout, "computes", "%ld", vdev_compute_calls());
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) /* the planner's peak resident set, bytes */
+		engwire_putf(stdout, "peak_rss", "%llu", (unsigned long long)ru.ru_maxrss * 1024ull);
 	fputs("\ndone\n", stdout);
 	fflush(stdout);
 }
