@@ -4,69 +4,72 @@
  * `llama-server --fit on` would choose there. Options are llama-server's
  * memory knobs under vramsim's names; the work is in engine.c.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "cmd_plan.h"
 #include "engine.h"
 #include "topo.h"
 #include "util.h"
 
-static const char help_text[] =
-	"usage: vramsim plan MODEL.gguf --gpus SPEC [llama.cpp options] [--json] [-q]\n"
-	"       vramsim fit --engine-fit MODEL.gguf --gpus SPEC [llama.cpp options]\n"
-	"\n"
-	"Load MODEL with llama.cpp's own loader and scheduler (the pinned engine, no\n"
+enum {
+	O_GPUS = CLI_KEY, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
+	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
+	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT
+};
+
+/* llama-server's memory knobs under vramsim's names (llama.cpp's in brackets). */
+static const struct cli_opt plan_opts[] = {
+	{ "gpus", O_GPUS, "SPEC", "virtual GPUs, e.g. 4x24G or 2x24G,1x12G (required unless --cpu)", NULL },
+	{ "free", O_FREE, "SPEC", "free memory per GPU (default: all); llama.cpp's default split\nfollows it", NULL },
+	{ "backend", O_BACKEND, "B", "allocation rules of the GPUs", "cuda rocm" },
+	{ "ctx", O_CTX, "N", "context size [-c]; 0: the model's training context", NULL },
+	{ "parallel", O_PAR, "N", "sequences [-np]", NULL },
+	{ "batch", O_BATCH, "N", "logical batch [-b]", NULL },
+	{ "ubatch", O_UBATCH, "N", "physical batch [-ub]", NULL },
+	{ "flash-attn", O_FA, "MODE", "flash attention [-fa]: on, off, auto", "on off auto" },
+	{ "kv-type", O_KV, "T", "K and V cache type [-ctk/-ctv]: f16, q8_0, q4_0, ...", "f16 q8_0 q4_0 bf16 f32" },
+	{ "kv-type-k", O_KVK, "T", "K cache type [-ctk]", "f16 q8_0 q4_0 bf16 f32" },
+	{ "kv-type-v", O_KVV, "T", "V cache type [-ctv]", "f16 q8_0 q4_0 bf16 f32" },
+	{ "num-gpu", O_NGL, "N", "layers on GPUs [-ngl]; the output layer counts as one", NULL },
+	{ "split", O_SPLIT, "A,B,..", "proportions per GPU [-ts]", NULL },
+	{ "split-mode", O_SMODE, "M", "layer or none [-sm] (row: refused, not modelled)", "layer none row" },
+	{ "main-gpu", O_MAIN, "I", "the GPU of --split-mode none [-mg]", NULL },
+	{ "override-tensor", O_OT, "REGEX=DEV", "tensors matching REGEX on DEV [-ot], repeatable;\nDEV: CPU, GPU<i> or CUDA<i>", NULL },
+	{ "cpu-moe", O_CMOE, NULL, "all MoE expert tensors on the CPU [--cpu-moe]", NULL },
+	{ "n-cpu-moe", O_NCMOE, "N", "the experts of the first N layers on the CPU [--n-cpu-moe]", NULL },
+	{ "no-kv-offload", O_NKVO, NULL, "KV cache on the host [-nkvo]", NULL },
+	{ "no-op-offload", O_NOOP, NULL, "host weights never computed on a GPU [--no-op-offload]", NULL },
+	{ "swa-full", O_SWA, NULL, "full-size sliding-window cache [--swa-full]", NULL },
+	{ "kv-unified", O_UNI, NULL, "one KV buffer for all sequences [--kv-unified]", NULL },
+	{ "ollama-layers", O_OLLAMA, "A,B,..", "Ollama's runner placement: that many repeating layers on\n"
+	  "each GPU (the last layers), the output layer on the CPU", NULL },
+	{ "cpu", O_CPU, NULL, "plan on the engine's own CPU device only (the reference)", NULL },
+	{ "fit", O_FIT, NULL, "run llama.cpp's --fit first (as `fit --engine-fit`)", NULL },
+	{ "engine-fit", O_ENGFIT, NULL, "the same as --fit", NULL },
+	{ "fit-target", O_FITT, "MIB", "memory --fit leaves free per GPU [--fit-target] (default 1024)", NULL },
+	{ "fit-ctx", O_FITC, "N", "smallest context --fit may choose [--fit-ctx] (default 4096)", NULL },
+	{ "engine-lib", O_LIB, "DIR", "use the llama.cpp libraries in DIR (same version and ABI as\n"
+	  "the pinned engine, else refused before loading anything)", CLI_VAL_DIR },
+	{ "mmproj", O_MMPROJ, "FILE", "a vision projector: refused, libmtmd is not in the pinned engine", CLI_VAL_FILE },
+	{ "json", O_JSON, NULL, "machine-readable output", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const char plan_about[] =
+	"Load MODEL with llama.cpp's own loader and scheduler (the pinned engine; no\n"
 	"tensor data read, nothing allocated) on virtual GPUs of the sizes in --gpus,\n"
 	"and print per device the bytes llama.cpp plans: weights, KV cache, compute\n"
 	"reservation, output buffer. Weights and KV are llama.cpp's own numbers plus\n"
 	"the GPU buffer type's padding; the compute reservation is what its scheduler\n"
-	"reserves (for the last GPU an over-estimate, see README). CUDA's context and\n"
-	"library workspaces are not ggml buffers and are not in the plan.\n"
-	"--fit (or `fit --engine-fit`) first runs llama.cpp's --fit (common_fit_params)\n"
-	"on the virtual GPUs: it may change what is left unset (layers, split, context,\n"
-	"overrides), then plans its choice.\n"
-	"\n"
-	"options (llama-server's name in brackets; unset: llama-server's default):\n"
-	"  --gpus SPEC            virtual GPUs, e.g. 4x24G or 2x24G,1x12G (required; 0 with --cpu)\n"
-	"  --free SPEC            free memory per GPU (default: all); llama.cpp's default\n"
-	"                         split follows it\n"
-	"  --backend B            allocation rules: cuda (default) or rocm\n"
-	"  --ctx N                context size [-c]; 0: the model's training context\n"
-	"  --parallel N           sequences [-np]\n"
-	"  --batch N, --ubatch N  [-b, -ub]\n"
-	"  --flash-attn on|off|auto  [-fa]\n"
-	"  --kv-type T            K and V cache type [-ctk/-ctv], e.g. f16, q8_0\n"
-	"  --kv-type-k T, --kv-type-v T\n"
-	"  --num-gpu N            layers on GPUs [-ngl] (the output layer counts as one)\n"
-	"  --split A,B,..         proportions per GPU [-ts]\n"
-	"  --split-mode layer|none  [-sm] (row: refused, not modelled)\n"
-	"  --main-gpu I           [-mg]\n"
-	"  --override-tensor REGEX=DEV  [-ot], repeatable; DEV: CPU, GPU<i> or CUDA<i>\n"
-	"  --cpu-moe, --n-cpu-moe N  MoE experts (of the first N layers) on the CPU\n"
-	"  --no-kv-offload [-nkvo], --no-op-offload, --swa-full, --kv-unified\n"
-	"  --ollama-layers A,B,.. Ollama's runner placement: that many repeating layers\n"
-	"                         on each GPU (the last layers), the output layer on the CPU\n"
-	"  --cpu                  plan on the engine's own CPU device only (reference)\n"
-	"  --fit                  run llama.cpp's --fit first [--fit on]\n"
-	"  --fit-target MIB       memory to leave free per GPU for --fit (default 1024)\n"
-	"  --fit-ctx N            smallest context --fit may choose (default 4096)\n"
-	"  --engine-lib DIR       use the llama.cpp libraries in DIR (same version and\n"
-	"                         ABI as the pinned engine, else refused)\n"
-	"  --json                 machine-readable output\n"
-	"  -q, --quiet            no engine warnings\n"
-	"\n"
-	"example:\n"
-	"  vramsim plan model.gguf --gpus 4x24G --ctx 32768 --flash-attn on\n";
+	"reserves in no_alloc mode (an over-estimate for the last GPU, see README).\n"
+	"CUDA's context and library workspaces are not ggml buffers: not in the plan.\n"
+	"Unset options take llama-server's defaults.\n";
 
-enum {
-	O_GPUS = 1, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
-	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
-	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT
-};
+static const char plan_more[] =
+	"example:\n  vramsim plan model.gguf --gpus 4x24G --ctx 32768 --flash-attn on\n"
+	"  vramsim fit --engine-fit model.gguf --gpus 2x24G\n";
 
 static int parse_u32(const char *s, uint32_t *v, int nonzero)
 {
@@ -92,10 +95,10 @@ static int parse_list(const char *s, float *out, int *n)
 	return *n ? 0 : -1;
 }
 
-static const char *optname(const struct option *o, int c)
+static const char *optname(int c)
 {
-	for (; o->name; o++)
-		if (o->val == c)
+	for (const struct cli_opt *o = plan_opts; o->name; o++)
+		if (o->key == c)
 			return o->name;
 	return "?";
 }
@@ -211,38 +214,17 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const struc
 			printf("engine: %s\n", p->notes[i]);
 }
 
-int plan_main(int argc, char **argv, int fit_mode)
+static int plan_run(struct cli_ctx *cx, int fit_mode)
 {
-	static const struct option opts[] = {
-		{ "gpus", required_argument, NULL, O_GPUS }, { "free", required_argument, NULL, O_FREE },
-		{ "backend", required_argument, NULL, O_BACKEND }, { "ctx", required_argument, NULL, O_CTX },
-		{ "parallel", required_argument, NULL, O_PAR }, { "batch", required_argument, NULL, O_BATCH },
-		{ "ubatch", required_argument, NULL, O_UBATCH }, { "flash-attn", required_argument, NULL, O_FA },
-		{ "kv-type", required_argument, NULL, O_KV }, { "kv-type-k", required_argument, NULL, O_KVK },
-		{ "kv-type-v", required_argument, NULL, O_KVV }, { "num-gpu", required_argument, NULL, O_NGL },
-		{ "split", required_argument, NULL, O_SPLIT }, { "split-mode", required_argument, NULL, O_SMODE },
-		{ "main-gpu", required_argument, NULL, O_MAIN },
-		{ "override-tensor", required_argument, NULL, O_OT }, { "cpu-moe", no_argument, NULL, O_CMOE },
-		{ "n-cpu-moe", required_argument, NULL, O_NCMOE }, { "no-kv-offload", no_argument, NULL, O_NKVO },
-		{ "no-op-offload", no_argument, NULL, O_NOOP }, { "swa-full", no_argument, NULL, O_SWA },
-		{ "kv-unified", no_argument, NULL, O_UNI }, { "ollama-layers", required_argument, NULL, O_OLLAMA },
-		{ "cpu", no_argument, NULL, O_CPU }, { "fit", no_argument, NULL, O_FIT },
-		{ "engine-fit", no_argument, NULL, O_ENGFIT },
-		{ "fit-target", required_argument, NULL, O_FITT }, { "fit-ctx", required_argument, NULL, O_FITC },
-		{ "engine-lib", required_argument, NULL, O_LIB }, { "mmproj", required_argument, NULL, O_MMPROJ },
-		{ "json", no_argument, NULL, O_JSON }, { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
-	const char *cmd = fit_mode ? "fit" : "plan";
+	const char *cmd = cx->cmd->name;
 	struct eng_req r;
 	eng_req_init(&r);
-	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL;
+	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL;
 	int cpu = 0, fit = fit_mode, json = 0, c, n = 0;
 	uint32_t u = 0;
 	float lst[ENG_MAX_GPUS];
 	char *cause = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cli_next(cx, &optarg)) != -1) {
 		int bad = 0;
 		switch (c) {
 		case O_GPUS: gpus = optarg; break;
@@ -260,9 +242,7 @@ int plan_main(int argc, char **argv, int fit_mode)
 		case O_KVK: r.type_k = optarg; break;
 		case O_KVV: r.type_v = optarg; break;
 		case O_NGL: bad = parse_u32(optarg, &u, 0); r.n_gpu_layers = (int)u; break;
-		case O_SPLIT:
-			bad = parse_list(optarg, r.split, &r.n_split);
-			break;
+		case O_SPLIT: bad = parse_list(optarg, r.split, &r.n_split); break;
 		case O_SMODE:
 			bad = strcmp(optarg, "layer") && strcmp(optarg, "none") && strcmp(optarg, "row");
 			r.split_mode = optarg;
@@ -294,16 +274,13 @@ int plan_main(int argc, char **argv, int fit_mode)
 			return cli_usage(cmd, "--mmproj %s: vision projectors are loaded by libmtmd, which the pinned "
 				      "engine does not ship; not planned", optarg);
 		case O_JSON: json = 1; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': fputs(help_text, stdout); return cli_finish_stdout(CLI_OK);
-		default: return cli_usage(cmd, "bad option");
 		}
 		if (bad)
-			return cli_usage(cmd, "bad value for --%s: %s", optname(opts, c), optarg ? optarg : "");
+			return cli_usage(cmd, "bad value for --%s: %s", optname(c), optarg ? optarg : "");
 	}
-	if (optind + 1 != argc)
+	if (cx->argc != 1)
 		return cli_usage(cmd, "give one MODEL.gguf");
-	r.model = argv[optind];
+	r.model = cx->argv[0];
 	if (cpu && fit)
 		return cli_usage(cmd, "--cpu and --fit exclude each other");
 	if (!gpus && !cpu)
@@ -351,13 +328,39 @@ int plan_main(int argc, char **argv, int fit_mode)
 	return cli_finish_stdout(CLI_OK);
 }
 
-static int cmd_plan(int argc, char **argv)
+static int cmd_plan(struct cli_ctx *cx)
 {
-	return plan_main(argc, argv, 0);
+	return plan_run(cx, 0);
+}
+
+static int cmd_engine_fit(struct cli_ctx *cx)
+{
+	return plan_run(cx, 1);
 }
 
 const struct cli_cmd cmd_plan_entry = {
-	.name = "plan", .fn = cmd_plan,
+	.name = "plan",
 	.summary = "llama.cpp's own memory plan of a GGUF on virtual GPUs (the engine)",
-	.help = help_text,
+	.usage = "MODEL.gguf --gpus SPEC [options] [--json] [-q]",
+	.about = plan_about,
+	.opts = plan_opts,
+	.more = plan_more,
+	.fn = cmd_plan,
+};
+
+/* `vramsim fit --engine-fit ...`: the entry point routes it here, since
+ * its options are plan's, not the what-if family's. */
+static const char engine_fit_about[] =
+	"llama.cpp's own --fit (common_fit_params) on the virtual GPUs: what\n"
+	"`llama-server --fit on` would choose there (layers, split, context,\n"
+	"overrides) for what the options leave unset, then the plan of its choice.\n";
+
+const struct cli_cmd cmd_engine_fit_entry = {
+	.name = "fit",
+	.summary = "llama.cpp's --fit on virtual GPUs",
+	.usage = "--engine-fit MODEL.gguf --gpus SPEC [plan options] [--json] [-q]",
+	.about = engine_fit_about,
+	.opts = plan_opts,
+	.more = plan_more,
+	.fn = cmd_engine_fit,
 };
