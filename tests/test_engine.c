@@ -446,6 +446,15 @@ static void test_engine_lib_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, cu_tmpdir()));
 	free(cause);
 	eng_close(e);
+	/* the pinned libraries themselves, named as another folder: accepted
+	 * (version and golden self-plan agree) */
+	cause = NULL;
+	e = eng_open("build/engine/lib", &cause);
+	CU_ASSERT_PTR_NOT_NULL(e);
+	if (e)
+		CU_ASSERT_PTR_NOT_NULL(strstr(eng_describe(e), "from build/engine/lib"));
+	free(cause);
+	eng_close(e);
 }
 
 static void register_tests(void)

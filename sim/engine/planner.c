@@ -33,6 +33,7 @@
 #include "ggml-backend.h"
 #include "llama.h"
 #include "llb.h"
+#include "selfcheck.h"
 #include "vdev.h"
 
 #define PL_MAX_OT 64
@@ -604,6 +605,15 @@ int main(int argc, char **argv)
 	}
 	vdev_register();
 	llama_backend_init();
+	char why[512];
+	if (selfcheck_run(why, sizeof(why)) < 0) {
+		fputs("refused", stdout);
+		engwire_put(stdout, "text", why);
+		fputc('\n', stdout);
+		return 3;
+	}
+	memset(pl_layers, 0, sizeof(pl_layers));
+	pl_copies = 1;
 	fputs("ready", stdout);
 	engwire_put(stdout, "engine", "llama.cpp");
 	engwire_put(stdout, "tag", ENG_TAG);
