@@ -10,13 +10,14 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "engtrace.h"
 #include "topo.h"
 #include "util.h"
 
 enum {
 	O_GPUS = CLI_KEY, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
 	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
-	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT
+	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT, O_SAVE
 };
 
 /* llama-server's memory knobs under vramsim's names (llama.cpp's in brackets). */
@@ -53,6 +54,8 @@ static const struct cli_opt plan_opts[] = {
 	{ "engine-lib", O_LIB, "DIR", "use the llama.cpp libraries in DIR (same version and ABI as\n"
 	  "the pinned engine, else refused before loading anything)", CLI_VAL_DIR },
 	{ "mmproj", O_MMPROJ, "FILE", "a vision projector: refused, libmtmd is not in the pinned engine", CLI_VAL_FILE },
+	{ "save", O_SAVE, "NAME", "keep the plan in the store as trace NAME (- : named after the\n"
+	  "model), for replay, fit, plot, diff, export and sweep", NULL },
 	{ "json", O_JSON, NULL, "machine-readable output", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -219,7 +222,7 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 	const char *cmd = cx->cmd->name;
 	struct eng_req r;
 	eng_req_init(&r);
-	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL;
+	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL, *save = NULL;
 	int cpu = 0, fit = fit_mode, json = 0, c, n = 0;
 	uint32_t u = 0;
 	float lst[ENG_MAX_GPUS];
@@ -274,6 +277,7 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 			return cli_usage(cmd, "--mmproj %s: vision projectors are loaded by libmtmd, which the pinned "
 				      "engine does not ship; not planned", optarg);
 		case O_JSON: json = 1; break;
+		case O_SAVE: save = optarg; break;
 		}
 		if (bad)
 			return cli_usage(cmd, "bad value for --%s: %s", optname(c), optarg ? optarg : "");
@@ -320,6 +324,24 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 		eng_close(e);
 		return cli_fail(rc, cause);
 	}
+	if (save) {
+		struct store *st = NULL;
+		int64_t id = 0;
+		if ((rc = cli_store(cx, &st)) == 0 && st) {
+			rc = engtrace_save(st, strcmp(save, "-") ? save : NULL, &r, &p, eng_describe(e), &id, &cause);
+			if (rc)
+				rc = cli_fail(rc, cause);
+			else if (!cli_quiet)
+				fprintf(stderr, "vramsim: plan kept in %s as trace %lld\n", store_path(st), (long long)id);
+		}
+		if (rc) {
+			eng_plan_free(&p);
+			if (fit)
+				eng_fit_free(&f);
+			eng_close(e);
+			return rc;
+		}
+	}
 	print_plan(e, &r, &p, fit ? &f : NULL, json);
 	eng_plan_free(&p);
 	if (fit)
@@ -345,6 +367,7 @@ const struct cli_cmd cmd_plan_entry = {
 	.about = plan_about,
 	.opts = plan_opts,
 	.more = plan_more,
+	.flags = CLI_STORE_RW,
 	.fn = cmd_plan,
 };
 
@@ -362,5 +385,6 @@ const struct cli_cmd cmd_engine_fit_entry = {
 	.about = engine_fit_about,
 	.opts = plan_opts,
 	.more = plan_more,
+	.flags = CLI_STORE_RW,
 	.fn = cmd_engine_fit,
 };
