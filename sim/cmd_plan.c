@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "engrec.h"
 #include "engtrace.h"
 #include "topo.h"
 #include "util.h"
@@ -17,7 +18,7 @@
 enum {
 	O_GPUS = CLI_KEY, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
 	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
-	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT, O_SAVE
+	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT, O_SAVE, O_REC
 };
 
 /* llama-server's memory knobs under vramsim's names (llama.cpp's in brackets). */
@@ -56,6 +57,8 @@ static const struct cli_opt plan_opts[] = {
 	{ "mmproj", O_MMPROJ, "FILE", "a vision projector: refused, libmtmd is not in the pinned engine", CLI_VAL_FILE },
 	{ "save", O_SAVE, "NAME", "keep the plan in the store as trace NAME (- : named after the\n"
 	  "model), for replay, fit, plot, diff, export and sweep", NULL },
+	{ "recorded", O_REC, "TRACE", "plan under the settings and GPUs a trace in the store recorded\n"
+	  "(a llama.cpp/Ollama log of MODEL) and set its buffers beside the plan", NULL },
 	{ "json", O_JSON, NULL, "machine-readable output", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -222,7 +225,7 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 	const char *cmd = cx->cmd->name;
 	struct eng_req r;
 	eng_req_init(&r);
-	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL, *save = NULL;
+	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL, *save = NULL, *recorded = NULL;
 	int cpu = 0, fit = fit_mode, json = 0, c, n = 0;
 	uint32_t u = 0;
 	float lst[ENG_MAX_GPUS];
@@ -278,6 +281,7 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 				      "engine does not ship; not planned", optarg);
 		case O_JSON: json = 1; break;
 		case O_SAVE: save = optarg; break;
+		case O_REC: recorded = optarg; break;
 		}
 		if (bad)
 			return cli_usage(cmd, "bad value for --%s: %s", optname(c), optarg ? optarg : "");
@@ -287,8 +291,10 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 	r.model = cx->argv[0];
 	if (cpu && fit)
 		return cli_usage(cmd, "--cpu and --fit exclude each other");
-	if (!gpus && !cpu)
+	if (!gpus && !cpu && !recorded)
 		return cli_usage(cmd, "--gpus is required (e.g. --gpus 2x24G)");
+	if (recorded && (cpu || fit))
+		return cli_usage(cmd, "--recorded plans the recorded settings: not with --cpu or --fit");
 	if (gpus) {
 		int rc = topo_bytes(gpus, r.mem, &r.n_gpus, &cause);
 		if (rc)
@@ -301,6 +307,15 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 			return cli_fail(rc, cause);
 		if (nf != r.n_gpus)
 			return cli_usage(cmd, "--free names %d GPUs, --gpus %d", nf, r.n_gpus);
+	}
+	struct engrec rec;
+	if (recorded) {
+		struct store *st = NULL;
+		int rc = cli_store(cx, &st);
+		if (rc)
+			return rc;
+		if ((rc = engrec_load(st, recorded, &r, &rec, &cause)))
+			return cli_fail(rc, cause);
 	}
 	if (r.n_split && r.n_split != r.n_gpus)
 		return cli_usage(cmd, "--split has %d values for %d GPUs", r.n_split, r.n_gpus);
@@ -343,6 +358,10 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 		}
 	}
 	print_plan(e, &r, &p, fit ? &f : NULL, json);
+	if (recorded && !json) {
+		putchar('\n');
+		engrec_print(stdout, &rec, &p);
+	}
 	eng_plan_free(&p);
 	if (fit)
 		eng_fit_free(&f);

@@ -68,10 +68,12 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 	if (!rc)
 		rc = set(&e, "engine", "llama.cpp engine plan") || set(&e, "plan.engine", "%s", engine) ||
 		     set(&e, "plan.model", "%s", r->model) || set(&e, "n_ctx", "%u", p->n_ctx) ||
-		     set(&e, "parallel", "%u", p->n_seq) || set(&e, "n_batch", "%u", p->n_batch) ||
-		     set(&e, "n_ubatch", "%u", p->n_ubatch) || set(&e, "n_layer_total", "%d", p->n_layer) ||
+		     set(&e, "n_seq_max", "%u", p->n_seq) || set(&e, "n_batch", "%u", p->n_batch) ||
+		     set(&e, "n_ubatch", "%u", p->n_ubatch) || set(&e, "n_layer_total", "%d", p->n_layer + 1) ||
 		     set(&e, "plan.sched_copies", "%d", p->copies) ||
-		     set(&e, "flash_attn", "%s", r->flash_attn ? r->flash_attn : "auto") ||
+		     (r->flash_attn && strcmp(r->flash_attn, "auto") ? set(&e, "flash_attn", "%d", !strcmp(r->flash_attn, "on"))
+								      : set(&e, "flash_attn_requested", "auto")) ||
+		     (r->n_gpu_layers != ENG_UNSET ? set(&e, "n_gpu_layers", "%d", r->n_gpu_layers) : 0) ||
 		     set(&e, "type_k", "%s", r->type_k ? r->type_k : "f16") ||
 		     set(&e, "type_v", "%s", r->type_v ? r->type_v : "f16") ? UTIL_ERR : 0;
 	/* Layers in llama.cpp's order: the first ones on the host, then GPU 0,

@@ -54,3 +54,13 @@ expect 2 "$VRAMSIM" plan "$M"
 has err 'gpus is required'
 expect 1 "$VRAMSIM" plan "$M" --gpus 1x24G --engine-lib "$PWD"
 has err 'engine refused --engine-lib'
+
+# a recorded load meets the engine: the plan kept above, re-planned under
+# its recorded settings, differs by nothing; another model is flagged
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --parallel 2 --flash-attn on --save st2 --store t.db -q
+expect 0 "$VRAMSIM" plan "$M" --recorded st2 --store t.db -q
+has out '^recorded: trace st2 \(ctx 1024 parallel 2 batch 1024 ubatch 512 flash-attn on type_k f16 type_v f16\)$'
+has out '^CUDA1 +compute .* \+0\.00 +\+0\.0%$'
+hasnt out '^CUDA[01] .* [+-][0-9]*\.[0-9]*[1-9] '
+expect 2 "$VRAMSIM" plan "$M" --recorded nosuch --store t.db
+has err "no trace 'nosuch'"
