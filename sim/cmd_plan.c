@@ -343,7 +343,8 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 		struct store *st = NULL;
 		int64_t id = 0;
 		if ((rc = cli_store(cx, &st)) == 0 && st) {
-			rc = engtrace_save(st, strcmp(save, "-") ? save : NULL, &r, &p, eng_describe(e), &id, &cause);
+			rc = engtrace_save(st, strcmp(save, "-") ? save : NULL, &r, &p, eng_describe(e),
+					   recorded ? rec.context : NULL, &id, &cause);
 			if (rc)
 				rc = cli_fail(rc, cause);
 			else if (!cli_quiet)

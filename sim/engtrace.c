@@ -52,7 +52,8 @@ static int set(struct et *e, const char *key, const char *fmt, ...)
 }
 
 int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
-		  const struct eng_plan *p, const char *engine, int64_t *id, char **cause)
+		  const struct eng_plan *p, const char *engine, const uint64_t *context,
+		  int64_t *id, char **cause)
 {
 	struct et e = { .st = st, .t = 0, .addr = 0x7f0000000000ull, .cause = cause };
 	const char *base = strrchr(r->model, '/') ? strrchr(r->model, '/') + 1 : r->model;
@@ -88,6 +89,10 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 		lo += p->gpu[i].layers;
 	}
 	char label[96];
+	for (int i = 0; context && i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s context (measured in a recorded load)", p->gpu[i].name);
+		rc = buf(&e, i, TRACE_CAT_CONTEXT, TRACE_LAYER_NONE, TRACE_LAYER_NONE, context[i], label);
+	}
 	for (int i = 0; i < p->n_gpus && !rc; i++) {
 		snprintf(label, sizeof(label), "%s model buffer", p->gpu[i].name);
 		rc = buf(&e, i, TRACE_CAT_WEIGHTS, glo[i], ghi[i], p->gpu[i].weights, label);
@@ -113,8 +118,9 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 			 "host compute buffer");
 	if (!rc) {
 		char *note = util_xasprintf("engine plan by %s on virtual GPUs (no_alloc); the CUDA context and "
-					    "library workspaces are not ggml buffers: replay adds --reserve for them",
-					    engine);
+					    "library workspaces are not ggml buffers: %s", engine,
+					    context ? "measured in a recorded load where it shows them"
+						    : "replay adds --reserve for them");
 		rc = store_trace_set(st, e.id, 0, note, cause);
 		free(note);
 	}

@@ -64,3 +64,12 @@ has out '^CUDA1 +compute .* \+0\.00 +\+0\.0%$'
 hasnt out '^CUDA[01] .* [+-][0-9]*\.[0-9]*[1-9] '
 expect 2 "$VRAMSIM" plan "$M" --recorded nosuch --store t.db
 has err "no trace 'nosuch'"
+
+# a real log's measured CUDA context (451/456 MiB) is carried into the kept
+# plan, so its replay charges the measurement instead of the 450M default
+expect 0 "$VRAMSIM" import --store t.db --name bd "$DATA/logs/llamacpp-15860-memory-breakdown-3x4090.log" -q
+expect 0 "$VRAMSIM" plan "$M" --recorded bd --store t.db --save carried -q
+has out '^CUDA0 +context +451\.00 +- +\(not a ggml buffer: measured runtime overhead\)$'
+expect 0 "$VRAMSIM" replay --store t.db carried
+has out '^  0 +24080 .* 451 +[0-9]+$'
+has out '^  1 +24080 .* 456 +[0-9]+$'
