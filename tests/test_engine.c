@@ -307,9 +307,10 @@ static void test_fattn_scratch(void)
 }
 
 /* llama.cpp's --fit on GPUs too small for the training context: it
- * shrinks the context, and the plan of what it chose equals the plan of
- * the same settings requested directly. (Whether its choice fits is
- * llama.cpp's projection, not checked here: see README, engine.) */
+ * shrinks the context; what it chose leaves its margin free on every GPU
+ * once, as on a real GPU, the pipeline-parallel compute buffers that do
+ * not fit make llama.cpp retry without them; and it equals the plan of
+ * the same settings requested directly. */
 static void test_fit(void)
 {
 	struct eng_req r;
@@ -324,6 +325,10 @@ static void test_fit(void)
 	CU_ASSERT_EQUAL(f.status, 0);
 	CU_ASSERT(f.ctx >= 512 && f.ctx < 8192); /* had to shrink the 8192 training context */
 	CU_ASSERT(f.n_gpu_layers > 0);
+	for (int i = 0; i < 2; i++) {
+		uint64_t used = p.gpu[i].weights + p.gpu[i].kv + p.gpu[i].compute;
+		CU_ASSERT(used + 16 * MiB <= 96 * MiB);
+	}
 	struct eng_req d;
 	req(&d, M_LLAMA, 2, f.ctx);
 	d.mem[0] = d.mem[1] = 96 * MiB;
@@ -346,6 +351,32 @@ static void test_fit(void)
 	eng_plan_free(&p);
 	eng_plan_free(&q);
 	eng_fit_free(&f);
+}
+
+/* Pipeline parallelism (4 scheduler copies) where its compute buffers fit;
+ * where they do not, the retry without it, saying so. */
+static void test_pipeline_retry(void)
+{
+	struct eng_req r;
+	struct eng_plan big, small;
+	req(&r, M_LLAMA, 2, 4352);
+	r.n_gpu_layers = 9;
+	r.n_split = 2;
+	r.split[0] = 1;
+	r.split[1] = 8;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &big), 0);
+	CU_ASSERT_EQUAL(big.copies, 4);
+	r.mem[0] = r.mem[1] = 96 * MiB;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &small), 0);
+	CU_ASSERT_EQUAL(small.copies, 1);
+	CU_ASSERT(small.gpu[1].compute < big.gpu[1].compute);
+	CU_ASSERT_EQUAL(small.gpu[1].weights, big.gpu[1].weights);
+	int said = 0;
+	for (int i = 0; i < small.n_notes; i++)
+		said |= strstr(small.notes[i], "retries without pipeline parallelism") != NULL;
+	CU_ASSERT(said);
+	eng_plan_free(&big);
+	eng_plan_free(&small);
 }
 
 /* `vramsim fit --engine-fit` prints what the client's eng_fit found. */
@@ -487,6 +518,7 @@ static void register_tests(void)
 	CU_ADD(s, test_ollama_placement);
 	CU_ADD(s, test_fattn_scratch);
 	CU_ADD(s, test_fit);
+	CU_ADD(s, test_pipeline_retry);
 	CU_ADD(s, test_fit_cli_agrees);
 	CU_ADD(s, test_refusals);
 	CU_ADD(s, test_engine_lib_refused);

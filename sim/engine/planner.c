@@ -428,26 +428,50 @@ static unsigned long long pl_mib2(size_t b)
 }
 
 /* Report the plan of ctx: one line per GPU, one for the host. */
-static void pl_report(const struct pl_req *r, struct llama_context *ctx, int reused)
+/* Per device (GPU i, the host at VDEV_MAX) bytes of ctx's plan; 0, or -1
+ * after an error reply. */
+struct pl_sums {
+	size_t w[VDEV_MAX + 1], kv[VDEV_MAX + 1], c[VDEV_MAX + 1];
+};
+
+static int pl_sum(struct llama_context *ctx, struct pl_sums *s)
 {
 	struct llb_buf bufs[PL_MAX_BUF];
 	const char *why = NULL;
 	int n = llb_breakdown(ctx, bufs, PL_MAX_BUF, &why);
 	if (n < 0 || n > PL_MAX_BUF) {
 		pl_reply_err("engine", "%s", n < 0 ? why : "too many buffer types");
-		return;
+		return -1;
 	}
-	size_t w[VDEV_MAX + 1] = { 0 }, kvb[VDEV_MAX + 1] = { 0 }, c[VDEV_MAX + 1] = { 0 };
+	memset(s, 0, sizeof(*s));
 	for (int i = 0; i < n; i++) {
 		int slot = VDEV_MAX;
 		if (!ggml_backend_buft_is_host(bufs[i].buft)) {
 			int d = vdev_index(ggml_backend_buft_get_device(bufs[i].buft));
 			slot = d >= 0 ? d : VDEV_MAX;
 		}
-		w[slot] += bufs[i].model;
-		kvb[slot] += bufs[i].context;
-		c[slot] += bufs[i].compute;
+		s->w[slot] += bufs[i].model;
+		s->kv[slot] += bufs[i].context;
+		s->c[slot] += bufs[i].compute;
 	}
+	return 0;
+}
+
+/* The GPU whose pipeline-parallel compute buffer would not fit beside
+ * its weights and KV in its free memory, or -1. */
+static int pl_pp_overflow(const struct pl_req *r, const struct pl_sums *s)
+{
+	for (int i = 0; i < r->n_gpus; i++) {
+		uint64_t free_b = r->free_bytes[i] ? r->free_bytes[i] : r->mem[i];
+		if ((uint64_t)s->w[i] + s->kv[i] + s->c[i] > free_b)
+			return i;
+	}
+	return -1;
+}
+
+static void pl_report(const struct pl_req *r, struct llama_context *ctx, const struct pl_sums *sums, int reused)
+{
+	const size_t *w = sums->w, *kvb = sums->kv, *c = sums->c;
 	for (int i = 0; i < r->n_gpus; i++) {
 		fputs("dev", stdout);
 		engwire_putf(stdout, "i", "%d", i);
@@ -564,13 +588,47 @@ static void pl_handle(struct pl_req *r)
 		/* the loader does not run again: its layer counts stand */
 		memcpy(pl_layers, pl_model_layers, sizeof(pl_layers));
 	}
+	vdev_set_async(1);
 	struct llama_context *ctx = llama_init_from_model(pl_model, r->cp);
 	if (!ctx) {
 		pl_reply_err("option", "llama.cpp %s refuses these context settings%s%s", ENG_TAG,
 			     pl_last_error[0] ? ": " : "", pl_last_error);
 		return;
 	}
-	pl_report(r, ctx, reused);
+	struct pl_sums sums;
+	if (pl_sum(ctx, &sums) < 0) {
+		llama_free(ctx);
+		return;
+	}
+	/* On a real GPU the pipeline-parallel compute buffers are allocated
+	 * after the weights and the KV cache; when they do not fit, llama.cpp
+	 * retries without pipeline parallelism (llama_context::sched_reserve,
+	 * src/llama-context.cpp l. 677-683, v0.5.0). In no_alloc nothing
+	 * fails, so the retry is made here: the same context with the virtual
+	 * GPUs' async caps off, which is what disables it. */
+	int over = pl_copies > 1 ? pl_pp_overflow(r, &sums) : -1;
+	if (over >= 0) {
+		llama_free(ctx);
+		vdev_set_async(0);
+		pl_copies = 1;
+		ctx = llama_init_from_model(pl_model, r->cp);
+		vdev_set_async(1);
+		if (!ctx || pl_sum(ctx, &sums) < 0) {
+			if (!ctx)
+				pl_reply_err("engine", "llama.cpp %s: the retry without pipeline parallelism failed", ENG_TAG);
+			else
+				llama_free(ctx);
+			return;
+		}
+		char note[256];
+		snprintf(note, sizeof(note), "the pipeline-parallel compute buffers do not fit on %s: llama.cpp "
+			 "retries without pipeline parallelism (planned so)", ggml_backend_dev_name(vdev_get(over)));
+		fputs("log", stdout);
+		engwire_put(stdout, "level", "warn");
+		engwire_put(stdout, "text", note);
+		fputc('\n', stdout);
+	}
+	pl_report(r, ctx, &sums, reused);
 	llama_free(ctx);
 }
 

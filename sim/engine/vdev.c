@@ -64,6 +64,12 @@ static ggml_backend_dev_t vdev_sel[VDEV_MAX + 1];
 static struct ggml_backend_reg vdev_reg;
 static int vdev_registered;
 static long vdev_computes;
+static int vdev_async_on = 1;
+
+void vdev_set_async(int on)
+{
+	vdev_async_on = on != 0;
+}
 
 long vdev_compute_calls(void)
 {
@@ -296,7 +302,7 @@ static ggml_backend_t dev_init_backend(ggml_backend_dev_t dev, const char *param
 	b->iface.free = be_free;
 	b->iface.synchronize = be_sync;
 	b->iface.graph_compute = be_compute;
-	if (d->rules->async) {
+	if (d->rules->async && vdev_async_on) {
 		b->iface.event_record = be_event;
 		b->iface.event_wait = be_event;
 	}
@@ -340,10 +346,10 @@ static void dev_props(ggml_backend_dev_t dev, struct ggml_backend_dev_props *p)
 	p->type = GGML_BACKEND_DEVICE_TYPE_GPU;
 	/* unique: llama.cpp drops a GPU whose id another one has */
 	p->device_id = d->pci;
-	p->caps.async = d->rules->async != 0;
+	p->caps.async = d->rules->async && vdev_async_on;
 	p->caps.host_buffer = d->rules->host_buffer != 0;
 	p->caps.buffer_from_host_ptr = false;
-	p->caps.events = d->rules->async != 0;
+	p->caps.events = d->rules->async && vdev_async_on;
 }
 
 static ggml_backend_buffer_type_t dev_buft(ggml_backend_dev_t dev)
@@ -400,7 +406,7 @@ static bool dev_offload_op(ggml_backend_dev_t dev, const struct ggml_tensor *op)
 static ggml_backend_event_t dev_event_new(ggml_backend_dev_t dev)
 {
 	const struct vdev_ctx *d = dev->context;
-	if (!d->rules->async)
+	if (!d->rules->async || !vdev_async_on)
 		return NULL;
 	ggml_backend_event_t e = calloc(1, sizeof(*e));
 	if (e)

@@ -53,6 +53,11 @@ ggml_backend_dev_t *vdev_list(int n);
 ggml_backend_dev_t vdev_get(int i);
 int vdev_index(ggml_backend_dev_t dev);
 
+/* Report async copies and events (per the rules) or never (on = 0), for
+ * the contexts created next: without them llama.cpp does not engage
+ * pipeline parallelism, as after a failed compute-buffer allocation. */
+void vdev_set_async(int on);
+
 /* Calls to graph_compute since start (planning never computes: stays 0). */
 long vdev_compute_calls(void);
 
