@@ -434,6 +434,11 @@ int eng_plan_cpu(struct eng *e, const struct eng_req *r, struct eng_plan *out, c
 	return request(e, "cpu", r, NULL, out, cause);
 }
 
+int eng_plan_real_cpu(struct eng *e, const struct eng_req *r, struct eng_plan *out, char **cause)
+{
+	return request(e, "real", r, NULL, out, cause);
+}
+
 int eng_fit(struct eng *e, const struct eng_req *r, struct eng_fit *fit, struct eng_plan *out, char **cause)
 {
 	return request(e, "fit", r, fit, out, cause);

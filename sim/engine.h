@@ -110,6 +110,9 @@ int eng_plan(struct eng *e, const struct eng_req *r, struct eng_plan *out, char 
 /* The same model and context on the engine's own CPU device, no GPU: the
  * reference for KV (byte-equal) and weights (equal but for GPU padding). */
 int eng_plan_cpu(struct eng *e, const struct eng_req *r, struct eng_plan *out, char **cause);
+/* eng_plan_cpu with real allocations (llama.cpp reads the tensor data and
+ * allocates): what the no_alloc plans are checked against. */
+int eng_plan_real_cpu(struct eng *e, const struct eng_req *r, struct eng_plan *out, char **cause);
 /* llama.cpp's --fit on r (settings left unset are the ones it may
  * change), then the plan of what it chose. */
 int eng_fit(struct eng *e, const struct eng_req *r, struct eng_fit *fit, struct eng_plan *out, char **cause);

@@ -131,6 +131,33 @@ static void test_weights_cpu_plus_padding(void)
 	eng_plan_free(&cpu);
 }
 
+/* The method itself: on the engine's CPU device, the no_alloc plan equals
+ * byte for byte what llama.cpp allocates for real (tensor data read), for
+ * every architecture, with and without flash attention. (The GPU side
+ * needs a GPU: not checked here.) */
+static void test_no_alloc_equals_real_cpu(void)
+{
+	const char *models[] = { M_LLAMA, M_GEMMA, M_MOE, cu_data("gguf/stories260K.gguf") };
+	const char *fa[] = { "on", "off" };
+	for (size_t m = 0; m < UTIL_ARRAY_SIZE(models); m++)
+		for (size_t f = 0; f < UTIL_ARRAY_SIZE(fa); f++) {
+			struct eng_req r;
+			struct eng_plan plan_, real;
+			char *cause = NULL;
+			req(&r, models[m], 0, 4096);
+			r.flash_attn = fa[f];
+			r.ubatch = 256;
+			CU_ASSERT_EQUAL_FATAL(plan_cpu(&r, &plan_), 0);
+			CU_ASSERT_EQUAL_FATAL(eng_plan_real_cpu(E, &r, &real, &cause), 0);
+			CU_ASSERT_EQUAL(plan_.host.weights, real.host.weights);
+			CU_ASSERT_EQUAL(plan_.host.kv, real.host.kv);
+			CU_ASSERT_EQUAL(plan_.host.compute, real.host.compute);
+			CU_ASSERT(real.host.compute > 0);
+			eng_plan_free(&plan_);
+			eng_plan_free(&real);
+		}
+}
+
 /* Compute reservations, pinned per architecture and GPU count (bytes, as
  * the pinned engine v0.5.0 reserves them; ctx 4096, ubatch 512, flash
  * attention auto). A change of engine, rules or request shows up here.
@@ -511,6 +538,7 @@ static void register_tests(void)
 	CU_pSuite s = CU_add_suite("engine", NULL, NULL);
 	CU_ADD(s, test_kv_equals_cpu);
 	CU_ADD(s, test_weights_cpu_plus_padding);
+	CU_ADD(s, test_no_alloc_equals_real_cpu);
 	CU_ADD(s, test_compute_pinned);
 	CU_ADD(s, test_context_whatif_reuses_model);
 	CU_ADD(s, test_swa);

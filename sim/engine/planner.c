@@ -8,7 +8,7 @@
  * protocol of sim/engwire.h:
  *
  *   -> ready engine=llama.cpp tag=v0.5.0 llama=... ggml=... maxdev=16 backends=cuda,rocm
- *   <- plan|fit|cpu model=PATH gpus=N mem0=BYTES free0=BYTES ... ctx=8192 ...
+ *   <- plan|fit|cpu|real model=PATH gpus=N mem0=BYTES free0=BYTES ... ctx=8192 ...
  *   -> log level=warn text=...          (engine warnings and errors, as they come)
  *   -> fit status=0 ngl=.. ctx=.. split=.. ot=REGEX=DEV ...   (fit only)
  *   -> dev i=0 name=CUDA0 weights=.. kv=.. compute=.. layers=..
@@ -17,7 +17,8 @@
  *   -> done                  or   -> error what=model|option|topology|engine text=...
  *
  * `cpu` plans on the engine's own CPU device only (no virtual GPU): the
- * reference the tests compare the GPU plans with. Every field and its
+ * reference the tests compare the GPU plans with; `real` does the same
+ * with real allocations (the tensor data is read), to check no_alloc. Every field and its
  * meaning is in pl_params() below. The loaded model is kept while the next
  * request changes only context settings.
  */
@@ -351,8 +352,14 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 		pl_reply_err("option", "no model");
 		return -1;
 	}
-	if (!strcmp(r->verb, "cpu"))
+	if (!strcmp(r->verb, "cpu") || !strcmp(r->verb, "real"))
 		r->n_gpus = 0;
+	/* `real`: the engine's CPU device allocating for real (tensor data
+	 * read): what no_alloc is checked against */
+	if (!strcmp(r->verb, "real")) {
+		r->mp.no_alloc = false;
+		kl += (size_t)snprintf(r->model_key + kl, kl < sizeof(r->model_key) ? sizeof(r->model_key) - kl : 0, "real\n");
+	}
 	for (int i = 0; i < r->n_gpus; i++) {
 		if (!r->mem[i]) {
 			pl_reply_err("topology", "GPU %d has no memory size", i);
@@ -694,7 +701,7 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(verb, "quit"))
 			break;
-		if (strcmp(verb, "plan") && strcmp(verb, "fit") && strcmp(verb, "cpu")) {
+		if (strcmp(verb, "plan") && strcmp(verb, "fit") && strcmp(verb, "cpu") && strcmp(verb, "real")) {
 			pl_reply_err("option", "unknown request %s", verb);
 			continue;
 		}
