@@ -107,3 +107,11 @@ BENCH_EXTRA += engine
 $(BUILD)/bench/bench_engine: tests/bench_engine.c tests/cu_gguf.c $(LIBVS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/bench_engine.c tests/cu_gguf.c $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+
+# `make validate` also checks the planner's method (tests/validate_engine.c).
+validate: validate-engine
+.PHONY: validate-engine
+validate-engine: $(BUILD)/validate_engine engine
+	$(Q)$(BUILD)/validate_engine
+$(BUILD)/validate_engine: tests/validate_engine.c tests/cu_gguf.c $(LIBVS) | $(DEPS_OK)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ tests/validate_engine.c tests/cu_gguf.c $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
