@@ -25,6 +25,7 @@ struct eng {
 	char *libdir;    /* --engine-lib, or NULL */
 	pid_t pid;
 	FILE *to, *from;
+	FILE *err;       /* the planner's stderr: ggml's assertion messages */
 	char describe[256];
 	char *line;
 	size_t line_cap;
@@ -84,7 +85,9 @@ static void stop(struct eng *e)
 		fclose(e->to);
 	if (e->from)
 		fclose(e->from);
-	e->to = e->from = NULL;
+	if (e->err)
+		fclose(e->err);
+	e->to = e->from = e->err = NULL;
 	if (e->pid > 0) {
 		int st;
 		if (waitpid(e->pid, &st, WNOHANG) == 0) {
@@ -109,6 +112,25 @@ static char *readline(struct eng *e)
 	return n < 0 ? NULL : e->line;
 }
 
+/* The last line of the planner's stderr that says something (ggml's
+ * "file:line: GGML_ASSERT(...) failed"), or NULL; malloc'd. */
+static char *last_err_line(struct eng *e)
+{
+	if (!e->err || fflush(e->err) != 0 || fseek(e->err, 0, SEEK_END) != 0)
+		return NULL;
+	long end = ftell(e->err), from = end > 2048 ? end - 2048 : 0;
+	char buf[2049];
+	if (end <= 0 || fseek(e->err, from, SEEK_SET) != 0)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, e->err);
+	buf[n] = '\0';
+	char *best = NULL;
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strstr(l, "GGML_ASSERT") || strstr(l, "error") || strstr(l, "terminate") || !best)
+			best = l;
+	return best ? util_xstrdup(best) : NULL;
+}
+
 /* How the planner ended, for a message. */
 static char *death(struct eng *e)
 {
@@ -123,8 +145,11 @@ static char *death(struct eng *e)
 	} else {
 		why = util_xstrdup("closed its output");
 	}
-	char *last = e->n_log ? util_xasprintf("; its last words: %s", e->log[e->n_log - 1]) : util_xstrdup("");
+	char *words = last_err_line(e);
+	char *last = words ? util_xasprintf(": %s", words)
+		     : e->n_log ? util_xasprintf("; its last words: %s", e->log[e->n_log - 1]) : util_xstrdup("");
 	char *msg = util_xasprintf("the llama.cpp engine planner %s%s", why, last);
+	free(words);
 	free(why);
 	free(last);
 	return msg;
@@ -141,35 +166,40 @@ static int start(struct eng *e, char **cause)
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	posix_spawn_file_actions_addclose(&fa, in[1]);
 	posix_spawn_file_actions_addclose(&fa, out[0]);
-	/* The engine's stderr (llama.cpp's own prints) is not ours to show. */
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 0, 0);
-	char **env = environ;
-	char *extra[3] = { NULL, NULL, NULL };
-	char **newenv = NULL;
+	/* The engine's stderr (ggml's assertions) goes to a file read on its
+	 * death; no debugger backtrace (ggml would run gdb). */
+	e->err = tmpfile();
+	if (e->err)
+		posix_spawn_file_actions_adddup2(&fa, fileno(e->err), 2);
+	else
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 0, 0);
+	char *extra[3] = { util_xstrdup("GGML_NO_BACKTRACE=1"), NULL, NULL };
 	if (e->libdir) {
 		/* Another build of the same ABI: its libraries first, and its CPU
 		 * backend variants. */
 		const char *old = getenv("LD_LIBRARY_PATH");
-		extra[0] = util_xasprintf("LD_LIBRARY_PATH=%s%s%s", e->libdir, old && *old ? ":" : "", old ? old : "");
-		extra[1] = util_xasprintf("VRAMSIM_ENGINE_LIB=%s", e->libdir);
-		size_t n = 0;
-		while (environ[n])
-			n++;
-		newenv = util_xcalloc(n + 3, sizeof(*newenv));
-		size_t k = 0;
-		for (size_t i = 0; i < n; i++)
-			if (strncmp(environ[i], "LD_LIBRARY_PATH=", 16) && strncmp(environ[i], "VRAMSIM_ENGINE_LIB=", 19))
-				newenv[k++] = environ[i];
-		newenv[k++] = extra[0];
-		newenv[k++] = extra[1];
-		env = newenv;
+		extra[1] = util_xasprintf("LD_LIBRARY_PATH=%s%s%s", e->libdir, old && *old ? ":" : "", old ? old : "");
+		extra[2] = util_xasprintf("VRAMSIM_ENGINE_LIB=%s", e->libdir);
 	}
+	size_t n_env = 0;
+	while (environ[n_env])
+		n_env++;
+	char **env = util_xcalloc(n_env + 4, sizeof(*env));
+	size_t k = 0;
+	for (size_t i = 0; i < n_env; i++)
+		if (!(e->libdir && (!strncmp(environ[i], "LD_LIBRARY_PATH=", 16) ||
+				    !strncmp(environ[i], "VRAMSIM_ENGINE_LIB=", 19))) &&
+		    strncmp(environ[i], "GGML_NO_BACKTRACE=", 18))
+			env[k++] = environ[i];
+	for (int i = 0; i < 3; i++)
+		if (extra[i])
+			env[k++] = extra[i];
 	char *argv[] = { e->planner, NULL };
 	int rc = posix_spawn(&e->pid, e->planner, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
-	free(newenv);
-	free(extra[0]);
-	free(extra[1]);
+	free(env);
+	for (int i = 0; i < 3; i++)
+		free(extra[i]);
 	close(in[0]);
 	close(out[1]);
 	if (rc != 0) {
@@ -417,10 +447,13 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 			return util_err(cause, UTIL_EINPUT, "%s", t ? t : "the engine refused the request");
 		}
 	}
+	/* llama.cpp aborts on some models it cannot plan (an assertion on
+	 * their hyper-parameters): the input must change, so an input error
+	 * naming the file. The planner restarts with the next request. */
 	char *d = death(e);
-	int rc = util_err(cause, UTIL_ERR, "%s while planning %s", d, r->model);
+	int rc = util_err(cause, UTIL_EINPUT, "%s while planning %s", d, r->model);
 	free(d);
-	stop(e); /* restarted by the next request */
+	stop(e);
 	return rc;
 }
 

@@ -489,6 +489,19 @@ static void test_refusals(void)
 	free(cause);
 	cause = NULL;
 
+	/* a model llama.cpp aborts on (3 query heads over 2 KV heads: a
+	 * GGML_ASSERT in its graph): the planner dies, the assertion is quoted
+	 * with the file, and the next request gets a fresh planner */
+	const char *abrt = cu_tmp("aborts.gguf");
+	CU_ASSERT_EQUAL_FATAL(cu_gguf_gemma2(abrt, 2, 768, 2048, 3, 2, 256, 4096, NULL), 0);
+	req(&r, abrt, 1, 4096);
+	r.flash_attn = "off";
+	CU_ASSERT_EQUAL(eng_plan(E, &r, &p, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "GGML_ASSERT"));
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, abrt));
+	free(cause);
+	cause = NULL;
+
 	/* the planner still answers after all that */
 	req(&r, M_LLAMA, 1, 4096);
 	CU_ASSERT_EQUAL(plan(&r, &p), 0);
