@@ -20,14 +20,22 @@ lib_tgz="node-llama-cpp-linux-x64-$ver.tgz"
 src_tgz="node-llama-cpp-$ver.tgz"
 
 fail() { echo "vramsim: engine $tag: $*" >&2; exit 1; }
+for h in "$sha_lib" "$sha_src"; do
+	case "$h" in
+	*[!0-9a-f]*) fail "pinned checksum '$h' is not a sha256 (64 hex digits)" ;;
+	esac
+	[ ${#h} -eq 64 ] || fail "pinned checksum '$h' is not a sha256 (64 hex digits)"
+done
 command -v npm >/dev/null 2>&1 || fail "npm not found (Debian package npm)"
 command -v git >/dev/null 2>&1 || fail "git not found (Debian package git)"
 
 mkdir -p "$dir/dl"
 cd "$dir"
+# npm wants a home for its config; keep it quiet and inside the build folder
+export HOME="${HOME:-$PWD}" npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 rm -f .ok
 if ! printf '%s  %s\n%s  %s\n' "$sha_lib" "dl/$lib_tgz" "$sha_src" "dl/$src_tgz" |
-	sha256sum -c --status 2>/dev/null; then
+	sha256sum -c --strict --status 2>/dev/null; then
 	rm -f "dl/$lib_tgz" "dl/$src_tgz"
 	# npm's cache stays in the build folder too
 	(cd dl && npm pack --silent --cache ../npm-cache \
@@ -35,7 +43,7 @@ if ! printf '%s  %s\n%s  %s\n' "$sha_lib" "dl/$lib_tgz" "$sha_src" "dl/$src_tgz"
 		fail "npm pack @node-llama-cpp/linux-x64@$ver node-llama-cpp@$ver failed (offline?)"
 	rm -rf npm-cache
 	printf '%s  %s\n%s  %s\n' "$sha_lib" "dl/$lib_tgz" "$sha_src" "dl/$src_tgz" |
-		sha256sum -c --quiet || fail "checksum mismatch: refusing the downloaded tarballs"
+		sha256sum -c --strict --quiet || { rm -f "dl/$lib_tgz" "dl/$src_tgz"; fail "checksum mismatch: refusing (and deleting) the downloaded tarballs"; }
 fi
 
 rm -rf tmp lib include
