@@ -71,7 +71,8 @@ static const char plan_about[] =
 	"the GPU buffer type's padding; the compute reservation is what its scheduler\n"
 	"reserves in no_alloc mode (an over-estimate for the last GPU, see README).\n"
 	"CUDA's context and library workspaces are not ggml buffers: not in the plan.\n"
-	"Unset options take llama-server's defaults.\n";
+	"Unset options take llama-server's defaults, except that llama-server also\n"
+	"runs its --fit by default: add --fit to plan what it would then load.\n";
 
 static const char plan_more[] =
 	"example:\n  vramsim plan model.gguf --gpus 4x24G --ctx 32768 --flash-attn on\n"
