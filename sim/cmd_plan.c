@@ -12,13 +12,14 @@
 #include "engine.h"
 #include "engrec.h"
 #include "engtrace.h"
+#include "replay.h"
 #include "topo.h"
 #include "util.h"
 
 enum {
 	O_GPUS = CLI_KEY, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
 	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
-	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT, O_SAVE, O_REC
+	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT, O_SAVE, O_REC, O_MAXCTX, O_RESERVE
 };
 
 /* llama-server's memory knobs under vramsim's names (llama.cpp's in brackets). */
@@ -57,6 +58,10 @@ static const struct cli_opt plan_opts[] = {
 	{ "mmproj", O_MMPROJ, "FILE", "a vision projector: refused, libmtmd is not in the pinned engine", CLI_VAL_FILE },
 	{ "save", O_SAVE, "NAME", "keep the plan in the store as trace NAME (- : named after the\n"
 	  "model), for replay, fit, plot, diff, export and sweep", NULL },
+	{ "max-ctx", O_MAXCTX, NULL, "vramsim's search on engine plans: the largest context (a\n"
+	  "multiple of 256, up to the training context) whose plan fits every GPU\n"
+	  "beside --reserve", NULL },
+	{ "reserve", O_RESERVE, "SIZE", "CUDA context per GPU for --max-ctx (default 450M, as replay)", NULL },
 	{ "recorded", O_REC, "TRACE", "plan under the settings and GPUs a trace in the store recorded\n"
 	  "(a llama.cpp/Ollama log of MODEL) and set its buffers beside the plan", NULL },
 	{ "json", O_JSON, NULL, "machine-readable output", NULL },
@@ -221,13 +226,80 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const struc
 			printf("engine: %s\n", p->notes[i]);
 }
 
+/* Does every GPU of p hold its buffers beside reserve? */
+static int plan_fits(const struct eng_req *r, const struct eng_plan *p, uint64_t reserve)
+{
+	for (int i = 0; i < p->n_gpus; i++) {
+		uint64_t cap = r->free_mem[i] ? r->free_mem[i] : r->mem[i];
+		if (p->gpu[i].weights + p->gpu[i].kv + p->gpu[i].compute + reserve > cap)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The largest context (a multiple of 256, up to the model's training
+ * context) whose engine plan fits, by bisection on plans of the loaded
+ * model (a context-only change: each one reuses it). *out is its plan;
+ * UTIL_EINPUT when not even 256 fits.
+ */
+static int search_ctx(struct eng *e, struct eng_req *r, uint64_t reserve, struct eng_plan *out, int *plans,
+		      char **cause)
+{
+	struct eng_plan p;
+	r->ctx = 0; /* the training context first: it may fit */
+	int rc = eng_plan(e, r, &p, cause);
+	(*plans)++;
+	if (rc)
+		return rc;
+	uint32_t hi = p.n_ctx / 256 * 256, lo = 0;
+	if (plan_fits(r, &p, reserve)) {
+		*out = p;
+		return 0;
+	}
+	eng_plan_free(&p);
+	struct eng_plan best = { 0 };
+	while (hi - lo > 256) {
+		uint32_t mid = (lo + hi) / 2 / 256 * 256;
+		r->ctx = mid;
+		if ((rc = eng_plan(e, r, &p, cause))) {
+			eng_plan_free(&best);
+			return rc;
+		}
+		(*plans)++;
+		if (plan_fits(r, &p, reserve)) {
+			eng_plan_free(&best);
+			best = p;
+			lo = mid;
+		} else {
+			eng_plan_free(&p);
+			hi = mid;
+		}
+	}
+	if (!lo) {
+		r->ctx = 256;
+		if ((rc = eng_plan(e, r, &p, cause)))
+			return rc;
+		(*plans)++;
+		if (!plan_fits(r, &p, reserve)) {
+			eng_plan_free(&p);
+			return util_err(cause, UTIL_EINPUT, "not even a context of 256 fits on these GPUs "
+					"(weights, KV and compute beside a %.0f MiB reserve)", reserve / UTIL_MIB);
+		}
+		best = p;
+	}
+	*out = best;
+	return 0;
+}
+
 static int plan_run(struct cli_ctx *cx, int fit_mode)
 {
 	const char *cmd = cx->cmd->name;
 	struct eng_req r;
 	eng_req_init(&r);
 	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL, *save = NULL, *recorded = NULL;
-	int cpu = 0, fit = fit_mode, json = 0, c, n = 0;
+	int cpu = 0, fit = fit_mode, json = 0, c, n = 0, max_ctx = 0;
+	uint64_t reserve = SIM_DEFAULT_RESERVE;
 	uint32_t u = 0;
 	float lst[ENG_MAX_GPUS];
 	char *cause = NULL;
@@ -283,6 +355,8 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 		case O_JSON: json = 1; break;
 		case O_SAVE: save = optarg; break;
 		case O_REC: recorded = optarg; break;
+		case O_MAXCTX: max_ctx = 1; break;
+		case O_RESERVE: bad = topo_parse_size(optarg, 0, &reserve, NULL) != 0; break;
 		}
 		if (bad)
 			return cli_usage(cmd, "bad value for --%s: %s", optname(c), optarg ? optarg : "");
@@ -294,6 +368,8 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 		return cli_usage(cmd, "--cpu and --fit exclude each other");
 	if (!gpus && !cpu && !recorded)
 		return cli_usage(cmd, "--gpus is required (e.g. --gpus 2x24G)");
+	if (max_ctx && (cpu || fit))
+		return cli_usage(cmd, "--max-ctx searches on plans of the virtual GPUs: not with --cpu or --fit");
 	if (recorded && (cpu || fit))
 		return cli_usage(cmd, "--recorded plans the recorded settings: not with --cpu or --fit");
 	if (gpus) {
@@ -333,7 +409,9 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 	}
 	struct eng_plan p;
 	struct eng_fit f;
-	int rc = fit ? eng_fit(e, &r, &f, &p, &cause) : cpu ? eng_plan_cpu(e, &r, &p, &cause) : eng_plan(e, &r, &p, &cause);
+	int plans = 0;
+	int rc = fit ? eng_fit(e, &r, &f, &p, &cause) : cpu ? eng_plan_cpu(e, &r, &p, &cause)
+		 : max_ctx ? search_ctx(e, &r, reserve, &p, &plans, &cause) : eng_plan(e, &r, &p, &cause);
 	if (rc) {
 		if (fit)
 			eng_fit_free(&f);
@@ -359,6 +437,9 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 			return rc;
 		}
 	}
+	if (max_ctx && !json)
+		printf("max-ctx: the largest context that fits with a %.0f MiB reserve per GPU: %u (%d engine plans)\n",
+		       reserve / UTIL_MIB, p.n_ctx, plans);
 	print_plan(e, &r, &p, fit ? &f : NULL, json);
 	if (recorded && !json) {
 		putchar('\n');

@@ -435,6 +435,35 @@ static void test_fit_cli_agrees(void)
 	eng_fit_free(&f);
 }
 
+/* vramsim's own search on engine plans: `plan --max-ctx` finds a context
+ * whose plan fits and one step (256) more whose plan does not. */
+static void test_max_ctx_search(void)
+{
+	const char *bin = getenv("VRAMSIM") ? getenv("VRAMSIM") : "./vramsim";
+	const char *out = cu_tmp("maxctx.json");
+	CU_ASSERT_EQUAL_FATAL(cu_sh("%s plan %s --gpus 2x80M --max-ctx --reserve 0 --json -q > %s", bin, M_LLAMA, out), 0);
+	char *buf = NULL, *c2 = NULL;
+	size_t len;
+	CU_ASSERT_EQUAL_FATAL(util_read_file(out, &buf, &len, &c2), 0);
+	const char *k = strstr(buf, "\"n_ctx\":");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	uint32_t found = (uint32_t)strtoul(k + 8, NULL, 10);
+	free(buf);
+	CU_ASSERT(found >= 256 && found % 256 == 0 && found < 8192);
+	for (int step = 0; step <= 1; step++) {
+		struct eng_req r;
+		struct eng_plan p;
+		req(&r, M_LLAMA, 2, found + 256u * (uint32_t)step);
+		r.mem[0] = r.mem[1] = 80 * MiB;
+		CU_ASSERT_EQUAL_FATAL(plan(&r, &p), 0);
+		int fits = 1;
+		for (int i = 0; i < 2; i++)
+			fits &= p.gpu[i].weights + p.gpu[i].kv + p.gpu[i].compute <= 80 * MiB;
+		CU_ASSERT_EQUAL(fits, !step);
+		eng_plan_free(&p);
+	}
+}
+
 /* What the engine refuses is an input error quoting it. */
 static void test_refusals(void)
 {
@@ -561,6 +590,7 @@ static void register_tests(void)
 	CU_ADD(s, test_fit);
 	CU_ADD(s, test_pipeline_retry);
 	CU_ADD(s, test_fit_cli_agrees);
+	CU_ADD(s, test_max_ctx_search);
 	CU_ADD(s, test_refusals);
 	CU_ADD(s, test_engine_lib_refused);
 }
