@@ -79,6 +79,21 @@ static char *find_planner(void)
 	return NULL;
 }
 
+/* Write to the planner with SIGPIPE ignored (a planner that died must not
+ * kill vramsim), then restore the caller's disposition: `vramsim plan |
+ * head` still ends quietly. */
+typedef void (*sig_fn)(int);
+
+static sig_fn pipe_guard(void)
+{
+	return signal(SIGPIPE, SIG_IGN);
+}
+
+static void pipe_unguard(sig_fn old)
+{
+	signal(SIGPIPE, old);
+}
+
 static void stop(struct eng *e)
 {
 	if (e->to)
@@ -212,8 +227,6 @@ static int start(struct eng *e, char **cause)
 	e->from = fdopen(out[0], "r");
 	if (!e->to || !e->from)
 		return util_err(cause, UTIL_ERR, "engine: fdopen: %s", strerror(errno));
-	/* A planner that dies must not kill us with SIGPIPE. */
-	signal(SIGPIPE, SIG_IGN);
 	char *l = readline(e);
 	char *verb;
 	struct engwire_kv kv[ENGWIRE_MAX_FIELDS];
@@ -269,8 +282,10 @@ void eng_close(struct eng *e)
 	if (!e)
 		return;
 	if (e->to) {
+		sig_fn old = pipe_guard();
 		fputs("quit\n", e->to);
 		fflush(e->to);
+		pipe_unguard(old);
 	}
 	stop(e);
 	log_clear(e);
@@ -394,7 +409,9 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 	if (!e->to && start(e, cause) < 0)
 		return UTIL_ERR;
 	log_clear(e);
+	sig_fn old = pipe_guard();
 	put_req(e->to, verb, r);
+	pipe_unguard(old);
 	for (char *l; (l = readline(e));) {
 		char *v;
 		struct engwire_kv kv[ENGWIRE_MAX_FIELDS];
