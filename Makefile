@@ -6,7 +6,8 @@
 #   make help       list all targets
 #
 # Knobs: CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PREFIX, DESTDIR, V=1,
-# SANITIZE=address,undefined (objects go to their own build folder).
+# SANITIZE=address,undefined (objects go to their own build folder),
+# ENGINE=none (no llama.cpp engine planner; see sim/engine/engine.mk).
 
 PREFIX   ?= /usr/local
 prefix   ?= $(PREFIX)
@@ -162,7 +163,7 @@ vramsim.1: vramsim
 	$(Q)./vramsim --man > $@
 
 ## install: install vramsim, the shim and the gnuplot scripts under DESTDIR/PREFIX
-install: all vramsim.1
+install: all vramsim.1 install-engine
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(datadir)/vramsim
 	$(INSTALL) -m 755 vramsim $(DESTDIR)$(bindir)/vramsim
 	$(if $(SHIM_LIB),$(INSTALL) -m 755 $(SHIM_LIB) $(DESTDIR)$(libdir)/libvramtrace.so)
@@ -174,6 +175,7 @@ install: all vramsim.1
 
 ## uninstall: remove what install installed
 uninstall:
+	rm -rf $(DESTDIR)$(libdir)/vramsim
 	rm -f $(DESTDIR)$(bindir)/vramsim $(DESTDIR)$(libdir)/libvramtrace.so \
 	      $(DESTDIR)$(mandir)/man1/vramsim.1 \
 	      $(DESTDIR)$(datadir)/bash-completion/completions/vramsim \

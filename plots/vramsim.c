@@ -22,6 +22,8 @@ extern const struct cli_cmd cmd_ls_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
 extern const struct cli_cmd cmd_fit_entry;
+extern const struct cli_cmd cmd_plan_entry;
+extern const struct cli_cmd cmd_engine_fit_entry;
 extern const struct cli_cmd cmd_sweep_entry;
 extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
@@ -36,6 +38,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_show_entry,
 	&cmd_replay_entry,
 	&cmd_fit_entry,
+	&cmd_plan_entry,
 	&cmd_sweep_entry,
 	&cmd_merge_entry,
 	&cmd_plot_entry,
@@ -207,6 +210,10 @@ int main(int argc, char **argv)
 	const struct cli_cmd *c = cli_find(commands, UTIL_ARRAY_SIZE(commands), name, &ambiguous);
 	if (!c)
 		return unknown_command(name, ambiguous);
+	/* `fit --engine-fit` is llama.cpp's own fit: plan's options, not the what-ifs */
+	for (int i = 2; c == &cmd_fit_entry && i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--engine-fit") == 0)
+			return cli_finish_stdout(cli_run(&cmd_engine_fit_entry, NULL, NULL, NULL, argc - 1, argv + 1));
 	struct scen_opts so;
 	scen_opts_init(&so);
 	return cli_finish_stdout(cli_run(c, &scen_family, &so, draw_scenario, argc - 1, argv + 1));

@@ -12,7 +12,7 @@
 #include "scenario.h"
 #include "util.h"
 
-enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS };
+enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS, OPT_ENGINEFIT };
 
 static const struct cli_opt fit_opts[] = {
 	{ "max-ctx", OPT_MAXCTX, NULL, "the largest context per slot (a multiple of 256) that fits", NULL },
@@ -23,6 +23,8 @@ static const struct cli_opt fit_opts[] = {
 	{ "max-layers", OPT_MAXLAYERS, NULL, "the most layers on GPUs (Ollama num_gpu, llama.cpp -ngl) that fit",
 	  NULL },
 	{ "json", OPT_JSON, NULL, "machine-readable output (versioned; raw bytes)", NULL },
+	{ "engine-fit", OPT_ENGINEFIT, NULL, "instead: llama.cpp's own --fit on virtual GPUs, from the engine\n"
+	  "(fit --engine-fit MODEL.gguf --gpus SPEC [options of `vramsim plan`])", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -166,6 +168,8 @@ static int cmd_fit(struct cli_ctx *cx)
 	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
+		case OPT_ENGINEFIT: /* routed to the engine by the entry point */
+			return cli_usage("fit", "--engine-fit: spell the command `fit` in full");
 		case OPT_MAXCTX: case OPT_SPLIT: case OPT_MINGPU: case OPT_MAXLAYERS:
 			if (goal && goal != c)
 				return cli_usage("fit", "give one of --max-ctx, --best-split, --min-gpus, --max-layers");

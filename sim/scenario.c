@@ -353,11 +353,20 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 
 	int llm_opt = o->split || o->num_gpu >= 0 || o->ctx || o->parallel || o->ubatch || o->batch ||
 		      o->flash_attn >= 0 || o->kv_type || o->main_gpu >= 0;
+	/* An engine plan (engtrace.h) is replayed as planned; a what-if of it
+	 * is the formula model's unless re-planned with `vramsim plan`. */
+	char *eng = NULL;
+	int is_plan = !o->model_spec && store_setting_get(st, sc->trace, "engine", &eng, NULL) == 0 && eng &&
+		      strcmp(eng, "llama.cpp engine plan") == 0;
+	free(eng);
+	if (is_plan)
+		add_note(sc, llm_opt ? "an engine plan, its what-if by the formula model: `vramsim plan` re-plans "
+				       "it with llama.cpp" : "an engine plan by llama.cpp, replayed as planned");
 	if (o->model_spec) {
 		sc->ld = util_xcalloc(1, sizeof(*sc->ld));
 		if ((rc = llm_from_spec(o->model_spec, sc->ld, cause)))
 			return rc;
-	} else if (!o->raw) {
+	} else if (!o->raw && (!is_plan || llm_opt)) {
 		sc->ld = util_xcalloc(1, sizeof(*sc->ld));
 		char *why = NULL;
 		struct llm_meta meta = { 0 };
