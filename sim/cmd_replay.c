@@ -26,9 +26,11 @@ static const char help_head[] =
 
 static const char help_tail[] =
 	"\noutput options:\n"
-	"  --engine-estimate E what engine E would reserve per GPU, beside the prediction:\n"
-	"                      ollama-0.5 (graph + 457 MiB + one spare layer per GPU),\n"
-	"                      ollama-layout (2025 layouts), llama-fit (--fit, 1024 MiB margin)\n"
+	"  --engine-estimate E what engine E would reserve per GPU, beside the prediction,\n"
+	"                      and its `ollama ps` SIZE and CPU/GPU split (decimal GB):\n"
+	"                      ollama-0.5 (v0.1-v0.6: graph + 457 MiB + spare layer per GPU),\n"
+	"                      ollama-0.7 (v0.7-v0.12.10), ollama-layout (v0.11.5+ new memory\n"
+	"                      management), ollama-0.30 (llama-server), llama-fit (--fit)\n"
 	"  --json, --csv       machine-readable output (versioned; raw bytes)\n"
 	"  --no-header         CSV without its header row\n"
 	"  --fail-on-oom       exit 3 when the scenario does not fit\n"
@@ -40,7 +42,7 @@ static const char help_tail[] =
 	"  vramsim replay --gpus 4x24G\n"
 	"  vramsim replay --gpus 2x24G,1x12G --ctx 32768 --flash-attn on\n"
 	"  vramsim replay --gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,\\\n"
-	"      vocab=128256,size=42G --engine-estimate ollama-0.5\n"
+	"      vocab=128256,ff=28672,size=42.5e9 --engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672\n"
 	"\nexit status: 0 ok (fits or not), 1 runtime error, 2 usage or input error,\n"
 	"3 does not fit (with --fail-on-oom)\n";
 
@@ -54,6 +56,8 @@ static void print_help(FILE *f)
 	fputs(help_head, f);
 	fputs(scen_help, f);
 	fputs(help_tail, f);
+	fputs("\n", f);
+	fputs(est_engine_help, f);
 }
 
 /* A PyTorch snapshot records what its allocator held at the end
@@ -154,13 +158,13 @@ static int cmd_replay(int argc, char **argv)
 		store_trace_info_clear(&ti);
 	}
 	uint64_t est[TOPO_MAX_GPUS];
-	char *explain = NULL;
+	char *explain = NULL, *est_json = NULL;
 	if (!rc && engine) {
 		if (!sc.ld)
 			rc = util_err(&cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
 				      "load or --model");
 		else
-			rc = est_compute(engine, &sc, res, est, &explain, &cause);
+			rc = est_compute_json(engine, &sc, res, est, &explain, &est_json, &cause);
 	}
 	if (rc) {
 		scen_clear(&sc);
@@ -178,7 +182,7 @@ static int cmd_replay(int argc, char **argv)
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
 		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
-		.n_estimate = engine ? sc.cfg.topo.n : 0, .layers = sc.have_layers ? sc.layers : NULL,
+		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = est_json, .layers = sc.have_layers ? sc.layers : NULL,
 	};
 	if (json)
 		report_json(stdout, res, &rc_);
@@ -192,6 +196,7 @@ static int cmd_replay(int argc, char **argv)
 	}
 	int code = fail_on_oom && res->has_oom ? CLI_NOFIT : 0;
 	free(explain);
+	free(est_json);
 	free(oom_label);
 	scen_clear(&sc);
 	free(res);

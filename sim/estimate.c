@@ -600,7 +600,7 @@ static int ollama_era(enum est_era era, const char *name, const struct scen *sc,
 			   "token_embd %.1f MiB on the host, not counted)\n", o->quant,
 			mib((double)m.layer_w[0]), mib((double)m.output_w), mib((double)m.token_embd_w));
 	bprintf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "free",
-		"minimum", "spare", "layers", "graph", "estimate", "real use", "unused", "free card");
+		"minimum", "spare", "layers", "graph", "estimate", "real use", "unused", "left free");
 	bprintf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "", "", "MiB", "MiB", "MiB",
 		"MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
 	uint64_t unused[TOPO_MAX_GPUS] = { 0 };
@@ -619,7 +619,7 @@ static int ollama_era(enum est_era era, const char *name, const struct scen *sc,
 		bprintf(b, "%3d %6d %9.0f %8.0f %8.0f %9.0f %8.0f %10.0f | %10.0f %9.0f %10.0f\n", g,
 			r.split[g], mib((double)in.free[g]), mib((double)in.min_memory), mib((double)r.spare),
 			mib(layers_b), mib((double)graph), mib((double)r.alloc[g]), mib((double)d->peak),
-			mib((double)r.alloc[g] - (double)d->peak), mib((double)sim_headroom(d)));
+			mib((double)r.alloc[g] - (double)d->peak), mib((double)in.free[g] - (double)d->peak));
 	}
 	bprintf(b, "  layers.offload %d/%d, layers.split", r.layers, r.layers_model);
 	for (int g = 0; g < G; g++)
@@ -634,6 +634,8 @@ static int ollama_era(enum est_era era, const char *name, const struct scen *sc,
 	if (par > 1 && !r.fully)
 		bprintf(b, "  note: with OLLAMA_NUM_PARALLEL unset, Ollama loads a model that does not fit"
 			   " with num_parallel 1 (server/sched.go pickBestPartialFitByLibrary)\n");
+	bprintf(b, "  left free = free as Ollama read it - real use (the runner's CUDA context included),"
+		   " what nvidia-smi would show free\n");
 	bprintf(b, "  unused = estimate - real use: each GPU holding a layer reserves 457 MiB, a spare"
 		   " layer and the graph; the runner allocates no spare layer and its own compute buffer\n");
 	bprintf(j, "{\"engine\":\"%s\",\"source\":\"%s\",\"layers\":%d,\"layers_model\":%d", name,
