@@ -103,6 +103,8 @@ static const char *arch_of(const struct est_model *m)
 uint64_t est_ollama_kv_layer(const struct est_model *m, const struct est_input *in, enum est_era era,
 			     uint32_t il)
 {
+	if (in->kv_total)
+		return m->n_layer ? in->kv_total / m->n_layer : 0;
 	double per_cell = (double)(head_k(m) + head_v(m)) * (double)(m->n_head_kv ? m->n_head_kv : m->n_head);
 	if (era == EST_ERA_05) {
 		double kv = (double)in->ctx * (double)m->n_layer * per_cell * in->kv_bpe;
@@ -194,10 +196,19 @@ int est_ollama_memory(enum est_era era, const struct est_model *m, const struct 
 	if (in->graph_full)
 		gf = G > 1 ? gp : in->graph_full;
 	uint64_t gmax = umax(gp, gf), ovh = in->gpu_overhead;
-	uint64_t spare = m->layer_w[0] + est_ollama_kv_layer(m, in, era, 0);
-	uint64_t gzo = era == EST_ERA_05 ? m->projector_w + m->projector_graph
+	uint64_t spare_w = m->layer_w[0];
+	if (in->spare_largest) { /* v0.7.0: slices.MaxFunc over every tensor group */
+		for (int i = 0; i < n; i++)
+			spare_w = umax(spare_w, m->layer_w[i]);
+		spare_w = umax(umax(spare_w, m->output_w), umax(m->token_embd_w, m->projector_w));
+	}
+	uint64_t spare = spare_w + est_ollama_kv_layer(m, in, era, 0);
+	/* v0.7.0 (spare_largest) still charged any projector, weights and
+	 * graph, to GPU 0 and kept v0.5's output rule; v0.7.1 split them. */
+	int v070 = era == EST_ERA_07 && in->spare_largest, split_proj = era == EST_ERA_07 && !v070;
+	uint64_t gzo = !split_proj ? m->projector_w + m->projector_graph
 		     : (m->ollama_engine ? 0 : m->projector_w);
-	uint64_t last = m->output_w + (era == EST_ERA_07 && m->ollama_engine
+	uint64_t last = m->output_w + (split_proj && m->ollama_engine
 				       ? m->projector_w + m->projector_graph : 0);
 	int ws[TOPO_MAX_GPUS], nws = 0, placed = 0;
 	uint64_t overflow = 0;
@@ -210,7 +221,7 @@ int est_ollama_memory(enum est_era era, const struct est_model *m, const struct 
 	}
 	if (nws)
 		r->alloc[ws[0]] += gzo;
-	else if (era == EST_ERA_07)
+	else if (split_proj)
 		overflow += gzo;
 	uint64_t ls = spare;
 	for (int k = 0; k < n; k++) {
@@ -238,7 +249,7 @@ int est_ollama_memory(enum est_era era, const struct est_model *m, const struct 
 	int fully = placed >= n;
 	if (era == EST_ERA_05 && !fully)
 		overflow += (uint64_t)(n - placed) * ls; /* the last block's size, as v0.5.13 does */
-	if (last > 0 && (era == EST_ERA_07 || in->num_gpu < 0 || placed < in->num_gpu)) {
+	if (last > 0 && (split_proj || in->num_gpu < 0 || placed < in->num_gpu)) {
 		if (in->num_gpu < 0 || placed < in->num_gpu)
 			for (int j = nws; j > 0; j--) {
 				int g = ws[placed % j];
@@ -539,7 +550,7 @@ static const char *const era_title[] = {
 };
 
 /* Pre-2025 eras: the estimate, then the load replayed with Ollama's split. */
-static int ollama_era(enum est_era era, const char *name, const struct scen *sc,
+static int ollama_era(enum est_era era, int spare_largest, const char *name, const struct scen *sc,
 		      const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
 {
 	if (sc->ld->fixed || !sc->ld->n_layer)
@@ -562,7 +573,8 @@ static int ollama_era(enum est_era era, const char *name, const struct scen *sc,
 	};
 	m.ollama_engine = era == EST_ERA_07 && is_ollama_engine_arch(m.arch);
 	struct est_input in = { .n_gpu = G, .min_memory = OLLAMA_MIN_MEMORY, .gpu_overhead = o->overhead,
-				.batch = o->batch, .num_gpu = l->n_gpu_layers };
+				.batch = o->batch, .num_gpu = l->n_gpu_layers,
+				.spare_largest = spare_largest };
 	in.ctx = scen_cells(sc, &par);
 	in.parallel = par;
 	const char *kvt = l->kv_type[0] ? l->kv_type : ld->type_k;
@@ -588,11 +600,12 @@ static int ollama_era(enum est_era era, const char *name, const struct scen *sc,
 	est_ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
 	bprintf(b, "\n%s estimate (%s):\n", name, era_title[era]);
 	bprintf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
-		   " %.1f MiB (blk.0 %.1f + KV %.1f); graph partial %.1f MiB, full %.1f MiB%s\n",
+		   " %.1f MiB (weights %.1f + KV %.1f); graph partial %.1f MiB, full %.1f MiB%s\n",
 		(unsigned long long)in.ctx, (unsigned long long)(in.ctx / (uint64_t)par), par,
 		(unsigned long long)(in.batch < in.ctx ? in.batch : in.ctx), fa ? kvt : "f16",
 		fa || !strcmp(kvt, "f16") ? "" : " (type ignored without flash attention)",
-		mib((double)r.spare), mib((double)m.layer_w[0]), mib((double)(r.spare - m.layer_w[0])),
+		mib((double)r.spare), mib((double)(r.spare - est_ollama_kv_layer(&m, &in, era, 0))),
+		mib((double)est_ollama_kv_layer(&m, &in, era, 0)),
 		mib((double)r.graph_partial), mib((double)r.graph_full),
 		G > 1 ? " (multi-GPU: partial)" : "");
 	if (o->quant[0])
@@ -658,14 +671,14 @@ static int ollama05(const char *name, const struct scen *sc, const struct sim_re
 		    const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
 {
 	(void)res;
-	return ollama_era(EST_ERA_05, name, sc, o, est, b, j, cause);
+	return ollama_era(EST_ERA_05, 0, name, sc, o, est, b, j, cause);
 }
 
 static int ollama07(const char *name, const struct scen *sc, const struct sim_result *res,
 		    const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
 {
 	(void)res;
-	return ollama_era(EST_ERA_07, name, sc, o, est, b, j, cause);
+	return ollama_era(EST_ERA_07, !strcmp(name, "ollama-0.7.0"), name, sc, o, est, b, j, cause);
 }
 
 /*
@@ -915,6 +928,7 @@ static const struct {
 } engines[] = {
 	{ "ollama-0.5", ollama05 },
 	{ "ollama-0.7", ollama07 },
+	{ "ollama-0.7.0", ollama07 },
 	{ "ollama-layout", ollama_layout },
 	{ "ollama-0.30", ollama030 },
 	{ "llama-fit", llama_fit },
@@ -940,7 +954,7 @@ int est_engine_known(const char *e)
 
 const char *est_engine_list(void)
 {
-	return "ollama-0.5, ollama-0.7, ollama-layout, ollama-0.30 or llama-fit "
+	return "ollama-0.5, ollama-0.7, ollama-0.7.0, ollama-layout, ollama-0.30 or llama-fit "
 	       "(options after a colon: quant=, ff=, head_dim=, swa=, arch=, projector=, free=, ...)";
 }
 

@@ -15,6 +15,8 @@
  *    the last block down, KV per layer (sliding-window layers of gemma3
  *    hold num_parallel x window + batch cells), the Ollama engine's
  *    projector placed with the output layer.
+ *  - ollama-0.7.0: ollama-0.7 with v0.7.0's spare layer, the largest tensor
+ *    group of the file (0478d440f, reverted by 3fe74fba4 in v0.7.1).
  *  - ollama-layout: the 2025 "new memory management" (llm/server.go,
  *    d5a0d8d90, v0.11.5; default for all models from v0.12.11): per GPU
  *    457 MiB + the measured graph + its layers, no spare layer, packed from
@@ -73,6 +75,10 @@ struct est_input {
 	double   kv_bpe;           /* kvCacheBytesPerElement: f16 2, q8_0 1, q4_0 0.5 */
 	int      num_gpu;          /* layers requested, -1: automatic */
 	uint64_t graph_partial, graph_full; /* 0: from the closed forms */
+	int      spare_largest;    /* v0.7.0 only: the spare layer is the largest tensor group
+				    * (blk.N, output, token_embd, projector), reverted in v0.7.1 */
+	uint64_t kv_total;         /* 0: from the closed forms; else split evenly over layers
+				    * (for architectures without a rule here, e.g. mllama) */
 };
 
 enum est_era { EST_ERA_05 = 0, EST_ERA_07 };
