@@ -33,7 +33,9 @@ const char est_engine_help[] =
 	"    projector=SIZE, projector_graph=SIZE  multimodal projector weights and graph\n"
 	"    free=SIZE              free memory per GPU as Ollama reads it (default: capacity\n"
 	"                           minus the context reserve)\n"
-	"    overhead=SIZE          OLLAMA_GPU_OVERHEAD per GPU; batch=N num_batch (512)\n";
+	"    overhead=SIZE          OLLAMA_GPU_OVERHEAD per GPU; batch=N num_batch (512)\n"
+	"    num_gpu=N              Ollama's num_gpu request (default automatic; --num-gpu sets\n"
+	"                           the runner's -ngl in the replay)\n";
 
 /* Options after "engine:" */
 struct est_opts {
@@ -41,6 +43,7 @@ struct est_opts {
 	uint64_t ff, head_k, head_v, swa, swa_period, batch;
 	uint64_t projector, projector_graph, free, overhead;
 	int have_free;
+	int num_gpu;               /* Ollama's num_gpu request; -1 automatic */
 };
 
 struct buf_ {
@@ -380,7 +383,7 @@ static int opts_parse(const char *spec, char *name, size_t name_n, struct est_op
 {
 	memset(o, 0, sizeof(*o));
 	o->batch = 512;
-	o->swa_period = 0;
+	o->num_gpu = -1;
 	const char *colon = strchr(spec, ':');
 	size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (nl >= name_n)
@@ -418,6 +421,13 @@ static int opts_parse(const char *spec, char *name, size_t name_n, struct est_op
 				break;
 			if (size == &o->free)
 				o->have_free = 1;
+		} else if (!strcmp(k, "num_gpu")) {
+			char *end;
+			long x = strtol(v, &end, 10);
+			if (end == v || *end || x < 0 || x > LLM_MAX_LAYERS + 1)
+				rc = util_err(cause, UTIL_EINPUT, "--engine-estimate: 'num_gpu=%s': expected a "
+					      "layer count from 0 to %d", v, LLM_MAX_LAYERS + 1);
+			o->num_gpu = (int)x;
 		} else if (!strcmp(k, "quant") && strlen(v) < sizeof(o->quant)) {
 			snprintf(o->quant, sizeof(o->quant), "%s", v);
 		} else if (!strcmp(k, "arch") && strlen(v) < sizeof(o->arch)) {
@@ -425,7 +435,7 @@ static int opts_parse(const char *spec, char *name, size_t name_n, struct est_op
 		} else {
 			rc = util_err(cause, UTIL_EINPUT, "--engine-estimate: unknown option '%s' (quant, "
 				      "ff, head_dim, head_dim_v, swa, swa_period, arch, projector, "
-				      "projector_graph, free, overhead, batch)", k);
+				      "projector_graph, free, overhead, batch, num_gpu)", k);
 		}
 	}
 	free(copy);
@@ -573,7 +583,7 @@ static int ollama_era(enum est_era era, int spare_largest, const char *name, con
 	};
 	m.ollama_engine = era == EST_ERA_07 && is_ollama_engine_arch(m.arch);
 	struct est_input in = { .n_gpu = G, .min_memory = OLLAMA_MIN_MEMORY, .gpu_overhead = o->overhead,
-				.batch = o->batch, .num_gpu = l->n_gpu_layers,
+				.batch = o->batch, .num_gpu = o->num_gpu,
 				.spare_largest = spare_largest };
 	in.ctx = scen_cells(sc, &par);
 	in.parallel = par;
@@ -644,6 +654,10 @@ static int ollama_era(enum est_era era, int spare_largest, const char *name, con
 		(double)r.vram / 1e9, (double)(r.total - r.vram) / 1e9);
 	bprintf(b, "  not in SIZE: token embeddings (%.1f MiB, on the host), CUDA context\n",
 		mib((double)m.token_embd_w));
+	if (l->n_gpu_layers >= 0 && o->num_gpu < 0)
+		bprintf(b, "  note: --num-gpu %d sets the runner's -ngl for the replay above; Ollama's own"
+			   " num_gpu request is automatic here (engine option num_gpu=N to set it)\n",
+			l->n_gpu_layers);
 	if (par > 1 && !r.fully)
 		bprintf(b, "  note: with OLLAMA_NUM_PARALLEL unset, Ollama loads a model that does not fit"
 			   " with num_parallel 1 (server/sched.go pickBestPartialFitByLibrary)\n");
@@ -944,12 +958,14 @@ static int find_engine(const char *name)
 
 int est_engine_known(const char *e)
 {
+	/* the name only: options are checked, with a precise message, when run */
 	char name[32];
-	struct est_opts o;
-	char *cause = NULL;
-	int rc = opts_parse(e, name, sizeof(name), &o, &cause);
-	free(cause);
-	return !rc && find_engine(name) >= 0;
+	size_t nl = strcspn(e, ":");
+	if (nl >= sizeof(name))
+		return 0;
+	memcpy(name, e, nl);
+	name[nl] = '\0';
+	return find_engine(name) >= 0;
 }
 
 const char *est_engine_list(void)

@@ -40,7 +40,8 @@
 #include "replay.h"
 #include "scenario.h"
 
-/* 1 if engine (a name, optionally ":key=value,...") names a known row. */
+/* 1 if engine (a name, optionally ":key=value,...") names a known row;
+ * the options are checked by est_compute (UTIL_EINPUT naming the option). */
 int est_engine_known(const char *engine);
 /* The row names, for messages ("ollama-0.5, ollama-0.7, ..."). */
 const char *est_engine_list(void);
