@@ -1,13 +1,15 @@
 /*
  * estimate.c - engines' own memory estimators, era by era, replayed.
  *
- * The Ollama rules below are restated from Ollama's Go sources at the
- * tags named beside each function (github.com/ollama/ollama); the code is
- * ours. This file is longer than most because each era's account (the
- * estimate, the replayed real use under the engine's own choice, the
- * difference per GPU) is printed next to the rules that produce it.
+ * Each row turns a scenario into its engine's inputs (ollama.h for the
+ * pre-2025 formulas, the 2025 layout and Ollama 0.30+ here), replays the
+ * load under the engine's own choice of layers, and prints the estimate,
+ * the real use and the difference per GPU. Rules are cited per function
+ * (github.com/ollama/ollama at the tags named); the code is ours.
  */
 #include "estimate.h"
+#include "ollama.h"
+#include "quant.h"
 #include "util.h"
 
 #include <math.h>
@@ -17,11 +19,6 @@
 
 #define OLLAMA_MIN_MEMORY (457ull << 20) /* discover/gpu.go cudaMinimumMemory */
 #define LLAMA_FIT_TARGET (1024ull << 20) /* common/fit.cpp default --fit-target */
-
-static uint64_t umax(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
 
 const char est_engine_help[] =
 	"  engine options, after a colon (--engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672):\n"
@@ -68,313 +65,6 @@ static void bprintf(struct buf_ *b, const char *fmt, ...)
 static double mib(double b)
 {
 	return b / UTIL_MIB;
-}
-
-/* ---- the estimator itself (pure: no store, no replay) ---- */
-
-/* kvCacheBytesPerElement (fs/ggml/ggml.go): f16 2, q8_0 1, q4_0 0.5. */
-static double ollama_kv_bpe(const char *t)
-{
-	if (!strcmp(t, "q8_0"))
-		return 1.0;
-	if (!strcmp(t, "q4_0"))
-		return 0.5;
-	return 2.0;
-}
-
-static uint32_t head_k(const struct est_model *m)
-{
-	return m->head_k ? m->head_k : (m->n_head ? m->n_embd / m->n_head : 0);
-}
-
-static uint32_t head_v(const struct est_model *m)
-{
-	return m->head_v ? m->head_v : head_k(m);
-}
-
-static const char *arch_of(const struct est_model *m)
-{
-	return m->arch && *m->arch ? m->arch : "llama";
-}
-
-/*
- * v0.5.13 GraphSize: kv = ctx x n_layer x (head_k + head_v) x kv_heads x
- * bytes, one figure split evenly over the layers. v0.7.0+ (v0.11.4):
- * kv[i] per layer, and gemma3's local layers (all but every 6th) hold
- * num_parallel x sliding_window + batch cells.
- */
-uint64_t est_ollama_kv_layer(const struct est_model *m, const struct est_input *in, enum est_era era,
-			     uint32_t il)
-{
-	if (in->kv_total)
-		return m->n_layer ? in->kv_total / m->n_layer : 0;
-	double per_cell = (double)(head_k(m) + head_v(m)) * (double)(m->n_head_kv ? m->n_head_kv : m->n_head);
-	if (era == EST_ERA_05) {
-		double kv = (double)in->ctx * (double)m->n_layer * per_cell * in->kv_bpe;
-		return m->n_layer ? (uint64_t)kv / m->n_layer : 0;
-	}
-	uint64_t cells = in->ctx;
-	uint64_t batch = in->batch < in->ctx ? in->batch : in->ctx;
-	if (m->swa && m->swa_period && (il + 1) % m->swa_period != 0)
-		cells = (uint64_t)(in->parallel > 0 ? in->parallel : 1) * m->swa + batch;
-	return (uint64_t)((double)cells * per_cell * in->kv_bpe);
-}
-
-/* Closed forms of GraphSize (fs/ggml/ggml.go at v0.5.13 and v0.11.4), in
- * Go's unsigned integer arithmetic; unknown architectures fall back to
- * (heads / kv_heads) x kv / 6 (llm/memory.go). */
-void est_ollama_graph(const struct est_model *m, const struct est_input *in, uint64_t kv_total,
-		      uint64_t *partial, uint64_t *full)
-{
-	uint64_t b = in->batch < in->ctx ? in->batch : in->ctx, c = in->ctx;
-	uint64_t e = m->n_embd, h = m->n_head, V = m->n_vocab;
-	uint64_t hkv = m->n_head_kv ? m->n_head_kv : h, dh = h ? e / h : 0, hk = head_k(m);
-	const char *a = arch_of(m);
-	uint64_t p = 0, f = 0;
-	if (!strcmp(a, "llama")) {
-		f = umax(4 * b * (1 + 4 * e + c * (1 + h)), 4 * b * (e + V));
-		p = 4 * b * e + umax(4 * b * (1 + e + umax(c, e)) + e * e * 9 / 16 +
-						 4 * c * (b * h + dh * hkv),
-					 4 * b * (e + V) + e * V * 105 / 128);
-	} else if (!strcmp(a, "gemma") || !strcmp(a, "gemma2") || !strcmp(a, "gemma3")) {
-		f = umax(4 * b * (e + V), 4 * b * (2 + c + c * h + 2 * e + 2 * hk * h));
-		p = umax(4 * e * b + e * V * 105 / 128 + 4 * V * b,
-			     4 * b * (2 * e + 1 + 2 * hk * h + c + c * h) + 4 * hk * c * 8 +
-				     e * hk * h * 9 / 16);
-	} else if (!strcmp(a, "qwen2")) {
-		f = umax(4 * b * (e + V), 4 * b * (1 + 2 * e + c + c * h));
-		p = umax(4 * b * (e + V) + e * V * 105 / 128,
-			     4 * (b * (1 + 2 * e + c * (1 + h)) + e * (1 + c)));
-	} else if (!strcmp(a, "command-r")) {
-		f = umax(4 * b * (e + V), 4 * b * (2 + 4 * e + c * (1 + h)));
-		p = umax(4 * b * (e + V) + e * V * 105 / 128,
-			     4 * b * (1 + 2 * e + c * (1 + h)) + 4 * e * c + e * e * 9 / 16);
-	} else if (!strcmp(a, "phi2")) {
-		f = umax(4 * b * (e + V), 4 * b * (1 + 4 * e + c + c * h));
-		p = umax(4 * b * (2 * e + V) + e * V * 105 / 128, 4 * b * (2 + 3 * e + c + c * h));
-	}
-	if (!p)
-		p = (hkv ? h / hkv : 1) * kv_total / 6;
-	if (!f)
-		f = p;
-	if (in->n_gpu > 1) /* "multigpu should always use the partial graph size" */
-		f = p;
-	*partial = p;
-	*full = f;
-}
-
-/*
- * EstimateGPULayers (llm/memory.go). Era 0.5 (v0.5.13): the projector
- * (weights + graph) is charged to the first usable GPU; layers 0..n-1 go
- * round-robin over the GPUs with space (index i mod j), a GPU leaving the
- * set once a layer does not fit; unplaced layers are charged at the last
- * block's size. Era 0.7 (v0.7.0..v0.11.4): layers from the last block
- * down, each unplaced layer charged at its own size, only the llama
- * engine's projector weights on GPU 0, the Ollama engine's projector
- * (weights + graph) placed with the output layer. Both: a GPU is usable
- * when free > overhead + GPU-0 extra + graph + 457 MiB + 2 layers, and
- * each usable GPU starts with 457 MiB + one spare layer (blk.0 + kv[0]);
- * the graph is added to every GPU holding a layer; token embeddings are
- * never counted.
- */
-int est_ollama_memory(enum est_era era, const struct est_model *m, const struct est_input *in,
-		      struct est_result *r, char **cause)
-{
-	memset(r, 0, sizeof(*r));
-	if (!m->n_layer || !m->layer_w || !m->n_embd || !m->n_head)
-		return util_err(cause, UTIL_EINPUT, "the Ollama estimate needs the model's layers, "
-				"embedding length and heads");
-	if (in->n_gpu < 1 || in->n_gpu > TOPO_MAX_GPUS)
-		return util_err(cause, UTIL_EINPUT, "the Ollama estimate needs 1 to %d GPUs", TOPO_MAX_GPUS);
-	int n = (int)m->n_layer, G = in->n_gpu;
-	uint64_t kv_total = 0;
-	for (int i = 0; i < n; i++)
-		kv_total += est_ollama_kv_layer(m, in, era, (uint32_t)i);
-	if (era == EST_ERA_05) /* one figure, as Ollama logs it */
-		kv_total = est_ollama_kv_layer(m, in, era, 0) * (uint64_t)n;
-	uint64_t gp, gf;
-	est_ollama_graph(m, in, kv_total, &gp, &gf);
-	if (in->graph_partial)
-		gp = in->graph_partial;
-	if (in->graph_full)
-		gf = G > 1 ? gp : in->graph_full;
-	uint64_t gmax = umax(gp, gf), ovh = in->gpu_overhead;
-	uint64_t spare_w = m->layer_w[0];
-	if (in->spare_largest) { /* v0.7.0: slices.MaxFunc over every tensor group */
-		for (int i = 0; i < n; i++)
-			spare_w = umax(spare_w, m->layer_w[i]);
-		spare_w = umax(umax(spare_w, m->output_w), umax(m->token_embd_w, m->projector_w));
-	}
-	uint64_t spare = spare_w + est_ollama_kv_layer(m, in, era, 0);
-	/* v0.7.0 (spare_largest) still charged any projector, weights and
-	 * graph, to GPU 0 and kept v0.5's output rule; v0.7.1 split them. */
-	int v070 = era == EST_ERA_07 && in->spare_largest, split_proj = era == EST_ERA_07 && !v070;
-	uint64_t gzo = !split_proj ? m->projector_w + m->projector_graph
-		     : (m->ollama_engine ? 0 : m->projector_w);
-	uint64_t last = m->output_w + (split_proj && m->ollama_engine
-				       ? m->projector_w + m->projector_graph : 0);
-	int ws[TOPO_MAX_GPUS], nws = 0, placed = 0;
-	uint64_t overflow = 0;
-	for (int g = 0; g < G; g++) {
-		uint64_t z = nws == 0 ? gzo : 0;
-		if (in->free[g] < ovh + z + gmax + in->min_memory + 2 * spare)
-			continue;
-		ws[nws++] = g;
-		r->alloc[g] = in->min_memory + spare;
-	}
-	if (nws)
-		r->alloc[ws[0]] += gzo;
-	else if (split_proj)
-		overflow += gzo;
-	uint64_t ls = spare;
-	for (int k = 0; k < n; k++) {
-		int i = era == EST_ERA_05 ? k : n - 1 - k;
-		ls = m->layer_w[i] + est_ollama_kv_layer(m, in, era, (uint32_t)i);
-		if (in->num_gpu >= 0 && placed >= in->num_gpu) {
-			if (era == EST_ERA_07)
-				overflow += ls;
-			continue;
-		}
-		for (int j = nws; j > 0; j--) {
-			int x = i % j, g = ws[x];
-			if (in->free[g] > ovh + r->alloc[g] + gmax + ls) {
-				r->alloc[g] += ls;
-				r->split[g]++;
-				placed++;
-				break;
-			}
-			memmove(&ws[x], &ws[x + 1], (size_t)(nws - x - 1) * sizeof(int));
-			nws--;
-		}
-		if (era == EST_ERA_07 && nws == 0)
-			overflow += ls;
-	}
-	int fully = placed >= n;
-	if (era == EST_ERA_05 && !fully)
-		overflow += (uint64_t)(n - placed) * ls; /* the last block's size, as v0.5.13 does */
-	if (last > 0 && (split_proj || in->num_gpu < 0 || placed < in->num_gpu)) {
-		if (in->num_gpu < 0 || placed < in->num_gpu)
-			for (int j = nws; j > 0; j--) {
-				int g = ws[placed % j];
-				if (in->free[g] > ovh + r->alloc[g] + gmax + last) {
-					r->alloc[g] += last;
-					r->split[g]++;
-					placed++;
-					break;
-				}
-			}
-		if (placed < n + 1) {
-			fully = 0;
-			overflow += last;
-		}
-	}
-	uint64_t vram = 0;
-	for (int g = 0; g < G; g++) {
-		if (r->split[g] > 0)
-			r->alloc[g] += fully ? gf : gp;
-		vram += r->alloc[g];
-	}
-	r->layers = placed;
-	r->layers_model = n + 1;
-	r->total = vram + overflow;
-	r->vram = placed ? vram : 0;
-	r->kv = kv_total;
-	r->graph_partial = gp;
-	r->graph_full = gf;
-	r->spare = spare;
-	r->output = last;
-	r->fully = fully;
-	return 0;
-}
-
-/* format.HumanBytes: decimal units, whole numbers from 10 up (truncated). */
-static void human_bytes(uint64_t b, char *out, size_t n)
-{
-	static const struct { double mult; const char *unit; } u[] = {
-		{ 1e12, "TB" }, { 1e9, "GB" }, { 1e6, "MB" }, { 1e3, "KB" },
-	};
-	for (size_t i = 0; i < UTIL_ARRAY_SIZE(u); i++) {
-		if ((double)b < u[i].mult)
-			continue;
-		double v = (double)b / u[i].mult;
-		if (v >= 10 || v == trunc(v))
-			snprintf(out, n, "%d %s", (int)v, u[i].unit);
-		else
-			snprintf(out, n, "%.1f %s", v, u[i].unit);
-		return;
-	}
-	snprintf(out, n, "%llu B", (unsigned long long)b);
-}
-
-void est_ollama_ps(uint64_t total, uint64_t vram, char *size, size_t size_n, char *proc, size_t proc_n)
-{
-	human_bytes(total, size, size_n);
-	if (vram == 0)
-		snprintf(proc, proc_n, "100%% CPU");
-	else if (vram == total)
-		snprintf(proc, proc_n, "100%% GPU");
-	else if (vram > total || total == 0)
-		snprintf(proc, proc_n, "Unknown");
-	else {
-		int cpu = (int)round((double)(total - vram) / (double)total * 100); /* math.Round */
-		snprintf(proc, proc_n, "%d%%/%d%% CPU/GPU", cpu, 100 - cpu);
-	}
-}
-
-/* ---- llama.cpp tensor sizes by quantisation ---- */
-
-/* Bytes of n values of a ggml type (ggml.c type traits: block bytes / block size). */
-static uint64_t qbytes(uint64_t n, const char *t)
-{
-	if (!strcmp(t, "q4_K"))
-		return n / 256 * 144;
-	if (!strcmp(t, "q5_K"))
-		return n / 256 * 176;
-	if (!strcmp(t, "q6_K"))
-		return n / 256 * 210;
-	if (!strcmp(t, "q8_0"))
-		return n / 32 * 34;
-	if (!strcmp(t, "f16"))
-		return n * 2;
-	return n * 4;
-}
-
-/* use_more_bits (src/llama-quant.cpp): the first and last eighth of the
- * layers and every third one between get more bits. */
-static int more_bits(int i, int n)
-{
-	return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
-}
-
-int est_llama_tensor_sizes(const char *quant, uint32_t n_layer, uint32_t embd, uint32_t heads,
-			   uint32_t kv_heads, uint32_t ff, uint32_t vocab, uint64_t *layer_w,
-			   uint64_t *output, uint64_t *token_embd, char **cause)
-{
-	int q4km = !strcasecmp(quant, "Q4_K_M"), q8 = !strcasecmp(quant, "Q8_0"),
-	    f16 = !strcasecmp(quant, "F16");
-	if (!q4km && !q8 && !f16)
-		return util_err(cause, UTIL_EINPUT, "quant=%s: expected Q4_K_M, Q8_0 or F16", quant);
-	if (!heads || !kv_heads || kv_heads > heads || !ff || !vocab || !n_layer)
-		return util_err(cause, UTIL_EINPUT, "quant=%s needs layers, embd, heads, kv_heads, ff "
-				"and vocab", quant);
-	uint64_t e = embd, kvd = (uint64_t)embd / heads * kv_heads, f = ff;
-	const char *base = q4km ? "q4_K" : q8 ? "q8_0" : "f16";
-	for (uint32_t i = 0; i < n_layer; i++) {
-		const char *v = base, *down = base;
-		if (q4km) {
-			/* attn_v and ffn_down: Q6_K where use_more_bits; a 70B
-			 * (80 layers) lifts attn_v's Q4_K to Q5_K (LLM_TYPE_70B) */
-			int more = more_bits((int)i, (int)n_layer);
-			v = more ? "q6_K" : n_layer == 80 ? "q5_K" : "q4_K";
-			down = more ? "q6_K" : "q4_K";
-		}
-		layer_w[i] = 2 * qbytes(e * e, base) + qbytes(e * kvd, base) + qbytes(e * kvd, v) +
-			     2 * qbytes(e * f, base) + qbytes(e * f, down) + 2 * e * 4 /* norms, f32 */;
-	}
-	/* output.weight: Q6_K unless the file type is Q8_0 or wider */
-	*output = qbytes((uint64_t)vocab * e, q4km ? "q6_K" : base) + e * 4;
-	*token_embd = qbytes((uint64_t)vocab * e, base);
-	return 0;
 }
 
 /* ---- from a scenario to the estimator's inputs ---- */
@@ -457,7 +147,7 @@ static int model_load(const struct scen *sc, const struct est_opts *o, struct ll
 	struct llm_load *c = util_xcalloc(1, sizeof(*c));
 	*c = *ld;
 	uint64_t ff = o->ff ? o->ff : (uint64_t)ld->n_embd * 7 / 2;
-	int rc = est_llama_tensor_sizes(o->quant, ld->n_layer, ld->n_embd, ld->n_head,
+	int rc = quant_llama_sizes(o->quant, ld->n_layer, ld->n_embd, ld->n_head,
 					ld->n_head_kv ? ld->n_head_kv : ld->n_head, (uint32_t)ff,
 					ld->n_vocab, c->layer_w, &c->layer_w[ld->n_layer],
 					&c->host_fixed, cause);
@@ -533,7 +223,7 @@ static void json_int_array(struct buf_ *j, const char *key, const int *v, int n)
 static void ps_json(struct buf_ *j, uint64_t total, uint64_t vram)
 {
 	char size[32], proc[48];
-	est_ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
+	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
 	int cpu = 0, gpu = 0;
 	if (vram == 0)
 		cpu = 100;
@@ -555,12 +245,12 @@ static int is_ollama_engine_arch(const char *a)
 }
 
 static const char *const era_title[] = {
-	[EST_ERA_05] = "Ollama v0.1-v0.6, llm/memory.go EstimateGPULayers at v0.5.13",
-	[EST_ERA_07] = "Ollama v0.7.0-v0.12.10 (llama engine), llm/memory.go EstimateGPULayers at v0.11.4",
+	[OLLAMA_ERA_05] = "Ollama v0.1-v0.6, llm/memory.go EstimateGPULayers at v0.5.13",
+	[OLLAMA_ERA_07] = "Ollama v0.7.0-v0.12.10 (llama engine), llm/memory.go EstimateGPULayers at v0.11.4",
 };
 
 /* Pre-2025 eras: the estimate, then the load replayed with Ollama's split. */
-static int ollama_era(enum est_era era, int spare_largest, const char *name, const struct scen *sc,
+static int ollama_era(enum ollama_era era, int spare_largest, const char *name, const struct scen *sc,
 		      const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
 {
 	if (sc->ld->fixed || !sc->ld->n_layer)
@@ -573,7 +263,7 @@ static int ollama_era(enum est_era era, int spare_largest, const char *name, con
 		return rc;
 	const struct llm_scenario *l = &sc->lsc;
 	int G = sc->cfg.topo.n, par;
-	struct est_model m = {
+	struct ollama_model m = {
 		.arch = o->arch[0] ? o->arch : "llama", .n_layer = ld->n_layer, .n_embd = ld->n_embd,
 		.n_head = ld->n_head, .n_head_kv = ld->n_head_kv, .n_vocab = ld->n_vocab,
 		.head_k = (uint32_t)o->head_k, .head_v = (uint32_t)(o->head_v ? o->head_v : o->head_k),
@@ -581,8 +271,8 @@ static int ollama_era(enum est_era era, int spare_largest, const char *name, con
 		.output_w = ld->layer_w[ld->n_layer], .token_embd_w = ld->host_fixed,
 		.projector_w = o->projector, .projector_graph = o->projector_graph,
 	};
-	m.ollama_engine = era == EST_ERA_07 && is_ollama_engine_arch(m.arch);
-	struct est_input in = { .n_gpu = G, .min_memory = OLLAMA_MIN_MEMORY, .gpu_overhead = o->overhead,
+	m.ollama_engine = era == OLLAMA_ERA_07 && is_ollama_engine_arch(m.arch);
+	struct ollama_input in = { .n_gpu = G, .min_memory = OLLAMA_MIN_MEMORY, .gpu_overhead = o->overhead,
 				.batch = o->batch, .num_gpu = o->num_gpu,
 				.spare_largest = spare_largest };
 	in.ctx = scen_cells(sc, &par);
@@ -595,8 +285,8 @@ static int ollama_era(enum est_era era, int spare_largest, const char *name, con
 		uint64_t cap = sc->cfg.topo.capacity[g];
 		in.free[g] = o->have_free ? o->free : cap > sc->cfg.reserve ? cap - sc->cfg.reserve : 0;
 	}
-	struct est_result r;
-	if ((rc = est_ollama_memory(era, &m, &in, &r, cause))) {
+	struct ollama_result r;
+	if ((rc = ollama_estimate(era, &m, &in, &r, cause))) {
 		free(own);
 		return rc;
 	}
@@ -607,15 +297,15 @@ static int ollama_era(enum est_era era, int spare_largest, const char *name, con
 		return rc;
 	}
 	char size[32], proc[48];
-	est_ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
+	ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
 	bprintf(b, "\n%s estimate (%s):\n", name, era_title[era]);
 	bprintf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
 		   " %.1f MiB (weights %.1f + KV %.1f); graph partial %.1f MiB, full %.1f MiB%s\n",
 		(unsigned long long)in.ctx, (unsigned long long)(in.ctx / (uint64_t)par), par,
 		(unsigned long long)(in.batch < in.ctx ? in.batch : in.ctx), fa ? kvt : "f16",
 		fa || !strcmp(kvt, "f16") ? "" : " (type ignored without flash attention)",
-		mib((double)r.spare), mib((double)(r.spare - est_ollama_kv_layer(&m, &in, era, 0))),
-		mib((double)est_ollama_kv_layer(&m, &in, era, 0)),
+		mib((double)r.spare), mib((double)(r.spare - ollama_kv_layer(&m, &in, era, 0))),
+		mib((double)ollama_kv_layer(&m, &in, era, 0)),
 		mib((double)r.graph_partial), mib((double)r.graph_full),
 		G > 1 ? " (multi-GPU: partial)" : "");
 	if (o->quant[0])
@@ -685,14 +375,14 @@ static int ollama05(const char *name, const struct scen *sc, const struct sim_re
 		    const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
 {
 	(void)res;
-	return ollama_era(EST_ERA_05, 0, name, sc, o, est, b, j, cause);
+	return ollama_era(OLLAMA_ERA_05, 0, name, sc, o, est, b, j, cause);
 }
 
 static int ollama07(const char *name, const struct scen *sc, const struct sim_result *res,
 		    const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
 {
 	(void)res;
-	return ollama_era(EST_ERA_07, !strcmp(name, "ollama-0.7.0"), name, sc, o, est, b, j, cause);
+	return ollama_era(OLLAMA_ERA_07, !strcmp(name, "ollama-0.7.0"), name, sc, o, est, b, j, cause);
 }
 
 /*
@@ -813,7 +503,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	double tot = (double)ld->host_fixed + cpu_layers + cpu_graph + gpus;
 	double vram = gpus + (placed >= total ? (double)ld->host_fixed + cpu_graph : 0);
 	char size[32], proc[48];
-	est_ollama_ps((uint64_t)llround(tot), (uint64_t)llround(vram), size, sizeof(size), proc,
+	ollama_ps((uint64_t)llround(tot), (uint64_t)llround(vram), size, sizeof(size), proc,
 		      sizeof(proc));
 	bprintf(b, "  layers on GPUs: %d/%d; split:", placed, total);
 	for (int g = 0; g < G; g++)
@@ -909,7 +599,7 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 	if (!all_on_gpu)
 		total += host;
 	char size[32], proc[48];
-	est_ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
+	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
 	bprintf(b, "\n%s (Ollama v0.30.0+: llama-server, llm/llama_server.go at v0.32.15):\n", name);
 	bprintf(b, "  pre-launch PredictServerVRAM = file %.2f GB (tensor bytes; GGUF metadata not modelled)"
 		   " + f16 KV %.2f GB (NumCtx %llu) = %.2f GB; no compute buffer, no per-GPU reserve\n",

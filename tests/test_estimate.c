@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "cutest.h"
-#include "estimate.h"
+#include "ollama.h"
+#include "quant.h"
 #include "util.h"
 
 #define GIB 1073741824.0
@@ -38,16 +39,16 @@ static void test_9181_llama70b_q8_4gpu(void)
 {
 	uint64_t lw[80], out, tok;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(est_llama_tensor_sizes("Q8_0", 80, 8192, 64, 8, 28672, 128256, lw, &out,
+	CU_ASSERT_EQUAL_FATAL(quant_llama_sizes("Q8_0", 80, 8192, 64, 8, 28672, 128256, lw, &out,
 						     &tok, &cause), 0);
-	struct est_model m = { .n_layer = 80, .n_embd = 8192, .n_head = 64, .n_head_kv = 8,
+	struct ollama_model m = { .n_layer = 80, .n_embd = 8192, .n_head = 64, .n_head_kv = 8,
 			       .n_vocab = 128256, .layer_w = lw, .output_w = out, .token_embd_w = tok };
-	struct est_input in = { .n_gpu = 4, .min_memory = 457ull << 20, .ctx = 64000, .parallel = 1,
+	struct ollama_input in = { .n_gpu = 4, .min_memory = 457ull << 20, .ctx = 64000, .parallel = 1,
 				.batch = 512, .kv_bpe = 2, .num_gpu = -1 };
 	for (int g = 0; g < 4; g++)
 		in.free[g] = gib(22.0);
-	struct est_result r;
-	CU_ASSERT_EQUAL_FATAL(est_ollama_memory(EST_ERA_05, &m, &in, &r, &cause), 0);
+	struct ollama_result r;
+	CU_ASSERT_EQUAL_FATAL(ollama_estimate(OLLAMA_ERA_05, &m, &in, &r, &cause), 0);
 	CU_ASSERT_EQUAL(r.layers, 44);
 	CU_ASSERT_EQUAL(r.layers_model, 81);
 	for (int g = 0; g < 4; g++) {
@@ -74,18 +75,18 @@ static void test_8430_gemma3_sliding_window(void)
 	uint64_t lw[48];
 	for (int i = 0; i < 48; i++)
 		lw[i] = (uint64_t)(5.6 * GIB / 48);
-	struct est_model m = { .arch = "gemma3", .n_layer = 48, .n_embd = 3840, .n_head = 16,
+	struct ollama_model m = { .arch = "gemma3", .n_layer = 48, .n_embd = 3840, .n_head = 16,
 			       .n_head_kv = 8, .head_k = 256, .head_v = 256, .n_vocab = 262144,
 			       .swa = 1024, .swa_period = 6, .layer_w = lw, .output_w = gib(1.9),
 			       .token_embd_w = gib(1.9),
 			       .projector_w = (uint64_t)(806.2 * MIB_), .projector_graph = gib(1.0),
 			       .ollama_engine = 1 };
-	struct est_input in = { .n_gpu = 2, .free = { gib(11.5), gib(4.6) }, .min_memory = 457ull << 20,
+	struct ollama_input in = { .n_gpu = 2, .free = { gib(11.5), gib(4.6) }, .min_memory = 457ull << 20,
 				.ctx = 24576, .parallel = 1, .batch = 512, .kv_bpe = 2, .num_gpu = 49,
 				.spare_largest = 1 };
-	struct est_result r;
+	struct ollama_result r;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(est_ollama_memory(EST_ERA_07, &m, &in, &r, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(ollama_estimate(OLLAMA_ERA_07, &m, &in, &r, &cause), 0);
 	CU_ASSERT_TRUE(near(r.kv, 2.0, 0.0));
 	CU_ASSERT_TRUE(near(r.graph_partial, 1.3, 0.0));
 	CU_ASSERT_TRUE(near(r.graph_full, 1.3, 0.0));
@@ -107,17 +108,17 @@ static void vision_case(double free_gib, int want_layers, double full, double pa
 	uint64_t kv = (uint64_t)(656.25 * MIB_), lw[40];
 	for (int i = 0; i < 40; i++)
 		lw[i] = (uint64_t)((5.5 * GIB - (double)kv) / 40);
-	struct est_model m = { .arch = "mllama", .n_layer = 40, .n_embd = 4096, .n_head = 32,
+	struct ollama_model m = { .arch = "mllama", .n_layer = 40, .n_embd = 4096, .n_head = 32,
 			       .n_head_kv = 8, .n_vocab = 128256, .layer_w = lw,
 			       .output_w = (uint64_t)(411.0 * MIB_), .projector_w = gib(1.8),
 			       .projector_graph = gib(2.8) };
-	struct est_input in = { .n_gpu = 1, .free = { gib(free_gib) }, .min_memory = 457ull << 20,
+	struct ollama_input in = { .n_gpu = 1, .free = { gib(free_gib) }, .min_memory = 457ull << 20,
 				.ctx = 2048, .parallel = 1, .batch = 512, .kv_bpe = 2, .num_gpu = -1,
 				.graph_partial = (uint64_t)(669.5 * MIB_),
 				.graph_full = (uint64_t)(258.5 * MIB_), .kv_total = kv };
-	struct est_result r;
+	struct ollama_result r;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(est_ollama_memory(EST_ERA_05, &m, &in, &r, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(ollama_estimate(OLLAMA_ERA_05, &m, &in, &r, &cause), 0);
 	CU_ASSERT_EQUAL(r.layers, want_layers);
 	CU_ASSERT_TRUE(near(r.total, full, 0.01));
 	CU_ASSERT_TRUE(near(r.vram, partial, 0.01));
@@ -130,16 +131,16 @@ static void test_8310_9311_vision_projector_gpu0(void)
 }
 
 /* `ollama ps` prints decimal GB, whole from 10 up, and rounds the CPU share. */
-static void test_ollama_ps_format(void)
+static void tollama_ps_format(void)
 {
 	char size[32], proc[48];
-	est_ollama_ps(61999999999ull, 34700000000ull, size, sizeof(size), proc, sizeof(proc));
+	ollama_ps(61999999999ull, 34700000000ull, size, sizeof(size), proc, sizeof(proc));
 	CU_ASSERT_STRING_EQUAL(size, "61 GB");
 	CU_ASSERT_STRING_EQUAL(proc, "44%/56% CPU/GPU");
-	est_ollama_ps(9500000000ull, 9500000000ull, size, sizeof(size), proc, sizeof(proc));
+	ollama_ps(9500000000ull, 9500000000ull, size, sizeof(size), proc, sizeof(proc));
 	CU_ASSERT_STRING_EQUAL(size, "9.5 GB");
 	CU_ASSERT_STRING_EQUAL(proc, "100% GPU");
-	est_ollama_ps(42000000000ull, 0, size, sizeof(size), proc, sizeof(proc));
+	ollama_ps(42000000000ull, 0, size, sizeof(size), proc, sizeof(proc));
 	CU_ASSERT_STRING_EQUAL(size, "42 GB");
 	CU_ASSERT_STRING_EQUAL(proc, "100% CPU");
 }
@@ -150,7 +151,7 @@ static void test_q4km_tensor_sizes(void)
 {
 	uint64_t lw[80], out, tok, sum = 0;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(est_llama_tensor_sizes("Q4_K_M", 80, 8192, 64, 8, 28672, 128256, lw, &out,
+	CU_ASSERT_EQUAL_FATAL(quant_llama_sizes("Q4_K_M", 80, 8192, 64, 8, 28672, 128256, lw, &out,
 						     &tok, &cause), 0);
 	for (int i = 0; i < 80; i++)
 		sum += lw[i];
@@ -158,7 +159,7 @@ static void test_q4km_tensor_sizes(void)
 	CU_ASSERT_TRUE(sum >= 42000000000ull && sum < 43000000000ull);
 	CU_ASSERT_TRUE(lw[0] > lw[10]); /* use_more_bits: layer 0 Q6_K parts, layer 10 not */
 	CU_ASSERT_EQUAL(lw[0], lw[12]);
-	CU_ASSERT_EQUAL(est_llama_tensor_sizes("IQ2_XS", 80, 8192, 64, 8, 28672, 128256, lw, &out, &tok,
+	CU_ASSERT_EQUAL(quant_llama_sizes("IQ2_XS", 80, 8192, 64, 8, 28672, 128256, lw, &out, &tok,
 					       &cause), UTIL_EINPUT);
 	free(cause);
 }
@@ -175,17 +176,17 @@ static void seed(int n_gpu, double free_gib, uint64_t ctx, char *size, char *pro
 {
 	uint64_t lw[80], out, tok;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(est_llama_tensor_sizes("Q4_K_M", 80, 8192, 64, 8, 28672, 128256, lw, &out,
+	CU_ASSERT_EQUAL_FATAL(quant_llama_sizes("Q4_K_M", 80, 8192, 64, 8, 28672, 128256, lw, &out,
 						     &tok, &cause), 0);
-	struct est_model m = { .n_layer = 80, .n_embd = 8192, .n_head = 64, .n_head_kv = 8,
+	struct ollama_model m = { .n_layer = 80, .n_embd = 8192, .n_head = 64, .n_head_kv = 8,
 			       .n_vocab = 128256, .layer_w = lw, .output_w = out, .token_embd_w = tok };
-	struct est_input in = { .n_gpu = n_gpu, .min_memory = 457ull << 20, .ctx = ctx, .parallel = 1,
+	struct ollama_input in = { .n_gpu = n_gpu, .min_memory = 457ull << 20, .ctx = ctx, .parallel = 1,
 				.batch = 512, .kv_bpe = 2, .num_gpu = -1 };
 	for (int g = 0; g < n_gpu; g++)
 		in.free[g] = gib(free_gib);
-	struct est_result r;
-	CU_ASSERT_EQUAL_FATAL(est_ollama_memory(EST_ERA_05, &m, &in, &r, &cause), 0);
-	est_ollama_ps(r.total, r.vram, size, 32, proc, 48);
+	struct ollama_result r;
+	CU_ASSERT_EQUAL_FATAL(ollama_estimate(OLLAMA_ERA_05, &m, &in, &r, &cause), 0);
+	ollama_ps(r.total, r.vram, size, 32, proc, 48);
 }
 
 static void test_seed_9471(void)
@@ -209,7 +210,7 @@ static void register_tests(void)
 	CU_ADD(s, test_9181_llama70b_q8_4gpu);
 	CU_ADD(s, test_8430_gemma3_sliding_window);
 	CU_ADD(s, test_8310_9311_vision_projector_gpu0);
-	CU_ADD(s, test_ollama_ps_format);
+	CU_ADD(s, tollama_ps_format);
 	CU_ADD(s, test_q4km_tensor_sizes);
 	CU_ADD(s, test_seed_9471);
 }
