@@ -386,31 +386,85 @@ static int ollama07(const char *name, const struct scen *sc, const struct sim_re
 }
 
 /*
- * Ollama's 2025 layout (llm/server.go createLayout -> buildLayout ->
- * findBestFit -> greedyFit, commit d5a0d8d90, v0.11.5): GPUs by free
- * memory, most first; each GPU that takes a layer reserves 457 MiB and its
- * measured graph; layers are packed from the last one backwards onto as
- * few GPUs as possible; a capacity factor in (0, 1] applied to every GPU
- * is searched (bisection) for the smallest one that still places the most
- * layers, which spreads the layers evenly.
+ * Ollama's 2025 layout (llm/server.go buildLayout -> assignLayers ->
+ * findBestFit -> greedyFit at v0.12.11; d5a0d8d90 first in v0.11.5).
+ * GPUs sorted by free memory, most first; each keeps 457 MiB + overhead +
+ * its measured graph (+ a backoff share after failed loads, 0 here), the
+ * rest holds layers (weights + KV, the output layer last). The layers are
+ * packed onto as few of the sorted GPUs as hold them all; greedyFit fills
+ * from the last of those GPUs backwards, taking layers from the top; a
+ * capacity factor on every GPU's space is bisected (to 1e-6) for the
+ * smallest that still places as many layers, which evens the split. When
+ * not everything fits, the output layer is dropped first.
  */
-static int greedy_fit(const struct scen *sc, const double *need, int total, const double *graph,
-		      const int *order, double factor, int *counts)
+struct lay {
+	int G, order[TOPO_MAX_GPUS];   /* the GPUs in use, sorted */
+	double avail[TOPO_MAX_GPUS];   /* space for layers, by sorted position */
+	const double *layer;
+	int req;                       /* num_gpu, -1 automatic */
+};
+
+/* greedyFit: counts[k] layers on sorted GPU k (k < n); returns the sum. */
+static int lay_greedy(const struct lay *y, int n, int L, double cap, int req, int *counts)
 {
-	int G = sc->cfg.topo.n, placed = 0, layer = total - 1;
-	for (int g = 0; g < G; g++)
-		counts[g] = 0;
-	for (int k = 0; k < G && layer >= 0; k++) {
-		int g = order[k];
-		double avail = (double)sc->cfg.topo.capacity[g] * factor - (double)OLLAMA_MIN_MEMORY - graph[g];
-		double used = 0;
-		while (layer >= 0 && used + need[layer] <= avail) {
-			used += need[layer--];
-			counts[g]++;
-			placed++;
+	int dev = n - 1, placed = 0;
+	for (int k = 0; k < n; k++)
+		counts[k] = 0;
+	double space = y->avail[dev] * cap;
+	for (int i = L - 1; i >= 0; i--) {
+		if (req >= 0 && L - 1 - i >= req)
+			break;
+		while (y->layer[i] > space) {
+			if (--dev < 0)
+				return placed;
+			space = y->avail[dev] * cap;
 		}
+		space -= y->layer[i];
+		counts[dev]++;
+		placed++;
 	}
 	return placed;
+}
+
+/* findBestFit over the first n sorted GPUs (one performance group). */
+static int lay_best(const struct lay *y, int n, int L, int force, int *counts)
+{
+	double lo = 0, hi = y->req >= 0 && force ? 1000 : 1;
+	int best = lay_greedy(y, n, L, hi, y->req, counts);
+	int tmp[TOPO_MAX_GPUS];
+	while (hi - lo > 1e-6) {
+		double mid = (lo + hi) / 2;
+		if (lay_greedy(y, n, L, mid, y->req, tmp) == best) {
+			hi = mid;
+			memcpy(counts, tmp, sizeof(int) * (size_t)n);
+		} else {
+			lo = mid;
+		}
+	}
+	return best;
+}
+
+/* assignLayers: fewest GPUs first, then without the output layer. */
+static int lay_assign(const struct lay *y, int total, int *counts, int *n_used)
+{
+	int L = total, sum = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		int req = y->req < L ? y->req : L;
+		struct lay z = *y;
+		z.req = req;
+		for (int i = 0; i < y->G; i++) {
+			for (int k = 0; k < y->G; k++)
+				counts[k] = 0;
+			sum = lay_best(&z, i + 1, L, i == y->G - 1, counts);
+			*n_used = i + 1;
+			if (sum == L || sum == req)
+				break;
+		}
+		if (sum == L)
+			return sum;
+		L--;
+	}
+	return sum;
 }
 
 static int ollama_layout(const char *name, const struct scen *sc, const struct sim_result *res,
@@ -426,38 +480,39 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	int rc = model_load(sc, o, &own, &ld, cause);
 	if (rc)
 		return rc;
-	int G = sc->cfg.topo.n, total = (int)ld->n_layer + 1;
+	int G = sc->cfg.topo.n, total = (int)ld->n_layer + 1, n_used = 0;
 	double *need = util_xcalloc((size_t)total, sizeof(double));
 	uint64_t kvl = llm_kv_layer(ld, &sc->lsc);
 	for (int l = 0; l < total; l++)
 		need[l] = (double)ld->layer_w[l] + (l < (int)ld->n_layer ? (double)kvl : 0);
 	/* The graph Ollama measures is the compute buffer of the GPU's role. */
-	double graph[TOPO_MAX_GPUS];
-	int order[TOPO_MAX_GPUS], counts[TOPO_MAX_GPUS];
+	double graph[TOPO_MAX_GPUS], freeb[TOPO_MAX_GPUS];
+	struct lay y = { .G = G, .layer = need, .req = o->num_gpu };
 	for (int g = 0; g < G; g++) {
-		order[g] = g;
+		y.order[g] = g;
 		int role = G == 1 ? LLM_ROLE_SINGLE : g == 0 ? LLM_ROLE_MAIN
 			 : g == G - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
 		graph[g] = (double)llm_compute(ld, &sc->lsc, role, role == LLM_ROLE_LAST ||
 					       role == LLM_ROLE_SINGLE);
+		uint64_t cap = sc->cfg.topo.capacity[g];
+		freeb[g] = o->have_free ? (double)o->free
+			 : (double)(cap > sc->cfg.reserve ? cap - sc->cfg.reserve : 0);
 	}
-	for (int i = 1; i < G; i++) /* most free memory first, stable */
-		for (int k = i; k > 0 && sc->cfg.topo.capacity[order[k]] >
-					 sc->cfg.topo.capacity[order[k - 1]]; k--) {
-			int t = order[k];
-			order[k] = order[k - 1];
-			order[k - 1] = t;
+	for (int i = 1; i < G; i++) /* sort.Reverse(ByFreeMemory), kept stable */
+		for (int k = i; k > 0 && freeb[y.order[k]] > freeb[y.order[k - 1]]; k--) {
+			int t = y.order[k];
+			y.order[k] = y.order[k - 1];
+			y.order[k - 1] = t;
 		}
-	int best = greedy_fit(sc, need, total, graph, order, 1.0, counts);
-	double lo = 0, hi = 1;
-	for (int it = 0; it < 40; it++) {
-		double mid = (lo + hi) / 2;
-		if (greedy_fit(sc, need, total, graph, order, mid, counts) >= best)
-			hi = mid;
-		else
-			lo = mid;
+	for (int k = 0; k < G; k++) {
+		int g = y.order[k];
+		double keep = (double)OLLAMA_MIN_MEMORY + (double)o->overhead + graph[g];
+		y.avail[k] = freeb[g] > keep ? freeb[g] - keep : 0;
 	}
-	int placed = greedy_fit(sc, need, total, graph, order, hi, counts);
+	int sorted_counts[TOPO_MAX_GPUS], counts[TOPO_MAX_GPUS] = { 0 };
+	int placed = lay_assign(&y, total, sorted_counts, &n_used);
+	for (int k = 0; k < n_used; k++)
+		counts[y.order[k]] = sorted_counts[k];
 	struct sim_result *real = util_xcalloc(1, sizeof(*real));
 	if ((rc = replay_with(sc, ld, counts, placed, real, cause))) {
 		free(real);
@@ -465,14 +520,15 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 		free(own);
 		return rc;
 	}
-	bprintf(b, "\n%s estimate (Ollama v0.11.5+ new memory management, llm/server.go createLayout at"
-		   " d5a0d8d90: 457 MiB + measured graph + layers per GPU, packed from the last layer,"
-		   " capacity factor %.3f):\n", name, hi);
-	bprintf(b, "%3s %6s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "layers", "graph",
+	bprintf(b, "\n%s estimate (Ollama v0.11.5+ new memory management, llm/server.go assignLayers"
+		   " at v0.12.11: per GPU 457 MiB + measured graph kept, layers packed from the top onto"
+		   " as few GPUs as hold them, capacity factor bisected):\n", name);
+	bprintf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "free", "layers", "graph",
 		"estimate", "real use", "unused");
-	bprintf(b, "%3s %6s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB");
-	/* llama.cpp places layers front to back: the split lists GPUs in index
-	 * order and the output layer lands on the last GPU holding layers. */
+	bprintf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
+	/* The replay places layers front to back in device order (llama.cpp's
+	 * split); Ollama names the layers per device, so with GPUs of unequal
+	 * free memory the ranges can differ while the counts agree. */
 	int first = total - placed;
 	double gpus = 0, cpu_layers = 0;
 	uint64_t alloc[TOPO_MAX_GPUS] = { 0 }, unused[TOPO_MAX_GPUS] = { 0 };
@@ -481,19 +537,19 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	for (int g = 0; g < G; g++) {
 		if (!counts[g]) {
 			est[g] = UINT64_MAX;
-			bprintf(b, "%3d %6d (not used)\n", g, 0);
+			bprintf(b, "%3d %6d %9.0f (not used)\n", g, 0, mib(freeb[g]));
 			continue;
 		}
 		double lb = 0;
-		for (int l = first; l < first + counts[g]; l++)
+		for (int l = first; l < first + counts[g] && l < total; l++)
 			lb += need[l];
 		first += counts[g];
-		double e = lb + graph[g] + (double)OLLAMA_MIN_MEMORY;
+		double e = lb + graph[g] + (double)OLLAMA_MIN_MEMORY + (double)o->overhead;
 		est[g] = alloc[g] = (uint64_t)llround(e);
 		gpus += lb + graph[g];
 		unused[g] = (double)real->dev[g].peak < e ? (uint64_t)llround(e - (double)real->dev[g].peak) : 0;
-		bprintf(b, "%3d %6d %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(lb),
-			mib(graph[g]), mib(e), mib((double)real->dev[g].peak),
+		bprintf(b, "%3d %6d %9.0f %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(freeb[g]),
+			mib(lb), mib(graph[g]), mib(e), mib((double)real->dev[g].peak),
 			mib(e - (double)real->dev[g].peak));
 	}
 	/* llmServer.TotalSize/VRAMSize (v0.12.11): input weights (token
@@ -505,14 +561,15 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	char size[32], proc[48];
 	ollama_ps((uint64_t)llround(tot), (uint64_t)llround(vram), size, sizeof(size), proc,
 		      sizeof(proc));
-	bprintf(b, "  layers on GPUs: %d/%d; split:", placed, total);
+	bprintf(b, "  layers on GPUs: %d/%d on %d GPU(s); split:", placed, total, n_used);
 	for (int g = 0; g < G; g++)
 		bprintf(b, "%s%d", g ? "," : " ", counts[g]);
 	bprintf(b, "\n  ollama ps: SIZE %s  PROCESSOR %s  (token embeddings %.1f MiB counted, as"
 		   " llmServer.TotalSize does; the 457 MiB per GPU is not)\n", size, proc,
 		mib((double)ld->host_fixed));
-	bprintf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.11.5+ llm/server.go createLayout "
-		   "(d5a0d8d90, v0.12.11)\",\"layers\":%d,\"layers_model\":%d", name, placed, total);
+	bprintf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.11.5+ llm/server.go assignLayers "
+		   "(v0.12.11)\",\"layers\":%d,\"layers_model\":%d,\"gpus_used\":%d", name, placed, total,
+		n_used);
 	json_int_array(j, "split", counts, G);
 	json_u64_array(j, "allocations", alloc, G);
 	json_u64_array(j, "unused", unused, G);
