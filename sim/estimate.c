@@ -582,19 +582,19 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 }
 
 /* llama.cpp --fit: every device keeps the fit target free. */
-static void fit_lines(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		      struct buf_ *b)
+static void fit_lines(const struct scen *sc, const struct sim_result *res, uint64_t target,
+		      uint64_t *est, struct buf_ *b)
 {
 	int G = sc->cfg.topo.n, ok = 1;
 	for (int g = 0; g < G; g++) {
 		const struct sim_dev *d = &res->dev[g];
-		est[g] = d->peak + LLAMA_FIT_TARGET;
+		est[g] = d->peak + target;
 		uint64_t free_b = sim_headroom(d);
-		int good = free_b >= LLAMA_FIT_TARGET;
+		int good = free_b >= target;
 		ok &= good;
-		bprintf(b, "  - GPU %d: %.0f total, %.0f used, %.0f free vs. target of %llu%s\n", g,
+		bprintf(b, "  - GPU %d: %.0f total, %.0f used, %.0f free vs. target of %.0f%s\n", g,
 			mib((double)d->capacity), mib((double)d->peak), mib((double)free_b),
-			(unsigned long long)(LLAMA_FIT_TARGET >> 20), good ? "" : "  (fit would move layers off)");
+			mib((double)target), good ? "" : "  (fit would move layers off)");
 	}
 	bprintf(b, "  %s\n", ok ? "fit keeps these parameters" : "fit would reduce ctx or move layers to the host");
 }
@@ -606,7 +606,7 @@ static int llama_fit(const char *name, const struct scen *sc, const struct sim_r
 	(void)cause;
 	bprintf(b, "\n%s projection (--fit: measured use, %llu MiB target free per device):\n", name,
 		(unsigned long long)(LLAMA_FIT_TARGET >> 20));
-	fit_lines(sc, res, est, b);
+	fit_lines(sc, res, LLAMA_FIT_TARGET, est, b);
 	bprintf(j, "{\"engine\":\"%s\",\"source\":\"llama.cpp common/fit.cpp --fit-target 1024 MiB\"", name);
 	json_u64_array(j, "allocations", est, sc->cfg.topo.n);
 	bprintf(j, "}");
@@ -636,6 +636,13 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 		return rc;
 	int par;
 	uint64_t ctx = scen_cells(sc, &par), file = ldq->host_fixed;
+	/* effectiveLlamaServerContext: num_ctx capped at the trained context, x parallel */
+	if (ld->n_ctx_train && ctx / (uint64_t)par > ld->n_ctx_train)
+		ctx = (uint64_t)ld->n_ctx_train * (uint64_t)par;
+	/* a projector raises LLAMA_ARG_FIT_TARGET to projector + 1 GiB, in MiB
+	 * rounded up (mmprojFitTargetMiB) */
+	uint64_t target = o->projector ? ((o->projector + (1ull << 30) + (1ull << 20) - 1) >> 20) << 20
+				       : LLAMA_FIT_TARGET;
 	for (uint32_t l = 0; l <= ldq->n_layer; l++)
 		file += ldq->layer_w[l];
 	uint64_t kvh = ld->n_head_kv ? ld->n_head_kv : ld->n_head;
@@ -661,9 +668,9 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 	bprintf(b, "  pre-launch PredictServerVRAM = file %.2f GB (tensor bytes; GGUF metadata not modelled)"
 		   " + f16 KV %.2f GB (NumCtx %llu) = %.2f GB; no compute buffer, no per-GPU reserve\n",
 		(double)file / 1e9, (double)kv / 1e9, (unsigned long long)ctx, (double)(file + kv) / 1e9);
-	bprintf(b, "  placement: llama-server --fit (every device keeps %llu MiB free):\n",
-		(unsigned long long)(LLAMA_FIT_TARGET >> 20));
-	fit_lines(sc, res, est, b);
+	bprintf(b, "  placement: llama-server --fit (every device keeps %.0f MiB free):\n",
+		mib((double)target));
+	fit_lines(sc, res, target, est, b);
 	bprintf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (the buffers llama-server logs, predicted:"
 		   " GPUs %.2f GB, host %.2f GB%s)\n", size, proc, (double)vram / 1e9, (double)host / 1e9,
 		all_on_gpu ? "; all layers offloaded, so 100% GPU" : "");
