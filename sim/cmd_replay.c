@@ -159,13 +159,8 @@ static int cmd_replay(int argc, char **argv)
 	}
 	uint64_t est[TOPO_MAX_GPUS];
 	char *explain = NULL, *est_json = NULL;
-	if (!rc && engine) {
-		if (!sc.ld)
-			rc = util_err(&cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
-				      "load or --model");
-		else
-			rc = est_compute_json(engine, &sc, res, est, &explain, &est_json, &cause);
-	}
+	if (!rc && engine)
+		rc = est_run(st, &sc, res, engine, est, &explain, &est_json, &cause);
 	if (rc) {
 		scen_clear(&sc);
 		free(res);

@@ -62,6 +62,29 @@ int est_compute(const char *engine, const struct scen *sc, const struct sim_resu
 int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
 		     uint64_t *est, char **explain, char **json, char **cause);
 
+/*
+ * A trace that holds Ollama's own `msg=offload` estimate (engine "ollama"
+ * rows of the store): rerun the pre-2025 estimator of engine (ollama-0.5,
+ * ollama-0.7, ollama-0.7.0) on what that line logs - free memory per GPU,
+ * weights, KV, graph, projector, layers requested - and set each logged
+ * figure (layers, split, allocations, required full/partial) beside the
+ * emulated one. *explain and *json (may be NULL) are malloc'd; *n_within
+ * of *n_figures figures agree to the log's rounding (0.05 GiB) plus 1%.
+ * UTIL_EINPUT when the trace holds no such estimate or engine is another row.
+ */
+int est_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
+		     char **json, int *n_within, int *n_figures, char **cause);
+
+/*
+ * What `replay --engine-estimate` prints for a scenario: est_compute_json
+ * when sc holds a load, est_check_logged when its trace (st may be NULL)
+ * holds an Ollama estimate line, both when both apply (the JSON object
+ * then carries the check as "logged_check"). est[] is UINT64_MAX where
+ * nothing is estimated per GPU. UTIL_EINPUT when neither applies.
+ */
+int est_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
+	    uint64_t *est, char **explain, char **json, char **cause);
+
 /* Help text for the ":key=value" options. */
 extern const char est_engine_help[];
 

@@ -51,6 +51,8 @@ static const char *arch_of(const struct ollama_model *m)
 uint64_t ollama_kv_layer(const struct ollama_model *m, const struct ollama_input *in, enum ollama_era era,
 			     uint32_t il)
 {
+	if (in->kv_layer)
+		return il < m->n_layer ? in->kv_layer[il] : 0;
 	if (in->kv_total)
 		return m->n_layer ? in->kv_total / m->n_layer : 0;
 	double per_cell = (double)(head_k(m) + head_v(m)) * (double)(m->n_head_kv ? m->n_head_kv : m->n_head);

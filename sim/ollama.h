@@ -47,6 +47,7 @@ struct ollama_input {
 	uint64_t graph_partial, graph_full; /* 0: from the closed forms */
 	int      spare_largest;    /* v0.7.0 only: the spare layer is the largest tensor group
 				    * (blk.N, output, token_embd, projector), reverted in v0.7.1 */
+	const uint64_t *kv_layer;  /* [n_layer] KV per layer overriding the rules (a log's), or NULL */
 	uint64_t kv_total;         /* 0: from the closed forms; else split evenly over layers
 				    * (for architectures without a rule here, e.g. mllama) */
 };
