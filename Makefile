@@ -48,11 +48,11 @@ VS_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 ALL_CFLAGS = $(VS_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
-# The shim (everything named trace/shim*.c) is built apart: it loads into
-# other people's processes and links only libc and zstd.
-SHIM_SRC  := $(wildcard trace/shim*.c)
+# Only the top of each folder is the library; a subfolder with its own .mk
+# fragment is built apart (trace/shim/: the shim, which loads into other
+# people's processes and links only libc and zstd).
 MAIN_SRC  := plots/vramsim.c
-LIB_SRC   := $(filter-out $(SHIM_SRC) $(MAIN_SRC),$(sort $(wildcard trace/*.c import/*.c sim/*.c plots/*.c)))
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(sort $(wildcard trace/*.c import/*.c sim/*.c plots/*.c)))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
@@ -66,7 +66,7 @@ DEPS_OK   := build/.deps-ok
 
 # Stage-specific rules (the shim, fake CUDA libraries, fuzzers) live beside
 # their code and are included here.
--include $(wildcard trace/*.mk tests/*.mk)
+-include $(filter-out build%,$(wildcard */*/*.mk */*.mk))
 
 .PHONY: man all deps check check-asan check-unit check-cli demo install uninstall \
 	clean help bench validate fuzz

@@ -1,7 +1,6 @@
 /*
  * cmd_import.c - `vramsim import`: turn files into traces in the store.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,76 +9,55 @@
 #include "imp.h"
 #include "util.h"
 
-static const char help[] =
-	"usage: vramsim import [--store DB] [--format F] [--name N] [--strict]\n"
-	"                      [--label-rules FILE] [-q] FILE...\n"
-	"\n"
-	"Import each FILE into the trace store, one transaction per file: a file\n"
-	"that fails to import leaves the store as it was. The format is detected\n"
-	"from the content unless --format names it.\n"
-	"\n"
-	"options:\n"
-	"  --store DB          the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
-	"  --format F          one of the formats below\n"
-	"  --name N            name of the trace (a log with several loads gives N, N#2, ...)\n"
-	"  --strict            a truncated input is an error (exit 2), not a warning\n"
-	"  --label-rules FILE  regex rules that label allocations by stack frame\n"
-	"  -q, --quiet         no warnings\n"
-	"\n"
-	"formats:\n";
+enum { OPT_FORMAT = CLI_KEY, OPT_NAME, OPT_STRICT, OPT_RULES };
 
-static void print_help(FILE *out)
+static const struct cli_opt import_opts[] = {
+	{ "format", OPT_FORMAT, "F", "one of the formats below", NULL },
+	{ "name", OPT_NAME, "N", "name of the trace (a log with several loads gives N, N#2, ...)", NULL },
+	{ "strict", OPT_STRICT, NULL, "a truncated input is an error (exit 2), not a warning", NULL },
+	{ "label-rules", OPT_RULES, "FILE", "regex rules that label allocations by stack frame",
+	  CLI_VAL_FILE },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static void print_formats(FILE *out)
 {
-	fputs(help, out);
 	for (const struct imp_format *f = imp_formats; f->name; f++)
 		fprintf(out, "  %-10s %s\n", f->name, f->desc);
 	fprintf(out, "\nexample:\n  vramsim import tests/data/logs/ollama-9181-70b-4x22g-64k.log\n");
 }
 
-static int cmd_import(int argc, char **argv)
+static int cmd_import(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "strict", no_argument, NULL, 'S' },
-		{ "label-rules", required_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct imp_opts o = { 0 };
-	const char *store_opt = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	const char *arg;
+	int c, argc = cx->argc, first = 0;
+	char **argv = cx->argv;
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case 's': store_opt = optarg; break;
-		case 'f': o.format = optarg; break;
-		case 'n':
-			if (!*optarg)
+		case OPT_FORMAT: o.format = arg; break;
+		case OPT_NAME:
+			if (!*arg)
 				return cli_usage("import", "--name needs a name");
-			o.name = optarg;
+			o.name = arg;
 			break;
-		case 'S': o.strict = 1; break;
-		case 'L': o.label_rules = optarg; break;
-		case 'q': o.quiet = cli_quiet = 1; break;
-		case 'h': print_help(stdout); return 0;
-		default: return cli_usage("import", "bad option");
+		case OPT_STRICT: o.strict = 1; break;
+		case OPT_RULES: o.label_rules = arg; break;
 		}
 	}
-	if (optind >= argc)
+	o.quiet = cli_quiet;
+	if (first >= argc)
 		return cli_usage("import", "no FILE to import");
 	if (o.format && !imp_format_find(o.format))
 		return cli_usage("import", "unknown format '%s'", o.format);
-	if (o.name && argc - optind > 1)
+	if (o.name && argc - first > 1)
 		return cli_usage("import", "--name takes one FILE at a time");
 	struct store *st;
-	int rc = cli_open_store(store_opt, STORE_CREATE, &st);
+	int rc = cli_store(cx, &st);
 	if (rc)
 		return rc;
 	int worst = 0;
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		struct imp_ctx res;
 		char *cause = NULL;
 		int r = imp_file(st, argv[i], &o, &res, &cause);
@@ -104,13 +82,19 @@ static int cmd_import(int argc, char **argv)
 	}
 	if (!worst && !cli_quiet)
 		fprintf(stderr, "next: vramsim replay --store %s --gpus 4x24G\n", store_path(st));
-	store_close(st);
 	return worst;
 }
 
 const struct cli_cmd cmd_import_entry = {
 	.name = "import",
-	.fn = cmd_import,
 	.summary = "import logs, GGUF headers, recorded traces, snapshots into the store",
-	.help_fn = print_help, /* the format list is generated */
+	.usage = "[--store DB] [--format F] [--name N] [--strict]\n"
+		 "                      [--label-rules FILE] [-q] FILE...",
+	.about = "Import each FILE into the trace store, one transaction per file: a file\n"
+		 "that fails to import leaves the store as it was. The format is detected\n"
+		 "from the content unless --format names it.\n",
+	.opts = import_opts,
+	.more = "formats:\n",
+	.more_fn = print_formats, /* the format list is generated */
+	.flags = CLI_STORE_RW, .fn = cmd_import,
 };

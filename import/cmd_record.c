@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -31,34 +30,17 @@
 
 #define DEFAULT_PATTERN "vramsim.%e.%p.vrt.zst"
 
-static const char help[] =
-	"usage: vramsim record [-o PATTERN] [--store DB] [--name N] [-q] -- CMD [ARGS...]\n"
-	"\n"
-	"Run CMD with the recording shim preloaded (LD_PRELOAD=libvramtrace.so, put\n"
-	"before any library already in LD_PRELOAD, after a sanitizer runtime). Every\n"
-	"process of the run that uses the CUDA driver writes one native trace file;\n"
-	"child processes and exec'd programs are recorded too. When CMD ends, all the\n"
-	"files of this run are imported as one trace, and record exits with CMD's\n"
-	"status (128+N if a signal N killed it; the import's error status if CMD\n"
-	"succeeded but the import failed).\n"
-	"\n"
-	"options:\n"
-	"  -o, --output PATTERN  file name of each process's trace (default\n"
-	"                        " DEFAULT_PATTERN " in the current directory):\n"
-	"                        %p pid, %e executable name, %h host, %t start time\n"
-	"                        (Unix seconds), %% a percent sign; without %p the\n"
-	"                        pid is added before .vrt.zst\n"
-	"  --store DB            the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
-	"  --name N              name of the trace (default: the first executable)\n"
-	"  -q, --quiet           no chatter or warnings from vramsim\n"
-	"\n"
-	"The shim is found beside the vramsim binary (trace/libvramtrace.so), else in\n"
-	"the install directory (" VRAMSIM_LIBDIR "); $VRAMSIM_SHIM overrides both.\n"
-	"The shim reads VRAMSIM_FLUSH_MS (250), VRAMSIM_SNAPSHOT_MS (1000, 0: off),\n"
-	"VRAMSIM_ZSTD_LEVEL (3) and VRAMSIM_DISABLE.\n"
-	"\n"
-	"example:\n"
-	"  vramsim record -o 'runs/%e.%p.vrt.zst' -- python3 train.py\n";
+enum { OPT_OUTPUT = 'o', OPT_NAME = CLI_KEY };
+
+static const struct cli_opt record_opts[] = {
+	{ "output", OPT_OUTPUT, "PATTERN", "file name of each process's trace (default\n"
+	  DEFAULT_PATTERN " in the current directory):\n"
+	  "%p pid, %e executable name, %h host, %t start time\n"
+	  "(Unix seconds), %% a percent sign; without %p the\n"
+	  "pid is added before .vrt.zst", CLI_VAL_FILE },
+	{ "name", OPT_NAME, "N", "name of the trace (default: the first executable)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 static int readable(const char *p)
 {
@@ -220,7 +202,7 @@ static int run_child(char **cmd, const char *preload, const char *pattern, const
 	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
 }
 
-static int import_run(const char *store_opt, const char *name, const char *pattern,
+static int import_run(struct cli_ctx *cx, const char *name, const char *pattern,
 		      const char *session, int status)
 {
 	char *g = pattern_glob(pattern);
@@ -243,7 +225,7 @@ static int import_run(const char *store_opt, const char *name, const char *patte
 			 "matches %s); nothing imported", pattern);
 	} else {
 		struct store *st;
-		int orc = cli_open_store(store_opt, STORE_CREATE, &st);
+		int orc = cli_store(cx, &st);
 		if (orc) {
 			rc = status ? status : orc;
 		} else {
@@ -268,7 +250,6 @@ static int import_run(const char *store_opt, const char *name, const char *patte
 					"      vramsim replay --store %s %" PRId64 " --gpus 2x24G\n",
 					store_path(st), id, store_path(st), id);
 			}
-			store_close(st);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -277,30 +258,18 @@ static int import_run(const char *store_opt, const char *name, const char *patte
 	return rc;
 }
 
-static int cmd_record(int argc, char **argv)
+static int cmd_record(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "store", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *out = DEFAULT_PATTERN, *store_opt = NULL, *name = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+	const char *out = DEFAULT_PATTERN, *name = NULL, *arg;
+	int c, argc = cx->argc, first = 0;
+	char **argv = cx->argv;
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 's': store_opt = optarg; break;
-		case 'n': name = optarg; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': fputs(help, stdout); return 0;
-		default: return cli_usage("record", "bad option");
+		case OPT_OUTPUT: out = arg; break;
+		case OPT_NAME: name = arg; break;
 		}
 	}
-	if (optind >= argc)
+	if (first >= argc)
 		return cli_usage("record", "no command to run (vramsim record -- CMD ARGS...)");
 	if (!*out)
 		return cli_usage("record", "empty -o PATTERN");
@@ -335,8 +304,8 @@ static int cmd_record(int argc, char **argv)
 				       (long long)ts.tv_sec, ts.tv_nsec);
 	char *preload = preload_with(shim, getenv("LD_PRELOAD"));
 	fflush(NULL);
-	int status = run_child(argv + optind, preload, pattern, session);
-	int rc = status < 0 ? CLI_ERR : import_run(store_opt, name, pattern, session, status);
+	int status = run_child(argv + first, preload, pattern, session);
+	int rc = status < 0 ? CLI_ERR : import_run(cx, name, pattern, session, status);
 	free(preload);
 	free(session);
 	free(pattern);
@@ -346,7 +315,22 @@ static int cmd_record(int argc, char **argv)
 
 const struct cli_cmd cmd_record_entry = {
 	.name = "record",
-	.fn = cmd_record,
 	.summary = "run a command under the recording shim and import its trace",
-	.help = help,
+	.usage = "[-o PATTERN] [--store DB] [--name N] [-q] -- CMD [ARGS...]",
+	.about = "Run CMD with the recording shim preloaded (LD_PRELOAD=libvramtrace.so, put\n"
+		 "before any library already in LD_PRELOAD, after a sanitizer runtime). Every\n"
+		 "process of the run that uses the CUDA driver writes one native trace file;\n"
+		 "child processes and exec'd programs are recorded too. When CMD ends, all the\n"
+		 "files of this run are imported as one trace, and record exits with CMD's\n"
+		 "status (128+N if a signal N killed it; the import's error status if CMD\n"
+		 "succeeded but the import failed).\n",
+	.opts = record_opts,
+	.more = "The shim is found beside the vramsim binary (trace/libvramtrace.so), else in\n"
+		"the install directory (" VRAMSIM_LIBDIR "); $VRAMSIM_SHIM overrides both.\n"
+		"The shim reads VRAMSIM_FLUSH_MS (250), VRAMSIM_SNAPSHOT_MS (1000, 0: off),\n"
+		"VRAMSIM_ZSTD_LEVEL (3) and VRAMSIM_DISABLE.\n"
+		"\n"
+		"example:\n"
+		"  vramsim record -o 'runs/%e.%p.vrt.zst' -- python3 train.py\n",
+	.flags = CLI_STORE_RW | CLI_ARGS_REST, .fn = cmd_record,
 };

@@ -36,7 +36,7 @@
  * element ends (strings and brackets only) and only elements naming
  * "[memory]" or "[OutOfMemory]" are handed to jansson.
  */
-#include "hmap.h"
+#include "u64map.h"
 #include "imp.h"
 #include "util.h"
 
@@ -477,8 +477,8 @@ static int write_devices(struct kctx *k, int *n_dev, char **cause)
 /* Live blocks of one process: by (device, Addr), or LIFO stacks by
  * (device, size) when the trace has no Addr. */
 struct pid_state {
-	struct hmap addr;   /* (dev, addr) key -> 1 */
-	struct hmap head;   /* (dev, size) key -> stack node + 1 */
+	struct u64map addr;   /* (dev, addr) key -> 1 */
+	struct u64map head;   /* (dev, size) key -> stack node + 1 */
 	uint64_t *node_id;  /* stack nodes: synthetic address ... */
 	uint32_t *node_next;/* ... and next node + 1 */
 	size_t nn, an_id, an_next;
@@ -496,7 +496,7 @@ static uint64_t dkey(int dev, uint64_t v)
 static void lifo_push(struct pid_state *s, int dev, uint64_t size, uint64_t id)
 {
 	uint64_t head = 0;
-	hmap_get(&s->head, dkey(dev, size), &head);
+	u64map_get(&s->head, dkey(dev, size), &head);
 	uint32_t n;
 	if (s->free_node) {
 		n = s->free_node - 1;
@@ -508,20 +508,20 @@ static void lifo_push(struct pid_state *s, int dev, uint64_t size, uint64_t id)
 	}
 	s->node_id[n] = id;
 	s->node_next[n] = (uint32_t)head;
-	hmap_put(&s->head, dkey(dev, size), n + 1);
+	u64map_put(&s->head, dkey(dev, size), n + 1);
 }
 
 static int lifo_pop(struct pid_state *s, int dev, uint64_t size, uint64_t *id)
 {
 	uint64_t head = 0;
-	if (!hmap_get(&s->head, dkey(dev, size), &head) || head == 0)
+	if (!u64map_get(&s->head, dkey(dev, size), &head) || head == 0)
 		return 0;
 	uint32_t n = (uint32_t)head - 1;
 	*id = s->node_id[n];
 	if (s->node_next[n])
-		hmap_put(&s->head, dkey(dev, size), s->node_next[n]);
+		u64map_put(&s->head, dkey(dev, size), s->node_next[n]);
 	else
-		hmap_del(&s->head, dkey(dev, size));
+		u64map_del(&s->head, dkey(dev, size), NULL);
 	s->node_next[n] = s->free_node;
 	s->free_node = n + 1;
 	return 1;
@@ -529,8 +529,8 @@ static int lifo_pop(struct pid_state *s, int dev, uint64_t size, uint64_t *id)
 
 static void pid_state_free(struct pid_state *s)
 {
-	hmap_free(&s->addr);
-	hmap_free(&s->head);
+	u64map_free(&s->addr);
+	u64map_free(&s->head);
 	free(s->node_id);
 	free(s->node_next);
 	memset(s, 0, sizeof(*s));
@@ -574,9 +574,9 @@ static void pair(struct kctx *k, size_t i0, size_t i1, struct orphan **orph, siz
 				continue;
 			e->addr = k->next_synth++;
 		} else if (e->bytes > 0) {
-			hmap_put(&s.addr, dkey(e->dev, e->addr), 1);
+			u64map_put(&s.addr, dkey(e->dev, e->addr), 1);
 			continue;
-		} else if (hmap_del(&s.addr, dkey(e->dev, e->addr))) {
+		} else if (u64map_del(&s.addr, dkey(e->dev, e->addr), NULL)) {
 			continue;
 		}
 		UTIL_GROW(*orph, *no + 1, *ao);

@@ -27,9 +27,20 @@
  * Without CUDA_GPU_MEMORY_USAGE_EVENTS (the default: nsys writes it only
  * for --cuda-memory-usage=true) the export has no sizes; nothing is
  * imported and the error says how to record one.
+ *
+ * The export is someone else's SQLite file: it is opened read-only, its
+ * schema must hold plain tables only (a view, trigger, virtual table or
+ * generated column is refused before any query: trace/sqlsafe.h), and
+ * every query runs under an instruction budget proportional to the
+ * file's size. Bounds: at most STORE_MAX_DEVICES devices and
+ * STORE_MAX_PROCESSES processes (trace/store.h); every query is a scan,
+ * a sort or an indexed join: O(n log n) in rows.
+ * A WAL-mode export keeps rows in FILE-wal: the archive is the database
+ * as SQLite reads it (sqlite3_serialize), not the main file's bytes.
  */
-#include "hmap.h"
+#include "u64map.h"
 #include "imp.h"
+#include "sqlsafe.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -37,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define USAGE "CUDA_GPU_MEMORY_USAGE_EVENTS"
 
@@ -46,14 +58,19 @@ struct nctx {
 	int64_t trace;
 	const char *meta;            /* the metadata table's name */
 	int64_t kind_device, kind_pinned, op_alloc, op_free;
-	struct hmap dev;             /* deviceId -> trace index */
+	struct u64map dev;             /* deviceId -> trace index */
 	int n_dev;
-	struct hmap labels;          /* StringIds id -> store label id */
+	struct u64map labels;          /* StringIds id -> store label id */
 	uint64_t n_rows, n_device, n_pinned, n_skipped;
+	struct sqlsafe_budget budget;
 };
 
 static int sqerr(struct nctx *n, char **cause, const char *what)
 {
+	if (n->budget.spent)
+		return util_err(cause, UTIL_EINPUT, "%s: %s: the export needs more work than its "
+				"size allows (over %d SQLite steps per byte): refused", n->ictx->path,
+				what, SQLSAFE_STEPS_PER_BYTE);
 	return util_err(cause, UTIL_EINPUT, "%s: %s: %s", n->ictx->path, what,
 			sqlite3_errmsg(n->db));
 }
@@ -69,7 +86,7 @@ static int prep(struct nctx *n, sqlite3_stmt **s, const char *sql, char **cause)
 static int has_table(struct nctx *n, const char *name, char **cause)
 {
 	sqlite3_stmt *s;
-	int rc = prep(n, &s, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view')"
+	int rc = prep(n, &s, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
 			     " AND name = ?", cause);
 	if (rc)
 		return rc;
@@ -164,13 +181,13 @@ static int no_usage_table(struct nctx *n, char **cause)
 static int add_device(struct nctx *n, int64_t id, int ordinal, const char *name,
 		      const char *uuid, int64_t total, char **cause)
 {
-	if (hmap_get(&n->dev, (uint64_t)id, NULL))
+	if (u64map_get(&n->dev, (uint64_t)id, NULL))
 		return 0;
 	struct trace_device d = { .index = n->n_dev, .ordinal = ordinal,
 				  .total = total > 0 ? (uint64_t)total : 0 };
 	snprintf(d.name, sizeof(d.name), "%s", name ? name : "");
 	snprintf(d.uuid, sizeof(d.uuid), "%s", uuid ? uuid : "");
-	hmap_put(&n->dev, (uint64_t)id, (uint64_t)n->n_dev++);
+	u64map_put(&n->dev, (uint64_t)id, (uint64_t)n->n_dev++);
 	return store_device_add(n->ictx->st, n->trace, &d, cause);
 }
 
@@ -262,7 +279,7 @@ static int api_label(struct nctx *n, sqlite3_stmt *s, int64_t *label, char **cau
 	*label = 0;
 	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
 		uint64_t id = (uint64_t)sqlite3_column_int64(s, 8), lab;
-		if (hmap_get(&n->labels, id, &lab)) {
+		if (u64map_get(&n->labels, id, &lab)) {
 			*label = (int64_t)lab;
 			return 0;
 		}
@@ -274,7 +291,7 @@ static int api_label(struct nctx *n, sqlite3_stmt *s, int64_t *label, char **cau
 		strip_version(buf);
 		int rc = store_label(n->ictx->st, n->trace, buf, label, cause);
 		if (rc == 0)
-			hmap_put(&n->labels, id, (uint64_t)*label);
+			u64map_put(&n->labels, id, (uint64_t)*label);
 		return rc;
 	}
 	const char *name = (const char *)sqlite3_column_text(s, 10);
@@ -332,7 +349,7 @@ static int read_events(struct nctx *n, char **cause)
 				 sqlite3_column_int64(s, 0));
 		ev.pid = sqlite3_column_int(s, 1);
 		if (kind == n->kind_device) {
-			if (!hmap_get(&n->dev, (uint64_t)sqlite3_column_int64(s, 2), &dev))
+			if (!u64map_get(&n->dev, (uint64_t)sqlite3_column_int64(s, 2), &dev))
 				dev = 0; /* unreachable: read_devices() added every deviceId */
 			ev.device = (int16_t)dev;
 			ev.category = TRACE_CAT_OTHER;
@@ -427,6 +444,29 @@ static int check_columns(struct nctx *n, char **cause)
 	return 0;
 }
 
+/* The trace, archiving the database as SQLite reads it: in WAL mode the
+ * main file alone lacks the rows still in FILE-wal. */
+static int new_trace(struct nctx *n, char **cause)
+{
+	struct imp_ctx *c = n->ictx;
+	int wal = c->len > 19 && c->data[18] == 2 && c->data[19] == 2;
+	if (!wal)
+		return imp_trace_new(c, "nsys", 0, &n->trace, cause);
+	sqlite3_int64 size = 0;
+	unsigned char *db = sqlite3_serialize(n->db, "main", &size, 0);
+	if (!db)
+		return sqerr(n, cause, "cannot copy the WAL-mode export for its archive");
+	const unsigned char *data = c->data;
+	size_t len = c->len;
+	c->data = db;
+	c->len = (size_t)size;
+	int rc = imp_trace_new(c, "nsys", 0, &n->trace, cause);
+	c->data = data;
+	c->len = len;
+	sqlite3_free(db);
+	return rc;
+}
+
 static int run(struct nctx *n, char **cause)
 {
 	int rc = has_table(n, "META_DATA_EXPORT", cause);
@@ -451,7 +491,7 @@ static int run(struct nctx *n, char **cause)
 				 "CUDA_DEV_MEM_EVENT_OPR_ALLOCATION", 0);
 	n->op_free = enum_value(n, "ENUM_CUDA_DEV_MEM_EVENT_OPER",
 				"CUDA_DEV_MEM_EVENT_OPR_DEALLOCATION", 1);
-	if ((rc = imp_trace_new(n->ictx, "nsys", 0, &n->trace, cause)))
+	if ((rc = new_trace(n, cause)))
 		return rc;
 	if ((rc = read_devices(n, cause)) == 0 && (rc = read_processes(n, cause)) == 0 &&
 	    (rc = read_events(n, cause)) == 0)
@@ -480,13 +520,27 @@ int imp_nsys_run(struct imp_ctx *ctx, char **cause)
 {
 	struct nctx n = { .ictx = ctx };
 	int rc;
-	if (sqlite3_open_v2(ctx->path, &n.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	/* The rows of a WAL-mode file may sit in FILE-wal: count its bytes
+	 * in the budget too. */
+	uint64_t bytes = ctx->len;
+	struct stat sb;
+	char *wal = util_xasprintf("%s-wal", ctx->path);
+	if (stat(wal, &sb) == 0 && S_ISREG(sb.st_mode))
+		bytes += (uint64_t)sb.st_size;
+	free(wal);
+	if (sqlite3_open_v2(ctx->path, &n.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		rc = util_err(cause, UTIL_EINPUT, "%s: cannot open as SQLite: %s", ctx->path,
 			      n.db ? sqlite3_errmsg(n.db) : "out of memory");
-	else
-		rc = run(&n, cause);
+	} else {
+		/* No value nsys writes comes near 64 MiB. */
+		sqlsafe_harden(n.db, 64 << 20);
+		sqlsafe_budget(n.db, &n.budget, sqlsafe_steps_for(bytes));
+		rc = sqlsafe_check(n.db, ctx->path, cause);
+		if (rc == 0)
+			rc = run(&n, cause);
+	}
 	sqlite3_close(n.db);
-	hmap_free(&n.dev);
-	hmap_free(&n.labels);
+	u64map_free(&n.dev);
+	u64map_free(&n.labels);
 	return rc;
 }

@@ -69,7 +69,7 @@
  * and the compact records stay in memory: about half the file for the
  * parser and 64 bytes per ring entry.
  */
-#include "hmap.h"
+#include "u64map.h"
 #include "imp.h"
 #include "labels.h"
 #include "pickle.h"
@@ -156,9 +156,9 @@ struct tctx {
 	struct block *b;   size_t nb, ab;
 	struct link *l;    size_t nl, al;
 	struct tag *tags;  size_t ntags, atags;
-	struct hmap frames; /* frames list id -> index in tags */
-	struct hmap taken;  /* id of a consumed dict -> R_* << 56 | record index */
-	struct hmap texts;  /* FNV-1a of a label text -> index in ltext */
+	struct u64map frames; /* frames list id -> index in tags */
+	struct u64map taken;  /* id of a consumed dict -> R_* << 56 | record index */
+	struct u64map texts;  /* FNV-1a of a label text -> index in ltext */
 	struct ltext { char *text; int64_t id; } *ltext;
 	size_t nltext, altext;
 	size_t b_open;      /* blocks from here on belong to no segment yet */
@@ -202,7 +202,7 @@ static int label_id(struct tctx *t, const char *text, int64_t *id, char **cause)
 	uint64_t h = 0xcbf29ce484222325ull, i;
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
 		h = (h ^ *p) * 0x100000001b3ull;
-	if (hmap_get(&t->texts, h, &i)) {
+	if (u64map_get(&t->texts, h, &i)) {
 		if (strcmp(t->ltext[i].text, text) == 0) {
 			*id = t->ltext[i].id;
 			return 0;
@@ -214,7 +214,7 @@ static int label_id(struct tctx *t, const char *text, int64_t *id, char **cause)
 		return rc;
 	UTIL_GROW(t->ltext, t->nltext + 1, t->altext);
 	t->ltext[t->nltext] = (struct ltext){ util_xstrdup(text), *id };
-	hmap_put(&t->texts, h, t->nltext++);
+	u64map_put(&t->texts, h, t->nltext++);
 	return 0;
 }
 
@@ -228,7 +228,7 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 	if (pkl_type(frames) != PKL_LIST || n == 0)
 		return 0;
 	uint64_t idx;
-	if (hmap_get(&t->frames, pkl_id(frames), &idx)) {
+	if (u64map_get(&t->frames, pkl_id(frames), &idx)) {
 		*out = t->tags[idx];
 		return 0;
 	}
@@ -266,7 +266,7 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 	}
 	UTIL_GROW(t->tags, t->ntags + 1, t->atags);
 	t->tags[t->ntags] = *out;
-	hmap_put(&t->frames, pkl_id(frames), t->ntags++);
+	u64map_put(&t->frames, pkl_id(frames), t->ntags++);
 	return 0;
 }
 
@@ -347,7 +347,7 @@ static int take_entry(struct tctx *t, const struct pkl_value *d, char **cause)
 		e.layer = g.layer;
 	}
 	UTIL_GROW(t->e, t->ne + 1, t->ae);
-	hmap_put(&t->taken, pkl_id(d), R_TAG(R_ENTRY, t->ne));
+	u64map_put(&t->taken, pkl_id(d), R_TAG(R_ENTRY, t->ne));
 	t->e[t->ne++] = e;
 	return PKL_TAKE;
 }
@@ -386,7 +386,7 @@ static int take_block(struct tctx *t, const struct pkl_value *b, char **cause)
 	}
 	k.id = pkl_id(b);
 	UTIL_GROW(t->b, t->nb + 1, t->ab);
-	hmap_put(&t->taken, pkl_id(b), R_TAG(R_BLOCK, t->nb));
+	u64map_put(&t->taken, pkl_id(b), R_TAG(R_BLOCK, t->nb));
 	t->b[t->nb++] = k;
 	return PKL_TAKE;
 }
@@ -421,7 +421,7 @@ static int take_segment(struct tctx *t, const struct pkl_value *d, char **cause)
 	s.label = g.label;
 	s.order = (uint32_t)t->ns;
 	UTIL_GROW(t->s, t->ns + 1, t->as);
-	hmap_put(&t->taken, pkl_id(d), R_TAG(R_SEG, t->ns));
+	u64map_put(&t->taken, pkl_id(d), R_TAG(R_SEG, t->ns));
 	t->s[t->ns++] = s;
 
 	/* Its blocks are the records taken since the last segment that went
@@ -434,7 +434,7 @@ static int take_segment(struct tctx *t, const struct pkl_value *d, char **cause)
 		if (list && t->b[i].list == list)
 			t->b[t->b_open + n++] = t->b[i];
 		else /* a stray block (not a snapshot's layout): forget it */
-			hmap_del(&t->taken, t->b[i].id);
+			u64map_del(&t->taken, t->b[i].id, NULL);
 	}
 	if (n > 1)
 		qsort(t->b + t->b_open, n, sizeof(*t->b), cmp_block_index);
@@ -500,9 +500,9 @@ static int on_attach(void *arg, const struct pkl_value *parent, const struct pkl
 	struct tctx *t = arg;
 	int pt = pkl_type(parent), it = pkl_type(item);
 	uint64_t r;
-	if (pt == PKL_LIST && it == PKL_DICT && hmap_get(&t->taken, pkl_id(item), &r)) {
+	if (pt == PKL_LIST && it == PKL_DICT && u64map_get(&t->taken, pkl_id(item), &r)) {
 		size_t i = (size_t)(r & ((1ull << 56) - 1));
-		hmap_del(&t->taken, pkl_id(item));
+		u64map_del(&t->taken, pkl_id(item), NULL);
 		if (index > UINT32_MAX)
 			return util_err(cause, UTIL_EINPUT, "a list with more than 2^32 records");
 		switch (r >> 56) {
@@ -568,28 +568,28 @@ static int resolve(struct tctx *t, const struct pkl_value *root, struct resolved
 				pkl_type_name(pkl_type(root)));
 	}
 	/* Device lists: the lists inside device_traces; index = ordinal. */
-	struct hmap dev = { 0 };
+	struct u64map dev = { 0 };
 	for (size_t i = 0; dt && i < t->nl; i++) {
 		if (t->l[i].parent != dt || t->l[i].key != K_NONE)
 			continue;
 		if (t->l[i].index > 4095) {
-			hmap_free(&dev);
+			u64map_free(&dev);
 			return util_err(cause, UTIL_EINPUT, "device_traces has more than 4096 lists");
 		}
-		hmap_put(&dev, t->l[i].child, t->l[i].index);
+		u64map_put(&dev, t->l[i].child, t->l[i].index);
 		if ((int)t->l[i].index + 1 > r->n_dev)
 			r->n_dev = (int)t->l[i].index + 1;
 	}
 	for (size_t i = 0; i < t->ne; i++) {
 		uint64_t d;
-		if (hmap_get(&dev, t->e[i].list, &d)) {
+		if (u64map_get(&dev, t->e[i].list, &d)) {
 			t->e[i].dev = (int16_t)d;
 			r->n_entries++;
 		} else {
 			r->n_ignored++;
 		}
 	}
-	hmap_free(&dev);
+	u64map_free(&dev);
 	/* Blocks follow their segment (block.index is the segment's record). */
 	size_t k = 0;
 	for (size_t i = 0; i < t->nb; i++)
@@ -717,21 +717,21 @@ static const struct seg *seg_at(const struct tctx *t, int dev, uint64_t addr)
 /* Entries of one device [i0, i1) in ring order. */
 static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, struct recon *r)
 {
-	struct hmap live = { 0 }, seglive = { 0 };
+	struct u64map live = { 0 }, seglive = { 0 };
 	for (size_t i = i0; i < i1; i++) {
 		struct entry *e = &t->e[i];
 		const struct seg *s;
 		uint64_t a;
 		switch (e->act) {
 		case A_ALLOC:
-			hmap_put(&live, e->addr, i);
+			u64map_put(&live, e->addr, i);
 			break;
 		case A_FREE:
-			if (hmap_get(&live, e->addr, &a)) {
+			if (u64map_get(&live, e->addr, &a)) {
 				/* the free belongs to its alloc's category */
 				e->cat = t->e[a].cat;
 				e->layer = t->e[a].layer;
-				hmap_del(&live, e->addr);
+				u64map_del(&live, e->addr, NULL);
 			} else {
 				struct block b = { .addr = e->addr, .size = e->size, .req = e->size,
 						   .label = e->label, .cat = e->cat,
@@ -743,12 +743,12 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 		case A_SEG_ALLOC:
 			s = seg_at(t, dev, e->addr);
 			e->api = (int16_t)(s ? s->pool : 0);
-			hmap_put(&seglive, e->addr, e->size);
+			u64map_put(&seglive, e->addr, e->size);
 			break;
 		case A_SEG_FREE:
 			s = seg_at(t, dev, e->addr);
 			e->api = (int16_t)(s ? s->pool : 0);
-			if (!hmap_del(&seglive, e->addr)) {
+			if (!u64map_del(&seglive, e->addr, NULL)) {
 				add_seg(r, dev, e->addr, e->size, s);
 				r->seg_orphans++;
 			}
@@ -765,7 +765,7 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 	}
 	/* Blocks allocated at the snapshot that the ring does not hold live. */
 	for (size_t i = 0; i < t->nb; i++) {
-		if (t->b[i].dev != dev || hmap_get(&live, t->b[i].addr, NULL))
+		if (t->b[i].dev != dev || u64map_get(&live, t->b[i].addr, NULL))
 			continue;
 		add_alloc(r, &t->b[i]);
 		if (t->b[i].state == 1)
@@ -776,7 +776,7 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 	/* Segment spans not covered by a live segment_alloc/map of the ring. */
 	struct span *sp = util_xmalloc((seglive.n ? seglive.n : 1) * sizeof(*sp));
 	size_t nsp = 0, pos = 0;
-	while (hmap_next(&seglive, &pos, &sp[nsp].addr, &sp[nsp].size))
+	while (u64map_next(&seglive, &pos, &sp[nsp].addr, &sp[nsp].size))
 		nsp++;
 	sort(sp, nsp, sizeof(*sp), cmp_span);
 	for (size_t i = 0; i < t->ns; i++) {
@@ -808,8 +808,8 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 		r->segments += (size_t)gap;
 	}
 	free(sp);
-	hmap_free(&live);
-	hmap_free(&seglive);
+	u64map_free(&live);
+	u64map_free(&seglive);
 }
 
 /* ---- writing ---- */
@@ -1099,9 +1099,9 @@ static void tctx_free(struct tctx *t)
 	free(t->b);
 	free(t->l);
 	free(t->tags);
-	hmap_free(&t->frames);
-	hmap_free(&t->taken);
-	hmap_free(&t->texts);
+	u64map_free(&t->frames);
+	u64map_free(&t->taken);
+	u64map_free(&t->texts);
 	for (size_t i = 0; i < t->nltext; i++)
 		free(t->ltext[i].text);
 	free(t->ltext);

@@ -1,13 +1,13 @@
 # bars.gp - stacked bars, one per GPU (or per GPU and scenario), loaded by
-# breakdown.gp and compare.gp. plots/plot.c sets, besides W, H and GiB:
+# breakdown.gp and compare.gp. plots/bars.c sets, besides W, H and GiB:
 #   title_str, sub_str      headline and context line (already escaped)
 #   K, iname[k], icol[k], idens[k], ibord[k]
 #                           legend items bottom to top: name, colour,
 #                           fill density, border colour
 #   $bars                   one block per item (index k-1); rows: centre
 #                           (milli-units), low, high (bytes), half width
-#   $cap                    capacity marks: left x, bytes, width
-#   $lab                    values inside segments: x, y, text
+#   NCAP, capx[i], capy[i], capw[i]  capacity marks: left x, bytes, width
+#   NLAB, labx[i], laby[i], labt[i]  values inside segments: x, y, text
 #   NF, fx[i], fy[i], ftxt[i]   failed requests: label at the box top
 #   NT, xtl[i], xtl2[i], xtp[i] tic labels (two lines) at x (milli-units)
 #   xlo, xhi, ytop          ranges (milli-units, bytes)
@@ -36,9 +36,19 @@ do for [i = 1:NF] {
         offset 0,0.9 boxed tc rgb '#d62728' font 'sans,9:Bold' front
 }
 
+do for [i = 1:NCAP] {
+    set arrow 1000 + i from first capx[i] / 1000.0, first capy[i] / GiB \
+        to first (capx[i] + capw[i]) / 1000.0, first capy[i] / GiB nohead lw 3 lc rgb '#d62728' front
+}
+do for [i = 1:NLAB] {
+    set label 1000 + i labt[i] at first labx[i] / 1000.0, first laby[i] / GiB center \
+        font 'sans,8' tc rgb '#1a1a1a' front
+}
+
+# No datablock here is ever empty or NaN-only (gnuplot 5.4.4 crashes on
+# one): marks and labels are arrows and labels, the legend's capacity a
+# keyentry.
 plot for [k = 1:K] $bars index (k - 1) \
          using ($1 / 1000.0):(($2 + $3) / 2.0 / GiB):(($1 - $4) / 1000.0):(($1 + $4) / 1000.0):($2 / GiB):($3 / GiB) \
          with boxxyerror fs solid idens[k] border lc rgb ibord[k] fc rgb icol[k] title iname[k], \
-     $cap using ($1 / 1000.0):($2 / GiB):($3 / 1000.0):(0) \
-         with vectors nohead lw 3 lc rgb '#d62728' title 'capacity', \
-     $lab using ($1 / 1000.0):($2 / GiB):3 with labels center font 'sans,8' tc rgb '#1a1a1a' notitle
+     keyentry with lines lw 3 lc rgb '#d62728' title (NCAP > 0 ? 'capacity' : '')

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,38 +19,15 @@
 #include "util.h"
 
 
-static const char help[] =
-	"usage: vramsim plot [--store DB] [TRACE] [--gpus SPEC] [--out DIR] [-f] [-q]\n"
-	"\n"
-	"Replay TRACE (default: the newest) with its recorded events as they are\n"
-	"and draw two PNGs:\n"
-	"  DIR/timeline.png   memory over time, one panel per GPU, stacked by\n"
-	"                     category, with capacity, headroom and any OOM\n"
-	"  DIR/breakdown.png  each GPU at its peak: where the VRAM went\n"
-	"The names of the files written go to stdout.\n"
-	"\n"
-	"options:\n"
-	"  --store DB    the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
-	"  --gpus SPEC   virtual GPUs: 4x24G, 2x24G,1x12G (binary units: 24G = 24 GiB);\n"
-	"                default: one per recorded device with its recorded size, 80G\n"
-	"                where the trace does not say\n"
-	"  --out DIR     where to write (default: the current directory; created if\n"
-	"                missing)\n"
-	"  -f, --force   overwrite existing pictures\n"
-	"  --whatif      draw the scenario even with no other what-if option\n"
-	"  what-if options (as for replay: --split, --ctx, --num-gpu, ...): draw the\n"
-	"                scenario instead: DIR/whatif-timeline.png, whatif-breakdown.png,\n"
-	"                compare.png (recorded vs what-if per GPU) and ctx-curve.png\n"
-	"                (each GPU's peak against the context length)\n"
-	"  -q, --quiet   no notes on stderr\n"
-	"\n"
-	"environment:\n"
-	"  VRAMSIM_GNUPLOT    the gnuplot command (default: gnuplot from PATH;\n"
-	"                     Debian: apt-get install gnuplot-nox)\n"
-	"  VRAMSIM_PLOTS_DIR  where the gnuplot scripts (*.gp) are\n"
-	"\n"
-	"example:\n"
-	"  vramsim plot --out plots-70b\n";
+enum { OPT_OUT = CLI_KEY, OPT_WHATIF, OPT_FORCE = 'f' };
+
+static const struct cli_opt plot_opts[] = {
+	{ "out", OPT_OUT, "DIR", "where to write (default: the current directory; created if\nmissing)",
+	  CLI_VAL_DIR },
+	{ "force", OPT_FORCE, NULL, "overwrite existing pictures", NULL },
+	{ "whatif", OPT_WHATIF, NULL, "draw the scenario even with no other what-if option", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...)
@@ -118,50 +94,29 @@ static char *model_name(struct store *st, const struct store_trace_info *ti)
 }
 
 struct plot_args {
-	const char *store, *ref, *gpus, *out;
+	const char *ref, *gpus, *out;
 	int force;
 	struct scen_opts so;    /* what-if options; whatif = 1 if any was given */
 	int whatif;
 };
 
-static int parse(int argc, char **argv, struct plot_args *a)
+static int parse(struct cli_ctx *cx, struct plot_args *a)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "whatif", no_argument, NULL, 'W' },
-		SCEN_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	const char *arg;
+	int c;
 	memset(a, 0, sizeof(*a));
-	scen_opts_init(&a->so);
+	a->so = *cx->whatif;
+	a->gpus = a->so.gpus;
+	a->whatif = cx->n_whatif && !cx->whatif_gpus_only;
+	a->ref = cx->trace;
 	a->out = ".";
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "fq", opts, NULL)) != -1) {
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case 's': a->store = optarg; break;
-		case 'g': a->gpus = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'f': a->force = 1; break;
-		case 'q': cli_quiet = 1; break;
-		case 'W': a->whatif = 1; break;
-		default:
-			if ((rc = scen_cli_opt("plot", &a->so, c, optarg)))
-				return rc;
-			if (c == SCEN_OPT_GPUS)
-				a->gpus = optarg;
-			else
-				a->whatif = 1;
+		case OPT_OUT: a->out = arg; break;
+		case OPT_FORCE: a->force = 1; break;
+		case OPT_WHATIF: a->whatif = 1; break;
 		}
 	}
-	a->so.gpus = a->gpus;
-	if (optind < argc)
-		a->ref = argv[optind++];
-	if (optind < argc)
-		return cli_usage("plot", "unexpected argument '%s'", argv[optind]);
 	if (!*a->out)
 		return cli_usage("plot", "--out needs a directory");
 	return 0;
@@ -220,9 +175,10 @@ out:
  * load beside it on the same GPUs, and (for llama.cpp/Ollama loads) each
  * GPU's peak against the context length.
  */
-static int draw_whatif(struct store *st, const struct plot_args *a, const char *dir, char **cause)
+int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force, FILE *names,
+		  char **cause)
 {
-	struct scen sc;
+	struct scen sc = *scp;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
 	struct sim_result *rec = util_xcalloc(1, sizeof(*rec));
 	struct plot_timeline *tl = NULL;
@@ -232,21 +188,19 @@ static int draw_whatif(struct store *st, const struct plot_args *a, const char *
 	char *p_bd = util_xasprintf("%s/whatif-breakdown.png", dir);
 	char *p_cmp = util_xasprintf("%s/compare.png", dir);
 	char *p_fit = util_xasprintf("%s/ctx-curve.png", dir);
-	int rc = scen_prepare(st, a->ref, &a->so, &sc, cause);
-	if (rc)
-		goto out;
+	int rc = 0;
 	tl = plot_timeline_new(sc.cfg.topo.n);
 	if ((rc = scen_run(st, &sc, plot_timeline_observer(tl), res, cause)))
 		goto out;
 	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str,
 			       .scenario = sc.desc, .trace_name = sc.trace_name };
 	if ((rc = ensure_dir(dir, cause)) ||
-	    (rc = plot_timeline_write(tl, res, &m, p_tl, a->force, &files, &nf, cause)) ||
-	    (rc = plot_breakdown_write(res, &m, p_bd, a->force, cause)))
+	    (rc = plot_timeline_write(tl, res, &m, p_tl, force, &files, &nf, cause)) ||
+	    (rc = plot_breakdown_write(res, &m, p_bd, force, cause)))
 		goto out;
 	for (int i = 0; i < nf; i++)
-		puts(files[i]);
-	puts(p_bd);
+		fprintf(names, "%s\n", files[i]);
+	fprintf(names, "%s\n", p_bd);
 	if (sc.trace) {
 		/* The recorded events as they are, on the same GPUs. */
 		if ((rc = replay(st, sc.trace, &sc.cfg.topo, NULL, rec, cause)))
@@ -257,11 +211,11 @@ static int draw_whatif(struct store *st, const struct plot_args *a, const char *
 		mw.scenario = "what-if";
 		char *title = util_xasprintf("recorded vs what-if: %s", sc.desc);
 		mw.title = title;
-		rc = plot_compare_write(rec, res, &mr, &mw, p_cmp, a->force, cause);
+		rc = plot_compare_write(rec, res, &mr, &mw, p_cmp, force, cause);
 		free(title);
 		if (rc)
 			goto out;
-		puts(p_cmp);
+		fprintf(names, "%s\n", p_cmp);
 	}
 	if (sc.ld && (sc.ld->cells || sc.lsc.ctx)) {
 		/* Peak per GPU against context: 32 points up to the trained
@@ -294,9 +248,9 @@ static int draw_whatif(struct store *st, const struct plot_args *a, const char *
 			struct plot_meta mf = m;
 			mf.scenario = "context per slot swept, other settings as the scenario";
 			rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, &mf, p_fit,
-						 a->force, cause);
+						 force, cause);
 			if (!rc)
-				puts(p_fit);
+				fprintf(names, "%s\n", p_fit);
 		}
 		free(ctx);
 		free(peak);
@@ -306,7 +260,7 @@ out:
 		free(files[i]);
 	free(files);
 	plot_timeline_free(tl);
-	scen_clear(&sc);
+	*scp = sc;
 	free(res);
 	free(rec);
 	free(p_tl);
@@ -316,10 +270,10 @@ out:
 	return rc;
 }
 
-static int cmd_plot(int argc, char **argv)
+static int cmd_plot(struct cli_ctx *cx)
 {
 	struct plot_args a;
-	int rc = parse(argc, argv, &a);
+	int rc = parse(cx, &a);
 	if (rc)
 		return rc;
 	char *cause = NULL;
@@ -332,29 +286,46 @@ static int cmd_plot(int argc, char **argv)
 			rc = util_err(&cause, UTIL_EINPUT, "%s: exists; use -f to overwrite",
 				      i ? bd_path : tl_path);
 	struct store *st = NULL;
-	if (!rc && !a.so.model_spec && (rc = cli_open_store(a.store, STORE_READONLY, &st))) {
+	if (!rc && (rc = cli_store(cx, &st))) {
 		free(tl_path);
 		free(bd_path);
 		return rc;
 	}
-	if (!rc && a.whatif)
-		rc = draw_whatif(st, &a, a.out, &cause);
-	else if (!rc)
+	if (!rc && a.whatif) {
+		struct scen sc;
+		if (!(rc = scen_prepare(st, a.ref, &a.so, &sc, &cause))) {
+			rc = plot_scenario(st, &sc, a.out, a.force, stdout, &cause);
+			scen_clear(&sc);
+		}
+	} else if (!rc) {
 		rc = draw(st, &a, tl_path, bd_path, &cause);
-	store_close(st);
+	}
 	free(tl_path);
 	free(bd_path);
 	return rc ? cli_fail(rc, cause) : 0;
 }
 
-static void print_help(FILE *f)
-{
-	fputs(help, f);
-	fputs("\n", f);
-	fputs(scen_help, f);
-}
-
 const struct cli_cmd cmd_plot_entry = {
-	.name = "plot", .fn = cmd_plot,
-	.summary = "draw a trace's timeline and per-GPU breakdown as PNGs", .help_fn = print_help,
+	.name = "plot", .summary = "draw a trace's timeline and per-GPU breakdown as PNGs",
+	.usage = "[--store DB] [TRACE] [--gpus SPEC] [--out DIR] [-f] [what-if options] [-q]",
+	.about = "Replay TRACE (default: the newest) with its recorded events as they are\n"
+		 "and draw two PNGs:\n"
+		 "  DIR/timeline.png   memory over time, one panel per GPU, stacked by\n"
+		 "                     category, with capacity, headroom and any OOM\n"
+		 "  DIR/breakdown.png  each GPU at its peak: where the VRAM went\n"
+		 "With what-if options other than --gpus (or --whatif), draw the scenario\n"
+		 "instead: DIR/whatif-timeline.png, whatif-breakdown.png, compare.png\n"
+		 "(recorded vs what-if per GPU) and ctx-curve.png (each GPU's peak against\n"
+		 "the context length). --gpus alone: default one per recorded device with\n"
+		 "its recorded size, 80G where the trace does not say.\n"
+		 "The names of the files written go to stdout.\n",
+	.opts = plot_opts,
+	.more = "environment:\n"
+		"  VRAMSIM_GNUPLOT    the gnuplot command (default: gnuplot from PATH;\n"
+		"                     Debian: apt-get install gnuplot-nox)\n"
+		"  VRAMSIM_PLOTS_DIR  where the gnuplot scripts (*.gp) are\n"
+		"\n"
+		"example:\n"
+		"  vramsim plot --out plots-70b\n",
+	.flags = CLI_STORE_RO | CLI_WHATIF | CLI_TRACE, .fn = cmd_plot,
 };

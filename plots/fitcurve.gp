@@ -1,5 +1,5 @@
 # fitcurve.gp - peak memory per GPU against context length.
-# plots/plot.c sets, besides W, H and GiB:
+# plots/fitcurve.c sets, besides W, H and GiB:
 #   title_str, sub_str      headline and context line (already escaped)
 #   ND, gname[d], gcol[d]   GPUs: legend name and colour
 #   $fc                     one block per GPU (index d-1): context, peak bytes
@@ -44,5 +44,5 @@ if (any_fit) {
 }
 
 plot for [d = 1:ND] $fc index (d - 1) using 1:($2 / GiB) with linespoints pt 7 ps 0.8 lw 2 \
-         lc rgb gcol[d] title gname[d], \
+         lc rgb gcol[d] title (d <= 12 ? gname[d] : d == 13 ? sprintf('... and %d more GPUs', ND - 12) : ''), \
      for [k = 1:NC] capv[k] / GiB with lines dt 2 lw 2 lc rgb capc[k] title capn[k]

@@ -1,6 +1,10 @@
 /*
  * plot.h - PNG pictures of a replay, drawn by gnuplot through a pipe.
  *
+ * Implemented by: timeline.c (the collector, pure data), timeline_png.c,
+ * bars.c (breakdown, compare), fitcurve.c, and gnuplot.c (the process,
+ * temporary files, escaping; its internal header gnuplot.h).
+ *
  * Four pictures, each a gnuplot script in plots/ fed with inline
  * datablocks ($name << EOD) and variables, then `load`ed:
  *   timeline.gp   memory over time per GPU, stacked by category
@@ -51,7 +55,7 @@
 /* Longest text (in characters) sent to gnuplot from a plot_meta field. */
 #define PLOT_MAX_TEXT 200
 /* A timeline image holds at most this many GPU panels; beyond it the
- * writer falls back to one image per GPU. */
+ * writer draws pages of this many GPUs each. */
 #define PLOT_MAX_PANELS 16
 
 /* Words around a picture. Any field may be NULL; all are copied/escaped,
@@ -132,7 +136,8 @@ const struct plot_bucket *plot_timeline_buckets(const struct plot_timeline *tl, 
  * path_fmt: with "%d" in its file name (the last one is replaced by the
  * GPU number; nothing else in the path is interpreted), one PNG per GPU;
  * without, one PNG with one panel per GPU (more than PLOT_MAX_PANELS
- * GPUs: one PNG per GPU, named with "-gpu<N>" before the extension).
+ * GPUs: pages of PLOT_MAX_PANELS, named with "-gpus<first>-<last>" before
+ * the extension).
  * Every target is checked first and every image drawn before any is
  * renamed into place, so a failure (short of a failing rename) leaves
  * none of them behind. On success
@@ -185,5 +190,17 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
  * Exposed for tests; the writers use it for every string they send.
  */
 char *plot_quote(char *buf, size_t n, const char *s, size_t max_chars);
+
+struct scen;
+struct store;
+/*
+ * Draw the prepared scenario sc (as `replay` prepared it) into dir:
+ * whatif-timeline.png, whatif-breakdown.png, compare.png (recorded vs
+ * what-if, for a stored trace) and ctx-curve.png (llama.cpp/Ollama
+ * loads); each file's name is written to names. sc is replayed again
+ * and its context swept (it is changed: clear it after). In cmd_plot.c.
+ */
+int plot_scenario(struct store *st, struct scen *sc, const char *dir, int force, FILE *names,
+		  char **cause);
 
 #endif

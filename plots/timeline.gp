@@ -1,6 +1,6 @@
 # timeline.gp - memory over time, one panel per GPU, stacked by category.
 #
-# Loaded by plots/plot.c after it set the terminal, the output and:
+# Loaded by plots/timeline_png.c after it set the terminal, the output and:
 #   W, H            picture size in pixels; GiB = 1024.0**3
 #   title_str, sub_str   headline and context line (already escaped)
 #   K, iname[k], icol[k] legend items bottom to top: names and colours
@@ -12,7 +12,7 @@
 #   ytop            bytes at the top of the y axis, shared by all panels
 #   $tl             one block per panel (index p-1); columns: x, the
 #                   cumulative stack of items 1..K (bytes), the bucket min
-#   $oom, noom      OOM marks: panel, x, used, used + request
+#   noom, oomp[i], oomx[i], oomy[i]  OOM marks: panel, x, used + request
 #   oom_p, oom_x, oom_lo, oom_hi, oom_txt   the first OOM (oom_p 0: none)
 #
 # A bucket's stack is its state at its highest level, so the stack's
@@ -77,6 +77,14 @@ do for [p = 1:NP] {
                 offset 1,0 boxed tc rgb '#d62728' font 'sans,10:Bold' front
         }
     }
+    do for [i = 1:noom] {
+        if (oomp[i] == p) {
+            set label 500 + i '' at first oomx[i] / xdiv, first oomy[i] / GiB \
+                point pt 2 ps 1.4 lw 2 lc rgb '#d62728' front
+        } else {
+            unset label 500 + i
+        }
+    }
     isfirst = (p == 1)
     plot for [k = K:1:-1] $tl index (p - 1) using (column(1) / xdiv):(column(k + 1) / GiB) \
              with fillsteps fc rgb icol[k] title (isfirst ? iname[k] : ''), \
@@ -89,8 +97,8 @@ do for [p = 1:NP] {
              title (isfirst ? 'capacity' : ''), \
          keyentry with boxes fs transparent solid 0.25 fc rgb '#2ca02c' \
              title (isfirst ? 'headroom' : ''), \
-         $oom using ($1 == p ? $2 / xdiv : NaN):($4 / GiB) with points pt 2 ps 1.4 lw 2 \
-             lc rgb '#d62728' title (isfirst && noom > 0 ? 'OOM' : '')
+         keyentry with points pt 2 ps 1.4 lw 2 lc rgb '#d62728' \
+             title (isfirst && noom > 0 ? 'OOM' : '')
     if (isfirst) {
         unset label 10
         unset label 11

@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "plot.h"
+#include "scenario.h"
+#include "util.h"
 
 extern const struct cli_cmd cmd_import_entry;
 extern const struct cli_cmd cmd_record_entry;
@@ -41,7 +44,7 @@ static const struct cli_cmd *const commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vramsim [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: vramsim [-V|--version] [-h|--help] COMMAND [ARGS]\n\n"
 		   "Where did my VRAM go, and will this model fit on those GPUs?\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -49,75 +52,33 @@ static void usage(FILE *f)
 	fprintf(f, "\n'vramsim COMMAND --help' describes one command.\n"
 		   "The store is ./vramsim.db unless --store or $VRAMSIM_STORE says otherwise.\n"
 		   "Exit status: 0 ok, 1 runtime error, 2 usage or input error,\n"
-		   "3 scenario does not fit (with --fail-on-oom); record: the child's status.\n");
+		   "3 scenario does not fit (with --fail-on-oom); record: the child's status.\n"
+		   "'vramsim completion bash|zsh' prints a shell completion script.\n");
 }
 
 /*
- * `replay --out DIR [-f]`: the replay, then the same scenario drawn by
- * `plot --whatif`. Composed here, at the entry point, because replay
- * (sim/) must not reach up to plots/.
+ * `replay --out DIR [-f]`: replay hands the scenario it replayed, and the
+ * plots draw that very scenario. Composed here, at the entry point,
+ * because replay (sim/) must not reach up to plots/. The pictures'
+ * names go to stderr: stdout holds the report (maybe JSON).
  */
-static int replay_with_pictures(const struct cli_cmd *replay, const struct cli_cmd *plot,
-				int argc, char **argv)
+static int draw_scenario(struct cli_ctx *cx, struct scen *sc, const char *dir, int force)
 {
-	/* replay's own options that plot does not take (with their argument?) */
-	static const struct { const char *opt; int arg; } replay_only[] = {
-		{ "--json", 0 }, { "--csv", 0 }, { "--no-header", 0 }, { "--fail-on-oom", 0 },
-		{ "--engine-estimate", 1 },
-	};
-	char **rv = calloc((size_t)argc + 2, sizeof(char *));
-	char **pv = calloc((size_t)argc + 3, sizeof(char *));
-	if (!rv || !pv) {
-		free(rv);
-		free(pv);
-		return CLI_ERR;
-	}
-	int rc = 0, pc = 0, quiet = 0;
-	pv[pc++] = (char *)"plot";
-	pv[pc++] = (char *)"--whatif";
-	for (int i = 0, skip; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--out") || !strcmp(a, "-f") || !strcmp(a, "--force") ||
-		    !strncmp(a, "--out=", 6)) {
-			pv[pc++] = argv[i];
-			if (!strcmp(a, "--out") && i + 1 < argc)
-				pv[pc++] = argv[++i];
-			continue;
-		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
-			quiet = 1;
-		rv[rc++] = argv[i];
-		skip = 0;
-		for (size_t k = 0; k < sizeof(replay_only) / sizeof(replay_only[0]); k++)
-			if (!strcmp(a, replay_only[k].opt) ||
-			    (replay_only[k].arg && !strncmp(a, replay_only[k].opt,
-							    strlen(replay_only[k].opt)) &&
-			     a[strlen(replay_only[k].opt)] == '='))
-				skip = 1 + (replay_only[k].arg && !strchr(a, '='));
-		if (skip == 2 && i + 1 < argc)
-			rv[rc++] = argv[++i];
-		if (!skip && i > 0)
-			pv[pc++] = argv[i];
-	}
-	(void)quiet;
-	int code = replay->fn(rc, rv);
-	if (code == 0 || code == CLI_NOFIT) {
-		fflush(stdout);
-		/* Pictures' names go to stderr: stdout holds the report (maybe JSON). */
-		int saved = dup(1);
-		if (saved >= 0 && dup2(2, 1) >= 0) {
-			int pcode = plot->fn(pc, pv);
-			fflush(stdout);
-			dup2(saved, 1);
-			if (pcode)
-				code = pcode;
-		}
-		if (saved >= 0)
-			close(saved);
-	}
-	free(rv);
-	free(pv);
-	return code;
+	struct store *st;
+	char *cause = NULL;
+	int rc = cli_store(cx, &st);
+	if (rc)
+		return rc;
+	rc = plot_scenario(st, sc, dir, force, stderr, &cause);
+	return rc ? cli_fail(rc, cause) : 0;
+}
+
+/* `vramsim completion bash|zsh`: the scripts, from the command table. */
+static int completion(int argc, char **argv)
+{
+	if (argc != 3)
+		return cli_usage("completion", "give the shell: bash or zsh");
+	return cli_completion(stdout, argv[2], commands, UTIL_ARRAY_SIZE(commands), &scen_family);
 }
 
 /* Write text as roff: no-fill, backslashes and leading dots escaped. */
@@ -162,7 +123,7 @@ static int man_page(FILE *f)
 		FILE *m = open_memstream(&text, &len);
 		if (!m)
 			return CLI_ERR;
-		cli_cmd_help(commands[i], m);
+		cli_cmd_help(commands[i], &scen_family, m);
 		fclose(m);
 		fprintf(f, ".SS %s\n%s\n", commands[i]->name, commands[i]->summary);
 		roff_text(f, text);
@@ -184,21 +145,29 @@ static int man_page(FILE *f)
 	return 0;
 }
 
-static const struct cli_cmd *find(const char *name, int *ambiguous)
+/* Unknown command: say so, with the closest one. */
+static int unknown_command(const char *name, int ambiguous)
 {
-	const struct cli_cmd *hit = NULL;
-	size_t n = strlen(name);
-	*ambiguous = 0;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i]->name, name) == 0)
-			return commands[i];
-		if (strncmp(commands[i]->name, name, n) == 0) {
-			if (hit)
-				*ambiguous = 1;
-			hit = commands[i];
-		}
+	const char *names[UTIL_ARRAY_SIZE(commands) + 2];
+	size_t n = 0;
+	for (; n < UTIL_ARRAY_SIZE(commands); n++)
+		names[n] = commands[n]->name;
+	names[n++] = "completion";
+	names[n++] = "help";
+	const char *s = ambiguous ? NULL : cli_suggest(name, names, n);
+	if (ambiguous) {
+		char list[256] = "";
+		size_t len = strlen(name);
+		for (size_t i = 0; i < n; i++)
+			if (!strncmp(names[i], name, len)) {
+				size_t l = strlen(list);
+				snprintf(list + l, sizeof(list) - l, "%s%s", l ? ", " : "", names[i]);
+			}
+		return cli_usage(NULL, "ambiguous command '%s': %s", name, list);
 	}
-	return *ambiguous ? NULL : hit;
+	if (s)
+		return cli_usage(NULL, "unknown command '%s'; did you mean '%s'?", name, s);
+	return cli_usage(NULL, "unknown command '%s'", name);
 }
 
 int main(int argc, char **argv)
@@ -211,9 +180,10 @@ int main(int argc, char **argv)
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
 		if (argc > 2 && strcmp(name, "help") == 0) {
 			int amb;
-			const struct cli_cmd *c = find(argv[2], &amb);
+			const struct cli_cmd *c = cli_find(commands, UTIL_ARRAY_SIZE(commands), argv[2],
+							   &amb);
 			if (c) {
-				cli_cmd_help(c, stdout);
+				cli_cmd_help(c, &scen_family, stdout);
 				return cli_finish_stdout(0);
 			}
 		}
@@ -222,27 +192,18 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(name, "--man") == 0)
 		return cli_finish_stdout(man_page(stdout));
-	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0 ||
+	    strcmp(name, "version") == 0) {
 		printf("vramsim %s\n", VRAMSIM_VERSION);
 		return cli_finish_stdout(0);
 	}
+	if (strcmp(name, "completion") == 0)
+		return cli_finish_stdout(completion(argc, argv));
 	int ambiguous;
-	const struct cli_cmd *c = find(name, &ambiguous);
+	const struct cli_cmd *c = cli_find(commands, UTIL_ARRAY_SIZE(commands), name, &ambiguous);
 	if (!c)
-		return cli_usage(NULL, "%s command '%s'", ambiguous ? "ambiguous" : "unknown", name);
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			cli_cmd_help(c, stdout);
-			return cli_finish_stdout(0);
-		}
-	}
-	if (c == &cmd_replay_entry) {
-		for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
-			if (!strcmp(argv[i], "--out") || !strncmp(argv[i], "--out=", 6))
-				return cli_finish_stdout(replay_with_pictures(c, &cmd_plot_entry,
-									      argc - 1, argv + 1));
-	}
-	return cli_finish_stdout(c->fn(argc - 1, argv + 1));
+		return unknown_command(name, ambiguous);
+	struct scen_opts so;
+	scen_opts_init(&so);
+	return cli_finish_stdout(cli_run(c, &scen_family, &so, draw_scenario, argc - 1, argv + 1));
 }

@@ -13,41 +13,13 @@
 #include "scenario.h"
 #include "util.h"
 
-static const char help_head[] =
-	"usage: vramsim diff [--store DB] A B [--gpus SPEC] [what-if options] [--json] [-q]\n"
-	"       vramsim diff [--store DB] A --against 'OPTIONS' [--gpus SPEC] [what-if options]\n"
-	"                    [--json] [-q]\n"
-	"\n"
-	"Replay two traces A and B (ids or names) on the same GPUs with the same\n"
-	"what-if options, or trace A twice, the second time with OPTIONS (what-if\n"
-	"options in one quoted argument, e.g. --against '--ctx 65536 --kv-type q8_0')\n"
-	"added. Print per GPU and category the MiB at each one's peak, B - A, and the\n"
-	"difference of the peaks. A llama.cpp/Ollama load is recomposed as `vramsim\n"
-	"replay` does.\n"
-	"\n"
-	"options:\n"
-	"  --store DB          the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
-	"  --against OPTIONS   compare A with itself under OPTIONS\n"
-	"  --gpus SPEC         the GPUs of both replays (default: A's recorded GPUs, 80G\n"
-	"                      where the trace does not say)\n"
-	"  --json              machine-readable (versioned; raw bytes, B - A signed)\n"
-	"  -q, --quiet         no notes on stderr\n"
-	"\n";
+enum { OPT_JSON = CLI_KEY, OPT_AGAINST };
 
-static const char help_tail[] =
-	"\nexamples:\n"
-	"  vramsim diff run-a run-b --gpus 2x24G\n"
-	"  vramsim diff 3 --against '--ctx 32768' --meta ctx=8192\n"
-	"\nexit status: 0 ok, 1 runtime error, 2 usage or input error\n";
-
-static void print_help(FILE *f)
-{
-	fputs(help_head, f);
-	fputs(scen_help, f);
-	fputs(help_tail, f);
-}
-
-enum { OPT_STORE = 1, OPT_JSON, OPT_AGAINST };
+static const struct cli_opt diff_opts[] = {
+	{ "against", OPT_AGAINST, "OPTIONS", "compare A with itself under OPTIONS", NULL },
+	{ "json", OPT_JSON, NULL, "machine-readable (versioned; raw bytes, B - A signed)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 /*
  * Apply the what-if options in the string s to *o. The words are split
@@ -56,7 +28,7 @@ enum { OPT_STORE = 1, OPT_JSON, OPT_AGAINST };
  */
 static int parse_against(const char *s, struct scen_opts *o, char **words, char **cause)
 {
-	static const struct option opts[] = { SCEN_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { SCEN_LONGOPTS { NULL, 0, NULL, 0 } };
 	char *buf = *words = util_xstrdup(s), *save = NULL;
 	char **av = util_xcalloc(strlen(s) / 2 + 3, sizeof(char *));
 	int ac = 0, c, rc = 0;
@@ -98,46 +70,31 @@ static int default_gpus(struct store *st, const char *ref, char *spec, int n, ch
 }
 
 struct args {
-	const char *store, *a, *b, *against;
+	const char *a, *b, *against;
 	int json;
 	struct scen_opts so;
 };
 
-static int parse(int argc, char **argv, struct args *a)
+static int parse(struct cli_ctx *cx, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "against", required_argument, NULL, OPT_AGAINST },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		SCEN_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	const char *arg;
+	int c;
 	memset(a, 0, sizeof(*a));
-	scen_opts_init(&a->so);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	a->so = *cx->whatif;
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case OPT_STORE: a->store = optarg; break;
 		case OPT_JSON: a->json = 1; break;
-		case OPT_AGAINST: a->against = optarg; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': print_help(stdout); return -1;
-		default:
-			if ((rc = scen_cli_opt("diff", &a->so, c, optarg)))
-				return rc;
+		case OPT_AGAINST: a->against = arg; break;
 		}
 	}
 	if (a->so.model_spec)
 		return cli_usage("diff", "--model: diff compares stored traces; use replay");
 	int want = a->against ? 1 : 2;
-	if (argc - optind != want)
+	if (cx->argc != want)
 		return cli_usage("diff", a->against ? "give one trace with --against" :
 				 "give two traces A B, or one trace and --against 'OPTIONS'");
-	a->a = argv[optind];
-	a->b = a->against ? argv[optind] : argv[optind + 1];
+	a->a = cx->argv[0];
+	a->b = a->against ? cx->argv[0] : cx->argv[1];
 	return 0;
 }
 
@@ -157,12 +114,12 @@ static int has_note(const struct scen *sc, const char *note)
 	return 0;
 }
 
-static int cmd_diff(int argc, char **argv)
+static int cmd_diff(struct cli_ctx *cx)
 {
 	struct args a;
-	int rc = parse(argc, argv, &a);
+	int rc = parse(cx, &a);
 	if (rc)
-		return rc < 0 ? 0 : rc;
+		return rc;
 	struct scen_opts ob = a.so;
 	char *cause = NULL, *words = NULL;
 	if (a.against && !(rc = parse_against(a.against, &ob, &words, &cause)) && ob.model_spec)
@@ -174,7 +131,7 @@ static int cmd_diff(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	struct store *st = NULL;
-	if ((rc = cli_open_store(a.store, STORE_READONLY, &st))) {
+	if ((rc = cli_store(cx, &st))) {
 		free(words);
 		return rc;
 	}
@@ -210,12 +167,26 @@ static int cmd_diff(int argc, char **argv)
 	free(rb);
 	free(spec);
 	free(words);
-	store_close(st);
 	return rc ? cli_fail(rc, cause) : 0;
 }
 
 const struct cli_cmd cmd_diff_entry = {
-	.name = "diff", .fn = cmd_diff,
+	.name = "diff",
 	.summary = "compare two replays per GPU and category: two traces, or one under two what-ifs",
-	.help_fn = print_help,
+	.usage = "[--store DB] A B [--gpus SPEC] [what-if options] [--json] [-q]\n"
+		 "       vramsim diff [--store DB] A --against 'OPTIONS' [--gpus SPEC] [what-if options]\n"
+		 "                    [--json] [-q]",
+	.about = "Replay two traces A and B (ids or names) on the same GPUs with the same\n"
+		 "what-if options, or trace A twice, the second time with OPTIONS (what-if\n"
+		 "options in one quoted argument, e.g. --against '--ctx 65536 --kv-type q8_0')\n"
+		 "added. Print per GPU and category the MiB at each one's peak, B - A, and the\n"
+		 "difference of the peaks. A llama.cpp/Ollama load is recomposed as `vramsim\n"
+		 "replay` does. Without --gpus both run on A's recorded GPUs (80G where the\n"
+		 "trace does not say).\n",
+	.opts = diff_opts,
+	.more = "examples:\n"
+		"  vramsim diff run-a run-b --gpus 2x24G\n"
+		"  vramsim diff 3 --against '--ctx 32768' --meta ctx=8192\n"
+		"\nexit status: 0 ok, 1 runtime error, 2 usage or input error\n",
+	.flags = CLI_STORE_RO | CLI_WHATIF, .fn = cmd_diff,
 };

@@ -3,7 +3,6 @@
  * trace, for spreadsheets, scripts and ui.perfetto.dev. The work is in
  * export.c; this file parses options and picks the scenario.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,98 +12,46 @@
 #include "scenario.h"
 #include "util.h"
 
-static const char help_head[] =
-	"usage: vramsim export [--store DB] [TRACE] --format csv|json|perfetto\n"
-	"                      [-o FILE [-f]] [--no-header] [what-if options] [-q]\n"
-	"\n"
-	"Write the replay of TRACE (default: the newest) for other tools. Without\n"
-	"what-if options: the events as recorded, on --gpus or the recorded GPUs (80G\n"
-	"where the trace does not say), every failing allocation marked and skipped.\n"
-	"With what-if options: the scenario's events, as `vramsim replay` plays them.\n"
-	"\n"
-	"formats:\n"
-	"  csv       one row per event as replayed, with the usage of its GPU after it:\n"
-	"            t_ns,pid,seq,kind,gpu,category,size,addr,layer_lo,layer_hi,used_gpu,label\n"
-	"            (empty: host memory, no layer, no address, no label; bytes, ns)\n"
-	"  json      {\"format\":\"vramsim-export\",\"version\":1,\"trace\":..,\"topology\":..,\n"
-	"            \"events\":[..],\"summary\":..}: the same fields, null for empty\n"
-	"  perfetto  Chrome trace JSON for ui.perfetto.dev: per GPU a memory counter\n"
-	"            with one track per category, and an instant event at each OOM\n"
-	"\n"
-	"options:\n"
-	"  --store DB          the store (default ./vramsim.db or $VRAMSIM_STORE)\n"
-	"  --format F          csv, json or perfetto (required)\n"
-	"  -o, --output FILE   write FILE instead of standard output; it appears whole\n"
-	"                      or not at all\n"
-	"  -f, --force         overwrite FILE\n"
-	"  --no-header         csv without its header row\n"
-	"  -q, --quiet         no notes on stderr\n"
-	"\n";
+enum { OPT_FORMAT = CLI_KEY, OPT_NOHEADER, OPT_OUTPUT = 'o', OPT_FORCE = 'f' };
 
-static const char help_tail[] =
-	"\nexamples:\n"
-	"  vramsim export --format perfetto -o run.json     # open in ui.perfetto.dev\n"
-	"  vramsim export --format csv --gpus 2x24G --ctx 32768 > whatif.csv\n"
-	"\nexit status: 0 ok, 1 runtime error, 2 usage or input error\n";
-
-static void print_help(FILE *f)
-{
-	fputs(help_head, f);
-	fputs(scen_help, f);
-	fputs(help_tail, f);
-}
-
-enum { OPT_STORE = 1, OPT_FORMAT, OPT_NOHEADER };
+static const struct cli_opt export_opts[] = {
+	{ "format", OPT_FORMAT, "F", "csv, json or perfetto (required)", "csv json perfetto" },
+	{ "output", OPT_OUTPUT, "FILE", "write FILE instead of standard output; it appears whole\n"
+	  "or not at all", CLI_VAL_FILE },
+	{ "force", OPT_FORCE, NULL, "overwrite FILE", NULL },
+	{ "no-header", OPT_NOHEADER, NULL, "csv without its header row", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 struct args {
-	const char *store, *ref, *out;
+	const char *ref, *out;
 	int format, header, force, whatif;
 	struct scen_opts so;
 };
 
-static int parse(int argc, char **argv, struct args *a)
+static int parse(struct cli_ctx *cx, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "no-header", no_argument, NULL, OPT_NOHEADER },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		SCEN_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	const char *arg;
+	int c;
 	memset(a, 0, sizeof(*a));
 	a->format = -1;
 	a->header = 1;
-	scen_opts_init(&a->so);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
+	a->so = *cx->whatif;
+	a->whatif = cx->n_whatif && !cx->whatif_gpus_only;
+	a->ref = cx->trace;
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case OPT_STORE: a->store = optarg; break;
 		case OPT_FORMAT:
-			if ((a->format = export_format_parse(optarg)) < 0)
-				return cli_usage("export", "--format '%s': expected csv, json or perfetto", optarg);
+			if ((a->format = export_format_parse(arg)) < 0)
+				return cli_usage("export", "--format '%s': expected csv, json or perfetto", arg);
 			break;
 		case OPT_NOHEADER: a->header = 0; break;
-		case 'o': a->out = optarg; break;
-		case 'f': a->force = 1; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': print_help(stdout); return -1;
-		default:
-			if ((rc = scen_cli_opt("export", &a->so, c, optarg)))
-				return rc;
-			a->whatif |= c != SCEN_OPT_GPUS;
+		case OPT_OUTPUT: a->out = arg; break;
+		case OPT_FORCE: a->force = 1; break;
 		}
 	}
 	if (a->format < 0)
 		return cli_usage("export", "say which format: --format csv, json or perfetto");
-	if (optind < argc)
-		a->ref = argv[optind++];
-	if (optind < argc)
-		return cli_usage("export", "unexpected argument '%s'", argv[optind]);
 	if (a->out && !strcmp(a->out, "-"))
 		a->out = NULL;
 	return 0;
@@ -123,17 +70,15 @@ static int prepare(struct store *st, const struct args *a, struct scen *sc, char
 	return rc;
 }
 
-static int cmd_export(int argc, char **argv)
+static int cmd_export(struct cli_ctx *cx)
 {
 	struct args a;
-	int rc = parse(argc, argv, &a);
+	int rc = parse(cx, &a);
 	if (rc)
-		return rc < 0 ? 0 : rc;
-	struct store *st = NULL;
-	if (!a.so.model_spec && (rc = cli_open_store(a.store, STORE_READONLY, &st)))
 		return rc;
-	if (a.so.model_spec && a.ref)
-		cli_warn("--model describes the model: TRACE '%s' is ignored", a.ref);
+	struct store *st = NULL;
+	if ((rc = cli_store(cx, &st)))
+		return rc;
 	char *cause = NULL;
 	struct scen sc;
 	struct export_out out = { 0 };
@@ -157,12 +102,31 @@ static int cmd_export(int argc, char **argv)
 		cli_warn("trace '%s' holds no events: nothing to export", sc.trace_name);
 	scen_clear(&sc);
 	free(res);
-	store_close(st);
 	return rc ? cli_fail(rc, cause) : 0;
 }
 
 const struct cli_cmd cmd_export_entry = {
-	.name = "export", .fn = cmd_export,
+	.name = "export",
 	.summary = "write a replay as CSV, JSON or a Perfetto trace (ui.perfetto.dev)",
-	.help_fn = print_help,
+	.usage = "[--store DB] [TRACE] --format csv|json|perfetto\n"
+		 "                      [-o FILE [-f]] [--no-header] [what-if options] [-q]",
+	.about = "Write the replay of TRACE (default: the newest) for other tools. Without\n"
+		 "what-if options: the events as recorded, on --gpus or the recorded GPUs (80G\n"
+		 "where the trace does not say), every failing allocation marked and skipped.\n"
+		 "With what-if options: the scenario's events, as `vramsim replay` plays them.\n"
+		 "\n"
+		 "formats:\n"
+		 "  csv       one row per event as replayed, with the usage of its GPU after it:\n"
+		 "            t_ns,pid,seq,kind,gpu,category,size,addr,layer_lo,layer_hi,used_gpu,label\n"
+		 "            (empty: host memory, no layer, no address, no label; bytes, ns)\n"
+		 "  json      {\"format\":\"vramsim-export\",\"version\":1,\"trace\":..,\"topology\":..,\n"
+		 "            \"events\":[..],\"summary\":..}: the same fields, null for empty\n"
+		 "  perfetto  Chrome trace JSON for ui.perfetto.dev: per GPU a memory counter\n"
+		 "            with one track per category, and an instant event at each OOM\n",
+	.opts = export_opts,
+	.more = "examples:\n"
+		"  vramsim export --format perfetto -o run.json     # open in ui.perfetto.dev\n"
+		"  vramsim export --format csv --gpus 2x24G --ctx 32768 > whatif.csv\n"
+		"\nexit status: 0 ok, 1 runtime error, 2 usage or input error\n",
+	.flags = CLI_STORE_RO | CLI_WHATIF | CLI_TRACE, .fn = cmd_export,
 };

@@ -3,7 +3,6 @@
  * what-if: the largest context, the best split, the fewest GPUs, the most
  * layers on GPUs. Each answer is a scenario replayed like `replay` does.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,26 +12,19 @@
 #include "scenario.h"
 #include "util.h"
 
-static const char help_head[] =
-	"usage: vramsim fit [--store DB] [TRACE] --gpus SPEC\n"
-	"                   (--max-ctx | --best-split | --min-gpus | --max-layers)\n"
-	"                   [what-if options] [--json] [-q]\n"
-	"\n"
-	"Search the what-if space of a llama.cpp/Ollama load (or a --model):\n"
-	"  --max-ctx      the largest context per slot (a multiple of 256) that fits\n"
-	"  --best-split   the layer split that leaves the most headroom on the tightest GPU\n"
-	"  --min-gpus     the fewest GPUs of the size in --gpus (e.g. 8x24G: up to 8) that fit\n"
-	"  --max-layers   the most layers on GPUs (Ollama num_gpu, llama.cpp -ngl) that fit\n"
-	"Each prints the scenario it chose and its per-GPU table.\n\n";
+enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS };
 
-enum { OPT_STORE = 1, OPT_JSON, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS };
-
-static void print_help(FILE *f)
-{
-	fputs(help_head, f);
-	fputs(scen_help, f);
-	fputs("\nexample:\n  vramsim fit --gpus 4x24G --max-ctx\n", f);
-}
+static const struct cli_opt fit_opts[] = {
+	{ "max-ctx", OPT_MAXCTX, NULL, "the largest context per slot (a multiple of 256) that fits", NULL },
+	{ "best-split", OPT_SPLIT, NULL, "the layer split that leaves the most headroom on the tightest GPU",
+	  NULL },
+	{ "min-gpus", OPT_MINGPU, NULL, "the fewest GPUs of the size in --gpus (e.g. 8x24G: up to 8) that fit",
+	  NULL },
+	{ "max-layers", OPT_MAXLAYERS, NULL, "the most layers on GPUs (Ollama num_gpu, llama.cpp -ngl) that fit",
+	  NULL },
+	{ "json", OPT_JSON, NULL, "machine-readable output (versioned; raw bytes)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 static int eval(struct store *st, struct scen *sc, struct sim_result *res, int *n_eval, char **cause)
 {
@@ -165,53 +157,29 @@ static int fit_min_gpus(struct store *st, struct scen *sc, struct sim_result *re
 			"(e.g. --gpus %dx...)", sc->topo_str, full.n, full.n * 2);
 }
 
-static int cmd_fit(int argc, char **argv)
+static int cmd_fit(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "max-ctx", no_argument, NULL, OPT_MAXCTX },
-		{ "best-split", no_argument, NULL, OPT_SPLIT },
-		{ "min-gpus", no_argument, NULL, OPT_MINGPU },
-		{ "max-layers", no_argument, NULL, OPT_MAXLAYERS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		SCEN_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct scen_opts so;
-	scen_opts_init(&so);
-	const char *store_opt = NULL;
+	const struct scen_opts so = *cx->whatif;
+	const char *arg;
 	int json = 0, goal = 0, c, rc;
 	char *cause = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case OPT_STORE: store_opt = optarg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_MAXCTX: case OPT_SPLIT: case OPT_MINGPU: case OPT_MAXLAYERS:
 			if (goal && goal != c)
 				return cli_usage("fit", "give one of --max-ctx, --best-split, --min-gpus, --max-layers");
 			goal = c;
 			break;
-		case 'q': cli_quiet = 1; break;
-		case 'h':
-			print_help(stdout);
-			return 0;
-		default:
-			if ((rc = scen_cli_opt("fit", &so, c, optarg)))
-				return rc;
 		}
 	}
 	if (!goal)
 		return cli_usage("fit", "say what to find: --max-ctx, --best-split, --min-gpus or --max-layers");
 	if (!so.gpus)
 		return cli_usage("fit", "--gpus is required (e.g. --gpus 4x24G)");
-	const char *ref = optind < argc ? argv[optind++] : NULL;
-	if (optind < argc)
-		return cli_usage("fit", "unexpected argument '%s'", argv[optind]);
+	const char *ref = cx->trace;
 	struct store *st = NULL;
-	if (!so.model_spec && (rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+	if ((rc = cli_store(cx, &st)))
 		return rc;
 	struct scen sc;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
@@ -231,7 +199,6 @@ static int cmd_fit(int argc, char **argv)
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
-		store_close(st);
 		return cli_fail(rc, cause);
 	}
 	char answer[512];
@@ -268,12 +235,18 @@ static int cmd_fit(int argc, char **argv)
 	}
 	scen_clear(&sc);
 	free(res);
-	store_close(st);
 	return 0;
 }
 
 const struct cli_cmd cmd_fit_entry = {
-	.name = "fit", .fn = cmd_fit,
+	.name = "fit",
 	.summary = "the best that fits: largest context, best split, fewest GPUs, most layers",
-	.help_fn = print_help,
+	.usage = "[--store DB] [TRACE] --gpus SPEC\n"
+		 "                   (--max-ctx | --best-split | --min-gpus | --max-layers)\n"
+		 "                   [what-if options] [--json] [-q]",
+	.about = "Search the what-if space of a llama.cpp/Ollama load (or a --model) for\n"
+		 "the goal given, and print the scenario it chose and its per-GPU table.\n",
+	.opts = fit_opts,
+	.more = "example:\n  vramsim fit --gpus 4x24G --max-ctx\n",
+	.flags = CLI_STORE_RO | CLI_WHATIF | CLI_TRACE, .fn = cmd_fit,
 };

@@ -1,7 +1,6 @@
 /*
  * cmd_replay.c - `vramsim replay`: does this load fit on those GPUs?
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,51 +12,31 @@
 #include "scenario.h"
 #include "util.h"
 
-static const char help_head[] =
-	"usage: vramsim replay [--store DB] [TRACE] --gpus SPEC [what-if options]\n"
-	"                      [--engine-estimate E] [--json | --csv [--no-header]]\n"
-	"                      [--fail-on-oom] [-q]\n"
-	"\n"
-	"Replay a stored trace (default: the newest) on virtual GPUs and print, per\n"
-	"GPU, capacity, peak, the breakdown by category at the peak, headroom and the\n"
-	"first allocation that fails. A llama.cpp/Ollama load is decomposed into\n"
-	"layers and recomposed under the what-if options with llama.cpp's rules.\n"
-	"\n";
+enum { OPT_JSON = CLI_KEY, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST, OPT_OUT,
+       OPT_FORCE = 'f' };
 
-static const char help_tail[] =
-	"\noutput options:\n"
-	"  --engine-estimate E what engine E would reserve per GPU, beside the prediction,\n"
-	"                      and its `ollama ps` SIZE and CPU/GPU split (decimal GB):\n"
-	"                      ollama-0.5 (v0.1-v0.6: graph + 457 MiB + spare layer per GPU),\n"
-	"                      ollama-0.7 (v0.7-v0.12.10), ollama-layout (v0.11.5+ new memory\n"
-	"                      management), ollama-0.30 (llama-server), llama-fit (--fit)\n"
-	"  --json, --csv       machine-readable output (versioned; raw bytes)\n"
-	"  --no-header         CSV without its header row\n"
-	"  --fail-on-oom       exit 3 when the scenario does not fit\n"
-	"  --out DIR [-f]      also draw the scenario (vramsim plot --whatif): timeline,\n"
-	"                      breakdown, recorded vs what-if, peak against context;\n"
-	"                      the PNGs' names go to stderr; -f overwrites\n"
-	"  -q, --quiet         no notes on stderr\n"
-	"\nexamples:\n"
-	"  vramsim replay --gpus 4x24G\n"
-	"  vramsim replay --gpus 2x24G,1x12G --ctx 32768 --flash-attn on\n"
-	"  vramsim replay --gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,\\\n"
-	"      vocab=128256,ff=28672,size=42.5e9 --engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672\n"
-	"\nexit status: 0 ok (fits or not), 1 runtime error, 2 usage or input error,\n"
-	"3 does not fit (with --fail-on-oom)\n";
+static const struct cli_opt replay_opts[] = {
+	{ "engine-estimate", OPT_EST, "E[:K=V,...]", "what engine E would reserve per GPU, beside the\n"
+	  "prediction, with its `ollama ps` SIZE and CPU/GPU split (decimal GB):\n"
+	  "ollama-0.5 (v0.1-v0.6), ollama-0.7 (v0.7.1-v0.12.10), ollama-0.7.0,\n"
+	  "ollama-layout (v0.11.5+ new memory management), ollama-0.30\n"
+	  "(llama-server), llama-fit (--fit, 1024 MiB margin); on a log holding\n"
+	  "Ollama's own estimate, logged vs emulated; options: see below",
+	  "ollama-0.5 ollama-0.7 ollama-0.7.0 ollama-layout ollama-0.30 llama-fit" },
+	{ "json", OPT_JSON, NULL, "machine-readable output (versioned; raw bytes)", NULL },
+	{ "csv", OPT_CSV, NULL, "the same as CSV", NULL },
+	{ "no-header", OPT_NOHEADER, NULL, "CSV without its header row", NULL },
+	{ "fail-on-oom", OPT_FAIL, NULL, "exit 3 when the scenario does not fit", NULL },
+	{ "out", OPT_OUT, "DIR", "also draw the scenario (as vramsim plot --whatif): timeline,\n"
+	  "breakdown, recorded vs what-if, peak against context;\n"
+	  "the PNGs' names go to stderr", CLI_VAL_DIR },
+	{ "force", OPT_FORCE, NULL, "with --out: overwrite existing pictures", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 static void tick(void *ud, uint64_t n)
 {
 	prog_update(ud, n);
-}
-
-static void print_help(FILE *f)
-{
-	fputs(help_head, f);
-	fputs(scen_help, f);
-	fputs(help_tail, f);
-	fputs("\n", f);
-	fputs(est_engine_help, f);
 }
 
 /* A PyTorch snapshot records what its allocator held at the end
@@ -92,58 +71,40 @@ static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 	free(devs);
 }
 
-enum { OPT_STORE = 1, OPT_JSON, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST };
-
-static int cmd_replay(int argc, char **argv)
+static int cmd_replay(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "csv", no_argument, NULL, OPT_CSV },
-		{ "no-header", no_argument, NULL, OPT_NOHEADER },
-		{ "fail-on-oom", no_argument, NULL, OPT_FAIL },
-		{ "engine-estimate", required_argument, NULL, OPT_EST },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		SCEN_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct scen_opts so;
-	scen_opts_init(&so);
-	const char *store_opt = NULL, *engine = NULL;
-	int json = 0, csv = 0, header = 1, fail_on_oom = 0, c, rc;
+	const struct scen_opts so = *cx->whatif;
+	const char *engine = NULL, *out_dir = NULL, *arg;
+	int json = 0, csv = 0, header = 1, fail_on_oom = 0, force = 0, c, rc;
 	char *cause = NULL;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
-		case OPT_STORE: store_opt = optarg; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_CSV: csv = 1; break;
 		case OPT_NOHEADER: header = 0; break;
 		case OPT_FAIL: fail_on_oom = 1; break;
 		case OPT_EST:
-			if (!est_engine_known(optarg))
-				return cli_usage("replay", "--engine-estimate '%s': expected %s", optarg,
+			if (!est_engine_known(arg))
+				return cli_usage("replay", "--engine-estimate '%s': expected %s", arg,
 						 est_engine_list());
-			engine = optarg;
+			engine = arg;
 			break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': print_help(stdout); return 0;
-		default:
-			if ((rc = scen_cli_opt("replay", &so, c, optarg)))
-				return rc;
+		case OPT_OUT:
+			if (!*arg)
+				return cli_usage("replay", "--out needs a directory");
+			out_dir = arg;
+			break;
+		case OPT_FORCE: force = 1; break;
 		}
 	}
 	if (json && csv)
 		return cli_usage("replay", "--json and --csv exclude each other");
-	const char *ref = optind < argc ? argv[optind++] : NULL;
-	if (optind < argc)
-		return cli_usage("replay", "unexpected argument '%s'", argv[optind]);
+	if (out_dir && !cx->draw)
+		return cli_usage("replay", "--out: this build cannot draw");
+	const char *ref = cx->trace;
 	struct store *st = NULL;
-	if (!so.model_spec && (rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+	if ((rc = cli_store(cx, &st)))
 		return rc;
-	if (so.model_spec && ref)
-		cli_warn("--model describes the model: TRACE '%s' is ignored", ref);
 	struct scen sc;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
 	rc = scen_prepare(st, ref, &so, &sc, &cause);
@@ -164,7 +125,6 @@ static int cmd_replay(int argc, char **argv)
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
-		store_close(st);
 		return cli_fail(rc, cause);
 	}
 	if (res->n_events == 0)
@@ -177,7 +137,8 @@ static int cmd_replay(int argc, char **argv)
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
 		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
-		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = est_json, .layers = sc.have_layers ? sc.layers : NULL,
+		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = est_json,
+		.layers = sc.have_layers ? sc.layers : NULL,
 	};
 	if (json)
 		report_json(stdout, res, &rc_);
@@ -190,17 +151,48 @@ static int cmd_replay(int argc, char **argv)
 			fputs(explain, stdout);
 	}
 	int code = fail_on_oom && res->has_oom ? CLI_NOFIT : 0;
+	if (out_dir) {
+		/* The pictures draw this very scenario; their names go to
+		 * stderr, stdout holds the report (maybe JSON). */
+		fflush(stdout);
+		int pcode = cx->draw(cx, &sc, out_dir, force);
+		if (pcode)
+			code = pcode;
+	}
 	free(explain);
 	free(est_json);
 	free(oom_label);
 	scen_clear(&sc);
 	free(res);
-	store_close(st);
 	return code;
 }
 
+/* The --engine-estimate options, after the examples. */
+static void replay_more(FILE *f)
+{
+	fputs("\n", f);
+	fputs(est_engine_help, f);
+}
+
 const struct cli_cmd cmd_replay_entry = {
-	.name = "replay", .fn = cmd_replay,
+	.name = "replay",
 	.summary = "replay a trace on virtual GPUs: peaks, breakdown, first OOM, what-ifs",
-	.help_fn = print_help,
+	.usage = "[--store DB] [TRACE] --gpus SPEC [what-if options]\n"
+		 "                      [--engine-estimate E] [--json | --csv [--no-header]]\n"
+		 "                      [--fail-on-oom] [--out DIR [-f]] [-q]",
+	.about = "Replay a stored trace (default: the newest) on virtual GPUs and print, per\n"
+		 "GPU, capacity, peak, the breakdown by category at the peak, headroom and the\n"
+		 "first allocation that fails. A llama.cpp/Ollama load is decomposed into\n"
+		 "layers and recomposed under the what-if options with llama.cpp's rules.\n",
+	.opts = replay_opts,
+	.more = "examples:\n"
+		"  vramsim replay --gpus 4x24G\n"
+		"  vramsim replay --gpus 2x24G,1x12G --ctx 32768 --flash-attn on\n"
+		"  vramsim replay --gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,\\\n"
+		"      vocab=128256,ff=28672,size=42.5e9 --engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672\n"
+
+		"\nexit status: 0 ok (fits or not), 1 runtime error, 2 usage or input error,\n"
+		"3 does not fit (with --fail-on-oom)\n",
+	.more_fn = replay_more,
+	.flags = CLI_STORE_RO | CLI_WHATIF | CLI_TRACE, .fn = cmd_replay,
 };

@@ -5,7 +5,6 @@
  * runs them here and prints one line each. vramsim schedules nothing
  * itself: existing engines do that better.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +14,24 @@
 #include "scenario.h"
 #include "util.h"
 
-static const char help[] =
-	"usage: vramsim sweep [--store DB] [TRACE | --model SPEC] --gpus LIST\n"
-	"                     [--ctx LIST] [--parallel LIST] [--ubatch LIST] [--split LIST]\n"
-	"                     [--num-gpu LIST] [--kv-type LIST] [--flash-attn LIST]\n"
-	"                     [--emit [--out DIR]] [-q]\n"
-	"\n"
-	"Every combination of the listed values is one scenario. Lists: --gpus and\n"
-	"--split take ';' between values (their values contain commas), the others ','.\n"
-	"Without --emit each scenario is replayed here and summarised in one line.\n"
-	"With --emit one shell command per scenario goes to stdout, each writing\n"
-	"DIR/NAME.json (DIR default sweep-out); run them with e.g.\n"
-	"  vramsim sweep ... --emit | parallel -j8           (one machine)\n"
-	"  vramsim sweep ... --emit | parallel -S host1,host2 (over ssh; same store path)\n"
-	"  vramsim sweep ... --emit > jobs.txt; sbatch --array=1-$(wc -l <jobs.txt) run.sh\n"
-	"      (run.sh: eval \"$(sed -n ${SLURM_ARRAY_TASK_ID}p jobs.txt)\")\n";
+enum { OPT_EMIT = CLI_KEY, OPT_OUT, OPT_MODEL, OPT_AXIS /* + axis index */ };
+
+/* The axes' options, in the order of the axes in cmd_sweep(). */
+static const struct cli_opt sweep_opts[] = {
+	{ "gpus", OPT_AXIS + 0, "LIST", "GPU sets, ';' between them (e.g. '4x24G;2x24G,1x12G')", NULL },
+	{ "ctx", OPT_AXIS + 1, "LIST", "context lengths, ',' between them", NULL },
+	{ "parallel", OPT_AXIS + 2, "LIST", "parallel slots", NULL },
+	{ "ubatch", OPT_AXIS + 3, "LIST", "micro-batches", NULL },
+	{ "split", OPT_AXIS + 4, "LIST", "layer splits, ';' between them", NULL },
+	{ "num-gpu", OPT_AXIS + 5, "LIST", "layers on GPUs", NULL },
+	{ "kv-type", OPT_AXIS + 6, "LIST", "KV cache types", NULL },
+	{ "flash-attn", OPT_AXIS + 7, "LIST", "on, off or on,off", NULL },
+	{ "model", OPT_MODEL, "SPEC", "a model never loaded, as for replay --model", NULL },
+	{ "emit", OPT_EMIT, NULL, "print one shell command per scenario instead of running it", NULL },
+	{ "out", OPT_OUT, "DIR", "with --emit: where the commands write (default sweep-out)",
+	  CLI_VAL_DIR },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 #define MAXV 64
 
@@ -88,9 +90,7 @@ static void name_of(char *buf, size_t n, struct axis *ax, int nax, const int *id
 			*p = '_';
 }
 
-enum { OPT_STORE = 1, OPT_EMIT, OPT_OUT, OPT_MODEL };
-
-static int cmd_sweep(int argc, char **argv)
+static int cmd_sweep(struct cli_ctx *cx)
 {
 	struct axis ax[] = {
 		{ "--gpus", ';', { 0 }, 0 }, { "--ctx", ',', { 0 }, 0 },
@@ -99,41 +99,21 @@ static int cmd_sweep(int argc, char **argv)
 		{ "--kv-type", ',', { 0 }, 0 }, { "--flash-attn", ',', { 0 }, 0 },
 	};
 	enum { NAX = sizeof(ax) / sizeof(ax[0]) };
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "emit", no_argument, NULL, OPT_EMIT },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "model", required_argument, NULL, OPT_MODEL },
-		{ "gpus", required_argument, NULL, 100 }, { "ctx", required_argument, NULL, 101 },
-		{ "parallel", required_argument, NULL, 102 }, { "ubatch", required_argument, NULL, 103 },
-		{ "split", required_argument, NULL, 104 }, { "num-gpu", required_argument, NULL, 105 },
-		{ "kv-type", required_argument, NULL, 106 }, { "flash-attn", required_argument, NULL, 107 },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *store_opt = NULL, *out = "sweep-out", *model = NULL;
+	const char *out = "sweep-out", *model = NULL, *arg;
 	int emit = 0, c, rc = 0;
 	char *cause = NULL;
-	optind = 1;
-	while (!rc && (c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		if (c >= 100 && c < 100 + NAX) {
-			rc = split_list(&ax[c - 100], optarg, &cause);
+	while (!rc && (c = cli_next(cx, &arg)) != -1) {
+		if (c >= OPT_AXIS && c < OPT_AXIS + NAX) {
+			rc = split_list(&ax[c - OPT_AXIS], arg, &cause);
 			continue;
 		}
 		switch (c) {
-		case OPT_STORE: store_opt = optarg; break;
 		case OPT_EMIT: emit = 1; break;
-		case OPT_OUT: out = optarg; break;
-		case OPT_MODEL: model = optarg; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': fputs(help, stdout); return 0;
-		default: rc = util_err(&cause, UTIL_EINPUT, "bad option");
+		case OPT_OUT: out = arg; break;
+		case OPT_MODEL: model = arg; break;
 		}
 	}
-	const char *ref = !rc && optind < argc ? argv[optind++] : NULL;
-	if (!rc && optind < argc)
-		rc = util_err(&cause, UTIL_EINPUT, "unexpected argument '%s'", argv[optind]);
+	const char *ref = cx->trace;
 	if (!rc && !ax[0].n)
 		rc = util_err(&cause, UTIL_EINPUT, "--gpus is required (e.g. --gpus '4x24G;2x24G,1x12G')");
 	/* Check every value now, so no emitted command can fail on usage. */
@@ -163,7 +143,7 @@ static int cmd_sweep(int argc, char **argv)
 	if (!model) {
 		/* Resolve the trace now: an emitted command must not depend on
 		 * which trace is newest when it runs. */
-		if ((status = cli_open_store(store_opt, STORE_READONLY, &st)))
+		if ((status = cli_store(cx, &st)))
 			goto out;
 		store_abs = realpath(store_path(st), NULL);
 		struct store_trace_info ti;
@@ -254,7 +234,6 @@ static int cmd_sweep(int argc, char **argv)
 out:
 	free(cause);
 	free(self);
-	store_close(st);
 	free(store_abs);
 	free(trace_name);
 	for (int a = 0; a < NAX; a++)
@@ -264,7 +243,20 @@ out:
 }
 
 const struct cli_cmd cmd_sweep_entry = {
-	.name = "sweep", .fn = cmd_sweep,
+	.name = "sweep",
 	.summary = "a grid of what-ifs, run here or emitted as commands for parallel/Slurm",
-	.help = help,
+	.usage = "[--store DB] [TRACE | --model SPEC] --gpus LIST\n"
+		 "                     [--ctx LIST] [--parallel LIST] [--ubatch LIST] [--split LIST]\n"
+		 "                     [--num-gpu LIST] [--kv-type LIST] [--flash-attn LIST]\n"
+		 "                     [--emit [--out DIR]] [-q]",
+	.about = "Every combination of the listed values is one scenario. Lists: --gpus and\n"
+		 "--split take ';' between values (their values contain commas), the others ','.\n"
+		 "Without --emit each scenario is replayed here and summarised in one line.\n"
+		 "With --emit one shell command per scenario goes to stdout, each writing\n"
+		 "DIR/NAME.json (DIR default sweep-out); run them with e.g.\n"
+		 "  vramsim sweep ... --emit | parallel -j8           (one machine)\n"
+		 "  vramsim sweep ... --emit | parallel -S host1,host2 (over ssh; same store path)\n"
+		 "  vramsim sweep ... --emit > jobs.txt; sbatch --array=1-$(wc -l <jobs.txt) run.sh\n"
+		 "      (run.sh: eval \"$(sed -n ${SLURM_ARRAY_TASK_ID}p jobs.txt)\")\n",
+	.opts = sweep_opts, .flags = CLI_STORE_RO | CLI_TRACE, .fn = cmd_sweep,
 };

@@ -6,7 +6,7 @@
  * back in O(1) and nothing is allocated per event.
  */
 #include "replay.h"
-#include "amap.h"
+#include "u64map.h"
 #include "torchalloc.h"
 #include "util.h"
 
@@ -40,9 +40,9 @@ struct tinst {
 struct state {
 	const struct sim_config *cfg;
 	struct sim_result *res;
-	struct amap *live;      /* (pid, addr) -> rec index: ALLOC, SEGMENT_ALLOC */
-	struct amap *handles;   /* (pid, handle) -> rec index: CREATE */
-	struct amap *maps;      /* (pid, va) -> handle key */
+	struct u64map live; /* (pid, addr) -> rec index: ALLOC, SEGMENT_ALLOC */
+	struct u64map handles; /* (pid, handle) -> rec index: CREATE */
+	struct u64map maps; /* (pid, va) -> handle key */
 	struct rec *recs;
 	size_t n_recs, alloc_recs;
 	uint32_t free_head;     /* 1-based index of a free rec, 0 = none */
@@ -51,7 +51,7 @@ struct state {
 	struct torchalloc_conf tconf;
 	struct tinst *ti;
 	size_t n_ti, a_ti;
-	struct amap *tmap;      /* (pid, GPU) -> index in ti + 1 */
+	struct u64map tmap; /* (pid, GPU) -> index in ti + 1 */
 };
 
 static uint64_t key_of(int32_t pid, uint64_t addr)
@@ -241,7 +241,7 @@ static void do_alloc(struct state *s, const struct trace_event *ev, int segment)
 		r->segment = (int16_t)segment;
 		uint64_t k = key_of(ev->pid, ev->addr) ^ (segment ? 0x5e65000000000000ull : 0);
 		uint64_t old;
-		if (amap_swap(s->live, k, i, &old)) {
+		if (u64map_swap(&s->live, k, i, &old)) {
 			/* Address reused without a recorded free: give the old back. */
 			struct rec *o = &s->recs[old - 1];
 			struct sim_dev *od = dev_of(s, o->dev);
@@ -258,7 +258,7 @@ static void do_free(struct state *s, const struct trace_event *ev, int segment)
 {
 	uint64_t k = key_of(ev->pid, ev->addr) ^ (segment ? 0x5e65000000000000ull : 0);
 	uint64_t i;
-	if (!ev->addr || !amap_del(s->live, k, &i)) {
+	if (!ev->addr || !u64map_del(&s->live, k, &i)) {
 		s->res->n_unmatched++;
 		return;
 	}
@@ -282,7 +282,7 @@ static void vmm_maybe_free(struct state *s, uint64_t hk, uint32_t i, int64_t t)
 	uncharge(d, r->cat, r->bytes);
 	d->n_free++;
 	int v = r->dev;
-	amap_del(s->handles, hk, NULL);
+	u64map_del(&s->handles, hk, NULL);
 	rec_del(s, i);
 	notify(s, v, t);
 }
@@ -306,13 +306,13 @@ static void do_vmm(struct state *s, const struct trace_event *ev)
 		s->recs[n - 1].bytes = bytes;
 		s->recs[n - 1].dev = (int16_t)w;
 		s->recs[n - 1].cat = ev->category;
-		amap_put(s->handles, key_of(ev->pid, ev->addr), n);
+		u64map_put(&s->handles, key_of(ev->pid, ev->addr), n);
 		notify(s, w, ev->t_ns);
 		break;
 	}
 	case TRACE_RELEASE: {
 		uint64_t hk = key_of(ev->pid, ev->addr);
-		if (!amap_get(s->handles, hk, &i)) {
+		if (!u64map_get(&s->handles, hk, &i)) {
 			s->res->n_unmatched++;
 			return;
 		}
@@ -322,22 +322,22 @@ static void do_vmm(struct state *s, const struct trace_event *ev)
 	}
 	case TRACE_MAP: {
 		uint64_t hk = key_of(ev->pid, ev->aux);
-		if (!amap_get(s->handles, hk, &i)) {
+		if (!u64map_get(&s->handles, hk, &i)) {
 			s->res->n_unmatched++;
 			return;
 		}
 		s->recs[i - 1].maps++;
-		amap_put(s->maps, key_of(ev->pid, ev->addr), ev->aux ? ev->aux : 1);
+		u64map_put(&s->maps, key_of(ev->pid, ev->addr), ev->aux ? ev->aux : 1);
 		break;
 	}
 	case TRACE_UNMAP: {
 		uint64_t h;
-		if (!amap_del(s->maps, key_of(ev->pid, ev->addr), &h)) {
+		if (!u64map_del(&s->maps, key_of(ev->pid, ev->addr), &h)) {
 			s->res->n_unmatched++;
 			return;
 		}
 		uint64_t hk = key_of(ev->pid, h);
-		if (!amap_get(s->handles, hk, &i))
+		if (!u64map_get(&s->handles, hk, &i))
 			return; /* handle gone: mapping outlived a released handle's record */
 		if (s->recs[i - 1].maps)
 			s->recs[i - 1].maps--;
@@ -372,11 +372,11 @@ static void do_oom(struct state *s, const struct trace_event *ev)
 static uint32_t torch_inst(struct state *s, int32_t pid, int v)
 {
 	uint64_t k = ((uint64_t)(uint32_t)pid << 16 | (uint64_t)v) + 1, i;
-	if (amap_get(s->tmap, k, &i))
+	if (u64map_get(&s->tmap, k, &i))
 		return (uint32_t)i - 1;
 	UTIL_GROW(s->ti, s->n_ti + 1, s->a_ti);
 	s->ti[s->n_ti] = (struct tinst){ torchalloc_new(&s->tconf, s->res->dev[v].capacity), v, 0, 0 };
-	amap_put(s->tmap, k, s->n_ti + 1);
+	u64map_put(&s->tmap, k, s->n_ti + 1);
 	return (uint32_t)s->n_ti++;
 }
 
@@ -451,7 +451,7 @@ static int torch_oom(struct state *s, const struct trace_event *ev, int v, uint6
 static void torch_alloc(struct state *s, const struct trace_event *ev)
 {
 	uint64_t k = key_of(ev->pid, ev->addr), old;
-	if (ev->addr && amap_del(s->live, k, &old)) {
+	if (ev->addr && u64map_del(&s->live, k, &old)) {
 		/* Address reused without a recorded free: give the old back. */
 		int ov = torch_release(s, (uint32_t)old, ev->t_ns);
 		notify(s, ov, ev->t_ns);
@@ -494,7 +494,7 @@ static void torch_alloc(struct state *s, const struct trace_event *ev)
 		r->cat = (int16_t)cat;
 		r->block = id;
 		r->inst = ti;
-		amap_put(s->live, k, i);
+		u64map_put(&s->live, k, i);
 	}
 	notify(s, v, ev->t_ns);
 }
@@ -502,7 +502,7 @@ static void torch_alloc(struct state *s, const struct trace_event *ev)
 static void torch_free(struct state *s, const struct trace_event *ev)
 {
 	uint64_t i;
-	if (!ev->addr || !amap_del(s->live, key_of(ev->pid, ev->addr), &i)) {
+	if (!ev->addr || !u64map_del(&s->live, key_of(ev->pid, ev->addr), &i)) {
 		s->res->n_unmatched++;
 		return;
 	}
@@ -615,11 +615,6 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	for (int i = 0; i < cfg->topo.n; i++)
 		res->dev[i].capacity = cfg->topo.capacity[i];
 	struct state s = { .cfg = cfg, .res = res, .tconf = tconf };
-	if (cfg->model == SIM_MODEL_TORCH)
-		s.tmap = amap_new();
-	s.live = amap_new();
-	s.handles = amap_new();
-	s.maps = amap_new();
 	int rc = 0;
 	const struct trace_event *evp;
 	while (!res->stopped && (evp = sim_source_ref(src, &rc, cause)) != NULL) {
@@ -637,13 +632,13 @@ int sim_replay(const struct sim_config *cfg, struct sim_source *src,
 	}
 	if (res->stopped)
 		rc = 0;
-	amap_free(s.live);
-	amap_free(s.handles);
-	amap_free(s.maps);
+	u64map_free(&s.live);
+	u64map_free(&s.handles);
+	u64map_free(&s.maps);
 	free(s.recs);
 	for (size_t i = 0; i < s.n_ti; i++)
 		torchalloc_delete(s.ti[i].a);
 	free(s.ti);
-	amap_free(s.tmap);
+	u64map_free(&s.tmap);
 	return rc < 0 ? rc : 0;
 }

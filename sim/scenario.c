@@ -13,32 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char scen_help[] =
-	"what-if options:\n"
-	"  --gpus SPEC         virtual GPUs: 4x24G, 2x24G,1x12G, 80G (binary units: 24G = 24 GiB)\n"
-	"  --split P,P,...     layer split proportions, one per GPU (llama.cpp -ts)\n"
-	"  --num-gpu N         layers on GPUs, the rest on the host (the output layer counts)\n"
-	"  --main-gpu I        GPU that gets the main compute buffer\n"
-	"  --ctx N             context per parallel slot (Ollama num_ctx); KV holds ctx x parallel\n"
-	"  --parallel N        parallel slots (llama.cpp -np, OLLAMA_NUM_PARALLEL)\n"
-	"  --ubatch N          micro-batch (-ub); --batch N logical batch (-b)\n"
-	"  --flash-attn on|off flash attention\n"
-	"  --kv-type T         KV cache type: f16, bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1\n"
-	"  --reserve SIZE      CUDA context reserve per GPU (default: measured, else 450M)\n"
-	"  --on-oom stop|continue|spill  after the first failing allocation (default stop)\n"
-	"  --alloc exact|cuda|torch  allocator model (cuda: 2 MiB driver granularity;\n"
-	"                      torch: PyTorch's caching allocator, its own segments)\n"
-	"  --alloc-conf S      torch model settings, PYTORCH_CUDA_ALLOC_CONF syntax:\n"
-	"                      expandable_segments:True,max_split_size_mb:128,...\n"
-	"  --device-map R=V,.. replay recorded device R on virtual GPU V (raw traces)\n"
-	"  --profile NAME|ID   model profile (from an imported GGUF) for exact layer sizes\n"
-	"  --model SPEC        a model never loaded: layers=80,embd=8192,heads=64,kv_heads=8,\n"
-	"                      vocab=128256,size=42G[,ff=,ctx=,parallel=,ubatch=,fa=on,kv=q8_0]\n"
-	"  --meta K=V,...      facts the log does not print: model layers, embd, heads,\n"
-	"                      kv_heads, vocab, ctx_train; the recorded run's ctx (all slots),\n"
-	"                      ubatch, fa=on|off (e.g. --meta layers=61,heads=128,ubatch=256)\n"
-	"  --raw               replay the recorded events as they are (no layer what-if)\n";
-
 void scen_opts_init(struct scen_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -139,18 +113,27 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 	return rc ? rc : 1;
 }
 
-int scen_cli_opt(const char *cmd, struct scen_opts *o, int c, const char *arg)
+#define SCEN_CLI_OPT_(code, name, arg, help, values) { name, code, arg, help, values },
+static const struct cli_opt scen_cli_opts[] = {
+	SCEN_OPTIONS(SCEN_CLI_OPT_)
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static int family_opt(void *state, int key, const char *arg, char **cause)
 {
-	char *cause = NULL;
-	int rc = scen_opt(o, c, arg, &cause);
-	if (rc > 0)
-		return 0;
-	if (rc == 0)
-		return cli_usage(cmd, "bad option");
-	cli_usage(cmd, "%s", cause);
-	free(cause);
-	return CLI_USAGE;
+	int rc = scen_opt(state, key, arg, cause);
+	return rc < 0 ? rc : rc ? 0 : util_err(cause, UTIL_EINPUT, "not a what-if option");
 }
+
+static int family_storeless(const void *state)
+{
+	return ((const struct scen_opts *)state)->model_spec != NULL;
+}
+
+const struct cli_family scen_family = {
+	.title = "what-if options", .opts = scen_cli_opts, .opt = family_opt,
+	.storeless = family_storeless,
+};
 
 const char *scen_model_name(enum sim_model m)
 {

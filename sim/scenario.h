@@ -47,36 +47,51 @@ enum {
 	SCEN_OPT_RESERVE, SCEN_OPT_ONOOM, SCEN_OPT_ALLOC, SCEN_OPT_ALLOCCONF, SCEN_OPT_DEVMAP,
 	SCEN_OPT_PROFILE, SCEN_OPT_MODEL, SCEN_OPT_RAW, SCEN_OPT_META
 };
-#define SCEN_LONGOPTS \
-	{ "gpus", required_argument, NULL, SCEN_OPT_GPUS }, \
-	{ "split", required_argument, NULL, SCEN_OPT_SPLIT }, \
-	{ "num-gpu", required_argument, NULL, SCEN_OPT_NUMGPU }, \
-	{ "main-gpu", required_argument, NULL, SCEN_OPT_MAINGPU }, \
-	{ "ctx", required_argument, NULL, SCEN_OPT_CTX }, \
-	{ "parallel", required_argument, NULL, SCEN_OPT_PARALLEL }, \
-	{ "ubatch", required_argument, NULL, SCEN_OPT_UBATCH }, \
-	{ "batch", required_argument, NULL, SCEN_OPT_BATCH }, \
-	{ "flash-attn", required_argument, NULL, SCEN_OPT_FA }, \
-	{ "kv-type", required_argument, NULL, SCEN_OPT_KV }, \
-	{ "reserve", required_argument, NULL, SCEN_OPT_RESERVE }, \
-	{ "on-oom", required_argument, NULL, SCEN_OPT_ONOOM }, \
-	{ "alloc", required_argument, NULL, SCEN_OPT_ALLOC }, \
-	{ "alloc-conf", required_argument, NULL, SCEN_OPT_ALLOCCONF }, \
-	{ "device-map", required_argument, NULL, SCEN_OPT_DEVMAP }, \
-	{ "profile", required_argument, NULL, SCEN_OPT_PROFILE }, \
-	{ "model", required_argument, NULL, SCEN_OPT_MODEL }, \
-	{ "raw", no_argument, NULL, SCEN_OPT_RAW }, \
-	{ "meta", required_argument, NULL, SCEN_OPT_META }
+/*
+ * The what-if options, one row each: X(code, name, ARG or NULL, help,
+ * completion values). The getopt table (SCEN_LONGOPTS), the dispatcher's
+ * family (scen_family: --help, man page, completion) and `diff --against`
+ * all come from these rows, so a new option is one row here and one case
+ * in scen_opt().
+ */
+#define SCEN_OPTIONS(X) \
+	X(SCEN_OPT_GPUS, "gpus", "SPEC", "virtual GPUs: 4x24G, 2x24G,1x12G, 80G (binary units: 24G = 24 GiB)", NULL) \
+	X(SCEN_OPT_SPLIT, "split", "P,P,...", "layer split proportions, one per GPU (llama.cpp -ts)", NULL) \
+	X(SCEN_OPT_NUMGPU, "num-gpu", "N", "layers on GPUs, the rest on the host (the output layer counts)", NULL) \
+	X(SCEN_OPT_MAINGPU, "main-gpu", "I", "GPU that gets the main compute buffer", NULL) \
+	X(SCEN_OPT_CTX, "ctx", "N", "context per parallel slot (Ollama num_ctx); KV holds ctx x parallel", NULL) \
+	X(SCEN_OPT_PARALLEL, "parallel", "N", "parallel slots (llama.cpp -np, OLLAMA_NUM_PARALLEL)", NULL) \
+	X(SCEN_OPT_UBATCH, "ubatch", "N", "micro-batch (-ub)", NULL) \
+	X(SCEN_OPT_BATCH, "batch", "N", "logical batch (-b)", NULL) \
+	X(SCEN_OPT_FA, "flash-attn", "on|off", "flash attention", "on off") \
+	X(SCEN_OPT_KV, "kv-type", "T", "KV cache type: f16, bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1", \
+	  "f16 bf16 f32 q8_0 q4_0 q4_1 iq4_nl q5_0 q5_1") \
+	X(SCEN_OPT_RESERVE, "reserve", "SIZE", "CUDA context reserve per GPU (default: measured, else 450M)", NULL) \
+	X(SCEN_OPT_ONOOM, "on-oom", "MODE", "after the first failing allocation: stop (default),\ncontinue or spill", \
+	  "stop continue spill") \
+	X(SCEN_OPT_ALLOC, "alloc", "MODEL", "allocator model: exact, cuda (2 MiB driver granularity),\n" \
+	  "torch (PyTorch's caching allocator, its own segments)", "exact cuda torch") \
+	X(SCEN_OPT_ALLOCCONF, "alloc-conf", "S", "torch model settings, PYTORCH_CUDA_ALLOC_CONF syntax:\n" \
+	  "expandable_segments:True,max_split_size_mb:128,...", NULL) \
+	X(SCEN_OPT_DEVMAP, "device-map", "R=V,..", "replay recorded device R on virtual GPU V (raw traces)", NULL) \
+	X(SCEN_OPT_PROFILE, "profile", "NAME|ID", "model profile (from an imported GGUF) for exact layer sizes", NULL) \
+	X(SCEN_OPT_MODEL, "model", "SPEC", "a model never loaded: layers=80,embd=8192,heads=64,kv_heads=8,\n" \
+	  "vocab=128256,size=42G[,ff=,ctx=,parallel=,ubatch=,fa=on,kv=q8_0]", NULL) \
+	X(SCEN_OPT_META, "meta", "K=V,...", "facts the log does not print: model layers, embd, heads,\n" \
+	  "kv_heads, vocab, ctx_train; the recorded run's ctx (all slots),\n" \
+	  "ubatch, fa=on|off (e.g. --meta layers=61,heads=128,ubatch=256)", NULL) \
+	X(SCEN_OPT_RAW, "raw", NULL, "replay the recorded events as they are (no layer what-if)", NULL)
+
+#define SCEN_LONGOPT_(code, name, arg, help, values) \
+	{ name, (arg) ? required_argument : no_argument, NULL, code },
+#define SCEN_LONGOPTS SCEN_OPTIONS(SCEN_LONGOPT_)
+
+/* The what-if options as a command-line family (trace/cli.h): parsed
+ * into a struct scen_opts by the dispatcher for CLI_WHATIF commands. */
+struct cli_family;
+extern const struct cli_family scen_family;
 
 int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause);
-
-/* scen_opt() for a command's getopt loop: 0 if c was a what-if option
- * and its value is good; else prints the usage error for cmd ("bad
- * option" when c is not a what-if option) and returns exit status 2. */
-int scen_cli_opt(const char *cmd, struct scen_opts *o, int c, const char *arg);
-
-/* Help text for the what-if options (shared by replay, fit, sweep). */
-extern const char scen_help[];
 
 /* A prepared scenario: owns its events. Free with scen_clear(). */
 struct scen {

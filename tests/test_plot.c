@@ -716,6 +716,137 @@ static void test_plot_with_replay(void)
 	plot_timeline_free(tl);
 }
 
+/* ---- every picture kind for the scenarios that broke gnuplot ---- */
+
+/* Replay ev on n GPUs of cap bytes (stop at the first OOM, as replay
+ * does), collecting the timeline. */
+static struct plot_timeline *replay_events(const struct trace_event *ev, size_t n_ev, int n,
+					   uint64_t cap, struct sim_result *res)
+{
+	struct sim_config cfg;
+	sim_config_init(&cfg);
+	cfg.topo.n = n;
+	for (int g = 0; g < n; g++)
+		cfg.topo.capacity[g] = cap;
+	struct plot_timeline *tl = plot_timeline_new(n);
+	cfg.obs = plot_timeline_observer(tl);
+	struct sim_source *src = sim_source_array(ev, n_ev);
+	char *cause = NULL;
+	CU_ASSERT_EQUAL(sim_replay(&cfg, src, res, &cause), 0);
+	free(cause);
+	sim_source_free(src);
+	return tl;
+}
+
+/* Draw all four kinds for res and check each PNG has the size asked. */
+static void draw_all(const char *name, struct plot_timeline *tl, const struct sim_result *res)
+{
+	char path[256], *cause = NULL;
+	char **files = NULL;
+	int nf = 0, rc;
+	unsigned w, h;
+	snprintf(path, sizeof(path), "%s-tl.png", name);
+	rc = plot_timeline_write(tl, res, NULL, cu_tmp(path), 1, &files, &nf, &cause);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", path, cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	for (int i = 0; i < nf; i++)
+		CU_ASSERT(png_size(files[i], &w, &h) && w >= 640 && h >= 300);
+	free_list(files, nf);
+	snprintf(path, sizeof(path), "%s-bd.png", name);
+	rc = plot_breakdown_write(res, NULL, cu_tmp(path), 1, &cause);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", path, cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(png_size(cu_tmp(path), &w, &h) && w >= 1000 && h >= 700);
+	snprintf(path, sizeof(path), "%s-cmp.png", name);
+	rc = plot_compare_write(res, res, NULL, NULL, cu_tmp(path), 1, &cause);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", path, cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(png_size(cu_tmp(path), &w, &h) && w >= 1000);
+	/* A context curve with the peaks of this result, flat. */
+	int G = res->n_dev;
+	uint64_t ctx[2] = { 4096, 8192 }, *peak = util_xcalloc(2 * (size_t)G, sizeof(uint64_t));
+	uint64_t *cap = util_xcalloc((size_t)G, sizeof(uint64_t));
+	for (int g = 0; g < G; g++) {
+		peak[g] = peak[G + g] = res->dev[g].peak;
+		cap[g] = res->dev[g].capacity;
+	}
+	snprintf(path, sizeof(path), "%s-fit.png", name);
+	rc = plot_fitcurve_write(ctx, peak, 2, G, cap, NULL, cu_tmp(path), 1, &cause);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", path, cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(png_size(cu_tmp(path), &w, &h) && w >= 1000);
+	free(peak);
+	free(cap);
+	CU_ASSERT(no_tmp_left(name));
+}
+
+static void alloc_ev(struct trace_event *e, int64_t t, int dev, uint64_t size, uint64_t addr,
+		     int cat)
+{
+	trace_event_init(e, TRACE_ALLOC, t);
+	e->device = dev;
+	e->size = size;
+	e->addr = addr;
+	e->category = cat;
+}
+
+/*
+ * gnuplot 5.4.4 crashed on a "does not fit" picture whose label block held
+ * only the NaN row; an empty trace, a first allocation that fails and one
+ * huge failed request must all draw.
+ */
+static void test_plot_hard_scenarios(void)
+{
+	struct trace_event ev[8];
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	struct plot_timeline *tl;
+	/* fits */
+	alloc_ev(&ev[0], 0, 0, 8 * GB, 0x1000, TRACE_CAT_WEIGHTS);
+	alloc_ev(&ev[1], 1000, 0, 2 * GB, 0x2000, TRACE_CAT_KV);
+	tl = replay_events(ev, 2, 1, 24 * GB, res);
+	CU_ASSERT(!res->has_oom);
+	draw_all("fits", tl, res);
+	plot_timeline_free(tl);
+	/* the first allocation fails: nothing is ever used */
+	alloc_ev(&ev[0], 0, 0, 30 * GB, 0x1000, TRACE_CAT_WEIGHTS);
+	tl = replay_events(ev, 1, 1, 24 * GB, res);
+	CU_ASSERT(res->has_oom);
+	draw_all("first-oom", tl, res);
+	plot_timeline_free(tl);
+	/* one request dwarfs the rest (1 PiB) */
+	alloc_ev(&ev[0], 0, 0, 8 * GB, 0x1000, TRACE_CAT_WEIGHTS);
+	alloc_ev(&ev[1], 1000, 1, 2 * GB, 0x2000, TRACE_CAT_KV);
+	alloc_ev(&ev[2], 2000, 1, 1ull << 50, 0x3000, TRACE_CAT_COMPUTE);
+	tl = replay_events(ev, 3, 2, 24 * GB, res);
+	CU_ASSERT(res->has_oom);
+	draw_all("huge-oom", tl, res);
+	plot_timeline_free(tl);
+	/* an empty trace */
+	tl = replay_events(ev, 0, 1, 24 * GB, res);
+	draw_all("empty", tl, res);
+	plot_timeline_free(tl);
+	free(res);
+}
+
+/* 128 GPUs (the most a topology holds) crashed gnuplot: every kind draws. */
+static void test_plot_wide(void)
+{
+	struct trace_event *ev = util_xcalloc(TOPO_MAX_GPUS, sizeof(*ev));
+	struct sim_result *res = util_xcalloc(1, sizeof(*res));
+	for (int g = 0; g < TOPO_MAX_GPUS; g++)
+		alloc_ev(&ev[g], g, g, (uint64_t)(g % 7 + 1) * GB, 0x1000 + (uint64_t)g,
+			 TRACE_CAT_WEIGHTS);
+	struct plot_timeline *tl = replay_events(ev, TOPO_MAX_GPUS, TOPO_MAX_GPUS, 24 * GB, res);
+	draw_all("wide", tl, res);
+	plot_timeline_free(tl);
+	free(ev);
+	free(res);
+}
+
 static void register_tests(void)
 {
 	/* The scripts of this tree, not an installed copy. */
@@ -737,6 +868,8 @@ static void register_tests(void)
 	CU_ADD(s, test_plot_overwrite);
 	CU_ADD(s, test_plot_gnuplot_failures);
 	CU_ADD(s, test_plot_with_replay);
+	CU_ADD(s, test_plot_hard_scenarios);
+	CU_ADD(s, test_plot_wide);
 }
 
 CUTEST_MAIN(register_tests)

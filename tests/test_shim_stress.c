@@ -1501,7 +1501,7 @@ static void xfsz_hint(const struct proc *tr)
 	if (tr->status != -1 && WIFSIGNALED(tr->status) && WTERMSIG(tr->status) == SIGXFSZ)
 		fprintf(stderr, "  -> shim bug: a write of the trace file from one of the "
 			"program's threads went past RLIMIT_FSIZE and the SIGXFSZ it raised "
-			"ended the program (trace/shim_writer.c writes with SIGXFSZ neither "
+			"ended the program (trace/shim/shim_writer.c writes with SIGXFSZ neither "
 			"blocked nor ignored outside its writer thread)\n");
 }
 

@@ -2,10 +2,14 @@
  * test_store.c - the SQLite trace store: schema, transactions, rows,
  * refusal of foreign and newer files.
  */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cutest.h"
 #include "store.h"
@@ -201,6 +205,152 @@ static void test_store_profile(void)
 	store_close(st);
 }
 
+/* Events of more processes than STORE_OPEN_CHUNKS, interleaved, come back
+ * whole and in order; past STORE_MAX_PROCESSES pids or a device index past
+ * STORE_MAX_DEVICES, the import is refused. */
+static void test_store_limits(void)
+{
+	struct store *st = open_new("limits.db");
+	int64_t id;
+	char *cause = NULL;
+	enum { NP = STORE_OPEN_CHUNKS * 3, NE = 10 };
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "t", NULL, "vrt", NULL, 0, &id, NULL), 0);
+	for (int e = 0; e < NE; e++)
+		for (int p = 0; p < NP; p++) {
+			struct trace_event ev;
+			trace_event_init(&ev, TRACE_ALLOC, e * 100 + p);
+			ev.pid = p + 1;
+			ev.size = (uint64_t)(p * NE + e);
+			CU_ASSERT_EQUAL_FATAL(store_event_add(st, id, &ev, NULL), 0);
+		}
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+	for (int p = 0; p < NP; p += 37) {
+		struct store_iter *it;
+		struct trace_event ev;
+		CU_ASSERT_EQUAL_FATAL(store_iter_open(st, id, p + 1, &it, NULL), 0);
+		int e = 0;
+		while (store_iter_next(it, &ev, NULL) == 1) {
+			CU_ASSERT_EQUAL(ev.size, (uint64_t)(p * NE + e));
+			CU_ASSERT_EQUAL(ev.seq, e + 1);
+			e++;
+		}
+		CU_ASSERT_EQUAL(e, NE);
+		store_iter_free(it);
+	}
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "many", NULL, "vrt", NULL, 0, &id, NULL), 0);
+	int rc = 0;
+	for (int p = 0; p <= STORE_MAX_PROCESSES && !rc; p++) {
+		struct trace_event ev;
+		trace_event_init(&ev, TRACE_ALLOC, 0);
+		ev.pid = p;
+		rc = store_event_add(st, id, &ev, &cause);
+	}
+	CU_ASSERT_EQUAL(rc, UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "more than 65536 processes in one trace"));
+	free(cause);
+	cause = NULL;
+	struct trace_device d = { .index = STORE_MAX_DEVICES };
+	CU_ASSERT_EQUAL(store_device_add(st, id, &d, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "device index 4096 outside 0..4095"));
+	free(cause);
+	store_rollback(st);
+	store_close(st);
+}
+
+/* vramsim never creates a view or trigger: a store holding one is refused
+ * before any table is read (a view of event_chunks hung every command). */
+static void test_store_refuses_sql(void)
+{
+	static const char *const evil[] = {
+		"DROP TABLE event_chunks; CREATE VIEW event_chunks AS WITH RECURSIVE r(n) AS"
+		" (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT 1 AS trace_id, n AS pid,"
+		" 1 AS first_seq, 1 AS n, 0 AS t_first, 0 AS t_last, x'' AS data FROM r",
+		"CREATE TRIGGER t AFTER INSERT ON traces BEGIN DELETE FROM labels; END",
+		"CREATE VIEW v AS SELECT 1",
+	};
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		struct store *st = open_new("evil.db");
+		store_close(st);
+		sqlite3 *db;
+		CU_ASSERT_EQUAL_FATAL(sqlite3_open(cu_tmp("evil.db"), &db), SQLITE_OK);
+		CU_ASSERT_EQUAL(sqlite3_exec(db, evil[i], NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		for (int ro = 0; ro < 2; ro++) {
+			char *cause = NULL;
+			CU_ASSERT_EQUAL(store_open(cu_tmp("evil.db"), ro ? STORE_READONLY : 0, &st,
+						   &cause), UTIL_EINPUT);
+			CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "vramsim reads only plain tables"));
+			free(cause);
+		}
+	}
+}
+
+/* A child process holds the store's write lock for hold_s seconds. */
+static pid_t hold_lock(const char *path, int hold_s)
+{
+	int fds[2];
+	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sqlite3 *db;
+		close(fds[0]);
+		if (sqlite3_open(path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		(void)!write(fds[1], "x", 1);
+		sleep((unsigned)hold_s);
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	close(fds[1]);
+	char c;
+	CU_ASSERT_EQUAL(read(fds[0], &c, 1), 1); /* the lock is held */
+	close(fds[0]);
+	return pid;
+}
+
+/* An import that holds the lock for 11 s made a second one fail with
+ * "database is locked" after 10 s; now it waits (STORE_BUSY_TIMEOUT_S),
+ * and when it gives up, it says why and which variable waits longer. */
+static void test_store_busy_timeout(void)
+{
+	struct store *st = open_new("busy.db");
+	store_close(st);
+	const char *path = cu_tmp("busy.db");
+	char *p = util_xstrdup(path), *cause = NULL;
+	unsetenv("VRAMSIM_BUSY_TIMEOUT");
+	pid_t pid = hold_lock(p, 11);
+	CU_ASSERT_EQUAL(store_open(p, 0, &st, &cause), 0);
+	time_t t0 = time(NULL);
+	int rc = store_begin(st, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		fprintf(stderr, "\n%s\n", cause);
+	CU_ASSERT(time(NULL) - t0 >= 5); /* it did wait for the other writer */
+	store_rollback(st);
+	store_close(st);
+	waitpid(pid, NULL, 0);
+	free(cause);
+	cause = NULL;
+
+	setenv("VRAMSIM_BUSY_TIMEOUT", "1", 1);
+	pid = hold_lock(p, 4);
+	CU_ASSERT_EQUAL(store_open(p, 0, &st, &cause), 0);
+	CU_ASSERT_EQUAL(store_begin(st, &cause), UTIL_ERR);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "another process is writing to this store"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "gave up after 1 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "VRAMSIM_BUSY_TIMEOUT"));
+	store_close(st);
+	waitpid(pid, NULL, 0);
+	unsetenv("VRAMSIM_BUSY_TIMEOUT");
+	free(cause);
+	free(p);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("store", NULL, NULL);
@@ -208,6 +358,9 @@ static void register_tests(void)
 	CU_ADD(s, test_store_rollback_leaves_nothing);
 	CU_ADD(s, test_store_refuses_foreign_files);
 	CU_ADD(s, test_store_profile);
+	CU_ADD(s, test_store_limits);
+	CU_ADD(s, test_store_refuses_sql);
+	CU_ADD(s, test_store_busy_timeout);
 }
 
 CUTEST_MAIN(register_tests)

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "amap.h"
+#include "u64map.h"
 #include "cutest.h"
 #include "imp.h"
 #include "replay.h"
@@ -653,7 +653,7 @@ static void drive(struct store *st, int64_t trace, int warm, struct seg_hist *h,
 	struct torchalloc_conf c;
 	torchalloc_conf_init(&c);
 	struct torchalloc *a = torchalloc_new(&c, 80ull << 30);
-	struct amap *live = amap_new();
+	struct u64map live = { 0 };
 	*matched = *placed = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *e = &ev[i];
@@ -665,19 +665,19 @@ static void drive(struct store *st, int64_t trace, int warm, struct seg_hist *h,
 		} else if (e->kind == TRACE_ALLOC && warm && seeds > 0) {
 			seeds--;
 			CU_ASSERT_EQUAL(torchalloc_malloc_at(a, e->addr, e->size, want, e->stream, &id), 0);
-			amap_put(live, e->addr, id);
+			u64map_put(&live, e->addr, id);
 		} else if (e->kind == TRACE_ALLOC) {
 			CU_ASSERT_EQUAL(torchalloc_malloc(a, want, e->stream, UINT64_MAX, &id, &tried), 0);
 			(*placed)++;
 			*matched += torchalloc_block_addr(a, id) == e->addr;
-			amap_put(live, e->addr, id);
-		} else if (e->kind == TRACE_FREE && amap_del(live, e->addr, &old)) {
+			u64map_put(&live, e->addr, id);
+		} else if (e->kind == TRACE_FREE && u64map_del(&live, e->addr, &old)) {
 			CU_ASSERT_EQUAL(torchalloc_free(a, (uint32_t)old), 0);
 		}
 	}
 	torchalloc_get_stats(a, out);
 	torchalloc_segments(a, hist_add, h);
-	amap_free(live);
+	u64map_free(&live);
 	torchalloc_delete(a);
 	free(ev);
 }

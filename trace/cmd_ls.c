@@ -1,7 +1,6 @@
 /*
  * cmd_ls.c - `vramsim ls` and `vramsim show`: what the store holds.
  */
-#include <getopt.h>
 #include <sqlite3.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,56 +10,35 @@
 #include "cli.h"
 #include "util.h"
 
-static const char ls_help[] =
-	"usage: vramsim ls [--store DB] [--json]\n"
-	"\n"
-	"List the traces in the store, oldest first: id, name, format, events,\n"
-	"devices and the source file.\n";
+enum { OPT_JSON = CLI_KEY };
 
-static const char show_help[] =
-	"usage: vramsim show [--store DB] [--json] [TRACE]\n"
-	"\n"
-	"Describe one trace (default: the newest): its devices, settings, the\n"
-	"engine's own estimates, its profile and event counts by kind.\n";
+static const struct cli_opt ls_opts[] = {
+	{ "json", OPT_JSON, NULL, "machine-readable (versioned)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
-static int parse(int argc, char **argv, const char *cmd, const char **store_opt,
-		 int *json, const char **ref, int allow_ref)
+/* --json, the only option of ls and show. */
+static int want_json(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "store", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': *store_opt = optarg; break;
-		case 'j': *json = 1; break;
-		default: return cli_usage(cmd, "bad option");
-		}
-	}
-	if (optind < argc && allow_ref)
-		*ref = argv[optind++];
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	return 0;
+	const char *arg;
+	int json = 0;
+	while (cli_next(cx, &arg) == OPT_JSON)
+		json = 1;
+	return json;
 }
 
-static int cmd_ls(int argc, char **argv)
+static int cmd_ls(struct cli_ctx *cx)
 {
-	const char *store_opt = NULL, *ref = NULL;
-	int json = 0, rc;
-	if ((rc = parse(argc, argv, "ls", &store_opt, &json, &ref, 0)))
-		return rc;
+	int json = want_json(cx), rc;
+	if (cx->argc)
+		return cli_usage("ls", "unexpected argument '%s'", cx->argv[0]);
 	struct store *st;
-	if ((rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+	if ((rc = cli_store(cx, &st)))
 		return rc;
 	struct store_trace_info *t = NULL;
 	size_t n = 0;
 	char *cause = NULL;
 	if ((rc = store_trace_list(st, &t, &n, &cause))) {
-		store_close(st);
 		return cli_fail(rc, cause);
 	}
 	if (json)
@@ -95,7 +73,6 @@ static int cmd_ls(int argc, char **argv)
 		fprintf(stderr, "vramsim: %s holds no trace; run 'vramsim import FILE'\n",
 			store_path(st));
 	free(t);
-	store_close(st);
 	return 0;
 }
 
@@ -123,21 +100,18 @@ static void print_settings(struct store *st, int64_t id)
 	sqlite3_finalize(s);
 }
 
-static int cmd_show(int argc, char **argv)
+static int cmd_show(struct cli_ctx *cx)
 {
-	const char *store_opt = NULL, *ref = NULL;
-	int json = 0, rc;
-	if ((rc = parse(argc, argv, "show", &store_opt, &json, &ref, 1)))
-		return rc;
+	const char *ref = cx->trace;
+	int json = want_json(cx), rc;
 	struct store *st;
-	if ((rc = cli_open_store(store_opt, STORE_READONLY, &st)))
+	if ((rc = cli_store(cx, &st)))
 		return rc;
 	char *cause = NULL;
 	int64_t id;
 	struct store_trace_info ti;
 	if ((rc = store_trace_resolve(st, ref, &id, &cause)) ||
 	    (rc = store_trace_get(st, id, &ti, &cause))) {
-		store_close(st);
 		return cli_fail(rc, cause);
 	}
 	struct trace_device *d = NULL;
@@ -197,16 +171,21 @@ static int cmd_show(int argc, char **argv)
 	free(d);
 	free(e);
 	store_trace_info_clear(&ti);
-	store_close(st);
 	return 0;
 }
 
 const struct cli_cmd cmd_ls_entry = {
-	.name = "ls", .fn = cmd_ls,
-	.summary = "list the traces in the store", .help = ls_help,
+	.name = "ls", .summary = "list the traces in the store",
+	.usage = "[--store DB] [--json]",
+	.about = "List the traces in the store, oldest first: id, name, format, events,\n"
+		 "devices and the source file.\n",
+	.opts = ls_opts, .flags = CLI_STORE_RO, .fn = cmd_ls,
 };
 
 const struct cli_cmd cmd_show_entry = {
-	.name = "show", .fn = cmd_show,
-	.summary = "describe one trace: devices, settings, estimates", .help = show_help,
+	.name = "show", .summary = "describe one trace: devices, settings, estimates",
+	.usage = "[--store DB] [--json] [TRACE]",
+	.about = "Describe one trace (default: the newest): its devices, settings, the\n"
+		 "engine's own estimates, its profile and event counts by kind.\n",
+	.opts = ls_opts, .flags = CLI_STORE_RO | CLI_TRACE, .fn = cmd_show,
 };

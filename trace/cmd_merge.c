@@ -8,26 +8,27 @@
  * pid unless two inputs share one (containers often run every rank as
  * pid 1), then they get the next free pid and the note says so. When
  * every process recorded its wall-clock start, times are aligned on it.
+ *
+ * The inputs are opened read-only and refused if they hold SQL (views,
+ * triggers: trace/sqlsafe.h, via store_open). Work is O(events) with
+ * hash lookups per event; the merged trace obeys the store's bounds
+ * (STORE_MAX_PROCESSES, STORE_MAX_DEVICES).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "u64map.h"
 #include "util.h"
 
-static const char help[] =
-	"usage: vramsim merge [--name N] [-q] OUT.db IN.db...\n"
-	"\n"
-	"Merge every trace of every IN store into one new trace in OUT (created\n"
-	"if missing), one process per recorded process (rank), in one transaction.\n"
-	"Devices with the same UUID become one device. Times are aligned on the\n"
-	"processes' recorded wall-clock start when all have one.\n"
-	"\n"
-	"example (one store per node, then one replay over all of them):\n"
-	"  vramsim merge run.db node0.db node1.db && vramsim replay --store run.db --gpus 16x80G\n";
+enum { OPT_NAME = 'n' };
+
+static const struct cli_opt merge_opts[] = {
+	{ "name", OPT_NAME, "N", "name of the merged trace (default merged)", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 struct src {
 	struct store *st;
@@ -36,23 +37,45 @@ struct src {
 	int64_t start_ns;   /* earliest process start of the trace, 0 if unknown */
 };
 
-/* Map of (source, old device index) -> new index. */
-struct devmap {
-	int src;
-	int old;
-	int now;
-};
-
 /* What the merge has built so far. */
 struct merged {
 	struct trace_device *devs;
 	size_t n_dev, a_dev;
-	struct devmap *dm;
-	size_t n_dm, a_dm;
-	int32_t *pids;
-	size_t n_pids, a_pids;
+	struct u64map dm;    /* (source, old device index) -> new index */
+	struct u64map uuid;  /* FNV-1a of a device UUID -> new index + 1 */
+	struct u64map pids;  /* pids taken in the output -> 1 */
+	size_t n_pids;
 	int remapped;
 };
+
+static uint64_t dm_key(int src, int old)
+{
+	return (uint64_t)(uint32_t)src << 32 | (uint32_t)old;
+}
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static int new_device(struct store *out, int64_t dst, struct merged *m,
+		      const struct trace_device *d, int *now, char **cause)
+{
+	if (m->n_dev >= STORE_MAX_DEVICES)
+		return util_err(cause, UTIL_EINPUT, "more than %d devices in the merged trace "
+				"(the store's limit, STORE_MAX_DEVICES)", STORE_MAX_DEVICES);
+	*now = (int)m->n_dev;
+	UTIL_GROW(m->devs, m->n_dev + 1, m->a_dev);
+	m->devs[m->n_dev] = *d;
+	m->devs[m->n_dev].index = *now;
+	m->n_dev++;
+	if (d->uuid[0])
+		u64map_put(&m->uuid, fnv(d->uuid), (uint64_t)*now + 1);
+	return store_device_add(out, dst, &m->devs[*now], cause);
+}
 
 static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int64_t t0,
 		     struct merged *m, char **cause)
@@ -64,19 +87,13 @@ static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int6
 		return rc;
 	for (size_t i = 0; i < nd && !rc; i++) {
 		int now = -1;
-		for (size_t k = 0; k < m->n_dev && d[i].uuid[0]; k++)
-			if (!strcmp(m->devs[k].uuid, d[i].uuid))
-				now = m->devs[k].index;
-		if (now < 0) {
-			now = (int)m->n_dev;
-			UTIL_GROW(m->devs, m->n_dev + 1, m->a_dev);
-			m->devs[m->n_dev] = d[i];
-			m->devs[m->n_dev].index = now;
-			m->n_dev++;
-			rc = store_device_add(out, dst, &m->devs[now], cause);
-		}
-		UTIL_GROW(m->dm, m->n_dm + 1, m->a_dm);
-		m->dm[m->n_dm++] = (struct devmap){ si, d[i].index, now };
+		uint64_t at;
+		if (d[i].uuid[0] && u64map_get(&m->uuid, fnv(d[i].uuid), &at) &&
+		    !strcmp(m->devs[at - 1].uuid, d[i].uuid))
+			now = (int)at - 1;
+		if (now < 0)
+			rc = new_device(out, dst, m, &d[i], &now, cause);
+		u64map_put(&m->dm, dm_key(si, d[i].index), (uint64_t)now);
 	}
 	free(d);
 	struct store_process *pr = NULL;
@@ -88,23 +105,20 @@ static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int6
 	if (!rc)
 		rc = store_pids(s->st, s->trace, &ep, &nep, cause);
 	int64_t shift = s->start_ns && t0 ? s->start_ns - t0 : 0;
+	size_t k_pr = 0;
 	for (size_t i = 0; i < nep && !rc; i++) {
 		int32_t pid = ep[i], new_pid = pid;
-		for (int again = 1; again;) {
-			again = 0;
-			for (size_t k = 0; k < m->n_pids; k++)
-				if (m->pids[k] == new_pid) {
-					new_pid++;
-					again = 1;
-				}
-		}
+		while (u64map_get(&m->pids, (uint32_t)new_pid, NULL))
+			new_pid = new_pid == INT32_MAX ? 0 : new_pid + 1;
 		m->remapped += new_pid != pid;
-		UTIL_GROW(m->pids, m->n_pids + 1, m->a_pids);
-		m->pids[m->n_pids++] = new_pid;
+		u64map_put(&m->pids, (uint32_t)new_pid, 1);
+		m->n_pids++;
+		/* Both lists are ordered by pid. */
 		const struct store_process *p = NULL;
-		for (size_t k = 0; k < np; k++)
-			if (pr[k].pid == pid)
-				p = &pr[k];
+		while (k_pr < np && pr[k_pr].pid < pid)
+			k_pr++;
+		if (k_pr < np && pr[k_pr].pid == pid)
+			p = &pr[k_pr];
 		char *exe = util_xasprintf("%s%s(pid %d in %s)", p && p->exe ? p->exe : "",
 					   p && p->exe ? " " : "", pid, s->path);
 		rc = store_process_add(out, dst, new_pid, exe, p ? p->cmdline : NULL,
@@ -118,23 +132,15 @@ static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int6
 			ev.pid = new_pid;
 			ev.t_ns += shift;
 			if (ev.device >= 0) {
-				int found = -1;
-				for (size_t k = 0; k < m->n_dm; k++)
-					if (m->dm[k].src == si && m->dm[k].old == ev.device)
-						found = m->dm[k].now;
-				if (found < 0) {
+				uint64_t found;
+				if (!u64map_get(&m->dm, dm_key(si, ev.device), &found)) {
 					/* a device the source never described */
-					found = (int)m->n_dev;
-					UTIL_GROW(m->devs, m->n_dev + 1, m->a_dev);
-					memset(&m->devs[m->n_dev], 0, sizeof(m->devs[0]));
-					m->devs[m->n_dev].index = found;
-					m->devs[m->n_dev].pid = new_pid;
-					m->devs[m->n_dev].ordinal = ev.device;
-					m->n_dev++;
-					UTIL_GROW(m->dm, m->n_dm + 1, m->a_dm);
-					m->dm[m->n_dm++] = (struct devmap){ si, ev.device, found };
-					if ((rc = store_device_add(out, dst, &m->devs[found], cause)))
+					struct trace_device bare = { .pid = new_pid, .ordinal = ev.device };
+					int now;
+					if ((rc = new_device(out, dst, m, &bare, &now, cause)))
 						break;
+					found = (uint64_t)now;
+					u64map_put(&m->dm, dm_key(si, ev.device), found);
 				}
 				ev.device = (int16_t)found;
 			}
@@ -160,34 +166,23 @@ static int merge_one(struct store *out, int64_t dst, struct src *s, int si, int6
 	return rc;
 }
 
-static int cmd_merge(int argc, char **argv)
+static int cmd_merge(struct cli_ctx *cx)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = "merged";
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'q': cli_quiet = 1; break;
-		case 'h': fputs(help, stdout); return 0;
-		default: return cli_usage("merge", "bad option");
-		}
-	}
-	if (argc - optind < 2)
+	const char *name = "merged", *arg;
+	int c, argc = cx->argc, first = 0;
+	char **argv = cx->argv;
+	while ((c = cli_next(cx, &arg)) != -1)
+		if (c == OPT_NAME)
+			name = arg;
+	if (argc - first < 2)
 		return cli_usage("merge", "give OUT.db and at least one IN.db");
-	const char *out_path = argv[optind++];
+	const char *out_path = argv[first++];
 	struct src *srcs = NULL;
 	size_t n_src = 0, alloc_src = 0;
 	char *cause = NULL;
 	int rc = 0;
 	/* Open every input and list its traces before writing anything. */
-	for (int i = optind; i < argc && !rc; i++) {
+	for (int i = first; i < argc && !rc; i++) {
 		struct store *in;
 		if ((rc = store_open(argv[i], STORE_READONLY, &in, &cause)))
 			break;
@@ -263,13 +258,21 @@ static int cmd_merge(int argc, char **argv)
 			store_close(srcs[k].st);
 	free(srcs);
 	free(m.devs);
-	free(m.dm);
-	free(m.pids);
+	u64map_free(&m.dm);
+	u64map_free(&m.uuid);
+	u64map_free(&m.pids);
 	return rc ? cli_fail(rc, cause) : 0;
 }
 
 const struct cli_cmd cmd_merge_entry = {
-	.name = "merge", .fn = cmd_merge,
-	.summary = "merge per-rank or per-node stores into one trace",
-	.help = help,
+	.name = "merge", .summary = "merge per-rank or per-node stores into one trace",
+	.usage = "[--name N] [-q] OUT.db IN.db...",
+	.about = "Merge every trace of every IN store into one new trace in OUT (created\n"
+		 "if missing), one process per recorded process (rank), in one transaction.\n"
+		 "Devices with the same UUID become one device. Times are aligned on the\n"
+		 "processes' recorded wall-clock start when all have one.\n",
+	.opts = merge_opts,
+	.more = "example (one store per node, then one replay over all of them):\n"
+		"  vramsim merge run.db node0.db node1.db && vramsim replay --store run.db --gpus 16x80G\n",
+	.fn = cmd_merge,
 };

@@ -7,15 +7,20 @@
  */
 #include "store.h"
 #include "chunk.h"
+#include "sqlsafe.h"
+#include "u64map.h"
 #include "util.h"
 
 #include <sqlite3.h>
 #include <zstd.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Events of one (trace, pid) being packed into a chunk. */
 struct pending {
@@ -38,11 +43,18 @@ struct store {
 	char *path;
 	int in_tx;
 	int busy;                /* the last exec() failed because of another process's lock */
+	int busy_ms;             /* how long to wait for that lock */
 	sqlite3_stmt *ins_chunk;
 	sqlite3_stmt *ins_label;
 	sqlite3_stmt *get_label;
 	struct pending *pend;
 	size_t n_pend, alloc_pend;
+	struct u64map pend_at;   /* (trace, pid) key -> index in pend + 1 */
+	struct u64map n_pids;    /* trace -> distinct pids with events in this transaction */
+	struct u64map procs;     /* (trace, pid) key of each process row added -> 1 */
+	struct u64map n_procs;   /* trace -> process rows added in this transaction */
+	size_t n_open;           /* pending entries holding an encoder */
+	size_t evict;            /* where the search for an encoder to close resumes */
 	struct stat_row *stats;
 	size_t n_stats, alloc_stats;
 };
@@ -126,8 +138,23 @@ static const char schema_v2[] =
 
 static int migrate_v1_v2(struct store *st, char **cause);
 
+static int readonly_err(const char *path, char **cause);
+
+static int busy_err(struct store *st, char **cause)
+{
+	return util_err(cause, UTIL_ERR, "%s: another process is writing to this store (an "
+			"import, record or merge still running); gave up after %d s: try again "
+			"when it ends, or wait longer with VRAMSIM_BUSY_TIMEOUT=SECONDS", st->path,
+			st->busy_ms / 1000);
+}
+
 static int sqerr(struct store *st, char **cause, const char *what)
 {
+	int code = sqlite3_errcode(st->db);
+	if (code == SQLITE_BUSY)
+		return busy_err(st, cause);
+	if (code == SQLITE_READONLY)
+		return readonly_err(st->path, cause);
 	return util_err(cause, UTIL_ERR, "%s: %s: %s", st->path, what,
 			sqlite3_errmsg(st->db));
 }
@@ -137,6 +164,10 @@ static int exec(struct store *st, const char *sql, char **cause)
 	char *msg = NULL;
 	int r = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
 	st->busy = r == SQLITE_BUSY || r == SQLITE_LOCKED;
+	if (r == SQLITE_BUSY) {
+		sqlite3_free(msg);
+		return busy_err(st, cause);
+	}
 	if (r != SQLITE_OK) {
 		int rc = util_err(cause, UTIL_ERR, "%s: %s", st->path,
 				  msg ? msg : sqlite3_errmsg(st->db));
@@ -180,6 +211,12 @@ static int check_schema(struct store *st, int flags, char **cause)
 		return util_err(cause, UTIL_EINPUT,
 				"%s: not a vramsim store (SQLite database of another program)",
 				st->path);
+	/* vramsim creates plain tables and indexes only: a view, trigger,
+	 * virtual table or generated column was put there by someone else,
+	 * and reading through it would run their SQL (a recursive view
+	 * never ends). Checked before any query reads a table. */
+	if ((rc = sqlsafe_check(st->db, st->path, cause)))
+		return rc;
 	if (ver > STORE_SCHEMA_VERSION)
 		return util_err(cause, UTIL_EINPUT,
 				"%s: store schema version %lld is newer than this vramsim "
@@ -225,11 +262,110 @@ static int check_schema(struct store *st, int flags, char **cause)
 	return 0;
 }
 
+/* Seconds a writer waits for another process's lock: $VRAMSIM_BUSY_TIMEOUT
+ * or STORE_BUSY_TIMEOUT_S. An import of a large input holds the lock for
+ * as long as it runs. */
+static int busy_timeout_s(void)
+{
+	const char *e = getenv("VRAMSIM_BUSY_TIMEOUT");
+	char *end;
+	long v = e && *e ? strtol(e, &end, 10) : -1;
+	if (v < 0 || *end || v > 86400)
+		return STORE_BUSY_TIMEOUT_S;
+	return (int)v;
+}
+
+/* SQLite's busy handler: wait up to the timeout, saying once (on a
+ * terminal) why nothing happens. */
+static int on_busy(void *ud, int n)
+{
+	struct store *st = ud;
+	int waited_ms = n * 20;
+	if (waited_ms >= st->busy_ms)
+		return 0;
+	if (waited_ms == 2000 && isatty(STDERR_FILENO))
+		fprintf(stderr, "vramsim: %s: another process is writing to this store (an import, "
+			"record or merge); waiting up to %d s (VRAMSIM_BUSY_TIMEOUT)\n", st->path,
+			st->busy_ms / 1000);
+	sqlite3_sleep(20);
+	return 1;
+}
+
+static void set_busy(struct store *st)
+{
+	st->busy_ms = busy_timeout_s() * 1000;
+	sqlite3_busy_handler(st->db, on_busy, st);
+}
+
+/* Why a store cannot be written (NULL if no reason is visible): the
+ * file, or the folder where SQLite must create FILE-wal and FILE-shm. */
+static char *why_readonly(const char *path)
+{
+	char *dir = util_xstrdup(path), *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	char *why = NULL;
+	if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+		why = util_xasprintf("the file is read-only (%s)", strerror(errno));
+	else if (access(dir, W_OK) != 0)
+		why = util_xasprintf("its folder %s is not writable (%s), and SQLite must create "
+				     "%s-wal and %s-shm there", dir, strerror(errno), path, path);
+	free(dir);
+	return why;
+}
+
+static int readonly_err(const char *path, char **cause)
+{
+	char *why = why_readonly(path);
+	int rc = util_err(cause, UTIL_EINPUT, "%s: cannot write the store: %s; commands that "
+			  "only read it (ls, show, replay, export, plot) still work; import into "
+			  "another store with --store or $VRAMSIM_STORE", path,
+			  why ? why : "SQLite opened it read-only");
+	free(why);
+	return rc;
+}
+
+/* "file:PATH?mode=ro&immutable=1" with PATH percent-encoded. */
+static char *immutable_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *u = util_xmalloc(n * 3 + 40), *q = u;
+	q += sprintf(q, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%' || *p < 0x21 || *p >= 0x7f)
+			q += sprintf(q, "%%%02X", *p);
+		else
+			*q++ = (char)*p;
+	}
+	strcpy(q, "?mode=ro&immutable=1");
+	return u;
+}
+
+/* 1 if FILE-wal exists and holds frames (rows not yet in FILE). */
+static int wal_has_data(const char *path)
+{
+	char *wal = util_xasprintf("%s-wal", path);
+	struct stat sb;
+	int has = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	return has;
+}
+
 int store_open(const char *path, int flags, struct store **out, char **cause)
 {
 	struct stat sb;
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return util_err(cause, UTIL_EINPUT, "%s: is a directory, not a store file", path);
+	if (!(flags & STORE_READONLY) && (stat(path, &sb) == 0 || (flags & STORE_CREATE))) {
+		char *why = why_readonly(path);
+		free(why);
+		if (why)
+			return readonly_err(path, cause);
+	}
 	struct store *st = util_xcalloc(1, sizeof(*st));
 	st->path = util_xstrdup(path);
 	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
@@ -242,8 +378,14 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 		store_close(st);
 		return rc;
 	}
-	/* A second process importing waits up to 10 s for our lock. */
-	sqlite3_busy_timeout(st->db, 10000);
+	if (!(flags & STORE_READONLY) && sqlite3_db_readonly(st->db, "main") == 1) {
+		store_close(st);
+		return readonly_err(path, cause);
+	}
+	/* The store may come from elsewhere: no SQL in it ever runs. */
+	sqlsafe_harden(st->db, 0);
+	/* A second process importing waits for our lock (busy_timeout_s). */
+	set_busy(st);
 	/* Two processes creating one store: a journal-mode switch can be
 	 * refused without waiting (SQLite does not wait where waiting could
 	 * deadlock); try again for the busy timeout. */
@@ -258,17 +400,41 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 		}
 		sqlite3_sleep(10);
 	}
+	if (rc < 0 && (flags & STORE_READONLY) && !wal_has_data(path) &&
+	    (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_READONLY) {
+		/* A WAL-mode store whose folder we cannot write: SQLite cannot
+		 * create FILE-shm to read it. With no FILE-wal every row is in
+		 * FILE, which is then read as an immutable file. */
+		sqlite3_close(st->db);
+		st->db = NULL;
+		char *uri = immutable_uri(path);
+		int orc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		free(uri);
+		if (orc == SQLITE_OK) {
+			if (cause) {
+				free(*cause);
+				*cause = NULL;
+			}
+			sqlsafe_harden(st->db, 0);
+			rc = check_schema(st, flags, cause);
+		}
+	}
 	if (rc == 1) {
 		/* An older store opened read-only: migrate it once, then read. */
 		sqlite3_close(st->db);
 		st->db = NULL;
-		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-			rc = util_err(cause, UTIL_ERR, "%s: store schema needs a migration, but the file "
-				      "cannot be written", path);
+		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+		    sqlite3_db_readonly(st->db, "main") == 1) {
+			char *why = why_readonly(path);
+			rc = util_err(cause, UTIL_EINPUT, "%s: store schema needs a migration, but the "
+				      "store cannot be written: %s", path,
+				      why ? why : "SQLite opened it read-only");
+			free(why);
 			store_close(st);
 			return rc;
 		}
-		sqlite3_busy_timeout(st->db, 10000);
+		sqlsafe_harden(st->db, 0);
+		set_busy(st);
 		rc = check_schema(st, flags & ~STORE_READONLY, cause);
 	}
 	if (rc) {
@@ -297,6 +463,10 @@ void store_close(struct store *st)
 	for (size_t i = 0; i < st->n_pend; i++)
 		free(st->pend[i].enc);
 	free(st->pend);
+	u64map_free(&st->pend_at);
+	u64map_free(&st->n_pids);
+	u64map_free(&st->procs);
+	u64map_free(&st->n_procs);
 	free(st->stats);
 	sqlite3_finalize(st->ins_label);
 	sqlite3_finalize(st->get_label);
@@ -333,6 +503,33 @@ static void drop_pending(struct store *st)
 		free(st->pend[i].enc);
 	st->n_pend = 0;
 	st->n_stats = 0;
+	st->n_open = 0;
+	st->evict = 0;
+	u64map_free(&st->pend_at);
+	u64map_free(&st->n_pids);
+	u64map_free(&st->procs);
+	u64map_free(&st->n_procs);
+}
+
+/* The key of a (trace, pid) pair: trace ids are SQLite rowids counted
+ * from 1 and stay far below 2^32; a lookup checks the pair anyway. */
+static uint64_t tp_key(int64_t trace, int32_t pid)
+{
+	return (uint64_t)trace << 32 ^ (uint32_t)pid;
+}
+
+/* Count one more of something per trace; UTIL_EINPUT past max. */
+static int count_one(struct u64map *m, int64_t trace, uint64_t max, const char *what,
+		     char **cause)
+{
+	uint64_t n = 0;
+	u64map_get(m, (uint64_t)trace, &n);
+	if (n >= max)
+		return util_err(cause, UTIL_EINPUT, "more than %" PRIu64 " %s in one trace "
+				"(the store's limit, STORE_MAX_%s)", max, what,
+				!strcmp(what, "devices") ? "DEVICES" : "PROCESSES");
+	u64map_put(m, (uint64_t)trace, n + 1);
+	return 0;
 }
 
 int store_commit(struct store *st, char **cause)
@@ -525,8 +722,14 @@ int store_process_add(struct store *st, int64_t trace, int32_t pid,
 		      const char *exe, const char *cmdline, int64_t start_ns,
 		      char **cause)
 {
+	int rc;
+	if (!u64map_get(&st->procs, tp_key(trace, pid), NULL)) {
+		if ((rc = count_one(&st->n_procs, trace, STORE_MAX_PROCESSES, "processes", cause)))
+			return rc;
+		u64map_put(&st->procs, tp_key(trace, pid), 1);
+	}
 	sqlite3_stmt *s = NULL;
-	int rc = prep(st, &s, "INSERT OR REPLACE INTO processes(trace_id, pid, exe, cmdline,"
+	rc = prep(st, &s, "INSERT OR REPLACE INTO processes(trace_id, pid, exe, cmdline,"
 			      " start_ns) VALUES(?,?,?,?,?)", cause);
 	if (rc)
 		return rc;
@@ -541,6 +744,9 @@ int store_process_add(struct store *st, int64_t trace, int32_t pid,
 int store_device_add(struct store *st, int64_t trace,
 		     const struct trace_device *dev, char **cause)
 {
+	if (dev->index < 0 || dev->index >= STORE_MAX_DEVICES)
+		return util_err(cause, UTIL_EINPUT, "device index %d outside 0..%d (the store's "
+				"limit, STORE_MAX_DEVICES)", dev->index, STORE_MAX_DEVICES - 1);
 	sqlite3_stmt *s = NULL;
 	int rc = prep(st, &s, "INSERT OR REPLACE INTO devices(trace_id, idx, pid, ordinal,"
 			      " uuid, name, total) VALUES(?,?,?,?,?,?,?)", cause);
@@ -620,9 +826,15 @@ int store_label(struct store *st, int64_t trace, const char *text,
 static struct pending *pending_of(struct store *st, int64_t trace, int32_t pid, char **cause,
 				  int *rc)
 {
-	for (size_t i = 0; i < st->n_pend; i++)
+	uint64_t at;
+	if (u64map_get(&st->pend_at, tp_key(trace, pid), &at) && at &&
+	    st->pend[at - 1].trace == trace && st->pend[at - 1].pid == pid)
+		return &st->pend[at - 1];
+	for (size_t i = 0; i < st->n_pend && trace >> 31; i++) /* ids past 2^31 */
 		if (st->pend[i].trace == trace && st->pend[i].pid == pid)
 			return &st->pend[i];
+	if ((*rc = count_one(&st->n_pids, trace, STORE_MAX_PROCESSES, "processes", cause)))
+		return NULL;
 	/* First event of this process in this transaction: continue its seq. */
 	sqlite3_stmt *s = NULL;
 	*rc = prep(st, &s, "SELECT coalesce(max(first_seq + n), 1) FROM event_chunks"
@@ -639,6 +851,7 @@ static struct pending *pending_of(struct store *st, int64_t trace, int32_t pid, 
 		return NULL;
 	}
 	UTIL_GROW(st->pend, st->n_pend + 1, st->alloc_pend);
+	u64map_put(&st->pend_at, tp_key(trace, pid), st->n_pend + 1);
 	struct pending *p = &st->pend[st->n_pend++];
 	p->trace = trace;
 	p->pid = pid;
@@ -730,7 +943,23 @@ int store_event_add(struct store *st, int64_t trace,
 	if (!p)
 		return rc;
 	if (!p->enc) {
-		p->enc = util_xmalloc(sizeof(*p->enc));
+		/* An encoder takes CHUNK_MAX * CHUNK_EVENT_MAX bytes: with more
+		 * than STORE_OPEN_CHUNKS processes interleaved, the chunk of one
+		 * of the others is written out early (shorter) and its encoder
+		 * reused, so memory does not grow with the number of pids. */
+		if (st->n_open >= STORE_OPEN_CHUNKS) {
+			while (!st->pend[st->evict % st->n_pend].enc ||
+			       &st->pend[st->evict % st->n_pend] == p)
+				st->evict++;
+			struct pending *old = &st->pend[st->evict++ % st->n_pend];
+			if ((rc = flush_one(st, old, cause)))
+				return rc;
+			p->enc = old->enc;
+			old->enc = NULL;
+		} else {
+			p->enc = util_xmalloc(sizeof(*p->enc));
+			st->n_open++;
+		}
 		chunk_begin(p->enc, p->next_seq);
 	}
 	if (p->enc->n == CHUNK_MAX && (rc = flush_one(st, p, cause)))

@@ -34,6 +34,22 @@
 #define STORE_APPLICATION_ID 0x56524d53 /* "VRMS" */
 #define STORE_DEFAULT_PATH "vramsim.db"
 
+/*
+ * Bounds of one trace, checked as rows arrive (UTIL_EINPUT, "more than N
+ * processes in one trace", "device index I outside 0..N-1"), so no input
+ * makes per-process or per-device tables grow without end: distinct
+ * processes (pids with events, and process rows) per trace, and device
+ * indexes. The README's "Limits" table lists them.
+ */
+#define STORE_MAX_PROCESSES 65536
+#define STORE_MAX_DEVICES   4096
+/* Seconds a writer waits for another writer's lock, unless
+ * $VRAMSIM_BUSY_TIMEOUT (0..86400) says otherwise. */
+#define STORE_BUSY_TIMEOUT_S 300
+/* Chunk encoders kept open at once (CHUNK_MAX * CHUNK_EVENT_MAX bytes
+ * each); events of more processes interleaved close chunks early. */
+#define STORE_OPEN_CHUNKS   64
+
 struct store;
 
 enum {
@@ -44,8 +60,12 @@ enum {
 /*
  * Open (and with STORE_CREATE create) the store at path. Refuses a file
  * that is not SQLite, an SQLite file that is not a vramsim store (has
- * tables but no application id), and a store of a newer schema, with
- * UTIL_EINPUT. On success *out owns the connection; close it with
+ * tables but no application id), a store of a newer schema, and a store
+ * holding a view, trigger, virtual table or generated column (SQL that
+ * vramsim did not put there), with UTIL_EINPUT. Without STORE_READONLY,
+ * a store that cannot be written (file read-only, folder not writable)
+ * is refused with UTIL_EINPUT saying which; with it, such a store is
+ * read (as an immutable file when SQLite cannot create FILE-shm). On success *out owns the connection; close it with
  * store_close().
  */
 int store_open(const char *path, int flags, struct store **out, char **cause);

@@ -144,19 +144,85 @@ const char *util_mib(char *buf, size_t n, uint64_t bytes, int decimals)
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 section 4), 0 if
- * invalid: JSON text must be UTF-8 and a label comes from any log. */
-static int utf8_len(const unsigned char *s)
+/* RFC 3629 section 4: shortest form only, no surrogates, at most
+ * U+10FFFF. Never reads past a NUL, since a NUL is no continuation byte. */
+int util_utf8_len(const char *str, uint32_t *cp)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned c = s[0];
 	int n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
 		: c >= 0xf0 && c <= 0xf4 ? 4 : 0;
 	unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
 	unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-	for (int i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
+	uint32_t v = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+	for (int i = 1; i < n; i++, lo = 0x80, hi = 0xbf) {
 		if (s[i] < lo || s[i] > hi)
 			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (cp && n)
+		*cp = v;
 	return n;
+}
+
+int util_is_control(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
+}
+
+char *util_term_str(char *buf, size_t n, const char *s)
+{
+	size_t o = 0;
+	if (!n)
+		return buf;
+	for (const char *p = s ? s : ""; *p;) {
+		uint32_t cp = 0;
+		int len = util_utf8_len(p, &cp);
+		char tmp[8];
+		size_t tl;
+		if (!len || util_is_control(cp)) {
+			/* A byte that is not text, or one a terminal obeys (ESC
+			 * sequences, CR, BS...): shown, never sent. */
+			unsigned v = len ? cp : (unsigned char)*p;
+			if (len && v == '\t')
+				tl = (size_t)snprintf(tmp, sizeof(tmp), "\\t");
+			else if (len && v == '\n')
+				tl = (size_t)snprintf(tmp, sizeof(tmp), "\\n");
+			else
+				tl = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", v & 0xff);
+			if (!len)
+				len = 1;
+			else if (cp >= 0x80) /* C1: two bytes */
+				tl = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned)cp);
+		} else {
+			memcpy(tmp, p, (size_t)len);
+			tl = (size_t)len;
+		}
+		if (o + tl >= n)
+			break;
+		memcpy(buf + o, tmp, tl);
+		o += tl;
+		p += len;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+char *util_term_xstr(const char *s)
+{
+	size_t n = 5 * (s ? strlen(s) : 0) + 8;
+	return util_term_str(util_xmalloc(n), n, s);
+}
+
+size_t util_utf8_width(const char *s)
+{
+	size_t w = 0;
+	for (const char *p = s ? s : ""; *p;) {
+		int len = util_utf8_len(p, NULL);
+		p += len ? len : 1;
+		w++;
+	}
+	return w;
 }
 
 void util_json_str(FILE *f, const char *s)
@@ -168,7 +234,7 @@ void util_json_str(FILE *f, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	fputc('"', f);
 	while (*p) {
-		int n = utf8_len(p);
+		int n = util_utf8_len((const char *)p, NULL);
 		if (!n) {
 			fputs("\\ufffd", f);
 			p++;

@@ -66,6 +66,28 @@ const char *util_mib(char *buf, size_t n, uint64_t bytes, int decimals);
  * null. */
 void util_json_str(FILE *f, const char *s);
 
+/*
+ * The one UTF-8 decoder: the length (1-4) of the valid sequence at s
+ * with its code point in *cp (cp may be NULL), or 0 when s does not
+ * start one (RFC 3629).
+ */
+int util_utf8_len(const char *s, uint32_t *cp);
+/* Is cp a control character (C0, DEL, C1)? */
+int util_is_control(uint32_t cp);
+
+/*
+ * s made safe for a terminal into buf (size n, always NUL-terminated,
+ * cut at a character boundary): control characters and bytes that are
+ * not UTF-8 are written as escapes (\n, \t, \x1b, \u009b), so a name
+ * taken from input can neither move the cursor nor change the terminal.
+ * Returns buf. util_term_xstr() returns a new string (the caller frees).
+ */
+char *util_term_str(char *buf, size_t n, const char *s);
+char *util_term_xstr(const char *s);
+/* Characters (code points; a bad byte counts one) in s: its width in a
+ * terminal for the scripts vramsim's names use. */
+size_t util_utf8_width(const char *s);
+
 #define UTIL_MIB (1024.0 * 1024.0)
 #define UTIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

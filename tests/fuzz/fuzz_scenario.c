@@ -15,7 +15,7 @@
 #include "replay.h"
 #include "scenario.h"
 
-static const struct option longopts[] = { SCEN_LONGOPTS, { NULL, 0, NULL, 0 } };
+static const struct option longopts[] = { SCEN_LONGOPTS { NULL, 0, NULL, 0 } };
 
 #define MAX_LINES 32
 

@@ -1,7 +1,7 @@
-# trace/shim.mk - the recording shim, trace/libvramtrace.so (included by
+# trace/shim/shim.mk - the recording shim, trace/libvramtrace.so (included by
 # the Makefile).
 #
-# Every trace/shim*.c, plus the native-format codec trace/vrt.c, is built
+# Every trace/shim/*.c, plus the native-format codecs trace/vrt*.c, is built
 # position-independent with hidden visibility into $(BUILD)/shim/ and
 # linked against libc and libzstd only. Exported: the wrapped CUDA driver
 # entry points, the exec family and dlsym (as dlsym@GLIBC_2.34 and
@@ -18,18 +18,23 @@
 
 SHIM_LIB  := $(if $(SANITIZE),$(BUILD)/trace/libvramtrace.so,trace/libvramtrace.so)
 SHIM_SO   := $(BUILD)/shim/libvramtrace.so
-SHIM_SRC_ALL := $(sort $(wildcard trace/shim*.c)) trace/vrt.c
-SHIM_OBJ  := $(SHIM_SRC_ALL:trace/%.c=$(BUILD)/shim/%.o)
+SHIM_SRC_ALL := $(sort $(wildcard trace/shim/*.c)) $(sort $(wildcard trace/vrt*.c))
+SHIM_OBJ  := $(patsubst trace/%.c,$(BUILD)/shim/%.o,$(subst trace/shim/,trace/,$(SHIM_SRC_ALL)))
 SHIM_VER  := $(BUILD)/shim/shim.ver
 SHIM_BASE_GLIBC := $(if $(filter aarch64%,$(shell $(CC) -dumpmachine 2>/dev/null)),GLIBC_2.17,GLIBC_2.2.5)
 SHIM_LIBS  = $(or $(shell $(PKG_CONFIG) --libs libzstd 2>/dev/null),-lzstd) -ldl -lpthread
 
-$(BUILD)/shim/%.o: trace/%.c | $(DEPS_OK)
+SHIM_CC = $(CC) $(ALL_CFLAGS) -Itrace/shim -fPIC -fvisibility=hidden -MMD -MP -c
+$(BUILD)/shim/%.o: trace/shim/%.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (shim)")
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+	$(Q)$(SHIM_CC) -o $@ $<
+$(BUILD)/shim/%.o: trace/%.c $(FLAGS_STAMP) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (shim)")
+	$(Q)$(SHIM_CC) -o $@ $<
 
-$(SHIM_VER): trace/shim.mk
+$(SHIM_VER): trace/shim/shim.mk
 	@mkdir -p $(dir $@)
 	$(Q)printf '%s { local: vramsim_dlsym_*; };\nGLIBC_2.34 { } %s;\n' $(SHIM_BASE_GLIBC) $(SHIM_BASE_GLIBC) > $@
 
