@@ -19,17 +19,15 @@
 SHIM_LIB  := $(if $(SANITIZE),$(BUILD)/trace/libvramtrace.so,trace/libvramtrace.so)
 SHIM_SO   := $(BUILD)/shim/libvramtrace.so
 SHIM_SRC_ALL := $(sort $(wildcard trace/shim/*.c)) $(sort $(wildcard trace/vrt*.c))
-SHIM_OBJ  := $(patsubst trace/%.c,$(BUILD)/shim/%.o,$(subst trace/shim/,trace/,$(SHIM_SRC_ALL)))
+# Objects mirror their source path (build/shim/trace/shim/x.o), so objects
+# of an older layout (build/shim/x.o) and their dependency files never apply.
+SHIM_OBJ  := $(SHIM_SRC_ALL:%.c=$(BUILD)/shim/%.o)
 SHIM_VER  := $(BUILD)/shim/shim.ver
 SHIM_BASE_GLIBC := $(if $(filter aarch64%,$(shell $(CC) -dumpmachine 2>/dev/null)),GLIBC_2.17,GLIBC_2.2.5)
 SHIM_LIBS  = $(or $(shell $(PKG_CONFIG) --libs libzstd 2>/dev/null),-lzstd) -ldl -lpthread
 
 SHIM_CC = $(CC) $(ALL_CFLAGS) -Itrace/shim -fPIC -fvisibility=hidden -MMD -MP -c
-$(BUILD)/shim/%.o: trace/shim/%.c $(FLAGS_STAMP) | $(DEPS_OK)
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $< (shim)")
-	$(Q)$(SHIM_CC) -o $@ $<
-$(BUILD)/shim/%.o: trace/%.c $(FLAGS_STAMP) | $(DEPS_OK)
+$(BUILD)/shim/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (shim)")
 	$(Q)$(SHIM_CC) -o $@ $<
