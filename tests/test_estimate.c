@@ -13,8 +13,11 @@
 #include <string.h>
 
 #include "cutest.h"
+#include "estimate.h"
+#include "imp.h"
 #include "ollama.h"
 #include "quant.h"
+#include "store.h"
 #include "util.h"
 
 #define GIB 1073741824.0
@@ -131,7 +134,7 @@ static void test_8310_9311_vision_projector_gpu0(void)
 }
 
 /* `ollama ps` prints decimal GB, whole from 10 up, and rounds the CPU share. */
-static void tollama_ps_format(void)
+static void test_ollama_ps_format(void)
 {
 	char size[32], proc[48];
 	ollama_ps(61999999999ull, 34700000000ull, size, sizeof(size), proc, sizeof(proc));
@@ -204,15 +207,88 @@ static void test_seed_9471(void)
 	CU_ASSERT_STRING_EQUAL(proc, "100% GPU");
 }
 
+/*
+ * Table-driven: every load in tests/data/logs that holds Ollama's own
+ * msg=offload estimate, imported as a user would, and rerun from what
+ * that line logs (est_check_logged) with the estimator of the Ollama
+ * version that wrote it. Every logged figure - layers.offload, the split,
+ * required.full/.partial and each GPU's allocation - must agree within
+ * the log's 0.1 GiB rounding plus 1%.
+ */
+static const struct {
+	const char *log;
+	int load;           /* index among the file's traces */
+	const char *engine; /* the era of the Ollama that wrote it */
+	int figures;        /* figures the line logs */
+} logged_cases[] = {
+	{ "logs/ollama-9181-70b-4x22g-64k.log", 0, "ollama-0.5", 8 },            /* v0.5.11 */
+	{ "logs/ollama-8310-9311-llama32vision-11b-capacity-pair.log", 0, "ollama-0.5", 4 }, /* v0.5.4 */
+	{ "logs/ollama-8310-9311-llama32vision-11b-capacity-pair.log", 1, "ollama-0.5", 4 }, /* v0.5.12 */
+	{ "logs/ollama-8430-gemma3-12b-3060-plus-small.log", 0, "ollama-0.7.0:swa=1024", 6 }, /* v0.7.0 */
+};
+
+static void test_logged_estimates_table(void)
+{
+	for (size_t i = 0; i < sizeof(logged_cases) / sizeof(logged_cases[0]); i++) {
+		struct store *st = cu_store_new("logged.db");
+		struct imp_opts o = { .quiet = 1 };
+		struct imp_ctx res;
+		memset(&res, 0, sizeof(res));
+		char *cause = NULL, *ex = NULL, *js = NULL;
+		CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data(logged_cases[i].log), &o, &res, &cause), 0);
+		CU_ASSERT_FATAL(res.n_traces > logged_cases[i].load);
+		int within = 0, figs = 0;
+		int rc = est_check_logged(st, res.traces[logged_cases[i].load], logged_cases[i].engine, &ex,
+					  &js, &within, &figs, &cause);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_EQUAL(figs, logged_cases[i].figures);
+		if (within != figs)
+			fprintf(stderr, "\n%s #%d:%s\n", logged_cases[i].log, logged_cases[i].load, ex);
+		CU_ASSERT_EQUAL(within, figs);
+		CU_ASSERT_PTR_NOT_NULL(js && strstr(js, "\"figures\":["));
+		free(ex);
+		free(js);
+		free(cause);
+		free(res.summary);
+		store_close(st);
+	}
+}
+
+/* The eras differ where Ollama changed: v0.5's estimator on the v0.7.0 log
+ * gives the 4.6 GiB card layers (its spare layer is blk.0, not the largest
+ * tensor group), so the split no longer matches. */
+static void test_logged_wrong_era_differs(void)
+{
+	struct store *st = cu_store_new("era.db");
+	struct imp_opts o = { .quiet = 1 };
+	struct imp_ctx res;
+	memset(&res, 0, sizeof(res));
+	char *cause = NULL, *ex = NULL;
+	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data("logs/ollama-8430-gemma3-12b-3060-plus-small.log"), &o,
+				       &res, &cause), 0);
+	int within = 0, figs = 0;
+	CU_ASSERT_EQUAL(est_check_logged(st, res.traces[0], "ollama-0.7:swa=1024", &ex, NULL, &within,
+					 &figs, &cause), 0);
+	CU_ASSERT_TRUE(within < figs);
+	free(ex);
+	CU_ASSERT_EQUAL(est_check_logged(st, res.traces[0], "ollama-layout", &ex, NULL, &within, &figs,
+					 &cause), UTIL_EINPUT);
+	free(cause);
+	free(res.summary);
+	store_close(st);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("estimate", NULL, NULL);
 	CU_ADD(s, test_9181_llama70b_q8_4gpu);
 	CU_ADD(s, test_8430_gemma3_sliding_window);
 	CU_ADD(s, test_8310_9311_vision_projector_gpu0);
-	CU_ADD(s, tollama_ps_format);
+	CU_ADD(s, test_ollama_ps_format);
 	CU_ADD(s, test_q4km_tensor_sizes);
 	CU_ADD(s, test_seed_9471);
+	CU_ADD(s, test_logged_estimates_table);
+	CU_ADD(s, test_logged_wrong_era_differs);
 }
 
 CUTEST_MAIN(register_tests)
