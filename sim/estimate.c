@@ -28,8 +28,8 @@ const char est_engine_help[] =
 	"    swa=N, swa_period=N    sliding window and global-layer period (gemma3: 1024, 6)\n"
 	"    arch=NAME              graph formula: llama, gemma3, gemma2, qwen2, command-r, phi2\n"
 	"    projector=SIZE, projector_graph=SIZE  multimodal projector weights and graph\n"
-	"    free=SIZE              free memory per GPU as Ollama reads it (default: capacity\n"
-	"                           minus the context reserve)\n"
+	"    free=SIZE[/SIZE...]    free memory per GPU as Ollama reads it, one for all or one\n"
+	"                           per GPU (default: capacity minus the context reserve)\n"
 	"    overhead=SIZE          OLLAMA_GPU_OVERHEAD per GPU; batch=N num_batch (512)\n"
 	"    num_gpu=N              Ollama's num_gpu request (default automatic; --num-gpu sets\n"
 	"                           the runner's -ngl in the replay)\n";
@@ -38,18 +38,19 @@ const char est_engine_help[] =
 struct est_opts {
 	char quant[16], arch[16];
 	uint64_t ff, head_k, head_v, swa, swa_period, batch;
-	uint64_t projector, projector_graph, free, overhead;
-	int have_free;
+	uint64_t projector, projector_graph, overhead;
+	uint64_t free[TOPO_MAX_GPUS]; /* free=A[/B/...]: one size, or one per GPU */
+	int n_free;
 	int num_gpu;               /* Ollama's num_gpu request; -1 automatic */
 };
 
-struct buf_ {
+struct sbuf {
 	char *s;
 	size_t n, cap;
 };
 
-static void bprintf(struct buf_ *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bprintf(struct buf_ *b, const char *fmt, ...)
+static void bprintf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(struct sbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -98,7 +99,7 @@ static int opts_parse(const char *spec, char *name, size_t name_n, struct est_op
 			      : NULL;
 		uint64_t *size = !strcmp(k, "projector") ? &o->projector
 			       : !strcmp(k, "projector_graph") ? &o->projector_graph
-			       : !strcmp(k, "free") ? &o->free : !strcmp(k, "overhead") ? &o->overhead : NULL;
+			       : !strcmp(k, "overhead") ? &o->overhead : NULL;
 		if (num) {
 			char *end;
 			unsigned long long x = strtoull(v, &end, 10);
@@ -109,8 +110,20 @@ static int opts_parse(const char *spec, char *name, size_t name_n, struct est_op
 		} else if (size) {
 			if ((rc = topo_parse_size(v, 0, size, cause)))
 				break;
-			if (size == &o->free)
-				o->have_free = 1;
+		} else if (!strcmp(k, "free")) {
+			char *list = util_xstrdup(v), *sv = NULL;
+			o->n_free = 0;
+			for (char *t = strtok_r(list, "/", &sv); t && !rc; t = strtok_r(NULL, "/", &sv)) {
+				if (o->n_free == TOPO_MAX_GPUS)
+					rc = util_err(cause, UTIL_EINPUT, "--engine-estimate: free=: more than "
+						      "%d sizes", TOPO_MAX_GPUS);
+				else
+					rc = topo_parse_size(t, 0, &o->free[o->n_free++], cause);
+			}
+			free(list);
+			if (!rc && !o->n_free)
+				rc = util_err(cause, UTIL_EINPUT, "--engine-estimate: free=: expected a size "
+					      "or sizes separated by '/'");
 		} else if (!strcmp(k, "num_gpu")) {
 			char *end;
 			long x = strtol(v, &end, 10);
@@ -132,6 +145,18 @@ static int opts_parse(const char *spec, char *name, size_t name_n, struct est_op
 	if (!rc && !strcmp(o->arch, "gemma3") && o->swa && !o->swa_period)
 		o->swa_period = 6; /* gemma3GlobalCacheCount */
 	return rc;
+}
+
+/* Free memory Ollama reads on GPU g: free= (one size for all, or one per
+ * GPU), else the capacity less the context reserve the replay charges. */
+static int free_of(const struct scen *sc, const struct est_opts *o, int g, uint64_t *out, char **cause)
+{
+	if (o->n_free > 1 && o->n_free != sc->cfg.topo.n)
+		return util_err(cause, UTIL_EINPUT, "--engine-estimate: free= gives %d sizes for %d GPUs",
+				o->n_free, sc->cfg.topo.n);
+	uint64_t cap = sc->cfg.topo.capacity[g];
+	*out = o->n_free ? o->free[o->n_free > 1 ? g : 0] : cap > sc->cfg.reserve ? cap - sc->cfg.reserve : 0;
+	return 0;
 }
 
 /* The load with layer sizes from quant=, when asked (malloc'd copy in
@@ -204,7 +229,7 @@ static uint64_t scen_cells(const struct scen *sc, int *parallel)
 	return ctx * (uint64_t)par;
 }
 
-static void json_u64_array(struct buf_ *j, const char *key, const uint64_t *v, int n)
+static void json_u64_array(struct sbuf *j, const char *key, const uint64_t *v, int n)
 {
 	bprintf(j, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++)
@@ -212,7 +237,7 @@ static void json_u64_array(struct buf_ *j, const char *key, const uint64_t *v, i
 	bprintf(j, "]");
 }
 
-static void json_int_array(struct buf_ *j, const char *key, const int *v, int n)
+static void json_int_array(struct sbuf *j, const char *key, const int *v, int n)
 {
 	bprintf(j, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++)
@@ -220,7 +245,7 @@ static void json_int_array(struct buf_ *j, const char *key, const int *v, int n)
 	bprintf(j, "]");
 }
 
-static void ps_json(struct buf_ *j, uint64_t total, uint64_t vram)
+static void ps_json(struct sbuf *j, uint64_t total, uint64_t vram)
 {
 	char size[32], proc[48];
 	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
@@ -251,7 +276,7 @@ static const char *const era_title[] = {
 
 /* Pre-2025 eras: the estimate, then the load replayed with Ollama's split. */
 static int ollama_era(enum ollama_era era, int spare_largest, const char *name, const struct scen *sc,
-		      const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
+		      const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
 {
 	if (sc->ld->fixed || !sc->ld->n_layer)
 		return util_err(cause, UTIL_EINPUT, "%s needs the model's layer count (--meta layers=N, "
@@ -281,11 +306,13 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 	int fa = l->flash_attn >= 0 ? l->flash_attn : ld->flash_attn;
 	/* server.go: the KV type applies only with flash attention */
 	in.kv_bpe = fa ? ollama_kv_bpe(kvt) : 2.0;
-	for (int g = 0; g < G; g++) {
-		uint64_t cap = sc->cfg.topo.capacity[g];
-		in.free[g] = o->have_free ? o->free : cap > sc->cfg.reserve ? cap - sc->cfg.reserve : 0;
-	}
+	for (int g = 0; g < G && !rc; g++)
+		rc = free_of(sc, o, g, &in.free[g], cause);
 	struct ollama_result r;
+	if (rc) {
+		free(own);
+		return rc;
+	}
 	if ((rc = ollama_estimate(era, &m, &in, &r, cause))) {
 		free(own);
 		return rc;
@@ -298,7 +325,10 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 	}
 	char size[32], proc[48];
 	ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
-	bprintf(b, "\n%s estimate (%s):\n", name, era_title[era]);
+	const char *title = spare_largest ? "Ollama v0.7.0, llm/memory.go EstimateGPULayers at v0.7.0:"
+					    " the spare layer is the largest tensor group"
+					  : era_title[era];
+	bprintf(b, "\n%s estimate (%s):\n", name, title);
 	bprintf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
 		   " %.1f MiB (weights %.1f + KV %.1f); graph partial %.1f MiB, full %.1f MiB%s\n",
 		(unsigned long long)in.ctx, (unsigned long long)(in.ctx / (uint64_t)par), par,
@@ -356,7 +386,7 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 	bprintf(b, "  unused = estimate - real use: each GPU holding a layer reserves 457 MiB, a spare"
 		   " layer and the graph; the runner allocates no spare layer and its own compute buffer\n");
 	bprintf(j, "{\"engine\":\"%s\",\"source\":\"%s\",\"layers\":%d,\"layers_model\":%d", name,
-		era_title[era], r.layers, r.layers_model);
+		title, r.layers, r.layers_model);
 	json_int_array(j, "split", r.split, G);
 	json_u64_array(j, "allocations", r.alloc, G);
 	json_u64_array(j, "unused", unused, G);
@@ -372,14 +402,14 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 }
 
 static int ollama05(const char *name, const struct scen *sc, const struct sim_result *res,
-		    const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
+		    const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
 {
 	(void)res;
 	return ollama_era(OLLAMA_ERA_05, 0, name, sc, o, est, b, j, cause);
 }
 
 static int ollama07(const char *name, const struct scen *sc, const struct sim_result *res,
-		    const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
+		    const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
 {
 	(void)res;
 	return ollama_era(OLLAMA_ERA_07, !strcmp(name, "ollama-0.7.0"), name, sc, o, est, b, j, cause);
@@ -468,7 +498,7 @@ static int lay_assign(const struct lay *y, int total, int *counts, int *n_used)
 }
 
 static int ollama_layout(const char *name, const struct scen *sc, const struct sim_result *res,
-			 const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j,
+			 const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j,
 			 char **cause)
 {
 	(void)res;
@@ -494,9 +524,13 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 			 : g == G - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
 		graph[g] = (double)llm_compute(ld, &sc->lsc, role, role == LLM_ROLE_LAST ||
 					       role == LLM_ROLE_SINGLE);
-		uint64_t cap = sc->cfg.topo.capacity[g];
-		freeb[g] = o->have_free ? (double)o->free
-			 : (double)(cap > sc->cfg.reserve ? cap - sc->cfg.reserve : 0);
+		uint64_t fb = 0;
+		if ((rc = free_of(sc, o, g, &fb, cause))) {
+			free(need);
+			free(own);
+			return rc;
+		}
+		freeb[g] = (double)fb;
 	}
 	for (int i = 1; i < G; i++) /* sort.Reverse(ByFreeMemory), kept stable */
 		for (int k = i; k > 0 && freeb[y.order[k]] > freeb[y.order[k - 1]]; k--) {
@@ -583,7 +617,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 
 /* llama.cpp --fit: every device keeps the fit target free. */
 static void fit_lines(const struct scen *sc, const struct sim_result *res, uint64_t target,
-		      uint64_t *est, struct buf_ *b)
+		      uint64_t *est, struct sbuf *b)
 {
 	int G = sc->cfg.topo.n, ok = 1;
 	for (int g = 0; g < G; g++) {
@@ -600,7 +634,7 @@ static void fit_lines(const struct scen *sc, const struct sim_result *res, uint6
 }
 
 static int llama_fit(const char *name, const struct scen *sc, const struct sim_result *res,
-		     const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
+		     const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
 {
 	(void)o;
 	(void)cause;
@@ -623,7 +657,7 @@ static int llama_fit(const char *name, const struct scen *sc, const struct sim_r
  * 100% GPU when every layer is offloaded) - MemorySize at v0.32.15.
  */
 static int ollama030(const char *name, const struct scen *sc, const struct sim_result *res,
-		     const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j, char **cause)
+		     const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
 {
 	const struct llm_load *ld = sc->ld;
 	if (ld->fixed || !ld->n_layer || !ld->n_head)
@@ -687,7 +721,7 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 /* ---- the engine table ---- */
 
 typedef int (*est_fn)(const char *name, const struct scen *sc, const struct sim_result *res,
-		      const struct est_opts *o, uint64_t *est, struct buf_ *b, struct buf_ *j,
+		      const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j,
 		      char **cause);
 
 static const struct {
@@ -731,7 +765,7 @@ const char *est_engine_list(void)
 int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
 		     uint64_t *est, char **explain, char **json, char **cause)
 {
-	struct buf_ b = { 0 }, j = { 0 };
+	struct sbuf b = { 0 }, j = { 0 };
 	char name[32];
 	struct est_opts o;
 	int rc = opts_parse(engine, name, sizeof(name), &o, cause);
@@ -820,6 +854,11 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	int rc = opts_parse(engine, name, sizeof(name), &o, cause);
 	if (rc)
 		return rc;
+	struct logged lg;
+	if ((rc = logged_read(st, trace, &lg, cause)))
+		return rc;
+	if (!lg.n_avail)
+		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate line");
 	enum ollama_era era;
 	int v070 = 0;
 	if (!strcmp(name, "ollama-0.5"))
@@ -829,9 +868,6 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	else
 		return util_err(cause, UTIL_EINPUT, "a logged Ollama estimate is checked against "
 				"ollama-0.5, ollama-0.7 or ollama-0.7.0, not %s", name);
-	struct logged lg;
-	if ((rc = logged_read(st, trace, &lg, cause)))
-		return rc;
 	int64_t n_model = 0, req = -1, off = -1;
 	int set_m = 0, set_r = 0, set_o = 0;
 	store_setting_int(st, trace, "ollama.layers.model", &n_model, &set_m, NULL);
@@ -889,7 +925,7 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	free(kvl);
 	if (rc)
 		return rc;
-	struct buf_ b = { 0 }, j = { 0 };
+	struct sbuf b = { 0 }, j = { 0 };
 	int within = 0, figs = 0;
 	char *split = NULL;
 	store_setting_get(st, trace, "ollama.layers.split", &split, NULL);
@@ -972,19 +1008,23 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 	char *lex = NULL, *ljs = NULL, *lcause = NULL;
 	int logged = st && sc->trace &&
 		     est_check_logged(st, sc->trace, engine, &lex, &ljs, NULL, NULL, &lcause) == 0;
-	free(lcause);
 	for (int g = 0; g < TOPO_MAX_GPUS; g++)
 		est[g] = UINT64_MAX;
 	*explain = NULL;
 	*json = NULL;
 	if (!sc->ld) {
-		if (!logged)
-			return util_err(cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
-					"load, a logged Ollama estimate or --model");
+		if (!logged) {
+			int rc = util_err(cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
+					  "load, a logged Ollama estimate or --model%s%s%s",
+					  lcause ? " (" : "", lcause ? lcause : "", lcause ? ")" : "");
+			free(lcause);
+			return rc;
+		}
 		*explain = lex;
 		*json = ljs;
 		return 0;
 	}
+	free(lcause);
 	char *ex = NULL, *js = NULL, *mcause = NULL;
 	int rc = est_compute_json(engine, sc, res, est, &ex, &js, &mcause);
 	if (rc && !logged) {
@@ -994,7 +1034,7 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 	if (rc) { /* the load lacks what the model-based estimate needs; the log has it */
 		for (int g = 0; g < TOPO_MAX_GPUS; g++)
 			est[g] = UINT64_MAX;
-		struct buf_ b = { 0 };
+		struct sbuf b = { 0 };
 		bprintf(&b, "\n(%s from the load: %s)%s", engine, mcause, lex);
 		free(mcause);
 		free(lex);
@@ -1007,7 +1047,7 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 		*json = js;
 		return 0;
 	}
-	struct buf_ b = { 0 }, j = { 0 };
+	struct sbuf b = { 0 }, j = { 0 };
 	bprintf(&b, "%s%s", ex, lex);
 	size_t l = strlen(js);
 	bprintf(&j, "%.*s,\"logged_check\":%s}", (int)(l ? l - 1 : 0), js, ljs);

@@ -48,4 +48,23 @@ expect 2 "$VRAMSIM" replay --model "$M" --gpus 2x24G --engine-estimate ollama-9
 has err "expected ollama-0.5"
 expect 2 "$VRAMSIM" replay --model "$M" --gpus 2x24G --engine-estimate ollama-0.5:free=lots
 has err "lots"
+# free memory per GPU, one size each (ollama#8430's 11.5 + 4.6 GiB)
+expect 0 "$VRAMSIM" replay --gpus 2x12G --ctx 24576 \
+	--model layers=48,embd=3840,heads=16,kv_heads=8,vocab=262144,size=8G \
+	--engine-estimate ollama-0.7.0:arch=gemma3,head_dim=256,swa=1024,free=11.5G/4.6G,num_gpu=49
+has out "v0.7.0: the spare layer is the largest tensor group"
+has out " 11776 "
+has out "  4710 "
+expect 2 "$VRAMSIM" replay --gpus 2x12G --model "$M" --engine-estimate ollama-0.5:free=1G/2G/3G
+has err "free= gives 3 sizes for 2 GPUs"
+# a log holding only Ollama's estimate: logged vs emulated, figure by figure
+expect 0 "$VRAMSIM" import --store e.db "$DATA/logs/ollama-9181-70b-4x22g-64k.log"
+expect 0 "$VRAMSIM" replay --store e.db --gpus 4x24G --engine-estimate ollama-0.5
+has out "ollama-0.5 against the estimate this log holds"
+has out "layers.split +11,11,11,11 +11,11,11,11 +same"
+has out "8 of 8 figures agree"
+expect 0 "$VRAMSIM" replay --store e.db --gpus 4x24G --engine-estimate ollama-0.5 --json
+has out '"logged_check"|"figures":\[\{"figure":"layers.offload","logged":44,"emulated":44\}'
+expect 2 "$VRAMSIM" replay --store e.db --gpus 4x24G --engine-estimate ollama-layout
+has err "checked against ollama-0.5, ollama-0.7 or ollama-0.7.0, not ollama-layout"
 exit 0
