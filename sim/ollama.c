@@ -48,14 +48,15 @@ static const char *arch_of(const struct ollama_model *m)
  * kv[i] per layer, and gemma3's local layers (all but every 6th) hold
  * num_parallel x sliding_window + batch cells.
  */
-uint64_t ollama_kv_layer(const struct ollama_model *m, const struct ollama_input *in, enum ollama_era era,
-			     uint32_t il)
+uint64_t ollama_kv_layer(const struct ollama_model *m, const struct ollama_input *in,
+			 enum ollama_era era, uint32_t il)
 {
 	if (in->kv_layer)
 		return il < m->n_layer ? in->kv_layer[il] : 0;
 	if (in->kv_total)
 		return m->n_layer ? in->kv_total / m->n_layer : 0;
-	double per_cell = (double)(head_k(m) + head_v(m)) * (double)(m->n_head_kv ? m->n_head_kv : m->n_head);
+	double per_cell = (double)(head_k(m) + head_v(m)) *
+			  (double)(m->n_head_kv ? m->n_head_kv : m->n_head);
 	if (era == OLLAMA_ERA_05) {
 		double kv = (double)in->ctx * (double)m->n_layer * per_cell * in->kv_bpe;
 		return m->n_layer ? (uint64_t)kv / m->n_layer : 0;
@@ -71,7 +72,7 @@ uint64_t ollama_kv_layer(const struct ollama_model *m, const struct ollama_input
  * Go's unsigned integer arithmetic; unknown architectures fall back to
  * (heads / kv_heads) x kv / 6 (llm/memory.go). */
 void ollama_graph(const struct ollama_model *m, const struct ollama_input *in, uint64_t kv_total,
-		      uint64_t *partial, uint64_t *full)
+		  uint64_t *partial, uint64_t *full)
 {
 	uint64_t b = in->batch < in->ctx ? in->batch : in->ctx, c = in->ctx;
 	uint64_t e = m->n_embd, h = m->n_head, V = m->n_vocab;
@@ -124,8 +125,8 @@ void ollama_graph(const struct ollama_model *m, const struct ollama_input *in, u
  * the graph is added to every GPU holding a layer; token embeddings are
  * never counted.
  */
-int ollama_estimate(enum ollama_era era, const struct ollama_model *m, const struct ollama_input *in,
-		      struct ollama_result *r, char **cause)
+int ollama_estimate(enum ollama_era era, const struct ollama_model *m,
+		    const struct ollama_input *in, struct ollama_result *r, char **cause)
 {
 	memset(r, 0, sizeof(*r));
 	if (!m->n_layer || !m->layer_w || !m->n_embd || !m->n_head)

@@ -78,17 +78,17 @@ double ollama_kv_bpe(const char *type);
  * Ollama's KV bytes of layer il and its closed-form graph sizes
  * (fs/ggml/ggml.go GraphSize at v0.5.13 / v0.11.4).
  */
-uint64_t ollama_kv_layer(const struct ollama_model *m, const struct ollama_input *in, enum ollama_era era,
-			     uint32_t il);
+uint64_t ollama_kv_layer(const struct ollama_model *m, const struct ollama_input *in,
+			 enum ollama_era era, uint32_t il);
 void ollama_graph(const struct ollama_model *m, const struct ollama_input *in, uint64_t kv_total,
-		      uint64_t *partial, uint64_t *full);
+		  uint64_t *partial, uint64_t *full);
 
 /*
  * Run EstimateGPULayers of era on m and in. Returns 0, or UTIL_EINPUT
  * (why in *cause, malloc'd) for a model without layers or sizes.
  */
-int ollama_estimate(enum ollama_era era, const struct ollama_model *m, const struct ollama_input *in,
-		      struct ollama_result *r, char **cause);
+int ollama_estimate(enum ollama_era era, const struct ollama_model *m,
+		    const struct ollama_input *in, struct ollama_result *r, char **cause);
 
 /*
  * `ollama ps` as Ollama prints it (cmd/cmd.go ListRunningHandler,
@@ -96,6 +96,6 @@ int ollama_estimate(enum ollama_era era, const struct ollama_model *m, const str
  * processor "44%/56% CPU/GPU", "100% GPU" or "100% CPU".
  */
 void ollama_ps(uint64_t total, uint64_t vram, char *size, size_t size_n, char *proc,
-		   size_t proc_n);
+	       size_t proc_n);
 
 #endif

@@ -31,8 +31,8 @@ static int more_bits(int i, int n)
 }
 
 int quant_llama_sizes(const char *quant, uint32_t n_layer, uint32_t embd, uint32_t heads,
-			   uint32_t kv_heads, uint32_t ff, uint32_t vocab, uint64_t *layer_w,
-			   uint64_t *output, uint64_t *token_embd, char **cause)
+		      uint32_t kv_heads, uint32_t ff, uint32_t vocab, uint64_t *layer_w,
+		      uint64_t *output, uint64_t *token_embd, char **cause)
 {
 	int q4km = !strcasecmp(quant, "Q4_K_M"), q8 = !strcasecmp(quant, "Q8_0"),
 	    f16 = !strcasecmp(quant, "F16");

@@ -16,7 +16,7 @@
  * quantisation.
  */
 int quant_llama_sizes(const char *quant, uint32_t n_layer, uint32_t embd, uint32_t heads,
-			   uint32_t kv_heads, uint32_t ff, uint32_t vocab, uint64_t *layer_w,
-			   uint64_t *output, uint64_t *token_embd, char **cause);
+		      uint32_t kv_heads, uint32_t ff, uint32_t vocab, uint64_t *layer_w,
+		      uint64_t *output, uint64_t *token_embd, char **cause);
 
 #endif
