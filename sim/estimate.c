@@ -793,6 +793,42 @@ int est_compute(const char *engine, const struct scen *sc, const struct sim_resu
 	return est_compute_json(engine, sc, res, est, explain, NULL, cause);
 }
 
+int est_ollama05(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		 char **explain, char **cause)
+{
+	return est_compute("ollama-0.5", sc, res, est, explain, cause);
+}
+
+int est_ollama07(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		 char **explain, char **cause)
+{
+	return est_compute("ollama-0.7", sc, res, est, explain, cause);
+}
+
+int est_ollama070(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause)
+{
+	return est_compute("ollama-0.7.0", sc, res, est, explain, cause);
+}
+
+int est_ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		      char **explain, char **cause)
+{
+	return est_compute("ollama-layout", sc, res, est, explain, cause);
+}
+
+int est_ollama030(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause)
+{
+	return est_compute("ollama-0.30", sc, res, est, explain, cause);
+}
+
+int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause)
+{
+	return est_compute("llama-fit", sc, res, est, explain, cause);
+}
+
 /* ---- an Ollama estimate the log holds, emulated ---- */
 
 struct logged {

@@ -85,6 +85,24 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 int est_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
 	    uint64_t *est, char **explain, char **json, char **cause);
 
+/*
+ * One function per row, for an engine table whose rows call
+ * (sc, res, est, explain, cause) - the same as est_compute with that name
+ * and no options.
+ */
+int est_ollama05(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		 char **explain, char **cause);
+int est_ollama07(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		 char **explain, char **cause);
+int est_ollama070(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause);
+int est_ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		      char **explain, char **cause);
+int est_ollama030(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause);
+int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t *est,
+		  char **explain, char **cause);
+
 /* Help text for the ":key=value" options. */
 extern const char est_engine_help[];
 
