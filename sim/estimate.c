@@ -340,7 +340,8 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 		G > 1 ? " (multi-GPU: partial)" : "");
 	if (o->quant[0])
 		bprintf(b, "  layer sizes: llama.cpp %s tensor types (blk.0 %.1f MiB, output %.1f MiB, "
-			   "token_embd %.1f MiB on the host, not counted)\n", o->quant,
+			   "token_embd %.1f MiB on the host, not counted); \"real use\" below replays the"
+			   " load with these sizes, the table above with the load's own\n", o->quant,
 			mib((double)m.layer_w[0]), mib((double)m.output_w), mib((double)m.token_embd_w));
 	bprintf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "free",
 		"minimum", "spare", "layers", "graph", "estimate", "real use", "unused", "left free");
