@@ -8,6 +8,7 @@
  * (github.com/ollama/ollama at the tags named); the code is ours.
  */
 #include "estimate.h"
+#include "estimate_int.h"
 #include "ollama.h"
 #include "quant.h"
 #include "util.h"
@@ -17,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OLLAMA_MIN_MEMORY (457ull << 20) /* discover/gpu.go cudaMinimumMemory */
 #define LLAMA_FIT_TARGET (1024ull << 20) /* common/fit.cpp default --fit-target */
 
 const char est_engine_help[] =
@@ -34,23 +34,7 @@ const char est_engine_help[] =
 	"    num_gpu=N              Ollama's num_gpu request (default automatic; --num-gpu sets\n"
 	"                           the runner's -ngl in the replay)\n";
 
-/* Options after "engine:" */
-struct est_opts {
-	char quant[16], arch[16];
-	uint64_t ff, head_k, head_v, swa, swa_period, batch;
-	uint64_t projector, projector_graph, overhead;
-	uint64_t free[TOPO_MAX_GPUS]; /* free=A[/B/...]: one size, or one per GPU */
-	int n_free;
-	int num_gpu;               /* Ollama's num_gpu request; -1 automatic */
-};
-
-struct sbuf {
-	char *s;
-	size_t n, cap;
-};
-
-static void bprintf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bprintf(struct sbuf *b, const char *fmt, ...)
+void est_printf(struct est_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -70,7 +54,7 @@ static double mib(double b)
 
 /* ---- from a scenario to the estimator's inputs ---- */
 
-static int opts_parse(const char *spec, char *name, size_t name_n, struct est_opts *o, char **cause)
+int est_opts_parse(const char *spec, char *name, size_t name_n, struct est_opts *o, char **cause)
 {
 	memset(o, 0, sizeof(*o));
 	o->batch = 512;
@@ -229,23 +213,23 @@ static uint64_t scen_cells(const struct scen *sc, int *parallel)
 	return ctx * (uint64_t)par;
 }
 
-static void json_u64_array(struct sbuf *j, const char *key, const uint64_t *v, int n)
+static void json_u64_array(struct est_buf *j, const char *key, const uint64_t *v, int n)
 {
-	bprintf(j, ",\"%s\":[", key);
+	est_printf(j, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++)
-		bprintf(j, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
-	bprintf(j, "]");
+		est_printf(j, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
+	est_printf(j, "]");
 }
 
-static void json_int_array(struct sbuf *j, const char *key, const int *v, int n)
+static void json_int_array(struct est_buf *j, const char *key, const int *v, int n)
 {
-	bprintf(j, ",\"%s\":[", key);
+	est_printf(j, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++)
-		bprintf(j, "%s%d", i ? "," : "", v[i]);
-	bprintf(j, "]");
+		est_printf(j, "%s%d", i ? "," : "", v[i]);
+	est_printf(j, "]");
 }
 
-static void ps_json(struct sbuf *j, uint64_t total, uint64_t vram)
+void est_ps_json(struct est_buf *j, uint64_t total, uint64_t vram)
 {
 	char size[32], proc[48];
 	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
@@ -258,7 +242,7 @@ static void ps_json(struct sbuf *j, uint64_t total, uint64_t vram)
 		cpu = (int)round((double)(total - vram) / (double)total * 100);
 		gpu = 100 - cpu;
 	}
-	bprintf(j, ",\"ollama_ps\":{\"size_bytes\":%llu,\"size_vram_bytes\":%llu,\"size\":\"%s\","
+	est_printf(j, ",\"ollama_ps\":{\"size_bytes\":%llu,\"size_vram_bytes\":%llu,\"size\":\"%s\","
 		   "\"processor\":\"%s\",\"cpu_percent\":%d,\"gpu_percent\":%d}",
 		(unsigned long long)total, (unsigned long long)vram, size, proc, cpu, gpu);
 }
@@ -276,7 +260,7 @@ static const char *const era_title[] = {
 
 /* Pre-2025 eras: the estimate, then the load replayed with Ollama's split. */
 static int ollama_era(enum ollama_era era, int spare_largest, const char *name, const struct scen *sc,
-		      const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
+		      const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
 {
 	if (sc->ld->fixed || !sc->ld->n_layer)
 		return util_err(cause, UTIL_EINPUT, "%s needs the model's layer count (--meta layers=N, "
@@ -328,8 +312,8 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 	const char *title = spare_largest ? "Ollama v0.7.0, llm/memory.go EstimateGPULayers at v0.7.0:"
 					    " the spare layer is the largest tensor group"
 					  : era_title[era];
-	bprintf(b, "\n%s estimate (%s):\n", name, title);
-	bprintf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
+	est_printf(b, "\n%s estimate (%s):\n", name, title);
+	est_printf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
 		   " %.1f MiB (weights %.1f + KV %.1f); graph partial %.1f MiB, full %.1f MiB%s\n",
 		(unsigned long long)in.ctx, (unsigned long long)(in.ctx / (uint64_t)par), par,
 		(unsigned long long)(in.batch < in.ctx ? in.batch : in.ctx), fa ? kvt : "f16",
@@ -339,20 +323,20 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 		mib((double)r.graph_partial), mib((double)r.graph_full),
 		G > 1 ? " (multi-GPU: partial)" : "");
 	if (o->quant[0])
-		bprintf(b, "  layer sizes: llama.cpp %s tensor types (blk.0 %.1f MiB, output %.1f MiB, "
+		est_printf(b, "  layer sizes: llama.cpp %s tensor types (blk.0 %.1f MiB, output %.1f MiB, "
 			   "token_embd %.1f MiB on the host, not counted); \"real use\" below replays the"
 			   " load with these sizes, the table above with the load's own\n", o->quant,
 			mib((double)m.layer_w[0]), mib((double)m.output_w), mib((double)m.token_embd_w));
-	bprintf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "free",
+	est_printf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "free",
 		"minimum", "spare", "layers", "graph", "estimate", "real use", "unused", "left free");
-	bprintf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "", "", "MiB", "MiB", "MiB",
+	est_printf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "", "", "MiB", "MiB", "MiB",
 		"MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
 	uint64_t unused[TOPO_MAX_GPUS] = { 0 };
 	for (int g = 0; g < G; g++) {
 		const struct sim_dev *d = &real->dev[g];
 		if (!r.split[g]) {
 			est[g] = UINT64_MAX;
-			bprintf(b, "%3d %6d %9.0f (no layer: free below overhead + graph + 457 MiB + 2 "
+			est_printf(b, "%3d %6d %9.0f (no layer: free below overhead + graph + 457 MiB + 2 "
 				   "layers, or none left)\n", g, 0, mib((double)in.free[g]));
 			continue;
 		}
@@ -360,57 +344,57 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 		uint64_t graph = r.fully ? r.graph_full : r.graph_partial;
 		double layers_b = (double)r.alloc[g] - (double)graph - (double)in.min_memory - (double)r.spare;
 		unused[g] = r.alloc[g] > d->peak ? r.alloc[g] - d->peak : 0;
-		bprintf(b, "%3d %6d %9.0f %8.0f %8.0f %9.0f %8.0f %10.0f | %10.0f %9.0f %10.0f\n", g,
+		est_printf(b, "%3d %6d %9.0f %8.0f %8.0f %9.0f %8.0f %10.0f | %10.0f %9.0f %10.0f\n", g,
 			r.split[g], mib((double)in.free[g]), mib((double)in.min_memory), mib((double)r.spare),
 			mib(layers_b), mib((double)graph), mib((double)r.alloc[g]), mib((double)d->peak),
 			mib((double)r.alloc[g] - (double)d->peak), mib((double)in.free[g] - (double)d->peak));
 	}
-	bprintf(b, "  layers.offload %d/%d, layers.split", r.layers, r.layers_model);
+	est_printf(b, "  layers.offload %d/%d, layers.split", r.layers, r.layers_model);
 	for (int g = 0; g < G; g++)
-		bprintf(b, "%s%d", g ? "," : " ", r.split[g]);
-	bprintf(b, "; memory.required.partial %.1f GiB, .full %.1f GiB, .kv %.1f GiB\n",
+		est_printf(b, "%s%d", g ? "," : " ", r.split[g]);
+	est_printf(b, "; memory.required.partial %.1f GiB, .full %.1f GiB, .kv %.1f GiB\n",
 		(double)r.vram / 1073741824.0, (double)r.total / 1073741824.0, (double)r.kv / 1073741824.0);
-	bprintf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (%.2f GB = GPUs %.2f GB + CPU %.2f GB;"
+	est_printf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (%.2f GB = GPUs %.2f GB + CPU %.2f GB;"
 		   " GB are decimal, as Ollama prints them)\n", size, proc, (double)r.total / 1e9,
 		(double)r.vram / 1e9, (double)(r.total - r.vram) / 1e9);
-	bprintf(b, "  not in SIZE: token embeddings (%.1f MiB, on the host), CUDA context\n",
+	est_printf(b, "  not in SIZE: token embeddings (%.1f MiB, on the host), CUDA context\n",
 		mib((double)m.token_embd_w));
 	if (l->n_gpu_layers >= 0 && o->num_gpu < 0)
-		bprintf(b, "  note: --num-gpu %d sets the runner's -ngl for the replay above; Ollama's own"
+		est_printf(b, "  note: --num-gpu %d sets the runner's -ngl for the replay above; Ollama's own"
 			   " num_gpu request is automatic here (engine option num_gpu=N to set it)\n",
 			l->n_gpu_layers);
 	if (par > 1 && !r.fully)
-		bprintf(b, "  note: with OLLAMA_NUM_PARALLEL unset, Ollama loads a model that does not fit"
+		est_printf(b, "  note: with OLLAMA_NUM_PARALLEL unset, Ollama loads a model that does not fit"
 			   " with num_parallel 1 (server/sched.go pickBestPartialFitByLibrary)\n");
-	bprintf(b, "  left free = free as Ollama read it - real use (the runner's CUDA context included),"
+	est_printf(b, "  left free = free as Ollama read it - real use (the runner's CUDA context included),"
 		   " what nvidia-smi would show free\n");
-	bprintf(b, "  unused = estimate - real use: each GPU holding a layer reserves 457 MiB, a spare"
+	est_printf(b, "  unused = estimate - real use: each GPU holding a layer reserves 457 MiB, a spare"
 		   " layer and the graph; the runner allocates no spare layer and its own compute buffer\n");
-	bprintf(j, "{\"engine\":\"%s\",\"source\":\"%s\",\"layers\":%d,\"layers_model\":%d", name,
+	est_printf(j, "{\"engine\":\"%s\",\"source\":\"%s\",\"layers\":%d,\"layers_model\":%d", name,
 		title, r.layers, r.layers_model);
 	json_int_array(j, "split", r.split, G);
 	json_u64_array(j, "allocations", r.alloc, G);
 	json_u64_array(j, "unused", unused, G);
-	bprintf(j, ",\"required_partial\":%llu,\"required_full\":%llu,\"kv\":%llu,\"graph_partial\":%llu,"
+	est_printf(j, ",\"required_partial\":%llu,\"required_full\":%llu,\"kv\":%llu,\"graph_partial\":%llu,"
 		   "\"graph_full\":%llu,\"num_ctx_total\":%llu", (unsigned long long)r.vram,
 		(unsigned long long)r.total, (unsigned long long)r.kv, (unsigned long long)r.graph_partial,
 		(unsigned long long)r.graph_full, (unsigned long long)in.ctx);
-	ps_json(j, r.total, r.vram);
-	bprintf(j, "}");
+	est_ps_json(j, r.total, r.vram);
+	est_printf(j, "}");
 	free(real);
 	free(own);
 	return 0;
 }
 
 static int ollama05(const char *name, const struct scen *sc, const struct sim_result *res,
-		    const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
+		    const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
 {
 	(void)res;
 	return ollama_era(OLLAMA_ERA_05, 0, name, sc, o, est, b, j, cause);
 }
 
 static int ollama07(const char *name, const struct scen *sc, const struct sim_result *res,
-		    const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
+		    const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
 {
 	(void)res;
 	return ollama_era(OLLAMA_ERA_07, !strcmp(name, "ollama-0.7.0"), name, sc, o, est, b, j, cause);
@@ -499,7 +483,7 @@ static int lay_assign(const struct lay *y, int total, int *counts, int *n_used)
 }
 
 static int ollama_layout(const char *name, const struct scen *sc, const struct sim_result *res,
-			 const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j,
+			 const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j,
 			 char **cause)
 {
 	(void)res;
@@ -555,12 +539,12 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 		free(own);
 		return rc;
 	}
-	bprintf(b, "\n%s estimate (Ollama v0.11.5+ new memory management, llm/server.go assignLayers"
+	est_printf(b, "\n%s estimate (Ollama v0.11.5+ new memory management, llm/server.go assignLayers"
 		   " at v0.12.11: per GPU 457 MiB + measured graph kept, layers packed from the top onto"
 		   " as few GPUs as hold them, capacity factor bisected):\n", name);
-	bprintf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "free", "layers", "graph",
+	est_printf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "free", "layers", "graph",
 		"estimate", "real use", "unused");
-	bprintf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
+	est_printf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
 	/* The replay places layers front to back in device order (llama.cpp's
 	 * split); Ollama names the layers per device, so with GPUs of unequal
 	 * free memory the ranges can differ while the counts agree. */
@@ -572,7 +556,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	for (int g = 0; g < G; g++) {
 		if (!counts[g]) {
 			est[g] = UINT64_MAX;
-			bprintf(b, "%3d %6d %9.0f (not used)\n", g, 0, mib(freeb[g]));
+			est_printf(b, "%3d %6d %9.0f (not used)\n", g, 0, mib(freeb[g]));
 			continue;
 		}
 		double lb = 0;
@@ -583,7 +567,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 		est[g] = alloc[g] = (uint64_t)llround(e);
 		gpus += lb + graph[g];
 		unused[g] = (double)real->dev[g].peak < e ? (uint64_t)llround(e - (double)real->dev[g].peak) : 0;
-		bprintf(b, "%3d %6d %9.0f %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(freeb[g]),
+		est_printf(b, "%3d %6d %9.0f %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(freeb[g]),
 			mib(lb), mib(graph[g]), mib(e), mib((double)real->dev[g].peak),
 			mib(e - (double)real->dev[g].peak));
 	}
@@ -596,20 +580,20 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	char size[32], proc[48];
 	ollama_ps((uint64_t)llround(tot), (uint64_t)llround(vram), size, sizeof(size), proc,
 		      sizeof(proc));
-	bprintf(b, "  layers on GPUs: %d/%d on %d GPU(s); split:", placed, total, n_used);
+	est_printf(b, "  layers on GPUs: %d/%d on %d GPU(s); split:", placed, total, n_used);
 	for (int g = 0; g < G; g++)
-		bprintf(b, "%s%d", g ? "," : " ", counts[g]);
-	bprintf(b, "\n  ollama ps: SIZE %s  PROCESSOR %s  (token embeddings %.1f MiB counted, as"
+		est_printf(b, "%s%d", g ? "," : " ", counts[g]);
+	est_printf(b, "\n  ollama ps: SIZE %s  PROCESSOR %s  (token embeddings %.1f MiB counted, as"
 		   " llmServer.TotalSize does; the 457 MiB per GPU is not)\n", size, proc,
 		mib((double)ld->host_fixed));
-	bprintf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.11.5+ llm/server.go assignLayers "
+	est_printf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.11.5+ llm/server.go assignLayers "
 		   "(v0.12.11)\",\"layers\":%d,\"layers_model\":%d,\"gpus_used\":%d", name, placed, total,
 		n_used);
 	json_int_array(j, "split", counts, G);
 	json_u64_array(j, "allocations", alloc, G);
 	json_u64_array(j, "unused", unused, G);
-	ps_json(j, (uint64_t)llround(tot), (uint64_t)llround(vram));
-	bprintf(j, "}");
+	est_ps_json(j, (uint64_t)llround(tot), (uint64_t)llround(vram));
+	est_printf(j, "}");
 	free(real);
 	free(need);
 	free(own);
@@ -618,7 +602,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 
 /* llama.cpp --fit: every device keeps the fit target free. */
 static void fit_lines(const struct scen *sc, const struct sim_result *res, uint64_t target,
-		      uint64_t *est, struct sbuf *b)
+		      uint64_t *est, struct est_buf *b)
 {
 	int G = sc->cfg.topo.n, ok = 1;
 	for (int g = 0; g < G; g++) {
@@ -627,24 +611,24 @@ static void fit_lines(const struct scen *sc, const struct sim_result *res, uint6
 		uint64_t free_b = sim_headroom(d);
 		int good = free_b >= target;
 		ok &= good;
-		bprintf(b, "  - GPU %d: %.0f total, %.0f used, %.0f free vs. target of %.0f%s\n", g,
+		est_printf(b, "  - GPU %d: %.0f total, %.0f used, %.0f free vs. target of %.0f%s\n", g,
 			mib((double)d->capacity), mib((double)d->peak), mib((double)free_b),
 			mib((double)target), good ? "" : "  (fit would move layers off)");
 	}
-	bprintf(b, "  %s\n", ok ? "fit keeps these parameters" : "fit would reduce ctx or move layers to the host");
+	est_printf(b, "  %s\n", ok ? "fit keeps these parameters" : "fit would reduce ctx or move layers to the host");
 }
 
 static int llama_fit(const char *name, const struct scen *sc, const struct sim_result *res,
-		     const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
+		     const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
 {
 	(void)o;
 	(void)cause;
-	bprintf(b, "\n%s projection (--fit: measured use, %llu MiB target free per device):\n", name,
+	est_printf(b, "\n%s projection (--fit: measured use, %llu MiB target free per device):\n", name,
 		(unsigned long long)(LLAMA_FIT_TARGET >> 20));
 	fit_lines(sc, res, LLAMA_FIT_TARGET, est, b);
-	bprintf(j, "{\"engine\":\"%s\",\"source\":\"llama.cpp common/fit.cpp --fit-target 1024 MiB\"", name);
+	est_printf(j, "{\"engine\":\"%s\",\"source\":\"llama.cpp common/fit.cpp --fit-target 1024 MiB\"", name);
 	json_u64_array(j, "allocations", est, sc->cfg.topo.n);
-	bprintf(j, "}");
+	est_printf(j, "}");
 	return 0;
 }
 
@@ -658,7 +642,7 @@ static int llama_fit(const char *name, const struct scen *sc, const struct sim_r
  * 100% GPU when every layer is offloaded) - MemorySize at v0.32.15.
  */
 static int ollama030(const char *name, const struct scen *sc, const struct sim_result *res,
-		     const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j, char **cause)
+		     const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
 {
 	const struct llm_load *ld = sc->ld;
 	if (ld->fixed || !ld->n_layer || !ld->n_head)
@@ -699,22 +683,22 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 		total += host;
 	char size[32], proc[48];
 	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
-	bprintf(b, "\n%s (Ollama v0.30.0+: llama-server, llm/llama_server.go at v0.32.15):\n", name);
-	bprintf(b, "  pre-launch PredictServerVRAM = file %.2f GB (tensor bytes; GGUF metadata not modelled)"
+	est_printf(b, "\n%s (Ollama v0.30.0+: llama-server, llm/llama_server.go at v0.32.15):\n", name);
+	est_printf(b, "  pre-launch PredictServerVRAM = file %.2f GB (tensor bytes; GGUF metadata not modelled)"
 		   " + f16 KV %.2f GB (NumCtx %llu) = %.2f GB; no compute buffer, no per-GPU reserve\n",
 		(double)file / 1e9, (double)kv / 1e9, (unsigned long long)ctx, (double)(file + kv) / 1e9);
-	bprintf(b, "  placement: llama-server --fit (every device keeps %.0f MiB free):\n",
+	est_printf(b, "  placement: llama-server --fit (every device keeps %.0f MiB free):\n",
 		mib((double)target));
 	fit_lines(sc, res, target, est, b);
-	bprintf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (the buffers llama-server logs, predicted:"
+	est_printf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (the buffers llama-server logs, predicted:"
 		   " GPUs %.2f GB, host %.2f GB%s)\n", size, proc, (double)vram / 1e9, (double)host / 1e9,
 		all_on_gpu ? "; all layers offloaded, so 100% GPU" : "");
-	bprintf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.30.0+ llm/llama_server.go PredictServerVRAM,"
+	est_printf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.30.0+ llm/llama_server.go PredictServerVRAM,"
 		   " MemorySize (v0.32.15)\",\"predicted_vram\":%llu", name,
 		(unsigned long long)(file + kv));
 	json_u64_array(j, "allocations", est, G);
-	ps_json(j, total, vram);
-	bprintf(j, "}");
+	est_ps_json(j, total, vram);
+	est_printf(j, "}");
 	free(own);
 	return 0;
 }
@@ -722,7 +706,7 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 /* ---- the engine table ---- */
 
 typedef int (*est_fn)(const char *name, const struct scen *sc, const struct sim_result *res,
-		      const struct est_opts *o, uint64_t *est, struct sbuf *b, struct sbuf *j,
+		      const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j,
 		      char **cause);
 
 static const struct {
@@ -766,10 +750,10 @@ const char *est_engine_list(void)
 int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
 		     uint64_t *est, char **explain, char **json, char **cause)
 {
-	struct sbuf b = { 0 }, j = { 0 };
+	struct est_buf b = { 0 }, j = { 0 };
 	char name[32];
 	struct est_opts o;
-	int rc = opts_parse(engine, name, sizeof(name), &o, cause);
+	int rc = est_opts_parse(engine, name, sizeof(name), &o, cause);
 	int k = rc ? -1 : find_engine(name);
 	if (!rc && k < 0)
 		rc = util_err(cause, UTIL_EINPUT, "unknown engine '%s': expected %s", name, est_engine_list());
@@ -828,271 +812,4 @@ int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t 
 		  char **explain, char **cause)
 {
 	return est_compute("llama-fit", sc, res, est, explain, cause);
-}
-
-/* ---- an Ollama estimate the log holds, emulated ---- */
-
-struct logged {
-	uint64_t v[16];
-	int have[16];
-	uint64_t avail[TOPO_MAX_GPUS], alloc[TOPO_MAX_GPUS];
-	int n_avail, n_alloc;
-};
-
-enum { LG_FULL, LG_PARTIAL, LG_KV, LG_WTOTAL, LG_WREP, LG_WNONREP, LG_GFULL, LG_GPARTIAL, LG_PW,
-       LG_PG, LG_OVH, LG_N };
-static const char *const lg_keys[LG_N] = {
-	"required.full", "required.partial", "required.kv", "weights.total", "weights.repeating",
-	"weights.nonrepeating", "graph.full", "graph.partial", "projector.weights", "projector.graph",
-	"gpu_overhead",
-};
-
-static int logged_read(struct store *st, int64_t trace, struct logged *lg, char **cause)
-{
-	struct store_estimate *e = NULL;
-	size_t n = 0;
-	memset(lg, 0, sizeof(*lg));
-	int rc = store_estimates(st, trace, &e, &n, cause);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(e[i].engine, "ollama"))
-			continue;
-		int d = e[i].device;
-		if (d >= 0 && d < TOPO_MAX_GPUS && !strcmp(e[i].key, "available")) {
-			lg->avail[d] = e[i].bytes;
-			if (d + 1 > lg->n_avail)
-				lg->n_avail = d + 1;
-		} else if (d >= 0 && d < TOPO_MAX_GPUS && !strcmp(e[i].key, "allocation")) {
-			lg->alloc[d] = e[i].bytes;
-			if (d + 1 > lg->n_alloc)
-				lg->n_alloc = d + 1;
-		}
-		for (int k = 0; k < LG_N; k++)
-			if (d < 0 && !strcmp(e[i].key, lg_keys[k])) {
-				lg->v[k] = e[i].bytes;
-				lg->have[k] = 1;
-			}
-	}
-	free(e);
-	return 0;
-}
-
-static int fig_ok(double got, double logged)
-{
-	return fabs(got - logged) <= 0.05 * 1073741824.0 + 0.01 * logged;
-}
-
-int est_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
-		     char **json, int *n_within, int *n_figures, char **cause)
-{
-	char name[32];
-	struct est_opts o;
-	int rc = opts_parse(engine, name, sizeof(name), &o, cause);
-	if (rc)
-		return rc;
-	struct logged lg;
-	if ((rc = logged_read(st, trace, &lg, cause)))
-		return rc;
-	if (!lg.n_avail)
-		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate line");
-	enum ollama_era era;
-	int v070 = 0;
-	if (!strcmp(name, "ollama-0.5"))
-		era = OLLAMA_ERA_05;
-	else if (!strcmp(name, "ollama-0.7") || (v070 = !strcmp(name, "ollama-0.7.0")))
-		era = OLLAMA_ERA_07;
-	else
-		return util_err(cause, UTIL_EINPUT, "a logged Ollama estimate is checked against "
-				"ollama-0.5, ollama-0.7 or ollama-0.7.0, not %s", name);
-	int64_t n_model = 0, req = -1, off = -1;
-	int set_m = 0, set_r = 0, set_o = 0;
-	store_setting_int(st, trace, "ollama.layers.model", &n_model, &set_m, NULL);
-	store_setting_int(st, trace, "ollama.layers.requested", &req, &set_r, NULL);
-	store_setting_int(st, trace, "ollama.layers.offload", &off, &set_o, NULL);
-	if (!lg.n_avail || !set_m || n_model < 2 || n_model > LLM_MAX_LAYERS + 1 || !lg.have[LG_KV] ||
-	    !lg.have[LG_WTOTAL] || !lg.have[LG_WNONREP] || !lg.have[LG_GPARTIAL])
-		return util_err(cause, UTIL_EINPUT, "the trace holds no complete Ollama estimate line "
-				"(memory.available, layers.model, weights, kv, graph)");
-	uint32_t nl = (uint32_t)(n_model - 1);
-	/* v0.5 logs weights.total as blocks + KV (repeating = total - output);
-	 * v0.6.8+ as blocks + output (repeating = blocks) - llm/memory.go LogValue */
-	double blocks = era == OLLAMA_ERA_05 ? (double)lg.v[LG_WTOTAL] - (double)lg.v[LG_KV]
-					     : (double)lg.v[LG_WREP];
-	uint64_t *lw = util_xcalloc(nl, sizeof(uint64_t));
-	for (uint32_t i = 0; i < nl; i++)
-		lw[i] = blocks > 0 ? (uint64_t)(blocks / nl) : 0;
-	struct ollama_model m = {
-		.arch = "logged", .n_layer = nl, .n_embd = 1, .n_head = 1, .layer_w = lw,
-		.output_w = lg.v[LG_WNONREP], .token_embd_w = lg.v[LG_WNONREP],
-		.projector_w = lg.v[LG_PW], .projector_graph = lg.v[LG_PG],
-		/* v0.7.1+ logs a graph only for the Ollama engine's projector */
-		.ollama_engine = era == OLLAMA_ERA_07 && lg.v[LG_PG] > 0,
-	};
-	struct ollama_input in = { .n_gpu = lg.n_avail, .min_memory = OLLAMA_MIN_MEMORY,
-				   .gpu_overhead = o.overhead ? o.overhead : lg.v[LG_OVH], .ctx = 1,
-				   .parallel = 1, .batch = 512, .kv_bpe = 2,
-				   .num_gpu = set_r ? (int)req : -1, .spare_largest = v070,
-				   .graph_partial = lg.v[LG_GPARTIAL],
-				   .graph_full = lg.have[LG_GFULL] ? lg.v[LG_GFULL] : lg.v[LG_GPARTIAL],
-				   .kv_total = lg.v[LG_KV] };
-	for (int g = 0; g < lg.n_avail; g++)
-		in.free[g] = lg.avail[g];
-	/* With a sliding window named (swa=, swa_period=), the logged KV total
-	 * is spread over the layers in proportion to their cells under the
-	 * v0.7+ rule (local layers: parallel x window + batch); else evenly. */
-	uint64_t *kvl = NULL;
-	int64_t ctx = 0;
-	int set_c = 0;
-	store_setting_int(st, trace, "ctx_size", &ctx, &set_c, NULL);
-	uint64_t period = o.swa_period ? o.swa_period : 6;
-	if (o.swa && set_c && ctx > 0 && era == OLLAMA_ERA_07) {
-		kvl = util_xcalloc(nl, sizeof(uint64_t));
-		uint64_t batch = o.batch < (uint64_t)ctx ? o.batch : (uint64_t)ctx, sum = 0;
-		for (uint32_t i = 0; i < nl; i++)
-			sum += (i + 1) % period ? o.swa + batch : (uint64_t)ctx;
-		for (uint32_t i = 0; i < nl; i++)
-			kvl[i] = (uint64_t)((double)lg.v[LG_KV] *
-					    (double)((i + 1) % period ? o.swa + batch : (uint64_t)ctx) / (double)sum);
-		in.kv_layer = kvl;
-	}
-	struct ollama_result r;
-	rc = ollama_estimate(era, &m, &in, &r, cause);
-	free(lw);
-	free(kvl);
-	if (rc)
-		return rc;
-	struct sbuf b = { 0 }, j = { 0 };
-	int within = 0, figs = 0;
-	char *split = NULL;
-	store_setting_get(st, trace, "ollama.layers.split", &split, NULL);
-	bprintf(&b, "\n%s against the estimate this log holds (inputs from the msg=offload line: "
-		    "free per GPU, weights, KV, graph, projector; logged GiB are rounded to 0.1;"
-		    " layers of equal size, KV %s):\n", name,
-		in.kv_layer ? "by the sliding-window rule" : "split evenly (swa= to apply a window)");
-	bprintf(&b, "  %-26s %12s %12s %9s\n", "figure", "logged", "emulated", "diff");
-	bprintf(&j, "{\"engine\":\"%s\",\"figures\":[", name);
-	if (set_o) {
-		figs++;
-		within += r.layers == off;
-		bprintf(&b, "  %-26s %12lld %12d %+9d\n", "layers.offload", (long long)off, r.layers,
-			r.layers - (int)off);
-		bprintf(&j, "{\"figure\":\"layers.offload\",\"logged\":%lld,\"emulated\":%d}", (long long)off,
-			r.layers);
-	}
-	char mine[512] = "";
-	for (int g = 0; g < lg.n_avail; g++)
-		snprintf(mine + strlen(mine), sizeof(mine) - strlen(mine), "%s%d", g ? "," : "", r.split[g]);
-	if (split && *split && lg.n_avail > 1) {
-		figs++;
-		within += !strcmp(split, mine);
-		bprintf(&b, "  %-26s %12s %12s %9s\n", "layers.split", split, mine,
-			strcmp(split, mine) ? "differs" : "same");
-	}
-	const struct { const char *what; uint64_t logged, got; int have; } f[] = {
-		{ "memory.required.full", lg.v[LG_FULL], r.total, lg.have[LG_FULL] },
-		{ "memory.required.partial", lg.v[LG_PARTIAL], r.vram, lg.have[LG_PARTIAL] },
-	};
-	for (size_t k = 0; k < UTIL_ARRAY_SIZE(f); k++) {
-		if (!f[k].have)
-			continue;
-		int ok = fig_ok((double)f[k].got, (double)f[k].logged);
-		figs++;
-		within += ok;
-		bprintf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f%%%s\n", f[k].what,
-			(double)f[k].logged / 1073741824.0, (double)f[k].got / 1073741824.0,
-			f[k].logged ? 100.0 * ((double)f[k].got - (double)f[k].logged) / (double)f[k].logged : 0,
-			ok ? "" : "  (beyond rounding + 1%)");
-		bprintf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", f[k].what,
-			(unsigned long long)f[k].logged, (unsigned long long)f[k].got);
-	}
-	for (int g = 0; g < lg.n_alloc && g < lg.n_avail; g++) {
-		int ok = fig_ok((double)r.alloc[g], (double)lg.alloc[g]);
-		figs++;
-		within += ok;
-		char what[40];
-		snprintf(what, sizeof(what), "allocation GPU %d", g);
-		bprintf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f GiB%s\n", what,
-			(double)lg.alloc[g] / 1073741824.0, (double)r.alloc[g] / 1073741824.0,
-			((double)r.alloc[g] - (double)lg.alloc[g]) / 1073741824.0,
-			ok ? "" : "  (beyond rounding + 1%)");
-		bprintf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", what,
-			(unsigned long long)lg.alloc[g], (unsigned long long)r.alloc[g]);
-	}
-	char size[32], proc[48];
-	ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
-	bprintf(&b, "  %d of %d figures agree within the log's rounding + 1%%; `ollama ps` would show"
-		    " %s, %s\n", within, figs, size, proc);
-	bprintf(&j, "],\"within\":%d,\"figures_total\":%d", within, figs);
-	ps_json(&j, r.total, r.vram);
-	bprintf(&j, "}");
-	free(split);
-	*explain = b.s;
-	if (json)
-		*json = j.s;
-	else
-		free(j.s);
-	if (n_within)
-		*n_within = within;
-	if (n_figures)
-		*n_figures = figs;
-	return 0;
-}
-
-int est_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
-	    uint64_t *est, char **explain, char **json, char **cause)
-{
-	char *lex = NULL, *ljs = NULL, *lcause = NULL;
-	int logged = st && sc->trace &&
-		     est_check_logged(st, sc->trace, engine, &lex, &ljs, NULL, NULL, &lcause) == 0;
-	for (int g = 0; g < TOPO_MAX_GPUS; g++)
-		est[g] = UINT64_MAX;
-	*explain = NULL;
-	*json = NULL;
-	if (!sc->ld) {
-		if (!logged) {
-			int rc = util_err(cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
-					  "load, a logged Ollama estimate or --model%s%s%s",
-					  lcause ? " (" : "", lcause ? lcause : "", lcause ? ")" : "");
-			free(lcause);
-			return rc;
-		}
-		*explain = lex;
-		*json = ljs;
-		return 0;
-	}
-	free(lcause);
-	char *ex = NULL, *js = NULL, *mcause = NULL;
-	int rc = est_compute_json(engine, sc, res, est, &ex, &js, &mcause);
-	if (rc && !logged) {
-		*cause = mcause;
-		return rc;
-	}
-	if (rc) { /* the load lacks what the model-based estimate needs; the log has it */
-		for (int g = 0; g < TOPO_MAX_GPUS; g++)
-			est[g] = UINT64_MAX;
-		struct sbuf b = { 0 };
-		bprintf(&b, "\n(%s from the load: %s)%s", engine, mcause, lex);
-		free(mcause);
-		free(lex);
-		*explain = b.s;
-		*json = ljs;
-		return 0;
-	}
-	if (!logged) {
-		*explain = ex;
-		*json = js;
-		return 0;
-	}
-	struct sbuf b = { 0 }, j = { 0 };
-	bprintf(&b, "%s%s", ex, lex);
-	size_t l = strlen(js);
-	bprintf(&j, "%.*s,\"logged_check\":%s}", (int)(l ? l - 1 : 0), js, ljs);
-	free(ex);
-	free(lex);
-	free(js);
-	free(ljs);
-	*explain = b.s;
-	*json = j.s;
-	return 0;
 }
