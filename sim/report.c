@@ -182,6 +182,8 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	json_breakdown(f, r->host.peak_used);
 	fputs("},\"estimate_engine\":", f);
 	util_json_str(f, c->estimate ? c->estimate_engine : NULL);
+	fputs(",\"engine_estimate\":", f); /* the engine's own figures (estimate.h) */
+	fputs(c->estimate_json ? c->estimate_json : "null", f);
 	fputs(",\"oom\":", f);
 	if (r->has_oom) {
 		const struct sim_oom *o = &r->first_oom;

@@ -22,7 +22,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_ALL     := llamalog gguf pickle torch kineto nsys vrt detect labels topo llm scenario ollama shimw term engwire
+FUZZ_ALL     := llamalog gguf pickle torch kineto nsys vrt detect labels topo llm scenario ollama shimw term engwire estimate
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=address,undefined
 # The house warnings, minus -Werror for the library (clang warns where gcc
