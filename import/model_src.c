@@ -4,7 +4,7 @@
 #include "model_src.h"
 #include "gguf_split.h"
 #include "gguf_synth.h"
-#include "ollama.h"
+#include "ollama_store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -114,8 +114,8 @@ static int from_path(const char *spec, struct msrc *m, char **cause)
 
 static int from_ollama(const char *name, struct msrc *m, char **cause)
 {
-	struct ollama_model om;
-	int rc = ollama_find(name, &om, cause);
+	struct ollstore_model om;
+	int rc = ollstore_find(name, &om, cause);
 	if (rc)
 		return rc;
 	char *what = NULL;
@@ -132,7 +132,7 @@ static int from_ollama(const char *name, struct msrc *m, char **cause)
 					 : "", ctx);
 	}
 	free(what);
-	ollama_model_clear(&om);
+	ollstore_model_clear(&om);
 	return rc;
 }
 

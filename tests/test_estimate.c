@@ -304,7 +304,7 @@ static void test_rows_on_model(void)
 	scen_opts_init(&so);
 	so.gpus = "2x24G";
 	so.ctx = 8192;
-	so.model_spec = "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9";
+	so.model_spec = "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9B";
 	struct scen sc;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(scen_prepare(NULL, NULL, &so, &sc, &cause), 0);

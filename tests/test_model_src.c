@@ -17,7 +17,7 @@
 #include "gguf_synth.h"
 #include "imp.h"
 #include "model_src.h"
-#include "ollama.h"
+#include "ollama_store.h"
 #include "store.h"
 #include "util.h"
 
@@ -477,18 +477,18 @@ static void test_ollama(void)
 	static const char *const names[] = { "../../etc/passwd", "a/../b", "x:", ":tag", "a//b",
 					     "h/n/a/b", ".hidden", "tiny:la/test", "" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct ollama_ref r;
-		CU_ASSERT_EQUAL(ollama_ref_parse(names[i], &r, &cause), UTIL_EINPUT);
+		struct ollstore_ref r;
+		CU_ASSERT_EQUAL(ollstore_ref_parse(names[i], &r, &cause), UTIL_EINPUT);
 		CU_ASSERT(cause && strstr(cause, "ollama:"));
 		free(cause);
 		cause = NULL;
 	}
-	struct ollama_ref r;
+	struct ollstore_ref r;
 	/* ".." inside a part is a plain name (fuzz seed name-with-dotdot). */
-	CU_ASSERT_EQUAL(ollama_ref_parse("hf.co3..co3.tAwski2Llama-3.2licationol-3.1:4_K_M", &r,
+	CU_ASSERT_EQUAL(ollstore_ref_parse("hf.co3..co3.tAwski2Llama-3.2licationol-3.1:4_K_M", &r,
 					 NULL), 0);
 	CU_ASSERT_STRING_EQUAL(r.name, "hf.co3..co3.tAwski2Llama-3.2licationol-3.1");
-	CU_ASSERT_EQUAL(ollama_ref_parse("localhost:5000/me/m", &r, NULL), 0);
+	CU_ASSERT_EQUAL(ollstore_ref_parse("localhost:5000/me/m", &r, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(r.host, "localhost:5000");
 	CU_ASSERT_STRING_EQUAL(r.tag, "latest");
 
@@ -532,9 +532,9 @@ static void test_ollama_manifests(void)
 		{ "{\"layers\":[],\"layers\":[]}", "not a JSON manifest" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct ollama_manifest m;
+		struct ollstore_manifest m;
 		char *cause = NULL;
-		CU_ASSERT_EQUAL(ollama_manifest_parse(bad[i].json, strlen(bad[i].json), "m.json", &m,
+		CU_ASSERT_EQUAL(ollstore_manifest_parse(bad[i].json, strlen(bad[i].json), "m.json", &m,
 						      &cause), UTIL_EINPUT);
 		if (!cause || !strstr(cause, bad[i].msg))
 			printf("\n  %s -> %s\n", bad[i].json, cause ? cause : "(none)");
@@ -546,8 +546,8 @@ static void test_ollama_manifests(void)
 	char *big = util_xmalloc(n);
 	memset(big, ' ', n);
 	char *cause = NULL;
-	struct ollama_manifest m;
-	CU_ASSERT_EQUAL(ollama_manifest_parse(big, n, "big.json", &m, &cause), UTIL_EINPUT);
+	struct ollstore_manifest m;
+	CU_ASSERT_EQUAL(ollstore_manifest_parse(big, n, "big.json", &m, &cause), UTIL_EINPUT);
 	CU_ASSERT(cause && strstr(cause, "big.json: manifest of 1048577 bytes, more than 1048576"));
 	free(cause);
 	cause = NULL;
@@ -555,16 +555,16 @@ static void test_ollama_manifests(void)
 	for (int i = 0; i <= OLLAMA_MAX_LAYERS; i++)
 		o += (size_t)snprintf(big + o, n - o, "%s{}", i ? "," : "");
 	o += (size_t)snprintf(big + o, n - o, "]}");
-	CU_ASSERT_EQUAL(ollama_manifest_parse(big, o, "many.json", &m, &cause), UTIL_EINPUT);
+	CU_ASSERT_EQUAL(ollstore_manifest_parse(big, o, "many.json", &m, &cause), UTIL_EINPUT);
 	CU_ASSERT(cause && strstr(cause, "many.json: 257 layers, more than 256"));
 	free(cause);
 	free(big);
 	uint32_t ctx;
 	cause = NULL;
-	CU_ASSERT_EQUAL(ollama_params_parse("{\"num_ctx\": -5}", 15, "p", &ctx, &cause), UTIL_EINPUT);
+	CU_ASSERT_EQUAL(ollstore_params_parse("{\"num_ctx\": -5}", 15, "p", &ctx, &cause), UTIL_EINPUT);
 	CU_ASSERT(cause && strstr(cause, "p: \"num_ctx\" is not a context size"));
 	free(cause);
-	CU_ASSERT_EQUAL(ollama_params_parse("{\"temperature\": 0.5}", 20, "p", &ctx, NULL), 0);
+	CU_ASSERT_EQUAL(ollstore_params_parse("{\"temperature\": 0.5}", 20, "p", &ctx, NULL), 0);
 	CU_ASSERT_EQUAL(ctx, 0);
 }
 

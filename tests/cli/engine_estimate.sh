@@ -2,7 +2,7 @@
 # case of ollama#9471 (61 GB, 44%/56% as `ollama ps` prints it), JSON, and
 # bad engine options.
 . "$TOP/tests/cli/lib.sh"
-M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9
+M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9B
 E=ollama-0.5:quant=Q4_K_M,ff=28672,free=11.2G
 # the seed, as the demo and README run it
 expect 0 "$VRAMSIM" replay --model "$M" --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 \

@@ -7,7 +7,7 @@
  * models directory. Seeds: tests/fuzz/seeds/ollama.
  */
 #include "fuzz.h"
-#include "ollama.h"
+#include "ollama_store.h"
 
 static void check_hex(const char *h, int required)
 {
@@ -31,8 +31,8 @@ static void check_part(const char *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *cause = NULL;
-	struct ollama_manifest m;
-	int rc = ollama_manifest_parse((const char *)data, size, FUZZ_NAME, &m, &cause);
+	struct ollstore_manifest m;
+	int rc = ollstore_manifest_parse((const char *)data, size, FUZZ_NAME, &m, &cause);
 	if (rc) {
 		fuzz_check_error(rc, cause, FUZZ_NAME);
 		free(cause);
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	uint32_t ctx;
-	rc = ollama_params_parse((const char *)data, size, FUZZ_NAME, &ctx, &cause);
+	rc = ollstore_params_parse((const char *)data, size, FUZZ_NAME, &ctx, &cause);
 	if (rc) {
 		fuzz_check_error(rc, cause, FUZZ_NAME);
 		free(cause);
@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *nl = strchr(s, '\n');
 	if (nl)
 		*nl = '\0';
-	struct ollama_ref r;
-	rc = ollama_ref_parse(s, &r, &cause);
+	struct ollstore_ref r;
+	rc = ollstore_ref_parse(s, &r, &cause);
 	if (rc) {
 		fuzz_check_error(rc, cause, NULL);
 		free(cause);

@@ -1,5 +1,5 @@
 /*
- * ollama.c - Ollama model names to the files they are stored in.
+ * ollama_store.c - Ollama model names to the files they are stored in.
  *
  * Name rules from Ollama types/model/name.go (parts split at '/' from the
  * right, the tag after the last ':' past the last '/'; each part starts
@@ -7,7 +7,7 @@
  * same rule is what keeps a name from walking out of the models
  * directory ("..", "/" and NUL can never pass).
  */
-#include "ollama.h"
+#include "ollama_store.h"
 #include "util.h"
 
 #include <errno.h>
@@ -52,7 +52,7 @@ static int set_part(char *dst, size_t cap, const char *s, size_t n, int host, co
 	return 0;
 }
 
-int ollama_ref_parse(const char *s, struct ollama_ref *r, char **cause)
+int ollstore_ref_parse(const char *s, struct ollstore_ref *r, char **cause)
 {
 	memset(r, 0, sizeof(*r));
 	size_t n = strlen(s);
@@ -112,7 +112,7 @@ static int digest(const char *s, char out[65])
 	return 0;
 }
 
-static int layer(const char *path, size_t i, json_t *l, struct ollama_manifest *m, char **cause)
+static int layer(const char *path, size_t i, json_t *l, struct ollstore_manifest *m, char **cause)
 {
 	if (!json_is_object(l))
 		return util_err(cause, UTIL_EINPUT, "%s: layers[%zu]: expected an object", path, i);
@@ -146,8 +146,8 @@ static int layer(const char *path, size_t i, json_t *l, struct ollama_manifest *
 	return 0;
 }
 
-int ollama_manifest_parse(const char *data, size_t len, const char *path,
-			  struct ollama_manifest *m, char **cause)
+int ollstore_manifest_parse(const char *data, size_t len, const char *path,
+			  struct ollstore_manifest *m, char **cause)
 {
 	memset(m, 0, sizeof(*m));
 	if (len > OLLAMA_MAX_MANIFEST)
@@ -180,7 +180,7 @@ int ollama_manifest_parse(const char *data, size_t len, const char *path,
 	return rc;
 }
 
-int ollama_params_parse(const char *data, size_t len, const char *path, uint32_t *num_ctx,
+int ollstore_params_parse(const char *data, size_t len, const char *path, uint32_t *num_ctx,
 			char **cause)
 {
 	*num_ctx = 0;
@@ -278,10 +278,10 @@ static int model_dirs(char *dirs[3])
 }
 
 static int from_manifest(const char *dir, const char *mpath, const char *data, size_t len,
-			 struct ollama_model *out, char **cause)
+			 struct ollstore_model *out, char **cause)
 {
-	struct ollama_manifest m;
-	int rc = ollama_manifest_parse(data, len, mpath, &m, cause);
+	struct ollstore_manifest m;
+	int rc = ollstore_manifest_parse(data, len, mpath, &m, cause);
 	if (rc == 0)
 		rc = blob(dir, m.model, m.model_size, mpath, &out->model, cause);
 	if (rc == 0 && m.projector[0])
@@ -296,18 +296,18 @@ static int from_manifest(const char *dir, const char *mpath, const char *data, s
 				rc = util_err(cause, UTIL_EINPUT, "%s: vanished while reading", pp);
 		}
 		if (rc == 0)
-			rc = ollama_params_parse(buf, n, pp, &out->num_ctx, cause);
+			rc = ollstore_params_parse(buf, n, pp, &out->num_ctx, cause);
 		free(buf);
 		free(pp);
 	}
 	return rc;
 }
 
-int ollama_find(const char *name, struct ollama_model *out, char **cause)
+int ollstore_find(const char *name, struct ollstore_model *out, char **cause)
 {
 	memset(out, 0, sizeof(*out));
-	struct ollama_ref r;
-	int rc = ollama_ref_parse(name, &r, cause);
+	struct ollstore_ref r;
+	int rc = ollstore_ref_parse(name, &r, cause);
 	if (rc)
 		return rc;
 	char *dirs[3];
@@ -338,14 +338,14 @@ int ollama_find(const char *name, struct ollama_model *out, char **cause)
 	if (rc == 0)
 		out->ref = util_xasprintf("%s/%s/%s:%s", r.host, r.ns, r.name, r.tag);
 	else
-		ollama_model_clear(out);
+		ollstore_model_clear(out);
 	free(looked);
 	for (int i = 0; i < nd; i++)
 		free(dirs[i]);
 	return rc;
 }
 
-void ollama_model_clear(struct ollama_model *m)
+void ollstore_model_clear(struct ollstore_model *m)
 {
 	free(m->ref);
 	free(m->manifest);

@@ -1,5 +1,5 @@
 /*
- * ollama.h - a model in Ollama's local store, by the name `ollama run`
+ * ollama_store.h - a model in Ollama's local store, by the name `ollama run`
  * takes: [HOST/][NAMESPACE/]NAME[:TAG] (defaults registry.ollama.ai,
  * library, latest), e.g. llama3.3:70b or hf.co/bartowski/x:Q4_K_M.
  *
@@ -17,8 +17,8 @@
  * field by field; names are checked so that no part can leave the
  * models directory.
  */
-#ifndef VRAMSIM_OLLAMA_H
-#define VRAMSIM_OLLAMA_H
+#ifndef VRAMSIM_OLLAMA_STORE_H
+#define VRAMSIM_OLLAMA_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +28,7 @@
 #define OLLAMA_MAX_LAYERS   256
 
 /* A parsed model name. */
-struct ollama_ref {
+struct ollstore_ref {
 	char host[256], ns[128], name[128], tag[128];
 };
 
@@ -36,10 +36,10 @@ struct ollama_ref {
  * naming the part that is empty, too long, or holds a character Ollama
  * names never have (only letters, digits, '_', '-' and '.', not starting
  * with '.'; the host may also hold one ':' port). */
-int ollama_ref_parse(const char *s, struct ollama_ref *r, char **cause);
+int ollstore_ref_parse(const char *s, struct ollstore_ref *r, char **cause);
 
 /* What a manifest points at: hex digests (64 chars) or "" if absent. */
-struct ollama_manifest {
+struct ollstore_manifest {
 	char     model[65], projector[65], params[65];
 	uint64_t model_size, projector_size, params_size;
 	int      n_layers;
@@ -49,16 +49,16 @@ struct ollama_manifest {
  * UTIL_EINPUT naming the file and the field: not JSON, over the size or
  * layer limits, no model layer, two model or projector layers, a digest
  * that is not "sha256:" and 64 hex digits, a negative or fractional size. */
-int ollama_manifest_parse(const char *data, size_t len, const char *path,
-			  struct ollama_manifest *m, char **cause);
+int ollstore_manifest_parse(const char *data, size_t len, const char *path,
+			  struct ollstore_manifest *m, char **cause);
 
 /* Parse a params blob: *num_ctx is its "num_ctx" (0 if absent). */
-int ollama_params_parse(const char *data, size_t len, const char *path, uint32_t *num_ctx,
+int ollstore_params_parse(const char *data, size_t len, const char *path, uint32_t *num_ctx,
 			char **cause);
 
 /* A model found in the store. Ownership: the strings are malloc'd and
- * owned here; ollama_model_clear frees them. */
-struct ollama_model {
+ * owned here; ollstore_model_clear frees them. */
+struct ollstore_model {
 	char *ref;        /* "registry.ollama.ai/library/llama3.3:70b" */
 	char *manifest;   /* path of the manifest used */
 	char *model;      /* path of the model blob */
@@ -73,7 +73,7 @@ struct ollama_model {
  * or naming the manifest or blob that is bad (missing, or a size that
  * is not the manifest's: an interrupted pull).
  */
-int ollama_find(const char *name, struct ollama_model *out, char **cause);
-void ollama_model_clear(struct ollama_model *m);
+int ollstore_find(const char *name, struct ollstore_model *out, char **cause);
+void ollstore_model_clear(struct ollstore_model *m);
 
 #endif
