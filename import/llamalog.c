@@ -104,9 +104,35 @@ static void load_free(struct ll_load *l)
 	free(l);
 }
 
+/* A load that holds nothing (it is not written). */
+static int load_empty(const struct ll_load *l)
+{
+	if (l->n_ev || l->n_set || l->n_est || l->note || l->n_bad || l->truncated)
+		return 0;
+	for (int i = 0; i < LL_MAX_DEV; i++)
+		if (l->dev[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * A new load. The last load is reused when it holds nothing (a marker
+ * line with nothing after it), so that only loads that will be written
+ * take memory; their number is checked as they open (p->over, reported
+ * by the driver after the line), which bounds the parser's memory by
+ * what is kept rather than by the input's size.
+ */
 static struct ll_load *load_new(struct ll *p)
 {
-	struct ll_load *l = util_xcalloc(1, sizeof(*l));
+	struct ll_load *l;
+	if (p->n_loads && load_empty(p->loads[p->n_loads - 1])) {
+		l = p->loads[--p->n_loads];
+		load_free(l);
+	}
+	if (p->n_loads >= LL_MAX_LOADS && !p->over)
+		p->over = util_xasprintf("more than %d model loads in one file (the limit of one "
+					 "import): split the log", LL_MAX_LOADS);
+	l = util_xcalloc(1, sizeof(*l));
 	for (int i = 0; i < LL_MAX_DEV; i++)
 		l->lay_lo[i] = l->lay_hi[i] = -1;
 	UTIL_GROW(p->loads, p->n_loads + 1, p->a_loads);
@@ -199,6 +225,9 @@ void ll_est_add(struct ll_load *l, const char *engine, int device, const char *k
 struct trace_event *ll_ev_add(struct ll *p, struct ll_load *l, int kind, int dev, int cat,
 				  uint64_t bytes, const char *label)
 {
+	if (++p->n_events > LL_MAX_EVENTS && !p->over)
+		p->over = util_xasprintf("more than %d buffer lines in one file (the limit of "
+					 "one import)", LL_MAX_EVENTS);
 	UTIL_GROW(l->ev, l->n_ev + 1, l->a_ev);
 	struct ll_ev *e = &l->ev[l->n_ev++];
 	trace_event_init(&e->ev, kind, (int64_t)p->lineno * 1000);
@@ -232,8 +261,10 @@ int ll_check_dev(struct ll *p, int dev)
 	return dev;
 }
 
-int ll_bad_size(struct ll *p, char **cause, const char *what)
+int ll_bad_size(struct ll *p, char **cause, const char *what, const char *at)
 {
+	if (ll_is_cut(at))
+		p->cut = 1;
 	return util_err(cause, UTIL_EINPUT, "%s:%zu: expected a size in MiB after '%s'",
 			p->ctx->path, p->lineno, what);
 }
@@ -457,6 +488,36 @@ static int parse_line(struct ll *p, char *s, char **cause)
 	return 0;
 }
 
+/*
+ * A line that is ours but cannot be read (cut short by a pager, a paste
+ * or a full disk; a size with no number): without --strict it is skipped,
+ * the rest of the file is kept, and the load it fell in says so (the
+ * first such line and how many). A file that ends inside its last line
+ * marks that load truncated.
+ */
+static void bad_line(struct ll *p, const char *why)
+{
+	const char *w = why ? why : "unreadable";
+	size_t pl = strlen(p->ctx->path);
+	if (strncmp(w, p->ctx->path, pl) == 0 && w[pl] == ':') {
+		w += pl + 1; /* "path:line: what" -> "what" */
+		while (*w >= '0' && *w <= '9')
+			w++;
+		if (*w == ':')
+			w = ll_skip_sp(w + 1);
+	}
+	struct ll_load *l = p->n_loads ? p->loads[p->n_loads - 1] : ll_cur(p);
+	if (p->last_partial) {
+		imp_warn(p->ctx, "line %zu: the file ends inside this line; ignored", p->lineno);
+		l->truncated = 1;
+		return;
+	}
+	imp_warn(p->ctx, "line %zu: cut short (%s); skipped, the rest of the file is kept",
+		 p->lineno, w);
+	if (!l->n_bad++)
+		snprintf(l->bad_first, sizeof(l->bad_first), "line %zu: %s", p->lineno, w);
+}
+
 /* Split data into lines (never reading past len: the data is mapped and
  * not NUL-terminated) and parse each. */
 static int parse_all(struct ll *p, char **cause)
@@ -487,17 +548,18 @@ static int parse_all(struct ll *p, char **cause)
 			if (line[i] == '\0')
 				line[i] = ' ';
 		char *why = NULL;
+		p->cut = 0;
 		rc = parse_line(p, line, &why);
-		if (rc == UTIL_EINPUT && p->last_partial && !p->ctx->strict) {
-			/* the file stops inside its last line: keep what came before */
-			imp_warn(p->ctx, "line %zu: the file ends inside this line; ignored", p->lineno);
-			if (p->n_loads)
-				p->loads[p->n_loads - 1]->truncated = 1;
+		if (rc == UTIL_EINPUT && !p->ctx->strict && (p->cut || p->last_partial)) {
+			bad_line(p, why);
 			rc = 0;
 		} else if (rc) {
 			util_err(cause, rc, "%s%s", why ? why : "import failed",
 				 p->last_partial ? " (the file ends inside this line: truncated)" : "");
 		}
+		if (!rc && p->over)
+			rc = util_err(cause, UTIL_EINPUT, "%s:%zu: %s", p->ctx->path, p->lineno,
+				      p->over);
 		free(why);
 		pos = end + 1;
 	}
@@ -508,19 +570,15 @@ static int parse_all(struct ll *p, char **cause)
 
 /* -------------------------------------------------------------- output */
 
-static int load_empty(const struct ll_load *l)
-{
-	if (l->n_ev || l->n_set || l->n_est || l->note)
-		return 0;
-	for (int i = 0; i < LL_MAX_DEV; i++)
-		if (l->dev[i])
-			return 0;
-	return 1;
-}
-
 /* After parsing: what only the whole file tells. */
 static void finish_load(struct ll *p, struct ll_load *l)
 {
+	if (l->n_bad) {
+		char *n = util_xasprintf("%zu line%s cut short or unreadable, skipped (first at %s)",
+					 l->n_bad, l->n_bad == 1 ? "" : "s", l->bad_first);
+		ll_note(l, n);
+		free(n);
+	}
 	for (int i = 0; i < l->n_found; i++)
 		l->dev[i] |= DF_USED;
 	/* stated layer ranges go on that device's own weights buffers */
@@ -677,6 +735,7 @@ int imp_llamalog_run(struct imp_ctx *ctx, char **cause)
 		load_free(p->loads[i]);
 	free(p->loads);
 	free(p->list);
+	free(p->over);
 	free(p);
 	return rc;
 }

@@ -93,7 +93,7 @@ int ll_on_buffer(struct ll *p, char *s, char **cause)
 
 	uint64_t bytes;
 	if (ll_mib(q + 1, &bytes, NULL))
-		return ll_bad_size(p, cause, "buffer size =");
+		return ll_bad_size(p, cause, "buffer size =", q + 1);
 	int dev = ll_check_dev(p, ll_dev_from_name(name));
 	if (dev == -2)
 		return 0;
@@ -122,7 +122,7 @@ int ll_on_cuda_oom(struct ll *p, char *s, char **cause)
 	uint64_t bytes, d;
 	const char *e;
 	if (ll_mib(a + 11, &bytes, &e) || ll_skip_sp(e) != ll_skip_sp(on))
-		return ll_bad_size(p, cause, "allocating");
+		return ll_bad_size(p, cause, "allocating", a + 11);
 	if (ll_u64(on + 11, &d, NULL))
 		return util_err(cause, UTIL_EINPUT, "%s:%zu: expected a device number after 'on device'",
 				p->ctx->path, p->lineno);
@@ -237,7 +237,7 @@ int ll_on_kv_total(struct ll *p, char *s, char **cause)
 		return 1;
 	uint64_t bytes;
 	if (ll_mib(eq + 1, &bytes, NULL))
-		return ll_bad_size(p, cause, "size =");
+		return ll_bad_size(p, cause, "size =", eq + 1);
 	struct ll_load *l = ll_load_for(p);
 	l->kv_mib += (double)bytes / UTIL_MIB;
 	l->kv_lines++;

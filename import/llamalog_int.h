@@ -31,6 +31,12 @@ struct ll_slog;
 #define LL_MAX_DEV    256          /* GPU indices 0..255 */
 #define LL_MAX_MIB    8.0e12       /* larger sizes overflow 64-bit bytes */
 #define LL_OOM_RESULT 2            /* CUDA_ERROR_OUT_OF_MEMORY */
+/* Limits that bound the parser's memory whatever the input (README,
+ * "Limits"): loads (= traces) per file, as imp_trace_new allows; buffer
+ * lines per file (real logs hold hundreds); `ollama list` rows kept. */
+#define LL_MAX_LOADS  64
+#define LL_MAX_EVENTS 1000000
+#define LL_MAX_LIST   4096
 
 /* Phases of one llama.cpp load, in the order the engine prints them. A
  * buffer line of an earlier phase than one already seen starts a new load. */
@@ -92,6 +98,8 @@ struct ll_load {
 	int has_buf;          /* an allocation or OOM was seen */
 	int ended;            /* an OOM ended it */
 	int truncated;        /* the file's last line was cut inside it */
+	size_t n_bad;         /* lines of ours skipped as unreadable (cut short) */
+	char bad_first[160];  /* the first of them: "line: why" */
 	int breakdown_host;   /* host row of the breakdown seen */
 	unsigned markers;     /* MK_* seen */
 	unsigned host;        /* DF_* for host buffers */
@@ -134,6 +142,9 @@ struct ll {
 	struct ll_listrow *list;
 	size_t n_list, a_list;
 	const struct ll_rule *rule; /* the row whose matcher runs now */
+	size_t n_events;            /* events in all loads */
+	char *over;                 /* a limit was passed: the message (malloc'd) */
+	int cut;                    /* the failing line was cut short (ll_is_cut) */
 	struct ll_slog *slog;       /* the parsed Ollama slog line, while one runs */
 };
 
@@ -188,7 +199,9 @@ struct trace_event *ll_recent_oom(struct ll *p, size_t within);
 unsigned ll_cat_flag(int cat);
 void ll_dev_name(struct ll *p, int dev, const char *name);
 int ll_check_dev(struct ll *p, int dev);
-int ll_bad_size(struct ll *p, char **cause, const char *what);
+/* The "expected a size" error; at: where the size should be (a line cut
+ * short there sets p->cut, see ll_is_cut). */
+int ll_bad_size(struct ll *p, char **cause, const char *what, const char *at);
 
 /* ---- text (llamalog_text.c) ---- */
 const char *ll_skip_sp(const char *s);
@@ -202,6 +215,9 @@ void ll_copy_span(char *buf, size_t n, const char *s, const char *e);
 const char *ll_path_base(const char *s);
 int ll_dev_from_name(const char *name);
 int ll_fa_value(const char *v);
+/* Does text at v stop where a size was still being printed ("", "14417.",
+ * "1.5 G", "12 Mi"): the line was cut short, not written wrong. */
+int ll_is_cut(const char *v);
 void ll_set_fa(struct ll_load *l, const char *v);
 
 /* ---- matchers, one per line shape (rows of ll_rules[] in llamalog.c) ---- */

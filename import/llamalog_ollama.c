@@ -94,10 +94,13 @@ static int ollama_size(struct ll *p, const char *key, const char *v, uint64_t *b
 		       char **cause)
 {
 	const char *e;
-	if (ll_human(v, bytes, &e) || *ll_skip_sp(e))
+	if (ll_human(v, bytes, &e) || *ll_skip_sp(e)) {
+		if (ll_is_cut(v))
+			p->cut = 1;
 		return util_err(cause, UTIL_EINPUT,
 				"%s:%zu: expected a size like \"1.5 GiB\" for %s, got \"%s\"",
 				p->ctx->path, p->lineno, key, v);
+	}
 	return 0;
 }
 
@@ -119,10 +122,13 @@ static int ollama_list(struct ll *p, struct ll_load *l, const char *okey, const 
 		c = ll_skip_sp(c);
 		if (*c == ']' || !*c)
 			break;
-		if (i >= LL_MAX_DEV || ll_human(c, &b, &c))
+		if (i >= LL_MAX_DEV || ll_human(c, &b, &c)) {
+			if (ll_is_cut(c))
+				p->cut = 1;
 			return util_err(cause, UTIL_EINPUT,
 					"%s:%zu: expected a list of sizes like \"[1.5 GiB 2.0 GiB]\" "
 					"for %s", p->ctx->path, p->lineno, okey);
+		}
 		ll_est_add(l, "ollama", i, key, b);
 	}
 	return 0;
@@ -570,6 +576,8 @@ int ll_on_ollama_table(struct ll *p, char *s, char **cause)
 		snprintf(l->ps_id, sizeof(l->ps_id), "%s", tok[1]);
 		return 0;
 	}
+	if (p->n_list >= LL_MAX_LIST)
+		return 0; /* only a size for `ollama ps` rows to look up */
 	UTIL_GROW(p->list, p->n_list + 1, p->a_list);
 	snprintf(p->list[p->n_list].id, sizeof(p->list[0].id), "%s", tok[1]);
 	p->list[p->n_list].bytes = bytes;

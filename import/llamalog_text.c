@@ -222,3 +222,25 @@ void ll_set_fa(struct ll_load *l, const char *v)
 		ll_set(l, "flash_attn_requested", "auto");
 }
 
+
+int ll_is_cut(const char *v)
+{
+	static const char *const units[] = { "MiB", "MB", "GiB", "GB", "KiB", "KB", "TiB", "TB" };
+	const char *c = ll_skip_sp(v);
+	while (isdigit((unsigned char)*c))
+		c++;
+	if (*c == '.')
+		for (c++; isdigit((unsigned char)*c);)
+			c++;
+	c = ll_skip_sp(c);
+	size_t n = strlen(c);
+	while (n && (c[n - 1] == '\r' || c[n - 1] == ' '))
+		n--;
+	if (!n)
+		return 1;
+	/* a unit's first letters, and nothing after them */
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (n < strlen(units[i]) && strncmp(c, units[i], n) == 0)
+			return 1;
+	return 0;
+}

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cutest.h"
 #include "imp.h"
@@ -940,6 +943,134 @@ static void test_llamalog_cleanup(void)
 	memset(&res, 0, sizeof(res));
 }
 
+
+/* ------------------------------------------------ bounded work (issue 16) */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_ASAN 1
+#endif
+#endif
+
+/* Write n copies of line (plus tail once) to a file; returns its path. */
+static const char *write_repeated(const char *name, const char *line, size_t n, const char *tail)
+{
+	const char *path = cu_tmp(name);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (size_t i = 0; i < n; i++)
+		fputs(line, f);
+	fputs(tail, f);
+	fclose(f);
+	return path;
+}
+
+/* Peak RSS (KiB) of a child that imports path into a new store; *rc its
+ * exit status (0: imported, 2: refused). */
+static long import_rss(const char *path_, int *rc)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", path_); /* cu_tmp's buffer is reused */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *s2;
+		const char *db = cu_tmp("rss.db");
+		unlink(db);
+		if (store_open(db, STORE_CREATE, &s2, NULL))
+			_exit(1);
+		struct imp_opts o = { .quiet = 1 };
+		struct imp_ctx r;
+		char *cause = NULL;
+		int x = imp_file(s2, path, &o, &r, &cause);
+		if (x == 0)
+			free(r.summary);
+		store_close(s2);
+		_exit(x == 0 ? 0 : x == UTIL_EINPUT ? 2 : 1);
+	}
+	int status;
+	struct rusage ru;
+	CU_ASSERT_FATAL(pid > 0 && wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status));
+	*rc = WEXITSTATUS(status);
+	return ru.ru_maxrss;
+}
+
+/*
+ * Memory follows what is kept, not the input's size: 32 MB of Ollama
+ * runner-start lines with nothing after them (each opened a load of its
+ * own, 2.3 KB apiece, until the end of the file: 0.5 M loads, over 1 GB
+ * of RSS before the fix) import as the one load the file holds. The
+ * bound is generous (the mapped input and its archived copy are counted
+ * too); `make bench` prints the measured figures.
+ */
+static void test_llamalog_bounded_memory(void)
+{
+	static const char line[] =
+		"time=2025-01-01T00:00:00Z level=INFO source=server.go:1 msg=\"starting llama server\"\n";
+	size_t n = 32u * 1000 * 1000 / (sizeof(line) - 1);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", write_repeated("big.log", line, n,
+			 "llm_load_tensors:      CUDA0 buffer size =  1.25 MiB\n"));
+	int rc;
+	long kib = import_rss(path, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+#ifndef LL_ASAN
+	CU_ASSERT_TRUE(kib > 0 && kib < 200 * 1024);
+#endif
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_path(path, 0, &cause), 0);
+	CU_ASSERT_EQUAL(res.n_traces, 1);
+	CU_ASSERT_EQUAL(count(0, TRACE_ALLOC), 1);
+	free(cause);
+	/* loads that are kept are counted as they open: the 65th stops the
+	 * import at its line, before 1 M of them take memory */
+	static const char kept[] =
+		"time=x level=INFO source=server.go:1 msg=\"starting llama server\" cmd=\"x -c 8\"\n";
+	snprintf(path, sizeof(path), "%s", write_repeated("many.log", kept, 1000000, ""));
+	long kib2 = import_rss(path, &rc);
+	CU_ASSERT_EQUAL(rc, 2);
+#ifndef LL_ASAN
+	CU_ASSERT_TRUE(kib2 > 0 && kib2 < 300 * 1024);
+#endif
+	cause = NULL;
+	CU_ASSERT_EQUAL(import_path(path, 0, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "many.log:65: more than 64 model loads"));
+	free(cause);
+}
+
+/*
+ * A line cut short in the middle of a log (a pager, a paste, a log
+ * rotated mid-write) costs that line only: the rest of the file is kept,
+ * the load says so; --strict refuses. A value that is wrong rather than
+ * cut ("lots MiB") stays an error (test_llamalog_bad_size).
+ */
+static void test_llamalog_cut_line(void)
+{
+	static const char text[] =
+		"llm_load_tensors:      CUDA0 buffer size = 14132.19 MiB\n"
+		"llm_load_tensors:      CUDA1 buffer size = 14417.\n"
+		"llm_load_tensors:      CUDA2 buffer size = 100.00 Mi\n"
+		"llama_kv_cache_unified:      CUDA0 KV buffer size =  512.00 MiB\n"
+		"time=x level=INFO source=server.go:1 msg=\"model weights\" device=CUDA1 size=\"4.1 G\n"
+		"llama_context:      CUDA0 compute buffer size =   300.00 MiB\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(text, &cause), 0);
+	CU_ASSERT_EQUAL(res.n_traces, 1);
+	CU_ASSERT_EQUAL(res.n_warnings, 3);
+	CU_ASSERT_EQUAL(count(0, TRACE_ALLOC), 3);
+	struct store_trace_info ti;
+	CU_ASSERT_EQUAL_FATAL(store_trace_get(st, res.traces[0], &ti, NULL), 0);
+	CU_ASSERT_EQUAL(ti.truncated, 0);
+	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "3 lines cut short or unreadable, "
+						     "skipped (first at line 2:"));
+	store_trace_info_clear(&ti);
+	CU_ASSERT_EQUAL(import_path(write_file("t.log", text, strlen(text)), 1, &cause),
+			UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "t.log:2: expected a size in MiB"));
+	free(cause);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("llamalog", NULL, NULL);
@@ -964,6 +1095,8 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_ollama_runner_sequence);
 	CU_ADD(s, test_llamalog_layer_ranges);
 	CU_ADD(s, test_llamalog_settings);
+	CU_ADD(s, test_llamalog_bounded_memory);
+	CU_ADD(s, test_llamalog_cut_line);
 	CU_ADD(s, test_llamalog_cleanup);
 }
 
