@@ -292,6 +292,16 @@ struct ll_load *ll_load_for(struct ll *p)
 {
 	const struct ll_rule *r = p->rule;
 	struct ll_load *l = p->cur;
+	if (p->comment) {
+		/* A '#' line (a quoted log line, or a note) adds to the load
+		 * before it and never opens one, except the first: a note
+		 * after an OOM or between two runs is no load of its own. */
+		if (!l || l->ended)
+			l = p->n_loads ? p->loads[p->n_loads - 1] : ll_cur(p);
+		if (r)
+			l->markers |= r->mk;
+		return l;
+	}
 	if (r && r->mode != M_NONE && l &&
 	    ((r->mode != M_ONCE && l->has_buf) || (r->mode != M_BUF && (l->markers & r->mk))))
 		p->cur = NULL;
@@ -473,7 +483,8 @@ static int parse_line(struct ll *p, char *s, char **cause)
 	if (strstr(s, "ollama[") || strstr(s, "ollama_llama_server"))
 		p->engine |= ENG_OLLAMA;
 	if (strstr(s, "kv^T"))
-		p->engine |= ENG_IK;
+		ll_cur(p)->eng |= ENG_IK;
+	p->comment = *ll_skip_sp(s) == '#';
 	int rc = 0;
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(ll_rules); i++) {
 		const struct ll_rule *r = &ll_rules[i];
@@ -614,9 +625,40 @@ static void finish_load(struct ll *p, struct ll_load *l)
 				    "estimates only");
 }
 
+/*
+ * The engine of a load, from the markers of its own lines; a load with
+ * none (a few settings, a table) takes the file's. ik_llama.cpp wins over
+ * mainline (it prints mainline's lines too); Ollama's slog around a
+ * llama.cpp runner or llama-server makes it Ollama's.
+ */
+#define ENG_ERA (ENG_IK | ENG_MAINLINE | ENG_OL_CGO | ENG_OL_NEW | ENG_OL_LSERVER)
+
+static unsigned engine_of(const struct ll *p, const struct ll_load *l)
+{
+	unsigned e = l->eng;
+	if (!(e & ENG_ERA))
+		e |= p->eng_all;
+	return e | (p->engine & ENG_OLLAMA);
+}
+
 static const char *engine_name(unsigned e)
 {
-	return e & ENG_IK ? "ik_llama.cpp" : e & ENG_OLLAMA ? "ollama" : "llama.cpp";
+	if (e & ENG_IK)
+		return "ik_llama.cpp";
+	if (e & (ENG_OLLAMA | ENG_OL_CGO | ENG_OL_NEW | ENG_OL_LSERVER))
+		return "ollama";
+	return "llama.cpp";
+}
+
+/* Which runner an Ollama load ran on (engines.md §1): "llama-server"
+ * (0.30+), "ollama-engine" (ml/backend/ggml), "llama.cpp-runner" (cgo), or
+ * NULL when the log does not say. */
+static const char *ollama_runner(unsigned e)
+{
+	if (!(e & (ENG_OLLAMA | ENG_OL_CGO | ENG_OL_NEW | ENG_OL_LSERVER)))
+		return NULL;
+	return e & ENG_OL_LSERVER ? "llama-server" : e & ENG_OL_NEW ? "ollama-engine"
+		: e & ENG_OL_CGO ? "llama.cpp-runner" : NULL;
 }
 
 static int write_load(struct ll *p, struct ll_load *l, int run, char **cause)
@@ -635,7 +677,10 @@ static int write_load(struct ll *p, struct ll_load *l, int run, char **cause)
 		rc = store_device_add(st, id, &d, cause);
 	}
 	if (!rc)
-		rc = store_setting_set(st, id, "engine", engine_name(p->engine), cause);
+		rc = store_setting_set(st, id, "engine", engine_name(engine_of(p, l)), cause);
+	const char *runner = ollama_runner(engine_of(p, l));
+	if (!rc && runner)
+		rc = store_setting_set(st, id, "ollama.runner", runner, cause);
 	for (size_t i = 0; i < l->n_set && !rc; i++)
 		rc = store_setting_set(st, id, l->set[i].key, l->set[i].val, cause);
 	for (size_t i = 0; i < l->n_est && !rc; i++)
@@ -678,7 +723,7 @@ static char *summary(struct ll *p, struct ll_load **keep, size_t n)
 		}
 	}
 	char *s = util_xasprintf("%d GPU%s, %zu load%s (%s); ", n_gpu, n_gpu == 1 ? "" : "s", n,
-				 n == 1 ? "" : "s", engine_name(p->engine));
+				 n == 1 ? "" : "s", engine_name(engine_of(p, keep[0])));
 	char *t;
 	if (n_alloc)
 		t = util_xasprintf("%sGPU weights %.1f MiB, kv %.1f MiB, compute %.1f MiB", s,
@@ -713,6 +758,8 @@ static int write_all(struct ll *p, char **cause)
 		return util_err(cause, UTIL_EINPUT, "%s: no llama.cpp/Ollama memory lines found",
 				p->ctx->path);
 	}
+	for (size_t i = 0; i < n; i++)
+		p->eng_all |= keep[i]->eng & ENG_ERA;
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		finish_load(p, keep[i]);

@@ -12,14 +12,22 @@
 
 /* -------------------------------- llama.cpp: memory breakdown (#15860) */
 
-/* The numbers of a breakdown row: digits, spaces and "=+()|" only. */
-static int breakdown_numbers(const char *s, uint64_t *v, int max, int *n)
+/* The numbers of a breakdown row: digits, spaces and "=+()|" only, and a
+ * '-' right before a number (a signed column, see bd_signed). Bit i of
+ * *neg: number i had a minus. */
+static int breakdown_numbers(const char *s, uint64_t *v, int max, int *n, unsigned *neg)
 {
 	*n = 0;
+	*neg = 0;
 	for (const char *c = s; *c;) {
+		int minus = *c == '-' && isdigit((unsigned char)c[1]);
+		if (minus)
+			c++;
 		if (isdigit((unsigned char)*c)) {
 			if (*n == max || ll_u64(c, &v[*n], &c))
 				return -1;
+			if (minus)
+				*neg |= 1u << *n;
 			(*n)++;
 		} else if (strchr(" \t=+()|\r", *c)) {
 			c++;
@@ -43,10 +51,28 @@ static void breakdown_alloc(struct ll *p, struct ll_load *l, int dev, int cat, u
 	ll_ev_add(p, l, TRACE_ALLOC, dev, cat, mib * 1048576, label);
 }
 
+/*
+ * A column that can go below zero, as a signed MiB figure. llama.cpp
+ * computes free and unaccounted in size_t, so a negative result prints
+ * as 2^64 - x bytes = 17592186044416 - x MiB (issues #19437, #20858);
+ * PR #20858 proposes printing free signed, with a minus. Sizes above
+ * 2^43 MiB are read as such a wrap.
+ */
+static int64_t bd_signed(uint64_t v, int minus)
+{
+	const uint64_t wrap = 1ull << 44; /* 2^64 bytes in MiB */
+	if (minus)
+		return v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+	if (v >= wrap / 2 && v < wrap)
+		return -(int64_t)(wrap - v);
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
 /* One parsed breakdown row (MiB; has_* say which columns the row has). */
 struct bd_row {
 	char name[48];
 	char desc[96];
+	int64_t free_signed, unacc_signed; /* those columns as printed, signed */
 	int has_total, has_free;
 	uint64_t total, free_, self, model, context, compute, unacc;
 };
@@ -81,15 +107,26 @@ static int bd_parse(struct ll *p, const char *s, struct bd_row *r, char **cause)
 	if (*c != ':' && *c != '|')
 		return 1;
 	uint64_t v[8];
+	unsigned neg;
 	int n, paren = strchr(c, '(') != NULL;
-	if (breakdown_numbers(c + 1, v, 8, &n) || (paren ? n != 7 : n != 4 && n != 5))
+	if (breakdown_numbers(c + 1, v, 8, &n, &neg) || (paren ? n != 7 : n != 4 && n != 5)) {
+		if (n < (paren ? 7 : 4) && !breakdown_numbers(c + 1, v, 8, &n, &neg))
+			p->cut = 1; /* the row stops early: cut short */
 		return util_err(cause, UTIL_EINPUT,
 				"%s:%zu: expected 'total = free + (self = model + context + compute) "
 				"+ unaccounted' in MiB in the memory breakdown row of %s",
 				p->ctx->path, p->lineno, r->name);
-	for (int i = 0; i < n; i++)
-		if (v[i] > (uint64_t)LL_MAX_MIB)
-			v[i] = UINT64_MAX; /* wrapped below zero: see bd_sane() */
+	}
+	int64_t sv[8];
+	for (int i = 0; i < n; i++) {
+		sv[i] = bd_signed(v[i], neg >> i & 1);
+		if (v[i] > (uint64_t)LL_MAX_MIB || (neg >> i & 1))
+			v[i] = UINT64_MAX; /* below zero: see bd_sane() */
+	}
+	if (paren) {
+		r->free_signed = sv[1];
+		r->unacc_signed = sv[6];
+	}
 	const uint64_t *w = v;
 	r->has_total = paren || n == 5;
 	r->has_free = paren;
@@ -118,13 +155,31 @@ static int bd_sane(const struct bd_row *r)
 static void bd_gpu(struct ll *p, struct ll_load *l, int dev, const struct bd_row *r)
 {
 	if (!bd_sane(r)) {
+		/* keep what the row says, signed, and say what it means */
+		char key[96], note[256];
+		if (r->unacc_signed < 0) {
+			snprintf(key, sizeof(key), "breakdown.unaccounted_mib.%s", r->name);
+			ll_set_int(l, key, r->unacc_signed);
+			snprintf(note, sizeof(note), "%s: unaccounted is %lld MiB (below zero: the "
+				 "engine's buffers exceed what the driver reports used); no CUDA context "
+				 "recorded", r->name, (long long)r->unacc_signed);
+			ll_note(l, note);
+		}
+		if (r->free_signed < 0) {
+			snprintf(key, sizeof(key), "breakdown.free_mib.%s", r->name);
+			ll_set_int(l, key, r->free_signed);
+			snprintf(note, sizeof(note), "%s: free is %lld MiB (below zero: about %lld MiB "
+				 "spilled over into host memory)", r->name, (long long)r->free_signed,
+				 -(long long)r->free_signed);
+			ll_note(l, note);
+		}
 		if (!p->warned_wrap) {
 			p->warned_wrap = 1;
 			imp_warn(p->ctx, "line %zu: memory breakdown of %s does not add up "
-				 "(unaccounted %s): its free and unaccounted columns are ignored",
+				 "(%s): its free and unaccounted columns are ignored",
 				 p->lineno, r->name,
-				 r->unacc == UINT64_MAX || r->unacc > r->total
-				 ? "wrapped around below zero" : "inconsistent");
+				 r->unacc_signed < 0 ? "unaccounted below zero"
+				 : r->free_signed < 0 ? "free below zero" : "inconsistent");
 		}
 		return;
 	}
@@ -160,6 +215,7 @@ int ll_on_bd_row(struct ll *p, char *s, char **cause)
 		return 0;
 	/* a second row for a device: a second table without a header line */
 	struct ll_load *l = ll_load_for_row(p, dev, DF_BD);
+	l->eng |= ENG_MAINLINE;
 	l->phase = PH_BREAKDOWN;
 	breakdown_alloc(p, l, dev, TRACE_CAT_WEIGHTS, r.model, r.name, "model");
 	breakdown_alloc(p, l, dev, TRACE_CAT_KV, r.context, r.name, "context");
@@ -250,6 +306,7 @@ int ll_on_fit_row(struct ll *p, char *s, char **cause)
 		}
 	}
 	struct ll_load *l = ll_load_for_row(p, dev, DF_FIT);
+	l->eng |= ENG_MAINLINE;
 	static const struct { const char *tag, *key; } cols[] = {
 		{ " total", "total" }, { " used", "used" }, { " free", "free" },
 	};

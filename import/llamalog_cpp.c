@@ -248,7 +248,7 @@ int ll_on_kv_total(struct ll *p, char *s, char **cause)
 	kv_type(l, s, ", V (", "type_v");
 	if (strstr(s, "c^KV (")) {
 		kv_type(l, s, "c^KV (", "type_k");
-		p->engine |= ENG_IK;
+		l->eng |= ENG_IK;
 	}
 	long cells = num_before(s, " cells"), layers = num_before(s, " layers");
 	if (cells >= 0)

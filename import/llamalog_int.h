@@ -66,7 +66,19 @@ enum {
 };
 
 /* Engines (best guess for the "engine" setting). */
-enum { ENG_OLLAMA = 1, ENG_IK = 2 };
+/* Engine markers (per load, and for the whole file in struct ll). Each is
+ * set by lines only that engine prints (llamalog.c, engine_of()). */
+enum {
+	ENG_OLLAMA     = 1 << 0, /* Ollama's slog lines, journal prefix ollama[pid] */
+	ENG_IK         = 1 << 1, /* ik_llama.cpp: mla_attn, fused_moe, attn_max_b, c^KV,
+				  * kv^T, its -fmoe/-mla/-amb/-rtr options */
+	ENG_OL_CGO     = 1 << 2, /* Ollama's llama.cpp runner (ollama_llama_server,
+				  * `ollama runner` without --ollama-engine), 2023-2025 */
+	ENG_OL_NEW     = 1 << 3, /* Ollama's own engine (ml/backend/ggml, 2025-) */
+	ENG_OL_LSERVER = 1 << 4, /* llama-server run by Ollama (0.30+, 2026) */
+	ENG_MAINLINE   = 1 << 5  /* mainline-only lines (llama_memory_breakdown_print,
+				  * llama_params_fit, llama-server's own command line) */
+};
 
 struct ll_set {
 	char *key;
@@ -108,6 +120,7 @@ struct ll_load {
 	double kv_mib;        /* sum of "KV self size" / "size =" lines */
 	int kv_lines;
 	int row_split;        /* a CUDA_Split buffer was seen */
+	unsigned eng;         /* ENG_* markers seen in this load's lines */
 	int n_found;          /* GPUs the engine had found while this load ran */
 	char ps_id[16];       /* `ollama ps` model id, to find its `ollama list` size */
 };
@@ -134,7 +147,8 @@ struct ll {
 	struct ll_devinfo dev[LL_MAX_DEV];
 	int n_found;              /* ggml_cuda_init: found N (latest) */
 	int n_inv;                /* Ollama inventory GPUs seen */
-	unsigned engine;          /* ENG_* hints */
+	unsigned engine;          /* ENG_OLLAMA: hints for the whole file */
+	unsigned eng_all;         /* ENG_* era markers of all loads (output) */
 	size_t lineno;
 	size_t oom_line;          /* line of the last OOM event, 0 if none */
 	int last_partial;         /* the line being parsed has no final newline */
@@ -145,6 +159,7 @@ struct ll {
 	size_t n_events;            /* events in all loads */
 	char *over;                 /* a limit was passed: the message (malloc'd) */
 	int cut;                    /* the failing line was cut short (ll_is_cut) */
+	int comment;                /* the line is a '#' comment (see ll_load_for) */
 	struct ll_slog *slog;       /* the parsed Ollama slog line, while one runs */
 };
 

@@ -297,6 +297,7 @@ static int ollama_alloc(struct ll *p, const struct ll_slog *g, int cat, const ch
 	char label[96];
 	snprintf(label, sizeof(label), "%s %s", name, msg);
 	ll_buffer_add(p, dev, cat, b, name, label);
+	ll_cur(p)->eng |= ENG_OL_NEW; /* ml/backend/ggml prints these */
 	return 0;
 }
 
@@ -364,8 +365,19 @@ static int slog_start(struct ll *p, char *s, char **cause)
 	(void)s, (void)cause;
 	struct ll_load *l = ll_load_for(p);
 	const char *v = slog_get(p->slog, "cmd");
-	if (v)
+	if (v) {
+		/* the runner binary tells the era (engines.md §1.3):
+		 * .../llama-server (0.30+), "ollama runner --ollama-engine"
+		 * (own engine), ollama_llama_server or "ollama runner" (cgo
+		 * llama.cpp) */
+		if (strstr(v, "llama-server"))
+			l->eng |= ENG_OL_LSERVER;
+		else if (strstr(v, "--ollama-engine"))
+			l->eng |= ENG_OL_NEW;
+		else if (strstr(v, "ollama_llama_server") || strstr(v, " runner"))
+			l->eng |= ENG_OL_CGO;
 		ll_args(l, v);
+	}
 	return 0;
 }
 
@@ -410,8 +422,11 @@ static int slog_total(struct ll *p, char *s, char **cause)
 	(void)s, (void)cause;
 	const char *v = slog_get(p->slog, "size");
 	uint64_t b;
-	if (v && ll_human(v, &b, NULL) == 0)
-		ll_set_u64(ll_load_for(p), "ollama.total_memory", b);
+	if (v && ll_human(v, &b, NULL) == 0) {
+		struct ll_load *l = ll_load_for(p);
+		ll_set_u64(l, "ollama.total_memory", b);
+		l->eng |= ENG_OL_NEW;
+	}
 	return 0;
 }
 
@@ -452,6 +467,7 @@ static int slog_arch(struct ll *p, char *s, char **cause)
 	if (!v)
 		return 1;
 	struct ll_load *l = ll_load_for(p);
+	l->eng |= ENG_OL_NEW;
 	ll_set(l, "meta.arch", v);
 	if ((v = slog_get(p->slog, "file_type")) && *v)
 		ll_set(l, "meta.ftype", v);
