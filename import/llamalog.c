@@ -300,6 +300,7 @@ struct ll_load *ll_load_for(struct ll *p)
 			l = p->n_loads ? p->loads[p->n_loads - 1] : ll_cur(p);
 		if (r)
 			l->markers |= r->mk;
+		l->eng |= p->line_eng;
 		return l;
 	}
 	if (r && r->mode != M_NONE && l &&
@@ -308,6 +309,7 @@ struct ll_load *ll_load_for(struct ll *p)
 	l = ll_cur(p);
 	if (r)
 		l->markers |= r->mk;
+	l->eng |= p->line_eng;
 	return l;
 }
 
@@ -448,6 +450,7 @@ static const struct ll_rule ll_rules[] = {
 	{ "breakdown header", "memory_breakdown", ll_on_bd_header, MK_BREAKDOWN, M_ONCE },
 	{ "breakdown row", "memory_breakdown", ll_on_bd_row, MK_BREAKDOWN, M_NONE },
 	{ "fit total", "params_fit", ll_on_fit_total, 0, M_NONE },
+	{ "fit result", "params_fit", ll_on_fit_result, 0, M_NONE },
 	{ "fit header", "params_fit", ll_on_fit_header, MK_FIT, M_ONCE },
 	{ "fit row", "params_fit", ll_on_fit_row, MK_FIT, M_NONE },
 	{ "buffer size", "buffer size", ll_on_buffer, 0, M_NONE },
@@ -480,8 +483,9 @@ static const struct ll_rule ll_rules[] = {
 
 static int parse_line(struct ll *p, char *s, char **cause)
 {
+	p->line_eng = 0;
 	if (strstr(s, "ollama[") || strstr(s, "ollama_llama_server"))
-		p->engine |= ENG_OLLAMA;
+		p->line_eng |= ENG_OLLAMA;
 	if (strstr(s, "kv^T"))
 		ll_cur(p)->eng |= ENG_IK;
 	p->comment = *ll_skip_sp(s) == '#';
@@ -527,6 +531,16 @@ static void bad_line(struct ll *p, const char *why)
 		 p->lineno, w);
 	if (!l->n_bad++)
 		snprintf(l->bad_first, sizeof(l->bad_first), "line %zu: %s", p->lineno, w);
+}
+
+void ll_line_cut(struct ll *p, const char *why)
+{
+	struct ll_load *l = p->n_loads ? p->loads[p->n_loads - 1] : ll_cur(p);
+	imp_warn(p->ctx, "line %zu: cut short (%s); read up to the cut", p->lineno, why);
+	if (!l->n_bad++)
+		snprintf(l->bad_first, sizeof(l->bad_first), "line %zu: %s", p->lineno, why);
+	if (p->ctx->strict && !p->over)
+		p->over = util_xasprintf("the line is cut short (%s), which --strict refuses", why);
 }
 
 /* Split data into lines (never reading past len: the data is mapped and
@@ -585,7 +599,7 @@ static int parse_all(struct ll *p, char **cause)
 static void finish_load(struct ll *p, struct ll_load *l)
 {
 	if (l->n_bad) {
-		char *n = util_xasprintf("%zu line%s cut short or unreadable, skipped (first at %s)",
+		char *n = util_xasprintf("%zu line%s cut short or unreadable (first at %s)",
 					 l->n_bad, l->n_bad == 1 ? "" : "s", l->bad_first);
 		ll_note(l, n);
 		free(n);
@@ -619,6 +633,10 @@ static void finish_load(struct ll *p, struct ll_load *l)
 		n_alloc += l->ev[i].ev.kind == TRACE_ALLOC;
 		n_oom += l->ev[i].ev.kind == TRACE_OOM;
 	}
+	/* a load that holds only an engine's estimate is a trace of
+	 * estimates: replay explains them rather than replaying nothing */
+	if (!n_alloc && !n_oom && l->n_est)
+		ll_set(l, "estimate_only", "1");
 	if (!n_alloc)
 		ll_note(l, n_oom ? "no buffer allocations logged for this load before its OOM"
 				  : "no buffer allocations logged for this load: settings and "
@@ -631,14 +649,18 @@ static void finish_load(struct ll *p, struct ll_load *l)
  * mainline (it prints mainline's lines too); Ollama's slog around a
  * llama.cpp runner or llama-server makes it Ollama's.
  */
-#define ENG_ERA (ENG_IK | ENG_MAINLINE | ENG_OL_CGO | ENG_OL_NEW | ENG_OL_LSERVER)
+#define ENG_OL_ERA (ENG_OL_CGO | ENG_OL_NEW | ENG_OL_LSERVER)
+#define ENG_OL_ANY (ENG_OLLAMA | ENG_OL_ERA)
+#define ENG_ERA (ENG_IK | ENG_MAINLINE | ENG_OL_ANY)
 
 static unsigned engine_of(const struct ll *p, const struct ll_load *l)
 {
 	unsigned e = l->eng;
 	if (!(e & ENG_ERA))
-		e |= p->eng_all;
-	return e | (p->engine & ENG_OLLAMA);
+		e |= p->eng_all; /* nothing of its own: the file's */
+	else if ((e & ENG_OL_ANY) && !(e & ENG_OL_ERA))
+		e |= p->eng_all & ENG_OL_ERA; /* Ollama, era from the file */
+	return e;
 }
 
 static const char *engine_name(unsigned e)
@@ -804,10 +826,12 @@ int imp_llamalog_detect(const unsigned char *data, size_t len, const char *path)
 		"buffer size =", " MiB on device ", "memory_breakdown", "msg=offload",
 		"msg=\"offload to ", "msg=\"starting llama server\"", "msg=\"starting runner\"",
 		"msg=\"model weights\"", "msg=\"inference compute\"", "KV self size",
+		"msg=\"compute graph\"", "msg=\"kv cache\"",
 		"ggml_cuda_init: found", "layers to GPU", "params_fit_impl",
 		"llama_model_loader:", "print_info:", "llm_load_print_meta:",
 	};
-	static const char *const weak[] = { "% CPU/GPU", "% GPU ", "NVIDIA-SMI", "ollama ps" };
+	static const char *const weak[] = { "% CPU/GPU", "% GPU ", "NVIDIA-SMI", "ollama ps",
+					    "llama-server -", "llama-cli -" };
 	for (size_t k = 0; k < UTIL_ARRAY_SIZE(strong); k++)
 		if (memmem(data, n, strong[k], strlen(strong[k])))
 			return 80;

@@ -97,8 +97,14 @@ static int bd_parse(struct ll *p, const char *s, struct bd_row *r, char **cause)
 	r->desc[0] = '\0';
 	const char *c = ll_skip_sp(ne);
 	if (*c == '(') {
-		const char *close = strchr(c, ')');
-		if (!close)
+		/* "(RX 9060 XT (RADV GFX1200))": the matching parenthesis */
+		const char *close = c;
+		for (int depth = 0; *close; close++)
+			if (*close == '(')
+				depth++;
+			else if (*close == ')' && --depth == 0)
+				break;
+		if (!*close)
 			return 1;
 		ll_copy_span(r->desc, sizeof(r->desc), c + 1, close);
 		c = close + 1;
@@ -323,3 +329,39 @@ int ll_on_fit_row(struct ll *p, char *s, char **cause)
 	return 0;
 }
 
+
+/*
+ * What --fit decided: "llama_params_fit_impl: context size reduced from
+ * 262144 to 30000 -> need 6257 MiB less memory in total", "llama_params_fit:
+ * failed to fit params to free device memory: <why>, abort",
+ * "... successfully fit params to free device memory" (llama.cpp
+ * src/llama.cpp, later common/fit.cpp: common_params_fit_impl).
+ */
+int ll_on_fit_result(struct ll *p, char *s, char **cause)
+{
+	(void)cause;
+	const char *t;
+	uint64_t from, to;
+	const char *e;
+	if ((t = strstr(s, "context size reduced from ")) &&
+	    ll_u64(t + 26, &from, &e) == 0 && strncmp(e, " to ", 4) == 0 &&
+	    ll_u64(e + 4, &to, NULL) == 0) {
+		struct ll_load *l = ll_load_for(p);
+		ll_set_u64(l, "fit.n_ctx_from", from);
+		ll_set_u64(l, "fit.n_ctx", to);
+		l->eng |= ENG_MAINLINE;
+		return 0;
+	}
+	if ((t = strstr(s, "failed to fit params"))) {
+		const char *why = strstr(t, ": ");
+		char b[160];
+		snprintf(b, sizeof(b), "failed%s%s", why ? ": " : "", why ? why + 2 : "");
+		ll_set(ll_load_for(p), "fit.result", b);
+		return 0;
+	}
+	if (strstr(s, "successfully fit params")) {
+		ll_set(ll_load_for(p), "fit.result", "ok");
+		return 0;
+	}
+	return 1;
+}

@@ -147,7 +147,7 @@ struct ll {
 	struct ll_devinfo dev[LL_MAX_DEV];
 	int n_found;              /* ggml_cuda_init: found N (latest) */
 	int n_inv;                /* Ollama inventory GPUs seen */
-	unsigned engine;          /* ENG_OLLAMA: hints for the whole file */
+	unsigned line_eng;        /* ENG_* markers of the line being parsed (ll_load_for) */
 	unsigned eng_all;         /* ENG_* era markers of all loads (output) */
 	size_t lineno;
 	size_t oom_line;          /* line of the last OOM event, 0 if none */
@@ -217,6 +217,9 @@ int ll_check_dev(struct ll *p, int dev);
 /* The "expected a size" error; at: where the size should be (a line cut
  * short there sets p->cut, see ll_is_cut). */
 int ll_bad_size(struct ll *p, char **cause, const char *what, const char *at);
+/* The line was cut short but what came before the cut was read: a
+ * warning and a note on the load (--strict: an error after the line). */
+void ll_line_cut(struct ll *p, const char *why);
 
 /* ---- text (llamalog_text.c) ---- */
 const char *ll_skip_sp(const char *s);
@@ -261,6 +264,7 @@ int ll_on_bd_row(struct ll *p, char *s, char **cause);
 int ll_on_fit_total(struct ll *p, char *s, char **cause);
 int ll_on_fit_header(struct ll *p, char *s, char **cause);
 int ll_on_fit_row(struct ll *p, char *s, char **cause);
+int ll_on_fit_result(struct ll *p, char *s, char **cause);
 /* llamalog_set.c */
 int ll_on_kv_meta(struct ll *p, char *s, char **cause);
 int ll_on_kv_ctx(struct ll *p, char *s, char **cause);

@@ -18,6 +18,7 @@ struct ll_slog {
 	char *key[64];
 	char *val[64];
 	int n;
+	int cut; /* the line was cut short (journalctl) */
 };
 
 /*
@@ -32,6 +33,7 @@ static int slog_parse(char *s, struct ll_slog *g)
 		return -1;
 	char *c = t && t < lv ? t : lv;
 	g->n = 0;
+	g->cut = 0;
 	while (*c && g->n < 64) {
 		while (*c == ' ')
 			c++;
@@ -49,8 +51,13 @@ static int slog_parse(char *s, struct ll_slog *g)
 			while (*c && *c != '=' && *c != ' ')
 				c++;
 		}
-		if (*c != '=')
+		if (*c != '=') {
+			/* journalctl cuts long lines at the terminal's width and
+			 * ends them with '>' or an ellipsis: the rest is lost */
+			size_t n = strlen(k);
+			g->cut = n && (k[n - 1] == '>' || (n >= 3 && strcmp(k + n - 3, "\xe2\x80\xa6") == 0));
 			break;
+		}
 		*c++ = '\0';
 		char *v = c, *o = c;
 		if (*c == '"') {
@@ -520,7 +527,7 @@ int ll_on_slog(struct ll *p, char *s, char **cause)
 	int rc = 0;
 	const char *msg;
 	if (slog_parse(copy, &g) == 0 && (msg = slog_get(&g, "msg"))) {
-		p->engine |= ENG_OLLAMA;
+		p->line_eng |= ENG_OLLAMA;
 		const struct ll_rule *outer = p->rule;
 		p->slog = &g;
 		for (size_t i = 0; i < UTIL_ARRAY_SIZE(slog_rules); i++) {
@@ -534,6 +541,9 @@ int ll_on_slog(struct ll *p, char *s, char **cause)
 		}
 		p->rule = outer;
 		p->slog = NULL;
+		if (g.cut && rc == 0)
+			ll_line_cut(p, "journalctl cut it at the terminal's width: use "
+				       "journalctl --no-pager -o cat");
 	}
 	free(copy);
 	return rc;
@@ -576,7 +586,7 @@ int ll_on_ollama_table(struct ll *p, char *s, char **cause)
 	const char *e;
 	if (ll_human(sz, &bytes, &e) || *e)
 		return 1;
-	p->engine |= ENG_OLLAMA;
+	p->line_eng |= ENG_OLLAMA;
 	if (nt >= 5 && strchr(tok[4], '%')) {
 		struct ll_load *l = ll_load_for(p);
 		if (ll_get(l, "ollama.ps.model"))

@@ -220,15 +220,46 @@ static int is_value(const char *tok)
 	return tok[0] != '-' || isdigit((unsigned char)tok[1]) || tok[1] == '.';
 }
 
+/*
+ * Split buf in place into words at spaces and tabs, as a shell would for
+ * quoted words: "a b" and 'a b' are one word, without their quotes.
+ * Returns the number of words (at most max).
+ */
+static int split_words(char *buf, char **tok, int max)
+{
+	int nt = 0;
+	char *r = buf;
+	while (*r && nt < max) {
+		while (*r == ' ' || *r == '\t')
+			r++;
+		if (!*r)
+			break;
+		char *w = r, *o = r;
+		while (*r && *r != ' ' && *r != '\t') {
+			if (*r == '"' || *r == '\'') {
+				char q = *r++;
+				while (*r && *r != q)
+					*o++ = *r++;
+				if (*r)
+					r++;
+			} else {
+				*o++ = *r++;
+			}
+		}
+		if (*r)
+			r++;
+		*o = '\0';
+		tok[nt++] = w;
+	}
+	return nt;
+}
+
 /* Parse the flags in the space-separated argument string args. */
 void ll_args(struct ll_load *l, const char *args)
 {
 	char *buf = util_xstrdup(args);
 	char *tok[512];
-	int nt = 0;
-	char *sv = NULL;
-	for (char *t = strtok_r(buf, " \t", &sv); t && nt < 512; t = strtok_r(NULL, " \t", &sv))
-		tok[nt++] = t;
+	int nt = split_words(buf, tok, 512);
 	for (int i = 0; i < nt; i++) {
 		char *val = NULL;
 		char *eq = strchr(tok[i], '=');
@@ -284,56 +315,57 @@ void ll_args(struct ll_load *l, const char *args)
 int ll_on_cmdline(struct ll *p, char *s, char **cause)
 {
 	(void)cause;
-	const char *t = s, *first_opt = NULL;
-	int known = 0, named = 0, may_value = 0;
-	while (*t) {
-		t = ll_skip_sp(t);
-		const char *e = t;
-		while (*e && *e != ' ' && *e != '\t')
-			e++;
-		char word[256];
-		if (e == t)
-			break;
-		if ((size_t)(e - t) >= sizeof(word)) {
-			if (first_opt && !may_value)
-				return 1;
-			may_value = 0;
-			t = e;
-			continue;
-		}
-		ll_copy_span(word, sizeof(word), t, e);
-		const char *b = ll_path_base(word);
-		if (!first_opt && (strncmp(b, "llama-server", 12) == 0 ||
-				   strncmp(b, "llama-cli", 9) == 0) && *ll_skip_sp(e) == '-') {
+	char *buf = util_xstrdup(s);
+	char *tok[512];
+	int nt = split_words(buf, tok, 512), first = -1, known = 0, named = 0, may_value = 0;
+	int prose = 0;
+	for (int i = 0; i < nt && !prose; i++) {
+		const char *b = ll_path_base(tok[i]);
+		if (first < 0 && (strncmp(b, "llama-server", 12) == 0 ||
+				  strncmp(b, "llama-cli", 9) == 0) && i + 1 < nt && tok[i + 1][0] == '-') {
 			named = 1;
-			first_opt = ll_skip_sp(e);
-		} else if (word[0] == '-' && word[1] && !isdigit((unsigned char)word[1])) {
-			char *q = strchr(word, '=');
-			if (q && word[1] == '-')
+			first = i + 1;
+		} else if (tok[i][0] == '-' && tok[i][1] && !isdigit((unsigned char)tok[i][1])) {
+			char w[128];
+			snprintf(w, sizeof(w), "%s", tok[i]);
+			char *q = strchr(w, '=');
+			if (q && w[1] == '-')
 				*q = '\0';
-			int f = flag_find(word);
+			int f = flag_find(w);
 			if (f >= 0)
 				known++;
-			if (!first_opt) {
+			if (first < 0) {
 				if (f < 0)
-					return 1; /* prose that starts with a dash */
-				first_opt = t;
+					prose = 1; /* prose that starts with a dash */
+				first = i;
 			}
 			may_value = !q && !(f >= 0 && flags[f].type == V_FLAG);
-		} else if (first_opt) {
+		} else if (first >= 0) {
 			/* after the options: only their values; a second word in a
 			 * row is prose ("use -c 8192 and ...") */
 			if (!may_value && !named)
-				return 1;
+				prose = 1;
 			may_value = 0;
 		}
-		t = e;
 	}
-	if (!first_opt || (!named && (known < 2 || p->comment)))
-		return 1;
-	struct ll_load *l = ll_load_for(p);
-	if (named)
-		l->eng |= ENG_MAINLINE;
-	ll_args(l, first_opt);
-	return 0;
+	int ok = first >= 0 && !prose && (named || (known >= 2 && !p->comment));
+	if (ok) {
+		/* the options start at word first of s */
+		const char *at = s;
+		for (int i = 0; i < first; i++) {
+			at = ll_skip_sp(at);
+			int in_q = 0;
+			while (*at && (in_q || (*at != ' ' && *at != '\t'))) {
+				if (*at == '"' || *at == '\'')
+					in_q = !in_q;
+				at++;
+			}
+		}
+		struct ll_load *l = ll_load_for(p);
+		if (named)
+			l->eng |= ENG_MAINLINE;
+		ll_args(l, at);
+	}
+	free(buf);
+	return ok ? 0 : 1;
 }
