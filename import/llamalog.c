@@ -78,6 +78,7 @@
  *    format.HumanBytes prints them; Ollama's log sizes are binary.
  */
 #include "llamalog_int.h"
+#include "progress.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -551,7 +552,14 @@ static int parse_all(struct ll *p, char **cause)
 	size_t len = p->ctx->len, pos = 0;
 	char *line = util_xmalloc(LL_MAX_LINE + 1);
 	int rc = 0;
+	/* a terminal sees how far a large log is (progress.h: after 1 s) */
+	struct prog *pg = p->ctx->quiet ? NULL : prog_start("importing", len);
+	size_t next_prog = 1 << 20;
 	while (pos < len && rc == 0) {
+		if (pos >= next_prog) {
+			prog_update(pg, pos);
+			next_prog = pos + (1 << 20);
+		}
 		const unsigned char *nl = memchr(d + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - d) : len;
 		size_t n = end - pos;
@@ -588,6 +596,7 @@ static int parse_all(struct ll *p, char **cause)
 		free(why);
 		pos = end + 1;
 	}
+	prog_end(pg);
 	free(line);
 	return rc;
 }
