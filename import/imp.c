@@ -458,12 +458,25 @@ int imp_file(struct store *st, const char *path, const struct imp_opts *o,
 	if (kind && !raw_format(map, len, name, o)) {
 		void *in = NULL;
 		size_t ilen = 0;
-		rc = inflate_to_map(name, kind, map, len, &in, &ilen, cause);
-		munmap(map, len);
-		if (rc)
-			return rc;
-		map = in;
-		len = ilen;
+		char *why = NULL;
+		rc = inflate_to_map(name, kind, map, len, &in, &ilen, &why);
+		if (rc && o->format) {
+			/* --format names an importer: its own message on the
+			 * bytes as they are (a corrupt .json.gz for kineto) */
+			free(why);
+			rc = 0;
+		} else {
+			munmap(map, len);
+			if (rc) {
+				if (cause)
+					*cause = why;
+				else
+					free(why);
+				return rc;
+			}
+			map = in;
+			len = ilen;
+		}
 	}
 	rc = imp_buffer(st, name, map, len, o, res, cause);
 	if (map)
