@@ -7,6 +7,7 @@
  *   llamalog_bd.c     llama.cpp memory breakdown table and --fit projection
  *   llamalog_set.c    "key = value" settings and command lines
  *   llamalog_ollama.c Ollama slog lines, `ollama ps`/`list`, nvidia-smi
+ *   llamalog_out.c    the traces written, engine identity, the summary
  *
  * Every line matcher has the signature ll_on: it returns 1 when the line
  * is not its own, 0 when it took it, a negative UTIL_* code (with *cause)
@@ -220,6 +221,12 @@ int ll_bad_size(struct ll *p, char **cause, const char *what, const char *at);
 /* The line was cut short but what came before the cut was read: a
  * warning and a note on the load (--strict: an error after the line). */
 void ll_line_cut(struct ll *p, const char *why);
+
+/* A load that holds nothing (it is not written). */
+int ll_load_empty(const struct ll_load *l);
+/* Write every non-empty load as a trace and set ctx->summary
+ * (llamalog_out.c); an input with none is an input error. */
+int ll_write_all(struct ll *p, char **cause);
 
 /* ---- text (llamalog_text.c) ---- */
 const char *ll_skip_sp(const char *s);
