@@ -325,7 +325,8 @@ int ll_on_cmdline(struct ll *p, char *s, char **cause)
 				  strncmp(b, "llama-cli", 9) == 0) && i + 1 < nt && tok[i + 1][0] == '-') {
 			named = 1;
 			first = i + 1;
-		} else if (tok[i][0] == '-' && tok[i][1] && !isdigit((unsigned char)tok[i][1])) {
+		} else if (tok[i][0] == '-' && (isalpha((unsigned char)tok[i][1]) ||
+						(tok[i][1] == '-' && isalpha((unsigned char)tok[i][2])))) {
 			char w[128];
 			snprintf(w, sizeof(w), "%s", tok[i]);
 			char *q = strchr(w, '=');
@@ -342,13 +343,15 @@ int ll_on_cmdline(struct ll *p, char *s, char **cause)
 			may_value = !q && !(f >= 0 && flags[f].type == V_FLAG);
 		} else if (first >= 0) {
 			/* after the options: only their values; a second word in a
-			 * row is prose ("use -c 8192 and ...") */
+			 * row is prose ("use -c 8192 and ...", "32768 -> OOM") */
 			if (!may_value && !named)
 				prose = 1;
 			may_value = 0;
+		} else if (tok[i][0] == '-' && !isdigit((unsigned char)tok[i][1])) {
+			prose = 1; /* "-> OOM", "- item" */
 		}
 	}
-	int ok = first >= 0 && !prose && (named || (known >= 2 && !p->comment));
+	int ok = first >= 0 && !prose && (named || known >= 2);
 	if (ok) {
 		/* the options start at word first of s */
 		const char *at = s;

@@ -210,6 +210,7 @@ static void test_llamalog_ikllama(void)
 	CU_ASSERT_TRUE(setting_is(0, "kv_self_mib", "2196.00"));
 	CU_ASSERT_TRUE(setting_is(0, "type_k", "f16"));
 	CU_ASSERT_TRUE(setting_is(0, "engine", "ik_llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(0, "n_batch", NULL)); /* "## RUN 2: -b 2048 ... -> OOM" is a note */
 	struct store_trace_info ti = info(0);
 	CU_ASSERT_EQUAL(ti.run, 1);
 	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "KV"));
@@ -333,6 +334,16 @@ static void test_llamalog_breakdown_glm46(void)
 	CU_ASSERT_STRING_EQUAL(d[3].name, "RTX 3080");
 	MIB_EQ(d[3].total / MIB, 20181);
 	free(d);
+	/* the run's options, quoted in a "## args:" line without the binary
+	 * name, are settings of the load (a '#' line opens none) */
+	CU_ASSERT_TRUE(setting_is(0, "type_k", "q4_0"));
+	CU_ASSERT_TRUE(setting_is(0, "type_v", "q4_0"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "65536"));
+	CU_ASSERT_TRUE(setting_is(0, "parallel", "4"));
+	CU_ASSERT_TRUE(setting_is(0, "n_batch", "2048"));
+	CU_ASSERT_TRUE(setting_is(0, "n_ubatch", "1024"));
+	CU_ASSERT_TRUE(setting_is(0, "flash_attn", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "fit_target_mib", "1536"));
 }
 
 static void test_llamalog_breakdown_wrap_fit(void)
