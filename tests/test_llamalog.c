@@ -1195,6 +1195,8 @@ static void test_llamalog_bounded_memory(void)
 	CU_ASSERT_EQUAL(rc, 0);
 #ifndef LL_ASAN
 	CU_ASSERT_TRUE(kib > 0 && kib < 200 * 1024);
+#else
+	(void)kib; /* ASan's shadow memory makes RSS no measure of the parser */
 #endif
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(import_path(path, 0, &cause), 0);
@@ -1210,6 +1212,8 @@ static void test_llamalog_bounded_memory(void)
 	CU_ASSERT_EQUAL(rc, 2);
 #ifndef LL_ASAN
 	CU_ASSERT_TRUE(kib2 > 0 && kib2 < 300 * 1024);
+#else
+	(void)kib2;
 #endif
 	cause = NULL;
 	CU_ASSERT_EQUAL(import_path(path, 0, &cause), UTIL_EINPUT);
