@@ -70,7 +70,7 @@ expect 0 sh -c "(cat '$LOG'; sleep 2; cat '$LOG') | '$VRAMSIM' import --store p.
 hasnt err "reading:"
 # ...but on a terminal a slow stream shows it
 if command -v script >/dev/null; then
-	script -qec "sh -c \"(cat '$LOG'; sleep 2; cat '$LOG') | '$VRAMSIM' import --store p.db -\"" typescript >/dev/null 2>&1
+	env -u VRAMSIM_NO_PROGRESS script -qec "sh -c \"(cat '$LOG'; sleep 2; cat '$LOG') | '$VRAMSIM' import --store p.db -\"" typescript >/dev/null 2>&1
 	has typescript "reading: "
 fi
 exit 0
