@@ -114,7 +114,7 @@ static int ollama_size(struct ll *p, const char *key, const char *v, uint64_t *b
 /* "[22.0 GiB 22.0 GiB]" -> per-device estimates under key. A bare size is
  * an estimate for the whole machine. */
 static int ollama_list(struct ll *p, struct ll_load *l, const char *okey, const char *v,
-		       const char *key, char **cause)
+		       const char *key, int host, char **cause)
 {
 	const char *c = ll_skip_sp(v);
 	uint64_t b;
@@ -136,7 +136,8 @@ static int ollama_list(struct ll *p, struct ll_load *l, const char *okey, const 
 					"%s:%zu: expected a list of sizes like \"[1.5 GiB 2.0 GiB]\" "
 					"for %s", p->ctx->path, p->lineno, okey);
 		}
-		ll_est_add(l, "ollama", i, key, b);
+		/* library=cpu: the one entry is host memory, not GPU 0 */
+		ll_est_add(l, "ollama", host ? TRACE_DEV_HOST : i, key, b);
 	}
 	return 0;
 }
@@ -184,14 +185,16 @@ static int ollama_offload(struct ll *p, const struct ll_slog *g, char **cause)
 			return UTIL_EINPUT;
 	}
 	struct ll_load *l = ll_load_for(p);
+	const char *lib0 = slog_get(g, "library");
+	int host = lib0 && strcasecmp(lib0, "cpu") == 0;
 	const char *v;
 	if ((v = slog_get(g, "memory.required.allocations")) &&
-	    ollama_list(p, l, "memory.required.allocations", v, "allocation", cause))
+	    ollama_list(p, l, "memory.required.allocations", v, "allocation", host, cause))
 		return UTIL_EINPUT;
 	if ((v = slog_get(g, "memory.available")) &&
-	    ollama_list(p, l, "memory.available", v, "available", cause))
+	    ollama_list(p, l, "memory.available", v, "available", host, cause))
 		return UTIL_EINPUT;
-	if ((v = slog_get(g, "available")) && ollama_list(p, l, "available", v, "available", cause))
+	if ((v = slog_get(g, "available")) && ollama_list(p, l, "available", v, "available", host, cause))
 		return UTIL_EINPUT;
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(sizes); i++)
 		if (have[i])

@@ -984,6 +984,28 @@ static void test_llamalog_class_journal_cut_10341(void)
 	free(cause);
 }
 
+/* An Ollama runner of the 2025 own-engine era (ollama runner
+ * --ollama-engine), CPU only: its options are settings, its estimate
+ * (library=cpu) is host memory, not a GPU, and the load is estimate-only. */
+static void test_llamalog_class_runner_era_dr14(void)
+{
+	import_log("logs/ollama-dr14-ollama-engine-cpu.log", 1);
+	CU_ASSERT_EQUAL(res.n_warnings, 0);
+	CU_ASSERT_TRUE(setting_is(0, "ollama.runner", "ollama-engine"));
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ollama"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "8192"));
+	CU_ASSERT_TRUE(setting_is(0, "n_batch", "512"));
+	CU_ASSERT_TRUE(setting_is(0, "parallel", "2"));
+	CU_ASSERT_TRUE(setting_is(0, "no_mmap", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "estimate_only", "1"));
+	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "allocation"), 10.5);
+	CU_ASSERT_EQUAL(est_mib(0, "ollama", 0, "allocation"), -1);
+	size_t nd;
+	struct trace_device *d = devices(0, &nd);
+	CU_ASSERT_EQUAL(nd, 0);
+	free(d);
+}
+
 /* Ollama's own engine (ml/backend/ggml): "model weights" per buffer, a
  * "compute graph" line (0 B here: nothing allocated, nothing recorded),
  * the runner era from its lines, metadata from msg="" architecture=. */
@@ -1278,6 +1300,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_layer_ranges);
 	CU_ADD(s, test_llamalog_settings);
 	CU_ADD(s, test_llamalog_class_journal_cut_10341);
+	CU_ADD(s, test_llamalog_class_runner_era_dr14);
 	CU_ADD(s, test_llamalog_class_new_engine_11090);
 	CU_ADD(s, test_llamalog_class_wrapped_fit_19437);
 	CU_ADD(s, test_llamalog_class_cmdline_20490);
