@@ -109,6 +109,7 @@ static void load_free(struct ll_load *l)
 		free(l->set[i].val);
 	}
 	free(l->ev);
+	free(l->cidx);
 	free(l->set);
 	free(l->est);
 	free(l->note);
@@ -346,13 +347,13 @@ static int buffer_repeats(const struct ll_load *l, int dev, int cat, const char 
 	if (cat == TRACE_CAT_KV)
 		return l->phase >= PH_COMPUTE;
 	if (cat == TRACE_CAT_COMPUTE) {
-		if (l->phase >= PH_BREAKDOWN)
+		if (l->phase >= PH_BREAKDOWN || l->n_cidx >= LL_MAX_COMPUTE)
 			return 1;
-		for (size_t i = 0; i < l->n_ev; i++)
-			if (l->ev[i].ev.kind == TRACE_ALLOC &&
-			    l->ev[i].ev.category == TRACE_CAT_COMPUTE && l->ev[i].label &&
-			    strcmp(l->ev[i].label, label) == 0)
+		for (size_t i = 0; i < l->n_cidx; i++) {
+			const struct ll_ev *e = &l->ev[l->cidx[i]];
+			if (e->label && strcmp(e->label, label) == 0)
 				return 1;
+		}
 	}
 	return 0;
 }
@@ -418,6 +419,10 @@ void ll_buffer_add(struct ll *p, int dev, int cat, uint64_t bytes, const char *n
 			   "GPUs in an unknown per-device split and are recorded on device 0");
 	}
 	ll_ev_add(p, l, TRACE_ALLOC, dev, cat, bytes, label);
+	if (cat == TRACE_CAT_COMPUTE) {
+		UTIL_GROW(l->cidx, l->n_cidx + 1, l->a_cidx);
+		l->cidx[l->n_cidx++] = l->n_ev - 1;
+	}
 	if (dev >= 0)
 		l->dev[dev] |= (unsigned char)ll_cat_flag(cat);
 	else

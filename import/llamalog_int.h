@@ -38,6 +38,9 @@ struct ll_slog;
 #define LL_MAX_LOADS  64
 #define LL_MAX_EVENTS 1000000
 #define LL_MAX_LIST   4096
+/* compute buffers of one load (one per device and backend): more is a new
+ * load, which keeps the repeat check below quadratic cost */
+#define LL_MAX_COMPUTE 1024
 
 /* Phases of one llama.cpp load, in the order the engine prints them. A
  * buffer line of an earlier phase than one already seen starts a new load. */
@@ -122,6 +125,8 @@ struct ll_load {
 	int kv_lines;
 	int row_split;        /* a CUDA_Split buffer was seen */
 	unsigned eng;         /* ENG_* markers seen in this load's lines */
+	size_t *cidx;         /* indices in ev[] of its compute buffers */
+	size_t n_cidx, a_cidx;
 	int n_found;          /* GPUs the engine had found while this load ran */
 	char ps_id[16];       /* `ollama ps` model id, to find its `ollama list` size */
 };
