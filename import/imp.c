@@ -433,13 +433,9 @@ int imp_file(struct store *st, const char *path, const struct imp_opts *o,
 	size_t len = 0;
 	int rc = 0;
 	if (S_ISREG(sb.st_mode)) {
+		/* a file is mapped, whatever its size: the page cache holds it */
 		len = (size_t)sb.st_size;
-		if ((uint64_t)sb.st_size > imp_max_input())
-			rc = util_err(cause, UTIL_EINPUT, "%s: %llu bytes, more than %llu, the limit of "
-				      "one input (VRAMSIM_MAX_INPUT)", name,
-				      (unsigned long long)sb.st_size,
-				      (unsigned long long)imp_max_input());
-		else if (len) {
+		if (len) {
 			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 			if (map == MAP_FAILED) {
 				map = NULL;

@@ -76,8 +76,9 @@ struct imp_opts {
 
 /*
  * The largest input, in bytes, read from a stream or inflated from gzip or
- * zstd (the absolute cap that bounds a decompression bomb), and of a file:
- * IMP_MAX_INPUT, or $VRAMSIM_MAX_INPUT when set (a positive integer).
+ * zstd (the absolute cap that bounds a decompression bomb; a plain file is
+ * mapped whatever its size): IMP_MAX_INPUT, or $VRAMSIM_MAX_INPUT when set
+ * (a positive integer).
  */
 #define IMP_MAX_INPUT (16ull << 30)
 uint64_t imp_max_input(void);
