@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_quiet;
 
@@ -101,7 +102,13 @@ const char *cli_store_path(const char *opt)
 int cli_open_store(const char *opt, int flags, struct store **st)
 {
 	char *cause = NULL;
-	int rc = store_open(cli_store_path(opt), flags, st, &cause);
+	const char *path = cli_store_path(opt);
+	struct stat sb;
+	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0 && errno == ENOENT)
+		return cli_fail(UTIL_EINPUT, util_xasprintf(
+			"no store at %s: nothing imported yet; make one with "
+			"'vramsim import --store %s FILE' (a log, a GGUF, a trace)", path, path));
+	int rc = store_open(path, flags, st, &cause);
 	if (rc)
 		return cli_fail(rc, cause);
 	return 0;
