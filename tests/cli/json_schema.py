@@ -1,5 +1,5 @@
 # json_schema.py SCHEMA FILE...: validate JSON files against a JSON Schema
-# using only the keywords docs/json-schema uses (a keyword outside that set
+# using only the keywords plots/json-schema uses (a keyword outside that set
 # is an error, so a schema can never be silently half-checked).
 import json, sys
 

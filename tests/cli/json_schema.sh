@@ -1,7 +1,7 @@
 # json_schema.sh - every command's JSON output, for bundled traces as
-# recorded and under what-ifs, validates against docs/json-schema.
+# recorded and under what-ifs, validates against plots/json-schema.
 . "$TOP/tests/cli/lib.sh"
-D="$TOP/docs/json-schema"
+D="$TOP/plots/json-schema"
 V() { python3 "$TOP/tests/cli/json_schema.py" "$D/$1.schema.json" "$2" || { echo "^ $1: $2"; exit 1; }; }
 S=--store=t.db
 for f in llamacpp-15860-memory-breakdown-3x4090.log ollama-7047-2gpu-kv-per-device.log \
