@@ -6,7 +6,8 @@
 #   make help       list all targets
 #
 # Knobs: CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PREFIX, DESTDIR, V=1,
-# SANITIZE=address,undefined (objects go to their own build folder).
+# SANITIZE=address,undefined (objects go to their own build folder),
+# ENGINE=none (no llama.cpp engine planner; see sim/engine/engine.mk).
 
 PREFIX   ?= /usr/local
 prefix   ?= $(PREFIX)
@@ -22,6 +23,10 @@ CFLAGS   ?= -O2 -g
 SANITIZE ?=
 BUILD    ?= build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 comma    := ,
+# A folder of the installed tree relative to bindir (found from the binary,
+# so a DESTDIR or moved install finds its files); absolute when it is not
+# under the prefix beside bindir.
+rel_to_bin = $(if $(filter $(prefix)/bin,$(bindir)),$(patsubst $(prefix)/%,../%,$(1)),$(1))
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +46,9 @@ CUNIT_LIBS = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 VS_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	     -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2 \
 	     -Itrace -Iimport -Isim -Iplots -DVRAMSIM_VERSION='"$(VERSION)"' \
-	     -DVRAMSIM_DATADIR='"$(datadir)/vramsim"' -DVRAMSIM_LIBDIR='"$(libdir)"'
+	     -DVRAMSIM_DATADIR='"$(datadir)/vramsim"' -DVRAMSIM_LIBDIR='"$(libdir)"' \
+	     -DVRAMSIM_DATADIR_REL='"$(call rel_to_bin,$(datadir))/vramsim"' \
+	     -DVRAMSIM_LIBDIR_REL='"$(call rel_to_bin,$(libdir))"'
 ifneq ($(SANITIZE),)
 VS_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit-frame-pointer
 VS_LDFLAGS += -fsanitize=$(SANITIZE)
@@ -156,17 +163,23 @@ vramsim.1: vramsim
 	$(Q)./vramsim --man > $@
 
 ## install: install vramsim, the shim and the gnuplot scripts under DESTDIR/PREFIX
-install: all vramsim.1
+install: all vramsim.1 install-engine
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(datadir)/vramsim
 	$(INSTALL) -m 755 vramsim $(DESTDIR)$(bindir)/vramsim
 	$(if $(SHIM_LIB),$(INSTALL) -m 755 $(SHIM_LIB) $(DESTDIR)$(libdir)/libvramtrace.so)
 	$(INSTALL) -m 644 $(wildcard plots/*.gp) $(DESTDIR)$(datadir)/vramsim/
 	$(if $(wildcard vramsim.1),$(INSTALL) -d $(DESTDIR)$(mandir)/man1 && $(INSTALL) -m 644 vramsim.1 $(DESTDIR)$(mandir)/man1/vramsim.1)
+	$(INSTALL) -d $(DESTDIR)$(datadir)/bash-completion/completions $(DESTDIR)$(datadir)/zsh/vendor-completions
+	./vramsim completion bash > $(DESTDIR)$(datadir)/bash-completion/completions/vramsim
+	./vramsim completion zsh > $(DESTDIR)$(datadir)/zsh/vendor-completions/_vramsim
 
 ## uninstall: remove what install installed
 uninstall:
+	rm -rf $(DESTDIR)$(libdir)/vramsim
 	rm -f $(DESTDIR)$(bindir)/vramsim $(DESTDIR)$(libdir)/libvramtrace.so \
-	      $(DESTDIR)$(mandir)/man1/vramsim.1
+	      $(DESTDIR)$(mandir)/man1/vramsim.1 \
+	      $(DESTDIR)$(datadir)/bash-completion/completions/vramsim \
+	      $(DESTDIR)$(datadir)/zsh/vendor-completions/_vramsim
 	rm -rf $(DESTDIR)$(datadir)/vramsim
 
 ## clean: remove build outputs

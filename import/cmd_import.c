@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "imp.h"
@@ -52,11 +54,23 @@ static int cmd_import(struct cli_ctx *cx)
 		return cli_usage("import", "unknown format '%s'", o.format);
 	if (o.name && argc - first > 1)
 		return cli_usage("import", "--name takes one FILE at a time");
+	int stdin_uses = 0;
+	for (int i = first; i < argc; i++)
+		stdin_uses += strcmp(argv[i], "-") == 0;
+	if (stdin_uses > 1)
+		return cli_usage("import", "'-' (standard input) can be read once only");
+	/* A store this import creates is removed again when nothing got in:
+	 * a failed first import leaves no empty store behind. */
+	struct stat sb;
+	char *path = util_xstrdup(cli_store_path(cx->store_opt));
+	int existed = stat(path, &sb) == 0;
 	struct store *st;
 	int rc = cli_store(cx, &st);
-	if (rc)
+	if (rc) {
+		free(path);
 		return rc;
-	int worst = 0;
+	}
+	int worst = 0, n_ok = 0;
 	for (int i = first; i < argc; i++) {
 		struct imp_ctx res;
 		char *cause = NULL;
@@ -67,10 +81,12 @@ static int cmd_import(struct cli_ctx *cx)
 				worst = code;
 			continue;
 		}
+		n_ok++;
 		for (int k = 0; k < res.n_traces; k++) {
 			struct store_trace_info ti;
 			if (store_trace_get(st, res.traces[k], &ti, NULL) == 0) {
-				printf("imported %s as trace %lld '%s' (%lld events%s)\n", argv[i],
+				printf("imported %s as trace %lld '%s' (%lld events%s)\n",
+				       strcmp(argv[i], "-") == 0 ? "stdin" : argv[i],
 				       (long long)ti.id, ti.name, (long long)ti.n_events,
 				       ti.truncated ? ", truncated" : "");
 				store_trace_info_clear(&ti);
@@ -82,6 +98,17 @@ static int cmd_import(struct cli_ctx *cx)
 	}
 	if (!worst && !cli_quiet)
 		fprintf(stderr, "next: vramsim replay --store %s --gpus 4x24G\n", store_path(st));
+	if (!existed && !n_ok) {
+		store_close(cx->st_);
+		cx->st_ = NULL;
+		static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+		for (size_t k = 0; k < UTIL_ARRAY_SIZE(sfx); k++) {
+			char *f = util_xasprintf("%s%s", path, sfx[k]);
+			unlink(f);
+			free(f);
+		}
+	}
+	free(path);
 	return worst;
 }
 
@@ -91,8 +118,11 @@ const struct cli_cmd cmd_import_entry = {
 	.usage = "[--store DB] [--format F] [--name N] [--strict]\n"
 		 "                      [--label-rules FILE] [-q] FILE...",
 	.about = "Import each FILE into the trace store, one transaction per file: a file\n"
-		 "that fails to import leaves the store as it was. The format is detected\n"
-		 "from the content unless --format names it.\n",
+		 "that fails to import leaves the store as it was (and a store that this\n"
+		 "import would have created is not left behind). The format is detected\n"
+		 "from the content unless --format names it. FILE '-' is standard input\n"
+		 "(journalctl -u ollama --no-pager | vramsim import -); .gz and .zst files\n"
+		 "are inflated first; a FIFO without a writer reads as empty.\n",
 	.opts = import_opts,
 	.more = "formats:\n",
 	.more_fn = print_formats, /* the format list is generated */

@@ -47,30 +47,38 @@ static int readable(const char *p)
 	return access(p, R_OK) == 0;
 }
 
-/* The shim beside this binary, else the installed one. */
-static char *find_shim(void)
+/* The shim beside this binary, else the installed one (found from the
+ * binary, then at the configured path). *tried lists where it looked. */
+static char *find_shim(char *tried, size_t n)
 {
 	const char *env = getenv("VRAMSIM_SHIM");
-	if (env && *env)
+	tried[0] = '\0';
+	if (env && *env) {
+		snprintf(tried, n, "$VRAMSIM_SHIM (%s)", env);
 		return readable(env) ? util_xstrdup(env) : NULL;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *p = util_xasprintf("%s/trace/libvramtrace.so", exe);
-			if (readable(p))
-				return p;
-			free(p);
-		}
 	}
-	char *p = util_xasprintf("%s/libvramtrace.so", VRAMSIM_LIBDIR);
-	if (readable(p))
-		return p;
-	free(p);
-	return NULL;
+	char *cand[3] = { NULL };
+	int k = 0;
+	char *bin = util_exe_dir();
+	if (bin)
+		cand[k++] = util_xasprintf("%s/trace/libvramtrace.so", bin);
+	free(bin);
+	char *lib = util_installed_path(VRAMSIM_LIBDIR_REL);
+	if (lib) {
+		cand[k++] = util_xasprintf("%s/libvramtrace.so", lib);
+		free(lib);
+	}
+	cand[k++] = util_xasprintf("%s/libvramtrace.so", VRAMSIM_LIBDIR);
+	char *hit = NULL;
+	for (int i = 0; i < k; i++) {
+		size_t l = strlen(tried);
+		snprintf(tried + l, n - l, "%s%s", l ? ", " : "", cand[i]);
+		if (!hit && readable(cand[i]))
+			hit = cand[i];
+		else
+			free(cand[i]);
+	}
+	return hit;
 }
 
 /* A sanitizer runtime must stay first in LD_PRELOAD. */
@@ -168,6 +176,73 @@ static int of_session(const char *path, const char *session)
 	return yes;
 }
 
+/* Is the program file at path a static ELF executable (no PT_INTERP)?
+ * LD_PRELOAD never reaches one. ELF: System V gABI, "Program Header". */
+static int static_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	unsigned char h[64];
+	int is_static = 0;
+	if (read(fd, h, sizeof(h)) == (ssize_t)sizeof(h) && !memcmp(h, "\177ELF", 4) &&
+	    h[4] == 2 /* 64-bit */ && h[5] == 1 /* little endian */) {
+		uint64_t phoff;
+		uint16_t phentsize, phnum;
+		memcpy(&phoff, h + 32, 8);
+		memcpy(&phentsize, h + 54, 2);
+		memcpy(&phnum, h + 56, 2);
+		is_static = 1;
+		for (unsigned i = 0; i < phnum && i < 4096 && phentsize >= 4; i++) {
+			uint32_t type;
+			if (pread(fd, &type, 4, (off_t)(phoff + (uint64_t)i * phentsize)) != 4) {
+				is_static = 0;
+				break;
+			}
+			if (type == 3 /* PT_INTERP */) {
+				is_static = 0;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return is_static;
+}
+
+/* The program as the shell would find it (PATH), or NULL. */
+static char *which(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return util_xstrdup(prog);
+	const char *path = getenv("PATH");
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t len = strcspn(p, ":");
+		char *cand = util_xasprintf("%.*s/%s", (int)len, len ? p : ".", prog);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
+/* Why a run left no trace file: the likeliest cause first. */
+static const char *why_none(char **cmd)
+{
+	const char *off = getenv("VRAMSIM_DISABLE");
+	if (off && *off && strcmp(off, "0"))
+		return "recording is disabled (VRAMSIM_DISABLE is set)";
+	char *exe = which(cmd[0]);
+	int st = exe && static_elf(exe);
+	free(exe);
+	if (st)
+		return "the program is statically linked, so the shim (LD_PRELOAD) cannot reach it";
+	return "no process of the run used the CUDA driver (did it run on a GPU? a container "
+	       "without the GPU, CUDA_VISIBLE_DEVICES empty?)";
+}
+
 static int run_child(char **cmd, const char *preload, const char *pattern, const char *session)
 {
 	pid_t pid = fork();
@@ -202,7 +277,7 @@ static int run_child(char **cmd, const char *preload, const char *pattern, const
 	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
 }
 
-static int import_run(struct cli_ctx *cx, const char *name, const char *pattern,
+static int import_run(struct cli_ctx *cx, char **cmd, const char *name, const char *pattern,
 		      const char *session, int status)
 {
 	char *g = pattern_glob(pattern);
@@ -221,8 +296,11 @@ static int import_run(struct cli_ctx *cx, const char *name, const char *pattern,
 		globfree(&gl);
 	int rc = status;
 	if (n == 0) {
-		cli_warn("record: no process of the run used the CUDA driver (no trace file "
-			 "matches %s); nothing imported", pattern);
+		/* The program ran and nothing was recorded: a `record && replay`
+		 * must not go on to replay an older trace, so this fails. */
+		cli_error("record: nothing recorded: %s (no trace file matches %s)", why_none(cmd),
+			  pattern);
+		rc = status ? status : CLI_ERR;
 	} else {
 		struct store *st;
 		int orc = cli_store(cx, &st);
@@ -238,10 +316,12 @@ static int import_run(struct cli_ctx *cx, const char *name, const char *pattern,
 			} else if (!cli_quiet) {
 				struct store_trace_info ti;
 				if (store_trace_get(st, id, &ti, NULL) == 0) {
+					char *tn = util_term_xstr(ti.name);
 					fprintf(stderr, "vramsim: recorded %zu file%s as trace %" PRId64
 						" '%s' (%" PRId64 " events%s) in %s\n", n,
-						n == 1 ? "" : "s", id, ti.name, ti.n_events,
+						n == 1 ? "" : "s", id, tn, ti.n_events,
 						ti.truncated ? ", truncated" : "", store_path(st));
+					free(tn);
 					store_trace_info_clear(&ti);
 				}
 				fprintf(stderr, "vramsim: native traces kept: %s%s\n", mine[0],
@@ -273,11 +353,11 @@ static int cmd_record(struct cli_ctx *cx)
 		return cli_usage("record", "no command to run (vramsim record -- CMD ARGS...)");
 	if (!*out)
 		return cli_usage("record", "empty -o PATTERN");
-	char *shim = find_shim();
+	char tried[2048];
+	char *shim = find_shim(tried, sizeof(tried));
 	if (!shim) {
-		cli_error("record: libvramtrace.so not found beside the vramsim binary "
-			  "(trace/libvramtrace.so) nor in %s; build it with 'make' or set "
-			  "VRAMSIM_SHIM", VRAMSIM_LIBDIR);
+		cli_error("record: libvramtrace.so not found; looked in %s; build it with 'make' "
+			  "or set VRAMSIM_SHIM", tried);
 		return CLI_USAGE;
 	}
 	/* Absolute, so a program that changes directory still writes here. */
@@ -303,9 +383,13 @@ static int cmd_record(struct cli_ctx *cx)
 	char *session = util_xasprintf("%.16s-%d-%lld%09ld", host, (int)getpid(),
 				       (long long)ts.tv_sec, ts.tv_nsec);
 	char *preload = preload_with(shim, getenv("LD_PRELOAD"));
+	/* Said before the run, which may take hours: where the files go and
+	 * which store gets the trace. */
+	cli_note("record: recording %s into %s (store %s)", argv[first], pattern,
+		 cli_store_path(cx->store_opt));
 	fflush(NULL);
 	int status = run_child(argv + first, preload, pattern, session);
-	int rc = status < 0 ? CLI_ERR : import_run(cx, name, pattern, session, status);
+	int rc = status < 0 ? CLI_ERR : import_run(cx, argv + first, name, pattern, session, status);
 	free(preload);
 	free(session);
 	free(pattern);

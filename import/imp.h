@@ -75,7 +75,21 @@ struct imp_opts {
 };
 
 /*
- * Import one file in one transaction. On success fills res (the caller
+ * The largest input, in bytes, read from a stream or inflated from gzip or
+ * zstd (the absolute cap that bounds a decompression bomb; a plain file is
+ * mapped whatever its size): IMP_MAX_INPUT, or $VRAMSIM_MAX_INPUT when set
+ * (a positive integer).
+ */
+#define IMP_MAX_INPUT (16ull << 30)
+uint64_t imp_max_input(void);
+
+/*
+ * Import one file in one transaction. path "-" is standard input; a FIFO
+ * or character device is read to its end (opening one never blocks on a
+ * missing writer: it reads as empty); gzip and zstd files that no format
+ * reads as they are (a .vrt.zst trace, a Kineto .json.gz) are inflated
+ * first, up to imp_max_input() bytes. Streams and inflated data go
+ * through an unlinked file in $TMPDIR, so memory does not grow with them. On success fills res (the caller
  * frees res->summary) and returns 0. Errors: UTIL_EINPUT (unknown format,
  * empty file, a parse error naming line/offset), UTIL_ERR (I/O, SQLite).
  */

@@ -35,6 +35,19 @@
  * array is walked element by element: a small scanner finds where each
  * element ends (strings and brackets only) and only elements naming
  * "[memory]" or "[OutOfMemory]" are handed to jansson.
+ *
+ * Bounds: a .json.gz is inflated as it is read, into a window that holds
+ * the value being parsed (KINETO_WINDOW to start, at most KINETO_MAX_VALUE
+ * for one trace event or top-level value), never the whole text; the
+ * inflated size is capped at KINETO_MAX_INFLATED. Memory is the window
+ * plus 56 bytes per CUDA memory event kept; time is one pass over the
+ * text plus a sort of the kept events (O(n log n)). Processes and
+ * devices are bounded by the store (STORE_MAX_PROCESSES,
+ * STORE_MAX_DEVICES); the work per process is proportional to its events.
+ *
+ * Over 800 lines: reading (streaming gzip, the scanner, jansson per event)
+ * and writing (pairing, reconciliation) share struct kctx and struct kev;
+ * the format is one unit.
  */
 #include "u64map.h"
 #include "imp.h"
@@ -49,7 +62,11 @@
 #include <zlib.h>
 
 #define SYNTH_ADDR (1ull << 62) /* first synthetic address */
-#define MAX_DEV 4096
+#define MAX_DEV STORE_MAX_DEVICES
+#define KINETO_WINDOW (1u << 20)             /* first inflate window */
+#define KINETO_MAX_VALUE (64u << 20)         /* one JSON value in a .gz */
+#define KINETO_MAX_INFLATED (16ull << 30)    /* all the text of a .gz */
+#define KINETO_MAX_BYTES ((int64_t)1 << 50)  /* |Bytes|, Total Allocated/Reserved */
 
 /* One CUDA memory event. */
 struct kev {
@@ -67,9 +84,19 @@ struct kev {
 struct kctx {
 	struct imp_ctx *ictx;
 	int64_t trace;
-	const char *json;   /* the JSON text (the file or its inflated copy) */
+	const char *json;   /* the text read so far: the file, or the inflate window */
 	size_t len;
 	int gz;
+	int eof;            /* json holds the rest of the text */
+	uint64_t base;      /* offset in the whole text of json[0] */
+	/* .gz input: */
+	z_stream zs;
+	int zinit;
+	const unsigned char *zin;
+	size_t zleft;
+	char *win;
+	size_t wcap;
+	uint64_t inflated;
 	struct kev *ev;
 	size_t n, alloc;
 	size_t n_memory, n_cpu, n_other, n_zero;
@@ -78,75 +105,107 @@ struct kctx {
 	uint64_t next_synth;
 };
 
-/* ---- gzip ---- */
+/* ---- gzip, inflated as it is read ---- */
 
-static int inflate_all(const unsigned char *in, size_t len, char **out, size_t *olen,
-		       size_t limit, char **cause)
+/* Inflate into win[len..wcap). 0, or a negative code with *cause set. */
+static int inflate_more(struct kctx *k, char **cause)
 {
-	z_stream zs;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		return util_err(cause, UTIL_ERR, "zlib: inflateInit2 failed");
-	size_t cap = len * 4 + 4096, n = 0, left = len;
-	char *buf = util_xmalloc(cap + 1);
-	const unsigned char *p = in;
-	int rc;
+	z_stream *zs = &k->zs;
 	for (;;) {
-		if (n == cap) {
-			if (cap >= limit) {
-				rc = Z_MEM_ERROR;
-				break;
-			}
-			cap = cap < limit / 2 ? cap * 2 : limit;
-			buf = util_xrealloc(buf, cap + 1);
-		}
-		uInt in_now = left > 1u << 30 ? 1u << 30 : (uInt)left;
-		uInt out_now = cap - n > 1u << 30 ? 1u << 30 : (uInt)(cap - n);
-		zs.next_in = (Bytef *)p;
-		zs.avail_in = in_now;
-		zs.next_out = (Bytef *)buf + n;
-		zs.avail_out = out_now;
-		rc = inflate(&zs, Z_NO_FLUSH);
-		int stuck = zs.avail_in == in_now && zs.avail_out == out_now;
-		p += in_now - zs.avail_in;
-		left -= in_now - zs.avail_in;
-		n += out_now - zs.avail_out;
+		if (k->len == k->wcap)
+			return 0;
+		uInt in_now = k->zleft > 1u << 30 ? 1u << 30 : (uInt)k->zleft;
+		uInt out_now = (uInt)(k->wcap - k->len);
+		zs->next_in = (Bytef *)k->zin;
+		zs->avail_in = in_now;
+		zs->next_out = (Bytef *)k->win + k->len;
+		zs->avail_out = out_now;
+		int rc = inflate(zs, Z_NO_FLUSH);
+		size_t used = in_now - zs->avail_in, made = out_now - zs->avail_out;
+		k->zin += used;
+		k->zleft -= used;
+		k->len += made;
+		k->inflated += made;
+		if (k->inflated > KINETO_MAX_INFLATED)
+			return util_err(cause, UTIL_EINPUT, "gzip data inflates past %llu bytes "
+					"(KINETO_MAX_INFLATED): refused",
+					(unsigned long long)KINETO_MAX_INFLATED);
 		if (rc == Z_STREAM_END) {
 			/* Another gzip member may follow (concatenated files);
 			 * anything else after the stream is ignored, as gzip does. */
-			if (left >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-				inflateReset(&zs);
+			if (k->zleft >= 2 && k->zin[0] == 0x1f && k->zin[1] == 0x8b) {
+				inflateReset(zs);
 				continue;
 			}
-			break;
+			k->eof = 1;
+			return 0;
 		}
-		if (rc == Z_BUF_ERROR && n == cap)
-			continue; /* output full: grow */
-		if (rc != Z_OK && rc != Z_BUF_ERROR)
-			break;
-		if ((left == 0 && n < cap) || stuck) {
-			rc = Z_BUF_ERROR; /* wants more input: the file is cut */
-			break;
-		}
+		size_t at = (size_t)(k->zin - k->ictx->data);
+		if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_STREAM_ERROR ||
+		    rc == Z_MEM_ERROR)
+			return util_err(cause, UTIL_EINPUT, "gzip data corrupt near compressed byte "
+					"%zu: %s", at, zs->msg ? zs->msg : "bad data");
+		if (made == 0 && used == 0) /* wants input that is not there */
+			return util_err(cause, UTIL_EINPUT, "gzip stream cut at compressed byte %zu",
+					at);
+		if (made)
+			return 0;
 	}
-	size_t at = (size_t)(p - in);
-	const char *msg = zs.msg ? zs.msg : "bad data";
-	char text[128];
-	snprintf(text, sizeof(text), "%s", msg);
-	inflateEnd(&zs);
-	if (rc == Z_STREAM_END) {
-		buf[n] = '\0';
-		*out = buf;
-		*olen = n;
+}
+
+/*
+ * More text after *p: drop what lies before *p, inflate more behind what
+ * is kept, move *p to the window's start. 1 if text was added, 0 at the
+ * end of the text, or a negative code.
+ */
+static int need(struct kctx *k, const char **p, char **cause)
+{
+	if (k->eof)
 		return 0;
+	size_t drop = (size_t)(*p - k->json), keep = k->len - drop;
+	if (drop)
+		memmove(k->win, k->win + drop, keep);
+	k->base += drop;
+	k->len = keep;
+	if (keep == k->wcap) {
+		/* One value fills the window: grow it, up to the limit. */
+		if (k->wcap >= KINETO_MAX_VALUE)
+			return util_err(cause, UTIL_EINPUT, "byte offset %llu of the inflated JSON: "
+					"a value longer than %u MiB (KINETO_MAX_VALUE): refused",
+					(unsigned long long)k->base, KINETO_MAX_VALUE >> 20);
+		char *w = realloc(k->win, k->wcap * 2 + 1);
+		if (!w)
+			return util_err(cause, UTIL_EINPUT, "out of memory for a %zu-byte window",
+					k->wcap * 2);
+		k->win = w;
+		k->wcap *= 2;
 	}
-	free(buf);
-	if (rc == Z_MEM_ERROR)
-		return util_err(cause, UTIL_EINPUT, "gzip data inflates past %zu bytes", limit);
-	if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_STREAM_ERROR)
-		return util_err(cause, UTIL_EINPUT, "gzip data corrupt near compressed byte %zu: %s",
-				at, text);
-	return util_err(cause, UTIL_EINPUT, "gzip stream cut at compressed byte %zu", at);
+	k->json = k->win;
+	*p = k->win;
+	size_t before = k->len;
+	int rc = inflate_more(k, cause);
+	if (rc)
+		return rc;
+	k->win[k->len] = '\0';
+	return k->len > before ? 1 : (k->eof ? 0 : 1);
+}
+
+static int gz_open(struct kctx *k, char **cause)
+{
+	memset(&k->zs, 0, sizeof(k->zs));
+	if (inflateInit2(&k->zs, 15 + 16) != Z_OK)
+		return util_err(cause, UTIL_ERR, "zlib: inflateInit2 failed");
+	k->zinit = 1;
+	k->gz = 1;
+	k->zin = k->ictx->data;
+	k->zleft = k->ictx->len;
+	k->wcap = KINETO_WINDOW;
+	k->win = util_xmalloc(k->wcap + 1);
+	k->json = k->win;
+	k->len = 0;
+	const char *p = k->win;
+	int rc = need(k, &p, cause);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- the scanner: where does a JSON value end? ---- */
@@ -204,7 +263,8 @@ static const char *skip_value(const char *p, const char *end)
 
 static int err_at(struct kctx *k, const char *p, const char *what, char **cause)
 {
-	return util_err(cause, UTIL_EINPUT, "byte offset %zu%s: %s", (size_t)(p - k->json),
+	return util_err(cause, UTIL_EINPUT, "byte offset %llu%s: %s",
+			(unsigned long long)(k->base + (uint64_t)(p - k->json)),
 			k->gz ? " of the inflated JSON" : "", what);
 }
 
@@ -265,8 +325,16 @@ static int add_event(struct kctx *k, const json_t *ev, const char *at, char **ca
 	    num_i64(json_object_get(args, "Bytes"), &bytes))
 		return err_at(k, at, "[memory] event without numeric args \"Device Type\" and "
 			      "\"Bytes\"", cause);
-	if (num_i64(json_object_get(args, "Device Id"), &dev))
+	json_t *jdev = json_object_get(args, "Device Id");
+	if (!jdev || json_is_null(jdev))
 		dev = 0;
+	else if (num_i64(jdev, &dev))
+		return err_at(k, at, "[memory] event with a \"Device Id\" that is not a number in "
+			      "range", cause);
+	/* |Bytes| up to 2^50 (1 PiB): negating, summing and subtracting
+	 * sizes below can then never overflow (-2^63 had no negation). */
+	if (bytes < -KINETO_MAX_BYTES || bytes > KINETO_MAX_BYTES)
+		return err_at(k, at, "[memory] event with \"Bytes\" outside -2^50..2^50", cause);
 	if (type == 0) {
 		k->n_cpu++;
 		return 0;
@@ -295,8 +363,15 @@ static int add_event(struct kctx *k, const json_t *ev, const char *at, char **ca
 		e.has_addr = 1;
 	}
 	int64_t ta, tr;
-	if (num_i64(json_object_get(args, "Total Allocated"), &ta) == 0 &&
-	    num_i64(json_object_get(args, "Total Reserved"), &tr) == 0 && ta >= 0 && tr >= 0) {
+	json_t *jta = json_object_get(args, "Total Allocated");
+	json_t *jtr = json_object_get(args, "Total Reserved");
+	if (jta || jtr) {
+		/* Present means usable: a huge or negative total is refused, not
+		 * silently dropped (it sets the level before the window). */
+		if (!jta || !jtr || num_i64(jta, &ta) || num_i64(jtr, &tr) || ta < 0 || tr < 0 ||
+		    ta > KINETO_MAX_BYTES || tr > KINETO_MAX_BYTES)
+			return err_at(k, at, "[memory] event with \"Total Allocated\" or \"Total "
+				      "Reserved\" missing or outside 0..2^50", cause);
 		e.ta = (uint64_t)ta;
 		e.tr = (uint64_t)tr;
 		e.has_totals = 1;
@@ -326,32 +401,76 @@ static int element(struct kctx *k, const char *p, const char *q, char **cause)
 	return rc;
 }
 
-static int trace_events(struct kctx *k, const char **pp, const char *end, char **cause)
+/* ---- walking the text, reading more as needed ---- */
+
+/* Skip whitespace; *p ends at the next other byte or the end of the text. */
+static int ws_more(struct kctx *k, const char **p, char **cause)
 {
-	const char *p = *pp;
-	if (p >= end || *p != '[')
+	for (;;) {
+		*p = ws(*p, k->json + k->len);
+		if (*p < k->json + k->len)
+			return 0;
+		int rc = need(k, p, cause);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+/* 1 if the text goes on at p (after reading more if needed), 0 at its end. */
+static int at_text(struct kctx *k, const char **p, char **cause)
+{
+	int rc = ws_more(k, p, cause);
+	return rc < 0 ? rc : *p < k->json + k->len;
+}
+
+/* *q past the value (skip_value) or string (string != 0) at *p, read
+ * whole; NULL when the text ends inside it. */
+static int whole(struct kctx *k, const char **p, const char **q, int string, char **cause)
+{
+	for (;;) {
+		const char *end = k->json + k->len;
+		*q = string ? skip_string(*p, end) : skip_value(*p, end);
+		if ((*q && *q < end) || k->eof)
+			return 0;
+		int rc = need(k, p, cause);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static int trace_events(struct kctx *k, const char **pp, char **cause)
+{
+	const char *p = *pp, *q;
+	int rc;
+	if ((rc = at_text(k, &p, cause)) < 0)
+		return rc;
+	if (!rc || *p != '[')
 		return err_at(k, p, "\"traceEvents\" is not an array", cause);
-	p = ws(p + 1, end);
-	if (p < end && *p == ']') {
+	p++;
+	if ((rc = at_text(k, &p, cause)) < 0)
+		return rc;
+	if (rc && *p == ']') {
 		*pp = p + 1;
 		return 0;
 	}
 	for (;;) {
-		const char *q = skip_value(p, end);
+		if ((rc = ws_more(k, &p, cause)) || (rc = whole(k, &p, &q, 0, cause)))
+			return rc;
 		if (!q || q == p)
 			return err_at(k, p, "expected a trace event (cut file?)", cause);
-		int rc = element(k, p, q, cause);
-		if (rc)
+		if ((rc = element(k, p, q, cause)))
 			return rc;
-		p = ws(q, end);
-		if (p < end && *p == ']') {
+		p = q;
+		if ((rc = at_text(k, &p, cause)) < 0)
+			return rc;
+		if (rc && *p == ']') {
 			*pp = p + 1;
 			return 0;
 		}
-		if (p >= end || *p != ',')
+		if (!rc || *p != ',')
 			return err_at(k, p, "expected ',' or ']' in \"traceEvents\" (cut file?)",
 				      cause);
-		p = ws(p + 1, end);
+		p++;
 	}
 }
 
@@ -365,35 +484,51 @@ static json_t *load_value(const char *p, const char *q)
 /* The top-level object: keys in any order, traceEvents walked in place. */
 static int top_level(struct kctx *k, char **cause)
 {
-	const char *p = k->json, *end = k->json + k->len;
-	if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+	const char *p = k->json, *q;
+	int rc;
+	if (k->len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	p = ws(p, end);
-	if (p >= end || *p != '{')
+	if ((rc = at_text(k, &p, cause)) < 0)
+		return rc;
+	if (!rc || *p != '{')
 		return err_at(k, p, "not a Chrome trace: expected a JSON object with "
 			      "\"traceEvents\"", cause);
-	p = ws(p + 1, end);
+	p++;
 	int seen = 0;
-	while (p < end && *p != '}') {
-		const char *q = (*p == '"') ? skip_string(p, end) : NULL;
+	for (;;) {
+		if ((rc = at_text(k, &p, cause)) < 0)
+			return rc;
+		if (!rc)
+			return err_at(k, p, "the top-level object is not closed (cut file?)", cause);
+		if (*p == '}')
+			break;
+		q = NULL;
+		if (*p == '"' && (rc = whole(k, &p, &q, 1, cause)))
+			return rc;
 		json_t *key = q ? load_value(p, q) : NULL;
 		if (!json_is_string(key)) {
 			json_decref(key);
 			return err_at(k, p, "expected a key string in the top-level object", cause);
 		}
-		const char *name = json_string_value(key);
-		p = ws(q, end);
-		if (p >= end || *p != ':') {
-			json_decref(key);
+		/* The key is copied: reading on may move the window. */
+		char *name = util_xstrdup(json_string_value(key));
+		json_decref(key);
+		p = q;
+		if ((rc = at_text(k, &p, cause)) < 0) {
+			free(name);
+			return rc;
+		}
+		if (!rc || *p != ':') {
+			free(name);
 			return err_at(k, p, "expected ':' after a key", cause);
 		}
-		p = ws(p + 1, end);
-		int rc = 0;
+		p++;
+		rc = 0;
 		if (strcmp(name, "traceEvents") == 0) {
 			seen = 1;
-			rc = trace_events(k, &p, end, cause);
-		} else {
-			q = skip_value(p, end);
+			rc = trace_events(k, &p, cause);
+		} else if ((rc = ws_more(k, &p, cause)) == 0 &&
+			   (rc = whole(k, &p, &q, 0, cause)) == 0) {
 			if (!q || q == p)
 				rc = err_at(k, p, "expected a value (cut file?)", cause);
 			else if (strcmp(name, "deviceProperties") == 0 && !k->devprops)
@@ -403,17 +538,16 @@ static int top_level(struct kctx *k, char **cause)
 			if (rc == 0)
 				p = q;
 		}
-		json_decref(key);
+		free(name);
 		if (rc)
 			return rc;
-		p = ws(p, end);
-		if (p < end && *p == ',')
-			p = ws(p + 1, end);
-		else if (p < end && *p != '}')
+		if ((rc = at_text(k, &p, cause)) < 0)
+			return rc;
+		if (rc && *p == ',')
+			p++;
+		else if (rc && *p != '}')
 			return err_at(k, p, "expected ',' or '}' in the top-level object", cause);
 	}
-	if (p >= end)
-		return err_at(k, p, "the top-level object is not closed (cut file?)", cause);
 	if (!seen)
 		return err_at(k, k->json, "not a Chrome trace: no \"traceEvents\" array", cause);
 	return 0;
@@ -446,32 +580,33 @@ static int write_devices(struct kctx *k, int *n_dev, char **cause)
 	for (size_t i = 0; i < k->n; i++)
 		if (k->ev[i].dev + 1 > n)
 			n = k->ev[i].dev + 1;
+	/* deviceProperties by id in one pass (the last entry of an id wins). */
+	json_t **props = util_xcalloc(MAX_DEV, sizeof(*props));
 	size_t np = json_array_size(k->devprops);
 	for (size_t i = 0; i < np; i++) {
-		json_t *idv = json_object_get(json_array_get(k->devprops, i), "id");
+		json_t *p = json_array_get(k->devprops, i);
+		json_t *idv = json_object_get(p, "id");
 		json_int_t id = json_integer_value(idv);
-		if (json_is_integer(idv) && id >= 0 && id < MAX_DEV && id + 1 > n)
+		if (!json_is_integer(idv) || id < 0 || id >= MAX_DEV)
+			continue;
+		props[id] = p;
+		if (id + 1 > n)
 			n = (int)id + 1;
 	}
-	for (int d = 0; d < n; d++) {
+	int rc = 0;
+	for (int d = 0; d < n && rc == 0; d++) {
 		struct trace_device dev = { .index = d, .ordinal = d };
-		for (size_t i = 0; i < np; i++) {
-			json_t *p = json_array_get(k->devprops, i);
-			json_t *idv = json_object_get(p, "id");
-			if (!json_is_integer(idv) || json_integer_value(idv) != d)
-				continue;
-			const char *name = json_string_value(json_object_get(p, "name"));
-			if (name)
-				snprintf(dev.name, sizeof(dev.name), "%s", name);
-			json_int_t mem = json_integer_value(json_object_get(p, "totalGlobalMem"));
-			dev.total = mem > 0 ? (uint64_t)mem : 0;
-		}
-		int rc = store_device_add(k->ictx->st, k->trace, &dev, cause);
-		if (rc)
-			return rc;
+		json_t *p = props[d];
+		const char *name = json_string_value(json_object_get(p, "name"));
+		if (name)
+			snprintf(dev.name, sizeof(dev.name), "%s", name);
+		json_int_t mem = json_integer_value(json_object_get(p, "totalGlobalMem"));
+		dev.total = mem > 0 ? (uint64_t)mem : 0;
+		rc = store_device_add(k->ictx->st, k->trace, &dev, cause);
 	}
+	free(props);
 	*n_dev = n;
-	return 0;
+	return rc;
 }
 
 /* Live blocks of one process: by (device, Addr), or LIFO stacks by
@@ -587,7 +722,7 @@ static void pair(struct kctx *k, size_t i0, size_t i1, struct orphan **orph, siz
 }
 
 static int emit_pid(struct kctx *k, size_t i0, size_t i1, struct orphan *o, size_t no,
-		    int64_t label_pre, uint64_t *orphan_bytes, char **cause)
+		    int64_t label_pre, struct u64map *orphan_bytes, char **cause)
 {
 	struct trace_event ev;
 	int32_t pid = k->ev[i0].pid;
@@ -602,19 +737,24 @@ static int emit_pid(struct kctx *k, size_t i0, size_t i1, struct orphan *o, size
 		ev.size = o[i].size;
 		ev.category = TRACE_CAT_OTHER;
 		ev.label = label_pre;
-		orphan_bytes[o[i].dev] += o[i].size;
+		uint64_t ob = 0;
+		u64map_get(orphan_bytes, (uint64_t)o[i].dev, &ob);
+		ob += o[i].size;
+		u64map_put(orphan_bytes, (uint64_t)o[i].dev, ob < (1ull << 62) ? ob : 1ull << 62);
 		rc = store_event_add(k->ictx->st, k->trace, &ev, cause);
 	}
 	/* The rest of each device's level before its first event. */
-	uint8_t *seen = util_xcalloc(MAX_DEV, 1);
+	struct u64map seen = { 0 };
 	for (size_t i = i0; rc == 0 && i < i1; i++) {
 		const struct kev *e = &k->ev[i];
-		if (seen[e->dev] || e->oom)
+		if (e->oom || u64map_swap(&seen, (uint64_t)e->dev, 1, NULL))
 			continue;
-		seen[e->dev] = 1;
 		if (!e->has_totals)
 			continue;
-		int64_t before = (int64_t)e->ta - e->bytes - (int64_t)orphan_bytes[e->dev];
+		uint64_t ob = 0;
+		u64map_get(orphan_bytes, (uint64_t)e->dev, &ob);
+		/* ta, |bytes| <= 2^50; ob saturates at 2^62 */
+		int64_t before = (int64_t)e->ta - e->bytes - (int64_t)ob;
 		char key[64];
 		snprintf(key, sizeof(key), "kineto.total_allocated_start.%d", e->dev);
 		rc = set_u64(k, key, (uint64_t)((int64_t)e->ta - e->bytes), cause);
@@ -628,7 +768,7 @@ static int emit_pid(struct kctx *k, size_t i0, size_t i1, struct orphan *o, size
 		ev.label = label_pre;
 		rc = store_event_add(k->ictx->st, k->trace, &ev, cause);
 	}
-	free(seen);
+	u64map_free(&seen);
 	for (size_t i = i0; rc == 0 && i < i1; i++) {
 		const struct kev *e = &k->ev[i];
 		uint64_t size = (uint64_t)(e->bytes < 0 ? -e->bytes : e->bytes);
@@ -650,21 +790,24 @@ static int emit_pid(struct kctx *k, size_t i0, size_t i1, struct orphan *o, size
 
 static int write_totals(struct kctx *k, int n_dev, char **cause)
 {
+	/* The last event with totals of each device, in one pass. */
+	size_t *last = util_xcalloc((size_t)n_dev + 1, sizeof(*last));
+	for (size_t i = 0; i < k->n; i++)
+		if (k->ev[i].has_totals && k->ev[i].dev < n_dev)
+			last[k->ev[i].dev] = i + 1;
 	int rc = 0;
 	for (int d = 0; rc == 0 && d < n_dev; d++) {
-		const struct kev *last = NULL;
-		for (size_t i = 0; i < k->n; i++)
-			if (k->ev[i].dev == d && k->ev[i].has_totals)
-				last = &k->ev[i];
-		if (!last)
+		if (!last[d])
 			continue;
+		const struct kev *e = &k->ev[last[d] - 1];
 		char key[64];
 		snprintf(key, sizeof(key), "kineto.total_allocated_end.%d", d);
-		rc = set_u64(k, key, last->ta, cause);
+		rc = set_u64(k, key, e->ta, cause);
 		snprintf(key, sizeof(key), "kineto.total_reserved_end.%d", d);
 		if (rc == 0)
-			rc = set_u64(k, key, last->tr, cause);
+			rc = set_u64(k, key, e->tr, cause);
 	}
+	free(last);
 	return rc;
 }
 
@@ -685,7 +828,7 @@ static int write_all(struct kctx *k, char **cause)
 		qsort(k->ev, k->n, sizeof(*k->ev), cmp_kev);
 	rc = store_label(k->ictx->st, k->trace, "allocated before the profiler window",
 			 &label_pre, cause);
-	uint64_t *orphan_bytes = util_xcalloc(MAX_DEV, sizeof(*orphan_bytes));
+	struct u64map orphan_bytes = { 0 }; /* device -> bytes of this process's orphans */
 	for (size_t i = 0; rc == 0 && i < k->n;) {
 		size_t j = i;
 		while (j < k->n && k->ev[j].pid == k->ev[i].pid)
@@ -694,12 +837,12 @@ static int write_all(struct kctx *k, char **cause)
 		size_t no = 0, ao = 0;
 		pair(k, i, j, &o, &no, &ao, &by_size);
 		n_orphans += no;
-		memset(orphan_bytes, 0, MAX_DEV * sizeof(*orphan_bytes));
-		rc = emit_pid(k, i, j, o, no, label_pre, orphan_bytes, cause);
+		u64map_free(&orphan_bytes);
+		rc = emit_pid(k, i, j, o, no, label_pre, &orphan_bytes, cause);
 		free(o);
 		i = j;
 	}
-	free(orphan_bytes);
+	u64map_free(&orphan_bytes);
 	if (rc == 0)
 		rc = write_totals(k, n_dev, cause);
 	struct { const char *key; uint64_t v; } counts[] = {
@@ -719,10 +862,16 @@ static int write_all(struct kctx *k, char **cause)
 				  "(most recent first) and addresses are synthetic" : "");
 		rc = store_trace_set(k->ictx->st, k->trace, 0, note, cause);
 		free(note);
+		/* Devices that hold events, not the highest id + 1 (a rank's
+		 * trace of GPU 1 has devices 0 and 1 in the store). */
+		struct u64map used = { 0 };
+		for (size_t i = 0; i < k->n; i++)
+			u64map_put(&used, (uint64_t)k->ev[i].dev, 1);
 		k->ictx->summary = util_xasprintf(
-			"kineto: %zu [memory] events (%zu CUDA on %d device(s), %zu CPU skipped)%s",
-			k->n_memory, k->n, n_dev, k->n_cpu,
+			"kineto: %zu [memory] events (%zu CUDA on %zu device(s), %zu CPU skipped)%s",
+			k->n_memory, k->n, u64map_size(&used), k->n_cpu,
 			by_size ? ", frees matched by size" : "");
+		u64map_free(&used);
 	}
 	return rc;
 }
@@ -766,17 +915,13 @@ int imp_kineto_detect(const unsigned char *data, size_t len, const char *path)
 int imp_kineto_run(struct imp_ctx *ctx, char **cause)
 {
 	struct kctx k = { .ictx = ctx, .next_synth = SYNTH_ADDR };
-	char *inflated = NULL;
 	int rc = 0;
 	if (ctx->len >= 2 && ctx->data[0] == 0x1f && ctx->data[1] == 0x8b) {
-		/* deflate expands at most about 1032:1 */
-		size_t limit = ctx->len > SIZE_MAX / 1100 ? SIZE_MAX / 2 : ctx->len * 1100;
-		rc = inflate_all(ctx->data, ctx->len, &inflated, &k.len, limit, cause);
-		k.json = inflated;
-		k.gz = 1;
+		rc = gz_open(&k, cause);
 	} else {
 		k.json = (const char *)ctx->data;
 		k.len = ctx->len;
+		k.eof = 1;
 	}
 	if (rc == 0)
 		rc = top_level(&k, cause);
@@ -792,7 +937,9 @@ int imp_kineto_run(struct imp_ctx *ctx, char **cause)
 		free(*cause);
 		*cause = c;
 	}
-	free(inflated);
+	if (k.zinit)
+		inflateEnd(&k.zs);
+	free(k.win);
 	free(k.ev);
 	json_decref(k.devprops);
 	json_decref(k.dist);

@@ -51,6 +51,7 @@
 #include <sys/stat.h>
 
 #define USAGE "CUDA_GPU_MEMORY_USAGE_EVENTS"
+#define NSYS_HEAP_LIMIT (1ll << 30) /* SQLite's heap during an import */
 
 struct nctx {
 	struct imp_ctx *ictx;
@@ -211,6 +212,15 @@ static int read_devices(struct nctx *n, char **cause)
 			return rc;
 		while (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(s, 0);
+			/* A size must be a whole number: SQLite reads a REAL inf
+			 * as INT64_MAX and text as 0. */
+			int tt = sqlite3_column_type(s, 3);
+			if ((tt != SQLITE_INTEGER && tt != SQLITE_NULL) ||
+			    sqlite3_column_type(s, 0) != SQLITE_INTEGER) {
+				rc = util_err(cause, UTIL_EINPUT, "%s: TARGET_INFO_GPU: expected integer "
+					      "id and totalMemory (or NULL)", n->ictx->path);
+				break;
+			}
 			int ord = sqlite3_column_type(s, 4) == SQLITE_NULL
 				? (int)id : sqlite3_column_int(s, 4);
 			rc = add_device(n, id, ord, (const char *)sqlite3_column_text(s, 1),
@@ -535,9 +545,15 @@ int imp_nsys_run(struct imp_ctx *ctx, char **cause)
 		/* No value nsys writes comes near 64 MiB. */
 		sqlsafe_harden(n.db, 64 << 20);
 		sqlsafe_budget(n.db, &n.budget, sqlsafe_steps_for(bytes));
+		/* Memory backstop: SQLite's heap in all (the store included)
+		 * stays under NSYS_HEAP_LIMIT during the import; a sort
+		 * beyond its cache spills to temporary files. */
+		sqlite3_int64 heap = sqlite3_hard_heap_limit64(-1);
+		sqlite3_hard_heap_limit64(NSYS_HEAP_LIMIT);
 		rc = sqlsafe_check(n.db, ctx->path, cause);
 		if (rc == 0)
 			rc = run(&n, cause);
+		sqlite3_hard_heap_limit64(heap);
 	}
 	sqlite3_close(n.db);
 	u64map_free(&n.dev);

@@ -13,6 +13,9 @@
  * Values are fixed-size nodes from slabs with a free list (the snapshot
  * reader creates and drops tens of thousands of small values per MB),
  * reference counted because the memo shares them.
+ *
+ * Over 800 lines because the two passes share the opcode table and the
+ * argument decoding: split, each half would need the other's internals.
  */
 #include "pickle.h"
 #include "util.h"

@@ -48,9 +48,10 @@
  * (the pool comes from the end-state segment at the same address).
  * Category: allocations TRACE_CAT_ACTIVATION unless a --label-rules rule
  * matches one of their frames; segments TRACE_CAT_CACHE. Label: the top
- * user frame "FILE:LINE:FUNCTION" (innermost frame that is neither C++
- * ('??') nor inside the torch package), interned by the store, so each
- * frame text is stored once.
+ * user frame "FILE:LINE:FUNCTION" (innermost Python frame, a .py file,
+ * outside the torch package; C++ frames name .cpp/.h files or '??'),
+ * else the innermost Python frame, interned by the store, so each frame
+ * text is stored once.
  *
  * Settings: torch.<key> for each allocator_settings key (bools 1/0, dicts
  * flattened as torch.<key>.<subkey>), torch.reserved_end.<dev> (sum of
@@ -62,12 +63,20 @@
  * torch.orphan_frees, torch.orphan_segment_frees; torch.time is
  * "time_us" or "synthetic".
  *
+ * Bounds: one process; at most 4096 devices (device_traces lists and
+ * segment devices); work per device is its own entries, blocks and
+ * segments (found by binary search in arrays sorted by device), so the
+ * whole import is O(n log n) in entries, blocks and segments.
+ *
  * Memory: the pickle is parsed in streaming mode (pickle.h): each ring
  * entry, block and segment dict is turned into a compact record as soon as
  * it is complete and dropped from the value tree; which list it was in is
  * learnt when the list nests it. Only shared values (keys, frame lists)
  * and the compact records stay in memory: about half the file for the
  * parser and 64 bytes per ring entry.
+ *
+ * Over 800 lines: record extraction, list resolution and reconciliation
+ * all work on the same compact records (struct entry, block, seg).
  */
 #include "u64map.h"
 #include "imp.h"
@@ -181,12 +190,24 @@ static int frame_text(const struct pkl_value *f, char *buf, size_t n)
 	return 0;
 }
 
-/* C++ frames ('??') and frames inside the torch package are not "user". */
+/* A Python frame: its file is a .py (or an interactive "<stdin>",
+ * "<ipython-input-...>"). C++ frames of a context="all" snapshot name
+ * .cpp/.h files ("memory_snapshot.cpp" at line 0) or '??'. */
+static int python_frame(const struct pkl_value *f)
+{
+	size_t n;
+	const char *s = pkl_str(pkl_get(f, "filename"), &n);
+	if (!s || n == 0)
+		return 0;
+	return s[0] == '<' || (n >= 3 && memcmp(s + n - 3, ".py", 3) == 0);
+}
+
+/* A user frame: a Python frame outside the torch package. */
 static int user_frame(const struct pkl_value *f)
 {
 	size_t n;
 	const char *s = pkl_str(pkl_get(f, "filename"), &n);
-	if (!s || (n == 2 && memcmp(s, "??", 2) == 0))
+	if (!python_frame(f))
 		return 0;
 	for (size_t i = 0; i + 7 <= n; i++)
 		if ((s[i] == '/' || s[i] == '\\') && memcmp(s + i + 1, "torch", 5) == 0 &&
@@ -232,10 +253,14 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 		*out = t->tags[idx];
 		return 0;
 	}
-	/* The top user frame names the allocation; else the first Python frame. */
+	/* The innermost user frame names the allocation; else the innermost
+	 * Python frame (torch's own); else the first named C++ frame. */
 	size_t pick = n;
 	for (size_t i = 0; i < n && pick == n; i++)
 		if (user_frame(pkl_item(frames, i)))
+			pick = i;
+	for (size_t i = 0; i < n && pick == n; i++)
+		if (python_frame(pkl_item(frames, i)))
 			pick = i;
 	for (size_t i = 0; i < n && pick == n; i++)
 		if (!pkl_str_eq(pkl_get(pkl_item(frames, i), "filename"), "??"))
@@ -763,9 +788,18 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 			break;
 		}
 	}
-	/* Blocks allocated at the snapshot that the ring does not hold live. */
-	for (size_t i = 0; i < t->nb; i++) {
-		if (t->b[i].dev != dev || u64map_get(&live, t->b[i].addr, NULL))
+	/* Blocks allocated at the snapshot that the ring does not hold live
+	 * (t->b and t->s are sorted by device: only this device's range). */
+	size_t b0 = 0, b1 = t->nb;
+	while (b0 < b1) {
+		size_t mid = b0 + (b1 - b0) / 2;
+		if (t->b[mid].dev < dev)
+			b0 = mid + 1;
+		else
+			b1 = mid;
+	}
+	for (size_t i = b0; i < t->nb && t->b[i].dev == dev; i++) {
+		if (u64map_get(&live, t->b[i].addr, NULL))
 			continue;
 		add_alloc(r, &t->b[i]);
 		if (t->b[i].state == 1)
@@ -779,10 +813,16 @@ static void reconcile_device(struct tctx *t, int dev, size_t i0, size_t i1, stru
 	while (u64map_next(&seglive, &pos, &sp[nsp].addr, &sp[nsp].size))
 		nsp++;
 	sort(sp, nsp, sizeof(*sp), cmp_span);
-	for (size_t i = 0; i < t->ns; i++) {
+	size_t s0 = 0, s1 = t->ns;
+	while (s0 < s1) {
+		size_t mid = s0 + (s1 - s0) / 2;
+		if (t->s[mid].dev < dev)
+			s0 = mid + 1;
+		else
+			s1 = mid;
+	}
+	for (size_t i = s0; i < t->ns && t->s[i].dev == dev; i++) {
 		const struct seg *s = &t->s[i];
-		if (s->dev != dev)
-			continue;
 		uint64_t cur = s->addr, end = s->addr + s->total;
 		int gap = 0;
 		size_t lo = 0, hi = nsp;
@@ -1019,6 +1059,9 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 	t->ne = n;
 	sort(t->e, n, sizeof(*t->e), cmp_entry_ring);
 	sort(t->s, t->ns, sizeof(*t->s), cmp_seg);
+	for (size_t i = 0; i < t->nb; i++)
+		t->b[i].order = (uint32_t)i; /* equal addresses keep their order */
+	sort(t->b, t->nb, sizeof(*t->b), cmp_block);
 	struct recon r = { 0 };
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
@@ -1027,13 +1070,15 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 		reconcile_device(t, t->e[i].dev, i, j, &r);
 		i = j;
 	}
-	for (int d = 0; d < rs->n_dev; d++) { /* devices with segments but no ring */
-		int seen = 0;
-		for (size_t i = 0; i < n && !seen; i++)
-			seen = t->e[i].dev == d;
-		if (!seen)
+	/* Devices with segments but no ring (n_dev <= 4096, checked). */
+	uint8_t *ringed = util_xcalloc((size_t)rs->n_dev + 1, 1);
+	for (size_t i = 0; i < n; i++)
+		if (t->e[i].dev >= 0 && t->e[i].dev < rs->n_dev)
+			ringed[t->e[i].dev] = 1;
+	for (int d = 0; d < rs->n_dev; d++)
+		if (!ringed[d])
 			reconcile_device(t, d, 0, 0, &r);
-	}
+	free(ringed);
 	int has_time = 0;
 	int rc = ring_times(t, n, &has_time, cause);
 	sort(t->e, n, sizeof(*t->e), cmp_entry_time);

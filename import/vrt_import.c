@@ -14,8 +14,9 @@
  *
  * Mapping (the driver call -> event): allocations of every kind -> ALLOC
  * (pinned host: device TRACE_DEV_HOST, category host), frees -> FREE
- * (with the size and device of their allocation), a failed allocation ->
- * OOM; cuMemCreate -> CREATE (addr = handle), cuMemRelease -> RELEASE,
+ * (with the size and device of their allocation), an allocation that
+ * failed with CUDA_ERROR_OUT_OF_MEMORY -> OOM (any other error is a MARKER
+ * "<api> failed" with its CUresult as the result: only that code means the memory ran out); cuMemCreate -> CREATE (addr = handle), cuMemRelease -> RELEASE,
  * cuMemMap -> MAP (aux = handle), cuMemUnmap -> UNMAP, address reserve /
  * free -> RESERVE / UNRESERVE, pool trim -> TRIM (aux = bytes kept),
  * cuMemGetInfo -> SNAPSHOT (size = used, aux = total); contexts, pools,
@@ -36,6 +37,7 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "vrt_tail.h"
 
 /* Events held back at most; a file whose watermarks never advance (not
  * written by the shim) is then released in time order as it goes. */
@@ -52,8 +54,11 @@ int imp_vrt_detect(const unsigned char *data, size_t len, const char *path)
 struct slot {
 	uint64_t key, size;
 	int16_t dev, cat;
-	int used;
+	int16_t ord;     /* live allocations: the file's device ordinal (NORD: host) */
+	int16_t used;
 };
+
+#define NORD VRT_MAX_DEVICES   /* devlive[] index of host and unknown devices */
 
 struct amap {
 	struct slot *s;
@@ -65,23 +70,29 @@ static size_t slot_of(const struct amap *m, uint64_t key)
 	return (size_t)((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ull >> 7) & (m->cap - 1);
 }
 
-static void map_put(struct amap *m, uint64_t key, int dev, int cat, uint64_t size)
+static void map_set(struct amap *m, struct slot v)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		struct amap g = { util_xcalloc(m->cap ? m->cap * 2 : 64, sizeof(struct slot)),
 				  m->cap ? m->cap * 2 : 64, 0 };
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->s[i].used)
-				map_put(&g, m->s[i].key, m->s[i].dev, m->s[i].cat, m->s[i].size);
+				map_set(&g, m->s[i]);
 		free(m->s);
 		*m = g;
 	}
-	size_t i = slot_of(m, key);
-	while (m->s[i].used && m->s[i].key != key)
+	v.used = 1;
+	size_t i = slot_of(m, v.key);
+	while (m->s[i].used && m->s[i].key != v.key)
 		i = (i + 1) & (m->cap - 1);
 	if (!m->s[i].used)
 		m->n++;
-	m->s[i] = (struct slot){ key, size, (int16_t)dev, (int16_t)cat, 1 };
+	m->s[i] = v;
+}
+
+static void map_put(struct amap *m, uint64_t key, int dev, int cat, uint64_t size)
+{
+	map_set(m, (struct slot){ key, size, (int16_t)dev, (int16_t)cat, NORD, 1 });
 }
 
 /* Remove key, copying its entry to *out; 0 if absent. Linear probing
@@ -130,6 +141,14 @@ static void map_clear(struct amap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---- what a process holds, so that what dies with it is freed ---- */
+
+struct vimp;
+static int ord_of(int dev)
+{
+	return dev >= 0 && dev < VRT_MAX_DEVICES ? dev : NORD;
+}
+
 /* ---- one input file ---- */
 
 struct vfile {
@@ -137,6 +156,9 @@ struct vfile {
 	const unsigned char *data;
 	size_t len;
 	int mapped;                          /* munmap data at the end */
+	const unsigned char *tail;           /* <path>.tail, mapped; NULL if none */
+	size_t tail_len;
+	struct vrt_tail_stats ts;            /* what the tail gave (pass 1) */
 	struct vrt_header *hdr;
 	struct vrt_device *dev;              /* [VRT_MAX_DEVICES] */
 	unsigned char have[VRT_MAX_DEVICES]; /* a DEVICE record was read */
@@ -170,11 +192,16 @@ struct vimp {
 	size_t nlab, labcap;
 	char **set_keys;                     /* settings already written */
 	size_t nset, setcap;
-	uint64_t lookups, wrapped;
+	uint64_t lookups, wrapped, recovered;
 	int64_t events;
 	int truncated, processes;
+	int ended[4];                        /* files by ending(): exit exec killed truncated */
+	int64_t released_t;                  /* time of the last event stored (this file) */
+	uint64_t reordered;                  /* events older than that, stored at it */
 	/* per process */
 	struct amap live, handles, mapped;
+	struct amap devlive[NORD + 1];       /* live allocations by ordinal: key only */
+	uint64_t unmap_next, unmap_rest;     /* a cuMemUnmap over several mappings */
 	struct pend *pend;
 	size_t npend, pendcap;
 	uint32_t seq;
@@ -185,7 +212,38 @@ static int file_fail(struct vfile *f, int rc, const char *msg, char **cause)
 	return util_err(cause, rc == VRT_ENOMEM ? UTIL_ERR : UTIL_EINPUT, "%s: %s", f->path, msg);
 }
 
-/* Pass 1: devices, first event, health. */
+/* Pass 1 for one record. */
+static void scan_rec(struct vfile *f, const struct vrt_rec *rec)
+{
+	if (rec->type == VRT_REC_DEVICE) {
+		int o = rec->u.dev.ordinal;
+		f->dev[o] = rec->u.dev;
+		f->have[o] = 1;
+	} else if (rec->type == VRT_REC_LOOKUP) {
+		f->lookups++;
+		f->wrapped += rec->u.lu.wrapped != 0;
+	} else if (rec->type == VRT_REC_END) {
+		f->lost = rec->u.end.lost;
+	} else if (rec->type == VRT_REC_EVENT) {
+		int k = vrt_api_kind(rec->u.ev.api);
+		if (k == VRT_K_NONE || k == VRT_K_POOL_QUERY)
+			return;
+		if (!f->any || rec->t_ns < f->first_t)
+			f->first_t = rec->t_ns;
+		f->any = 1;
+		int d = rec->u.ev.dev;
+		if (d >= 0 && d < VRT_MAX_DEVICES)
+			f->used[d] = 1;
+	}
+}
+
+static int scan_tail_cb(void *arg, const struct vrt_rec *rec)
+{
+	scan_rec(arg, rec);
+	return 0;
+}
+
+/* Pass 1: devices, first event, health; the tail's records too. */
 static int scan(struct vfile *f, char **cause)
 {
 	struct vrt_reader *r;
@@ -199,52 +257,60 @@ static int scan(struct vfile *f, char **cause)
 	*f->hdr = *vrt_reader_header(r);
 	f->dev = util_xcalloc(VRT_MAX_DEVICES, sizeof(*f->dev));
 	struct vrt_rec rec;
-	while ((rc = vrt_reader_next(r, &rec)) == 1) {
-		if (rec.type == VRT_REC_DEVICE) {
-			int o = rec.u.dev.ordinal;
-			f->dev[o] = rec.u.dev;
-			f->have[o] = 1;
-		} else if (rec.type == VRT_REC_LOOKUP) {
-			f->lookups++;
-			f->wrapped += rec.u.lu.wrapped != 0;
-		} else if (rec.type == VRT_REC_END) {
-			f->lost = rec.u.end.lost;
-		} else if (rec.type == VRT_REC_EVENT) {
-			int k = vrt_api_kind(rec.u.ev.api);
-			if (k == VRT_K_NONE || k == VRT_K_POOL_QUERY)
-				continue;
-			if (!f->any || rec.t_ns < f->first_t)
-				f->first_t = rec.t_ns;
-			f->any = 1;
-			int d = rec.u.ev.dev;
-			if (d >= 0 && d < VRT_MAX_DEVICES)
-				f->used[d] = 1;
-		}
-	}
+	while ((rc = vrt_reader_next(r, &rec)) == 1)
+		scan_rec(f, &rec);
 	vrt_reader_status(r, &f->st);
 	snprintf(f->why, sizeof(f->why), "%s", vrt_reader_error(r));
 	vrt_reader_free(r);
-	return rc < 0 ? util_err(cause, UTIL_ERR, "%s: out of memory", f->path) : 0;
+	if (rc < 0)
+		return util_err(cause, UTIL_ERR, "%s: out of memory", f->path);
+	if (f->tail) {
+		rc = vrt_tail_recover(f->tail, f->tail_len, f->hdr, f->st.last_frame_no, scan_tail_cb,
+				      f, &f->ts);
+		if (rc == VRT_ENOMEM)
+			return util_err(cause, UTIL_ERR, "%s.tail: out of memory", f->path);
+	}
+	return 0;
+}
+
+/* How a file's process ended, for the trace: "exit" or "exec" (END
+ * record), "killed" (no END, every record recovered from the tail) or
+ * "truncated" (records may be missing). */
+static const char *ending(const struct vfile *f)
+{
+	if (f->st.complete)
+		return f->st.end_reason == VRT_END_EXEC ? "exec" : "exit";
+	if (f->ts.present && !f->ts.bad_slots && !f->ts.stopped && (!f->st.damaged || f->ts.stage))
+		return "killed";
+	return "truncated";
 }
 
 /* Report a file's health; with --strict a truncated file is an error. */
 static int health(struct vimp *vi, struct vfile *f, char **cause)
 {
-	char msg[512];
-	if (f->st.complete && !f->st.damaged) {
-		msg[0] = '\0';
-	} else if (f->st.complete) {
-		snprintf(msg, sizeof(msg), "%s; ignored", f->why);
-		imp_warn(f->wctx, "%s", msg);
-		msg[0] = '\0';
-	} else if (f->st.damaged) {
-		snprintf(msg, sizeof(msg), "trace is truncated: %s; kept %zu complete frames, "
-			 "dropped %zu bytes", f->why, f->st.frames, f->st.bytes_dropped);
-	} else {
-		snprintf(msg, sizeof(msg), "trace is truncated: no END record (the process was "
-			 "killed or ended without exit handlers); kept %zu complete frames, "
-			 "dropped 0 bytes", f->st.frames);
+	char msg[768];
+	const char *end = ending(f);
+	msg[0] = '\0';
+	if (f->st.complete && f->st.damaged) {
+		imp_warn(f->wctx, "%s; ignored", f->why);
+	} else if (!strcmp(end, "killed")) {
+		imp_warn(f->wctx, "no END record: the process was killed or ended without exit "
+			 "handlers; %llu events recovered from %s.tail%s", (unsigned long long)
+			 f->ts.events, f->path, f->st.damaged ? " (with the frame being written)" : "");
+	} else if (!strcmp(end, "truncated")) {
+		int k = snprintf(msg, sizeof(msg), "trace is truncated: %s; kept %zu complete frames, "
+				 "dropped %zu bytes", f->ts.stopped ? "the shim stopped recording (its "
+				 "output failed)" : f->st.damaged ? f->why : "no END record and no "
+				 "usable tail file", f->st.frames, f->st.bytes_dropped);
+		if (f->tail && k > 0 && (size_t)k < sizeof(msg))
+			snprintf(msg + k, sizeof(msg) - (size_t)k, "; from %s.tail: %llu events "
+				 "recovered%s%s", f->path, (unsigned long long)f->ts.events,
+				 f->ts.why[0] ? ", " : "", f->ts.why);
 	}
+	if (f->st.complete && f->ts.events)
+		imp_warn(f->wctx, "%llu events recorded after the END record (other threads, "
+			 "before the %s) recovered from %s.tail", (unsigned long long)f->ts.events,
+			 end, f->path);
 	if (msg[0]) {
 		if (vi->strict)
 			return util_err(cause, UTIL_EINPUT, "%s: %s", f->path, msg);
@@ -254,6 +320,8 @@ static int health(struct vimp *vi, struct vfile *f, char **cause)
 	if (f->lost)
 		imp_warn(f->wctx, "%llu records were lost while recording (the traced process "
 			 "ran out of memory)", (unsigned long long)f->lost);
+	vi->recovered += f->ts.events;
+	vi->ended[!strcmp(end, "exit") ? 0 : !strcmp(end, "exec") ? 1 : !strcmp(end, "killed") ? 2 : 3]++;
 	return 0;
 }
 
@@ -368,6 +436,7 @@ static const char *marker_name(int kind)
 	case VRT_K_PRIMARY_RESET: return "primary context reset";
 	case VRT_K_IPC_OPEN: return "ipc open";
 	case VRT_K_IPC_CLOSE: return "ipc close";
+	case VRT_K_POOL_ATTR: return "pool attribute set";
 	default: return NULL;
 	}
 }
@@ -377,6 +446,26 @@ static int dev_index(const struct vfile *f, int d)
 	if (d == VRT_DEV_HOST)
 		return TRACE_DEV_HOST;
 	return d >= 0 && d < VRT_MAX_DEVICES ? f->index[d] : 0;
+}
+
+/* A live allocation: in the address map and in its ordinal's set (which
+ * a context's end empties at once: amortised O(1) an allocation). */
+static void live_put(struct vimp *vi, uint64_t addr, int ord, int dev, int cat, uint64_t size)
+{
+	struct slot old;
+	if (map_take(&vi->live, addr, &old))
+		map_take(&vi->devlive[old.ord], addr, &old);
+	map_set(&vi->live, (struct slot){ addr, size, (int16_t)dev, (int16_t)cat, (int16_t)ord, 1 });
+	map_put(&vi->devlive[ord], addr, 0, 0, 0);
+}
+
+static int live_take(struct vimp *vi, uint64_t addr, struct slot *out)
+{
+	if (!map_take(&vi->live, addr, out))
+		return 0;
+	struct slot x;
+	map_take(&vi->devlive[out->ord], addr, &x);
+	return 1;
 }
 
 /* Fill ev from one call; returns 1 to store it, 0 to skip. */
@@ -396,31 +485,50 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 	case VRT_K_ALLOC:
 	case VRT_K_ALLOC_HOST:
 	case VRT_K_CREATE:
+		if (kind == VRT_K_ALLOC && (e->aux & VRT_AUX_CAPTURED)) {
+			/* Captured into a graph: nothing is allocated now. */
+			ev->kind = TRACE_MARKER;
+			ev->size = e->req;
+			ev->aux = e->aux & ~VRT_AUX_CAPTURED;
+			snprintf(lab, labn, "%s", ok ? "allocation captured into a graph" :
+				 "captured allocation failed");
+			return 1;
+		}
 		ev->req_size = e->req;
 		if (kind == VRT_K_ALLOC_HOST) {
 			ev->device = TRACE_DEV_HOST;
 			ev->category = TRACE_CAT_HOST;
 		}
-		if (!ok) {
+		if (!ok && e->result == VRT_CUDA_ERROR_OUT_OF_MEMORY) {
 			ev->kind = TRACE_OOM;
 			ev->size = e->req;
 			return 1;
 		}
+		if (!ok)
+			break; /* another error: a marker with its CUresult, not an OOM */
 		ev->size = e->size;
 		ev->kind = kind == VRT_K_CREATE ? TRACE_CREATE : TRACE_ALLOC;
-		map_put(kind == VRT_K_CREATE ? &vi->handles : &vi->live, e->addr, ev->device,
-			ev->category, e->size);
+		if (kind == VRT_K_CREATE)
+			map_put(&vi->handles, e->addr, ev->device, ev->category, e->size);
+		else
+			live_put(vi, e->addr, ord_of(e->dev), ev->device, ev->category, e->size);
 		return 1;
 	case VRT_K_FREE:
 	case VRT_K_FREE_HOST:
 		if (!ok)
 			break;
+		if (kind == VRT_K_FREE && (e->aux & VRT_AUX_CAPTURED)) {
+			ev->kind = TRACE_MARKER;
+			ev->aux = e->aux & ~VRT_AUX_CAPTURED;
+			snprintf(lab, labn, "free captured into a graph");
+			return 1;
+		}
 		ev->kind = TRACE_FREE;
 		if (kind == VRT_K_FREE_HOST) {
 			ev->device = TRACE_DEV_HOST;
 			ev->category = TRACE_CAT_HOST;
 		}
-		if (map_take(&vi->live, e->addr, &s)) {
+		if (live_take(vi, e->addr, &s)) {
 			ev->device = s.dev;
 			ev->category = s.cat;
 			ev->size = s.size;
@@ -449,8 +557,16 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			break;
 		ev->kind = TRACE_UNMAP;
 		ev->size = e->size;
-		if (map_take(&vi->mapped, e->addr, &s))
+		if (map_take(&vi->mapped, e->addr, &s)) {
 			ev->device = s.dev;
+			/* One cuMemUnmap may cover several mappings (ggml releases
+			 * its VMM pool so): the rest become their own UNMAPs. */
+			if (s.size && s.size < e->size) {
+				ev->size = s.size;
+				vi->unmap_next = e->addr + s.size;
+				vi->unmap_rest = e->size - s.size;
+			}
+		}
 		return 1;
 	case VRT_K_RESERVE:
 	case VRT_K_UNRESERVE:
@@ -482,56 +598,231 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 		if (!ok)
 			break;
 		ev->kind = TRACE_MARKER;
-		ev->size = e->size;
+		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : e->size;
 		snprintf(lab, labn, "%s", marker_name(kind));
 		return 1;
 	}
 	/* A failed call that is not an allocation: a marker says so. */
 	ev->kind = TRACE_MARKER;
-	ev->size = 0;
+	ev->size = kind == VRT_K_ALLOC || kind == VRT_K_ALLOC_HOST || kind == VRT_K_CREATE ? e->req : 0;
+	/* The CUresult is the event's result; the label stays one per API. */
 	snprintf(lab, labn, "%s failed", vrt_api_name(e->api));
 	return 1;
 }
 
-static int cmp_pend(const void *pa, const void *pb)
+/* The held-back events are a binary min-heap on (time, thread, arrival):
+ * each event costs O(log n) however many share a time stamp. */
+static int pend_less(const struct pend *a, const struct pend *b)
 {
-	const struct pend *a = pa, *b = pb;
 	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
+		return a->t < b->t;
 	if (a->tid != b->tid)
-		return a->tid < b->tid ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+		return a->tid < b->tid;
+	return a->seq < b->seq;
 }
 
-/* Store the held-back events older than wm (all with wm = INT64_MAX). */
-static int release(struct vimp *vi, const struct vfile *f, int64_t wm, char **cause)
+static void pend_push(struct vimp *vi, const struct pend *p)
 {
-	if (vi->npend == 0)
-		return 0;
-	qsort(vi->pend, vi->npend, sizeof(*vi->pend), cmp_pend);
-	size_t k = 0;
+	UTIL_GROW(vi->pend, vi->npend + 1, vi->pendcap);
+	size_t i = vi->npend++;
+	while (i > 0 && pend_less(p, &vi->pend[(i - 1) / 2])) {
+		vi->pend[i] = vi->pend[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	vi->pend[i] = *p;
+}
+
+static struct pend pend_pop(struct vimp *vi)
+{
+	struct pend top = vi->pend[0], last = vi->pend[--vi->npend];
+	size_t i = 0, n = vi->npend;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && pend_less(&vi->pend[c + 1], &vi->pend[c]))
+			c++;
+		if (!pend_less(&vi->pend[c], &last))
+			break;
+		vi->pend[i] = vi->pend[c];
+		i = c;
+	}
+	if (n)
+		vi->pend[i] = last;
+	return top;
+}
+
+/* Store one event made here (not read from the file) at file time t. */
+static int emit(struct vimp *vi, const struct vfile *f, int64_t t, int kind, const struct slot *x,
+		uint64_t addr, uint64_t aux, const char *why, char **cause)
+{
+	struct trace_event ev;
+	trace_event_init(&ev, kind, f->hdr->mono_start_ns + t - vi->base);
+	ev.pid = f->hdr->pid;
+	ev.device = x->dev;
+	ev.category = x->cat;
+	ev.size = x->size;
+	ev.addr = addr;
+	ev.aux = aux;
+	int rc = label(vi, why, &ev.label, cause);
+	if (!rc)
+		rc = store_event_add(vi->st, vi->trace, &ev, cause);
+	if (!rc)
+		vi->events++;
+	return rc;
+}
+
+/* Free every live allocation of one ordinal (its context ended). */
+static int free_ord(struct vimp *vi, const struct vfile *f, int ord, int64_t t, const char *why,
+		    char **cause)
+{
+	struct amap *m = &vi->devlive[ord];
 	int rc = 0;
-	for (; k < vi->npend && vi->pend[k].t < wm; k++) {
+	for (size_t i = 0; i < m->cap && !rc; i++) {
+		struct slot x;
+		if (m->s[i].used && map_take(&vi->live, m->s[i].key, &x))
+			rc = emit(vi, f, t, TRACE_FREE, &x, x.key, 0, why, cause);
+	}
+	map_clear(m);
+	return rc;
+}
+
+/* The process (this file's image) ended at t: the driver gives back
+ * everything it held. Mappings first, then handles and allocations. */
+static int free_all(struct vimp *vi, const struct vfile *f, int64_t t, const char *why,
+		    char **cause)
+{
+	int rc = 0;
+	for (size_t i = 0; i < vi->mapped.cap && !rc; i++)
+		if (vi->mapped.s[i].used)
+			rc = emit(vi, f, t, TRACE_UNMAP, &vi->mapped.s[i], vi->mapped.s[i].key, 0, why,
+				  cause);
+	for (size_t i = 0; i < vi->handles.cap && !rc; i++)
+		if (vi->handles.s[i].used)
+			rc = emit(vi, f, t, TRACE_RELEASE, &vi->handles.s[i], vi->handles.s[i].key, 0,
+				  why, cause);
+	for (int o = 0; o <= NORD && !rc; o++)
+		if (vi->devlive[o].n)
+			rc = free_ord(vi, f, o, t, why, cause);
+	map_clear(&vi->mapped);
+	map_clear(&vi->handles);
+	return rc;
+}
+
+/* The mappings after the first that one cuMemUnmap covered. */
+static int unmap_rest(struct vimp *vi, const struct vfile *f, int64_t t, char **cause)
+{
+	int rc = 0;
+	while (vi->unmap_rest && !rc) {
+		struct slot x;
+		if (!map_take(&vi->mapped, vi->unmap_next, &x) || !x.size)
+			break; /* not contiguous mappings: nothing more is known */
+		rc = emit(vi, f, t, TRACE_UNMAP, &x, vi->unmap_next, 0, "cuMemUnmap (same call)",
+			  cause);
+		vi->unmap_next += x.size;
+		vi->unmap_rest = x.size < vi->unmap_rest ? vi->unmap_rest - x.size : 0;
+	}
+	vi->unmap_rest = 0;
+	return rc;
+}
+
+/* Pool statistics: what a stream-ordered pool holds beyond what is
+ * allocated from it (reserved - used) is memory of the device too, held
+ * as cache until the next statistics of that pool. Kept as one synthetic
+ * allocation per pool, at the pool's handle with the top bit set (no
+ * device or host address has it). */
+static int pool_reserve(struct vimp *vi, const struct vfile *f, int64_t t, const struct vrt_event *e,
+			char **cause)
+{
+	uint64_t key = e->addr | (1ull << 63);
+	struct slot x;
+	int rc = 0;
+	if (live_take(vi, key, &x))
+		rc = emit(vi, f, t, TRACE_FREE, &x, key, 0, "pool reserve (reserved, not used)", cause);
+	if (rc || e->size <= e->aux || e->result != 0)
+		return rc;
+	x = (struct slot){ key, e->size - e->aux, (int16_t)dev_index(f, e->dev), TRACE_CAT_CACHE,
+			   (int16_t)ord_of(e->dev), 1 };
+	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, "pool reserve (reserved, not used)", cause);
+	if (!rc)
+		live_put(vi, key, x.ord, x.dev, x.cat, x.size);
+	return rc;
+}
+
+/* Store held-back events older than wm (every one with wm = INT64_MAX),
+ * and at least the `least` oldest. An event older than one already
+ * stored (a file whose watermarks lie) is stored at that time, counted. */
+static int release(struct vimp *vi, const struct vfile *f, int64_t wm, size_t least,
+		   char **cause)
+{
+	int rc = 0;
+	while (vi->npend && (vi->pend[0].t < wm || least)) {
+		if (least)
+			least--;
+		struct pend p = pend_pop(vi);
+		if (p.t < vi->released_t) {
+			p.t = vi->released_t;
+			vi->reordered++;
+		}
+		vi->released_t = p.t;
 		struct trace_event ev;
 		char lab[128];
-		int64_t abs_t = f->hdr->mono_start_ns + vi->pend[k].t;
+		int64_t abs_t = f->hdr->mono_start_ns + p.t;
 		trace_event_init(&ev, 0, abs_t - vi->base);
 		ev.pid = f->hdr->pid;
-		ev.tid = vi->pend[k].tid;
-		if (!map_event(vi, f, &vi->pend[k].ev, &ev, lab, sizeof(lab)))
+		ev.tid = p.tid;
+		if (!map_event(vi, f, &p.ev, &ev, lab, sizeof(lab)))
 			continue;
 		if (lab[0] && (rc = label(vi, lab, &ev.label, cause)))
 			break;
 		if ((rc = store_event_add(vi->st, vi->trace, &ev, cause)))
 			break;
 		vi->events++;
+		int kind = vrt_api_kind(p.ev.api);
+		if (vi->unmap_rest)
+			rc = unmap_rest(vi, f, p.t, cause);
+		else if ((kind == VRT_K_CTX_DESTROY || kind == VRT_K_PRIMARY_RESET) && !p.ev.result)
+			rc = free_ord(vi, f, ord_of(p.ev.dev), p.t, kind == VRT_K_CTX_DESTROY ?
+				      "freed with its context (cuCtxDestroy)" :
+				      "freed with its context (primary context reset)", cause);
+		else if (kind == VRT_K_POOL_STAT)
+			rc = pool_reserve(vi, f, p.t, &p.ev, cause);
+		if (rc)
+			break;
 	}
-	memmove(vi->pend, vi->pend + k, (vi->npend - k) * sizeof(*vi->pend));
-	vi->npend -= k;
 	return rc;
 }
 
-/* Pass 2: the events of one file. */
+/* Hold one event back; beyond PEND_MAX the oldest half is stored. */
+static int hold(struct vimp *vi, const struct vfile *f, const struct vrt_rec *rec, char **cause)
+{
+	int rc = 0;
+	if (vi->npend >= PEND_MAX)
+		rc = release(vi, f, INT64_MIN, PEND_MAX / 2, cause);
+	struct pend p = { .t = rec->t_ns, .tid = rec->tid, .seq = vi->seq++, .ev = rec->u.ev };
+	pend_push(vi, &p);
+	return rc;
+}
+
+/* Records recovered from the tail (pass 2). */
+struct tail_arg {
+	struct vimp *vi;
+	struct vfile *f;
+	char **cause;
+	int rc;
+};
+
+static int tail_cb(void *arg, const struct vrt_rec *rec)
+{
+	struct tail_arg *ta = arg;
+	if (rec->type == VRT_REC_INFO)
+		ta->rc = setting_once(ta->vi, rec->u.info.key, rec->u.info.value, ta->cause);
+	else if (rec->type == VRT_REC_EVENT)
+		ta->rc = hold(ta->vi, ta->f, rec, ta->cause);
+	return ta->rc ? 1 : 0;
+}
+
+/* Pass 2: the events of one file, then those of its tail. */
 static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 {
 	struct vrt_reader *r;
@@ -544,13 +835,14 @@ static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 	struct vrt_rec rec;
 	int64_t wm = 0;
 	vi->npend = 0;
+	vi->released_t = 0;
 	while (rc == 0 && (rc = vrt_reader_next(r, &rec)) == 1) {
 		rc = 0;
 		switch (rec.type) {
 		case VRT_REC_FRAME:
 			/* The frame just read ended: what is older than its
 			 * watermark is complete. */
-			rc = release(vi, f, wm, cause);
+			rc = release(vi, f, wm, 0, cause);
 			if (rec.t_ns > wm)
 				wm = rec.t_ns;
 			break;
@@ -558,13 +850,7 @@ static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 			rc = setting_once(vi, rec.u.info.key, rec.u.info.value, cause);
 			break;
 		case VRT_REC_EVENT:
-			if (vi->npend >= PEND_MAX)
-				rc = release(vi, f, vi->pend[PEND_MAX / 2].t, cause);
-			UTIL_GROW(vi->pend, vi->npend + 1, vi->pendcap);
-			vi->pend[vi->npend].t = rec.t_ns;
-			vi->pend[vi->npend].tid = rec.tid;
-			vi->pend[vi->npend].seq = vi->seq++;
-			vi->pend[vi->npend++].ev = rec.u.ev;
+			rc = hold(vi, f, &rec, cause);
 			break;
 		default:
 			break;
@@ -573,7 +859,31 @@ static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 	vrt_reader_free(r);
 	if (rc < 0)
 		return rc == VRT_ENOMEM ? util_err(cause, UTIL_ERR, "%s: out of memory", f->path) : rc;
-	return release(vi, f, INT64_MAX, cause);
+	if (f->tail && f->ts.present) {
+		struct vrt_tail_stats ts;
+		struct tail_arg ta = { vi, f, cause, 0 };
+		rc = vrt_tail_recover(f->tail, f->tail_len, f->hdr, f->st.last_frame_no, tail_cb,
+				      &ta, &ts);
+		if (ta.rc)
+			return ta.rc;
+		if (rc == VRT_ENOMEM)
+			return util_err(cause, UTIL_ERR, "%s.tail: out of memory", f->path);
+	}
+	rc = release(vi, f, INT64_MAX, 0, cause);
+	/* What the process still held dies with it (exit, exec, kill). */
+	if (!rc) {
+		const char *end = ending(f);
+		rc = free_all(vi, f, vi->released_t, !strcmp(end, "exit") ? "freed at process exit" :
+			      !strcmp(end, "exec") ? "freed at exec" : !strcmp(end, "killed") ?
+			      "freed when the process was killed" :
+			      "freed at the end of a truncated trace", cause);
+	}
+	if (!rc && vi->reordered)
+		imp_warn(f->wctx, "%llu events were older than events before them in the file "
+			 "(not written in watermark order); stored at the earlier time",
+			 (unsigned long long)vi->reordered);
+	vi->reordered = 0;
+	return rc;
 }
 
 /* ---- files ---- */
@@ -637,6 +947,8 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		map_clear(&vi->live);
 		map_clear(&vi->handles);
 		map_clear(&vi->mapped);
+		for (int o = 0; o <= NORD; o++)
+			map_clear(&vi->devlive[o]);
 	}
 	free(cmd);
 	char num[32];
@@ -646,6 +958,21 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)vi->wrapped);
 		if (!rc)
 			rc = setting_once(vi, "vrt.lookups_wrapped", num, cause);
+	}
+	if (!rc) {
+		/* How the processes ended, and what the tails gave back. */
+		static const char *const names[4] = { "exit", "exec", "killed", "truncated" };
+		char how[160];
+		size_t k = 0;
+		how[0] = '\0';
+		for (int i = 0; i < 4; i++)
+			if (vi->ended[i] && k < sizeof(how))
+				k += (size_t)snprintf(how + k, sizeof(how) - k, "%s%s %d", k ? ", " : "",
+						      names[i], vi->ended[i]);
+		rc = setting_once(vi, "vrt.ended", how, cause);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)vi->recovered);
+		if (!rc)
+			rc = setting_once(vi, "vrt.recovered_events", num, cause);
 	}
 	if (!rc && vi->truncated)
 		rc = store_trace_set(vi->st, vi->trace, 1, NULL, cause);
@@ -665,10 +992,41 @@ static void vimp_clear(struct vimp *vi)
 	map_clear(&vi->live);
 	map_clear(&vi->handles);
 	map_clear(&vi->mapped);
+	for (int o = 0; o <= NORD; o++)
+		map_clear(&vi->devlive[o]);
+}
+
+/* Map <path>.tail when there is one (a process that did not end cleanly,
+ * or other threads recording past an exec). Problems only warn: the
+ * trace itself is still imported. */
+static void map_tail(struct vfile *f)
+{
+	if (!f->path)
+		return;
+	char *tp = util_xasprintf("%s.tail", f->path);
+	int fd = open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size <= VRT_TAIL_SLOTS_OFF + (uint64_t)VRT_TAIL_MAX_SLOTS * VRT_TAIL_SLOT) {
+		void *m = sb.st_size > 0 ? mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
+					 : MAP_FAILED;
+		if (m != MAP_FAILED) {
+			f->tail = m;
+			f->tail_len = (size_t)sb.st_size;
+		}
+	} else if (fd >= 0 || errno != ENOENT) {
+		imp_warn(f->wctx, "%s: not usable as a tail file (%s); ignored", tp,
+			 fd >= 0 ? "not a regular file of a plausible size" : strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	free(tp);
 }
 
 static void vfile_clear(struct vfile *f)
 {
+	if (f->tail)
+		munmap((void *)f->tail, f->tail_len);
 	if (f->mapped && f->data)
 		munmap((void *)f->data, f->len);
 	free(f->hdr);
@@ -677,9 +1035,13 @@ static void vfile_clear(struct vfile *f)
 
 static char *summary(const struct vimp *vi)
 {
-	return util_xasprintf("%d process%s, %lld events on %zu device%s%s", vi->processes,
+	char rec[64] = "";
+	if (vi->recovered)
+		snprintf(rec, sizeof(rec), ", %llu recovered from tail files",
+			 (unsigned long long)vi->recovered);
+	return util_xasprintf("%d process%s, %lld events on %zu device%s%s%s", vi->processes,
 			      vi->processes == 1 ? "" : "es", (long long)vi->events, vi->ndev,
-			      vi->ndev == 1 ? "" : "s", vi->truncated ? ", truncated" : "");
+			      vi->ndev == 1 ? "" : "s", rec, vi->truncated ? ", truncated" : "");
 }
 
 int imp_vrt_run(struct imp_ctx *ctx, char **cause)
@@ -694,6 +1056,7 @@ int imp_vrt_run(struct imp_ctx *ctx, char **cause)
 	memset(&vi, 0, sizeof(vi));
 	vi.st = ctx->st;
 	vi.strict = ctx->strict;
+	map_tail(&f);
 	int rc = scan(&f, cause);
 	if (!rc)
 		rc = imp_trace_new(ctx, "vrt", 0, &vi.trace, cause);
@@ -727,6 +1090,7 @@ static int map_file(struct vfile *f, char **cause)
 		f->mapped = 1;
 	}
 	close(fd);
+	map_tail(f);
 	return 0;
 }
 

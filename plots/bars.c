@@ -50,14 +50,6 @@ static void bar_fill(struct bar *b, const struct sim_result *res, int g, int xc)
 	}
 }
 
-static uint64_t bar_top(const struct bar *b)
-{
-	uint64_t top = gp_sat_add(b->used, b->seg[GP_ITEM_FREE]);
-	if (b->failed && gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]) > top)
-		top = gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]);
-	return top > b->capacity ? top : b->capacity;
-}
-
 static int bar_items(const struct bar *bars, int n, int *items)
 {
 	int k = 0;
@@ -82,10 +74,22 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 {
 	int items[GP_ITEM_MAX];
 	int n_items = bar_items(bars, n, items);
-	uint64_t ytop = 1;
-	for (int i = 0; i < n; i++)
-		if (bar_top(&bars[i]) > ytop)
-			ytop = bar_top(&bars[i]);
+	/* The scale is the bars' own (capacity, what was used); a failed
+	 * request more than three times that is cut just above the top and
+	 * its label says "off the scale", so it cannot flatten the bars. */
+	uint64_t base = 1, fail_top = 0;
+	for (int i = 0; i < n; i++) {
+		const struct bar *b = &bars[i];
+		uint64_t t = gp_sat_add(b->used, b->seg[GP_ITEM_FREE]);
+		if (b->capacity > t)
+			t = b->capacity;
+		if (t > base)
+			base = t;
+		if (b->failed && gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]) > fail_top)
+			fail_top = gp_sat_add(b->fail_lo, b->seg[GP_ITEM_FAILED]);
+	}
+	uint64_t lim = fail_top / 3 > base ? base + base / 8 : UINT64_MAX;
+	uint64_t ytop = fail_top > base ? (fail_top < lim ? fail_top : lim) : base;
 	gp_items(f, items, n_items);
 	fprintf(f, "ytop = %" PRIu64 "\nNB = %d\n$bars << EOD\n", ytop, n);
 	for (int k = 0; k < n_items; k++) {
@@ -101,8 +105,9 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 				lo = b->fail_lo;
 			if (!b->seg[items[k]])
 				continue;
-			fprintf(f, "%d %" PRIu64 " %" PRIu64 " %d\n", b->xc, lo,
-				gp_sat_add(lo, b->seg[items[k]]), hw);
+			uint64_t hi = gp_sat_add(lo, b->seg[items[k]]);
+			fprintf(f, "%d %" PRIu64 " %" PRIu64 " %d\n", b->xc, lo < lim ? lo : lim,
+				hi < lim ? hi : lim, hw);
 		}
 	}
 	fputs("EOD\n", f);
@@ -146,7 +151,7 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 			if (bar_px >= 48 && s && (double)s >= 0.045 * (double)ytop) {
 				char a[32];
 				snprintf(labt[nlab], sizeof(labt[nlab]), "%s%s%s MiB",
-					 bar_px >= 120 ? gp_item_name(it) : "", bar_px >= 120 ? " " : "",
+					 bar_px >= 120 ? gp_item_short(it) : "", bar_px >= 120 ? " " : "",
 					 gp_mib(a, sizeof(a), s));
 				labx[nlab] = b->xc;
 				laby[nlab] = lo + s / 2;
@@ -180,8 +185,11 @@ static void bars_send(FILE *f, const struct bar *bars, int n, int hw, int bar_px
 			continue;
 		j++;
 		fprintf(f, "fx[%d] = %d\n", j, bars[i].xc);
-		gp_array_u64(f, "fy", j, gp_sat_add(bars[i].fail_lo, bars[i].seg[GP_ITEM_FAILED]));
-		gp_array_str(f, "ftxt", j, bars[i].fail_txt, 120);
+		uint64_t top = gp_sat_add(bars[i].fail_lo, bars[i].seg[GP_ITEM_FAILED]);
+		char txt[200];
+		snprintf(txt, sizeof(txt), "%s%s", bars[i].fail_txt, top > lim ? ", off the scale" : "");
+		gp_array_u64(f, "fy", j, top < lim ? top : lim);
+		gp_array_str(f, "ftxt", j, txt, 120);
 	}
 }
 
@@ -235,7 +243,7 @@ int plot_breakdown_write(const struct sim_result *res, const struct plot_meta *m
 		pos[g] = g * 1000;
 	}
 	struct gp g;
-	int rc = gp_begin(&g, path, force, w, 720, "breakdown.gp", cause);
+	int rc = gp_begin(&g, path, force, w, 720, "breakdown.gp", m ? m->format : PLOT_PNG, cause);
 	if (!rc) {
 		gp_titles(g.f, m, "where did my VRAM go: each GPU at its peak", w);
 		tics_send(g.f, p1, p2, pos, n);
@@ -262,10 +270,11 @@ int plot_compare_write(const struct sim_result *recorded, const struct sim_resul
 	    recorded->n_dev > TOPO_MAX_GPUS || whatif->n_dev > TOPO_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "compare: expected 1 to %d GPUs on each side",
 				TOPO_MAX_GPUS);
-	const char *rname = m_rec && m_rec->scenario && *m_rec->scenario ? m_rec->scenario
-									 : "recorded";
-	const char *wname = m_what && m_what->scenario && *m_what->scenario ? m_what->scenario
-									    : "what-if";
+	const char *rname = m_rec && m_rec->bar_label ? m_rec->bar_label
+			    : m_rec && m_rec->scenario && *m_rec->scenario ? m_rec->scenario : "recorded";
+	const char *wname = m_what && m_what->bar_label ? m_what->bar_label
+			    : m_what && m_what->scenario && *m_what->scenario ? m_what->scenario
+			    : "what-if";
 	int ng = recorded->n_dev > whatif->n_dev ? recorded->n_dev : whatif->n_dev;
 	int nb = 0;
 	struct bar *bars = util_xcalloc((size_t)ng * 2, sizeof(*bars));
@@ -292,7 +301,7 @@ int plot_compare_write(const struct sim_result *recorded, const struct sim_resul
 	int w = clampi(320 + ng * 230, 1000, 4000);
 	int bar_px = (w - 320) / ng * 36 / 100;
 	struct gp g;
-	int rc = gp_begin(&g, path, force, w, 760, "compare.gp", cause);
+	int rc = gp_begin(&g, path, force, w, 760, "compare.gp", m_what ? m_what->format : PLOT_PNG, cause);
 	if (!rc) {
 		char sub[PLOT_MAX_TEXT * 4 + 8];
 		struct plot_meta mm = { 0 };

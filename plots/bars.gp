@@ -13,7 +13,7 @@
 #   xlo, xhi, ytop          ranges (milli-units, bytes)
 
 set lmargin at screen 80.0 / W
-set rmargin at screen 1.0 - 210.0 / W
+set rmargin at screen 1.0 - 250.0 / W
 set tmargin at screen 1.0 - 64.0 / H
 set bmargin at screen 64.0 / H
 set label 10 title_str at screen 0.5, (H - 18.0) / H center font 'sans,14'

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export.h"
 #include "plot.h"
 #include "replay.h"
 #include "scenario.h"
@@ -29,48 +30,8 @@ static const struct cli_opt plot_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	if (cli_quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("vramsim: plot: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* The topology: --gpus, else the recorded devices (80G where unknown). */
-static int plot_topo(struct store *st, int64_t trace, const char *gpus, struct topo *t,
-		     char **cause)
-{
-	int assumed;
-	int rc = scen_recorded_topo(st, trace, gpus, t, &assumed, cause);
-	if (!rc && assumed)
-		note("%d GPU size%s not recorded: assuming 80G (use --gpus)", assumed,
-		     assumed > 1 ? "s" : "");
-	return rc;
-}
-
-static int replay(struct store *st, int64_t trace, const struct topo *t,
-		  const struct sim_observer *obs, struct sim_result *res, char **cause)
-{
-	struct sim_config cfg;
-	struct sim_source *src;
-	sim_config_init(&cfg);
-	cfg.topo = *t;
-	/* Draw the whole run: every failing allocation is marked, none stops it. */
-	cfg.on_oom = SIM_OOM_CONTINUE;
-	cfg.obs = obs;
-	int rc = sim_source_context(st, trace, cfg.measured_context, cause);
-	if (rc || (rc = sim_source_store(st, trace, &src, cause)))
-		return rc;
-	rc = sim_replay(&cfg, src, res, cause);
-	sim_source_free(src);
-	return rc;
-}
+/* Notes say they are plot's. */
+#define note(...) cli_note("plot: " __VA_ARGS__)
 
 static int ensure_dir(const char *dir, char **cause)
 {
@@ -81,16 +42,6 @@ static int ensure_dir(const char *dir, char **cause)
 	if (mkdir(dir, 0777) != 0)
 		return util_err(cause, UTIL_ERR, "--out %s: %s", dir, strerror(errno));
 	return 0;
-}
-
-static char *model_name(struct store *st, const struct store_trace_info *ti)
-{
-	struct profile p;
-	if (!ti->profile_id || store_profile_get(st, ti->profile_id, &p, NULL) != 0)
-		return NULL;
-	char *name = p.name[0] ? util_xstrdup(p.name) : NULL;
-	profile_clear(&p);
-	return name;
 }
 
 struct plot_args {
@@ -122,35 +73,59 @@ static int parse(struct cli_ctx *cx, struct plot_args *a)
 	return 0;
 }
 
-/* Replay, then draw; the pictures' names are printed. */
+int plot_no_clock(struct store *st, const struct scen *sc)
+{
+	/* A recomposed load's events are built, not timed; a log's times
+	 * are its line numbers (import/llamalog.c). */
+	if (sc->ld || !st || !sc->trace)
+		return 1;
+	struct store_trace_info ti;
+	if (store_trace_get(st, sc->trace, &ti, NULL))
+		return 0;
+	int synthetic = ti.format && !strcmp(ti.format, "llamalog");
+	store_trace_info_clear(&ti);
+	return synthetic;
+}
+
+/* The scenario's line under a picture's title; says where a replay that
+ * stopped at its first OOM stopped. The caller frees it. */
+static char *scenario_line(const char *prefix, const struct scen *sc, const struct sim_result *res)
+{
+	if (res->stopped && res->has_oom)
+		return util_xasprintf("%s%s; replay stopped at the first OOM (GPU %d)", prefix,
+				      sc->desc, res->first_oom.device);
+	return util_xasprintf("%s%s", prefix, sc->desc);
+}
+
+/* The scenario replay prints for the same options, then drawn; the
+ * pictures' names are printed. */
 static int draw(struct store *st, const struct plot_args *a, const char *tl_path,
 		const char *bd_path, char **cause)
 {
-	int64_t id;
-	struct store_trace_info ti;
-	int rc = store_trace_resolve(st, a->ref, &id, cause);
-	if (rc || (rc = store_trace_get(st, id, &ti, cause)))
-		return rc;
-	struct topo t;
+	struct scen sc;
 	struct plot_timeline *tl = NULL;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
-	char *model = model_name(st, &ti);
-	char spec[256];
-	char **files = NULL;
-	int nf = 0;
-	if ((rc = plot_topo(st, id, a->gpus, &t, cause)))
+	char **files = NULL, *line = NULL;
+	int nf = 0, assumed = 0;
+	int rc = export_replay_scen(st, a->ref, &a->so, &sc, &assumed, cause);
+	if (rc)
 		goto out;
-	topo_format(&t, spec, sizeof(spec));
+	if (assumed)
+		note("%d GPU size%s not recorded: assuming 80G (use --gpus)", assumed,
+		     assumed > 1 ? "s" : "");
 	if (!a->gpus)
-		note("GPUs %s, from the recorded devices", spec);
-	tl = plot_timeline_new(t.n);
-	if ((rc = replay(st, id, &t, plot_timeline_observer(tl), res, cause)))
+		note("GPUs %s, from the recorded devices", sc.topo_str);
+	for (int i = 0; i < sc.n_notes; i++)
+		note("%s", sc.notes[i]);
+	tl = plot_timeline_new(sc.cfg.topo.n);
+	if ((rc = scen_run(st, &sc, plot_timeline_observer(tl), res, cause)))
 		goto out;
 	if (res->wrapped_devices)
 		cli_warn("the trace uses more devices than --gpus %s: the extra ones wrap around",
-			 spec);
-	struct plot_meta m = { .model = model, .topology = spec, .scenario = "as recorded",
-			       .trace_name = ti.name };
+			 sc.topo_str);
+	line = scenario_line("as recorded: ", &sc, res);
+	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str, .scenario = line,
+			       .trace_name = sc.trace_name, .no_clock = plot_no_clock(st, &sc) };
 	if ((rc = ensure_dir(a->out, cause)) ||
 	    (rc = plot_timeline_write(tl, res, &m, tl_path, a->force, &files, &nf, cause)))
 		goto out;
@@ -164,9 +139,40 @@ static int draw(struct store *st, const struct plot_args *a, const char *tl_path
 	puts(bd_path);
 out:
 	plot_timeline_free(tl);
+	scen_clear(&sc);
 	free(res);
-	free(model);
-	store_trace_info_clear(&ti);
+	free(line);
+	return rc;
+}
+
+int plot_ctx_curve(struct store *st, struct scen *sc, const struct plot_meta *m,
+		   const char *path, int force, char **cause)
+{
+	/* a curve needs a KV cache that scales with the context (scenario.h) */
+	if (!sc->ld || !(sc->ld->cells || sc->lsc.ctx))
+		return util_err(cause, UTIL_EINPUT, "the context of this trace cannot be varied (not a "
+				"llama.cpp/Ollama load)");
+	if (!(sc->ld->kv_layer || sc->ld->host_kv || (sc->ld->kv_per_cell > 0 && sc->lsc.ctx)))
+		return util_err(cause, UTIL_EINPUT, "the load records no KV cache and no model is "
+				"known, so its context cannot be varied (add the GGUF with --profile)");
+	/* Peak per GPU against context: 32 points up to the trained
+	 * context, or 8x the scenario's context when that is unknown. */
+	enum { NPT = 32 };
+	uint64_t top = sc->ld->n_ctx_train ? sc->ld->n_ctx_train
+		     : 8 * (sc->lsc.ctx ? sc->lsc.ctx : sc->ld->cells / (uint64_t)sc->ld->parallel);
+	int G = sc->cfg.topo.n;
+	uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
+	uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
+	/* What each GPU would need, the split frozen, drawn against the real
+	 * capacities (scen_peaks_vs_ctx, shared with fit --max-ctx). */
+	struct topo real = sc->cfg.topo;
+	for (int i = 0; i < NPT; i++)
+		ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
+	int rc = scen_peaks_vs_ctx(st, sc, ctx, NPT, peak, cause);
+	if (!rc)
+		rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, m, path, force, cause);
+	free(ctx);
+	free(peak);
 	return rc;
 }
 
@@ -188,12 +194,15 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 	char *p_bd = util_xasprintf("%s/whatif-breakdown.png", dir);
 	char *p_cmp = util_xasprintf("%s/compare.png", dir);
 	char *p_fit = util_xasprintf("%s/ctx-curve.png", dir);
+	char *line = NULL;
 	int rc = 0;
 	tl = plot_timeline_new(sc.cfg.topo.n);
 	if ((rc = scen_run(st, &sc, plot_timeline_observer(tl), res, cause)))
 		goto out;
+	line = scenario_line("", &sc, res);
 	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str,
-			       .scenario = sc.desc, .trace_name = sc.trace_name };
+			       .scenario = line, .trace_name = sc.trace_name,
+			       .no_clock = plot_no_clock(st, &sc) };
 	if ((rc = ensure_dir(dir, cause)) ||
 	    (rc = plot_timeline_write(tl, res, &m, p_tl, force, &files, &nf, cause)) ||
 	    (rc = plot_breakdown_write(res, &m, p_bd, force, cause)))
@@ -202,47 +211,51 @@ int plot_scenario(struct store *st, struct scen *scp, const char *dir, int force
 		fprintf(names, "%s\n", files[i]);
 	fprintf(names, "%s\n", p_bd);
 	if (sc.trace) {
-		/* The recorded events as they are, on the same GPUs. */
-		if ((rc = replay(st, sc.trace, &sc.cfg.topo, NULL, rec, cause)))
-			goto out;
-		/* Bar labels are short; the subtitle carries the scenario. */
+		/* The load as it ran: what `replay TRACE` prints with no what-if
+		 * option, on the recorded GPUs (a row split as it was split). */
+		struct scen_opts none;
+		struct scen as_run;
+		char ref[32];
+		int assumed = 0;
+		scen_opts_init(&none);
+		snprintf(ref, sizeof(ref), "%lld", (long long)sc.trace);
+		rc = export_replay_scen(st, ref, &none, &as_run, &assumed, cause);
+		if (!rc)
+			rc = scen_run(st, &as_run, NULL, rec, cause);
 		struct plot_meta mr = m, mw = m;
-		mr.scenario = "as recorded";
-		mw.scenario = "what-if";
-		char *title = util_xasprintf("recorded vs what-if: %s", sc.desc);
-		mw.title = title;
+		mr.topology = util_xstrdup(as_run.topo_str);
+		scen_clear(&as_run);
+		if (rc) {
+			free((char *)mr.topology);
+			goto out;
+		}
+		/* Bar labels are short; the subtitle carries the scenario. */
+		mr.bar_label = "as recorded";
+		mw.bar_label = "what-if";
+		mw.title = "recorded vs what-if: each GPU at its peak";
+		char *what = util_xasprintf("what-if %s", line);
+		mw.scenario = what;
 		rc = plot_compare_write(rec, res, &mr, &mw, p_cmp, force, cause);
-		free(title);
+		free(what);
+		free((char *)mr.topology);
 		if (rc)
 			goto out;
 		fprintf(names, "%s\n", p_cmp);
 	}
-	/* a curve needs a KV cache that scales with the context (scenario.h) */
-	if (sc.ld && (sc.ld->cells || sc.lsc.ctx) &&
-	    (sc.ld->kv_layer || sc.ld->host_kv || (sc.ld->kv_per_cell > 0 && sc.lsc.ctx))) {
-		/* Peak per GPU against context: 32 points up to the trained
-		 * context, or 8x the scenario's context when that is unknown. */
-		enum { NPT = 32 };
-		uint64_t top = sc.ld->n_ctx_train ? sc.ld->n_ctx_train
-			     : 8 * (sc.lsc.ctx ? sc.lsc.ctx : sc.ld->cells / (uint64_t)sc.ld->parallel);
-		int G = sc.cfg.topo.n;
-		uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
-		uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
-		/* What each GPU would need, the split frozen (scenario.h). */
-		struct topo real = sc.cfg.topo;
-		for (int i = 0; i < NPT; i++)
-			ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
-		rc = scen_peaks_vs_ctx(st, &sc, ctx, NPT, peak, cause);
-		if (!rc) {
-			struct plot_meta mf = m;
-			mf.scenario = "context per slot swept, other settings as the scenario";
-			rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, &mf, p_fit,
-						 force, cause);
-			if (!rc)
-				fprintf(names, "%s\n", p_fit);
-		}
-		free(ctx);
-		free(peak);
+	if (sc.ld && (sc.ld->cells || sc.lsc.ctx)) {
+		/* A curve the load cannot give (its layer count unknown, say)
+		 * is said, not fatal: the other pictures stand. */
+		struct plot_meta mf = m;
+		char *why = NULL;
+		mf.scenario = "context per slot swept, other settings as the scenario";
+		int crc = plot_ctx_curve(st, &sc, &mf, p_fit, force, &why);
+		if (crc == UTIL_EINPUT)
+			note("%s not drawn: %s", p_fit, why ? why : "the context cannot be varied");
+		else if (crc)
+			rc = util_err(cause, crc, "%s", why ? why : "context curve failed");
+		else
+			fprintf(names, "%s\n", p_fit);
+		free(why);
 	}
 out:
 	for (int i = 0; i < nf; i++)
@@ -256,6 +269,7 @@ out:
 	free(p_bd);
 	free(p_cmp);
 	free(p_fit);
+	free(line);
 	return rc;
 }
 

@@ -30,6 +30,24 @@ static int by_ctx(const void *a, const void *b)
 	return x->ctx < y->ctx ? -1 : x->ctx > y->ctx ? 1 : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
+/*
+ * A log2 context axis only for points spaced by ratios (4k, 8k, 16k...)
+ * over a wide range: evenly spaced points on a log axis make linear KV
+ * growth look like an explosion.
+ */
+static int geometric(const uint64_t *ctx, const int *ord, int n)
+{
+	uint64_t lo = ctx[ord[0]], hi = ctx[ord[n - 1]];
+	if (!lo || hi / lo < 8)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		uint64_t a = ctx[ord[i - 1]], b = ctx[ord[i]];
+		if (b != a && (double)b / (double)a < 1.5)
+			return 0;
+	}
+	return 1;
+}
+
 int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points, int n_dev,
 			const uint64_t *capacity, const struct plot_meta *m, const char *path,
 			int force, char **cause)
@@ -59,7 +77,7 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
 		}
 	}
 	struct gp g;
-	int rc = gp_begin(&g, path, force, 1280, 720, "fitcurve.gp", cause);
+	int rc = gp_begin(&g, path, force, 1280, 720, "fitcurve.gp", m ? m->format : PLOT_PNG, cause);
 	if (rc) {
 		free(ord);
 		return rc;
@@ -100,6 +118,9 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
 				snprintf(capn[k] + l, sizeof(capn[k]) - l, ",%d", d);
 		}
 	}
+	/* One capacity for all: no GPU list to read. */
+	if (ncap == 1)
+		*strchr(capn[0], ':') = '\0';
 	fprintf(f, "NC = %d\n", ncap);
 	gp_array_decl(f, "capv", ncap);
 	gp_array_decl(f, "capn", ncap);
@@ -126,7 +147,7 @@ int plot_fitcurve_write(const uint64_t *ctx, const uint64_t *peak, int n_points,
 	}
 	fputs("EOD\n", f);
 	fprintf(f, "ytop = %" PRIu64 "\nxlo = %" PRIu64 "\nxhi = %" PRIu64 "\nlogx = %d\n", ymax,
-		cmin, cmax, cmin > 0 && cmax / cmin >= 8);
+		cmin, cmax, geometric(ctx, ord, n_points));
 	fprintf(f, "fit_x = %" PRIu64 "\nany_fit = %d\n", fit, any_fit);
 	free(ord);
 	rc = gp_end(&g, cause);

@@ -28,7 +28,8 @@ set ylabel 'GiB' offset 1,0
 set tics nomirror
 set grid xtics ytics lc rgb '#e6e6e6'
 set border 3
-set key outside right top vertical Left reverse samplen 3 spacing 1.3 width 1
+# The legend right of the plot, never over the curves.
+set key at screen 1.0 - 236.0 / W, 1.0 - 64.0 / H left top vertical Left reverse samplen 3 spacing 1.3 width 1
 
 if (any_fit) {
     set arrow 1 from first fit_x, graph 0 to first fit_x, graph 1 nohead dt 3 lw 1.5 lc rgb '#2ca02c' back

@@ -209,8 +209,17 @@ const char *gp_item_name(int item)
 	case GP_ITEM_UNUSED: return "reserved, unused";
 	case GP_ITEM_FREE: return "free";
 	case GP_ITEM_FAILED: return "failed request (OOM)";
+	/* The names llama.cpp's breakdown uses, beside vramsim's. */
+	case TRACE_CAT_KV: return "KV cache (llama.cpp context)";
+	case TRACE_CAT_CONTEXT: return "CUDA runtime (unaccounted)";
 	default: return trace_cat_name(item);
 	}
+}
+
+const char *gp_item_short(int item)
+{
+	return item == TRACE_CAT_KV ? "KV cache" : item == TRACE_CAT_CONTEXT ? "runtime"
+	       : gp_item_name(item);
 }
 
 /* Fill density and border colour of a bar segment. */
@@ -250,16 +259,6 @@ void gp_oom_text(char *buf, size_t n, const struct sim_oom *o)
 
 /* ---- running gnuplot ---- */
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return util_xstrdup(".");
-	if (slash == path)
-		return util_xstrdup("/");
-	return util_xasprintf("%.*s", (int)(slash - path), path);
-}
-
 /* Is script in d? Then *dir = a copy of d. */
 static int try_dir(const char *d, const char *script, char **dir)
 {
@@ -271,7 +270,8 @@ static int try_dir(const char *d, const char *script, char **dir)
 	return ok;
 }
 
-/* Where the scripts are: see plot.h. *dir is malloc'd. */
+/* Where the scripts are: see plot.h. *dir is malloc'd. The message of
+ * a failure names every place looked in. */
 static int find_scripts(const char *script, char **dir, char **cause)
 {
 	const char *env = getenv("VRAMSIM_PLOTS_DIR");
@@ -281,30 +281,38 @@ static int find_scripts(const char *script, char **dir, char **cause)
 		return util_err(cause, UTIL_ERR, "%s not found in $VRAMSIM_PLOTS_DIR (%s)", script,
 				env);
 	}
+	char *cand[5] = { NULL };
+	int n = 0;
 	/* A build tree: ./vramsim, or a sanitizer build one folder down. */
-	char exe[4096];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		char *bin = dir_of(exe);
-		char *here = util_xasprintf("%s/plots", bin);
-		char *up = util_xasprintf("%s/../plots", bin);
-		int ok = try_dir(here, script, dir) || try_dir(up, script, dir);
+	char *bin = util_exe_dir();
+	if (bin) {
+		cand[n++] = util_xasprintf("%s/plots", bin);
+		cand[n++] = util_xasprintf("%s/../plots", bin);
 		free(bin);
-		free(here);
-		free(up);
-		if (ok)
-			return 0;
 	}
-#ifdef VRAMSIM_DATADIR
-	if (try_dir(VRAMSIM_DATADIR, script, dir))
-		return 0;
+#ifdef VRAMSIM_DATADIR_REL
+	/* Installed, found from the binary: works under DESTDIR and when moved. */
+	char *rel = util_installed_path(VRAMSIM_DATADIR_REL);
+	if (rel)
+		cand[n++] = rel;
 #endif
-	if (try_dir("plots", script, dir))
+#ifdef VRAMSIM_DATADIR
+	cand[n++] = util_xstrdup(VRAMSIM_DATADIR);
+#endif
+	cand[n++] = util_xstrdup("plots");
+	int found = 0;
+	char tried[2048] = "";
+	for (int i = 0; i < n; i++) {
+		if (!found && try_dir(cand[i], script, dir))
+			found = 1;
+		size_t l = strlen(tried);
+		snprintf(tried + l, sizeof(tried) - l, "%s%s", l ? ", " : "", cand[i]);
+		free(cand[i]);
+	}
+	if (found)
 		return 0;
-	return util_err(cause, UTIL_ERR,
-			"gnuplot script %s not found (beside the vramsim binary, in the install "
-			"directory or in ./plots); set VRAMSIM_PLOTS_DIR", script);
+	return util_err(cause, UTIL_ERR, "gnuplot script %s not found; looked in %s; set "
+			"VRAMSIM_PLOTS_DIR to the folder of the *.gp files", script, tried);
 }
 
 static int in_path(const char *name)
@@ -425,7 +433,7 @@ void gp_discard(struct gp *g)
  * (a temporary file) and the variables every script may use.
  */
 int gp_begin(struct gp *g, const char *path, int force, int w, int h, const char *script,
-		    char **cause)
+	     enum plot_format format, char **cause)
 {
 	memset(g, 0, sizeof(*g));
 	const char *cmd;
@@ -454,7 +462,12 @@ int gp_begin(struct gp *g, const char *path, int force, int w, int h, const char
 		gp_discard(g);
 		return util_err(cause, UTIL_ERR, "cannot run gnuplot: %s", strerror(e));
 	}
-	fprintf(g->f, "set term pngcairo size %d,%d noenhanced font \"sans,10\"\n", w, h);
+	g->format = format;
+	if (format == PLOT_SVG)
+		fprintf(g->f, "set term svg size %d,%d dynamic mouse standalone noenhanced "
+			"font \"sans,10\"\n", w, h);
+	else
+		fprintf(g->f, "set term pngcairo size %d,%d noenhanced font \"sans,10\"\n", w, h);
 	fprintf(g->f, "set encoding utf8\noutfile = ");
 	gp_path(g->f, g->tmp);
 	fprintf(g->f, "\nset output outfile\nW = %d\nH = %d\nGiB = 1024.0**3\nscript = ", w, h);
@@ -480,6 +493,19 @@ static int png_ok(const char *path)
 	return n == sizeof(b) && memcmp(b, png_sig, sizeof(b)) == 0;
 }
 
+/* An SVG document closes with </svg> (gnuplot writes it last). */
+static int svg_ok(const char *path)
+{
+	char b[64] = "";
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	long n = fseek(f, -16, SEEK_END) == 0 ? (long)fread(b, 1, 16, f) : 0;
+	fclose(f);
+	b[n > 0 ? n : 0] = '\0';
+	return strstr(b, "</svg>") != NULL;
+}
+
 /*
  * Load the script, finish the picture and check it: gnuplot's exit
  * status alone says little (its docs), so also require a PNG in tmp.
@@ -503,8 +529,9 @@ int gp_end(struct gp *g, char **cause)
 			      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	else if (werr)
 		rc = util_err(cause, UTIL_ERR, "%s: writing to gnuplot failed", g->path);
-	else if (!png_ok(g->tmp))
-		rc = util_err(cause, UTIL_ERR, "%s: gnuplot wrote no PNG", g->path);
+	else if (g->format == PLOT_PNG ? !png_ok(g->tmp) : !svg_ok(g->tmp))
+		rc = util_err(cause, UTIL_ERR, "%s: gnuplot wrote no %s", g->path,
+			      g->format == PLOT_PNG ? "PNG" : "SVG");
 	if (rc)
 		gp_discard(g);
 	return rc;
@@ -535,28 +562,40 @@ int gp_commit(struct gp *g, int force, char **cause)
 void gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w)
 {
 	char part[4][PLOT_MAX_TEXT * 4 + 8];
-	char line[sizeof(part) + 64];
-	const char *lab[4] = { "model", "GPUs", "scenario", "trace" };
+	char line[2][sizeof(part) + 64];
+	/* Line 1: what and where (model, GPUs, trace); line 2: the scenario,
+	 * the longest field, on a line of its own. */
+	const char *lab[4] = { "model", "GPUs", "trace", "scenario" };
 	const char *val[4] = { NULL, NULL, NULL, NULL };
 	if (m) {
 		val[0] = m->model;
 		val[1] = m->topology;
-		val[2] = m->scenario;
-		val[3] = m->trace_name;
+		val[2] = m->model && m->trace_name && !strcmp(m->model, m->trace_name) ? NULL
+			 : m->trace_name;
+		val[3] = m->scenario;
 	}
-	size_t o = 0;
-	line[0] = '\0';
+	size_t width = (size_t)w / 7, o[2] = { 0, 0 };
+	line[0][0] = line[1][0] = '\0';
 	for (int i = 0; i < 4; i++) {
 		if (!val[i] || !*val[i])
 			continue;
-		gp_clean_text(part[i], sizeof(part[i]), val[i], 48);
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s: %s", o ? "    " : "",
-				      lab[i], part[i]);
+		int ln = i == 3;
+		gp_clean_text(part[i], sizeof(part[i]), val[i], ln ? width : 60);
+		o[ln] += (size_t)snprintf(line[ln] + o[ln], sizeof(line[ln]) - o[ln], "%s%s: %s",
+					  o[ln] ? "    " : "", lab[i], part[i]);
+	}
+	if (!line[0][0]) {
+		memcpy(line[0], line[1], sizeof(line[0]));
+		line[1][0] = '\0';
 	}
 	fputs("title_str = ", f);
 	gp_str(f, m && m->title && *m->title ? m->title : def_title, (size_t)w / 11);
 	fputs("\nsub_str = ", f);
-	gp_str(f, line, (size_t)w / 7);
+	gp_str(f, line[0], width);
+	if (line[1][0]) {
+		fputs(".\"\\n\".", f);
+		gp_str(f, line[1], width);
+	}
 	fputc('\n', f);
 }
 

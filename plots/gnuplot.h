@@ -21,6 +21,7 @@
 
 /* A picture being drawn: gnuplot writing into tmp, to become path. */
 struct gp {
+	enum plot_format format;
 	FILE *f;
 	char *tmp;
 	char *path;
@@ -30,7 +31,7 @@ struct gp {
 /* Start gnuplot drawing a w x h PNG for path with script (a *.gp file
  * found as plot.h says). Refuses an existing path unless force. */
 int gp_begin(struct gp *g, const char *path, int force, int w, int h, const char *script,
-	     char **cause);
+	     enum plot_format format, char **cause);
 /* Load the script, finish, require a PNG. On failure tmp is gone. */
 int gp_end(struct gp *g, char **cause);
 /* Put the finished picture in place (atomic refusal without force). */
@@ -64,6 +65,8 @@ enum {
 extern const int gp_stack_order[GP_N_STACK];
 const char *gp_item_color(int item);
 const char *gp_item_name(int item);
+/* The name inside a bar segment: short. */
+const char *gp_item_short(int item);
 const char *gp_item_density(int item);
 const char *gp_item_border(int item);
 /* K, iname, icol, idens, ibord for items[0..n-1]. */

@@ -58,14 +58,23 @@
  * writer draws pages of this many GPUs each. */
 #define PLOT_MAX_PANELS 16
 
+/* The file a writer makes: a PNG (pngcairo), or an SVG whose legend
+ * entries and coordinates react to the mouse (gnuplot's svg terminal,
+ * "mouse standalone": its script inside the file, nothing fetched). */
+enum plot_format { PLOT_PNG = 0, PLOT_SVG };
+
 /* Words around a picture. Any field may be NULL; all are copied/escaped,
  * never kept. */
 struct plot_meta {
+	enum plot_format format; /* PLOT_PNG unless said */
+	int no_clock;           /* the source has no timestamps (a log, a recomposed
+				 * load): the timeline counts events instead */
 	const char *title;      /* headline; a default is used when NULL */
 	const char *model;      /* "Llama-3.3-70B Q4_K_M" */
 	const char *topology;   /* "4x24G" */
 	const char *scenario;   /* "identity", "ctx=65536", ... */
 	const char *trace_name; /* store name of the trace */
+	const char *bar_label;  /* compare: the bars' name (default: scenario) */
 };
 
 /*
@@ -202,5 +211,18 @@ struct store;
  */
 int plot_scenario(struct store *st, struct scen *sc, const char *dir, int force, FILE *names,
 		  char **cause);
+
+/*
+ * Each GPU's peak against the context length for the llama.cpp/Ollama
+ * load of sc (32 points up to the trained context), drawn by
+ * plot_fitcurve_write() into path. UTIL_EINPUT with *cause when the
+ * context of sc cannot be varied. sc is left as it was.
+ */
+int plot_ctx_curve(struct store *st, struct scen *sc, const struct plot_meta *m,
+		   const char *path, int force, char **cause);
+
+/* Are the times of sc's events made up (a log's line numbers, a
+ * recomposed load)? Then pictures count events (plot_meta.no_clock). */
+int plot_no_clock(struct store *st, const struct scen *sc);
 
 #endif

@@ -14,6 +14,8 @@
 #                   cumulative stack of items 1..K (bytes), the bucket min
 #   noom, oomp[i], oomx[i], oomy[i]  OOM marks: panel, x, used + request
 #   oom_p, oom_x, oom_lo, oom_hi, oom_txt   the first OOM (oom_p 0: none)
+#   stopped, stop_x the replay stopped at the first OOM, at x (axis units * xdiv)
+#   zoomed          1: the y axis ends below the capacity (a tiny trace)
 #
 # A bucket's stack is its state at its highest level, so the stack's
 # outline is the upper envelope; the dotted line is the lower one.
@@ -22,7 +24,7 @@ top_px = 56.0
 bot_px = 48.0
 ph = (H - top_px - bot_px) / NP
 lm = 80.0 / W
-rm = 1.0 - 200.0 / W
+rm = 1.0 - 250.0 / W
 
 set multiplot
 set lmargin at screen lm
@@ -54,9 +56,15 @@ do for [p = 1:NP] {
     if (p < NP) { set format x ''; unset xlabel } else { set format x '% g'; set xlabel xname }
     unset object 1
     unset object 2
+    capshow = cap[p] < ytop * 1.08 ? cap[p] : ytop * 1.08
     if (cap[p] > peak[p]) {
-        set object 1 rect from graph 0, first peak[p] / GiB to graph 1, first cap[p] / GiB \
+        set object 1 rect from graph 0, first peak[p] / GiB to graph 1, first capshow / GiB \
             fc rgb '#2ca02c' fs transparent solid 0.12 noborder behind
+    }
+    unset label 5
+    if (zoomed && p == 1) {
+        set label 5 'y axis zoomed to what ran: the capacity line is above it' \
+            at graph 0.5, graph 0.9 center tc rgb '#2ca02c' front
     }
     if (cap[p] > 0 && peak[p] > cap[p]) {
         set object 2 rect from graph 0, first cap[p] / GiB to graph 1, first peak[p] / GiB \
@@ -83,6 +91,16 @@ do for [p = 1:NP] {
                 point pt 2 ps 1.4 lw 2 lc rgb '#d62728' front
         } else {
             unset label 500 + i
+        }
+    }
+    unset arrow 2
+    unset label 4
+    if (stopped) {
+        set arrow 2 from first stop_x / xdiv, graph 0 to first stop_x / xdiv, graph 1 nohead \
+            dt 2 lw 1.5 lc rgb '#606060' front
+        if (p == 1) {
+            set label 4 'replay stopped here (first OOM)' at first stop_x / xdiv, graph 0.93 \
+                right offset -0.5,0 tc rgb '#606060' front
         }
     }
     isfirst = (p == 1)

@@ -61,7 +61,7 @@ static const struct tl_dev *tl_dev_of(const struct plot_timeline *tl, int g)
 }
 
 static void tl_view_axis(const struct plot_timeline *tl, const struct sim_result *res,
-			 struct tl_view *v)
+			 int no_clock, struct tl_view *v)
 {
 	int64_t tmin = 0, tmax = res->t_end, lo = INT64_MAX, hi = INT64_MIN;
 	uint64_t smax = 0;
@@ -90,12 +90,13 @@ static void tl_view_axis(const struct plot_timeline *tl, const struct sim_result
 		tmax = hi;
 	/* A small trace whose changes share times (a log's synthetic clock)
 	 * would hide all but the last of them: count changes instead. */
-	v->by_seq = !any || (exact && (shared || (lo == hi && tmax == lo)));
+	v->by_seq = !any || no_clock || (exact && (shared || (lo == hi && tmax == lo)));
 	if (v->by_seq) {
 		v->xmin = 0;
 		v->xmax = (int64_t)smax + 1;
 		v->xdiv = 1;
-		v->xname = "change number (the trace's times do not tell its changes apart)";
+		v->xname = no_clock ? "event number (the source has no timestamps)"
+				    : "event number (the trace's times do not tell its events apart)";
 		return;
 	}
 	if (any && hi > lo)
@@ -170,19 +171,21 @@ static int tl_items(const struct plot_timeline *tl, const struct tl_view *v, int
 
 static void tl_panel_text(FILE *f, int k, int g, const struct sim_dev *sd, uint64_t peak)
 {
+	/* As nvidia-smi shows memory: "7869MiB / 24576MiB", then what is
+	 * left free at the peak. */
 	char a[32], b[32], txt[160];
-	snprintf(txt, sizeof(txt), "GPU %d    capacity %s MiB", g,
-		 gp_mib(a, sizeof(a), sd->capacity));
+	snprintf(txt, sizeof(txt), "GPU %d    peak %sMiB / %sMiB", g, gp_mib(a, sizeof(a), peak),
+		 gp_mib(b, sizeof(b), sd->capacity));
 	gp_array_str(f, "glab", k, txt, 80);
 	if (!sd->capacity)
-		snprintf(txt, sizeof(txt), "peak %s MiB", gp_mib(a, sizeof(a), peak));
+		snprintf(txt, sizeof(txt), "capacity unknown");
 	else if (peak <= sd->capacity)
-		snprintf(txt, sizeof(txt), "peak %s MiB (%.0f%%)    headroom %s MiB",
-			 gp_mib(a, sizeof(a), peak), 100.0 * (double)peak / (double)sd->capacity,
+		snprintf(txt, sizeof(txt), "%.0f%% used, %sMiB free at the peak",
+			 100.0 * (double)peak / (double)sd->capacity,
 			 gp_mib(b, sizeof(b), sd->capacity - peak));
 	else
-		snprintf(txt, sizeof(txt), "peak %s MiB    over capacity by %s MiB",
-			 gp_mib(a, sizeof(a), peak), gp_mib(b, sizeof(b), peak - sd->capacity));
+		snprintf(txt, sizeof(txt), "over capacity by %sMiB",
+			 gp_mib(b, sizeof(b), peak - sd->capacity));
 	gp_array_str(f, "gpk", k, txt, 80);
 }
 
@@ -199,8 +202,15 @@ static int64_t oom_x(const struct plot_timeline *tl, const struct tl_view *v,
 	return v->xmax;
 }
 
+/* The y of a mark: at most lim (a request too big for the scale is
+ * drawn to just above the top, its text saying so). */
+static uint64_t clip(uint64_t y, uint64_t lim)
+{
+	return y > lim ? lim : y;
+}
+
 static void tl_ooms(FILE *f, const struct plot_timeline *tl, const struct sim_result *res,
-		    const struct tl_view *v)
+		    const struct tl_view *v, uint64_t lim)
 {
 	int n = 0;
 	/* Arrays, not a datablock: gnuplot warns on an empty block and
@@ -220,16 +230,18 @@ static void tl_ooms(FILE *f, const struct plot_timeline *tl, const struct sim_re
 		n++;
 		fprintf(f, "oomp[%d] = %d\noomx[%d] = %" PRId64 "\n", n, o->device - v->g0 + 1, n,
 			oom_x(tl, v, o));
-		gp_array_u64(f, "oomy", n, gp_sat_add(o->used, o->size));
+		gp_array_u64(f, "oomy", n, clip(gp_sat_add(o->used, o->size), lim));
 	}
 	fprintf(f, "noom = %d\n", n);
 	const struct sim_oom *o = &res->first_oom;
 	if (res->has_oom && o->device >= v->g0 && o->device < v->g0 + v->np) {
 		char txt[200];
 		gp_oom_text(txt, sizeof(txt), o);
+		if (gp_sat_add(o->used, o->size) > lim)
+			snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), ", off the scale");
 		fprintf(f, "oom_p = %d\noom_x = %" PRId64 "\noom_lo = %" PRIu64 "\noom_hi = %" PRIu64
-			   "\noom_txt = ", o->device - v->g0 + 1, oom_x(tl, v, o), o->used,
-			gp_sat_add(o->used, o->size));
+			   "\noom_txt = ", o->device - v->g0 + 1, oom_x(tl, v, o), clip(o->used, lim),
+			clip(gp_sat_add(o->used, o->size), lim));
 		gp_str(f, txt, 120);
 		fputc('\n', f);
 	} else {
@@ -253,13 +265,13 @@ static int tl_draw(struct gp *g, const struct plot_timeline *tl, const struct si
 {
 	int items[TRACE_CAT_MAX];
 	int n_items;
-	tl_view_axis(tl, res, v);
+	tl_view_axis(tl, res, m && m->no_clock, v);
 	n_items = tl_items(tl, v, items);
 	if (!n_items)
 		items[n_items++] = TRACE_CAT_OTHER; /* an empty trace still gets axes */
 	int panel_h = v->np == 1 ? 360 : v->np == 2 ? 300 : 220;
 	int h = 56 + v->np * panel_h + 48; /* timeline.gp: top_px, bot_px */
-	int rc = gp_begin(g, path, force, 1280, h, "timeline.gp", cause);
+	int rc = gp_begin(g, path, force, 1280, h, "timeline.gp", m ? m->format : PLOT_PNG, cause);
 	if (rc)
 		return rc;
 	FILE *f = g->f;
@@ -275,7 +287,7 @@ static int tl_draw(struct gp *g, const struct plot_timeline *tl, const struct si
 	gp_array_decl(f, "ds", v->np);
 	gp_array_decl(f, "glab", v->np);
 	gp_array_decl(f, "gpk", v->np);
-	uint64_t ytop = 0;
+	uint64_t peak_max = 0, cap_max = 0, oom_max = 0;
 	int any_ds = 0;
 	for (int k = 0; k < v->np; k++) {
 		int gi = v->g0 + k;
@@ -289,23 +301,51 @@ static int tl_draw(struct gp *g, const struct plot_timeline *tl, const struct si
 		fprintf(f, "ds[%d] = %d\n", k + 1, d && d->width ? 1 : 0);
 		any_ds |= d && d->width;
 		tl_panel_text(f, k + 1, gi, sd, peak);
-		if (peak > ytop)
-			ytop = peak;
-		if (sd->capacity > ytop)
-			ytop = sd->capacity;
+		if (peak > peak_max)
+			peak_max = peak;
+		if (sd->capacity > cap_max)
+			cap_max = sd->capacity;
 	}
 	for (int i = 0; i < tl->n_oom; i++) {
 		const struct sim_oom *o = &tl->oom[i].o;
 		if (o->device >= v->g0 && o->device < v->g0 + v->np &&
-		    gp_sat_add(o->used, o->size) > ytop)
-			ytop = gp_sat_add(o->used, o->size);
+		    gp_sat_add(o->used, o->size) > oom_max)
+			oom_max = gp_sat_add(o->used, o->size);
 	}
 	const struct sim_oom *fo = &res->first_oom;
 	if (res->has_oom && fo->device >= v->g0 && fo->device < v->g0 + v->np &&
-	    gp_sat_add(fo->used, fo->size) > ytop)
-		ytop = gp_sat_add(fo->used, fo->size);
-	fprintf(f, "ytop = %" PRIu64 "\nany_ds = %d\n", ytop ? ytop : 1, any_ds);
-	tl_ooms(f, tl, res, v);
+	    gp_sat_add(fo->used, fo->size) > oom_max)
+		oom_max = gp_sat_add(fo->used, fo->size);
+	/*
+	 * The y scale: up to the capacity, unless what ran is under a
+	 * twentieth of it (a tiny trace on an 80G card: zoomed, the
+	 * capacity said in text); a failed request more than three times
+	 * the rest is drawn to just above the top and labelled "off the
+	 * scale" rather than flattening every panel.
+	 */
+	uint64_t ytop = peak_max > cap_max ? peak_max : cap_max;
+	int zoomed = 0;
+	if (peak_max && oom_max < cap_max && peak_max < cap_max / 20) {
+		ytop = oom_max > peak_max ? oom_max : peak_max;
+		zoomed = 1;
+	}
+	uint64_t lim = UINT64_MAX;
+	if (oom_max > ytop) {
+		if (oom_max / 3 > ytop) {
+			lim = ytop + ytop / 10;
+			ytop = lim;
+		} else {
+			ytop = oom_max;
+		}
+	}
+	fprintf(f, "ytop = %" PRIu64 "\nany_ds = %d\nzoomed = %d\n", ytop ? ytop : 1, any_ds, zoomed);
+	tl_ooms(f, tl, res, v, lim);
+	/* A replay that stopped at its first OOM: everything after it never
+	 * ran, which the panels must say rather than look idle. */
+	if (res->stopped && res->has_oom)
+		fprintf(f, "stopped = 1\nstop_x = %" PRId64 "\n", oom_x(tl, v, &res->first_oom));
+	else
+		fputs("stopped = 0\nstop_x = 0\n", f);
 	fputs("$tl << EOD\n", f);
 	for (int k = 0; k < v->np; k++) {
 		if (k)

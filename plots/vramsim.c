@@ -4,7 +4,7 @@
  * lives in plots/, the last stage, because it is the one piece that
  * reaches every stage; no stage reaches up to it.
  *
- * Any unambiguous prefix of a command name works ("vramsim rep").
+ * Any unambiguous prefix of a command name works ("vramsim repl").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +22,14 @@ extern const struct cli_cmd cmd_ls_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_replay_entry;
 extern const struct cli_cmd cmd_fit_entry;
+extern const struct cli_cmd cmd_plan_entry;
+extern const struct cli_cmd cmd_engine_fit_entry;
 extern const struct cli_cmd cmd_sweep_entry;
 extern const struct cli_cmd cmd_merge_entry;
 extern const struct cli_cmd cmd_plot_entry;
 extern const struct cli_cmd cmd_export_entry;
 extern const struct cli_cmd cmd_diff_entry;
+extern const struct cli_cmd cmd_report_entry;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_record_entry,
@@ -35,11 +38,13 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_show_entry,
 	&cmd_replay_entry,
 	&cmd_fit_entry,
+	&cmd_plan_entry,
 	&cmd_sweep_entry,
 	&cmd_merge_entry,
 	&cmd_plot_entry,
 	&cmd_export_entry,
 	&cmd_diff_entry,
+	&cmd_report_entry,
 };
 
 static void usage(FILE *f)
@@ -129,6 +134,8 @@ static int man_page(FILE *f)
 		roff_text(f, text);
 		free(text);
 	}
+	fputs(".SS completion\nprint a bash or zsh completion script\n.nf\n"
+	      "usage: vramsim completion bash|zsh\n.fi\n", f);
 	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess (also when a scenario does not fit)\n"
 	      ".TP\n1\nruntime error: I/O, SQLite, gnuplot\n"
 	      ".TP\n2\nusage or input error; the message names the file, line or argument\n"
@@ -203,6 +210,10 @@ int main(int argc, char **argv)
 	const struct cli_cmd *c = cli_find(commands, UTIL_ARRAY_SIZE(commands), name, &ambiguous);
 	if (!c)
 		return unknown_command(name, ambiguous);
+	/* `fit --engine-fit` is llama.cpp's own fit: plan's options, not the what-ifs */
+	for (int i = 2; c == &cmd_fit_entry && i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--engine-fit") == 0)
+			return cli_finish_stdout(cli_run(&cmd_engine_fit_entry, NULL, NULL, NULL, argc - 1, argv + 1));
 	struct scen_opts so;
 	scen_opts_init(&so);
 	return cli_finish_stdout(cli_run(c, &scen_family, &so, draw_scenario, argc - 1, argv + 1));

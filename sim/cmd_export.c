@@ -25,7 +25,7 @@ static const struct cli_opt export_opts[] = {
 
 struct args {
 	const char *ref, *out;
-	int format, header, force, whatif;
+	int format, header, force;
 	struct scen_opts so;
 };
 
@@ -37,7 +37,6 @@ static int parse(struct cli_ctx *cx, struct args *a)
 	a->format = -1;
 	a->header = 1;
 	a->so = *cx->whatif;
-	a->whatif = cx->n_whatif && !cx->whatif_gpus_only;
 	a->ref = cx->trace;
 	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
@@ -57,13 +56,11 @@ static int parse(struct cli_ctx *cx, struct args *a)
 	return 0;
 }
 
-/* The scenario: the identity replay, or the what-if's. */
+/* The scenario replay would print for the same options. */
 static int prepare(struct store *st, const struct args *a, struct scen *sc, char **cause)
 {
-	if (a->whatif)
-		return scen_prepare(st, a->ref, &a->so, sc, cause);
 	int assumed = 0;
-	int rc = export_identity(st, a->ref, a->so.gpus, sc, &assumed, cause);
+	int rc = export_replay_scen(st, a->ref, &a->so, sc, &assumed, cause);
 	if (!rc && assumed)
 		cli_warn("%d GPU%s of unknown size: assuming 80G (use --gpus)", assumed,
 			 assumed > 1 ? "s" : "");

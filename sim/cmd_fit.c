@@ -12,7 +12,7 @@
 #include "scenario.h"
 #include "util.h"
 
-enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS, OPT_FAIL };
+enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS, OPT_FAIL, OPT_ENGINEFIT };
 
 static const struct cli_opt fit_opts[] = {
 	{ "max-ctx", OPT_MAXCTX, NULL, "the largest context per slot (a multiple of 256) that fits", NULL },
@@ -25,6 +25,8 @@ static const struct cli_opt fit_opts[] = {
 	{ "json", OPT_JSON, NULL, "machine-readable output (versioned; raw bytes)", NULL },
 	{ "fail-on-oom", OPT_FAIL, NULL, "exit 3 also when the answer is only borderline (nothing\n"
 	  "fitting always exits 3)", NULL },
+	{ "engine-fit", OPT_ENGINEFIT, NULL, "instead: llama.cpp's own --fit on virtual GPUs, from the engine\n"
+	  "(fit --engine-fit MODEL.gguf --gpus SPEC [options of `vramsim plan`])", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -219,6 +221,8 @@ static int cmd_fit(struct cli_ctx *cx)
 		switch (c) {
 		case OPT_JSON: json = 1; break;
 		case OPT_FAIL: fail_on_oom = 1; break;
+		case OPT_ENGINEFIT: /* routed to the engine by the entry point */
+			return cli_usage("fit", "--engine-fit: spell the command `fit` in full");
 		case OPT_MAXCTX: case OPT_SPLIT: case OPT_MINGPU: case OPT_MAXLAYERS:
 			if (goal && goal != c)
 				return cli_usage("fit", "give one of --max-ctx, --best-split, --min-gpus, --max-layers");

@@ -16,10 +16,13 @@ enum { OPT_JSON = CLI_KEY, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST, OPT_OUT,
        OPT_FORCE = 'f' };
 
 static const struct cli_opt replay_opts[] = {
-	{ "engine-estimate", OPT_EST, "E", "what engine E would reserve per GPU, beside the prediction:\n"
-	  "ollama-0.5 (graph + 457 MiB + one spare layer per GPU),\n"
-	  "ollama-layout (2025 layouts), llama-fit (--fit, 1024 MiB margin)",
-	  "ollama-0.5 ollama-layout llama-fit" },
+	{ "engine-estimate", OPT_EST, "E[:K=V,...]", "what engine E would reserve per GPU, beside the\n"
+	  "prediction, with its `ollama ps` SIZE and CPU/GPU split (decimal GB):\n"
+	  "ollama-0.5 (v0.1-v0.6), ollama-0.7 (v0.7.1-v0.12.10), ollama-0.7.0,\n"
+	  "ollama-layout (v0.11.5+ new memory management), ollama-0.30\n"
+	  "(llama-server), llama-fit (--fit, 1024 MiB margin); on a log holding\n"
+	  "Ollama's own estimate, logged vs emulated; options: see below",
+	  "ollama-0.5 ollama-0.7 ollama-0.7.0 ollama-layout ollama-0.30 llama-fit" },
 	{ "json", OPT_JSON, NULL, "machine-readable output (versioned; raw bytes)", NULL },
 	{ "csv", OPT_CSV, NULL, "the same as CSV", NULL },
 	{ "no-header", OPT_NOHEADER, NULL, "CSV without its header row", NULL },
@@ -38,14 +41,18 @@ static void tick(void *ud, uint64_t n)
 
 /* A PyTorch snapshot records what its allocator held at the end
  * (torch.reserved_end.<dev>, from the importer): show it beside the
- * replay's final reserved bytes, per recorded device. */
+ * replay's final reserved bytes, per virtual GPU, summing the recorded
+ * devices the replay put on that GPU (the device map, or recorded % GPUs
+ * as the replay wraps them) so that both sides count the same memory. */
 static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 			       const struct sim_result *res)
 {
 	struct trace_device *devs = NULL;
 	size_t n = 0;
-	if (!st || sc->ld || store_devices(st, sc->trace, &devs, &n, NULL))
+	if (!st || sc->ld || res->n_dev <= 0 || store_devices(st, sc->trace, &devs, &n, NULL))
 		return;
+	uint64_t *rec_sum = util_xcalloc((size_t)res->n_dev, sizeof(*rec_sum));
+	int *n_rec = util_xcalloc((size_t)res->n_dev, sizeof(*n_rec));
 	for (size_t i = 0; i < n; i++) {
 		char key[48];
 		int64_t rec;
@@ -56,15 +63,24 @@ static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 		if (sc->cfg.n_map > 0)
 			v = dev >= 0 && dev < sc->cfg.n_map ? sc->cfg.device_map[dev] : -1;
 		else
-			v = dev;
+			v = dev >= 0 ? dev % res->n_dev : -1;
 		if (v < 0 || v >= res->n_dev)
-			continue; /* not replayed on one GPU of its own */
+			continue; /* not replayed on a GPU */
+		rec_sum[v] += (uint64_t)rec;
+		n_rec[v]++;
+	}
+	for (int v = 0; v < res->n_dev; v++) {
+		if (!n_rec[v])
+			continue;
 		uint64_t sim = res->dev[v].reserved;
-		fprintf(f, "GPU %d reserved at end: recorded %.1f MiB, simulated %.1f MiB "
-			"(difference %+.1f MiB)%s\n", v, (double)rec / UTIL_MIB, (double)sim / UTIL_MIB,
-			((double)sim - (double)rec) / UTIL_MIB,
+		fprintf(f, "GPU %d reserved at end: recorded %.1f MiB%s, simulated %.1f MiB "
+			"(difference %+.1f MiB)%s\n", v, (double)rec_sum[v] / UTIL_MIB,
+			n_rec[v] > 1 ? " (recorded devices on this GPU, summed)" : "",
+			(double)sim / UTIL_MIB, ((double)sim - (double)rec_sum[v]) / UTIL_MIB,
 			res->stopped ? ", replay stopped at the first OOM" : "");
 	}
+	free(rec_sum);
+	free(n_rec);
 	free(devs);
 }
 
@@ -120,14 +136,9 @@ static int cmd_replay(struct cli_ctx *cx)
 	if (!rc && st)
 		rc = scen_recorded_terms(st, &sc, rec, &n_rec, &cause);
 	uint64_t est[TOPO_MAX_GPUS];
-	char *explain = NULL;
-	if (!rc && engine) {
-		if (!sc.ld)
-			rc = util_err(&cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
-				      "load or --model");
-		else
-			rc = est_compute(engine, &sc, res, est, &explain, &cause);
-	}
+	char *explain = NULL, *est_json = NULL;
+	if (!rc && engine)
+		rc = est_run(st, &sc, res, engine, est, &explain, &est_json, &cause);
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
@@ -146,7 +157,8 @@ static int cmd_replay(struct cli_ctx *cx)
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
 		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
-		.n_estimate = engine ? sc.cfg.topo.n : 0, .layers = sc.have_layers ? sc.layers : NULL,
+		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = est_json,
+		.layers = sc.have_layers ? sc.layers : NULL,
 		.verdict = &vd, .rec = (const uint64_t (*)[TRACE_CAT_MAX])rec, .n_rec = n_rec,
 	};
 	if (json)
@@ -169,11 +181,19 @@ static int cmd_replay(struct cli_ctx *cx)
 			code = pcode;
 	}
 	free(explain);
+	free(est_json);
 	free(oom_label);
 	free(rec);
 	scen_clear(&sc);
 	free(res);
 	return code;
+}
+
+/* The --engine-estimate options, after the examples. */
+static void replay_more(FILE *f)
+{
+	fputs("\n", f);
+	fputs(est_engine_help, f);
 }
 
 const struct cli_cmd cmd_replay_entry = {
@@ -191,8 +211,10 @@ const struct cli_cmd cmd_replay_entry = {
 		"  vramsim replay --gpus 4x24G\n"
 		"  vramsim replay --gpus 2x24G,1x12G --ctx 32768 --flash-attn on\n"
 		"  vramsim replay --gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,\\\n"
-		"      vocab=128256,size=42G --engine-estimate ollama-0.5\n"
+		"      vocab=128256,ff=28672,size=42.5e9 --engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672\n"
+
 		"\nexit status: 0 ok (fits or not), 1 runtime error, 2 usage or input error,\n"
 		"3 does not fit (with --fail-on-oom)\n",
+	.more_fn = replay_more,
 	.flags = CLI_STORE_RO | CLI_WHATIF | CLI_TRACE, .fn = cmd_replay,
 };

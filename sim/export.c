@@ -29,27 +29,31 @@ int export_format_parse(const char *name)
 	return -1;
 }
 
-int export_identity(struct store *st, const char *ref, const char *gpus, struct scen *sc,
-		    int *assumed, char **cause)
+int export_replay_scen(struct store *st, const char *ref, const struct scen_opts *o,
+		       struct scen *sc, int *assumed, char **cause)
 {
+	struct scen_opts so = *o;
+	char *spec = NULL;
+	int rc;
+	*assumed = 0;
 	memset(sc, 0, sizeof(*sc));
-	sim_config_init(&sc->cfg);
-	llm_scenario_init(&sc->lsc);
-	struct store_trace_info ti;
-	int rc = store_trace_resolve(st, ref, &sc->trace, cause);
-	if (rc || (rc = store_trace_get(st, sc->trace, &ti, cause)))
-		return rc;
-	sc->trace_name = util_xstrdup(ti.name);
-	if (ti.truncated)
-		sc->notes[sc->n_notes++] = util_xstrdup("the trace is truncated: the recorded run ended early");
-	store_trace_info_clear(&ti);
-	if ((rc = scen_recorded_topo(st, sc->trace, gpus, &sc->cfg.topo, assumed ? assumed : &(int){ 0 }, cause)))
-		return rc;
-	topo_format(&sc->cfg.topo, sc->topo_str, sizeof(sc->topo_str));
-	/* Export the whole run: a failing allocation is marked, not the end. */
-	sc->cfg.on_oom = SIM_OOM_CONTINUE;
-	snprintf(sc->desc, sizeof(sc->desc), "recorded events as they are");
-	return sim_source_context(st, sc->trace, sc->cfg.measured_context, cause);
+	if (!so.gpus && !so.model_spec) {
+		int64_t id;
+		struct topo t;
+		if ((rc = store_trace_resolve(st, ref, &id, cause)) ||
+		    (rc = scen_recorded_topo(st, id, NULL, &t, assumed, cause)))
+			return rc;
+		if (*assumed) {
+			/* Room for TOPO_MAX_GPUS groups of the longest size. */
+			spec = util_xcalloc(TOPO_MAX_GPUS, 32);
+			topo_format(&t, spec, TOPO_MAX_GPUS * 32);
+			so.gpus = spec;
+			so.topo = t;
+		}
+	}
+	rc = scen_prepare(st, ref, &so, sc, cause);
+	free(spec);
+	return rc;
 }
 
 /* A CSV field, quoted when it must be (RFC 4180 section 2). */
@@ -206,13 +210,22 @@ static uint64_t sum(const uint64_t *used)
 
 /* A counter sample: one series per category ever seen on this GPU, so
  * a category that drops to zero shows the drop. */
+/* A sample's time: the event's, or where the source has no clock (a log,
+ * a recomposed load: times are line or event numbers) one millisecond per
+ * event, so the samples spread out as the load's steps, not within 1 us. */
+static int64_t sample_ns(const struct state *s, int64_t t)
+{
+	return s->m->no_clock ? (int64_t)s->res->n_events * 1000000 : t;
+}
+
 static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t *used)
 {
 	FILE *f = s->f;
+	t = sample_ns(s, t);
 	for (int c = 0; c < TRACE_CAT_MAX; c++)
 		if (used[c])
 			s->seen[dev] |= 1u << c;
-	fprintf(f, ",\n{\"name\":\"GPU %d\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":", dev);
+	fprintf(f, ",\n{\"name\":\"GPU %d (bytes)\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":", dev);
 	put_us(f, t);
 	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{", dev + 1);
 	int first = 1;
@@ -222,13 +235,20 @@ static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t
 			first = 0;
 		}
 	fputs("}}", f);
+	/* The total against the capacity, as nvidia-smi shows a GPU: one
+	 * track each, so a glance says how close it came. */
+	fprintf(f, ",\n{\"name\":\"GPU %d total (bytes)\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":",
+		dev);
+	put_us(f, t);
+	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"used\":%" PRIu64 ",\"capacity\":%" PRIu64
+		"}}", dev + 1, sum(used), s->cfg->topo.capacity[dev]);
 }
 
 static void perfetto_oom(struct state *s, const struct sim_oom *o)
 {
 	FILE *f = s->f;
 	fputs(",\n{\"name\":\"OOM\",\"cat\":\"oom\",\"ph\":\"i\",\"s\":\"p\",\"ts\":", f);
-	put_us(f, o->t_ns);
+	put_us(f, sample_ns(s, o->t_ns));
 	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"size\":%" PRIu64 ",\"category\":\"%s\","
 		"\"free\":%" PRIu64 ",\"used\":%" PRIu64 ",\"recorded\":%s", o->device + 1, o->size,
 		trace_cat_name(o->category), o->free, o->used, o->recorded ? "true" : "false");
@@ -367,7 +387,8 @@ static void perfetto_tail(FILE *f, const struct export_meta *m)
 	util_json_str(f, m->topology);
 	fputs(",\"scenario\":", f);
 	util_json_str(f, m->scenario);
-	fputs("}}\n", f);
+	fprintf(f, ",\"time_axis\":\"%s\"}}\n", m->no_clock
+		? "event number, 1 ms per event (the source has no timestamps)" : "recorded time");
 }
 
 int export_stream(FILE *f, const struct export_meta *m, const struct sim_config *cfg,
@@ -424,7 +445,15 @@ int export_scen(FILE *f, enum export_format format, int header, struct store *st
 		.format = format, .header = header, .trace_id = sc->trace,
 		.trace_name = sc->trace_name, .topology = sc->topo_str, .scenario = sc->desc,
 		.model = scen_model_name(sc->cfg.model),
+		/* A recomposed load's events are built, not timed. */
+		.no_clock = sc->ld != NULL,
 	};
+	/* A log's times are its line numbers (import/llamalog.c). */
+	struct store_trace_info ti;
+	if (!m.no_clock && st && sc->trace && !store_trace_get(st, sc->trace, &ti, NULL)) {
+		m.no_clock = ti.format && !strcmp(ti.format, "llamalog");
+		store_trace_info_clear(&ti);
+	}
 	if (!rc)
 		rc = export_stream(f, &m, &sc->cfg, src, tap, st, res, cause);
 	sim_source_free(src);

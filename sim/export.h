@@ -36,14 +36,17 @@ enum export_format { EXPORT_CSV = 0, EXPORT_JSON, EXPORT_PERFETTO };
 int export_format_parse(const char *name);
 
 /*
- * The identity scenario of trace ref (NULL: the newest): its events as
- * recorded, on scen_recorded_topo()'s GPUs, the default reserve where the trace
- * measured no context, and every failing allocation marked but skipped
- * (--on-oom continue) so the whole run is seen. Fills *sc like
- * scen_prepare() does; clear it with scen_clear().
+ * The scenario `vramsim replay` describes for the same options o:
+ * scen_prepare(), except that without --gpus a GPU whose size the trace
+ * does not record is taken as SCEN_DEFAULT_GPU (counted in *assumed)
+ * rather than refused. Exports and pictures draw exactly this scenario,
+ * so they never contradict the table replay prints (a llama.cpp/Ollama
+ * load is recomposed as it ran, a row split included; the replay stops
+ * at the first OOM unless --on-oom says otherwise). Clear *sc with
+ * scen_clear() (also after a failure).
  */
-int export_identity(struct store *st, const char *ref, const char *gpus, struct scen *sc,
-		    int *assumed, char **cause);
+int export_replay_scen(struct store *st, const char *ref, const struct scen_opts *o,
+		       struct scen *sc, int *assumed, char **cause);
 
 /* What an export says around its rows. Strings may be NULL. */
 struct export_meta {
@@ -54,6 +57,8 @@ struct export_meta {
 	const char *topology;      /* "3x24080M" */
 	const char *scenario;      /* one line */
 	const char *model;         /* allocator model name */
+	int no_clock;              /* times are not real: perfetto spaces samples
+				    * by event (1 ms each) and says so */
 };
 
 /*

@@ -154,6 +154,9 @@ static void touch(struct state *s, int v, int recorded, int64_t t)
 		/* The reserve is not an allocator's memory. */
 		d->reserved -= d->reserve;
 		d->peak_reserved = d->reserved;
+		/* Observers see every level the peak can be, the context
+		 * alone included (a GPU whose only event fails). */
+		notify(s, v, t);
 	}
 }
 

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double mib(uint64_t b)
@@ -46,9 +47,10 @@ int report_fits(const struct sim_result *r)
 
 void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c)
 {
-	fprintf(f, "trace %" PRId64 " '%s' on %s (allocator model %s)\n", c->trace_id,
-		c->trace_name ? c->trace_name : "?", c->topology ? c->topology : "?",
-		c->model ? c->model : "exact");
+	char *tname = util_term_xstr(c->trace_name ? c->trace_name : "?");
+	fprintf(f, "trace %" PRId64 " '%s' on %s (allocator model %s)\n", c->trace_id, tname,
+		c->topology ? c->topology : "?", c->model ? c->model : "exact");
+	free(tname);
 	if (c->scenario)
 		fprintf(f, "scenario: %s\n", c->scenario);
 	/* Columns: the categories any GPU holds at its peak (context always),
@@ -68,8 +70,12 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 		char name[16];
 		snprintf(name, sizeof(name), "%s", trace_cat_name(cols[k]));
 		name[0] = (char)(name[0] - 'a' + 'A');
+		/* llama.cpp's breakdown calls the KV cache "context" and the
+		 * runtime's own memory "unaccounted" (README "Columns"). */
 		if (cols[k] == TRACE_CAT_KV)
-			snprintf(name, sizeof(name), "KV");
+			snprintf(name, sizeof(name), "KV cache");
+		else if (cols[k] == TRACE_CAT_CONTEXT)
+			snprintf(name, sizeof(name), "Runtime");
 		fprintf(f, " %10s", name);
 	}
 	fprintf(f, " %9s%s%s\n", "Headroom", c->layers ? " Layers" : "",
@@ -132,8 +138,11 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 		if (o->layer_lo >= 0)
 			fprintf(f, o->layer_hi > o->layer_lo ? ", layers %d-%d" : ", layer %d", o->layer_lo,
 				o->layer_hi);
-		if (c->oom_label)
-			fprintf(f, ", %s", c->oom_label);
+		if (c->oom_label) {
+			char *lab = util_term_xstr(c->oom_label);
+			fprintf(f, ", %s", lab);
+			free(lab);
+		}
 		fprintf(f, ") with %.1f MiB free%s\n", mib(o->free),
 			o->recorded ? " (the recorded run failed here too)" : "");
 	} else if (c->verdict) {
@@ -210,6 +219,8 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	json_breakdown(f, r->host.peak_used);
 	fputs("},\"estimate_engine\":", f);
 	util_json_str(f, c->estimate ? c->estimate_engine : NULL);
+	fputs(",\"engine_estimate\":", f); /* the engine's own figures (estimate.h) */
+	fputs(c->estimate_json ? c->estimate_json : "null", f);
 	fputs(",\"oom\":", f);
 	if (r->has_oom) {
 		const struct sim_oom *o = &r->first_oom;

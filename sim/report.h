@@ -30,6 +30,7 @@ struct report_ctx {
 	const char *estimate_engine;
 	const uint64_t *estimate;
 	int n_estimate;
+	const char *estimate_json;  /* that engine's figures, one JSON object (NULL: none) */
 	/* Layers per GPU in the scenario (NULL: unknown). */
 	const int *layers;
 	/* The verdict with its margin and band (NULL: the plain fits/OOM line). */

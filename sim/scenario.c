@@ -391,9 +391,18 @@ static int formula_prepare(struct store *st, int64_t trace, const struct scen_op
 const struct scen_engine scen_engines[] = {
 	{ "formula", "llama.cpp placement rules over a recorded load or a --model (sim/llm.c)",
 	  formula_prepare, llm_build, NULL },
-	{ "ollama-0.5", "Ollama's EstimateGPULayers up to Aug 2025", NULL, NULL, est_ollama05 },
-	{ "ollama-layout", "Ollama's 2025 layouts", NULL, NULL, est_ollama_layout },
-	{ "llama-fit", "llama.cpp --fit with its default 1024 MiB target", NULL, NULL, est_llama_fit },
+	{ "ollama-0.5", "Ollama's EstimateGPULayers, v0.1 to v0.6 (llm/memory.go)", NULL, NULL,
+	  est_ollama05 },
+	{ "ollama-0.7", "the same estimator from v0.7.0 to v0.12.10, layers from the last block down",
+	  NULL, NULL, est_ollama07 },
+	{ "ollama-0.7.0", "ollama-0.7 with v0.7.0's spare layer (the largest tensor group)", NULL, NULL,
+	  est_ollama07 },
+	{ "ollama-layout", "Ollama's 2025 \"new memory management\" layout (v0.11.5+)", NULL, NULL,
+	  est_ollama_layout },
+	{ "ollama-0.30", "Ollama v0.30+: llama-server's --fit, file size + f16 KV before launch", NULL,
+	  NULL, est_ollama030 },
+	{ "llama-fit", "llama.cpp --fit with its default 1024 MiB target (common/fit.cpp)", NULL, NULL,
+	  est_llama_fit },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -599,6 +608,16 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		free(sc->ld);
 		sc->ld = NULL;
 	}
+	/* An engine plan (engtrace.h) replays as planned; a what-if of it is
+	 * the formula model's unless re-planned with `vramsim plan`. */
+	char *eng = NULL;
+	if (sc->trace && !o->model_spec &&
+	    store_setting_get(st, sc->trace, "engine", &eng, NULL) == 0 && eng &&
+	    strcmp(eng, "llama.cpp engine plan") == 0)
+		add_note(sc, what_given(&o->what) ? "an engine plan, its what-if by the formula model: "
+			 "`vramsim plan` re-plans it with llama.cpp"
+			 : "an engine plan by llama.cpp, replayed as planned");
+	free(eng);
 	if (rc == SCEN_ENGINE_NA) {
 		if (what_given(&o->what))
 			rc = util_err(cause, UTIL_EINPUT, "%s", why ? why : "not a llama.cpp/Ollama load");

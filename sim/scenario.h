@@ -166,8 +166,10 @@ struct scen_engine {
 	int (*build)(const struct llm_load *ld, const struct llm_scenario *sc, const struct topo *topo,
 		     struct trace_event **ev, size_t *n, int *layers, char *desc, size_t desc_n,
 		     char **cause);
-	int (*estimate)(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-			char **explain, char **cause);
+	/* engine: the row's name with its ":key=value" options; *json may
+	 * be NULL (sim/estimate.h est_compute_json) */
+	int (*estimate)(const char *engine, const struct scen *sc, const struct sim_result *res,
+			uint64_t *est, char **explain, char **json, char **cause);
 };
 extern const struct scen_engine scen_engines[]; /* ends with a NULL name */
 const struct scen_engine *scen_engine_find(const char *name);

@@ -40,6 +40,11 @@ int topo_parse_size(const char *s, int nonzero, uint64_t *bytes, char **cause)
 	size_t ulen = strlen(end);
 	while (ulen && isspace((unsigned char)end[ulen - 1]))
 		ulen--;
+	/* "24" is as likely 24 GiB as 24 bytes: say which (B for bytes). */
+	if (ulen == 0 && v != 0)
+		return util_err(cause, UTIL_EINPUT,
+				"'%s': a size needs a unit, e.g. %sM or %sG (B, K, M, G or T; "
+				"binary)", s, s, s);
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(units); i++) {
 		if (strlen(units[i].suffix) == ulen && strncasecmp(end, units[i].suffix, ulen) == 0) {
 			double b = v * units[i].mult;
@@ -91,7 +96,21 @@ int topo_parse(const char *spec, struct topo *t, char **cause)
 		uint64_t bytes;
 		if ((rc = topo_parse_size(size, 1, &bytes, cause))) {
 			char *inner = cause ? *cause : NULL;
-			if (cause) {
+			if (cause && size[strspn(size, "0123456789.")] == '\0') {
+				/* The whole spec with G after every bare number. */
+				char *fix = util_xmalloc(2 * sl + 1), *o = fix;
+				for (const char *c = spec; *c; c++) {
+					*o++ = *c;
+					if ((isdigit((unsigned char)*c) || *c == '.') &&
+					    (c[1] == ',' || c[1] == '\0'))
+						*o++ = 'G';
+				}
+				*o = '\0';
+				*cause = util_xasprintf("--gpus '%s': a size needs a unit: did you mean "
+							"'%s'? (B, K, M, G or T; binary)", spec, fix);
+				free(fix);
+				free(inner);
+			} else if (cause) {
 				*cause = util_xasprintf("--gpus '%s': %s", spec, inner);
 				free(inner);
 			}
@@ -112,7 +131,8 @@ int topo_parse(const char *spec, struct topo *t, char **cause)
 
 static void fmt_size(char *buf, size_t n, uint64_t b)
 {
-	static const char *const u[] = { "", "K", "M", "G", "T" };
+	/* Always a unit, so the text parses back (topo_parse_size). */
+	static const char *const u[] = { "B", "K", "M", "G", "T" };
 	int i = 4;
 	while (i > 0 && b % (1ull << (10 * i)) != 0)
 		i--;

@@ -3,7 +3,8 @@
  * each intercepted driver call (pairs of cuMemAlloc_v2 + cuMemFree_v2 over
  * the fake driver, 1 and 2 threads, traced minus untraced, best of 3 runs
  * each), the floor any recorder pays (a clock read and a buffer store),
- * and the size of the native file per event.
+ * the size of the native file per event, and what 20,000 short-lived
+ * threads add to the peak resident memory (VmHWM, traced minus untraced).
  *
  * Run from the repository root: $BUILD/fake/bench_shim [PAIRS]
  * (BUILD defaults to "build"; PAIRS per thread, default 200000).
@@ -21,6 +22,9 @@
 #include "fakecuda.h"
 #include "util.h"
 #include "vrt.h"
+#include "shim_clock.h"
+
+#define CHURN_THREADS 20000
 
 static long pairs = 200000;
 static CUcontext ctx;
@@ -65,15 +69,56 @@ static int child(int threads)
 	return 0;
 }
 
+/* Thread churn: short-lived threads, 8 at a time, each one alloc+free. */
+static void *one_pair(void *arg)
+{
+	(void)arg;
+	CUdeviceptr d;
+	if (cuCtxSetCurrent(ctx) != CUDA_SUCCESS || cuMemAlloc_v2(&d, 4096) != CUDA_SUCCESS ||
+	    cuMemFree_v2(d) != CUDA_SUCCESS)
+		exit(3);
+	return NULL;
+}
+
+/* Peak resident memory of this process (VmHWM), KiB. */
+static long peak_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static int churn(long nthreads)
+{
+	if (cuInit(0) != CUDA_SUCCESS || cuCtxCreate_v2(&ctx, 0, 0) != CUDA_SUCCESS)
+		return 3;
+	for (long i = 0; i < nthreads; i += 8) {
+		pthread_t th[8];
+		for (int t = 0; t < 8; t++)
+			pthread_create(&th[t], NULL, one_pair, NULL);
+		for (int t = 0; t < 8; t++)
+			pthread_join(th[t], NULL);
+	}
+	printf("%ld\n", peak_kib());
+	return 0;
+}
+
 /* Run the child (traced or not), return its ns per call, best of 3. */
 static double measure(const char *self, int threads, const char *shim, const char *dir)
 {
 	double best = -1;
 	for (int run = 0; run < 3; run++) {
-		char *cmd = util_xasprintf("rm -f %s/*.vrt.zst; %s%s%s VRAMSIM_OUT='%s/bench.%%p.vrt.zst' "
-					   "VRAMSIM_SNAPSHOT_MS=0 '%s' child %d %ld", dir,
+		char *cmd = util_xasprintf("rm -f %s/*.vrt.zst*; %s%s%s VRAMSIM_OUT='%s/bench.%%p.vrt.zst' "
+					   "VRAMSIM_SNAPSHOT_MS=0 '%s' %s %d %ld", dir,
 					   shim ? "LD_PRELOAD='" : "", shim ? shim : "",
-					   shim ? "'" : "", dir, self, threads, pairs);
+					   shim ? "'" : "", dir, self, threads ? "child" : "churn",
+					   threads, threads ? pairs : CHURN_THREADS);
 		FILE *p = popen(cmd, "r");
 		free(cmd);
 		double ns = -1;
@@ -98,10 +143,13 @@ static double floor_ns(void)
 	static uint64_t buf[4096];
 	long n = 4 * pairs;
 	double t0 = now_s();
+	shim_clock_init();
+	shim_clock_calibrate();
+	struct timespec pause = { 0, 60 * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	shim_clock_calibrate(); /* the clock the shim stamps records with */
 	for (long i = 0; i < n; i++) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		buf[i & 4095] = (uint64_t)ts.tv_nsec;
+		buf[i & 4095] = (uint64_t)shim_clock_ns();
 		__asm__ __volatile__("" : : "r"(buf) : "memory");
 	}
 	return (now_s() - t0) * 1e9 / (double)n;
@@ -143,6 +191,8 @@ static void file_size(const char *dir)
 
 int main(int argc, char **argv)
 {
+	if (argc > 3 && strcmp(argv[1], "churn") == 0)
+		return churn(atol(argv[3]));
 	if (argc > 3 && strcmp(argv[1], "child") == 0) {
 		pairs = atol(argv[3]);
 		return child(atoi(argv[2]) < 1 ? 1 : atoi(argv[2]) > 8 ? 8 : atoi(argv[2]));
@@ -174,6 +224,11 @@ int main(int argc, char **argv)
 			file_size(dir);
 	}
 	printf("shim: floor: %.0f ns per call (a clock read and a buffer store)\n", floor_ns());
+	/* measure() keeps the smallest of 3: here, the least peak memory. */
+	double plain = measure(self, 0, NULL, dir), traced = measure(self, 0, shim, dir);
+	printf("shim: thread churn: %+.1f MiB peak resident memory for %d short-lived threads "
+	       "(8 at a time, one alloc+free each: %.1f MiB untraced, %.1f MiB traced)\n",
+	       (traced - plain) / 1024, CHURN_THREADS, plain / 1024, traced / 1024);
 	char *rm = util_xasprintf("rm -rf '%s'", dir);
 	if (system(rm) != 0)
 		fprintf(stderr, "bench_shim: could not remove %s\n", dir);

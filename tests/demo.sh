@@ -33,8 +33,15 @@ step "$V fit demo-70b-2gpu --gpus 4x24G --max-ctx --meta $SHAPE --assume-missing
 $V fit demo-70b-2gpu --gpus 4x24G --max-ctx --meta $SHAPE --assume-missing
 step "$V plot demo-70b-2gpu --gpus 4x24G --out $OUT -f"
 $V plot demo-70b-2gpu --gpus 4x24G --out "$OUT" -f
-M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G
-step "$V replay --model $M --gpus 4x24G --ctx 4096 --parallel 4 --engine-estimate ollama-0.5"
-$V replay --model "$M" --gpus 4x24G --ctx 4096 --parallel 4 --engine-estimate ollama-0.5
+# The seed case (ollama#9471): llama3.3:70b Q4_K_M, 42 GB by `ollama list`,
+# shown by `ollama ps` as 61 GB, 44%/56% CPU/GPU. The issue names neither the
+# GPUs nor the context; 3 GPUs with 11.2 GiB free (12 GB cards) at num_ctx
+# 20480 with flash attention reproduce both figures under Ollama v0.5.13's
+# estimator and leave 2.5-4 GiB free per card (the reporter saw "almost 5GB");
+# the replay runs the load as Ollama launched it: -ngl 38, --tensor-split 12,13,13 (README, "The 61 GB case").
+M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9B
+E=ollama-0.5:quant=Q4_K_M,ff=28672,free=11.2G
+step "$V replay --model $M --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13 --engine-estimate $E"
+$V replay --model "$M" --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13 --engine-estimate "$E"
 printf '\ndemo: PNGs are in %s/; the store is %s\n' "$OUT" "${VRAMSIM_STORE:-vramsim.db}" >&2
 printf 'demo: try: %s replay --gpus 2x24G,1x12G\n' "$V" >&2

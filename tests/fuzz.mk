@@ -22,7 +22,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_ALL     := llamalog gguf pickle torch kineto nsys vrt detect labels topo llm scenario
+FUZZ_ALL     := llamalog gguf pickle torch kineto nsys vrt detect labels topo llm scenario ollama shimw term engwire estimate
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=address,undefined
 # The house warnings, minus -Werror for the library (clang warns where gcc
@@ -35,18 +35,25 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_LIB     := $(FUZZ_BUILD)/libvramsim.a
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIBS     = $(PKG_LIBS) -lm -lpthread -ldl
-# Longest input per target: text parsers need little; snapshots and GGUF
-# headers with their tensor data need more.
-FUZZ_MAXLEN        := 65536
-FUZZ_MAXLEN_gguf   := 262144
-FUZZ_MAXLEN_torch  := 524288
-FUZZ_MAXLEN_pickle := 524288
-FUZZ_MAXLEN_detect := 524288
-FUZZ_MAXLEN_topo   := 4096
-FUZZ_MAXLEN_llm    := 4096
+# Longest input per target, large enough that the blow-ups found by hand
+# are reachable (issue 16): a gzip bomb (~1 MB inflating to 1 GB), 200 k
+# distinct pids (1.2-7 MB of Kineto JSON), a 16 MB log read whole, GGUF
+# headers with 300 k tensors. libFuzzer starts small and grows inputs up
+# to this; -rss_limit_mb and -timeout then turn a blow-up into a failure.
+FUZZ_MAXLEN          := 1048576
+FUZZ_MAXLEN_llamalog := 16777216
+FUZZ_MAXLEN_gguf     := 8388608
+FUZZ_MAXLEN_torch    := 8388608
+FUZZ_MAXLEN_pickle   := 8388608
+FUZZ_MAXLEN_kineto   := 8388608
+FUZZ_MAXLEN_detect   := 8388608
+FUZZ_MAXLEN_vrt      := 4194304
+FUZZ_MAXLEN_topo     := 4096
+FUZZ_MAXLEN_llm      := 4096
 FUZZ_MAXLEN_scenario := 4096
-FUZZ_MAXLEN_labels := 16384
-FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_MAXLEN_labels   := 65536
+# A run over 10 s or 2 GiB of memory is a failure (the budget of one input).
+FUZZ_OPTS    ?= -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1
 
 # Seeds of each target (files; folders are expanded by the shell at run time).
 FUZZ_SEEDS_llamalog := tests/data/logs/*.log
@@ -55,6 +62,7 @@ FUZZ_SEEDS_torch    := tests/data/traces/*.pickle
 FUZZ_SEEDS_pickle   := tests/fuzz/seeds/torch/* tests/data/traces/*.pickle
 FUZZ_SEEDS_kineto   := tests/data/traces/*.json.gz tests/data/traces/*.json
 FUZZ_SEEDS_vrt      := $(shell find tests/data -name '*.vrt.zst' 2>/dev/null)
+FUZZ_SEEDS_term     := tests/cli/terminal.sh tests/data/logs/llamacpp-15860-memory-breakdown-3x4090.log
 FUZZ_SEEDS_detect    = $(foreach t,llamalog gguf torch kineto vrt,$(FUZZ_SEEDS_$(t)) tests/fuzz/seeds/$(t)/*) \
 		       tests/bad/*
 

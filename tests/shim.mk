@@ -10,8 +10,10 @@ FAKE_CC    = $(CC) $(VS_CFLAGS) -Itests/fake $(CPPFLAGS) $(CFLAGS)
 FAKE_RPATH := -Wl,-rpath,'$$ORIGIN'
 FAKE_LIBS  := $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/libcuda.so $(FAKE_DIR)/libcudart.so \
 	      $(FAKE_DIR)/libchain.so
-FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain
-FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt
+FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain prog_fds \
+		   prog_lifetime
+FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt \
+	      $(FAKE_DIR)/prog_ctor $(FAKE_DIR)/ctor_lib.so
 
 # The fake driver resolves its own symbols internally (-Bsymbolic-functions),
 # as the real one does: the shim's exports do not replace its functions.
@@ -38,6 +40,12 @@ $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%): $(FAKE_DIR)/%: tests/fake/%.c $(FAKE_HDRS) $
 	@$(if $(Q),echo "  FAKE    $@")
 	$(Q)$(FAKE_CC) -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -lcuda -lpthread -ldl
 
+# The constructor deadlock reproducer (issue 14).
+$(FAKE_DIR)/ctor_lib.so: tests/fake/ctor_lib.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -fPIC -shared -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -lcuda
+$(FAKE_DIR)/prog_ctor: tests/fake/prog_ctor.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -o $@ $< $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -ldl -lpthread
+
 $(FAKE_DIR)/prog_loader: tests/fake/prog_loader.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so.1
 	$(Q)$(FAKE_CC) -o $@ $< $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -ldl
 
@@ -60,10 +68,13 @@ $(FAKE_DIR)/rt_real_shared: tests/fake/rt_real.cu | $(DEPS_OK)
 endif
 
 # The shim benchmark: make bench runs it (tests/bench.sh).
-$(FAKE_DIR)/bench_shim: tests/bench_shim.c $(LIBVS) $(FAKE_DIR)/libcuda.so $(SHIM_SO)
+$(FAKE_DIR)/bench_shim: tests/bench_shim.c trace/shim/shim_clock.c trace/shim/shim_clock.h \
+		$(LIBVS) $(FAKE_DIR)/libcuda.so $(SHIM_SO)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/fake -o $@ $< $(LIBVS) -L$(FAKE_DIR) $(FAKE_RPATH) \
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/fake -Itrace/shim -o $@ $< trace/shim/shim_clock.c $(LIBVS) \
+		-L$(FAKE_DIR) $(FAKE_RPATH) \
 		$(VS_LDFLAGS) $(LDFLAGS) -lcuda $(PKG_LIBS) -lpthread -ldl -lm
 
-CHECK_EXTRA += $(SHIM_SO) $(SHIM_LIB) $(FAKE_LIBS) $(FAKE_PROGS) $(FAKE_NVCC_PROGS)
+CHECK_EXTRA += $(SHIM_SO) $(SHIM_LIB) $(FAKE_LIBS) $(FAKE_PROGS) $(FAKE_NVCC_PROGS) \
+	       $(FAKE_DIR)/bench_shim
 BENCH_EXTRA += $(FAKE_DIR)/bench_shim

@@ -184,6 +184,13 @@ static void test_perfetto(void)
 			const char *nm = json_string_value(json_object_get(json_object_get(e, "args"), "name"));
 			CU_ASSERT_STRING_EQUAL(nm, pid == 1 ? "GPU 0 (1024 MiB)" : "GPU 1 (1024 MiB)");
 			names++;
+		} else if (!strcmp(ph, "C") && strstr(json_string_value(json_object_get(e, "name")),
+						       "total")) {
+			/* the total track: used and the capacity beside it */
+			json_t *args = json_object_get(e, "args");
+			CU_ASSERT_EQUAL(json_integer_value(json_object_get(args, "capacity")),
+					(json_int_t)(1024 * MiB));
+			CU_ASSERT(json_integer_value(json_object_get(args, "used")) >= 0);
 		} else if (!strcmp(ph, "C")) {
 			CU_ASSERT_TRUE(ts >= last_ts[pid - 1]);
 			last_ts[pid - 1] = ts;
@@ -200,8 +207,9 @@ static void test_perfetto(void)
 	}
 	CU_ASSERT_EQUAL(names, 2);
 	CU_ASSERT_EQUAL(ooms, 1);
-	CU_ASSERT_EQUAL(counters[0], 3); /* alloc, the state at the OOM, free */
-	CU_ASSERT_EQUAL(counters[1], 1);
+	/* the context on first use, alloc, the state at the OOM, free */
+	CU_ASSERT_EQUAL(counters[0], 4);
+	CU_ASSERT_EQUAL(counters[1], 2);
 	CU_ASSERT_EQUAL(max[0], (json_int_t)res.dev[0].peak);
 	CU_ASSERT_EQUAL(max[1], (json_int_t)res.dev[1].peak);
 	/* the free leaves weights at 0: the series is still there, at 0 */
@@ -240,8 +248,16 @@ static void test_store_identity(void)
 
 	struct scen sc;
 	struct sim_result res;
-	CU_ASSERT_EQUAL_FATAL(export_identity(st, "t", NULL, &sc, &assumed, NULL), 0);
-	CU_ASSERT_EQUAL(sc.cfg.on_oom, SIM_OOM_CONTINUE);
+	struct scen_opts so;
+	scen_opts_init(&so);
+	so.raw = 1; /* the events as they are (replay --raw): they wrap */
+	char *why = NULL;
+	int prc = export_replay_scen(st, "t", &so, &sc, &assumed, &why);
+	if (prc)
+		fprintf(stderr, "%s\n", why);
+	CU_ASSERT_EQUAL_FATAL(prc, 0);
+	/* as replay: stop at the first OOM */
+	CU_ASSERT_EQUAL(sc.cfg.on_oom, SIM_OOM_STOP);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -4,14 +4,16 @@
  * byte order, and damaged files (cut anywhere, absurd counts, unknown
  * types, data past the end) that must fail cleanly with UTIL_EINPUT.
  */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cutest.h"
-#include "gguf.h"
+#include "gguf_file.h"
 #include "imp.h"
 #include "store.h"
 #include "util.h"
@@ -157,13 +159,13 @@ static void build_tiny(struct gb *g, uint32_t version, int be, uint32_t align)
 
 /* ---- helpers ---- */
 
-static int parse(const void *data, size_t len, struct profile *p, struct gguf_info *gi,
+static int parse(const void *data, size_t len, struct profile *p, struct gguf_file_info *gi,
 		 char **cause)
 {
 	/* An exact-size copy, so the sanitizer sees any read past the end. */
 	unsigned char *copy = util_xmalloc(len ? len : 1);
 	memcpy(copy, data, len);
-	int rc = gguf_read_profile(copy, len, "t.gguf", p, gi, cause);
+	int rc = gguf_file_read_profile(copy, len, "t.gguf", p, gi, cause);
 	free(copy);
 	return rc;
 }
@@ -228,9 +230,9 @@ static void test_gguf_stories260k(void)
 	size_t len;
 	unsigned char *d = load("gguf/stories260K.gguf", &len);
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(gguf_read_profile(d, len, "x/stories260K.gguf", &p, &gi, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(gguf_file_read_profile(d, len, "x/stories260K.gguf", &p, &gi, &cause), 0);
 	CU_ASSERT_EQUAL(gi.version, 3);
 	CU_ASSERT_EQUAL(gi.big_endian, 0);
 	CU_ASSERT_EQUAL(gi.n_tensors, 48);
@@ -283,7 +285,7 @@ static void test_gguf_stories260k(void)
 	unsigned char *k = memmem(c, 14152, "general.name", 12);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	memcpy(k, "general.nome", 12);
-	CU_ASSERT_EQUAL(gguf_read_profile(c, len, "x/stories260K.gguf", &p, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_read_profile(c, len, "x/stories260K.gguf", &p, NULL, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(p.name, "stories260K");
 	profile_clear(&p);
 	free(c);
@@ -295,8 +297,8 @@ static void test_gguf_vocab_only(void)
 	size_t len;
 	unsigned char *d = load("gguf/ggml-vocab-bert-bge.gguf", &len);
 	struct profile p;
-	struct gguf_info gi;
-	CU_ASSERT_EQUAL_FATAL(gguf_read_profile(d, len, "ggml-vocab-bert-bge.gguf", &p, &gi, NULL), 0);
+	struct gguf_file_info gi;
+	CU_ASSERT_EQUAL_FATAL(gguf_file_read_profile(d, len, "ggml-vocab-bert-bge.gguf", &p, &gi, NULL), 0);
 	CU_ASSERT_EQUAL(gi.n_tensors, 0);
 	CU_ASSERT_EQUAL(gi.n_kv, 20);
 	CU_ASSERT_EQUAL(gi.infos_end, len);  /* ends right after the last KV */
@@ -319,7 +321,7 @@ static void test_gguf_vocab_only(void)
 
 /* ---- versions and byte order ---- */
 
-static void check_tiny(const struct profile *p, const struct gguf_info *gi)
+static void check_tiny(const struct profile *p, const struct gguf_file_info *gi)
 {
 	CU_ASSERT_STRING_EQUAL(p->arch, "llama");
 	CU_ASSERT_STRING_EQUAL(p->name, "t");  /* no general.name: "t.gguf" */
@@ -350,7 +352,7 @@ static void test_gguf_versions(void)
 		struct gb g;
 		build_tiny(&g, cases[i].v, cases[i].be, 0);
 		struct profile p;
-		struct gguf_info gi;
+		struct gguf_file_info gi;
 		char *cause = NULL;
 		int rc = parse(g.b, g.n, &p, &gi, &cause);
 		if (rc)
@@ -404,7 +406,7 @@ static void test_gguf_bad_magic_and_version(void)
 static void cut_everywhere(const unsigned char *d, size_t len, size_t max_cut, size_t step)
 {
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	CU_ASSERT_EQUAL_FATAL(parse(d, len, &p, &gi, NULL), 0);
 	profile_clear(&p);
 	size_t n = 0;
@@ -641,7 +643,7 @@ static void test_gguf_alignment(void)
 	struct gb g;
 	build_tiny(&g, 3, 0, 64);
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(parse(g.b, g.n, &p, &gi, &cause), 0);
 	CU_ASSERT_EQUAL(gi.alignment, 64);
@@ -772,7 +774,7 @@ static void test_gguf_keys(void)
 	gb_kv_u32(&g, "mix.expert_used_count", 2);
 	gb_kv_str(&g, "general.architecture", "mix");
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	CU_ASSERT_EQUAL_FATAL(parse(g.b, g.n, &p, &gi, NULL), 0);
 	CU_ASSERT_EQUAL(p.n_layer, 4);
 	CU_ASSERT_EQUAL(p.n_embd, 256);
@@ -822,7 +824,7 @@ static void test_gguf_groups(void)
 	gb_header(&g, UTIL_ARRAY_SIZE(t), 0);  /* no block_count: from the names */
 	gb_tensors(&g, t, UTIL_ARRAY_SIZE(t), 32);
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	char *cause = NULL;
 	int rc = parse(g.b, g.n, &p, &gi, &cause);
 	if (rc)
@@ -865,7 +867,7 @@ static void test_gguf_type_table(void)
 		{ 34, 54, 256 }, { 35, 66, 256 }, { 39, 17, 32 },  { 40, 36, 64 },  { 41, 18, 128 },
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(want); i++) {
-		const struct gguf_ggml_type *t = gguf_ggml_type(want[i].id);
+		const struct gguf_file_type *t = gguf_file_type(want[i].id);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 		if (t->size != want[i].size || t->blck != want[i].blck)
 			printf("\n  type %u (%s): %u/%u, want %u/%u\n", want[i].id, t->name, t->size,
@@ -875,8 +877,8 @@ static void test_gguf_type_table(void)
 	}
 	static const uint32_t holes[] = { 4, 5, 31, 32, 33, 36, 37, 38, 42, 1000, UINT32_MAX };
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(holes); i++)
-		CU_ASSERT_PTR_NULL(gguf_ggml_type(holes[i]));
-	CU_ASSERT_STRING_EQUAL(gguf_ggml_type(12)->name, "q4_K");
+		CU_ASSERT_PTR_NULL(gguf_file_type(holes[i]));
+	CU_ASSERT_STRING_EQUAL(gguf_file_type(12)->name, "q4_K");
 }
 
 /* ---- the importer ---- */
@@ -931,10 +933,10 @@ static void test_gguf_import(void)
 	CU_ASSERT_EQUAL(res.n_traces, 0);
 	CU_ASSERT(res.profile_id > 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res.summary);
-	char want[200];
+	char want[300];
 	snprintf(want, sizeof(want), "profile %lld 'llama' from stories260K.gguf: llama, 5 layers, "
 		 "n_embd 64, 8 heads (4 KV), vocab 512, ctx 2048, 1.1 MiB in 48 tensors; "
-		 "attached to trace %lld", (long long)res.profile_id, (long long)t1);
+		 "attached to trace %lld; header kept in the store (14 KiB)", (long long)res.profile_id, (long long)t1);
 	CU_ASSERT_STRING_EQUAL(res.summary, want);
 	free(res.summary);
 
@@ -949,7 +951,7 @@ static void test_gguf_import(void)
 	struct profile p, q;
 	size_t len;
 	unsigned char *d = load("gguf/stories260K.gguf", &len);
-	CU_ASSERT_EQUAL(gguf_read_profile(d, len, "stories260K.gguf", &p, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_read_profile(d, len, "stories260K.gguf", &p, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(store_profile_get(st, res.profile_id, &q, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(q.name, p.name);
 	CU_ASSERT_EQUAL(q.n_layer, p.n_layer);
@@ -1005,6 +1007,153 @@ static void test_gguf_import(void)
 	store_close(st);
 }
 
+/* ---- the header writer ---- */
+
+/* What the writer puts, the reader reads back: keys, types, shapes,
+ * offsets, the data size; and it refuses what ggml would. */
+static void test_gguf_writer(void)
+{
+	struct gguf_file_writer *w = gguf_file_writer_new();
+	gguf_file_put_str(w, "general.architecture", "llama");
+	gguf_file_put_str(w, "general.name", "written");
+	gguf_file_put_u32(w, "llama.block_count", 2);
+	gguf_file_put_u32(w, "llama.embedding_length", 256);
+	gguf_file_put_i32(w, "llama.attention.head_count", 4);
+	int32_t kv[2] = { 2, 1 };
+	gguf_file_put_arr_i32(w, "llama.attention.head_count_kv", kv, 2);
+	gguf_file_put_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+	gguf_file_put_bool(w, "general.flag", 1);
+	float sc[3] = { 0, -1, -2 };
+	gguf_file_put_arr_f32(w, "tokenizer.ggml.scores", sc, 3);
+	const char *toks[3] = { "<unk>", "<s>", "</s>" };
+	gguf_file_put_arr_str(w, "tokenizer.ggml.tokens", toks, 3);
+	gguf_file_put_u16(w, "split.no", 0);
+	gguf_file_put_u16(w, "split.count", 1);
+	gguf_file_put_i32(w, "split.tensors.count", 4);
+	char *cause = NULL;
+	uint64_t e1[1] = { 256 }, e2[2] = { 256, 256 }, e3[2] = { 100, 3 };
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "blk.0.attn_q.weight", 2, e2, 12, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "blk.0.attn_norm.weight", 1, e1, 0, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "blk.1.ffn_up.weight", 2, e2, 14, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "output.weight", 2, e3, 1, NULL), 0);
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "x", 2, e3, 12, &cause), UTIL_EINPUT);
+	CU_ASSERT(cause && strstr(cause, "tensor 'x': row of 100 elements is not a whole number "
+				  "of q4_K blocks"));
+	free(cause);
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "x", 1, e1, 4, NULL), UTIL_EINPUT);
+	CU_ASSERT_EQUAL(gguf_file_put_tensor(w, "x", 5, e1, 0, NULL), UTIL_EINPUT);
+	/* q4_K 256x256: 256 blocks of 144; f32 256: 1024; q6_K: 256*210;
+	 * f16 100x3: 600 -> 608 aligned to 32 */
+	uint64_t data = 256 * 144 + 1024 + 256 * 210 + 608;
+	CU_ASSERT_EQUAL(gguf_file_writer_data_bytes(w), data);
+	unsigned char *buf;
+	size_t len;
+	uint64_t size;
+	gguf_file_writer_finish(w, &buf, &len, &size);
+	gguf_file_writer_free(w);
+	CU_ASSERT_EQUAL(len % 32, 0);
+	CU_ASSERT_EQUAL(size, len + data);
+	unsigned char *whole = calloc(1, (size_t)size);
+	memcpy(whole, buf, len);
+	struct profile p;
+	struct gguf_file_info gi;
+	CU_ASSERT_EQUAL_FATAL(gguf_file_read_profile(whole, (size_t)size, "w.gguf", &p, &gi, NULL), 0);
+	CU_ASSERT_EQUAL(gi.version, 3);
+	CU_ASSERT_EQUAL(gi.n_kv, 13);
+	CU_ASSERT_EQUAL(gi.n_tensors, 4);
+	CU_ASSERT_EQUAL(gi.data_offset, len);
+	CU_ASSERT_EQUAL(gi.data_end, size - 8); /* the last tensor's padding */
+	CU_ASSERT_EQUAL(gi.split_count, 1);
+	CU_ASSERT_EQUAL(gi.split_tensors, 4);
+	CU_ASSERT_STRING_EQUAL(p.name, "written");
+	CU_ASSERT_EQUAL(p.n_layer, 2);
+	CU_ASSERT_EQUAL(p.n_head, 4);
+	CU_ASSERT_EQUAL(p.n_head_kv, 2);
+	CU_ASSERT_EQUAL(p.n_vocab, 3);
+	CU_ASSERT_EQUAL(profile_layer_bytes(&p, 0), 256 * 144 + 1024);
+	CU_ASSERT_EQUAL(profile_layer_bytes(&p, 1), 256 * 210);
+	CU_ASSERT_EQUAL(profile_layer_bytes(&p, 2), 600);
+	profile_clear(&p);
+	/* A header alone is a truncated file. */
+	CU_ASSERT_EQUAL(gguf_file_read_profile(whole, len, "w.gguf", &p, &gi, NULL), UTIL_EINPUT);
+	free(whole);
+	free(buf);
+
+	/* Split keys that contradict each other are refused. */
+	w = gguf_file_writer_new();
+	gguf_file_put_u16(w, "split.no", 3);
+	gguf_file_put_u16(w, "split.count", 3);
+	gguf_file_writer_finish(w, &buf, &len, &size);
+	gguf_file_writer_free(w);
+	cause = NULL;
+	CU_ASSERT_EQUAL(gguf_file_read_profile(buf, len, "s.gguf", &p, NULL, &cause), UTIL_EINPUT);
+	CU_ASSERT(cause && strstr(cause, "s.gguf: key 'split.no' is out of range, expected a part "
+				  "number below split.count 3"));
+	free(cause);
+	free(buf);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "\ntest_gguf: the worst-case import did not finish in 120 s: "
+				  "layer grouping is not O(n log n)\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+/* Issue 16: a header whose tensors are all on distinct layers (the worst
+ * case of the old per-tensor linear merge: 300 k tensors took 29-40 s).
+ * 600 k empty tensors, no block_count (so n_layer comes from the names),
+ * imported into a store and read back. The alarm is a hang guard far
+ * above the expected time, not a timing assertion (make bench measures). */
+static void test_gguf_many_layers(void)
+{
+	enum { N = 600000 };
+	struct gguf_file_writer *w = gguf_file_writer_new();
+	gguf_file_put_str(w, "general.architecture", "llama");
+	uint64_t ne[1] = { 0 };
+	char name[32];
+	int bad = 0;
+	for (int i = N - 1; i >= 0; i--) {  /* reversed: the order must not matter */
+		snprintf(name, sizeof(name), "blk.%d.attn_q.weight", i);
+		bad += gguf_file_put_tensor(w, name, 1, ne, 0, NULL) != 0;
+	}
+	CU_ASSERT_EQUAL_FATAL(bad, 0);
+	unsigned char *buf;
+	size_t len;
+	uint64_t size;
+	gguf_file_writer_finish(w, &buf, &len, &size);
+	gguf_file_writer_free(w);
+	signal(SIGALRM, on_alarm);
+	alarm(120);
+	struct profile p;
+	CU_ASSERT_EQUAL_FATAL(gguf_file_read_profile(buf, len, "many.gguf", &p, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(p.n_layer, N);
+	CU_ASSERT_EQUAL(p.n_parts, N);
+	CU_ASSERT_EQUAL(p.parts[0].layer, 0);
+	CU_ASSERT_EQUAL(p.parts[N - 1].layer, N - 1);
+	profile_clear(&p);
+
+	struct store *st = cu_store_new("many.db");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct imp_opts o = { .quiet = 1 };
+	struct imp_ctx res;
+	char *cause = NULL;
+	int rc = imp_buffer(st, "many.gguf", buf, len, &o, &res, &cause);
+	if (rc)
+		printf("\n  %s\n", cause);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	free(res.summary);
+	CU_ASSERT_EQUAL(store_profile_get(st, res.profile_id, &p, NULL), 0);
+	CU_ASSERT_EQUAL(p.n_parts, N);
+	profile_clear(&p);
+	alarm(0);
+	store_close(st);
+	free(buf);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gguf", NULL, NULL);
@@ -1021,6 +1170,8 @@ static void register_tests(void)
 	CU_ADD(s, test_gguf_groups);
 	CU_ADD(s, test_gguf_type_table);
 	CU_ADD(s, test_gguf_import);
+	CU_ADD(s, test_gguf_writer);
+	CU_ADD(s, test_gguf_many_layers);
 }
 
 CUTEST_MAIN(register_tests)

@@ -5,10 +5,14 @@
  * size), and refusal of what is not a trace with the store unchanged.
  */
 #include <sqlite3.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cutest.h"
@@ -362,6 +366,163 @@ static void test_kineto_mutations(void)
 	store_close(st);
 }
 
+/* "Bytes": -2^63 was negated (undefined behaviour); sizes and totals out
+ * of range are refused, not silently dropped. */
+static void test_kineto_huge_numbers(void)
+{
+	static const char *const bad[] = {
+		"\"Bytes\": -9223372036854775808",
+		"\"Bytes\": 9223372036854775807",
+		"\"Bytes\": 512, \"Total Allocated\": 1e300, \"Total Reserved\": 4096",
+		"\"Bytes\": 512, \"Total Allocated\": 512, \"Total Reserved\": -1",
+		"\"Bytes\": 512, \"Total Allocated\": 512",
+		"\"Bytes\": 512, \"Device Id\": 1e300",
+	};
+	struct store *st = cu_store_new("huge.db");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = util_xasprintf(
+			"{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1, \"args\": "
+			"{\"Device Type\": 1, %s\"Addr\": 4096, %s}}]}",
+			strstr(bad[i], "Device Id") ? "" : "\"Device Id\": 0, ", bad[i]);
+		write_text("huge.json", text);
+		refused(st, "huge.json", i < 2 ? "\"Bytes\" outside" : i < 5 ? "\"Total Allocated\" or"
+			: "\"Device Id\" that is not a number");
+		free(text);
+	}
+	store_close(st);
+}
+
+/* The summary names the devices that hold events (a rank's trace of GPU 1
+ * said "2 device(s)"). */
+static void test_kineto_summary_devices(void)
+{
+	struct store *st = cu_store_new("sum.db");
+	struct imp_opts o = { .quiet = 1 };
+	struct imp_ctx res;
+	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data("traces/kineto_trace_v100_rank1_profile_memory_hta.json.gz"),
+				       &o, &res, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.summary, "CUDA on 1 device(s)"));
+	free(res.summary);
+	store_close(st);
+}
+
+/* Run f in a child under an address-space limit of mb MiB; its exit status,
+ * or 128 + signal. */
+static int limited(size_t mb, void (*f)(void))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { mb << 20, mb << 20 };
+		setrlimit(RLIMIT_AS, &rl);
+		f();
+		_exit(0);
+	}
+	int wst = 0;
+	waitpid(pid, &wst, 0);
+	return WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+}
+
+static void import_bomb(void)
+{
+	struct store *st = NULL;
+	char *cause = NULL;
+	if (store_open(cu_tmp("bomb.db"), STORE_CREATE, &st, &cause))
+		_exit(3);
+	int64_t tr;
+	int rc = import(st, cu_tmp("bomb.json.gz"), NULL, &tr, &cause);
+	store_close(st);
+	_exit(rc == 0 ? 0 : rc == UTIL_EINPUT ? 2 : 1);
+}
+
+/* About 1 MB of gzip that inflates to 1 GiB (whitespace between two
+ * events): it was inflated whole in memory and aborted under a memory
+ * limit; now it streams through a small window. */
+static void test_kineto_gzip_bomb(void)
+{
+	gzFile g = gzopen(cu_tmp("bomb.json.gz"), "wb1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	gzputs(g, "{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1, \"args\": "
+		  "{\"Device Type\": 1, \"Device Id\": 0, \"Addr\": 4096, \"Bytes\": 512}},");
+	char *spaces = util_xmalloc(1 << 20);
+	memset(spaces, ' ', 1 << 20);
+	for (int i = 0; i < 1024; i++)
+		gzwrite(g, spaces, 1 << 20);
+	free(spaces);
+	gzputs(g, "{\"name\": \"[memory]\", \"ts\": 2, \"args\": {\"Device Type\": 1, "
+		  "\"Device Id\": 0, \"Addr\": 4096, \"Bytes\": -512}}]}");
+	gzclose(g);
+	cu_sh("rm -f '%s'*", cu_tmp("bomb.db"));
+#if defined(__SANITIZE_ADDRESS__)
+	int mb = 0; /* ASan reserves terabytes of address space */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	int mb = 0;
+#else
+	int mb = 512;
+#endif
+#else
+	int mb = 512;
+#endif
+	int st = mb ? limited((size_t)mb, import_bomb) : limited(1u << 30, import_bomb);
+	CU_ASSERT_EQUAL(st, 0);
+	cu_sh("rm -f '%s'", cu_tmp("bomb.json.gz"));
+}
+
+/* A .gz whose one event is larger than the first inflate window (the
+ * window grows), and one whose event is past KINETO_MAX_VALUE (refused). */
+static void gz_big_event(const char *name, size_t pad)
+{
+	gzFile g = gzopen(cu_tmp(name), "wb1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	gzputs(g, "{\"traceEvents\": [{\"name\": \"[memory]\", \"ts\": 1, \"args\": "
+		  "{\"Device Type\": 1, \"Device Id\": 0, \"Addr\": 4096, \"Bytes\": 512, "
+		  "\"pad\": \"");
+	char *a = util_xmalloc(1 << 20);
+	memset(a, 'a', 1 << 20);
+	for (size_t left = pad; left; left -= left < (1u << 20) ? left : 1u << 20)
+		gzwrite(g, a, left < (1u << 20) ? (unsigned)left : 1u << 20);
+	free(a);
+	gzputs(g, "\"}}, {\"name\": \"[memory]\", \"ts\": 2, \"args\": {\"Device Type\": 1, "
+		  "\"Device Id\": 0, \"Addr\": 4096, \"Bytes\": -512}}]}");
+	gzclose(g);
+}
+
+static void test_kineto_gzip_window(void)
+{
+	struct store *st = cu_store_new("win.db");
+	int64_t tr = 0;
+	char *cause = NULL;
+	gz_big_event("big.json.gz", 3u << 20);
+	CU_ASSERT_EQUAL(import(st, cu_tmp("big.json.gz"), NULL, &tr, &cause), 0);
+	free(cause);
+	if (tr)
+		CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1);
+	gz_big_event("huge.json.gz", 65u << 20);
+	refused(st, "huge.json.gz", "a value longer than 64 MiB");
+	cu_sh("rm -f '%s' '%s'", cu_tmp("big.json.gz"), cu_tmp("huge.json.gz"));
+	store_close(st);
+}
+
+/* Distinct pids past the store's bound are refused, quickly, and the
+ * work per pid no longer touches 4096-entry tables. */
+static void test_kineto_many_pids(void)
+{
+	size_t cap = 80u << 20, n = 0;
+	char *text = util_xmalloc(cap);
+	n += (size_t)snprintf(text, cap, "{\"traceEvents\": [");
+	for (int pid = 0; pid <= STORE_MAX_PROCESSES; pid++)
+		n += (size_t)snprintf(text + n, cap - n, "%s{\"name\": \"[memory]\", \"ts\": 1, "
+				      "\"pid\": %d, \"args\": {\"Device Type\": 1, \"Device Id\": 0, "
+				      "\"Addr\": 4096, \"Bytes\": 512}}", pid ? "," : "", pid);
+	snprintf(text + n, cap - n, "]}");
+	write_text("pids.json", text);
+	free(text);
+	struct store *st = cu_store_new("pids.db");
+	refused(st, "pids.json", "more than 65536 processes in one trace");
+	store_close(st);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("kineto", NULL, NULL);
@@ -371,6 +532,11 @@ static void register_tests(void)
 	CU_ADD(s, test_kineto_old_form_lifo);
 	CU_ADD(s, test_kineto_bad_input);
 	CU_ADD(s, test_kineto_mutations);
+	CU_ADD(s, test_kineto_huge_numbers);
+	CU_ADD(s, test_kineto_summary_devices);
+	CU_ADD(s, test_kineto_gzip_bomb);
+	CU_ADD(s, test_kineto_many_pids);
+	CU_ADD(s, test_kineto_gzip_window);
 }
 
 CUTEST_MAIN(register_tests)

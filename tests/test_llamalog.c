@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cutest.h"
 #include "imp.h"
@@ -207,6 +210,7 @@ static void test_llamalog_ikllama(void)
 	CU_ASSERT_TRUE(setting_is(0, "kv_self_mib", "2196.00"));
 	CU_ASSERT_TRUE(setting_is(0, "type_k", "f16"));
 	CU_ASSERT_TRUE(setting_is(0, "engine", "ik_llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(0, "n_batch", NULL)); /* "## RUN 2: -b 2048 ... -> OOM" is a note */
 	struct store_trace_info ti = info(0);
 	CU_ASSERT_EQUAL(ti.run, 1);
 	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "KV"));
@@ -330,6 +334,16 @@ static void test_llamalog_breakdown_glm46(void)
 	CU_ASSERT_STRING_EQUAL(d[3].name, "RTX 3080");
 	MIB_EQ(d[3].total / MIB, 20181);
 	free(d);
+	/* the run's options, quoted in a "## args:" line without the binary
+	 * name, are settings of the load (a '#' line opens none) */
+	CU_ASSERT_TRUE(setting_is(0, "type_k", "q4_0"));
+	CU_ASSERT_TRUE(setting_is(0, "type_v", "q4_0"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "65536"));
+	CU_ASSERT_TRUE(setting_is(0, "parallel", "4"));
+	CU_ASSERT_TRUE(setting_is(0, "n_batch", "2048"));
+	CU_ASSERT_TRUE(setting_is(0, "n_ubatch", "1024"));
+	CU_ASSERT_TRUE(setting_is(0, "flash_attn", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "fit_target_mib", "1536"));
 }
 
 static void test_llamalog_breakdown_wrap_fit(void)
@@ -940,6 +954,327 @@ static void test_llamalog_cleanup(void)
 	memset(&res, 0, sizeof(res));
 }
 
+
+
+/* -------------------------------------- log classes (issue 13.4), real excerpts */
+
+/* journalctl cut the offload line at the terminal's width ('>'): what
+ * came before the cut is read, the cut is warned about and noted; the
+ * load holds only Ollama's estimate, so the trace says it is one of
+ * estimates. --strict refuses the cut line. */
+static void test_llamalog_class_journal_cut_10341(void)
+{
+	import_log("logs/ollama-10341-gemma3-journal-cut.log", 1);
+	CU_ASSERT_EQUAL(res.n_warnings, 1);
+	CU_ASSERT_EQUAL(count(0, -1), 0);
+	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 10.3);
+	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 608.0 / 1024);
+	GIB_EQ(est_mib(0, "ollama", 0, "available"), 11.5);
+	CU_ASSERT_TRUE(setting_is(0, "estimate_only", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "ollama.layers.offload", "49"));
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ollama"));
+	struct store_trace_info ti = info(0);
+	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "1 line cut short or unreadable "
+						     "(first at line 4: journalctl"));
+	store_trace_info_clear(&ti);
+	char *cause = NULL;
+	CU_ASSERT_EQUAL(import_path(cu_data("logs/ollama-10341-gemma3-journal-cut.log"), 1, &cause),
+			UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, ".log:4: the line is cut short"));
+	free(cause);
+}
+
+/* An Ollama runner of the 2025 own-engine era (ollama runner
+ * --ollama-engine), CPU only: its options are settings, its estimate
+ * (library=cpu) is host memory, not a GPU, and the load is estimate-only. */
+static void test_llamalog_class_runner_era_dr14(void)
+{
+	import_log("logs/ollama-dr14-ollama-engine-cpu.log", 1);
+	CU_ASSERT_EQUAL(res.n_warnings, 0);
+	CU_ASSERT_TRUE(setting_is(0, "ollama.runner", "ollama-engine"));
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ollama"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "8192"));
+	CU_ASSERT_TRUE(setting_is(0, "n_batch", "512"));
+	CU_ASSERT_TRUE(setting_is(0, "parallel", "2"));
+	CU_ASSERT_TRUE(setting_is(0, "no_mmap", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "estimate_only", "1"));
+	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "allocation"), 10.5);
+	CU_ASSERT_EQUAL(est_mib(0, "ollama", 0, "allocation"), -1);
+	size_t nd;
+	struct trace_device *d = devices(0, &nd);
+	CU_ASSERT_EQUAL(nd, 0);
+	free(d);
+}
+
+/* Ollama's own engine (ml/backend/ggml): "model weights" per buffer, a
+ * "compute graph" line (0 B here: nothing allocated, nothing recorded),
+ * the runner era from its lines, metadata from msg="" architecture=. */
+static void test_llamalog_class_new_engine_11090(void)
+{
+	import_log("logs/ollama-11090-new-engine-2gpu.log", 1);
+	CU_ASSERT_EQUAL(res.n_warnings, 0);
+	CU_ASSERT_EQUAL(count(0, TRACE_ALLOC), 3);
+	GIB_EQ(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 11.5);
+	GIB_EQ(alloc_mib(0, 1, TRACE_CAT_WEIGHTS), 11.9);
+	MIB_EQ(alloc_mib(0, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS), 680.0);
+	CU_ASSERT_EQUAL(alloc_mib(0, 0, TRACE_CAT_COMPUTE), 0);
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ollama"));
+	CU_ASSERT_TRUE(setting_is(0, "ollama.runner", "ollama-engine"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.arch", "mistral3"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.name", NULL)); /* name="": no name */
+	CU_ASSERT_TRUE(setting_is(0, "n_gpu_layers_offloaded", "41"));
+	CU_ASSERT_TRUE(setting_is(0, "output_offloaded", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "estimate_only", NULL));
+	/* a non-zero compute graph line of the same shape is a compute buffer */
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text("time=2025-07-18T14:50:58.130Z level=INFO source=ggml.go:672 "
+					  "msg=\"compute graph\" backend=CUDA1 buffer_type=CUDA1 "
+					  "size=\"1.1 GiB\"\n", &cause), 0);
+	GIB_EQ(alloc_mib(0, 1, TRACE_CAT_COMPUTE), 1.1);
+}
+
+/* A wrapped-around unaccounted column (size_t below zero: 2^44 - x MiB)
+ * is kept as its signed value with a note, and a signed "-x" (PR #20858's
+ * proposal) reads the same; the --fit result lands in settings; "[skip]"
+ * prose lines are nobody's load; mainline is llama.cpp. */
+static void test_llamalog_class_wrapped_fit_19437(void)
+{
+	import_log("logs/llamacpp-19437-1080ti-wrapped-unaccounted-fit.log", 2);
+	CU_ASSERT_EQUAL(res.n_warnings, 1);
+	CU_ASSERT_TRUE(setting_is(0, "breakdown.unaccounted_mib.CUDA0", "-7539"));
+	CU_ASSERT_TRUE(setting_is(0, "fit.n_ctx", "30000"));
+	CU_ASSERT_TRUE(setting_is(0, "fit.n_ctx_from", "262144"));
+	CU_ASSERT_TRUE(setting_is(0, "fit.result",
+				  "failed: n_gpu_layers already set by user to 99, abort"));
+	CU_ASSERT_TRUE(setting_is(0, "engine", "llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(1, "engine", "llama.cpp"));
+	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 9814.0);
+	CU_ASSERT_EQUAL(alloc_mib(0, 0, TRACE_CAT_CONTEXT), 0);
+	struct store_trace_info ti = info(0);
+	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "unaccounted is -7539 MiB"));
+	store_trace_info_clear(&ti);
+	/* the same row printed signed, and PR #20858's wrapped free column */
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(
+		"llama_memory_breakdown_print: |   - CUDA0 (GTX 1080 Ti) | 11165 = 8702 + (10001 =  9814 +     134 +      51) + -7538 |\n"
+		"llama_memory_breakdown_print: |   - Vulkan0 (RX 9060 XT (RADV GFX1200)) | 16304 = 17592186039468 + (21233 = 18856 +    1837 +     540) +          17 |\n",
+		&cause), 0);
+	CU_ASSERT_TRUE(setting_is(0, "breakdown.unaccounted_mib.CUDA0", "-7538"));
+	CU_ASSERT_EQUAL_FATAL(res.n_traces, 2); /* one GPU index 0 per row: two tables */
+	CU_ASSERT_TRUE(setting_is(1, "breakdown.free_mib.Vulkan0", "-4948"));
+	free(cause);
+}
+
+/* llama-server command lines with the binary named (a path before it):
+ * each is a load of settings; -ot with a quoted regex, --cpu-moe and -ngl
+ * land in settings, quotes stripped. */
+static void test_llamalog_class_cmdline_20490(void)
+{
+	import_log("logs/llamacpp-20490-cpu-moe-cmdline.log", 2);
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "32768"));
+	CU_ASSERT_TRUE(setting_is(0, "cpu_moe", NULL));
+	CU_ASSERT_TRUE(setting_is(1, "override_tensor", ".ffn_.*_exps.=CPU"));
+	CU_ASSERT_TRUE(setting_is(1, "cpu_moe", "1"));
+	CU_ASSERT_TRUE(setting_is(1, "n_gpu_layers", "0"));
+	CU_ASSERT_TRUE(setting_is(1, "model", "Qwen3-Coder-Next-UD-Q4_K_M.gguf"));
+	CU_ASSERT_TRUE(setting_is(1, "engine", "llama.cpp"));
+}
+
+/* ik_llama.cpp's own context lines: mla_attn, attn_max_b (-amb) and
+ * fused_moe make the engine ik_llama.cpp and are settings. */
+static void test_llamalog_class_ik_237(void)
+{
+	import_log("logs/ikllama-237-mla-amb-fmoe.log", 1);
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ik_llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(0, "attn_max_batch", "1024"));
+	CU_ASSERT_TRUE(setting_is(0, "mla_attn", "2"));
+	CU_ASSERT_TRUE(setting_is(0, "fused_moe", "1"));
+	CU_ASSERT_TRUE(setting_is(0, "n_ctx", "163840"));
+	CU_ASSERT_TRUE(setting_is(0, "n_ubatch", "1024"));
+}
+
+/*
+ * Engine identity is per load: a mainline load next to an ik_llama.cpp
+ * one keeps its own name (it used to take ik_llama.cpp from the file);
+ * Ollama runner eras from the runner's command; options without the
+ * binary name (the way users paste them) are a command line, prose with
+ * options in it is not, and a '#' note never opens a load.
+ */
+static void test_llamalog_class_identity_options(void)
+{
+	static const char text[] =
+		"llama_kv_cache_init:      CUDA0 KV buffer size =  1536.00 MiB\n"
+		"llama_new_context_with_model: KV self size  = 2196.00 MiB, c^KV (f16): 2196.00 MiB, kv^T: not used\n"
+		"ggml_backend_cuda_buffer_type_alloc_buffer: allocating 8898.01 MiB on device 0: cudaMalloc failed: out of memory\n"
+		"# note: retried with -c 8192 -ngl 40 = smaller\n"
+		"llama_memory_breakdown_print: |   - CUDA0 (RTX 4090) | 24080 = 9436 + (14193 = 13169 + 38 + 985) + 451 |\n"
+		"-m \"/models/Qwen 3.gguf\" -ts 3,1 -sm row -ctk q8_0 -ctv q4_0 -fa on -np 2 -ub 256 -b 1024 -c 65536 -ngl 99 -ot blk.1.=CPU -ot blk.2.=CPU -ncmoe 4 -fit on -fitt 1024 -fitc 4096 -nkvo\n"
+		"use -c 8192 and -ngl 40 if it does not fit\n"
+		"time=x level=INFO source=server.go:1 msg=\"starting llama server\" cmd=\"/usr/lib/ollama/llama-server --model /b/sha256-1 --ctx-size 4096 --n-gpu-layers 20\"\n"
+		"time=x level=INFO source=server.go:1 msg=\"starting llama server\" cmd=\"/usr/bin/ollama runner --model /b/sha256-1 --ctx-size 2048\"\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(text, &cause), 0);
+	free(cause);
+	CU_ASSERT_EQUAL_FATAL(res.n_traces, 5);
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ik_llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", NULL)); /* the note is not a command line */
+	CU_ASSERT_TRUE(setting_is(1, "engine", "llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(2, "model", "Qwen 3.gguf"));
+	CU_ASSERT_TRUE(setting_is(2, "tensor_split", "3,1"));
+	CU_ASSERT_TRUE(setting_is(2, "split_mode", "row"));
+	CU_ASSERT_TRUE(setting_is(2, "type_k", "q8_0"));
+	CU_ASSERT_TRUE(setting_is(2, "type_v", "q4_0"));
+	CU_ASSERT_TRUE(setting_is(2, "flash_attn", "1"));
+	CU_ASSERT_TRUE(setting_is(2, "parallel", "2"));
+	CU_ASSERT_TRUE(setting_is(2, "n_ubatch", "256"));
+	CU_ASSERT_TRUE(setting_is(2, "n_batch", "1024"));
+	CU_ASSERT_TRUE(setting_is(2, "ctx_size", "65536"));
+	CU_ASSERT_TRUE(setting_is(2, "n_gpu_layers", "99"));
+	CU_ASSERT_TRUE(setting_is(2, "override_tensor", "blk.1.=CPU;blk.2.=CPU"));
+	CU_ASSERT_TRUE(setting_is(2, "n_cpu_moe", "4"));
+	CU_ASSERT_TRUE(setting_is(2, "fit", "on"));
+	CU_ASSERT_TRUE(setting_is(2, "fit_target_mib", "1024"));
+	CU_ASSERT_TRUE(setting_is(2, "fit_min_ctx", "4096"));
+	CU_ASSERT_TRUE(setting_is(2, "no_kv_offload", "1"));
+	CU_ASSERT_TRUE(setting_is(3, "engine", "ollama"));
+	CU_ASSERT_TRUE(setting_is(3, "ollama.runner", "llama-server"));
+	CU_ASSERT_TRUE(setting_is(3, "ctx_size", "4096"));
+	CU_ASSERT_TRUE(setting_is(4, "ollama.runner", "llama.cpp-runner"));
+	CU_ASSERT_TRUE(setting_is(4, "ctx_size", "2048"));
+	CU_ASSERT_TRUE(setting_is(0, "ollama.runner", NULL));
+}
+
+/* ------------------------------------------------ bounded work (issue 16) */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LL_ASAN 1
+#endif
+#endif
+
+/* Write n copies of line (plus tail once) to a file; returns its path. */
+static const char *write_repeated(const char *name, const char *line, size_t n, const char *tail)
+{
+	const char *path = cu_tmp(name);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (size_t i = 0; i < n; i++)
+		fputs(line, f);
+	fputs(tail, f);
+	fclose(f);
+	return path;
+}
+
+/* Peak RSS (KiB) of a child that imports path into a new store; *rc its
+ * exit status (0: imported, 2: refused). */
+static long import_rss(const char *path_, int *rc)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", path_); /* cu_tmp's buffer is reused */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *s2;
+		const char *db = cu_tmp("rss.db");
+		unlink(db);
+		if (store_open(db, STORE_CREATE, &s2, NULL))
+			_exit(1);
+		struct imp_opts o = { .quiet = 1 };
+		struct imp_ctx r;
+		char *cause = NULL;
+		int x = imp_file(s2, path, &o, &r, &cause);
+		if (x == 0)
+			free(r.summary);
+		store_close(s2);
+		_exit(x == 0 ? 0 : x == UTIL_EINPUT ? 2 : 1);
+	}
+	int status;
+	struct rusage ru;
+	CU_ASSERT_FATAL(pid > 0 && wait4(pid, &status, 0, &ru) == pid && WIFEXITED(status));
+	*rc = WEXITSTATUS(status);
+	return ru.ru_maxrss;
+}
+
+/*
+ * Memory follows what is kept, not the input's size: 32 MB of Ollama
+ * runner-start lines with nothing after them (each opened a load of its
+ * own, 2.3 KB apiece, until the end of the file: 0.5 M loads, over 1 GB
+ * of RSS before the fix) import as the one load the file holds. The
+ * bound is generous (the mapped input and its archived copy are counted
+ * too); `make bench` prints the measured figures.
+ */
+static void test_llamalog_bounded_memory(void)
+{
+	static const char line[] =
+		"time=2025-01-01T00:00:00Z level=INFO source=server.go:1 msg=\"starting llama server\"\n";
+	size_t n = 32u * 1000 * 1000 / (sizeof(line) - 1);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", write_repeated("big.log", line, n,
+			 "llm_load_tensors:      CUDA0 buffer size =  1.25 MiB\n"));
+	int rc;
+	long kib = import_rss(path, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+#ifndef LL_ASAN
+	CU_ASSERT_TRUE(kib > 0 && kib < 200 * 1024);
+#else
+	(void)kib; /* ASan's shadow memory makes RSS no measure of the parser */
+#endif
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_path(path, 0, &cause), 0);
+	CU_ASSERT_EQUAL(res.n_traces, 1);
+	CU_ASSERT_EQUAL(count(0, TRACE_ALLOC), 1);
+	free(cause);
+	/* loads that are kept are counted as they open: the 65th stops the
+	 * import at its line, before 1 M of them take memory */
+	static const char kept[] =
+		"time=x level=INFO source=server.go:1 msg=\"starting llama server\" cmd=\"x -c 8\"\n";
+	snprintf(path, sizeof(path), "%s", write_repeated("many.log", kept, 1000000, ""));
+	long kib2 = import_rss(path, &rc);
+	CU_ASSERT_EQUAL(rc, 2);
+#ifndef LL_ASAN
+	CU_ASSERT_TRUE(kib2 > 0 && kib2 < 300 * 1024);
+#else
+	(void)kib2;
+#endif
+	cause = NULL;
+	CU_ASSERT_EQUAL(import_path(path, 0, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "many.log:65: more than 64 model loads"));
+	free(cause);
+}
+
+/*
+ * A line cut short in the middle of a log (a pager, a paste, a log
+ * rotated mid-write) costs that line only: the rest of the file is kept,
+ * the load says so; --strict refuses. A value that is wrong rather than
+ * cut ("lots MiB") stays an error (test_llamalog_bad_size).
+ */
+static void test_llamalog_cut_line(void)
+{
+	static const char text[] =
+		"llm_load_tensors:      CUDA0 buffer size = 14132.19 MiB\n"
+		"llm_load_tensors:      CUDA1 buffer size = 14417.\n"
+		"llm_load_tensors:      CUDA2 buffer size = 100.00 Mi\n"
+		"llama_kv_cache_unified:      CUDA0 KV buffer size =  512.00 MiB\n"
+		"time=x level=INFO source=server.go:1 msg=\"model weights\" device=CUDA1 size=\"4.1 G\n"
+		"llama_context:      CUDA0 compute buffer size =   300.00 MiB\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(text, &cause), 0);
+	CU_ASSERT_EQUAL(res.n_traces, 1);
+	CU_ASSERT_EQUAL(res.n_warnings, 3);
+	CU_ASSERT_EQUAL(count(0, TRACE_ALLOC), 3);
+	struct store_trace_info ti;
+	CU_ASSERT_EQUAL_FATAL(store_trace_get(st, res.traces[0], &ti, NULL), 0);
+	CU_ASSERT_EQUAL(ti.truncated, 0);
+	CU_ASSERT_PTR_NOT_NULL(ti.note && strstr(ti.note, "3 lines cut short or unreadable "
+						     "(first at line 2:"));
+	store_trace_info_clear(&ti);
+	CU_ASSERT_EQUAL(import_path(write_file("t.log", text, strlen(text)), 1, &cause),
+			UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "t.log:2: expected a size in MiB"));
+	free(cause);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("llamalog", NULL, NULL);
@@ -964,6 +1299,15 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_ollama_runner_sequence);
 	CU_ADD(s, test_llamalog_layer_ranges);
 	CU_ADD(s, test_llamalog_settings);
+	CU_ADD(s, test_llamalog_class_journal_cut_10341);
+	CU_ADD(s, test_llamalog_class_runner_era_dr14);
+	CU_ADD(s, test_llamalog_class_new_engine_11090);
+	CU_ADD(s, test_llamalog_class_wrapped_fit_19437);
+	CU_ADD(s, test_llamalog_class_cmdline_20490);
+	CU_ADD(s, test_llamalog_class_ik_237);
+	CU_ADD(s, test_llamalog_class_identity_options);
+	CU_ADD(s, test_llamalog_bounded_memory);
+	CU_ADD(s, test_llamalog_cut_line);
 	CU_ADD(s, test_llamalog_cleanup);
 }
 

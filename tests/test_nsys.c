@@ -350,12 +350,88 @@ static void test_nsys_refusals(void)
 	free(good);
 }
 
+/* A WAL-mode export read while its writer still holds rows in FILE-wal:
+ * the import sees them, and so must the archive (it held the main file's
+ * bytes, without the rows). */
+static void test_nsys_wal_archive(void)
+{
+	char *path = util_xstrdup(cu_tmp("wal.sqlite"));
+	make_modern(path, 1);
+	sqlite3 *w;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &w), SQLITE_OK);
+	exec(w, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+		" INSERT INTO CUDA_GPU_MEMORY_USAGE_EVENTS (start, globalPid, deviceId, contextId,"
+		" address, pc, bytes, memKind, memoryOperationType) VALUES"
+		" (600, %lld, 0, 1, 53248, 0, 8192, 2, 0)", GPID(4242));
+	struct store *st = cu_store_new("wal.db");
+	int64_t tr = 0;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import(st, path, "nsys", &tr, &cause), 0);
+	CU_ASSERT(setting_is(st, tr, "nsys.memory_events", "7"));
+	char *name = NULL;
+	void *data = NULL;
+	size_t len = 0;
+	CU_ASSERT_EQUAL_FATAL(store_archive_get(st, tr, &name, &data, &len, NULL), 0);
+	sqlite3_close(w);
+	/* The archive, written out, is a database holding the seventh row. */
+	const char *copy = cu_tmp("wal-archive.sqlite");
+	cu_sh("rm -f '%s'*", copy);
+	FILE *f = fopen(copy, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fwrite(data, 1, len, f), len);
+	fclose(f);
+	sqlite3 *r;
+	sqlite3_stmt *s;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(copy, &r), SQLITE_OK);
+	int n = -1;
+	if (sqlite3_prepare_v2(r, "SELECT count(*) FROM CUDA_GPU_MEMORY_USAGE_EVENTS", -1, &s,
+			       NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(r);
+	CU_ASSERT_EQUAL(n, 7);
+	free(name);
+	free(data);
+	free(cause);
+	store_close(st);
+	free(path);
+}
+
+/* Exports that carry SQL are refused before it runs; an infinite device
+ * size (REAL inf, read by SQLite as INT64_MAX) is refused, not kept. */
+static void test_nsys_untrusted(void)
+{
+	static const char *const evil[] = {
+		"ALTER TABLE CUDA_GPU_MEMORY_USAGE_EVENTS RENAME TO m;"
+		" CREATE VIEW CUDA_GPU_MEMORY_USAGE_EVENTS AS WITH RECURSIVE r(i) AS (SELECT 1"
+		" UNION ALL SELECT i + 1 FROM r) SELECT m.* FROM m, r",
+		"CREATE TRIGGER t AFTER INSERT ON StringIds BEGIN DELETE FROM StringIds; END",
+		"UPDATE TARGET_INFO_GPU SET totalMemory = 9e999",
+	};
+	static const char *const want[] = { "is a view", "is a trigger",
+					    "expected integer id and totalMemory" };
+	struct store *st = cu_store_new("u.db");
+	char *p = util_xstrdup(cu_tmp("evil.sqlite"));
+	for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+		make_modern(p, 1);
+		sqlite3 *db;
+		CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &db), SQLITE_OK);
+		exec(db, "%s", evil[i]);
+		sqlite3_close(db);
+		refused(st, p, NULL, want[i], NULL);
+	}
+	free(p);
+	store_close(st);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("nsys", NULL, NULL);
 	CU_ADD(s, test_nsys_modern_export);
 	CU_ADD(s, test_nsys_old_export);
 	CU_ADD(s, test_nsys_refusals);
+	CU_ADD(s, test_nsys_wal_archive);
+	CU_ADD(s, test_nsys_untrusted);
 }
 
 CUTEST_MAIN(register_tests)

@@ -28,6 +28,9 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "replay.h"
+#include "source.h"
+#include "topo.h"
 
 static char fake[1024], shim[1024], preload[2048];
 
@@ -265,7 +268,8 @@ static void read_trace(struct store *st, int64_t id, struct xlist *l, struct xli
 		else
 			snprintf(e.label, sizeof(e.label), "-");
 		free(text);
-		if (ends_with(e.label, ": periodic") || ends_with(e.label, ": exit"))
+		if (ends_with(e.label, ": periodic") || ends_with(e.label, ": exit") ||
+		    strncmp(e.label, "freed ", 6) == 0 || strncmp(e.label, "pool reserve", 12) == 0)
 			xpush(side, &e);
 		else
 			xpush(l, &e);
@@ -300,6 +304,28 @@ static void compare(const char *dir, struct store *st, int64_t id, struct xlist 
 	}
 	CU_ASSERT(!bad);
 	CU_ASSERT(want.n > 0);
+	/* What a process still held when it ended (exit, exec, kill) is freed
+	 * there by the importer, each allocation once (issue 14). */
+	for (size_t i = 0; i < want.n; i++) {
+		const struct xev *a = &want.v[i];
+		if (strcmp(a->kind, "alloc") != 0 || a->dev < 0)
+			continue;
+		long held = 0, freed = 0;
+		for (size_t k = 0; k < want.n; k++) {
+			const struct xev *b = &want.v[k];
+			if (b->pid == a->pid && b->addr == a->addr && b->dev >= 0)
+				held += !strcmp(b->kind, "alloc") - !strcmp(b->kind, "free");
+		}
+		for (size_t k = 0; k < side.n; k++)
+			freed += side.v[k].pid == a->pid && side.v[k].addr == a->addr &&
+				 !strcmp(side.v[k].kind, "free") && !strncmp(side.v[k].label, "freed ", 6);
+		if (held != freed) {
+			fprintf(stderr, "%s: pid %d %#llx: held %ld at the end, freed %ld there\n", dir,
+				a->pid, a->addr, held, freed);
+			bad = 1;
+		}
+	}
+	CU_ASSERT(!bad);
 	/* The exit snapshots the programs announced. */
 	for (size_t i = 0; i < nex; i++) {
 		int found = 0;
@@ -329,6 +355,18 @@ static int truncated(struct store *st, int64_t id)
 	int t = ti.truncated;
 	store_trace_info_clear(&ti);
 	return t;
+}
+
+/* The trace's vrt.ended setting ("exit 1, killed 1", ...). */
+static int ended_is(struct store *st, int64_t id, const char *want)
+{
+	char *v = NULL;
+	CU_ASSERT_FATAL(store_setting_get(st, id, "vrt.ended", &v, NULL) == 0);
+	int same = v && strcmp(v, want) == 0;
+	if (!same)
+		fprintf(stderr, "vrt.ended is '%s', expected '%s'\n", v ? v : "(unset)", want);
+	free(v);
+	return same;
 }
 
 static void run_and_compare(const char *name, const char *extra, const char *prog,
@@ -397,7 +435,13 @@ static void test_fork_exec(void)
 
 static void test_exit_without_handlers(void)
 {
-	run_and_compare("exit", NULL, "prog_exit exit", 1);
+	/* _exit skips every handler: the tail file gives back what the
+	 * last frame did not hold, so nothing is missing (not truncated). */
+	run_and_compare("exit", NULL, "prog_exit exit", 0);
+	int64_t id;
+	struct store *st = import_dir(cu_tmp("exit"), &id);
+	CU_ASSERT(ended_is(st, id, "killed 1"));
+	store_close(st);
 }
 
 static void test_sigkill(void)
@@ -429,7 +473,8 @@ static void test_sigkill(void)
 	struct store *st = import_dir(dir, &id);
 	struct xlist side = { 0 };
 	compare(dir, st, id, &side);
-	CU_ASSERT_EQUAL(truncated(st, id), 1);
+	CU_ASSERT_EQUAL(truncated(st, id), 0);
+	CU_ASSERT(ended_is(st, id, "killed 1"));
 	/* Periodic snapshots saw the memory in use while it waited. */
 	int found = 0;
 	for (size_t i = 0; i < side.n; i++)
@@ -438,6 +483,161 @@ static void test_sigkill(void)
 	CU_ASSERT(found);
 	free(side.v);
 	store_close(st);
+}
+
+/* The program's own file holds exactly what it wrote. */
+static void file_is(const char *dir, const char *name, const char *want)
+{
+	char path[1200], got[64] = "";
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(got, 1, sizeof(got) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	got[n] = '\0';
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "%s: %zu bytes, not the program's %zu\n", path, n, strlen(want));
+	CU_ASSERT_STRING_EQUAL(got, want);
+}
+
+/* Programs that close or dup2 over every descriptor, or exec with all of
+ * them closed, after the shim opened its file (issue 16): their own
+ * files are byte-identical to what they wrote, nothing is lost, and the
+ * shim says nothing (it reopened its file by path). */
+static void fds_case(const char *name, const char *mode, const char *file)
+{
+	char prog[64];
+	snprintf(prog, sizeof(prog), "prog_fds %s", mode);
+	run_and_compare(name, NULL, prog, 0);
+	const char *dir = cu_tmp(name);
+	file_is(dir, file, "0123456789abcdefghij");
+	char err[1200];
+	snprintf(err, sizeof(err), "%s/err", dir);
+	struct stat sb;
+	CU_ASSERT(stat(err, &sb) == 0 && sb.st_size == 0);
+	int64_t id;
+	struct store *st = import_dir(dir, &id);
+	CU_ASSERT(ended_is(st, id, strcmp(mode, "exec") ? "exit 1" : "exit 1, exec 1"));
+	store_close(st);
+}
+
+static void test_descriptors(void)
+{
+	fds_case("fds_closeall", "closeall", "data");
+	fds_case("fds_dup2", "dup2", "data");
+	fds_case("fds_exec", "exec", "data2");
+}
+
+/* A library constructor (under glibc's loader lock) calls the driver
+ * while the main thread makes its first call through the shim: no shim
+ * lock is held across dlopen/dlsym, so both return (issue 14). */
+static void test_constructor_deadlock(void)
+{
+	const char *dir = dir_of("ctor");
+	for (int round = 0; round < 3; round++) {
+		int rc = cu_sh("cd '%s' && rm -f *.vrt.zst* && env -u CUDA_VISIBLE_DEVICES "
+			       "LD_LIBRARY_PATH='%s' LD_PRELOAD='%s' VRAMSIM_OUT='%s/%%e.%%p.vrt.zst' "
+			       "FAKECUDA_DEVICES=1024 timeout 30 '%s/prog_ctor' '%s/ctor_lib.so' "
+			       ">out 2>err", dir, fake, preload, dir, fake, fake);
+		if (rc != 0)
+			cu_sh("cat '%s/err' >&2", dir);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		int64_t id;
+		struct store *st = import_dir(dir, &id);
+		CU_ASSERT_FATAL(st != NULL);
+		struct store_iter *it;
+		CU_ASSERT_FATAL(store_iter_open(st, id, -1, &it, NULL) == 0);
+		struct trace_event ev;
+		int allocs = 0;
+		while (store_iter_next(it, &ev, NULL) == 1)
+			allocs += ev.api == VRT_API_cuMemAlloc_v2;
+		store_iter_free(it);
+		CU_ASSERT_EQUAL(allocs, 2);
+		store_close(st);
+	}
+}
+
+/* Replay of a trace: the most memory any device held beyond contexts. */
+static uint64_t replay_peak(struct store *st, int64_t id)
+{
+	struct sim_config cfg;
+	sim_config_init(&cfg);
+	char *cause = NULL;
+	CU_ASSERT_FATAL(topo_parse("1x100G", &cfg.topo, &cause) == 0);
+	cfg.on_oom = SIM_OOM_CONTINUE;
+	struct sim_source *src;
+	CU_ASSERT_FATAL(sim_source_store(st, id, &src, &cause) == 0);
+	struct sim_result *res = calloc(1, sizeof(*res));
+	CU_ASSERT_FATAL(sim_replay(&cfg, src, res, &cause) == 0);
+	sim_source_free(src);
+	uint64_t peak = 0;
+	for (int d = 0; d < res->n_dev; d++) {
+		uint64_t p = 0;
+		for (int c = 0; c < TRACE_CAT_MAX; c++)
+			if (c != TRACE_CAT_CONTEXT)
+				p += res->dev[d].peak_used[c];
+		if (p > peak)
+			peak = p;
+	}
+	free(res);
+	return peak;
+}
+
+/* Memory freed by death, not by a call (issue 14): a model swap where the
+ * first runner is killed, a VMM pool released with one cuMemUnmap, a
+ * stream-ordered pool's reserve, a destroyed context. The replay's peak
+ * is what the fake driver had in use. */
+static void test_lifetimes(void)
+{
+	static const char *const modes[] = { "swap", "vmm", "pool", "ctx", "graph" };
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		char name[32];
+		snprintf(name, sizeof(name), "life_%s", modes[m]);
+		const char *dir = dir_of(name);
+		int rc = cu_sh("cd '%s' && env -u CUDA_VISIBLE_DEVICES LD_LIBRARY_PATH='%s' "
+			       "LD_PRELOAD='%s' VRAMSIM_OUT='%s/%%e.%%p.vrt.zst' VRAMSIM_SNAPSHOT_MS=0 "
+			       "FAKECUDA_DEVICES=1024 '%s/prog_lifetime' %s >out 2>err", dir, fake,
+			       preload, dir, fake, modes[m]);
+		if (rc != 0)
+			cu_sh("cat '%s/err' >&2", dir);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		char outp[1200];
+		snprintf(outp, sizeof(outp), "%s/out", dir);
+		FILE *f = fopen(outp, "r");
+		unsigned long long want = 0;
+		CU_ASSERT_FATAL(f && fscanf(f, "peak %llu", &want) == 1);
+		fclose(f);
+		int64_t id;
+		struct store *st = import_dir(dir, &id);
+		CU_ASSERT_FATAL(st != NULL);
+		uint64_t got = replay_peak(st, id);
+		if (got != want)
+			fprintf(stderr, "\n%s: replay peak %llu MiB, the fake driver's %llu MiB\n",
+				modes[m], (unsigned long long)(got >> 20), want >> 20);
+		CU_ASSERT_EQUAL(got, want);
+		store_close(st);
+	}
+}
+
+/* tests/gpu/run.sh cannot rot: its arguments, and (where nvcc is) that
+ * every program it runs on a GPU compiles against the toolkit. */
+static void test_gpu_script(void)
+{
+	const char *dir = dir_of("gpu");
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --help | grep -q -- --compile-only"), 0);
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --bogus 2>/dev/null"), 2);
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --out 2>/dev/null"), 2);
+	CU_ASSERT_EQUAL(cu_sh("sh tests/gpu/run.sh --out '%s' 2>/dev/null", dir), 2); /* exists */
+	if (cu_sh("command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]") != 0) {
+		printf("\n    skipped --compile-only: no nvcc here ");
+		return;
+	}
+	int rc = cu_sh("sh tests/gpu/run.sh --compile-only --out '%s/out' >'%s/log' 2>&1", dir, dir);
+	if (rc != 0)
+		cu_sh("cat '%s/log' >&2", dir);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(cu_sh("cd '%s/out' && test -x gpa && test -x apis && test -x alloc_static && "
+			      "test -x alloc_shared && test -x vmm && test -x pool", dir), 0);
 }
 
 static void test_chain(void)
@@ -597,6 +797,10 @@ static void register_tests(void)
 	CU_ADD(s, test_exit_without_handlers);
 	CU_ADD(s, test_sigkill);
 	CU_ADD(s, test_chain);
+	CU_ADD(s, test_descriptors);
+	CU_ADD(s, test_constructor_deadlock);
+	CU_ADD(s, test_lifetimes);
+	CU_ADD(s, test_gpu_script);
 	CU_ADD(s, test_unwritable);
 	CU_ADD(s, test_disabled);
 	CU_ADD(s, test_real_runtime_static);

@@ -26,9 +26,10 @@ static void test_topo_sizes(void)
 	CU_ASSERT_EQUAL(b, 512 * MiB);
 	CU_ASSERT_EQUAL(topo_parse_size("1.5g", 1, &b, NULL), 0);
 	CU_ASSERT_EQUAL(b, 3 * GiB / 2);
-	CU_ASSERT_EQUAL(topo_parse_size("100", 1, &b, NULL), 0);
+	CU_ASSERT_EQUAL(topo_parse_size("100B", 1, &b, NULL), 0);
 	CU_ASSERT_EQUAL(b, 100);
-	const char *bad[] = { "", "-1G", "24Q", "G", "0", "1e400G", "nanG" };
+	/* a bare number is no size: 24 is as likely GiB as bytes */
+	const char *bad[] = { "", "-1G", "24Q", "G", "0", "1e400G", "nanG", "100", "24" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *cause = NULL;
 		CU_ASSERT_EQUAL(topo_parse_size(bad[i], 1, &b, &cause), UTIL_EINPUT);

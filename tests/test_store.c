@@ -201,6 +201,16 @@ static void test_store_profile(void)
 	CU_ASSERT_EQUAL(store_profile_find(st, "tiny.gguf", &found, NULL), 0);
 	CU_ASSERT_EQUAL(found, id);
 	profile_clear(&q);
+	/* A second profile of the same name gets its own: tiny#2. */
+	int64_t id2, found2;
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_profile_add(st, &p, "other/tiny.gguf", &id2, NULL), 0);
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_profile_find(st, "tiny", &found, NULL), 0);
+	CU_ASSERT_EQUAL(found, id);
+	CU_ASSERT_EQUAL(store_profile_find(st, "tiny#2", &found2, NULL), 0);
+	CU_ASSERT_EQUAL(found2, id2);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(DISTINCT name) FROM profiles"), 2);
 	profile_clear(&p);
 	store_close(st);
 }

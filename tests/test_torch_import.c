@@ -351,6 +351,51 @@ static void test_torch_cpp_frames_no_time(void)
 	store_close(st);
 }
 
+/* A context="all" snapshot: C++ frames with file names (resolved by
+ * addr2line) before the Python ones. Every block was labelled
+ * "memory_snapshot.cpp:0:..." although user frames follow. */
+static void test_torch_cpp_named_frames(void)
+{
+	struct pw w = { 0 };
+	pw_proto(&w, 4);
+	pw_dict(&w);
+	pw_str(&w, "segments");
+	pw_list(&w);
+	pw_list_end(&w);
+	pw_str(&w, "device_traces");
+	pw_list(&w);
+	pw_list(&w);
+	pw_dict(&w);
+	pw_kv_str(&w, "action", "alloc");
+	pw_kv_int(&w, "addr", A);
+	pw_kv_int(&w, "size", MB);
+	pw_kv_int(&w, "stream", 0);
+	pw_str(&w, "frames");
+	pw_list(&w);
+	pw_frame(&w, "memory_snapshot.cpp", 0, "torch::cuda::_record_memory_history");
+	pw_frame(&w, "/opt/pytorch/c10/cuda/CUDACachingAllocator.cpp", 0,
+		 "c10::cuda::CUDACachingAllocator::Native::DeviceCachingAllocator::malloc");
+	pw_frame(&w, "/usr/include/c++/12/bits/std_function.h", 591, "std::function::operator()");
+	pw_frame(&w, "/usr/lib/python3/site-packages/torch/nn/modules/linear.py", 116, "forward");
+	pw_frame(&w, "/home/u/model.py", 42, "forward");
+	pw_frame(&w, "/home/u/train.py", 10, "step");
+	pw_list_end(&w);
+	pw_dict_end(&w);
+	pw_list_end(&w);
+	pw_list_end(&w);
+	pw_dict_end(&w);
+	pw_stop(&w);
+	write_file("cppnamed.pickle", &w);
+	free(w.b);
+	struct store *st = cu_store_new("cppnamed.db");
+	int64_t tr = 0;
+	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("cppnamed.pickle"), NULL, &tr, NULL), 0);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events e JOIN labels l ON l.id=e.label_id "
+			   "WHERE e.trace_id=%lld AND e.kind=1 AND l.text='/home/u/model.py:42:forward'",
+			   (long long)tr), 1);
+	store_close(st);
+}
+
 /* Two devices, an expandable segment half-mapped in the ring, orphan
  * frees, an OOM, a snapshot marker and allocator settings. */
 static struct pw multi_device_snapshot(void)
@@ -429,6 +474,31 @@ static void test_torch_devices_oom_expandable_orphans(void)
 			0);
 	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_MARKER), 1);
 	store_close(st);
+}
+
+/* Replayed on one GPU, the two devices of a snapshot share GPU 0: the
+ * recorded end state is the sum of both (it printed device 0's alone). */
+static void test_torch_multi_device_one_gpu(void)
+{
+	const char *bin = getenv("VRAMSIM");
+	if (!bin)
+		return; /* run by `make check`, which sets VRAMSIM */
+	struct pw w = multi_device_snapshot();
+	write_file("multi1.pickle", &w);
+	free(w.b);
+	char *db = util_xstrdup(cu_tmp("multi1.db"));
+	char *out = util_xstrdup(cu_tmp("multi1.out"));
+	cu_sh("rm -f '%s'*", db);
+	CU_ASSERT_EQUAL(cu_sh("'%s' import -q --store '%s' '%s' >/dev/null", bin, db,
+			      cu_tmp("multi1.pickle")), 0);
+	CU_ASSERT_EQUAL(cu_sh("'%s' replay --store '%s' --gpus 80G --alloc torch > '%s'", bin, db,
+			      out), 0);
+	/* 64 MiB on device 0 and 2 MiB on device 1 */
+	CU_ASSERT_EQUAL(cu_sh("grep -q 'GPU 0 reserved at end: recorded 66.0 MiB (recorded devices "
+			      "on this GPU, summed)' '%s'", out), 0);
+	CU_ASSERT_EQUAL(cu_sh("grep -c 'reserved at end' '%s' | grep -qx 1", out), 0);
+	free(db);
+	free(out);
 }
 
 static void test_torch_label_rules(void)
@@ -627,6 +697,8 @@ static void register_tests(void)
 	CU_ADD(s, test_torch_v20_fixture);
 	CU_ADD(s, test_torch_bare_list);
 	CU_ADD(s, test_torch_cpp_frames_no_time);
+	CU_ADD(s, test_torch_cpp_named_frames);
+	CU_ADD(s, test_torch_multi_device_one_gpu);
 	CU_ADD(s, test_torch_devices_oom_expandable_orphans);
 	CU_ADD(s, test_torch_label_rules);
 	CU_ADD(s, test_labels_parser);

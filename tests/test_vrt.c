@@ -3,13 +3,18 @@
  * (import/vrt_import.c) on files written here: round trips of every
  * record, damaged files (cut, bad checksum, bad magic, bad payload, too
  * large, newer version), the watermark ordering across threads, device
- * unification by UUID across processes, and --strict.
+ * unification by UUID across processes, and --strict; bounded work on
+ * hostile files (millions of events at one time stamp, frames declaring
+ * far more than they hold); recovery of tail files.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -18,6 +23,7 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "vrt_tail.h"
 
 /* ---- writing test files ---- */
 
@@ -567,6 +573,21 @@ static void test_import_merge(void)
 		CU_ASSERT_EQUAL(e.size, want[i].size);
 		CU_ASSERT_EQUAL(e.device, want[i].c0 ? ic0 : ib0);
 	}
+	/* What A still held (0x2000, 0x3000, 0x4000) is freed when it ends,
+	 * at its last event, on the device of each allocation. */
+	uint64_t seen = 0;
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL_FATAL(store_iter_next(it, &e, NULL), 1);
+		CU_ASSERT_EQUAL(e.kind, TRACE_FREE);
+		CU_ASSERT_EQUAL(e.t_ns, 420 - base);
+		CU_ASSERT_EQUAL(e.device, e.addr == 0x2000 ? ib0 : ic0);
+		seen |= e.addr;
+		char *text = NULL;
+		CU_ASSERT(store_label_text(st, e.label, &text, NULL) == 0 && text &&
+			  strcmp(text, "freed at process exit") == 0);
+		free(text);
+	}
+	CU_ASSERT_EQUAL(seen, 0x2000 | 0x3000 | 0x4000);
 	CU_ASSERT_EQUAL(store_iter_next(it, &e, NULL), 0);
 	store_iter_free(it);
 	CU_ASSERT_EQUAL(store_iter_open(st, id, 200, &it, NULL), 0);
@@ -578,7 +599,7 @@ static void test_import_merge(void)
 	CU_ASSERT_EQUAL(store_trace_get(st, id, &ti, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(ti.name, "merged");
 	CU_ASSERT_EQUAL(ti.truncated, 0);
-	CU_ASSERT_EQUAL(ti.n_events, 6);
+	CU_ASSERT_EQUAL(ti.n_events, 6 + 4);
 	store_trace_info_clear(&ti);
 	store_close(st);
 }
@@ -601,7 +622,7 @@ static void test_import_truncated(void)
 	struct store_trace_info ti;
 	CU_ASSERT_EQUAL(store_trace_get(st, res.traces[0], &ti, NULL), 0);
 	CU_ASSERT_EQUAL(ti.truncated, 1);
-	CU_ASSERT_EQUAL(ti.n_events, 20);
+	CU_ASSERT_EQUAL(ti.n_events, 20 + 20); /* and the 20 freed where the trace ends */
 	store_trace_info_clear(&ti);
 	/* --strict: an input error, and the store is as it was. */
 	o.strict = 1;
@@ -610,6 +631,240 @@ static void test_import_truncated(void)
 	free(cause);
 	CU_ASSERT_EQUAL(count_rows(st, "SELECT count(*) FROM traces"), 1);
 	store_close(st);
+}
+
+/* ---- bounded work on hostile files (issue 16) ---- */
+
+/* Run fn in a child: 0 when it exited 0 within limit_s seconds, 1 when it
+ * failed, 2 when it was still running (killed). The limit is generous:
+ * it separates O(n log n) from quadratic, not fast from slow. */
+static int in_child(void (*fn)(void), int limit_s)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	for (int i = 0; i < limit_s * 10; i++) {
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 2;
+}
+
+#define SAME_T_EVENTS ((1u << 20) + 100000u)
+
+/* More than 2^20 events at one time stamp, in frames whose watermark
+ * never moves: each event must cost O(log n), not a sort of everything
+ * held (the old importer: quadratic, did not finish). */
+static void import_same_timestamp(void)
+{
+	struct tf *t = malloc(sizeof(*t));
+	tf_open(t, "same_t.vrt.zst", 77, 5000, VRT_VERSION_MAJOR);
+	uint64_t x = 88172645463325252ull, n = 0, fno = 1;
+	while (n < SAME_T_EVENTS) {
+		tf_frame(t, fno++, 0);
+		tf_chunk_begin(t, 1 + (int32_t)(n % 3), 1000);
+		while (n < SAME_T_EVENTS && t->enc.cap - t->enc.len > VRT_REC_MAX) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* Frees of unknown addresses: nothing is held at the end. */
+			struct vrt_event e = { .api = VRT_API_cuMemFree_v2, .addr = x, .aux = x >> 20 };
+			if (vrt_enc_event(&t->enc, 1000, &e) != 0)
+				break;
+			n++;
+		}
+		tf_chunk_end(t);
+		if (n == SAME_T_EVENTS)
+			tf_end(t, n);
+		tf_flush(t);
+	}
+	tf_close(t);
+	free(t);
+	struct store *st;
+	cu_sh("rm -f '%s'*", cu_tmp("same_t.db"));
+	if (store_open(cu_tmp("same_t.db"), STORE_CREATE, &st, NULL) != 0)
+		_exit(3);
+	struct imp_opts o = { .quiet = 1 };
+	struct imp_ctx res;
+	char *cause = NULL;
+	if (imp_file(st, cu_tmp("same_t.vrt.zst"), &o, &res, &cause) != 0)
+		_exit(4);
+	struct store_trace_info ti;
+	if (store_trace_get(st, res.traces[0], &ti, NULL) != 0 || ti.n_events != SAME_T_EVENTS)
+		_exit(5);
+	store_close(st);
+}
+
+static void test_same_timestamp(void)
+{
+	CU_ASSERT_EQUAL(in_child(import_same_timestamp, 300), 0);
+}
+
+/* Frames that declare far more records than their bytes can hold honestly
+ * (a 505 KB file once declared 682 M events): the first such frame is
+ * refused as damage, with a message, and nothing of it is stored. */
+static void test_declared_ratio(void)
+{
+	struct tf t;
+	tf_open(&t, "bomb.vrt.zst", 78, 5000, VRT_VERSION_MAJOR);
+	size_t cap = 200 * 1000, per = 0;
+	uint8_t *raw = malloc(cap), *z = malloc(vrt_frame_bound(cap));
+	for (int f = 1; f <= 40; f++) {
+		size_t n = vrt_put_frame(raw, (uint64_t)f, 1000);
+		size_t body = (cap - n - VRT_HDR_PIECE_MAX) / 3 * 3;
+		n += vrt_put_chunk(raw + n, 1, 1000, body);
+		for (size_t i = 0; i < body; i += 3) {
+			raw[n + i] = VRT_API_cuMemFree_v2; /* type, dt 0, no fields */
+			raw[n + i + 1] = 0;
+			raw[n + i + 2] = 0;
+		}
+		n += body;
+		per = body / 3;
+		CU_ASSERT_FATAL(vrt_write_frame(t.fd, t.cc, raw, n, z, vrt_frame_bound(cap)) == 0);
+	}
+	tf_close(&t);
+	free(raw);
+	free(z);
+	struct stat sb;
+	CU_ASSERT(stat(cu_tmp("bomb.vrt.zst"), &sb) == 0 && sb.st_size < 8192);
+	struct store *st = fresh_store("bomb.db");
+	struct imp_opts o = { .quiet = 1 };
+	struct imp_ctx res;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_tmp("bomb.vrt.zst"), &o, &res, &cause), 0);
+	struct store_trace_info ti;
+	CU_ASSERT_EQUAL(store_trace_get(st, res.traces[0], &ti, NULL), 0);
+	/* The first frames fit the budget (VRT_FRAME_MAX plus 256 times the
+	 * few KB read); the rest is refused: far fewer than the 40 frames'
+	 * 2.6 M events are stored, and the trace says it is truncated. */
+	CU_ASSERT(ti.n_events > 0 && (uint64_t)ti.n_events <= 10 * per);
+	CU_ASSERT_EQUAL(ti.truncated, 1);
+	store_trace_info_clear(&ti);
+	free(res.summary);
+	/* The reader says why. */
+	size_t len;
+	unsigned char *d = slurp("bomb.vrt.zst", &len);
+	struct vrt_reader *r;
+	CU_ASSERT_EQUAL_FATAL(vrt_reader_open(d, len, &r), 0);
+	struct vrt_rec rec;
+	while (vrt_reader_next(r, &rec) == 1)
+		;
+	CU_ASSERT(strstr(vrt_reader_error(r), "declare") != NULL);
+	vrt_reader_free(r);
+	free(d);
+	store_close(st);
+}
+
+/* ---- tail files (vrt_tail.h) ---- */
+
+struct tcount {
+	int events, infos;
+	uint64_t sum_req;
+};
+
+static int tcount_cb(void *arg, const struct vrt_rec *rec)
+{
+	struct tcount *c = arg;
+	c->events += rec->type == VRT_REC_EVENT;
+	c->infos += rec->type == VRT_REC_INFO;
+	if (rec->type == VRT_REC_EVENT)
+		c->sum_req += rec->u.ev.req;
+	return 0;
+}
+
+/* Fill slot data at p with n events of req base+i; returns its length. */
+static uint32_t slot_events(uint8_t *p, int n, uint64_t base, int64_t t0)
+{
+	struct vrt_enc e = { .buf = p, .cap = VRT_TAIL_SLOT_DATA };
+	vrt_enc_reset(&e, t0);
+	for (int i = 0; i < n; i++) {
+		struct vrt_event ev = { .api = VRT_API_cuMemAlloc_v2, .req = base + (uint64_t)i,
+					.size = base + (uint64_t)i, .addr = 0x1000 * (uint64_t)(i + 1) };
+		CU_ASSERT(vrt_enc_event(&e, t0 + i, &ev) == 0);
+	}
+	return (uint32_t)e.len;
+}
+
+static void test_tail_recover(void)
+{
+	size_t len = VRT_TAIL_SLOTS_OFF + 5 * (size_t)VRT_TAIL_SLOT;
+	uint8_t *b = calloc(1, len);
+	struct vrt_tail_head *h = (struct vrt_tail_head *)b;
+	memcpy(h->magic, VRT_TAIL_MAGIC, 8);
+	h->version = VRT_TAIL_VERSION;
+	h->page = VRT_TAIL_PAGE;
+	h->slot_size = VRT_TAIL_SLOT;
+	h->pid = 42;
+	h->mono_start_ns = 777;
+	h->nslots = 5;
+	struct vrt_tail_slot *sl[5];
+	for (int i = 0; i < 5; i++)
+		sl[i] = (struct vrt_tail_slot *)(b + VRT_TAIL_SLOTS_OFF + (size_t)i * VRT_TAIL_SLOT);
+	/* Slot 0 (seq 7) was copied into the stage of frame 5 just before the
+	 * kill, and not yet emptied: counted once. */
+	sl[0]->seq = 7;
+	sl[0]->tid = 11;
+	sl[0]->base_t = 100;
+	sl[0]->len = slot_events((uint8_t *)sl[0] + VRT_TAIL_SLOT_HDR, 2, 1000, 100);
+	struct vrt_tail_stage *sg = (struct vrt_tail_stage *)(b + VRT_TAIL_STAGE_OFF);
+	struct vrt_tail_ent *ent = (struct vrt_tail_ent *)(b + VRT_TAIL_STAGE_OFF + VRT_TAIL_ENT_OFF);
+	uint8_t *d = b + VRT_TAIL_STAGE_DATA_OFF;
+	size_t n = vrt_put_frame(d, 5, 50);
+	n += vrt_put_chunk(d + n, 11, 100, sl[0]->len);
+	memcpy(d + n, (uint8_t *)sl[0] + VRT_TAIL_SLOT_HDR, sl[0]->len);
+	n += sl[0]->len;
+	sg->state = VRT_TAIL_FILLING;
+	sg->frame_no = 5;
+	sg->len = n;
+	sg->nent = 1;
+	ent[0] = (struct vrt_tail_ent){ 0, 7 };
+	/* Slot 1: a thread's records since the sweep. */
+	sl[1]->tid = 12;
+	sl[1]->base_t = 200;
+	sl[1]->len = slot_events((uint8_t *)sl[1] + VRT_TAIL_SLOT_HDR, 3, 2000, 200);
+	/* Slot 2: garbage; slot 3: a length beyond the slot; slot 4: empty. */
+	sl[2]->len = 5;
+	memset((uint8_t *)sl[2] + VRT_TAIL_SLOT_HDR, 0xff, 5);
+	sl[3]->len = VRT_TAIL_SLOT;
+	struct vrt_header hd = { .pid = 42, .mono_start_ns = 777 };
+	struct vrt_tail_stats ts;
+	struct tcount c = { 0 };
+	/* The trace's last complete frame is 4: the stage is frame 5. */
+	CU_ASSERT_EQUAL(vrt_tail_recover(b, len, &hd, 4, tcount_cb, &c, &ts), 0);
+	CU_ASSERT_EQUAL(c.events, 5);
+	CU_ASSERT_EQUAL(c.sum_req, 1000 + 1001 + 2000 + 2001 + 2002);
+	CU_ASSERT_EQUAL(ts.events, 5);
+	CU_ASSERT_EQUAL(ts.stage, 1);
+	CU_ASSERT_EQUAL(ts.slots, 1);
+	CU_ASSERT_EQUAL(ts.bad_slots, 2);
+	CU_ASSERT(strstr(ts.why, "slot 2") != NULL);
+	/* Frame 5 made it to the trace: only slot 1 is new. */
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(vrt_tail_recover(b, len, &hd, 5, tcount_cb, &c, &ts), 0);
+	CU_ASSERT_EQUAL(c.events, 3);
+	CU_ASSERT_EQUAL(ts.stage, 0);
+	/* Emptied after the copy (len 0, seq 8): nothing twice either. */
+	sl[0]->len = 0;
+	sl[0]->seq = 8;
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(vrt_tail_recover(b, len, &hd, 4, tcount_cb, &c, &ts), 0);
+	CU_ASSERT_EQUAL(c.events, 5);
+	/* A file cut short: the slots that are there. */
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_EQUAL(vrt_tail_recover(b, VRT_TAIL_SLOTS_OFF + VRT_TAIL_SLOT + 100, &hd, 5,
+					 tcount_cb, &c, &ts), 0);
+	CU_ASSERT_EQUAL(c.events, 0);
+	/* Another process's tail, or not a tail at all. */
+	hd.pid = 43;
+	CU_ASSERT_EQUAL(vrt_tail_recover(b, len, &hd, 4, tcount_cb, &c, &ts), VRT_EINPUT);
+	CU_ASSERT(strstr(ts.why, "another process") != NULL);
+	CU_ASSERT_EQUAL(vrt_tail_recover(b, 100, &hd, 4, tcount_cb, &c, &ts), VRT_EINPUT);
+	free(b);
 }
 
 static void register_tests(void)
@@ -624,6 +879,9 @@ static void register_tests(void)
 	CU_ADD(s, test_newer_version);
 	CU_ADD(s, test_import_merge);
 	CU_ADD(s, test_import_truncated);
+	CU_ADD(s, test_same_timestamp);
+	CU_ADD(s, test_declared_ratio);
+	CU_ADD(s, test_tail_recover);
 }
 
 CUTEST_MAIN(register_tests)

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_quiet;
 
@@ -28,13 +29,25 @@ static const struct cli_opt common_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
+/*
+ * Messages quote names from input (trace names, file names, labels): any
+ * control character in them is escaped, so input can never move the
+ * cursor or rewrite the terminal (ESC sequences).
+ */
+static void say(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = util_xvasprintf(fmt, ap);
+	char *safe = util_term_xstr(msg);
+	fprintf(stderr, "%s%s\n", prefix, safe);
+	free(safe);
+	free(msg);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("vramsim: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("vramsim: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -44,21 +57,30 @@ void cli_warn(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("vramsim: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say("vramsim: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+	if (cli_quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	say("vramsim: ", fmt, ap);
 	va_end(ap);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "vramsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	fprintf(stderr, "vramsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\ntry 'vramsim %s%s--help' for more information\n",
-		cmd ? cmd : "", cmd ? " " : "");
+	say(prefix, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "try 'vramsim %s%s--help' for more information\n", cmd ? cmd : "",
+		cmd ? " " : "");
 	return CLI_USAGE;
 }
 
@@ -80,7 +102,13 @@ const char *cli_store_path(const char *opt)
 int cli_open_store(const char *opt, int flags, struct store **st)
 {
 	char *cause = NULL;
-	int rc = store_open(cli_store_path(opt), flags, st, &cause);
+	const char *path = cli_store_path(opt);
+	struct stat sb;
+	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0 && errno == ENOENT)
+		return cli_fail(UTIL_EINPUT, util_xasprintf(
+			"no store at %s: nothing imported yet; make one with "
+			"'vramsim import --store %s FILE' (a log, a GGUF, a trace)", path, path));
+	int rc = store_open(path, flags, st, &cause);
 	if (rc)
 		return cli_fail(rc, cause);
 	return 0;
@@ -329,7 +357,8 @@ int cli_run(const struct cli_cmd *c, const struct cli_family *fam, struct scen_o
 			}
 		}
 	*sp = '\0';
-	struct cli_ctx cx = { .cmd = c, .draw = draw, .fam_ = fam };
+	struct cli_ctx cx = { .cmd = c, .draw = draw, .fam_ = fam, .all_argc = argc,
+			      .all_argv = argv };
 	if (fam)
 		cx.whatif = whatif;
 	int rc = 0, k, gpus_only = 1;

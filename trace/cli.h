@@ -93,6 +93,8 @@ struct cli_ctx {
 	const char *trace;            /* CLI_TRACE: the TRACE argument, NULL: newest */
 	int argc;                     /* the other arguments */
 	char **argv;
+	int all_argc;                 /* the whole command line after "vramsim" */
+	char **all_argv;
 	struct scen_opts *whatif;     /* CLI_WHATIF: the parsed what-if options */
 	int n_whatif;                 /* how many what-if options were given */
 	int whatif_gpus_only;         /* ... and all of them were --gpus */
@@ -151,6 +153,9 @@ int cli_completion(FILE *f, const char *shell, const struct cli_cmd *const *cmds
 /* Print "vramsim: <msg>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "vramsim: <msg>": a note, silenced by -q. Control characters in every
+ * message are escaped (util_term_str). */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a usage error and the hint to run --help; returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report a library failure (code from util.h) with its cause, free the

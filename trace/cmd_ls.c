@@ -60,8 +60,11 @@ static int print_profiles(struct store *st, int json)
 					printf("\nmodel profiles (GGUF; replay --profile NAME|ID):\n%4s  %-40s "
 					       "%-10s %6s %9s  %s\n", "ID", "NAME", "ARCH", "LAYERS", "CTX_TRAIN",
 					       "SOURCE");
-				printf("%4" PRId64 "  %-40s %-10s %6" PRId64 " %9" PRId64 "  %s\n", id, name, arch,
-				       nl, ctx, src);
+				/* names come from input: escaped for the terminal */
+				char en[256], ea[64], es[1024];
+				printf("%4" PRId64 "  %-40s %-10s %6" PRId64 " %9" PRId64 "  %s\n", id,
+				       util_term_str(en, sizeof(en), name), util_term_str(ea, sizeof(ea), arch),
+				       nl, ctx, util_term_str(es, sizeof(es), src));
 			}
 			n++;
 		}
@@ -86,11 +89,26 @@ static int cmd_ls(struct cli_ctx *cx)
 	if ((rc = store_trace_list(st, &t, &n, &cause))) {
 		return cli_fail(rc, cause);
 	}
+	/* Names come from input: escaped for the terminal, and the columns
+	 * as wide as the widest (in characters) escaped name. */
+	char **name = util_xcalloc(n + 1, sizeof(*name));
+	char **fmt = util_xcalloc(n + 1, sizeof(*fmt));
+	char **src = util_xcalloc(n + 1, sizeof(*src));
+	size_t wn = 4, wf = 6;
+	for (size_t i = 0; i < n && !json; i++) {
+		name[i] = util_term_xstr(t[i].name);
+		fmt[i] = util_term_xstr(t[i].format);
+		src[i] = util_term_xstr(t[i].source ? t[i].source : "");
+		if (util_utf8_width(name[i]) > wn)
+			wn = util_utf8_width(name[i]);
+		if (util_utf8_width(fmt[i]) > wf)
+			wf = util_utf8_width(fmt[i]);
+	}
 	if (json)
 		printf("{\"format\":\"vramsim-ls\",\"version\":1,\"traces\":[");
 	else if (n)
-		printf("%4s  %-40s %-9s %9s %4s  %s\n", "ID", "NAME", "FORMAT", "EVENTS", "DEVS",
-		       "SOURCE");
+		printf("%4s  %-*s  %-*s %9s %4s  %s\n", "ID", (int)wn, "NAME", (int)wf, "FORMAT",
+		       "EVENTS", "DEVS", "SOURCE");
 	for (size_t i = 0; i < n; i++) {
 		struct trace_device *d = NULL;
 		size_t nd = 0;
@@ -105,13 +123,21 @@ static int cmd_ls(struct cli_ctx *cx)
 			util_json_str(stdout, t[i].source);
 			printf("}");
 		} else {
-			printf("%4" PRId64 "  %-40s %-9s %9" PRId64 " %4zu  %s%s\n", t[i].id, t[i].name,
-			       t[i].format, t[i].n_events, nd, t[i].source ? t[i].source : "",
+			/* printf pads bytes; pad characters so UTF-8 names align */
+			printf("%4" PRId64 "  %s%*s  %s%*s %9" PRId64 " %4zu  %s%s\n", t[i].id, name[i],
+			       (int)(wn - util_utf8_width(name[i])), "", fmt[i],
+			       (int)(wf - util_utf8_width(fmt[i])), "", t[i].n_events, nd, src[i],
 			       t[i].truncated ? " (truncated)" : "");
 		}
 		free(d);
+		free(name[i]);
+		free(fmt[i]);
+		free(src[i]);
 		store_trace_info_clear(&t[i]);
 	}
+	free(name);
+	free(fmt);
+	free(src);
 	if (json)
 		printf("]");
 	int np = print_profiles(st, json);
@@ -179,7 +205,9 @@ static void print_settings(struct store *st, int64_t id, int json)
 			util_json_str(stdout, v ? v : "");
 			continue;
 		}
-		int w = printf("%s%s=%s", col ? "  " : "  settings: ", k, v ? v : "");
+		char ek[256], ev[512];
+		int w = printf("%s%s=%s", col ? "  " : "  settings: ", util_term_str(ek, sizeof(ek), k),
+			       util_term_str(ev, sizeof(ev), v ? v : ""));
 		col += w;
 		if (col > 80) {
 			putchar('\n');
@@ -270,25 +298,29 @@ static int cmd_show(struct cli_ctx *cx)
 		print_settings(st, id, 1);
 		printf("}\n");
 	} else {
-		printf("trace %" PRId64 " '%s' (%s) from %s\n", id, ti.name, ti.format,
-		       ti.source ? ti.source : "?");
+		/* Every name here comes from input: escaped for the terminal. */
+		char a[1024], b[256], c[2048];
+		printf("trace %" PRId64 " '%s' (%s) from %s\n", id, util_term_str(a, sizeof(a), ti.name),
+		       util_term_str(b, sizeof(b), ti.format),
+		       util_term_str(c, sizeof(c), ti.source ? ti.source : "?"));
 		printf("  events: %" PRId64 "%s\n", ti.n_events, ti.truncated ? " (truncated)" : "");
 		print_event_kinds(st, id, 0);
 		if (ti.note)
-			printf("  note: %s\n", ti.note);
+			printf("  note: %s\n", util_term_str(c, sizeof(c), ti.note));
 		if (ti.profile_id)
 			printf("  profile: %" PRId64 " (attached)\n", ti.profile_id);
 		for (size_t i = 0; i < nd; i++) {
 			char mib[32];
 			printf("  device %d: %s%s%s  total %s MiB\n", d[i].index,
-			       d[i].name[0] ? d[i].name : "(unnamed)", d[i].uuid[0] ? " " : "",
-			       d[i].uuid, d[i].total ? util_mib(mib, sizeof(mib), d[i].total, 0) : "?");
+			       util_term_str(a, sizeof(a), d[i].name[0] ? d[i].name : "(unnamed)"),
+			       d[i].uuid[0] ? " " : "", util_term_str(b, sizeof(b), d[i].uuid),
+			       d[i].total ? util_mib(mib, sizeof(mib), d[i].total, 0) : "?");
 		}
 		print_settings(st, id, 0);
 		for (size_t i = 0; i < ne; i++) {
 			char mib[32];
-			printf("  estimate %s %s %s: %s MiB\n", e[i].engine,
-			       e[i].device < 0 ? "all" : "gpu", e[i].key,
+			printf("  estimate %s %s %s: %s MiB\n", util_term_str(a, sizeof(a), e[i].engine),
+			       e[i].device < 0 ? "all" : "gpu", util_term_str(b, sizeof(b), e[i].key),
 			       util_mib(mib, sizeof(mib), e[i].bytes, 1));
 		}
 	}

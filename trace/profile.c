@@ -28,12 +28,20 @@ int profile_group_parse(const char *name)
 
 void profile_add(struct profile *p, int32_t layer, int group, uint64_t bytes)
 {
+	/* Parts added in (layer, group) order (the store reads them sorted)
+	 * never scan: only the last one can match (issue 16). */
+	if (p->n_parts > 0) {
+		const struct profile_part *last = &p->parts[p->n_parts - 1];
+		if (last->layer < layer || (last->layer == layer && last->group < group))
+			goto append;
+	}
 	for (size_t i = 0; i < p->n_parts; i++) {
 		if (p->parts[i].layer == layer && p->parts[i].group == group) {
 			p->parts[i].bytes += bytes;
 			return;
 		}
 	}
+append:
 	UTIL_GROW(p->parts, p->n_parts + 1, p->alloc_parts);
 	p->parts[p->n_parts].layer = layer;
 	p->parts[p->n_parts].group = (int16_t)group;

@@ -63,6 +63,25 @@ enum { SETT_SIM = 1 };
 	X(MAIN_GPU, "main_gpu", SETT_INT, 0, "-mg main GPU") \
 	X(SPLIT_MODE, "split_mode", SETT_STR, 0, "-sm layer|row|none") \
 	X(FIT, "fit", SETT_STR, 0, "--fit as given") \
+	X(FIT_TARGET_MIB, "fit_target_mib", SETT_STR, 0, "--fit-target MiB per device as given") \
+	X(FIT_MIN_CTX, "fit_min_ctx", SETT_INT, 0, "--fit-ctx: the smallest context --fit may choose") \
+	X(FIT_N_CTX, "fit.n_ctx", SETT_INT, 0, "context --fit chose") \
+	X(FIT_N_CTX_FROM, "fit.n_ctx_from", SETT_INT, 0, "context before --fit reduced it") \
+	X(FIT_RESULT, "fit.result", SETT_STR, 0, "--fit outcome (ok, or why it failed)") \
+	X(OVERRIDE_TENSOR, "override_tensor", SETT_STR, 0, "-ot REGEX=DEV rules, ';'-joined") \
+	X(N_CPU_MOE, "n_cpu_moe", SETT_INT, 0, "--n-cpu-moe: MoE expert layers kept on the CPU") \
+	X(CPU_MOE, "cpu_moe", SETT_INT, 0, "--cpu-moe: every MoE expert on the CPU") \
+	X(NO_KV_OFFLOAD, "no_kv_offload", SETT_INT, 0, "--no-kv-offload: KV cache on the host") \
+	X(DEVICE, "device", SETT_STR, 0, "--device list as given") \
+	X(NO_MMAP, "no_mmap", SETT_INT, 0, "--no-mmap") \
+	X(MLOCK, "mlock", SETT_INT, 0, "--mlock") \
+	X(ATTN_MAX_BATCH, "attn_max_batch", SETT_INT, SETT_SIM, "ik_llama.cpp -amb: attention batch cap (MiB)") \
+	X(RUN_TIME_REPACK, "run_time_repack", SETT_INT, 0, "ik_llama.cpp -rtr") \
+	X(ESTIMATE_ONLY, "estimate_only", SETT_INT, 0, "the log holds an engine's estimate, no buffers") \
+	X(OLLAMA_RUNNER, "ollama.runner", SETT_STR, 0, "Ollama runner: llama, ollama engine, llama-server") \
+	X(PLAN_ENGINE, "plan.engine", SETT_STR, 0, "engine plan: the llama.cpp build that planned it") \
+	X(PLAN_MODEL, "plan.model", SETT_STR, 0, "engine plan: the model planned") \
+	X(PLAN_SCHED_COPIES, "plan.sched_copies", SETT_INT, 0, "engine plan: the scheduler's graph copies") \
 	X(META_ARCH, "meta.arch", SETT_STR, 0, "model architecture") \
 	X(META_NAME, "meta.name", SETT_STR, SETT_SIM, "model name (general.name)") \
 	X(META_N_LAYER, "meta.n_layer", SETT_INT, SETT_SIM, "repeating layers") \
@@ -104,7 +123,8 @@ enum { SETT_SIM = 1 };
 	X(TORCH, "torch.", "PyTorch allocator settings and snapshot facts (torch_import)") \
 	X(NSYS, "nsys.", "Nsight Systems export facts (nsys import)") \
 	X(KINETO, "kineto.", "Kineto trace facts (kineto import)") \
-	X(VRT, "vrt.", "recording facts of the shim (vrt import)")
+	X(VRT, "vrt.", "recording facts of the shim (vrt import)") \
+	X(BREAKDOWN, "breakdown.", "llama.cpp memory breakdown figures per device (breakdown.unaccounted_mib.DEV)")
 
 #define SETTINGS_ENUM_(id, key, type, flags, meaning) SET_##id,
 enum settings_key { SETTINGS_TABLE(SETTINGS_ENUM_) SET_COUNT_ };

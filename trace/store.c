@@ -4,6 +4,9 @@
  * One prepared statement per hot insert, bound and stepped per row inside
  * the caller's transaction: per-row commits would make an import a
  * sequence of disk syncs.
+ *
+ * Over 800 lines: every SQL statement on the store's schema lives here,
+ * behind store.h, so that no other file knows a table or column name.
  */
 #include "store.h"
 #include "chunk.h"
@@ -44,6 +47,7 @@ struct store {
 	int in_tx;
 	int busy;                /* the last exec() failed because of another process's lock */
 	int busy_ms;             /* how long to wait for that lock */
+	int last_code;           /* SQLite's extended code of the last failed pragma_int() */
 	sqlite3_stmt *ins_chunk;
 	sqlite3_stmt *ins_label;
 	sqlite3_stmt *get_label;
@@ -136,6 +140,17 @@ static const char schema_v2[] =
 	" n INTEGER NOT NULL, bytes INTEGER NOT NULL,"
 	" PRIMARY KEY(trace_id, device, category, kind)) WITHOUT ROWID;";
 
+/*
+ * Version 3: the GGUF header of an imported model (zstd), so a plan can
+ * re-materialise the model as a sparse file without the original.
+ */
+static const char schema_v3[] =
+	"CREATE TABLE gguf_headers("
+	" profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,"
+	" part INTEGER NOT NULL, filename TEXT NOT NULL, file_size INTEGER NOT NULL,"
+	" raw_size INTEGER NOT NULL, zdata BLOB NOT NULL,"
+	" PRIMARY KEY(profile_id, part)) WITHOUT ROWID;";
+
 static int migrate_v1_v2(struct store *st, char **cause);
 
 static int readonly_err(const char *path, char **cause);
@@ -181,9 +196,13 @@ static int pragma_int(struct store *st, const char *sql, int64_t *v,
 		      char **cause)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		st->last_code = sqlite3_extended_errcode(st->db);
 		return sqerr(st, cause, "query");
+	}
 	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		st->last_code = sqlite3_extended_errcode(st->db);
 	if (rc == SQLITE_ROW) {
 		*v = sqlite3_column_int64(s, 0);
 		rc = 0;
@@ -203,19 +222,30 @@ static int check_schema(struct store *st, int flags, char **cause)
 {
 	int64_t appid = 0, ver = 0, ntab = 0;
 	int rc;
+	/* One read transaction: another process creating the store commits
+	 * its tables and its application id together, and separate reads
+	 * could see the one without the other. */
+	if ((rc = exec(st, "BEGIN", cause)))
+		return rc;
 	if ((rc = pragma_int(st, "PRAGMA application_id", &appid, cause)) ||
 	    (rc = pragma_int(st, "PRAGMA user_version", &ver, cause)) ||
-	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause)))
+	    (rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &ntab, cause))) {
+		exec(st, "ROLLBACK", NULL);
 		return rc;
-	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0))
+	}
+	if (appid != STORE_APPLICATION_ID && (ntab > 0 || appid != 0)) {
+		exec(st, "ROLLBACK", NULL);
 		return util_err(cause, UTIL_EINPUT,
 				"%s: not a vramsim store (SQLite database of another program)",
 				st->path);
+	}
 	/* vramsim creates plain tables and indexes only: a view, trigger,
 	 * virtual table or generated column was put there by someone else,
 	 * and reading through it would run their SQL (a recursive view
 	 * never ends). Checked before any query reads a table. */
-	if ((rc = sqlsafe_check(st->db, st->path, cause)))
+	rc = sqlsafe_check(st->db, st->path, cause);
+	exec(st, "ROLLBACK", NULL);
+	if (rc)
 		return rc;
 	if (ver > STORE_SCHEMA_VERSION)
 		return util_err(cause, UTIL_EINPUT,
@@ -248,6 +278,8 @@ static int check_schema(struct store *st, int flags, char **cause)
 		rc = exec(st, schema_v1, cause);
 	if (!rc && ver < 2)
 		rc = migrate_v1_v2(st, cause);
+	if (!rc && ver < 3)
+		rc = exec(st, schema_v3, cause);
 	if (rc) {
 		exec(st, "ROLLBACK", NULL);
 		return rc;
@@ -401,7 +433,7 @@ int store_open(const char *path, int flags, struct store **out, char **cause)
 		sqlite3_sleep(10);
 	}
 	if (rc < 0 && (flags & STORE_READONLY) && !wal_has_data(path) &&
-	    (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_READONLY) {
+	    ((st->last_code & 0xff) == SQLITE_READONLY || (st->last_code & 0xff) == SQLITE_CANTOPEN)) {
 		/* A WAL-mode store whose folder we cannot write: SQLite cannot
 		 * create FILE-shm to read it. With no FILE-wal every row is in
 		 * FILE, which is then read as an immutable file. */
@@ -609,11 +641,13 @@ int store_trace_new(struct store *st, const char *name, const char *base,
 					"a trace named '%s' already exists in %s", name, st->path);
 		nm = util_xstrdup(name);
 	} else {
-		/* base, base#2, base#3 ...: a log with three loads gives three
-		 * traces, and importing the same file twice never collides. */
+		/* One rule for every repeat: the first free name of base,
+		 * base#2, base#3 ..., starting at base#run for the run-th load
+		 * of a log. A log with three loads gives x, x#2, x#3; importing
+		 * it again gives x#4, x#5, x#6. */
 		const char *b = base && *base ? base : "trace";
-		nm = run > 1 ? util_xasprintf("%s#%d", b, run) : util_xstrdup(b);
-		for (int k = 2;; k++) {
+		for (int k = run > 1 ? run : 1;; k++) {
+			nm = k > 1 ? util_xasprintf("%s#%d", b, k) : util_xstrdup(b);
 			if ((rc = name_taken(st, nm, &taken, cause))) {
 				free(nm);
 				return rc;
@@ -621,8 +655,6 @@ int store_trace_new(struct store *st, const char *name, const char *base,
 			if (!taken)
 				break;
 			free(nm);
-			nm = run > 1 ? util_xasprintf("%s#%d.%d", b, run, k)
-				     : util_xasprintf("%s.%d", b, k);
 		}
 	}
 	sqlite3_stmt *s = NULL;
@@ -715,6 +747,95 @@ int store_archive_get(struct store *st, int64_t trace, char **filename,
 	*data = buf;
 	*len = raw;
 	sqlite3_finalize(s);
+	return 0;
+}
+
+int store_gguf_header_put(struct store *st, int64_t profile, int part, const char *filename,
+			  uint64_t file_size, const void *data, size_t len, char **cause)
+{
+	size_t cap = ZSTD_compressBound(len);
+	void *z = util_xmalloc(cap);
+	size_t zn = ZSTD_compress(z, cap, data, len, 3);
+	if (ZSTD_isError(zn)) {
+		free(z);
+		return util_err(cause, UTIL_ERR, "zstd: %s", ZSTD_getErrorName(zn));
+	}
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "INSERT OR REPLACE INTO gguf_headers(profile_id, part, filename,"
+			      " file_size, raw_size, zdata) VALUES(?,?,?,?,?,?)", cause);
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, profile);
+		sqlite3_bind_int(s, 2, part);
+		bind_text(s, 3, filename);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)file_size);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)len);
+		sqlite3_bind_blob64(s, 6, z, zn, SQLITE_STATIC);
+		rc = step_done(st, s, cause, "insert gguf header");
+	}
+	free(z);
+	return rc;
+}
+
+void store_gguf_headers_free(struct store_gguf_header *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++) {
+		free(h[i].filename);
+		free(h[i].data);
+	}
+	free(h);
+}
+
+int store_gguf_headers_get(struct store *st, int64_t profile, struct store_gguf_header **out,
+			   size_t *n, char **cause)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT part, filename, file_size, raw_size, zdata FROM gguf_headers"
+			      " WHERE profile_id=? ORDER BY part", cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, profile);
+	struct store_gguf_header *h = NULL;
+	size_t cnt = 0, alloc = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		sqlite3_int64 raw = sqlite3_column_int64(s, 3);
+		const void *z = sqlite3_column_blob(s, 4);
+		size_t zn = (size_t)sqlite3_column_bytes(s, 4);
+		/* The declared size must be what the frame says it holds. */
+		unsigned long long fr = z ? ZSTD_getFrameContentSize(z, zn) : 0;
+		if (raw < 0 || fr != (unsigned long long)raw) {
+			rc = -1;
+			break;
+		}
+		UTIL_GROW(h, cnt + 1, alloc);
+		struct store_gguf_header *e = &h[cnt++];
+		memset(e, 0, sizeof(*e));
+		e->part = sqlite3_column_int(s, 0);
+		const unsigned char *fn = sqlite3_column_text(s, 1);
+		e->filename = util_xstrdup(fn ? (const char *)fn : "");
+		e->file_size = (uint64_t)sqlite3_column_int64(s, 2);
+		e->len = (size_t)raw;
+		e->data = util_xmalloc(e->len + 1);
+		size_t got = ZSTD_decompress(e->data, e->len + 1, z, zn);
+		if (ZSTD_isError(got) || got != e->len) {
+			rc = -1;
+			break;
+		}
+	}
+	int part = cnt ? h[cnt - 1].part : 0;
+	sqlite3_finalize(s);
+	if (rc == -1) {
+		store_gguf_headers_free(h, cnt);
+		return util_err(cause, UTIL_ERR, "%s: GGUF header of profile %lld part %d is damaged",
+				st->path, (long long)profile, part);
+	}
+	if (rc != SQLITE_DONE) {
+		store_gguf_headers_free(h, cnt);
+		return sqerr(st, cause, "query gguf headers");
+	}
+	*out = h;
+	*n = cnt;
 	return 0;
 }
 
@@ -1016,17 +1137,52 @@ static int migrate_v1_v2(struct store *st, char **cause)
 	return rc;
 }
 
+/* A profile name not yet in the store: name, else "name#2", "name#3"... */
+static int profile_unique_name(struct store *st, const char *name, char **out, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, &s, "SELECT 1 FROM profiles WHERE name=?", cause);
+	if (rc)
+		return rc;
+	*out = util_xstrdup(name ? name : "");
+	for (int n = 2;; n++) {
+		sqlite3_reset(s);
+		bind_text(s, 1, *out);
+		int r = sqlite3_step(s);
+		if (r == SQLITE_DONE)
+			break;
+		if (r != SQLITE_ROW) {
+			rc = sqerr(st, cause, "query profile");
+			break;
+		}
+		free(*out);
+		*out = util_xasprintf("%s#%d", name ? name : "", n);
+	}
+	sqlite3_finalize(s);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int store_profile_add(struct store *st, const struct profile *p,
 		      const char *source, int64_t *id, char **cause)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
+	char *name = NULL;
+	int rc = profile_unique_name(st, p->name, &name, cause);
+	if (rc)
+		return rc;
+	rc = prep(st, &s, "INSERT INTO profiles(name, arch, approx, n_layer, n_embd, n_head,"
 			      " n_head_kv, head_dim_k, head_dim_v, n_vocab, n_ctx_train, n_expert,"
 			      " n_expert_used, n_ff, file_size, source)"
 			      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cause);
-	if (rc)
+	if (rc) {
+		free(name);
 		return rc;
-	bind_text(s, 1, p->name);
+	}
+	bind_text(s, 1, name);
 	bind_text(s, 2, p->arch);
 	sqlite3_bind_int(s, 3, p->approx);
 	sqlite3_bind_int64(s, 4, p->n_layer);
@@ -1042,7 +1198,9 @@ int store_profile_add(struct store *st, const struct profile *p,
 	sqlite3_bind_int64(s, 14, p->n_ff);
 	sqlite3_bind_int64(s, 15, (sqlite3_int64)p->file_size);
 	bind_text(s, 16, source);
-	if ((rc = step_done(st, s, cause, "insert profile")))
+	rc = step_done(st, s, cause, "insert profile");
+	free(name);
+	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(st->db);
 	s = NULL;

@@ -3,7 +3,7 @@
  *
  * Layout (documented for users in README.md, "The store"):
  *   traces, archives, processes, devices, events, labels, settings,
- *   estimates, profiles, profile_parts.
+ *   estimates, profiles, profile_parts, gguf_headers (v3).
  * The schema version is PRAGMA user_version (STORE_SCHEMA_VERSION); older
  * stores are migrated forward on open, newer ones are refused. The file is
  * marked with PRAGMA application_id so file(1) can tell it apart.
@@ -30,7 +30,7 @@
 #include "event.h"
 #include "profile.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_APPLICATION_ID 0x56524d53 /* "VRMS" */
 #define STORE_DEFAULT_PATH "vramsim.db"
 
@@ -135,7 +135,10 @@ int store_label(struct store *st, int64_t trace, const char *text,
 int store_event_add(struct store *st, int64_t trace,
 		    const struct trace_event *ev, char **cause);
 
-/* Profiles: store one (returns id), attach one to a trace, read one. */
+/* Profiles: store one (returns id), attach one to a trace, read one.
+ * Profile names are unique in a store: a second profile named N is
+ * stored as "N#2" (then "N#3"...), so --profile N always means the first
+ * and every profile can be named. */
 int store_profile_add(struct store *st, const struct profile *p,
 		      const char *source, int64_t *id, char **cause);
 int store_profile_attach(struct store *st, int64_t trace, int64_t profile,
@@ -146,6 +149,28 @@ int store_profile_get(struct store *st, int64_t profile, struct profile *p,
 /* Find the newest profile whose name or file equals key; *id = 0 if none. */
 int store_profile_find(struct store *st, const char *key, int64_t *id,
 		       char **cause);
+
+/*
+ * GGUF headers of a profile (schema v3): the bytes of a model file up to
+ * its tensor data (metadata and tensor infos), zstd-compressed, with the
+ * file's logical size, one row per part of a split model (part 0 for a
+ * whole file), so a plan can re-create the file as a sparse copy without
+ * the model. put replaces a part's row. get returns the parts in order:
+ * *out is a malloc'd array of *n; free it with store_gguf_headers_free().
+ * Damaged compressed data is UTIL_ERR naming the store and the part.
+ */
+struct store_gguf_header {
+	int      part;
+	char    *filename;      /* the part's file name as imported */
+	uint64_t file_size;     /* logical size of the whole part */
+	unsigned char *data;    /* the header bytes */
+	size_t   len;
+};
+int store_gguf_header_put(struct store *st, int64_t profile, int part, const char *filename,
+			  uint64_t file_size, const void *data, size_t len, char **cause);
+int store_gguf_headers_get(struct store *st, int64_t profile, struct store_gguf_header **out,
+			   size_t *n, char **cause);
+void store_gguf_headers_free(struct store_gguf_header *h, size_t n);
 
 /* ---- reading ---- */
 

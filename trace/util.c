@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -249,4 +250,30 @@ void util_json_str(FILE *f, const char *s)
 		p += n;
 	}
 	fputc('"', f);
+}
+
+char *util_exe_dir(void)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return util_xstrdup(slash == exe ? "/" : exe);
+}
+
+char *util_installed_path(const char *rel)
+{
+	if (rel[0] == '/')
+		return util_xstrdup(rel);
+	char *bin = util_exe_dir();
+	if (!bin)
+		return NULL;
+	char *p = util_xasprintf("%s/%s", bin, rel);
+	free(bin);
+	return p;
 }

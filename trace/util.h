@@ -88,6 +88,16 @@ char *util_term_xstr(const char *s);
  * terminal for the scripts vramsim's names use. */
 size_t util_utf8_width(const char *s);
 
+/* The folder of the running executable (malloc'd), NULL if unknown. */
+char *util_exe_dir(void);
+/*
+ * A path of the installed tree found from the running binary, so a tree
+ * installed with DESTDIR, or moved, finds its own files: rel is relative
+ * to the binary's folder (the Makefile's VRAMSIM_*_REL, "../share/...")
+ * or absolute. malloc'd; NULL if the binary's folder is unknown.
+ */
+char *util_installed_path(const char *rel);
+
 #define UTIL_MIB (1024.0 * 1024.0)
 #define UTIL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -329,6 +329,7 @@ struct vrt_reader {
 	size_t frame_off;        /* where it started in the input */
 	struct pstate ps;
 	int done, saw_end;
+	unsigned long long raw_total; /* content sizes the frames declared so far */
 	struct vrt_status st;
 	struct vrt_header hdr;
 	char err[256];
@@ -573,6 +574,20 @@ static int decode_frame(struct vrt_reader *r, size_t *used)
 			VRT_FRAME_MAX);
 		return -1;
 	}
+	/* What the frames declare is checked against the bytes they occupy
+	 * before one is decoded: a small file never turns into millions of
+	 * records (a 505 KB file once declared 682 M events). The budget is
+	 * VRT_RATIO_MAX times the input read so far, plus VRT_FRAME_MAX. */
+	size_t zn = ZSTD_findFrameCompressedSize(src, avail);
+	if (!ZSTD_isError(zn) && cs != ZSTD_CONTENTSIZE_UNKNOWN &&
+	    r->raw_total + cs > (unsigned long long)(r->off + zn) * VRT_RATIO_MAX + VRT_FRAME_MAX) {
+		set_err(r, "byte %zu: frames declare %llu bytes of records in %zu bytes of file "
+			"(more than %d:1); refused as crafted or corrupt", r->off,
+			r->raw_total + cs, r->off + zn, VRT_RATIO_MAX);
+		return -1;
+	}
+	if (cs != ZSTD_CONTENTSIZE_UNKNOWN)
+		r->raw_total += cs;
 	ZSTD_DCtx_reset(r->dc, ZSTD_reset_session_only);
 	ZSTD_inBuffer in = { src, avail, 0 };
 	ZSTD_outBuffer out = { r->frame, VRT_FRAME_MAX, 0 };
@@ -728,6 +743,14 @@ static void stop_damaged(struct vrt_reader *r)
 	r->st.bytes_dropped = r->len - r->off;
 }
 
+/* The number in a validated frame's frame record. */
+static uint64_t frame_number(const uint8_t *b, size_t n)
+{
+	struct pstate p = { .b = b, .pos = 1, .end = n };
+	uint64_t no = 0;
+	return get_varint(&p, n, &no) ? 0 : no;
+}
+
 /* Load the next frame; 1 loaded, 0 no more input. */
 static int load_frame(struct vrt_reader *r)
 {
@@ -767,6 +790,7 @@ static int load_frame(struct vrt_reader *r)
 		r->off += used;
 		r->st.bytes_used = r->off;
 		r->st.frames++;
+		r->st.last_frame_no = frame_number(r->frame, r->flen);
 		r->saw_end = end;
 		memset(&r->ps, 0, sizeof(r->ps));
 		r->ps.b = r->frame;
@@ -793,6 +817,26 @@ int vrt_reader_next(struct vrt_reader *r, struct vrt_rec *rec)
 		if (!load_frame(r))
 			return 0;
 	}
+}
+
+int vrt_raw_each(const void *raw, size_t n, int (*cb)(void *arg, const struct vrt_rec *rec),
+		 void *arg, const char **why)
+{
+	struct pstate p = { .b = raw, .pos = 0, .end = n };
+	struct vrt_rec rec;
+	int rc;
+	*why = "";
+	while ((rc = parse_next(&p, &rec, why)) == 1)
+		;
+	if (rc < 0)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.b = raw;
+	p.end = n;
+	while (parse_next(&p, &rec, why) == 1)
+		if ((rc = cb(arg, &rec)) != 0)
+			return rc;
+	return 0;
 }
 
 void vrt_reader_status(const struct vrt_reader *r, struct vrt_status *st)

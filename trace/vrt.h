@@ -46,6 +46,9 @@
 #define VRT_DEV_HOST     (-1)  /* host memory (pinned, host VMM location) */
 #define VRT_DEV_UNKNOWN  (-2)  /* no current context or not knowable */
 
+/* The one CUresult that means memory ran out (cuda.h). */
+#define VRT_CUDA_ERROR_OUT_OF_MEMORY 2
+
 /* Error codes (negative, like util.h's: VRT_EINPUT == UTIL_EINPUT). */
 enum {
 	VRT_ENOMEM = -1,   /* out of memory (UTIL_ERR) */
@@ -78,9 +81,16 @@ enum vrt_kind {
 	VRT_K_IPC_CLOSE,      /* IPC mapping closed: addr */
 	VRT_K_POOL_QUERY,     /* pool looked up (no event is written for it) */
 	VRT_K_SNAPSHOT,       /* cuMemGetInfo: req = free, size = used, aux = total, addr = reason */
-	VRT_K_POOL_STAT       /* pool attributes: addr = pool, size = reserved, aux = used,
+	VRT_K_POOL_STAT,      /* pool attributes: addr = pool, size = reserved, aux = used,
 				 * req = why (0 after a trim, else a vrt_snap_reason) */
+	VRT_K_POOL_ATTR       /* pool attribute set: addr = pool, req = attribute,
+				 * aux = its value (64-bit attributes) */
 };
+
+/* Stream-ordered calls made while their stream was being captured into a
+ * CUDA graph carry this bit in aux: they allocate nothing now (the graph's
+ * memory exists once it is launched). Pool handles never have it. */
+#define VRT_AUX_CAPTURED (1ull << 63)
 
 /* Why a snapshot was taken (its addr field). */
 enum vrt_snap_reason {
@@ -151,7 +161,11 @@ enum vrt_snap_reason {
 	X(cuDeviceGetMemPool,             81, VRT_K_POOL_QUERY) \
 	X(cuDeviceSetMemPool,             82, VRT_K_POOL_QUERY) \
 	X(cuGetProcAddress,               83, VRT_K_NONE) \
-	X(cuGetProcAddress_v2,            84, VRT_K_NONE)
+	X(cuGetProcAddress_v2,            84, VRT_K_NONE) \
+	X(cuMemPoolSetAttribute,          85, VRT_K_POOL_ATTR) \
+	X(cuMemGetDefaultMemPool,         86, VRT_K_POOL_QUERY) \
+	X(cuMemGetMemPool,                87, VRT_K_POOL_QUERY) \
+	X(cuMemSetMemPool,                88, VRT_K_POOL_QUERY)
 
 enum vrt_api {
 #define VRT_X_ENUM(name, id, kind) VRT_API_##name = id,
@@ -334,6 +348,7 @@ struct vrt_status {
 	int    complete;       /* the END record was read */
 	int    damaged;        /* decoding stopped at a bad or cut frame */
 	size_t frames;         /* complete data frames read (header excluded) */
+	uint64_t last_frame_no;/* number of the last complete data frame, 0 if none */
 	size_t bytes_used;     /* bytes of complete frames, header included */
 	size_t bytes_dropped;  /* bytes after the last complete frame */
 	int    end_reason;     /* VRT_END_* when complete */
@@ -342,6 +357,21 @@ void vrt_reader_status(const struct vrt_reader *r, struct vrt_status *st);
 /* The message of the last error or damage ("byte N: ..."), "" if none. */
 const char *vrt_reader_error(const struct vrt_reader *r);
 void vrt_reader_free(struct vrt_reader *r);
+
+/*
+ * Parse raw (uncompressed) frame content: the whole of it is validated
+ * first, then cb(arg, rec) gets each record in order (a non-zero return
+ * stops and is returned). Returns 0, or -1 with *why set when the content
+ * does not parse (cb is then never called). Used for what was recovered
+ * from a tail file (vrt_tail.h).
+ */
+int vrt_raw_each(const void *raw, size_t n, int (*cb)(void *arg, const struct vrt_rec *rec),
+		 void *arg, const char **why);
+
+/* Frames may declare at most this many times the bytes of file read so
+ * far, plus VRT_FRAME_MAX: what the shim writes stays far below (about
+ * 20:1), and it bounds the records a small crafted file can declare. */
+#define VRT_RATIO_MAX 256
 
 /* Does data look like a native trace (zstd frame whose content starts
  * with VRT_MAGIC)? Decodes at most a few bytes. */

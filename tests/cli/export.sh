@@ -9,25 +9,25 @@ expect 0 "$VRAMSIM" import $S --name kv "$DATA/logs/ollama-7047-2gpu-kv-per-devi
 # csv: a header and one row per stored event, with the running usage of its GPU
 n=$("$VRAMSIM" show $S bd | sed -n 's/^ *events: *//p')
 [ "$n" -gt 0 ] || { echo "no event count from show: '$n'"; exit 1; }
-expect 0 "$VRAMSIM" export $S bd --format csv
+expect 0 "$VRAMSIM" export $S bd --raw --format csv
 has out '^t_ns,pid,seq,kind,gpu,category,size,addr,layer_lo,layer_hi,used_gpu,label$'
 [ "$(wc -l <out)" = $((n + 1)) ] || { echo "csv: $(wc -l <out) lines for $n events"; cat out; exit 1; }
 has out '^5000,0,4,alloc,0,context,472907776,,,,15354298368,CUDA0 unaccounted \(breakdown\)$'
 has out '^8000,0,16,alloc,,kv,59768832,,,,,CPU context \(breakdown\)$'
 hasnt err .
-expect 0 "$VRAMSIM" export $S bd --format csv --no-header -o -
+expect 0 "$VRAMSIM" export $S bd --raw --format csv --no-header -o -
 [ "$(wc -l <out)" = "$n" ] || { echo "--no-header: $(wc -l <out) lines"; exit 1; }
 
 # the GPUs: --gpus, else the recorded ones; 80G where the trace does not say
-expect 0 "$VRAMSIM" export $S kv --format csv
+expect 0 "$VRAMSIM" export $S kv --raw --format csv
 has err "2 GPUs of unknown size: assuming 80G"
 has out '^9000,0,1,alloc,0,kv,13421772800,,,,13893632000,CUDA0 KV$'
-expect 0 "$VRAMSIM" export $S kv --format csv --gpus 2x12G -q
+expect 0 "$VRAMSIM" export $S kv --raw --format csv --gpus 2x12G -q
 hasnt err .
 has out '^9000,0,1,alloc,0,kv,13421772800,,,,471859200,CUDA0 KV$'
 
 # json: the same rows, parsed back
-expect 0 "$VRAMSIM" export $S bd --format json -o e.json
+expect 0 "$VRAMSIM" export $S bd --raw --format json -o e.json
 python3 - e.json "$n" <<'EOF' || exit 1
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -58,8 +58,11 @@ for g in r["gpus"]:
     i = g["index"]
     mib = g["capacity"] // (1 << 20)
     assert names[i + 1] == "GPU %d (%d MiB)" % (i, mib), names
-    c = [e for e in te if e["ph"] == "C" and e["pid"] == i + 1]
-    assert c and all(e["name"] == "GPU %d" % i for e in c), c
+    c = [e for e in te if e["ph"] == "C" and e["pid"] == i + 1 and "total" not in e["name"]]
+    assert c and all(e["name"] == "GPU %d (bytes)" % i for e in c), c
+    tot = [e for e in te if e["ph"] == "C" and e["pid"] == i + 1 and "total" in e["name"]]
+    assert len(tot) == len(c) and all(e["args"]["capacity"] == g["capacity"] for e in tot)
+    assert max(e["args"]["used"] for e in tot) == g["peak"]
     ts = [e["ts"] for e in c]
     assert ts == sorted(ts), ts
     assert all(isinstance(v, int) and v >= 0 for e in c for v in e["args"].values())
@@ -68,7 +71,8 @@ ooms = [e for e in te if e["ph"] == "i"]
 assert len(ooms) == int(sys.argv[3]), ooms
 assert all(e["name"] == "OOM" and e["s"] == "p" for e in ooms)
 EOF
-expect 0 "$VRAMSIM" replay $S bd --raw --json
+# without options: what replay prints without options (the load as it ran)
+expect 0 "$VRAMSIM" replay $S bd --json
 mv out r.json
 expect 0 "$VRAMSIM" export $S bd --format perfetto -o p.json
 python3 check.py p.json r.json 0 || exit 1
@@ -82,7 +86,7 @@ grep -q '"peak":27765243904' r2.json || { echo "what-if peak"; cat r2.json; exit
 # GPUs too small for the KV cache: each failing allocation is an instant event
 expect 0 "$VRAMSIM" replay $S kv --raw --gpus 2x12G --on-oom continue --json
 mv out r3.json
-expect 0 "$VRAMSIM" export $S kv --gpus 2x12G --format perfetto -o p3.json
+expect 0 "$VRAMSIM" export $S kv --raw --gpus 2x12G --on-oom continue --format perfetto -o p3.json
 python3 check.py p3.json r3.json 2 || exit 1
 
 # an existing file is kept unless -f, and no temporary file is left

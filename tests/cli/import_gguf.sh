@@ -5,7 +5,7 @@
 . "$TOP/tests/cli/lib.sh"
 
 expect 0 "$VRAMSIM" import --store s.db "$DATA/gguf/stories260K.gguf"
-has out "^  profile 1 'llama' from stories260K\.gguf: llama, 5 layers, n_embd 64, 8 heads \(4 KV\), vocab 512, ctx 2048, 1\.1 MiB in 48 tensors$"
+has out "^  profile 1 'llama' from stories260K\.gguf: llama, 5 layers, n_embd 64, 8 heads \(4 KV\), vocab 512, ctx 2048, 1\.1 MiB in 48 tensors; header kept in the store \(14 KiB\)$"
 hasnt out "imported .* as trace"
 hasnt err "warning"
 

@@ -11,7 +11,7 @@ has out "^imported .*torch_snapshot_modern_cs336_win\.pickle as trace 1 .*\(3887
 has out "torch snapshot: 216 segments, 5163 trace entries, 1 device\(s\); 227 blocks and 216 segments live before the ring added at t=0, 2 orphan frees"
 
 expect 0 "$VRAMSIM" import -q --store t.db "$T/kineto_trace_resnet50_2021_tbplugin.pt.trace.json.gz"
-has out "kineto: 12838 \[memory\] events \(8220 CUDA on 4 device\(s\), 4618 CPU skipped\), frees matched by size"
+has out "kineto: 12838 \[memory\] events \(8220 CUDA on 1 device\(s\), 4618 CPU skipped\), frees matched by size"
 
 # label rules: one bad line is an input error naming the line
 printf 'weights\tmodel\\.py\n' > rules.txt

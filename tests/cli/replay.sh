@@ -78,7 +78,7 @@ has err "notadb"
 # the user's case, from hyper-parameters alone
 expect 0 "$VRAMSIM" replay --gpus 4x24G --engine-estimate ollama-0.5 \
 	--model layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G --ctx 4096 --parallel 4
-has out "ollama-0.5 estimate, line by line"
-has out "ollama ps SIZE"
+has out "ollama-0.5 estimate \(Ollama v0.1-v0.6"
+has out "ollama ps: SIZE"
 has out "spare"
 exit 0

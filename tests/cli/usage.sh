@@ -19,7 +19,7 @@ has out '^\.TH VRAMSIM 1'
 has out '^\.SS replay'
 has out 'flash\\-attn'
 # unambiguous prefixes work; unknown and ambiguous ones are usage errors
-expect 0 "$VRAMSIM" rep --help
+expect 0 "$VRAMSIM" repl --help
 has out "usage: vramsim replay"
 expect 2 "$VRAMSIM" frobnicate
 has err "unknown command 'frobnicate'"
@@ -29,6 +29,8 @@ has err "try 'vramsim replay --help'"
 expect 0 "$VRAMSIM" -V
 has out "^vramsim [0-9]+\.[0-9]+\.[0-9]+$"
 # did you mean: commands and options
+expect 2 "$VRAMSIM" rep
+has err "ambiguous command 'rep': replay, report"
 expect 2 "$VRAMSIM" rplay
 has err "unknown command 'rplay'; did you mean 'replay'\?"
 expect 2 "$VRAMSIM" replay --flash-atn on

@@ -91,6 +91,10 @@
 	X(cuStreamGetDevice_ptsz, cuStreamGetDevice, 12080, 1) \
 	X(cuStreamSynchronize, cuStreamSynchronize, 2000, 0) \
 	X(cuStreamSynchronize_ptsz, cuStreamSynchronize, 7000, 1) \
+	X(cuStreamBeginCapture_v2, cuStreamBeginCapture, 10010, 0) \
+	X(cuStreamEndCapture, cuStreamEndCapture, 10000, 0) \
+	X(cuStreamIsCapturing, cuStreamIsCapturing, 10000, 0) \
+	X(cuStreamIsCapturing_ptsz, cuStreamIsCapturing, 10000, 1) \
 	X(cuMemAllocAsync, cuMemAllocAsync, 11020, 0) \
 	X(cuMemAllocAsync_ptsz, cuMemAllocAsync, 11020, 1) \
 	X(cuMemAllocFromPoolAsync, cuMemAllocFromPoolAsync, 11020, 0) \
@@ -101,6 +105,10 @@
 	X(cuMemPoolDestroy, cuMemPoolDestroy, 11020, 0) \
 	X(cuMemPoolTrimTo, cuMemPoolTrimTo, 11020, 0) \
 	X(cuMemPoolGetAttribute, cuMemPoolGetAttribute, 11020, 0) \
+	X(cuMemPoolSetAttribute, cuMemPoolSetAttribute, 11020, 0) \
+	X(cuMemGetDefaultMemPool, cuMemGetDefaultMemPool, 13000, 0) \
+	X(cuMemGetMemPool, cuMemGetMemPool, 13000, 0) \
+	X(cuMemSetMemPool, cuMemSetMemPool, 13000, 0) \
 	X(cuDeviceGetDefaultMemPool, cuDeviceGetDefaultMemPool, 11020, 0) \
 	X(cuDeviceGetMemPool, cuDeviceGetMemPool, 11020, 0) \
 	X(cuDeviceSetMemPool, cuDeviceSetMemPool, 11020, 0) \
@@ -133,7 +141,7 @@ static atomic_int calls[FX_COUNT];
 /* ---- state ---- */
 
 struct fake_ctx { int magic, dev, primary, refs, alive; };
-struct fake_stream { int magic; CUcontext ctx; };
+struct fake_stream { int magic; CUcontext ctx; int capturing; };
 struct fake_pool { int magic, dev, alive; uint64_t reserved, used; };
 enum { K_LINEAR = 1, K_MANAGED, K_HOST, K_HOSTREG, K_ARRAY, K_ASYNC, K_IPC };
 struct alloc { uint64_t addr, size, charged; int dev, kind; struct fake_pool *pool; };
@@ -950,7 +958,7 @@ CUresult cuStreamCreate(CUstream *ps, unsigned int flags)
 	struct fake_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		abort();
-	*s = (struct fake_stream){ STREAM_MAGIC, c };
+	*s = (struct fake_stream){ STREAM_MAGIC, c, 0 };
 	pthread_mutex_lock(&mu);
 	VEC_PUSH(streams, nstreams, cap_streams, s);
 	pthread_mutex_unlock(&mu);
@@ -1028,6 +1036,14 @@ static CUresult pool_alloc(CUdeviceptr *dptr, uint64_t n, CUmemoryPool pool, CUs
 		return CUDA_ERROR_INVALID_CONTEXT;
 	if (!dptr || n == 0)
 		return CUDA_ERROR_INVALID_VALUE;
+	if (s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD && s->capturing) {
+		/* Captured into a graph: an address for the graph, no memory
+		 * now (the graph's memory exists only once it is launched). */
+		pthread_mutex_lock(&mu);
+		*dptr = bump(&next_va[c->dev], n, 512) | (1ull << 46);
+		pthread_mutex_unlock(&mu);
+		return CUDA_SUCCESS;
+	}
 	pthread_mutex_lock(&mu);
 	if (!pool)
 		pool = cur_pool[c->dev];
@@ -1052,6 +1068,8 @@ static CUresult pool_free(CUdeviceptr p, CUstream s)
 	NEED_INIT();
 	if (!ctx_ok(stream_ctx(s)))
 		return CUDA_ERROR_INVALID_CONTEXT;
+	if (s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD && s->capturing)
+		return CUDA_SUCCESS; /* a free node of the graph being captured */
 	pthread_mutex_lock(&mu);
 	struct alloc *a = find_alloc(p, K_ASYNC);
 	CUresult r = CUDA_ERROR_INVALID_VALUE;
@@ -1189,6 +1207,109 @@ CUresult cuDeviceSetMemPool(CUdevice d, CUmemoryPool p)
 	HIT(cuDeviceSetMemPool);
 	NEED_INIT();
 	if (phys(d) < 0 || !pool_ok(p) || p->dev != d)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	cur_pool[d] = p;
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+/* Stream capture (cuda.h: CUstreamCaptureStatus NONE 0, ACTIVE 1). */
+EXPORT CUresult cuStreamBeginCapture_v2(CUstream s, int mode);
+CUresult cuStreamBeginCapture_v2(CUstream s, int mode)
+{
+	HIT(cuStreamBeginCapture_v2);
+	NEED_INIT();
+	(void)mode;
+	if (!s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD || s->magic != STREAM_MAGIC)
+		return CUDA_ERROR_INVALID_VALUE; /* the legacy stream cannot be captured */
+	s->capturing = 1;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamEndCapture(CUstream s, void **graph);
+CUresult cuStreamEndCapture(CUstream s, void **graph)
+{
+	HIT(cuStreamEndCapture);
+	NEED_INIT();
+	if (!s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD || s->magic != STREAM_MAGIC ||
+	    !s->capturing)
+		return CUDA_ERROR_INVALID_VALUE;
+	s->capturing = 0;
+	if (graph)
+		*graph = s; /* not a real graph: nothing of the fake uses it */
+	return CUDA_SUCCESS;
+}
+
+static CUresult is_capturing(CUstream s, int *status)
+{
+	NEED_INIT();
+	if (!status)
+		return CUDA_ERROR_INVALID_VALUE;
+	*status = s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD &&
+		  s->magic == STREAM_MAGIC && s->capturing;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamIsCapturing(CUstream s, int *status);
+CUresult cuStreamIsCapturing(CUstream s, int *status) { HIT(cuStreamIsCapturing); return is_capturing(s, status); }
+EXPORT CUresult cuStreamIsCapturing_ptsz(CUstream s, int *status);
+CUresult cuStreamIsCapturing_ptsz(CUstream s, int *status) { HIT(cuStreamIsCapturing_ptsz); return is_capturing(s, status); }
+
+/* A pool's attributes: the release threshold (4) is kept, nothing else
+ * of the fake depends on it. */
+EXPORT CUresult cuMemPoolSetAttribute(CUmemoryPool p, int attr, void *value);
+CUresult cuMemPoolSetAttribute(CUmemoryPool p, int attr, void *value)
+{
+	HIT(cuMemPoolSetAttribute);
+	NEED_INIT();
+	if (!pool_ok(p) || !value || attr < 1 || attr > 8)
+		return CUDA_ERROR_INVALID_VALUE;
+	return CUDA_SUCCESS;
+}
+
+/* CUDA 13: pools by location and allocation type (pinned, device only). */
+static int loc_dev(const CUmemLocation *loc, int type)
+{
+	if (!loc || loc->type != CU_MEM_LOCATION_TYPE_DEVICE || type != CU_MEM_ALLOCATION_TYPE_PINNED ||
+	    phys(loc->id) < 0)
+		return -1;
+	return loc->id;
+}
+
+EXPORT CUresult cuMemGetDefaultMemPool(CUmemoryPool *pp, CUmemLocation *loc, int type);
+CUresult cuMemGetDefaultMemPool(CUmemoryPool *pp, CUmemLocation *loc, int type)
+{
+	HIT(cuMemGetDefaultMemPool);
+	NEED_INIT();
+	int d = loc_dev(loc, type);
+	if (!pp || d < 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	*pp = &default_pool[d];
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuMemGetMemPool(CUmemoryPool *pp, CUmemLocation *loc, int type);
+CUresult cuMemGetMemPool(CUmemoryPool *pp, CUmemLocation *loc, int type)
+{
+	HIT(cuMemGetMemPool);
+	NEED_INIT();
+	int d = loc_dev(loc, type);
+	if (!pp || d < 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	*pp = cur_pool[d];
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuMemSetMemPool(CUmemLocation *loc, int type, CUmemoryPool p);
+CUresult cuMemSetMemPool(CUmemLocation *loc, int type, CUmemoryPool p)
+{
+	HIT(cuMemSetMemPool);
+	NEED_INIT();
+	int d = loc_dev(loc, type);
+	if (d < 0 || !pool_ok(p) || p->dev != d)
 		return CUDA_ERROR_INVALID_VALUE;
 	pthread_mutex_lock(&mu);
 	cur_pool[d] = p;

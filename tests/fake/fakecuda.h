@@ -130,6 +130,15 @@ CUresult cuMemPoolCreate(CUmemoryPool *pp, const CUmemPoolProps *props);
 CUresult cuMemPoolDestroy(CUmemoryPool p);
 CUresult cuMemPoolTrimTo(CUmemoryPool p, size_t keep);
 CUresult cuMemPoolGetAttribute(CUmemoryPool p, int attr, void *value);
+CUresult cuDeviceGetDefaultMemPool(CUmemoryPool *pp, CUdevice d);
+CUresult cuMemPoolSetAttribute(CUmemoryPool p, int attr, void *value);
+CUresult cuMemGetDefaultMemPool(CUmemoryPool *pp, CUmemLocation *loc, int type);
+CUresult cuMemGetMemPool(CUmemoryPool *pp, CUmemLocation *loc, int type);
+CUresult cuMemSetMemPool(CUmemLocation *loc, int type, CUmemoryPool p);
+CUresult cuStreamBeginCapture_v2(CUstream s, int mode);
+CUresult cuStreamEndCapture(CUstream s, void **graph);
+CUresult cuStreamIsCapturing(CUstream s, int *status);
+enum { CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4 };
 CUresult cuMemGetAllocationGranularity(size_t *g, const CUmemAllocationProp *prop, int opt);
 CUresult cuMemCreate(CUmemGenericAllocationHandle *ph, size_t n,
 		     const CUmemAllocationProp *prop, unsigned long long flags);

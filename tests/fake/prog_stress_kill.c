@@ -9,9 +9,12 @@
  * so whatever kills the process, the log holds every call made and at
  * most one per thread that was not made.
  *
- * Usage: prog_stress_kill T [EXIT_US]
+ * Usage: prog_stress_kill T [EXIT_US [go]]
  *   without EXIT_US it runs until killed; with it, the main thread calls
- *   _exit(7) after EXIT_US microseconds (no exit handlers, no flush).
+ *   _exit(7) after EXIT_US microseconds (no exit handlers, no flush); with
+ *   "go", it ends the way a Go program's os.Exit does: the exit_group
+ *   system call, straight (no libc exit path at all); with "exec", it
+ *   execs /bin/true while the other threads allocate.
  */
 #include <pthread.h>
 #include <time.h>
@@ -62,9 +65,9 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	CHECK(argc == 2 || argc == 3);
+	CHECK(argc >= 2 && argc <= 4);
 	int nt = atoi(argv[1]);
-	long exit_us = argc == 3 ? atol(argv[2]) : -1;
+	long exit_us = argc >= 3 ? atol(argv[2]) : -1;
 	CHECK(nt > 0 && nt <= 16);
 	const char *path = getenv("STRESS_LOG");
 	CHECK(path != NULL);
@@ -79,5 +82,11 @@ int main(int argc, char **argv)
 		for (;;)
 			nap_us(1000000);
 	nap_us(exit_us);
+	if (argc == 4 && strcmp(argv[3], "go") == 0)
+		syscall(SYS_exit_group, 7);
+	if (argc == 4 && strcmp(argv[3], "exec") == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(8);
+	}
 	_exit(7);
 }

@@ -1,11 +1,11 @@
 /*
- * fuzz_gguf.c - the GGUF header reader (gguf_read_profile) on any bytes,
+ * fuzz_gguf.c - the GGUF header reader (gguf_file_read_profile) on any bytes,
  * and the "gguf" importer (profile into the store) on every input it
  * accepts. Seeds: tests/fuzz/seeds/gguf (small v1, v2, v3 and big-endian
  * headers with their tensor data) and tests/data/gguf (cut to -max_len).
  */
 #include "fuzz.h"
-#include "gguf.h"
+#include "gguf_file.h"
 #include "profile.h"
 
 /* The reader's contract on failure: *out left zeroed. */
@@ -13,16 +13,16 @@ static void check_zeroed(const struct profile *p, const char *cause)
 {
 	static const struct profile zero;
 	if (memcmp(p, &zero, sizeof(zero)) != 0)
-		fuzz_fail("gguf_read_profile failed but left *out filled", cause);
+		fuzz_fail("gguf_file_read_profile failed but left *out filled", cause);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct profile p;
-	struct gguf_info gi;
+	struct gguf_file_info gi;
 	memset(&p, 0x5a, sizeof(p)); /* the reader must set every byte it promises */
 	char *cause = NULL;
-	int rc = gguf_read_profile(data, size, FUZZ_NAME, &p, &gi, &cause);
+	int rc = gguf_file_read_profile(data, size, FUZZ_NAME, &p, &gi, &cause);
 	if (rc != 0) {
 		fuzz_check_error(rc, cause, FUZZ_NAME);
 		check_zeroed(&p, cause);

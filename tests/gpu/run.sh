@@ -1,49 +1,104 @@
 #!/bin/sh
 # tests/gpu/run.sh - the check that needs a real NVIDIA GPU (not part of
-# make check): record CUDA programs built with the static and the shared
-# runtime, a VMM program, a stream-ordered pool program and, where PyTorch
-# works, a PyTorch run with and without expandable segments; compare what
-# each trace holds with what the program knew it allocated and with
-# cudaMemGetInfo (through the shim's snapshots); print a table.
+# make check, which runs only its GPU-free parts: --help, bad arguments,
+# --compile-only). With programs it builds against the installed CUDA
+# toolkit it proves:
+#   (a) the real driver's cuGetProcAddress returns, for every variant the
+#       shim wraps, the address dlsym gives (the identity its wrappers
+#       rely on): gpa.cu, run without the shim;
+#   (b) the static and the shared runtime reach the wrappers: alloc.cu
+#       built both ways, recorded;
+#   (c) every runtime allocation API lands as its driver event with the
+#       exact count: apis.cu (malloc, pitch, managed, host, register,
+#       arrays, async with a pool, VMM through
+#       cudaGetDriverEntryPointByVersion, a captured graph allocation),
+#       plus vmm.cu and pool.cu against cudaMemGetInfo;
+#   (d) PyTorch (both allocator back-ends) where it is installed with
+#       CUDA, and llama.cpp's CUDA backend when LLAMA_CLI and LLAMA_MODEL
+#       name a binary and a GGUF file.
+# It prints PASS/FAIL lines and what it measured (the rounding of small
+# allocations), and keeps everything (programs, traces, store, logs,
+# summary.txt) in one folder.
 #
-# Usage: sh tests/gpu/run.sh      (from anywhere; builds vramsim and the shim)
-# Exit: 0 all rows pass (or no GPU/nvcc here: skipped), 1 a row fails.
-# Runs in well under 5 minutes (4 nvcc builds, 2 PyTorch start-ups).
+# Usage: sh tests/gpu/run.sh [--out DIR] [--compile-only] [--help]
+#   --out DIR        results folder (default gpu-results-DATE under the
+#                    current directory); it must not exist yet
+#   --compile-only   build the programs into DIR and stop (no GPU needed)
+# Exit: 0 all pass (or no GPU/nvcc here: skipped), 1 a check failed,
+# 2 bad arguments. Takes a few minutes on one GPU (5 nvcc builds, 2
+# PyTorch start-ups); each recorded run is limited to 150 s.
 set -u
+usage() {
+	sed -n 's/^# Usage: //p' "$0"
+}
+OUT="" COMPILE_ONLY=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) [ $# -ge 2 ] || { echo "gpu: --out needs a folder" >&2; usage >&2; exit 2; }
+		OUT=$2; shift 2 ;;
+	--out=*) OUT=${1#--out=}; shift ;;
+	--compile-only) COMPILE_ONLY=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "gpu: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+done
+[ -n "$OUT" ] || OUT=gpu-results-$(date +%Y%m%d-%H%M%S)
+if [ -e "$OUT" ]; then
+	echo "gpu: $OUT exists; name a new results folder with --out" >&2
+	exit 2
+fi
 cd "$(dirname "$0")/../.." || exit 2
 TOP=$(pwd)
-if ! nvidia-smi -L >/dev/null 2>&1; then
-	echo "gpu: skipped: nvidia-smi does not work here (no GPU)"
-	exit 0
-fi
+case $OUT in /*) ;; *) OUT=$OLDPWD/$OUT ;; esac
 NVCC=${NVCC:-$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)}
 if ! "$NVCC" --version >/dev/null 2>&1; then
 	echo "gpu: skipped: no working nvcc"
+	exit 0
+fi
+mkdir -p "$OUT" || exit 2
+W=$OUT
+build() { # name source extra-nvcc-args...
+	n=$1; src=$2; shift 2
+	"$NVCC" -O2 -I"$TOP/trace/shim" -o "$W/$n" "tests/gpu/$src" "$@" >"$W/$n.build" 2>&1 ||
+		{ echo "gpu: FAIL nvcc $src:"; cat "$W/$n.build"; exit 1; }
+}
+STUBS="-L$(dirname "$NVCC")/../lib64/stubs -lcuda"
+build gpa gpa.cu -ldl $STUBS
+build apis apis.cu $STUBS
+build alloc_static alloc.cu -cudart static
+build alloc_shared alloc.cu -cudart shared
+build vmm vmm.cu $STUBS
+build pool pool.cu
+if [ "$COMPILE_ONLY" = 1 ]; then
+	echo "gpu: compiled 6 programs into $OUT (--compile-only: nothing run)"
+	exit 0
+fi
+if ! nvidia-smi -L >/dev/null 2>&1; then
+	echo "gpu: skipped: nvidia-smi does not work here (no GPU); programs are in $OUT"
 	exit 0
 fi
 if ! command -v python3 >/dev/null 2>&1; then
 	echo "gpu: skipped: python3 is needed to summarise the traces"
 	exit 0
 fi
-make -s vramsim trace/libvramtrace.so >/dev/null || { echo "gpu: build failed"; exit 1; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/vramsim-gpu-XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT
+make -s vramsim trace/libvramtrace.so >/dev/null || { echo "gpu: FAIL build of vramsim"; exit 1; }
 # Snapshots often enough that one falls in each program's 150 ms at peak.
 export VRAMSIM_SNAPSHOT_MS=20 VRAMSIM_FLUSH_MS=50
-nvidia-smi -L | head -n 1
 
-build() { # name source extra-nvcc-args...
-	n=$1; src=$2; shift 2
-	"$NVCC" -O2 -o "$W/$n" "tests/gpu/$src" "$@" >"$W/$n.build" 2>&1 ||
-		{ echo "gpu: nvcc $src failed:"; cat "$W/$n.build"; exit 1; }
-}
-build alloc_static alloc.cu -cudart static
-build alloc_shared alloc.cu -cudart shared
-build vmm vmm.cu -L"$(dirname "$NVCC")/../lib64/stubs" -lcuda
-build pool pool.cu
+run_all() {
+fails=0
+nvidia-smi -L | head -n 1
+# (a) cuGetProcAddress and dlsym agree on every wrapped variant.
+if "$W/gpa" >"$W/gpa.out" 2>&1; then
+	echo "gpu: PASS (a) $(tail -n 1 "$W/gpa.out")"
+else
+	echo "gpu: FAIL (a) $(tail -n 1 "$W/gpa.out")"; grep FAIL "$W/gpa.out" | head -n 20
+	fails=$((fails + 1))
+fi
 
 MiB=1048576
-fails=0
+# API ids of the native format (trace/vrt.h, VRT_APIS) -> names.
+awk -F'[(, ]+' '/^\tX\(cu/ {print $3, $2}' trace/vrt.h >"$W/api_ids.txt"
 mib() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1048576 }'; }
 printf '%-16s %4s %7s %6s %4s %10s %10s %10s %10s  %s\n' RUN RC EVENTS ALLOCS VMM \
 	EXPECT_MiB TRACE_MiB MEMINFO SNAPSHOT VERDICT
@@ -74,12 +129,59 @@ row() {
 	printf '%-16s %4s %7s %6s %4s %10s %10s %10s %10s  %s%s\n' "$name" "$rc" "$events" \
 		"$allocs" "$vmm" "$(mib "$exp")" "$(mib "$phys")" "$(mib "$peak")" "$(mib "$snap")" \
 		"$verdict" "${why:+ ($why)}"
+	echo "gpu: $verdict (b/c/d) $name${why:+ ($why)}"
 	[ "$verdict" = PASS ] || { fails=$((fails + 1)); tail -n 5 "$W/$name.err" | sed 's/^/    /'; }
 }
 row static-cudart 0 allocs "$W/alloc_static"
 row shared-cudart 0 allocs "$W/alloc_shared"
 row vmm 0 vmm "$W/vmm"
 row async-pool 0 allocs "$W/pool"
+# (c) every runtime API as its driver event, counted exactly by base name.
+timeout 150 ./vramsim record -q --store "$W/gpu.db" --name apis -o "$W/apis.%p.vrt.zst" -- \
+	"$W/apis" >"$W/apis.out" 2>"$W/apis.err"
+if [ $? != 0 ]; then
+	echo "gpu: FAIL (c) apis: exit status $?: $(tail -n 2 "$W/apis.err" "$W/apis.out")"
+	fails=$((fails + 1))
+else
+	sed -n 's/^measured /gpu: measured: /p' "$W/apis.out"
+	python3 - "$W/gpu.db" apis "$W/api_ids.txt" >"$W/apis.counts" <<'PY'
+import re, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+names = dict(l.split() for l in open(sys.argv[3]))
+tid = db.execute("SELECT id FROM traces WHERE name=?", (sys.argv[2],)).fetchone()[0]
+count = {}
+for api, n in db.execute("SELECT api, count(*) FROM events WHERE trace_id=? AND api>0 "
+                         "GROUP BY api", (tid,)):
+    base = re.sub(r"(_v[0-9]+)?(_ptsz)?$", "", names.get(str(api), "?"))
+    count[base] = count.get(base, 0) + n
+for b, n in sorted(count.items()):
+    print(b, n)
+PY
+	while read -r word base n; do
+		[ "$word" = expect ] || continue
+		got=$(awk -v b="$base" '$1==b {print $2}' "$W/apis.counts")
+		if [ "${got:-0}" = "$n" ]; then
+			echo "gpu: PASS (c) $base: $n event(s)"
+		else
+			echo "gpu: FAIL (c) $base: the program made $n call(s), the trace holds ${got:-0}"
+			fails=$((fails + 1))
+		fi
+	done <"$W/apis.out"
+fi
+# (d) llama.cpp's CUDA backend, when a binary and a model are named.
+if [ -n "${LLAMA_CLI:-}" ] && [ -n "${LLAMA_MODEL:-}" ]; then
+	timeout 300 ./vramsim record -q --store "$W/gpu.db" --name llama -o "$W/llama.%p.vrt.zst" \
+		-- "$LLAMA_CLI" -m "$LLAMA_MODEL" -p hello -n 8 -ngl 99 >"$W/llama.out" 2>"$W/llama.err"
+	set -- $(python3 tests/gpu/stats.py "$W/gpu.db" llama)
+	if [ "${4:-0}" -gt 0 ] || [ "${6:-0}" -gt 0 ]; then
+		echo "gpu: PASS (d) llama.cpp: $2 events, $4 allocations, $6 VMM handles"
+	else
+		echo "gpu: FAIL (d) llama.cpp: no allocation recorded (log: $W/llama.err)"
+		fails=$((fails + 1))
+	fi
+else
+	echo "gpu: SKIP (d) llama.cpp: set LLAMA_CLI and LLAMA_MODEL to record it"
+fi
 if python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
 	# PyTorch's own workspace (cuBLAS) may sit outside its reserve: 64 MiB.
 	unset PYTORCH_CUDA_ALLOC_CONF
@@ -94,5 +196,10 @@ echo "EXPECT: what the program allocated (PyTorch: max_memory_reserved); TRACE: 
 echo "trace's peak of live device bytes (linear, async, VMM physical); MEMINFO: used"
 echo "per cudaMemGetInfo at the program's peak; SNAPSHOT: the largest used the shim's"
 echo "snapshots recorded on device 0 (the last two count the whole GPU)."
-if [ "$fails" = 0 ]; then echo "gpu: all rows pass"; else echo "gpu: $fails row(s) failed"; fi
+if [ "$fails" = 0 ]; then echo "gpu: all checks pass"; else echo "gpu: $fails check(s) failed"; fi
+echo "gpu: results in $W"
 [ "$fails" = 0 ]
+}
+
+{ run_all; echo $? >"$W/.rc"; } 2>&1 | tee "$W/summary.txt"
+exit "$(cat "$W/.rc")"

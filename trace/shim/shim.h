@@ -3,7 +3,7 @@
  * interface of libvramsim: only trace/shim*.c include it, and the shim is
  * built apart (trace/shim.mk), linked against libc and libzstd only.
  *
- * The shim has four parts:
+ * The shim has five parts:
  *   shim_resolve.c  finding the real driver: the dlsym override (both glibc
  *                   versions), the driver handle, the helper entry points,
  *                   cuGetProcAddress substitution, exec wrappers
@@ -12,8 +12,10 @@
  *   shim_state.c    what the wrappers need to know across calls: devices
  *                   already described, live contexts, memory pools, and
  *                   the cuMemGetInfo / pool snapshots
- *   shim_writer.c   per-thread record buffers, the background writer
- *                   thread, zstd frames, the output file, fork and exit
+ *   shim_buf.c      per-thread record buffers in the mapped tail file
+ *                   (trace/vrt_tail.h): records survive any death
+ *   shim_writer.c   the background writer thread, zstd frames, the output
+ *                   file and its descriptor, fork, exec and exit
  *
  * CUDA types are declared here from the driver API's public signatures
  * (cuda.h of CUDA 13.0); cuda.h itself is not needed to build the shim.
@@ -92,68 +94,7 @@ struct cu_uuid { unsigned char bytes[16]; };
 
 /* ---- the table of intercepted entry points ---- */
 
-/*
- * X(name, base, version, per_thread): every exported variant the shim
- * wraps. base and version are what cuGetProcAddress is asked for (the
- * version is the one in the PFN_<base>_v<version> typedef of
- * cudaTypedefs.h that names this variant); per_thread marks the _ptsz
- * variants chosen with CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM.
- * Each name is also a VRT_API_<name> in vrt.h.
- */
-#define SHIM_VARIANTS(X) \
-	X(cuMemAlloc, cuMemAlloc, 2000, 0) \
-	X(cuMemAlloc_v2, cuMemAlloc, 3020, 0) \
-	X(cuMemAllocPitch, cuMemAllocPitch, 2000, 0) \
-	X(cuMemAllocPitch_v2, cuMemAllocPitch, 3020, 0) \
-	X(cuMemFree, cuMemFree, 2000, 0) \
-	X(cuMemFree_v2, cuMemFree, 3020, 0) \
-	X(cuMemAllocManaged, cuMemAllocManaged, 6000, 0) \
-	X(cuMemAllocHost, cuMemAllocHost, 2000, 0) \
-	X(cuMemAllocHost_v2, cuMemAllocHost, 3020, 0) \
-	X(cuMemHostAlloc, cuMemHostAlloc, 2020, 0) \
-	X(cuMemFreeHost, cuMemFreeHost, 2000, 0) \
-	X(cuMemHostRegister, cuMemHostRegister, 4000, 0) \
-	X(cuMemHostRegister_v2, cuMemHostRegister, 6050, 0) \
-	X(cuMemHostUnregister, cuMemHostUnregister, 4000, 0) \
-	X(cuArrayCreate, cuArrayCreate, 2000, 0) \
-	X(cuArrayCreate_v2, cuArrayCreate, 3020, 0) \
-	X(cuArray3DCreate, cuArray3DCreate, 2000, 0) \
-	X(cuArray3DCreate_v2, cuArray3DCreate, 3020, 0) \
-	X(cuArrayDestroy, cuArrayDestroy, 2000, 0) \
-	X(cuMemAllocAsync, cuMemAllocAsync, 11020, 0) \
-	X(cuMemAllocAsync_ptsz, cuMemAllocAsync, 11020, 1) \
-	X(cuMemAllocFromPoolAsync, cuMemAllocFromPoolAsync, 11020, 0) \
-	X(cuMemAllocFromPoolAsync_ptsz, cuMemAllocFromPoolAsync, 11020, 1) \
-	X(cuMemFreeAsync, cuMemFreeAsync, 11020, 0) \
-	X(cuMemFreeAsync_ptsz, cuMemFreeAsync, 11020, 1) \
-	X(cuMemCreate, cuMemCreate, 10020, 0) \
-	X(cuMemRelease, cuMemRelease, 10020, 0) \
-	X(cuMemMap, cuMemMap, 10020, 0) \
-	X(cuMemUnmap, cuMemUnmap, 10020, 0) \
-	X(cuMemAddressReserve, cuMemAddressReserve, 10020, 0) \
-	X(cuMemAddressFree, cuMemAddressFree, 10020, 0) \
-	X(cuMemPoolCreate, cuMemPoolCreate, 11020, 0) \
-	X(cuMemPoolDestroy, cuMemPoolDestroy, 11020, 0) \
-	X(cuMemPoolTrimTo, cuMemPoolTrimTo, 11020, 0) \
-	X(cuCtxCreate, cuCtxCreate, 2000, 0) \
-	X(cuCtxCreate_v2, cuCtxCreate, 3020, 0) \
-	X(cuCtxCreate_v3, cuCtxCreate, 11040, 0) \
-	X(cuCtxCreate_v4, cuCtxCreate, 12050, 0) \
-	X(cuCtxDestroy, cuCtxDestroy, 2000, 0) \
-	X(cuCtxDestroy_v2, cuCtxDestroy, 4000, 0) \
-	X(cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRetain, 7000, 0) \
-	X(cuDevicePrimaryCtxRelease, cuDevicePrimaryCtxRelease, 7000, 0) \
-	X(cuDevicePrimaryCtxRelease_v2, cuDevicePrimaryCtxRelease, 11000, 0) \
-	X(cuDevicePrimaryCtxReset, cuDevicePrimaryCtxReset, 7000, 0) \
-	X(cuDevicePrimaryCtxReset_v2, cuDevicePrimaryCtxReset, 11000, 0) \
-	X(cuIpcOpenMemHandle, cuIpcOpenMemHandle, 4010, 0) \
-	X(cuIpcOpenMemHandle_v2, cuIpcOpenMemHandle, 11000, 0) \
-	X(cuIpcCloseMemHandle, cuIpcCloseMemHandle, 4010, 0) \
-	X(cuDeviceGetDefaultMemPool, cuDeviceGetDefaultMemPool, 11020, 0) \
-	X(cuDeviceGetMemPool, cuDeviceGetMemPool, 11020, 0) \
-	X(cuDeviceSetMemPool, cuDeviceSetMemPool, 11020, 0) \
-	X(cuGetProcAddress, cuGetProcAddress, 11030, 0) \
-	X(cuGetProcAddress_v2, cuGetProcAddress, 12000, 0)
+#include "shim_variants.h"
 
 enum shim_variant_id {
 #define SHIM_X_ENUM(name, base, ver, pt) SV_##name,
@@ -191,6 +132,8 @@ struct shim_real {
 	CUresult (*driver_version)(int *);
 	CUresult (*stream_get_ctx)(CUstream, CUcontext *);
 	CUresult (*stream_get_device)(CUstream, CUdevice *);
+	CUresult (*stream_is_capturing)(CUstream, int *);
+	CUresult (*stream_is_capturing_ptsz)(CUstream, int *);
 	CUresult (*pool_get_attr)(CUmemoryPool, int, void *);
 	CUresult (*mem_get_range)(CUdeviceptr *, size_t *, CUdeviceptr);
 };
@@ -233,6 +176,10 @@ void shim_config_init(void);
  * a wrapper on this thread. */
 int shim_enter(void);
 void shim_leave(void);
+/* Nanoseconds since the process's time 0 (the trace header's). */
+int64_t shim_now(void);
+/* Ask the writer thread to sweep soon (buffers are filling up). */
+void shim_writer_wake(void);
 /* Append records for the calling thread (time = now). */
 void shim_rec_event(const struct vrt_event *ev);
 void shim_rec_device(const struct vrt_device *d);
@@ -247,6 +194,44 @@ void shim_exec_failed(void);
 /* Print "vramsim: warning: <msg>" once per key (a small bitmask). */
 void shim_warn_once(unsigned key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum { WARN_OUTPUT = 1, WARN_NODRIVER = 2, WARN_TABLE = 4 };
+
+/* ---- shim_buf.c ---- */
+
+enum { SHIM_REC_EVENT, SHIM_REC_DEVICE, SHIM_REC_LOOKUP, SHIM_REC_INFO };
+/* Create <trace_path>.tail (O_EXCL) and map it; 0, or -1 with errno.
+ * Already mapped: 0 (the mapping goes on). */
+int shim_buf_open(const char *trace_path, int32_t pid, int64_t mono_start);
+/* Rename the tail to follow a new trace path (after a failed exec). */
+int shim_buf_rename(const char *trace_path);
+/* Append one record (kind SHIM_REC_*) for the calling thread, stamped
+ * shim_now(); 0, or -1 when it was lost (counted). */
+int shim_buf_put(int kind, const void *p, const char *v2);
+uint64_t shim_buf_lost(void);
+/*
+ * Writer only (W.mu held): build frame frame_no in the stage from the
+ * slots handed over and every thread's current slot. *raw, *len: the
+ * frame content; *events: events in it; *all: every record was taken
+ * (else the frame carries wm_old, not wm_new, and the caller sweeps
+ * again). Returns the chunks taken, -1 when nothing is mapped.
+ */
+int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *events,
+		   int *all, const uint8_t **raw, size_t *len);
+/* Append END to the stage; returns the new content length. */
+size_t shim_buf_append_end(uint64_t events, uint64_t lost, int reason);
+/* Recording stopped (output failed): the tail says so. */
+void shim_buf_stopped(void);
+/* The stage's frame is written whole: it is no longer needed. */
+void shim_buf_stage_done(void);
+/* Does any slot hold records? Do other threads have buffers? */
+int shim_buf_pending(void);
+int shim_buf_others(void);
+/* Remove the tail file (when unlink_it and it is still ours). */
+void shim_buf_close(int unlink_it);
+/* Forget the mapping entirely (failed exec after the tail was removed). */
+void shim_buf_drop(void);
+void shim_buf_fork_prepare(void);
+void shim_buf_fork_parent(void);
+void shim_buf_fork_child(void);
 
 /* ---- shim_state.c ---- */
 

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -36,8 +37,7 @@
 
 struct shim_real shim_real;
 
-static pthread_mutex_t drv_mu = PTHREAD_MUTEX_INITIALIZER;
-static atomic_int drv_ready;
+static atomic_int drv_state;   /* shim_driver_ready() */
 
 /* ---- the real dlsym and the trampoline ---- */
 
@@ -159,58 +159,83 @@ static void *sym(void *h, const char *name)
 	return shim_real_dlsym(h, name);
 }
 
-static void resolve_driver(void *h)
+/* Look everything up into r and drv (no lock held: dlsym may take the
+ * loader lock, and a constructor running under it may enter the shim). */
+static void resolve_driver(void *h, struct shim_real *r, void **drv)
 {
 	for (int v = 0; v < SV_COUNT; v++)
-		__atomic_store_n(&shim_variants[v].drv, sym(h, shim_variants[v].name),
-				 __ATOMIC_RELEASE);
-	struct shim_real r;
-	memset(&r, 0, sizeof(r));
-#define LOAD(field, name) r.field = (__typeof__(r.field))sym(h, name)
+		drv[v] = sym(h, shim_variants[v].name);
+	memset(r, 0, sizeof(*r));
+#define LOAD(field, name) r->field = (__typeof__(r->field))sym(h, name)
 	LOAD(ctx_get_device, "cuCtxGetDevice");
 	LOAD(ctx_get_current, "cuCtxGetCurrent");
 	LOAD(ctx_push, "cuCtxPushCurrent_v2");
 	LOAD(ctx_pop, "cuCtxPopCurrent_v2");
 	LOAD(mem_get_info, "cuMemGetInfo_v2");
 	LOAD(dev_get_uuid, "cuDeviceGetUuid_v2");
-	if (!r.dev_get_uuid)
+	if (!r->dev_get_uuid)
 		LOAD(dev_get_uuid, "cuDeviceGetUuid");
 	LOAD(dev_get_name, "cuDeviceGetName");
 	LOAD(dev_total_mem, "cuDeviceTotalMem_v2");
 	LOAD(driver_version, "cuDriverGetVersion");
 	LOAD(stream_get_ctx, "cuStreamGetCtx");
 	LOAD(stream_get_device, "cuStreamGetDevice");
+	LOAD(stream_is_capturing, "cuStreamIsCapturing");
+	LOAD(stream_is_capturing_ptsz, "cuStreamIsCapturing_ptsz");
 	LOAD(pool_get_attr, "cuMemPoolGetAttribute");
 	LOAD(mem_get_range, "cuMemGetAddressRange_v2");
 #undef LOAD
-	shim_real = r;
 }
 
+/*
+ * Find the driver once. No lock is held across dlopen or dlsym (issue 14:
+ * a library constructor runs under glibc's loader lock; if it entered the
+ * shim while another thread held a shim lock and waited for the loader
+ * lock, both would wait for ever). Threads that race here each look the
+ * driver up (the same answers); the first publishes, under drv_state:
+ * 0 unknown, 1 being published (plain stores, no call), 2 ready.
+ */
 int shim_driver_ready(void)
 {
-	if (atomic_load_explicit(&drv_ready, memory_order_acquire))
+	if (atomic_load_explicit(&drv_state, memory_order_acquire) == 2)
 		return 1;
-	pthread_mutex_lock(&drv_mu);
-	if (!atomic_load(&drv_ready)) {
-		/* Only a driver the program already loaded: the shim never
-		 * loads one itself (NOLOAD), and keeps the handle so the driver
-		 * stays mapped. */
-		const char *lib = getenv("VRAMSIM_LIBCUDA");
-		void *h = dlopen(lib && *lib ? lib : "libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-		if (h) {
-			resolve_driver(h);
-			atomic_store_explicit(&drv_ready, 1, memory_order_release);
-		}
+	/* Only a driver the program already loaded: the shim never loads one
+	 * itself (NOLOAD), and keeps the handle so the driver stays mapped. */
+	const char *lib = getenv("VRAMSIM_LIBCUDA");
+	void *h = dlopen(lib && *lib ? lib : "libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+	if (!h) {
 		dlerror(); /* the program's next dlerror() must not report ours */
+		return atomic_load_explicit(&drv_state, memory_order_acquire) == 2;
 	}
-	pthread_mutex_unlock(&drv_mu);
-	return atomic_load(&drv_ready);
+	struct shim_real r;
+	void *drv[SV_COUNT];
+	resolve_driver(h, &r, drv);
+	dlerror();
+	int expect = 0;
+	if (atomic_compare_exchange_strong(&drv_state, &expect, 1)) {
+		for (int v = 0; v < SV_COUNT; v++) {
+			/* A slot cuGetProcAddress adopted meanwhile keeps its value. */
+			void *none = NULL;
+			__atomic_compare_exchange_n(&shim_variants[v].drv, &none, drv[v], 0,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		}
+		shim_real = r;
+		atomic_store_explicit(&drv_state, 2, memory_order_release);
+		return 1;
+	}
+	/* Another thread publishes: a few stores, no call; wait for them. */
+	while (atomic_load_explicit(&drv_state, memory_order_acquire) != 2)
+		sched_yield();
+	return 1;
 }
 
 void shim_resolve_after_fork(void)
 {
-	/* A thread that does not exist in the child may have held it. */
-	pthread_mutex_init(&drv_mu, NULL);
+	/* A thread that does not exist in the child may have been publishing
+	 * (state 1): what it stored is complete or the look-up is redone. */
+	int s = atomic_load(&drv_state);
+	if (s == 1)
+		atomic_store(&drv_state, 0);
 }
 
 void *shim_fn_drv(int v)

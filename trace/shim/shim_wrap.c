@@ -314,45 +314,62 @@ ENTRY(cuArrayDestroy, (CUarray a), (a))
 
 /* ---- stream-ordered allocation ---- */
 
+/* Is s being captured into a graph? Asked before the call (the call
+ * does not change it); the _ptsz variants ask the _ptsz query, whose
+ * default stream is the per-thread one. 0 when the driver cannot say. */
+static uint64_t captured(CUstream s, int ptsz)
+{
+	CUresult (*q)(CUstream, int *) = ptsz && shim_real.stream_is_capturing_ptsz
+						 ? shim_real.stream_is_capturing_ptsz
+						 : shim_real.stream_is_capturing;
+	int st = 0;
+	return q && q(s, &st) == CUDA_SUCCESS && st == 1 ? VRT_AUX_CAPTURED : 0;
+}
+
 typedef CUresult (*f_async)(CUdeviceptr *, size_t, CUstream);
-static CUresult async_alloc(uint16_t api, void *fn, CUdeviceptr *dptr, size_t n, CUstream s)
+static CUresult async_alloc(uint16_t api, int ptsz, void *fn, CUdeviceptr *dptr, size_t n,
+			    CUstream s)
 {
 	BEGIN;
+	uint64_t cap = 0;
+	BEFORE(cap = captured(s, ptsz));
 	CUresult r = ((f_async)fn)(dptr, n, s);
-	FINISH(rec(api, r, shim_stream_dev(s), n, n, OUT(r, dptr), 0, ptr64(s)));
+	FINISH(rec(api, r, shim_stream_dev(s), n, n, OUT(r, dptr), cap, ptr64(s)));
 	return r;
 }
 static CUresult do_cuMemAllocAsync(void *fn, CUdeviceptr *dptr, size_t n, CUstream s)
 {
-	return async_alloc(VRT_API_cuMemAllocAsync, fn, dptr, n, s);
+	return async_alloc(VRT_API_cuMemAllocAsync, 0, fn, dptr, n, s);
 }
 static CUresult do_cuMemAllocAsync_ptsz(void *fn, CUdeviceptr *dptr, size_t n, CUstream s)
 {
-	return async_alloc(VRT_API_cuMemAllocAsync_ptsz, fn, dptr, n, s);
+	return async_alloc(VRT_API_cuMemAllocAsync_ptsz, 1, fn, dptr, n, s);
 }
 ENTRY(cuMemAllocAsync, (CUdeviceptr *dptr, size_t n, CUstream s), (dptr, n, s))
 ENTRY(cuMemAllocAsync_ptsz, (CUdeviceptr *dptr, size_t n, CUstream s), (dptr, n, s))
 
 typedef CUresult (*f_frompool)(CUdeviceptr *, size_t, CUmemoryPool, CUstream);
-static CUresult pool_alloc(uint16_t api, void *fn, CUdeviceptr *dptr, size_t n,
+static CUresult pool_alloc(uint16_t api, int ptsz, void *fn, CUdeviceptr *dptr, size_t n,
 			   CUmemoryPool pool, CUstream s)
 {
 	BEGIN;
+	uint64_t cap = 0;
+	BEFORE(cap = captured(s, ptsz));
 	CUresult r = ((f_frompool)fn)(dptr, n, pool, s);
 	int dev = VRT_DEV_UNKNOWN;
 	FINISH(dev = shim_pool_dev(pool); if (dev == VRT_DEV_UNKNOWN) dev = shim_stream_dev(s);
-	       rec(api, r, dev, n, n, OUT(r, dptr), ptr64(pool), ptr64(s)));
+	       rec(api, r, dev, n, n, OUT(r, dptr), ptr64(pool) | cap, ptr64(s)));
 	return r;
 }
 static CUresult do_cuMemAllocFromPoolAsync(void *fn, CUdeviceptr *dptr, size_t n,
 					   CUmemoryPool pool, CUstream s)
 {
-	return pool_alloc(VRT_API_cuMemAllocFromPoolAsync, fn, dptr, n, pool, s);
+	return pool_alloc(VRT_API_cuMemAllocFromPoolAsync, 0, fn, dptr, n, pool, s);
 }
 static CUresult do_cuMemAllocFromPoolAsync_ptsz(void *fn, CUdeviceptr *dptr, size_t n,
 						CUmemoryPool pool, CUstream s)
 {
-	return pool_alloc(VRT_API_cuMemAllocFromPoolAsync_ptsz, fn, dptr, n, pool, s);
+	return pool_alloc(VRT_API_cuMemAllocFromPoolAsync_ptsz, 1, fn, dptr, n, pool, s);
 }
 ENTRY(cuMemAllocFromPoolAsync, (CUdeviceptr *dptr, size_t n, CUmemoryPool pool, CUstream s),
       (dptr, n, pool, s))
@@ -360,20 +377,22 @@ ENTRY(cuMemAllocFromPoolAsync_ptsz, (CUdeviceptr *dptr, size_t n, CUmemoryPool p
 				     CUstream s), (dptr, n, pool, s))
 
 typedef CUresult (*f_freeasync)(CUdeviceptr, CUstream);
-static CUresult async_free(uint16_t api, void *fn, CUdeviceptr p, CUstream s)
+static CUresult async_free(uint16_t api, int ptsz, void *fn, CUdeviceptr p, CUstream s)
 {
 	BEGIN;
+	uint64_t cap = 0;
+	BEFORE(cap = captured(s, ptsz));
 	CUresult r = ((f_freeasync)fn)(p, s);
-	FINISH(rec(api, r, shim_stream_dev(s), 0, 0, p, 0, ptr64(s)));
+	FINISH(rec(api, r, shim_stream_dev(s), 0, 0, p, cap, ptr64(s)));
 	return r;
 }
 static CUresult do_cuMemFreeAsync(void *fn, CUdeviceptr p, CUstream s)
 {
-	return async_free(VRT_API_cuMemFreeAsync, fn, p, s);
+	return async_free(VRT_API_cuMemFreeAsync, 0, fn, p, s);
 }
 static CUresult do_cuMemFreeAsync_ptsz(void *fn, CUdeviceptr p, CUstream s)
 {
-	return async_free(VRT_API_cuMemFreeAsync_ptsz, fn, p, s);
+	return async_free(VRT_API_cuMemFreeAsync_ptsz, 1, fn, p, s);
 }
 ENTRY(cuMemFreeAsync, (CUdeviceptr p, CUstream s), (p, s))
 ENTRY(cuMemFreeAsync_ptsz, (CUdeviceptr p, CUstream s), (p, s))
@@ -457,6 +476,60 @@ static CUresult do_cuDeviceSetMemPool(void *fn, CUdevice dev, CUmemoryPool pool)
 	return r;
 }
 ENTRY(cuDeviceSetMemPool, (CUdevice dev, CUmemoryPool pool), (dev, pool))
+
+/* CUDA 13: pools by location (a device's, or the host's). */
+typedef CUresult (*f_getpool13)(CUmemoryPool *, struct cu_mem_location *, int);
+static CUresult get_pool13(void *fn, CUmemoryPool *pool, struct cu_mem_location *loc, int type)
+{
+	BEGIN;
+	CUresult r = ((f_getpool13)fn)(pool, loc, type);
+	FINISH(if (r == CUDA_SUCCESS && pool && loc) shim_pool_set(*pool, location_dev(loc), 1));
+	return r;
+}
+static CUresult do_cuMemGetDefaultMemPool(void *fn, CUmemoryPool *pool,
+					  struct cu_mem_location *loc, int type)
+{
+	return get_pool13(fn, pool, loc, type);
+}
+static CUresult do_cuMemGetMemPool(void *fn, CUmemoryPool *pool, struct cu_mem_location *loc,
+				   int type)
+{
+	return get_pool13(fn, pool, loc, type);
+}
+ENTRY(cuMemGetDefaultMemPool, (CUmemoryPool *pool, struct cu_mem_location *loc, int type),
+      (pool, loc, type))
+ENTRY(cuMemGetMemPool, (CUmemoryPool *pool, struct cu_mem_location *loc, int type),
+      (pool, loc, type))
+
+typedef CUresult (*f_setpool13)(struct cu_mem_location *, int, CUmemoryPool);
+static CUresult do_cuMemSetMemPool(void *fn, struct cu_mem_location *loc, int type,
+				   CUmemoryPool pool)
+{
+	BEGIN;
+	CUresult r = ((f_setpool13)fn)(loc, type, pool);
+	FINISH(if (r == CUDA_SUCCESS && loc) shim_pool_set(pool, location_dev(loc), 1));
+	return r;
+}
+ENTRY(cuMemSetMemPool, (struct cu_mem_location *loc, int type, CUmemoryPool pool),
+      (loc, type, pool))
+
+/* A pool attribute set (the release threshold above all: how much freed
+ * memory the pool keeps): recorded, then the pool's reserve. */
+typedef CUresult (*f_poolattr)(CUmemoryPool, int, void *);
+static CUresult do_cuMemPoolSetAttribute(void *fn, CUmemoryPool pool, int attr, void *value)
+{
+	BEGIN;
+	CUresult r = ((f_poolattr)fn)(pool, attr, value);
+	/* Attributes 4-8 are cuuint64_t, 1-3 int (cuda.h CUmemPool_attribute). */
+	uint64_t v = 0;
+	FINISH(if (value) { if (attr >= 4) memcpy(&v, value, 8); else { int iv; memcpy(&iv, value, 4);
+	       v = (uint64_t)(int64_t)iv; } }
+	       rec(VRT_API_cuMemPoolSetAttribute, r, shim_pool_dev(pool), (uint64_t)attr, 0,
+		   ptr64(pool), v, 0);
+	       if (r == CUDA_SUCCESS) shim_pool_stat(pool));
+	return r;
+}
+ENTRY(cuMemPoolSetAttribute, (CUmemoryPool pool, int attr, void *value), (pool, attr, value))
 
 /* ---- virtual memory management ---- */
 

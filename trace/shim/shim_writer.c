@@ -1,22 +1,29 @@
 /*
- * shim_writer.c - where records go: per-thread buffers, the background
- * writer thread, zstd frames and the output file; fork, exec and exit.
+ * shim_writer.c - where records go: the background writer thread, zstd
+ * frames, the output file and its descriptor; fork, exec and exit.
  *
- * Hot path: a thread encodes into its own buffer under its own tiny lock
- * (contended only while the writer copies the buffer out), so threads
- * never wait for each other. The clock is read while that lock is held:
- * the writer reads a watermark W before it sweeps the buffers, so every
- * record it misses is stamped after W. The frame that completes a sweep
- * carries W, and the importer may release every record older than W in
- * time order (see trace/FORMAT.md, "Ordering").
+ * Records are written by each thread into its slot of the mapped tail
+ * file (shim_buf.c), where they are safe from the moment the wrapper
+ * returns. The writer turns them into independent zstd frames (checksum +
+ * content size) every VRAMSIM_FLUSH_MS (250 ms) or when slots fill, and
+ * synchronously on out-of-memory, before fork and exec, and at exit. A
+ * crash, _exit or SIGKILL leaves the newest records in the tail file,
+ * from which the importer recovers them. No signal handler is installed.
  *
- * Crash safety: the writer turns the buffers into independent zstd
- * frames (checksum + content size) every VRAMSIM_FLUSH_MS (250 ms) or
- * when a buffer passes 48 KiB, and synchronously on out-of-memory, before
- * fork and exec, and at exit. A crash, _exit or SIGKILL loses at most
- * what was recorded since the last flush. No signal handler is installed.
+ * Ordering: the writer reads a watermark W before it sweeps the slots, so
+ * every record it misses is stamped after W. The frame that completes a
+ * sweep carries W, and the importer may release every record older than
+ * W in time order.
+ *
+ * The descriptor: the program may close every descriptor or dup2 over
+ * ours (daemons and launchers do). The shim keeps its descriptor high
+ * (F_DUPFD_CLOEXEC), checks device and inode before every write, and
+ * when the number is no longer its file it never writes to or closes it:
+ * it reopens its file by path (checked the same way) or stops with one
+ * warning. The tail file needs no descriptor once mapped.
  */
 #include "shim.h"
+#include "shim_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,28 +46,14 @@
 
 #define TLS_IE __attribute__((tls_model("initial-exec")))
 
-#define TBUF_CAP   (64 * 1024)               /* one thread's pending records */
-#define TBUF_WAKE  (48 * 1024)               /* wake the writer from here on */
-#define FRAME_CAP  (VRT_FRAME_TARGET + TBUF_CAP + 256)
-
-struct tbuf {
-	atomic_int lock;
-	int32_t tid;
-	int retired;          /* its thread has exited (freed once empty) */
-	uint64_t nev;         /* events in enc not yet handed to the writer */
-	struct vrt_enc enc;
-	struct tbuf *next;
-	uint8_t data[TBUF_CAP];
-};
+#define FRAME_F_LEN 21                       /* 'F' and two 10-byte varints */
 
 static atomic_int g_state;                   /* enum shim_state_e */
 static atomic_int cfg_ready;
 static atomic_uint g_warned;
 static atomic_ullong g_lost;
 static atomic_int w_wake;
-static __thread struct tbuf *t_buf TLS_IE;
 static __thread int t_guard TLS_IE;
-static __thread int32_t t_tid TLS_IE;
 
 static struct {
 	char pattern[4096];        /* absolute VRAMSIM_OUT pattern */
@@ -69,30 +64,26 @@ static struct {
 	int32_t pid, ppid;
 } cfg;
 static pthread_once_t cfg_once = PTHREAD_ONCE_INIT;
-static pthread_key_t t_key;
-
-static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct tbuf *reg_head;
 
 /* The writer's state: everything here is guarded by W.mu. */
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int fd;
+	int fd;                    /* ours only while dev/ino match */
+	dev_t dev;
+	ino_t ino;
 	int thread_on;
 	int ended;                 /* END written, file closed */
+	int tail_gone;             /* the tail file was removed at exec */
 	uint64_t frame_no, events;
 	int64_t watermark;
 	ZSTD_CCtx *cc;
-	uint8_t *stage;            /* chunks swept from the thread buffers */
-	size_t stage_len, stage_cap;
-	size_t *chunk;             /* offsets of the chunks in stage */
-	size_t nchunk, chunk_cap;
-	uint8_t *frame;            /* one frame's raw bytes */
-	uint8_t *zbuf;             /* its compressed form */
+	uint8_t *frame;            /* the header frame's raw bytes */
+	uint8_t *zbuf;             /* a frame's compressed form */
 	size_t zcap;
 	char path[4096];
 } W = { .mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
+static atomic_int w_thread_once;
 
 static struct vrt_header hdr;  /* big (cmdline): static, used under W.mu */
 
@@ -112,11 +103,15 @@ static int64_t real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int32_t my_tid(void)
+int64_t shim_now(void)
 {
-	if (!t_tid)
-		t_tid = (int32_t)syscall(SYS_gettid);
-	return t_tid;
+	return shim_clock_ns() - cfg.mono_start;
+}
+
+void shim_writer_wake(void)
+{
+	if (!atomic_load_explicit(&w_wake, memory_order_relaxed) && !atomic_exchange(&w_wake, 1))
+		pthread_cond_signal(&W.cv);
 }
 
 void shim_warn_once(unsigned key, const char *fmt, ...)
@@ -141,18 +136,6 @@ void shim_warn_once(unsigned key, const char *fmt, ...)
 	errno = e;
 }
 
-static void tb_lock(struct tbuf *b)
-{
-	while (atomic_exchange_explicit(&b->lock, 1, memory_order_acquire))
-		while (atomic_load_explicit(&b->lock, memory_order_relaxed))
-			sched_yield();
-}
-
-static void tb_unlock(struct tbuf *b)
-{
-	atomic_store_explicit(&b->lock, 0, memory_order_release);
-}
-
 static int env_int(const char *name, int def, int lo, int hi)
 {
 	const char *s = getenv(name);
@@ -171,18 +154,6 @@ static void fork_prepare(void);
 static void fork_parent(void);
 static void fork_child(void);
 
-static void thread_gone(void *p)
-{
-	/* Runs in the exiting thread: hand the buffer to the writer, which
-	 * frees it once swept. A later record of this thread (another TLS
-	 * destructor freeing memory) starts a fresh buffer. */
-	struct tbuf *b = p;
-	tb_lock(b);
-	b->retired = 1;
-	tb_unlock(b);
-	t_buf = NULL;
-}
-
 static void init_cond(void)
 {
 	pthread_condattr_t ca;
@@ -196,6 +167,7 @@ static void config_load(void)
 {
 	cfg.pid = (int32_t)getpid();
 	cfg.ppid = (int32_t)getppid();
+	shim_clock_init();
 	cfg.mono_start = mono_ns();
 	cfg.real_start = real_ns();
 	cfg.start_unix = (long)time(NULL);
@@ -219,7 +191,6 @@ static void config_load(void)
 	if (getauxval(AT_SECURE) || (dis && *dis && strcmp(dis, "0") != 0))
 		atomic_store(&g_state, SHIM_OFF);
 	init_cond();
-	pthread_key_create(&t_key, thread_gone);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atomic_store(&cfg_ready, 1);
 }
@@ -255,8 +226,10 @@ void shim_leave(void)
 
 static void put_clean(char **o, char *end, const char *s)
 {
-	for (; *s && *o < end; s++) {
-		char c = *s;
+	/* A leading dot becomes '_': a host or program named ".." never
+	 * takes the file outside the pattern's directory. */
+	for (const char *first = s; *s && *o < end; s++) {
+		char c = s == first && *s == '.' ? '_' : *s;
 		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' || c == '-';
 		*(*o)++ = ok ? c : '_';
@@ -346,6 +319,46 @@ static void read_identity(void)
 }
 
 /*
+ * Is W.fd still the file we created? If the program closed it or put
+ * another file under its number, forget the number (it is the program's
+ * now: never written, never closed) and reopen our file by path, checked
+ * by device and inode. 0 when W.fd is ours, else -1 (errno set).
+ */
+static int fd_high(int fd)
+{
+	/* Above the range programs use, so a daemon's own open() or dup2 of
+	 * a small number does not land on it. */
+	struct rlimit rl;
+	int want = 512;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 1024)
+		want = (int)rl.rlim_cur / 2;
+	int h = fcntl(fd, F_DUPFD_CLOEXEC, want);
+	if (h < 0)
+		return fd;
+	close(fd);
+	return h;
+}
+
+static int fd_ours(void)
+{
+	struct stat sb;
+	if (W.fd >= 0 && fstat(W.fd, &sb) == 0 && sb.st_dev == W.dev && sb.st_ino == W.ino)
+		return 0;
+	W.fd = -1;
+	int fd = open(W.path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || sb.st_dev != W.dev || sb.st_ino != W.ino) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	W.fd = fd_high(fd);
+	return 0;
+}
+
+/*
  * Write one frame without letting the traced program die of it: a write
  * past RLIMIT_FSIZE raises SIGXFSZ in the writing thread, whose default
  * action ends the process. Program threads write too (the header, and
@@ -354,15 +367,17 @@ static void read_identity(void)
  * recording off with its one warning, like any other write error. A
  * SIGXFSZ that was pending before stays pending for the program.
  */
-static int write_frame(size_t n)
+static int write_frame(const void *raw, size_t n)
 {
+	if (fd_ours() != 0)
+		return -1;
 	sigset_t xfsz, old, pending;
 	sigemptyset(&xfsz);
 	sigaddset(&xfsz, SIGXFSZ);
 	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
 	sigpending(&pending);
 	int had = sigismember(&pending, SIGXFSZ) == 1;
-	int rc = vrt_write_frame(W.fd, W.cc, W.frame, n, W.zbuf, W.zcap);
+	int rc = vrt_write_frame(W.fd, W.cc, raw, n, W.zbuf, W.zcap);
 	int e = errno;
 	if (rc != 0 && e == EFBIG && !had) {
 		struct timespec zero = { 0, 0 };
@@ -377,13 +392,14 @@ static int write_frame(size_t n)
 static void go_off(const char *what)
 {
 	shim_warn_once(WARN_OUTPUT, "%s %s: %s; recording stops", what, W.path, strerror(errno));
-	if (W.fd >= 0)
+	if (W.fd >= 0 && fd_ours() == 0)
 		close(W.fd);
 	W.fd = -1;
 	atomic_store(&g_state, SHIM_OFF);
+	shim_buf_stopped();
 }
 
-/* Create the file and write the header frame (W.mu held). */
+/* Create the file and its tail, write the header frame (W.mu held). */
 static int open_output(void)
 {
 	read_identity();
@@ -393,126 +409,90 @@ static int open_output(void)
 			errno = ENAMETOOLONG;
 			break;
 		}
-		fd = open(W.path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
+		/* Never through a symlink, never over an existing file. */
+		fd = open(W.path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+			  0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+		if (fd < 0)
+			continue;
+		if (W.tail_gone) {
+			shim_buf_drop();
+			W.tail_gone = 0;
+		}
+		/* A new tail, or after a failed exec the same one, renamed. */
+		int r = shim_buf_open(W.path, cfg.pid, cfg.mono_start);
+		if (r == 0)
+			r = shim_buf_rename(W.path);
+		if (r == 0)
+			break;
+		int e = errno;
+		close(fd);
+		unlink(W.path);
+		fd = -1;
+		errno = e;
+		if (e != EEXIST)
 			break;
 	}
 	if (fd < 0) {
 		go_off("cannot create");
 		return -1;
 	}
-	W.fd = fd;
-	size_t n = vrt_header_encode(W.frame, FRAME_CAP, &hdr);
-	if (n == 0 || write_frame(n) != 0) {
+	struct stat sb;
+	fstat(fd, &sb);
+	W.dev = sb.st_dev;
+	W.ino = sb.st_ino;
+	W.fd = fd_high(fd);
+	size_t n = vrt_header_encode(W.frame, VRT_HEADER_MAX, &hdr);
+	if (n == 0 || write_frame(W.frame, n) != 0) {
 		go_off("cannot write");
 		return -1;
 	}
 	return 0;
 }
 
-/* ---- sweeping buffers into frames (W.mu held) ---- */
-
-static int stage_reserve(size_t more)
-{
-	if (W.stage_len + more <= W.stage_cap && W.nchunk < W.chunk_cap)
-		return 0;
-	if (W.stage_len + more > W.stage_cap) {
-		size_t cap = W.stage_cap ? W.stage_cap * 2 : 4 * TBUF_CAP;
-		while (cap < W.stage_len + more)
-			cap *= 2;
-		uint8_t *p = realloc(W.stage, cap);
-		if (!p)
-			return -1;
-		W.stage = p;
-		W.stage_cap = cap;
-	}
-	if (W.nchunk >= W.chunk_cap) {
-		size_t cap = W.chunk_cap ? W.chunk_cap * 2 : 64;
-		size_t *c = realloc(W.chunk, cap * sizeof(*c));
-		if (!c)
-			return -1;
-		W.chunk = c;
-		W.chunk_cap = cap;
-	}
-	return 0;
-}
-
-/* Move every thread's records into stage; returns the watermark. */
-static int64_t sweep(void)
-{
-	W.stage_len = 0;
-	W.nchunk = 0;
-	int64_t wm = mono_ns() - cfg.mono_start;
-	pthread_mutex_lock(&reg_mu);
-	struct tbuf **pp = &reg_head;
-	while (*pp) {
-		struct tbuf *b = *pp;
-		tb_lock(b);
-		if (b->enc.len) {
-			if (stage_reserve(VRT_HDR_PIECE_MAX + b->enc.len) == 0) {
-				W.chunk[W.nchunk++] = W.stage_len;
-				W.stage_len += vrt_put_chunk(W.stage + W.stage_len, b->tid,
-							     b->enc.base_t, b->enc.len);
-				memcpy(W.stage + W.stage_len, b->enc.buf, b->enc.len);
-				W.stage_len += b->enc.len;
-				W.events += b->nev;
-			} else {
-				atomic_fetch_add(&g_lost, b->nev);
-			}
-			b->enc.len = 0;
-			b->nev = 0;
-		}
-		int dead = b->retired;
-		tb_unlock(b);
-		if (dead) {
-			*pp = b->next;
-			free(b);
-			continue;
-		}
-		pp = &b->next;
-	}
-	pthread_mutex_unlock(&reg_mu);
-	return wm;
-}
+/* ---- frames (W.mu held) ---- */
 
 /* Sweep and write; with final, end the file with END (reason). */
 static void flush_locked(int final, int reason)
 {
 	if (atomic_load(&g_state) != SHIM_ACTIVE || W.ended)
 		return;
-	int64_t wm = sweep();
-	if (W.nchunk == 0 && !final)
-		return;
-	size_t i = 0;
-	do {
-		/* Chunks [i, j) fill one frame of about VRT_FRAME_TARGET bytes. */
-		size_t j = i, raw = VRT_HDR_PIECE_MAX;
-		while (j < W.nchunk) {
-			size_t end = j + 1 < W.nchunk ? W.chunk[j + 1] : W.stage_len;
-			size_t sz = end - W.chunk[j];
-			if (j > i && raw + sz > VRT_FRAME_TARGET)
-				break;
-			raw += sz;
-			j++;
-		}
-		int last = j == W.nchunk;
-		size_t n = vrt_put_frame(W.frame, ++W.frame_no, last ? wm : W.watermark);
-		if (j > i) {
-			size_t from = W.chunk[i], to = j < W.nchunk ? W.chunk[j] : W.stage_len;
-			memcpy(W.frame + n, W.stage + from, to - from);
-			n += to - from;
-		}
-		if (last && final)
-			n += vrt_put_end(W.frame + n, W.events, atomic_load(&g_lost), reason);
-		if (write_frame(n) != 0) {
-			go_off("cannot write");
+	int64_t wm = shim_now();
+	for (int round = 0;; round++) {
+		uint64_t ev;
+		int all;
+		const uint8_t *raw;
+		size_t n;
+		int chunks = shim_buf_stage(W.frame_no + 1, W.watermark, wm, &ev, &all, &raw, &n);
+		if (chunks < 0)
+			return;
+		if (chunks == 0 && all && !final) {
+			shim_buf_stage_done();
 			return;
 		}
-		i = j;
-	} while (i < W.nchunk);
-	W.watermark = wm;
+		if (all && final)
+			n = shim_buf_append_end(W.events + ev, atomic_load(&g_lost) + shim_buf_lost(),
+						reason);
+		if (write_frame(raw, n) != 0) {
+			go_off("cannot write");
+			return; /* the stage stays in the tail: the importer has it */
+		}
+		shim_buf_stage_done();
+		W.frame_no++;
+		W.events += ev;
+		if (all) {
+			W.watermark = wm;
+			break;
+		}
+		/* Threads filled more than a frame holds: go on, but a flush
+		 * that is not final does not chase them for ever. */
+		if (!final && round >= 8)
+			break;
+	}
 	if (final) {
-		close(W.fd);
+		if (fd_ours() == 0)
+			close(W.fd);
 		W.fd = -1;
 		W.ended = 1;
 	}
@@ -546,10 +526,15 @@ static void *writer_main(void *arg)
 			int64_t due = mono_ns() + (int64_t)cfg.flush_ms * 1000000;
 			if (due > next_snap)
 				due = next_snap;
+			/* The TSC clock is calibrated early (60 ms of baseline). */
+			int64_t cal = shim_clk.base_ns + 60 * 1000000;
+			if (shim_clk.tsc_ok && !shim_clk.use_tsc && due > cal)
+				due = cal;
 			struct timespec ts = { (time_t)(due / 1000000000), (long)(due % 1000000000) };
 			pthread_cond_timedwait(&W.cv, &W.mu, &ts);
 			atomic_store(&w_wake, 0);
 		}
+		shim_clock_calibrate();
 		flush_locked(0, 0);
 		if (mono_ns() >= next_snap && atomic_load(&g_state) == SHIM_ACTIVE) {
 			/* Snapshots call the driver: never while holding W.mu, so a
@@ -563,12 +548,37 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* Allocate the writer, open the file, start the thread (W.mu held). */
+/* Start the writer thread once, with no shim lock held: pthread_create
+ * takes glibc's TLS/loader lock. */
+static void writer_start(void)
+{
+	if (atomic_load(&w_thread_once) || atomic_exchange(&w_thread_once, 1))
+		return;
+	/* The writer must never take the program's signals. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_t th;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	int ok = pthread_create(&th, &at, writer_main, NULL) == 0;
+	/* Without the thread, records are still written at OOM, when slots
+	 * run out, before fork/exec and at exit; the tail keeps the rest. */
+	pthread_attr_destroy(&at);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&W.mu);
+	W.thread_on = ok;
+	pthread_mutex_unlock(&W.mu);
+}
+
+/* Allocate the writer, open the file (W.mu held). */
 static int writer_setup(void)
 {
 	if (!W.frame) {
-		W.zcap = vrt_frame_bound(FRAME_CAP > VRT_HEADER_MAX ? FRAME_CAP : VRT_HEADER_MAX);
-		W.frame = malloc(FRAME_CAP > VRT_HEADER_MAX ? FRAME_CAP : VRT_HEADER_MAX);
+		W.zcap = vrt_frame_bound(VRT_FRAME_MAX > VRT_HEADER_MAX ? VRT_FRAME_MAX
+									: VRT_HEADER_MAX);
+		W.frame = malloc(VRT_HEADER_MAX);
 		W.zbuf = malloc(W.zcap);
 		W.cc = vrt_cctx_new(cfg.level);
 		if (!W.frame || !W.zbuf || !W.cc) {
@@ -589,22 +599,6 @@ static int writer_setup(void)
 	atomic_store(&g_state, SHIM_ACTIVE);
 	if (W.thread_on)
 		pthread_cond_signal(&W.cv); /* parked after a failed exec */
-	if (!W.thread_on) {
-		/* The writer must never take the program's signals. */
-		sigset_t all, old;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		pthread_t th;
-		pthread_attr_t at;
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&th, &at, writer_main, NULL) == 0)
-			W.thread_on = 1;
-		/* Without the thread, records are still written at OOM, when a
-		 * buffer fills, before fork/exec and at exit. */
-		pthread_attr_destroy(&at);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
 	return 0;
 }
 
@@ -631,12 +625,13 @@ static int ensure_active(void)
 		first = 1;
 	pthread_mutex_unlock(&W.mu);
 	if (first) {
+		writer_start();
 		for (size_t i = 0; i < sizeof(env_keys) / sizeof(env_keys[0]); i++) {
 			const char *v = getenv(env_keys[i]);
 			char key[VRT_KEY_MAX];
 			snprintf(key, sizeof(key), "env.%s", env_keys[i]);
 			if (v)
-				rec_put(3, key, v);
+				rec_put(SHIM_REC_INFO, key, v);
 		}
 	}
 	return atomic_load(&g_state) == SHIM_ACTIVE;
@@ -644,72 +639,19 @@ static int ensure_active(void)
 
 /* ---- recording ---- */
 
-static struct tbuf *tb_get(void)
-{
-	struct tbuf *b = t_buf;
-	if (b)
-		return b;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return NULL;
-	b->tid = my_tid();
-	b->enc.buf = b->data;
-	b->enc.cap = TBUF_CAP;
-	pthread_mutex_lock(&reg_mu);
-	b->next = reg_head;
-	reg_head = b;
-	pthread_mutex_unlock(&reg_mu);
-	t_buf = b;
-	pthread_setspecific(t_key, b);
-	return b;
-}
-
-static int enc_one(struct tbuf *b, int kind, const void *p, const char *v2, int64_t t)
-{
-	switch (kind) {
-	case 0: return vrt_enc_event(&b->enc, t, p);
-	case 1: return vrt_enc_device(&b->enc, t, p);
-	case 2: return vrt_enc_lookup(&b->enc, t, p);
-	default: return vrt_enc_info(&b->enc, t, p, v2);
-	}
-}
-
 static void rec_put(int kind, const void *p, const char *v2)
 {
+	/* After END at exec, records still go to the tail: another thread's
+	 * call that completes before the exec is not lost. */
 	if (!ensure_active())
 		return;
-	struct tbuf *b = tb_get();
-	if (!b) {
-		atomic_fetch_add(&g_lost, 1);
-		return;
-	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		tb_lock(b);
-		int64_t t = mono_ns() - cfg.mono_start;
-		if (b->enc.len == 0)
-			vrt_enc_reset(&b->enc, t);
-		if (enc_one(b, kind, p, v2, t) == 0) {
-			if (kind == 0)
-				b->nev++;
-			size_t len = b->enc.len;
-			tb_unlock(b);
-			/* Read before writing: a shared line written by every
-			 * record would cost all threads. */
-			if (len >= TBUF_WAKE && !atomic_load_explicit(&w_wake, memory_order_relaxed) &&
-			    !atomic_exchange(&w_wake, 1))
-				pthread_cond_signal(&W.cv);
-			return;
-		}
-		tb_unlock(b);
-		shim_flush_sync(); /* the buffer is full: make room ourselves */
-	}
-	atomic_fetch_add(&g_lost, 1);
+	shim_buf_put(kind, p, v2);
 }
 
-void shim_rec_event(const struct vrt_event *ev) { rec_put(0, ev, NULL); }
-void shim_rec_device(const struct vrt_device *d) { rec_put(1, d, NULL); }
-void shim_rec_lookup(const struct vrt_lookup *lu) { rec_put(2, lu, NULL); }
-void shim_rec_info(const char *key, const char *value) { rec_put(3, key, value); }
+void shim_rec_event(const struct vrt_event *ev) { rec_put(SHIM_REC_EVENT, ev, NULL); }
+void shim_rec_device(const struct vrt_device *d) { rec_put(SHIM_REC_DEVICE, d, NULL); }
+void shim_rec_lookup(const struct vrt_lookup *lu) { rec_put(SHIM_REC_LOOKUP, lu, NULL); }
+void shim_rec_info(const char *key, const char *value) { rec_put(SHIM_REC_INFO, key, value); }
 
 /* ---- exec, fork, exit ---- */
 
@@ -727,22 +669,29 @@ void shim_before_exec(void)
 	if (!atomic_load(&cfg_ready) || in_vfork_child())
 		return;
 	pthread_mutex_lock(&W.mu);
-	exec_was_active = atomic_load(&g_state) == SHIM_ACTIVE;
+	exec_was_active = atomic_load(&g_state) == SHIM_ACTIVE && !W.ended;
 	if (exec_was_active) {
+		/* The file ends here, but recording goes on into the tail:
+		 * other threads' calls that complete before the kernel replaces
+		 * the image stay there, and the importer adds them. The tail is
+		 * removed only when no other thread records. */
 		flush_locked(1, VRT_END_EXEC);
-		if (atomic_load(&g_state) == SHIM_ACTIVE)
-			atomic_store(&g_state, SHIM_DONE);
+		if (W.ended && !shim_buf_others() && !shim_buf_pending()) {
+			shim_buf_close(1);
+			W.tail_gone = 1;
+		}
 	}
 	pthread_mutex_unlock(&W.mu);
 }
 
 void shim_exec_failed(void)
 {
-	/* The program goes on: a new file continues this process. */
+	/* The program goes on: a new file continues this process, with the
+	 * same tail (renamed) or, when it was removed, a new one. */
 	if (!atomic_load(&cfg_ready) || in_vfork_child())
 		return;
 	pthread_mutex_lock(&W.mu);
-	if (exec_was_active && atomic_load(&g_state) == SHIM_DONE)
+	if (exec_was_active && W.ended && atomic_load(&g_state) == SHIM_ACTIVE)
 		atomic_store(&g_state, SHIM_IDLE);
 	pthread_mutex_unlock(&W.mu);
 }
@@ -750,49 +699,33 @@ void shim_exec_failed(void)
 static void fork_prepare(void)
 {
 	/* Write the parent's records before the child copies them, and keep
-	 * the writer and registry locks so the child inherits them quiet. */
+	 * the writer and buffer locks so the child inherits them quiet. */
 	pthread_mutex_lock(&W.mu);
 	flush_locked(0, 0);
-	pthread_mutex_lock(&reg_mu);
+	shim_buf_fork_prepare();
 }
 
 static void fork_parent(void)
 {
-	pthread_mutex_unlock(&reg_mu);
+	shim_buf_fork_parent();
 	pthread_mutex_unlock(&W.mu);
 }
 
 static void fork_child(void)
 {
-	/* The child is a new process with its own file. This thread took
-	 * both locks in fork_prepare, so it may release them; the condition
-	 * variable may hold the parent's writer thread as a waiter: renew it.
-	 * Buffers of other threads are dropped (their records are the
-	 * parent's, already written by fork_prepare). */
-	pthread_mutex_unlock(&reg_mu);
+	/* The child is a new process with its own files. This thread took
+	 * the locks in fork_prepare, so it may release them; the condition
+	 * variable may hold the parent's writer thread as a waiter: renew it. */
+	shim_buf_fork_child();
 	pthread_mutex_unlock(&W.mu);
 	init_cond();
-	if (W.fd >= 0)
-		close(W.fd);
+	if (W.fd >= 0 && fd_ours() == 0)
+		close(W.fd); /* our copy of the parent's descriptor */
 	W.fd = -1;
 	W.thread_on = 0;
+	atomic_store(&w_thread_once, 0);
 	W.ended = 0;
-	t_tid = 0;
-	struct tbuf *mine = t_buf;
-	for (struct tbuf *b = reg_head, *next; b; b = next) {
-		next = b->next;
-		if (b != mine)
-			free(b);
-	}
-	reg_head = mine;
-	if (mine) {
-		atomic_store(&mine->lock, 0);
-		mine->next = NULL;
-		mine->retired = 0;
-		mine->enc.len = 0;
-		mine->nev = 0;
-		mine->tid = my_tid();
-	}
+	W.tail_gone = 0;
 	cfg.ppid = cfg.pid;
 	cfg.pid = (int32_t)getpid();
 	cfg.mono_start = mono_ns();
@@ -811,12 +744,15 @@ __attribute__((destructor)) static void shim_fini(void)
 {
 	/* Last chance at exit: write everything with END. No driver calls
 	 * here (the driver may already be finalised). Later calls pass
-	 * through unrecorded. */
+	 * through unrecorded. The tail goes when nothing is left in it. */
 	if (atomic_load(&g_state) != SHIM_ACTIVE)
 		return;
 	pthread_mutex_lock(&W.mu);
+	int was_open = !W.ended;
 	flush_locked(1, VRT_END_EXIT);
 	if (atomic_load(&g_state) == SHIM_ACTIVE)
 		atomic_store(&g_state, SHIM_DONE);
+	if (was_open && W.ended && !shim_buf_pending())
+		shim_buf_close(1);
 	pthread_mutex_unlock(&W.mu);
 }

@@ -1,7 +1,9 @@
 /*
- * gguf.h - read the header of a GGUF model file (llama.cpp's model format)
- * into a model profile: hyper-parameters from the metadata and, from the
- * tensor infos, the bytes of every layer by tensor group.
+ * gguf_file.h - the GGUF codec (llama.cpp's model format), in one place:
+ * the reader turns a file's header into a model profile (hyper-parameters
+ * from the metadata and, from the tensor infos, the bytes of every layer
+ * by tensor group); the writer (at the end) builds a header. Named
+ * gguf_file so it never collides with llama.cpp's own gguf.h.
  *
  * Format: ggml's docs/gguf.md (github.com/ggml-org/ggml), checked against
  * the reader in llama.cpp ggml/src/gguf.cpp. A file is
@@ -20,8 +22,8 @@
  * Nothing is allocated that the bytes of the file cannot justify: every
  * count and length is checked against the bytes left before it is used.
  */
-#ifndef VRAMSIM_GGUF_H
-#define VRAMSIM_GGUF_H
+#ifndef VRAMSIM_GGUF_FILE_H
+#define VRAMSIM_GGUF_FILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,7 +31,7 @@
 #include "profile.h"
 
 /* A ggml tensor type: elements per block and bytes per block. */
-struct gguf_ggml_type {
+struct gguf_file_type {
 	const char *name;  /* ggml's type name: "f32", "q4_K", ... */
 	uint32_t    blck;  /* elements per block (1 for plain types) */
 	uint32_t    size;  /* bytes per block */
@@ -41,13 +43,13 @@ struct gguf_ggml_type {
  * follows llama.cpp ggml/src/ggml.c type_traits[] and the block structs
  * of ggml/src/ggml-common.h; ids 0..41 (up to Q1_0) are known.
  */
-const struct gguf_ggml_type *gguf_ggml_type(uint32_t id);
+const struct gguf_file_type *gguf_file_type(uint32_t id);
 
 /* 1 if data starts with the magic "GGUF", else 0. */
-int gguf_has_magic(const unsigned char *data, size_t len);
+int gguf_file_has_magic(const unsigned char *data, size_t len);
 
 /* What the header says beyond the profile (for summaries and tests). */
-struct gguf_info {
+struct gguf_file_info {
 	uint32_t version;       /* 1, 2 or 3 */
 	int      big_endian;    /* 1: a big-endian file */
 	uint64_t n_tensors;
@@ -62,6 +64,14 @@ struct gguf_info {
 	int      ff_per_layer;  /* feed_forward_length was an array: max */
 	int      tied_output;   /* tensors but no output.weight: llama.cpp
 				 * then uses token_embd for the output */
+	/* A split model (llama.cpp gguf-split, llama-arch.cpp LLM_KV_SPLIT_*):
+	 * split.no (u16, 0-based), split.count (u16), split.tensors.count
+	 * (i32, tensors of all parts). split_count is 0 when the keys are
+	 * absent (a whole model in one file). */
+	uint32_t split_no, split_count;
+	uint64_t split_tensors;
+	uint64_t data_end;      /* end of the last tensor's data: the least
+				 * size the file may have */
 };
 
 /*
@@ -114,7 +124,61 @@ struct gguf_info {
  * *info untouched. On success *info (if not NULL) is filled and the
  * caller owns out->parts: free them with profile_clear().
  */
-int gguf_read_profile(const unsigned char *data, size_t len, const char *path,
-		      struct profile *out, struct gguf_info *info, char **cause);
+int gguf_file_read_profile(const unsigned char *data, size_t len, const char *path,
+		      struct profile *out, struct gguf_file_info *info, char **cause);
+
+/* ---- the header writer ----
+ *
+ * Builds a version-3, little-endian GGUF header (what llama.cpp writes)
+ * in memory: KV pairs in the order they are put, then tensor infos whose
+ * data offsets are laid out in order, each aligned to general.alignment
+ * (32: the writer never puts that key). The tensor data itself is never
+ * written: the caller writes the header and sets the file's size to
+ * *file_size (ftruncate), which leaves the data region a hole; llama.cpp
+ * checks offsets against the file size but, with no_alloc, reads nothing.
+ * Keys are not checked for duplicates: the writer's callers are the
+ * synthesiser and tests, and the reader refuses what they get wrong.
+ */
+struct gguf_file_writer;
+
+/* A new, empty writer. Free it with gguf_file_writer_free (NULL-safe). */
+struct gguf_file_writer *gguf_file_writer_new(void);
+void gguf_file_writer_free(struct gguf_file_writer *w);
+
+/* One KV pair each. Strings are copied; key and strings must be
+ * NUL-terminated (GGUF strings themselves carry a length). */
+void gguf_file_put_str(struct gguf_file_writer *w, const char *key, const char *v);
+void gguf_file_put_u16(struct gguf_file_writer *w, const char *key, uint16_t v);
+void gguf_file_put_u32(struct gguf_file_writer *w, const char *key, uint32_t v);
+void gguf_file_put_i32(struct gguf_file_writer *w, const char *key, int32_t v);
+void gguf_file_put_f32(struct gguf_file_writer *w, const char *key, float v);
+void gguf_file_put_bool(struct gguf_file_writer *w, const char *key, int v);
+void gguf_file_put_arr_str(struct gguf_file_writer *w, const char *key,
+			   const char *const *v, size_t n);
+void gguf_file_put_arr_i32(struct gguf_file_writer *w, const char *key,
+			   const int32_t *v, size_t n);
+void gguf_file_put_arr_f32(struct gguf_file_writer *w, const char *key,
+			   const float *v, size_t n);
+
+/*
+ * One tensor info: name, ne[0..n_dims) (ne[0] is the row length), ggml
+ * type id. Its data offset follows the previous tensor's data, aligned.
+ * Returns 0, or UTIL_EINPUT with *cause (malloc'd) for an unknown type,
+ * more than 4 dims, or a row that is not a whole number of blocks.
+ */
+int gguf_file_put_tensor(struct gguf_file_writer *w, const char *name, uint32_t n_dims,
+			 const uint64_t *ne, uint32_t type, char **cause);
+
+/* Bytes of tensor data laid out so far (aligned). */
+uint64_t gguf_file_writer_data_bytes(const struct gguf_file_writer *w);
+
+/*
+ * The header: magic through the padding after the last tensor info, into
+ * *buf (malloc'd; the caller frees it) of *len bytes; *file_size is the
+ * size the whole file must have (*len plus the data). The writer stays
+ * usable (more puts, another finish).
+ */
+void gguf_file_writer_finish(const struct gguf_file_writer *w, unsigned char **buf,
+			     size_t *len, uint64_t *file_size);
 
 #endif

@@ -1,5 +1,10 @@
 /*
- * gguf.c - GGUF header reader: metadata and tensor infos into a profile.
+ * gguf_file.c - the GGUF codec: the header reader (metadata and tensor
+ * infos into a profile) and the header writer.
+ *
+ * Over 800 lines on purpose: reader and writer share the type tables and
+ * the value encoding, and must agree byte for byte; split, they would
+ * each need those tables exported.
  *
  * Sources: ggml docs/gguf.md (layout, value types, alignment, versions)
  * and llama.cpp ggml/src/gguf.cpp (what a real loader refuses: version 0
@@ -10,11 +15,12 @@
  * record per tensor, after the tensor count has been checked against the
  * bytes that are left.
  */
-#include "gguf.h"
+#include "gguf_file.h"
 #include "util.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +47,7 @@ enum {
  * removed from ggml (Q4_2/Q4_3, the Q4_0_x_x and IQ4_NL_x_x repacks).
  */
 #define QK_K 256
-static const struct gguf_ggml_type ggml_types[] = {
+static const struct gguf_file_type ggml_types[] = {
 	[0]  = { "f32",     1,    4 },
 	[1]  = { "f16",     1,    2 },
 	[2]  = { "q4_0",    32,   2 + 32 / 2 },                         /* 18 */
@@ -78,14 +84,14 @@ static const struct gguf_ggml_type ggml_types[] = {
 	[41] = { "q1_0",    128,  2 + 128 / 8 },                        /* 18 */
 };
 
-const struct gguf_ggml_type *gguf_ggml_type(uint32_t id)
+const struct gguf_file_type *gguf_file_type(uint32_t id)
 {
 	if (id >= UTIL_ARRAY_SIZE(ggml_types) || !ggml_types[id].name)
 		return NULL;
 	return &ggml_types[id];
 }
 
-int gguf_has_magic(const unsigned char *data, size_t len)
+int gguf_file_has_magic(const unsigned char *data, size_t len)
 {
 	return len >= 4 && memcmp(data, "GGUF", 4) == 0;
 }
@@ -333,7 +339,8 @@ struct meta {
 	const unsigned char *arch, *name;
 	size_t arch_len, name_len;
 	int has_arch, has_name, has_align, has_tokens;
-	uint64_t align, n_tokens;
+	int has_split_no, has_split_count, has_split_tensors;
+	uint64_t align, n_tokens, split_no, split_count, split_tensors;
 	uint64_t val[K_COUNT];
 	int seen[K_COUNT];
 	int array[K_COUNT]; /* the value was a per-layer array */
@@ -440,6 +447,33 @@ static int use_general(struct rd *r, struct meta *m, const unsigned char *k, siz
 			return dup_key(r, at);
 		m->has_align = 1;
 		return read_count_value(r, t, 0, &m->align, &was_array);
+	}
+	static const struct {
+		const char *key;
+		size_t has, val;
+		uint64_t max;
+	} split[] = {
+		{ "split.no", offsetof(struct meta, has_split_no), offsetof(struct meta, split_no),
+		  UINT16_MAX },
+		{ "split.count", offsetof(struct meta, has_split_count),
+		  offsetof(struct meta, split_count), UINT16_MAX },
+		{ "split.tensors.count", offsetof(struct meta, has_split_tensors),
+		  offsetof(struct meta, split_tensors), INT32_MAX },
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(split); i++) {
+		if (!key_is(k, n, split[i].key))
+			continue;
+		int *has = (int *)((char *)m + split[i].has);
+		uint64_t *v = (uint64_t *)((char *)m + split[i].val);
+		if (*has)
+			return dup_key(r, at);
+		*has = 1;
+		size_t vat = r->pos;
+		int rc = read_count_value(r, t, 0, v, &was_array);
+		if (rc == 0 && *v > split[i].max)
+			rc = rd_err(r, vat, "value %" PRIu64 " is out of range (at most %" PRIu64 ")",
+				    *v, split[i].max);
+		return rc;
 	}
 	if (key_is(k, n, "tokenizer.ggml.tokens")) {
 		if (m->has_tokens)
@@ -575,7 +609,7 @@ static int tensor_group(const unsigned char *s, size_t n)
 	return PROFILE_OTHER;
 }
 
-/* Layer of a non-block tensor (see gguf.h). */
+/* Layer of a non-block tensor (see gguf_file.h). */
 static int32_t top_layer(const unsigned char *s, size_t n, uint32_t n_layer)
 {
 	const unsigned char *dot = memchr(s, '.', n);
@@ -644,7 +678,7 @@ static int read_tensor(struct rd *r, uint64_t i, uint32_t alignment, struct tens
 	uint32_t type;
 	if ((rc = rd_u32(r, &type, "ggml type")))
 		return rc;
-	const struct gguf_ggml_type *gt = gguf_ggml_type(type);
+	const struct gguf_file_type *gt = gguf_file_type(type);
 	if (!gt)
 		return rd_err(r, at, "unknown ggml type %" PRIu32, type);
 	if (ne0 % gt->blck != 0)
@@ -697,13 +731,18 @@ static int check_unique(struct rd *r, struct tensor *ts, uint64_t n)
 }
 
 /* Every tensor's data must lie inside the file. */
-static int check_ranges(struct rd *r, const struct tensor *ts, uint64_t n, uint64_t data_off)
+static int check_ranges(struct rd *r, const struct tensor *ts, uint64_t n, uint64_t data_off,
+			uint64_t *data_end)
 {
+	*data_end = data_off;
 	for (uint64_t i = 0; i < n; i++) {
 		const struct tensor *t = &ts[i];
 		uint64_t start = t->offset > UINT64_MAX - data_off ? UINT64_MAX : data_off + t->offset;
-		if (start <= r->len && t->bytes <= r->len - start)
+		if (start <= r->len && t->bytes <= r->len - start) {
+			if (start + t->bytes > *data_end)
+				*data_end = start + t->bytes;
 			continue;
+		}
 		char name[SHOW_MAX];
 		show(name, sizeof(name), t->name, t->name_len);
 		r->ctx[0] = '\0';
@@ -744,8 +783,23 @@ static int check_layers(struct rd *r, const struct tensor *ts, uint64_t n,
 	return 0;
 }
 
+static int part_cmp(const void *a, const void *b)
+{
+	const struct profile_part *x = a, *y = b;
+	if (x->layer != y->layer)
+		return (x->layer > y->layer) - (x->layer < y->layer);
+	return (x->group > y->group) - (x->group < y->group);
+}
+
+/* One part per (layer, group), summed over its tensors. Sorting and then
+ * merging runs keeps this O(n log n) in tensors: profile_add() looks up
+ * its part by a linear scan, which made a header with many tensors on
+ * distinct layers quadratic (issue 16: 300 k tensors took 29-40 s). */
 static void add_parts(struct profile *p, const struct tensor *ts, uint64_t n)
 {
+	if (n == 0)
+		return;
+	struct profile_part *v = util_xmalloc((size_t)n * sizeof(*v));
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t l;
 		size_t rest = 0;
@@ -756,8 +810,23 @@ static void add_parts(struct profile *p, const struct tensor *ts, uint64_t n)
 			layer = top_layer(ts[i].name, ts[i].name_len, p->n_layer);
 		int group = layer == PROFILE_LAYER_INPUT ? PROFILE_OTHER
 			    : tensor_group(ts[i].name + rest, ts[i].name_len - rest);
-		profile_add(p, layer, group, ts[i].bytes);
+		v[i] = (struct profile_part){ .layer = layer, .group = (int16_t)group,
+					      .bytes = ts[i].bytes };
 	}
+	qsort(v, (size_t)n, sizeof(*v), part_cmp);
+	size_t k = 0;
+	for (size_t i = 1; i < (size_t)n; i++) {
+		if (part_cmp(&v[k], &v[i]) == 0)
+			v[k].bytes += v[i].bytes;
+		else
+			v[++k] = v[i];
+	}
+	/* The profile owns its parts (profile.h); handing over the sorted
+	 * array is the same as n profile_add() calls, in a stable order. */
+	free(p->parts);
+	p->parts = v;
+	p->n_parts = k + 1;
+	p->alloc_parts = (size_t)n;
 }
 
 /* ---- the profile ---- */
@@ -806,9 +875,9 @@ static void fill_profile(struct profile *p, const struct meta *m, const char *pa
 }
 
 /* Magic, version (and from it the byte order), counts. */
-static int read_header(struct rd *r, struct gguf_info *gi)
+static int read_header(struct rd *r, struct gguf_file_info *gi)
 {
-	if (!gguf_has_magic(r->data, r->len)) {
+	if (!gguf_file_has_magic(r->data, r->len)) {
 		char got[16];
 		show(got, sizeof(got), r->data, r->len < 4 ? r->len : 4);
 		return util_err(r->cause, UTIL_EINPUT, "%s: not a GGUF file: it starts with '%s', "
@@ -860,7 +929,7 @@ static int read_alignment(struct rd *r, const struct meta *m, uint32_t *align)
 	return 0;
 }
 
-static int read_tensors(struct rd *r, struct gguf_info *gi, struct tensor **out)
+static int read_tensors(struct rd *r, struct gguf_file_info *gi, struct tensor **out)
 {
 	*out = NULL;
 	uint64_t n = gi->n_tensors;
@@ -888,12 +957,35 @@ static int read_tensors(struct rd *r, struct gguf_info *gi, struct tensor **out)
 	return 0;
 }
 
-int gguf_read_profile(const unsigned char *data, size_t len, const char *path,
-		      struct profile *out, struct gguf_info *info, char **cause)
+/* The split keys come together or not at all (llama.cpp's loader reads
+ * split.count and, when it is above 1, requires split.no). */
+static int read_split(struct rd *r, const struct meta *m, struct gguf_file_info *gi)
+{
+	if (!m->has_split_count) {
+		if (m->has_split_no)
+			return util_err(r->cause, UTIL_EINPUT, "%s: key 'split.no' without "
+					"'split.count'", r->path);
+		return 0;
+	}
+	if (m->split_count == 0)
+		return util_err(r->cause, UTIL_EINPUT, "%s: key 'split.count' is 0, expected 1 "
+				"or more", r->path);
+	if (!m->has_split_no || m->split_no >= m->split_count)
+		return util_err(r->cause, UTIL_EINPUT, "%s: key 'split.no' is %s, expected a part "
+				"number below split.count %" PRIu64, r->path,
+				m->has_split_no ? "out of range" : "missing", m->split_count);
+	gi->split_no = (uint32_t)m->split_no;
+	gi->split_count = (uint32_t)m->split_count;
+	gi->split_tensors = m->has_split_tensors ? m->split_tensors : gi->n_tensors;
+	return 0;
+}
+
+int gguf_file_read_profile(const unsigned char *data, size_t len, const char *path,
+		      struct profile *out, struct gguf_file_info *info, char **cause)
 {
 	struct rd r = { .data = data, .len = len, .path = path ? path : "gguf",
 			.cause = cause };
-	struct gguf_info gi = { 0 };
+	struct gguf_file_info gi = { 0 };
 	struct meta m = { 0 };
 	struct tensor *ts = NULL;
 	memset(out, 0, sizeof(*out));
@@ -910,7 +1002,7 @@ int gguf_read_profile(const unsigned char *data, size_t len, const char *path,
 	if (rc == 0)
 		rc = read_tensors(&r, &gi, &ts);
 	if (rc == 0)
-		rc = check_ranges(&r, ts, gi.n_tensors, gi.data_offset);
+		rc = check_ranges(&r, ts, gi.n_tensors, gi.data_offset, &gi.data_end);
 	if (rc == 0)
 		rc = check_layers(&r, ts, gi.n_tensors, &m, &out->n_layer);
 	if (rc == 0) {
@@ -923,11 +1015,208 @@ int gguf_read_profile(const unsigned char *data, size_t len, const char *path,
 		for (uint64_t i = 0; i < gi.n_tensors; i++)
 			has_output |= key_is(ts[i].name, ts[i].name_len, "output.weight");
 		gi.tied_output = gi.n_tensors > 0 && !has_output;
-		if (info)
+		rc = read_split(&r, &m, &gi);
+		if (info && rc == 0)
 			*info = gi;
 	}
 	free(ts);
 	if (rc)
 		profile_clear(out);
 	return rc;
+}
+
+/* ---- the header writer ---- */
+
+struct gguf_file_writer {
+	unsigned char *kv, *ti;     /* encoded KV pairs; encoded tensor infos */
+	size_t kv_len, kv_alloc, ti_len, ti_alloc;
+	uint64_t n_kv, n_tensors;
+	uint64_t data;              /* aligned bytes of data laid out so far */
+};
+
+struct gguf_file_writer *gguf_file_writer_new(void)
+{
+	return util_xcalloc(1, sizeof(struct gguf_file_writer));
+}
+
+void gguf_file_writer_free(struct gguf_file_writer *w)
+{
+	if (!w)
+		return;
+	free(w->kv);
+	free(w->ti);
+	free(w);
+}
+
+/* Append n bytes to one of the writer's buffers. */
+static void w_bytes(unsigned char **buf, size_t *len, size_t *alloc, const void *p, size_t n)
+{
+	UTIL_GROW(*buf, *len + n, *alloc);
+	memcpy(*buf + *len, p, n);
+	*len += n;
+}
+
+/* Little-endian integer of n bytes. */
+static void w_uint(unsigned char **buf, size_t *len, size_t *alloc, uint64_t v, size_t n)
+{
+	unsigned char b[8];
+	for (size_t i = 0; i < n; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	w_bytes(buf, len, alloc, b, n);
+}
+
+static void w_str(unsigned char **buf, size_t *len, size_t *alloc, const char *s)
+{
+	size_t n = strlen(s);
+	w_uint(buf, len, alloc, n, 8);
+	w_bytes(buf, len, alloc, s, n);
+}
+
+#define KV(w) &(w)->kv, &(w)->kv_len, &(w)->kv_alloc
+
+static void w_key(struct gguf_file_writer *w, const char *key, uint32_t type)
+{
+	w_str(KV(w), key);
+	w_uint(KV(w), type, 4);
+	w->n_kv++;
+}
+
+void gguf_file_put_str(struct gguf_file_writer *w, const char *key, const char *v)
+{
+	w_key(w, key, T_STR);
+	w_str(KV(w), v);
+}
+
+void gguf_file_put_u16(struct gguf_file_writer *w, const char *key, uint16_t v)
+{
+	w_key(w, key, T_U16);
+	w_uint(KV(w), v, 2);
+}
+
+void gguf_file_put_u32(struct gguf_file_writer *w, const char *key, uint32_t v)
+{
+	w_key(w, key, T_U32);
+	w_uint(KV(w), v, 4);
+}
+
+void gguf_file_put_i32(struct gguf_file_writer *w, const char *key, int32_t v)
+{
+	w_key(w, key, T_I32);
+	w_uint(KV(w), (uint32_t)v, 4);
+}
+
+static uint32_t f32_bits(float v)
+{
+	uint32_t b;
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+void gguf_file_put_f32(struct gguf_file_writer *w, const char *key, float v)
+{
+	w_key(w, key, T_F32);
+	w_uint(KV(w), f32_bits(v), 4);
+}
+
+void gguf_file_put_bool(struct gguf_file_writer *w, const char *key, int v)
+{
+	w_key(w, key, T_BOOL);
+	w_uint(KV(w), v ? 1 : 0, 1);
+}
+
+static void w_arr_head(struct gguf_file_writer *w, const char *key, uint32_t et, size_t n)
+{
+	w_key(w, key, T_ARR);
+	w_uint(KV(w), et, 4);
+	w_uint(KV(w), n, 8);
+}
+
+void gguf_file_put_arr_str(struct gguf_file_writer *w, const char *key,
+			   const char *const *v, size_t n)
+{
+	w_arr_head(w, key, T_STR, n);
+	for (size_t i = 0; i < n; i++)
+		w_str(KV(w), v[i]);
+}
+
+void gguf_file_put_arr_i32(struct gguf_file_writer *w, const char *key,
+			   const int32_t *v, size_t n)
+{
+	w_arr_head(w, key, T_I32, n);
+	for (size_t i = 0; i < n; i++)
+		w_uint(KV(w), (uint32_t)v[i], 4);
+}
+
+void gguf_file_put_arr_f32(struct gguf_file_writer *w, const char *key,
+			   const float *v, size_t n)
+{
+	w_arr_head(w, key, T_F32, n);
+	for (size_t i = 0; i < n; i++)
+		w_uint(KV(w), f32_bits(v[i]), 4);
+}
+
+#undef KV
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+int gguf_file_put_tensor(struct gguf_file_writer *w, const char *name, uint32_t n_dims,
+			 const uint64_t *ne, uint32_t type, char **cause)
+{
+	const struct gguf_file_type *gt = gguf_file_type(type);
+	if (!gt)
+		return util_err(cause, UTIL_EINPUT, "tensor '%s': unknown ggml type %" PRIu32,
+				name, type);
+	if (n_dims == 0 || n_dims > GGUF_MAX_DIMS)
+		return util_err(cause, UTIL_EINPUT, "tensor '%s': %" PRIu32 " dimensions, 1 to %d "
+				"are allowed", name, n_dims, GGUF_MAX_DIMS);
+	if (ne[0] % gt->blck != 0)
+		return util_err(cause, UTIL_EINPUT, "tensor '%s': row of %" PRIu64 " elements is "
+				"not a whole number of %s blocks (%" PRIu32 " elements each)", name,
+				ne[0], gt->name, gt->blck);
+	uint64_t nel = 1;
+	for (uint32_t d = 0; d < n_dims; d++) {
+		if (ne[d] != 0 && nel > (uint64_t)INT64_MAX / ne[d])
+			return util_err(cause, UTIL_EINPUT, "tensor '%s': more than %" PRId64
+					" elements", name, INT64_MAX);
+		nel *= ne[d];
+	}
+	uint64_t bytes = nel / gt->blck * gt->size;
+	w_str(&w->ti, &w->ti_len, &w->ti_alloc, name);
+	w_uint(&w->ti, &w->ti_len, &w->ti_alloc, n_dims, 4);
+	for (uint32_t d = 0; d < n_dims; d++)
+		w_uint(&w->ti, &w->ti_len, &w->ti_alloc, ne[d], 8);
+	w_uint(&w->ti, &w->ti_len, &w->ti_alloc, type, 4);
+	w_uint(&w->ti, &w->ti_len, &w->ti_alloc, w->data, 8);
+	w->data += align_up(bytes, GGUF_DEFAULT_ALIGNMENT);
+	w->n_tensors++;
+	return 0;
+}
+
+uint64_t gguf_file_writer_data_bytes(const struct gguf_file_writer *w)
+{
+	return w->data;
+}
+
+void gguf_file_writer_finish(const struct gguf_file_writer *w, unsigned char **buf,
+			     size_t *len, uint64_t *file_size)
+{
+	unsigned char *b = NULL;
+	size_t n = 0, alloc = 0;
+	w_bytes(&b, &n, &alloc, "GGUF", 4);
+	w_uint(&b, &n, &alloc, 3, 4);
+	w_uint(&b, &n, &alloc, w->n_tensors, 8);
+	w_uint(&b, &n, &alloc, w->n_kv, 8);
+	if (w->kv_len)
+		w_bytes(&b, &n, &alloc, w->kv, w->kv_len);
+	if (w->ti_len)
+		w_bytes(&b, &n, &alloc, w->ti, w->ti_len);
+	size_t padded = (size_t)align_up(n, GGUF_DEFAULT_ALIGNMENT);
+	UTIL_GROW(b, padded, alloc);
+	memset(b + n, 0, padded - n);
+	*buf = b;
+	*len = padded;
+	*file_size = padded + w->data;
 }

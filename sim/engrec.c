@@ -1,0 +1,191 @@
+/*
+ * engrec.c - recorded loads against engine plans (see engrec.h).
+ */
+#include "engrec.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "settings.h"
+#include "util.h"
+
+static int64_t setting_int(struct store *st, int64_t trace, const char *key, int *set)
+{
+	int64_t v = 0;
+	*set = 0;
+	if (store_setting_int(st, trace, key, &v, set, NULL) != 0)
+		*set = 0;
+	return v;
+}
+
+/* A string setting copied into buf (size n); NULL if unset. */
+static const char *setting_str(struct store *st, int64_t trace, const char *key, char *buf, size_t n)
+{
+	char *v = NULL;
+	if (store_setting_get(st, trace, key, &v, NULL) != 0 || !v)
+		return NULL;
+	snprintf(buf, n, "%s", v);
+	free(v);
+	return buf;
+}
+
+static void note(struct engrec *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct engrec *rec, const char *fmt, ...)
+{
+	size_t k = strlen(rec->settings);
+	if (k + 2 >= sizeof(rec->settings))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (k)
+		rec->settings[k++] = ' ';
+	vsnprintf(rec->settings + k, sizeof(rec->settings) - k, fmt, ap);
+	va_end(ap);
+}
+
+int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause)
+{
+	memset(rec, 0, sizeof(*rec));
+	struct store_trace_info ti = { 0 };
+	int rc = store_trace_resolve(st, ref, &rec->trace, cause);
+	if (!rc)
+		rc = store_trace_get(st, rec->trace, &ti, cause);
+	if (rc)
+		return rc;
+	snprintf(rec->name, sizeof(rec->name), "%s", ti.name);
+	store_trace_info_clear(&ti);
+
+	struct trace_device *dev = NULL;
+	size_t nd = 0;
+	if ((rc = store_devices(st, rec->trace, &dev, &nd, cause)))
+		return rc;
+	int max_dev = -1;
+	for (size_t i = 0; i < nd; i++)
+		if (dev[i].index > max_dev)
+			max_dev = dev[i].index;
+	if (max_dev + 1 > ENG_MAX_GPUS) {
+		free(dev);
+		return util_err(cause, UTIL_EINPUT, "trace %s: %d GPUs; llama.cpp plans at most %d devices",
+				rec->name, max_dev + 1, ENG_MAX_GPUS);
+	}
+	rec->n_gpus = max_dev + 1;
+	if (!r->n_gpus) {
+		r->n_gpus = rec->n_gpus;
+		for (size_t i = 0; i < nd; i++)
+			r->mem[dev[i].index] = dev[i].total;
+		for (int i = 0; i < r->n_gpus; i++)
+			if (!r->mem[i]) {
+				free(dev);
+				return util_err(cause, UTIL_EINPUT, "trace %s does not record the size of GPU %d: "
+						"give --gpus", rec->name, i);
+			}
+	}
+	free(dev);
+	if (!r->n_gpus)
+		return util_err(cause, UTIL_EINPUT, "trace %s records no GPU: give --gpus", rec->name);
+
+	/* the settings llama.cpp/Ollama logs print (import/llamalog.c) */
+	int set;
+	int64_t v;
+	if (!r->ctx && (v = setting_int(st, rec->trace, SK(N_CTX), &set), set) && v > 0) {
+		r->ctx = (uint32_t)v;
+		note(rec, "ctx %u", r->ctx);
+	}
+	if (!r->parallel && (v = setting_int(st, rec->trace, SK(N_SEQ_MAX), &set), set ? 1 : (v = setting_int(st, rec->trace, SK(PARALLEL), &set), set)) && v > 0) {
+		r->parallel = (uint32_t)v;
+		note(rec, "parallel %u", r->parallel);
+	}
+	if (!r->batch && (v = setting_int(st, rec->trace, SK(N_BATCH), &set), set) && v > 0) {
+		r->batch = (uint32_t)v;
+		note(rec, "batch %u", r->batch);
+	}
+	if (!r->ubatch && (v = setting_int(st, rec->trace, SK(N_UBATCH), &set), set) && v > 0) {
+		r->ubatch = (uint32_t)v;
+		note(rec, "ubatch %u", r->ubatch);
+	}
+	if (!r->flash_attn && (v = setting_int(st, rec->trace, SK(FLASH_ATTN), &set), set)) {
+		r->flash_attn = v ? "on" : "off";
+		note(rec, "flash-attn %s", r->flash_attn);
+	}
+	if (!r->type_k && (r->type_k = setting_str(st, rec->trace, SK(TYPE_K), rec->store_[0], sizeof(rec->store_[0]))))
+		note(rec, "type_k %s", r->type_k);
+	if (!r->type_v && (r->type_v = setting_str(st, rec->trace, SK(TYPE_V), rec->store_[1], sizeof(rec->store_[1]))))
+		note(rec, "type_v %s", r->type_v);
+	if (r->n_gpu_layers == ENG_UNSET && (v = setting_int(st, rec->trace, SK(N_GPU_LAYERS), &set), set) && v >= 0) {
+		r->n_gpu_layers = (int)v;
+		note(rec, "num-gpu %d", r->n_gpu_layers);
+	}
+	if ((v = setting_int(st, rec->trace, SK(META_N_LAYER), &set), set) ||
+	    (v = setting_int(st, rec->trace, SK(N_LAYER_TOTAL), &set) - 1, set))
+		rec->n_layer = (int)v;
+	char ts[64];
+	if (!r->n_split && setting_str(st, rec->trace, SK(TENSOR_SPLIT), ts, sizeof(ts))) {
+		int k = 0;
+		for (char *s = ts, *end; *s && k < ENG_MAX_GPUS; s = *end ? end + 1 : end) {
+			r->split[k++] = strtof(s, &end);
+			if (end == s)
+				break;
+		}
+		if (k == r->n_gpus) {
+			r->n_split = k;
+			note(rec, "split %s", ts);
+		}
+	}
+
+	struct store_event_stat *es = NULL;
+	size_t ne = 0;
+	if ((rc = store_event_stats(st, rec->trace, &es, &ne, cause)))
+		return rc;
+	for (size_t i = 0; i < ne; i++) {
+		if (es[i].kind != TRACE_ALLOC)
+			continue;
+		int d = es[i].device < 0 ? ENG_MAX_GPUS : es[i].device;
+		if (d > ENG_MAX_GPUS)
+			continue;
+		switch (es[i].category) {
+		case TRACE_CAT_WEIGHTS: rec->weights[d] += es[i].bytes; break;
+		case TRACE_CAT_KV: rec->kv[d] += es[i].bytes; break;
+		case TRACE_CAT_COMPUTE: rec->compute[d] += es[i].bytes; break;
+		case TRACE_CAT_OUTPUT: rec->output[d] += es[i].bytes; break;
+		case TRACE_CAT_CONTEXT: rec->context[d] += es[i].bytes; break;
+		default: break;
+		}
+	}
+	free(es);
+	return 0;
+}
+
+static void row(FILE *f, const char *dev, const char *cat, uint64_t rec, uint64_t plan)
+{
+	double d = ((double)plan - (double)rec) / UTIL_MIB;
+	fprintf(f, "%-8s %-9s %12.2f %12.2f %+11.2f", dev, cat, rec / UTIL_MIB, plan / UTIL_MIB, d);
+	if (rec)
+		fprintf(f, " %+7.1f%%", 100.0 * ((double)plan - (double)rec) / (double)rec);
+	fputc('\n', f);
+}
+
+void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p)
+{
+	fprintf(f, "recorded: trace %s (%s)\n", rec->name, rec->settings[0] ? rec->settings : "no settings recorded");
+	if (rec->n_layer > 0 && rec->n_layer != p->n_layer)
+		fprintf(f, "warning: the recorded load's model has %d layers, this one %d: not the same model\n",
+			rec->n_layer, p->n_layer);
+	fprintf(f, "\n%-8s %-9s %12s %12s %11s %8s\n", "device", "category", "recorded", "engine", "engine-rec", "");
+	for (int i = 0; i <= p->n_gpus; i++) {
+		int d = i < p->n_gpus ? i : ENG_MAX_GPUS;
+		const struct eng_dev *e = i < p->n_gpus ? &p->gpu[i] : &p->host;
+		const char *name = i < p->n_gpus ? e->name : "host";
+		row(f, name, "weights", rec->weights[d], e->weights);
+		row(f, name, "kv", rec->kv[d], e->kv);
+		row(f, name, "compute", rec->compute[d], e->compute);
+		if (i == p->n_gpus)
+			row(f, name, "output", rec->output[d], e->output);
+		else if (rec->context[d])
+			fprintf(f, "%-8s %-9s %12.2f %12s  (not a ggml buffer: measured runtime overhead)\n", name,
+				"context", rec->context[d] / UTIL_MIB, "-");
+	}
+	fprintf(f, "(MiB)\n");
+}

@@ -1,0 +1,41 @@
+/*
+ * engrec.h - a recorded load meets the engine: the settings and GPUs of a
+ * trace in the store (a llama.cpp/Ollama log, or a plan kept by `plan
+ * --save`) become an engine request, and the recorded per-device buffers
+ * are set beside the engine's plan of the same settings. Their difference
+ * is what the engine does not see on that machine (CUDA context, library
+ * workspaces, a different build).
+ */
+#ifndef VRAMSIM_ENGREC_H
+#define VRAMSIM_ENGREC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "store.h"
+
+/* Recorded bytes per device (GPU 0.., then the host in [ENG_MAX_GPUS]). */
+struct engrec {
+	int64_t trace;
+	char name[128];
+	int n_gpus;
+	uint64_t weights[ENG_MAX_GPUS + 1], kv[ENG_MAX_GPUS + 1], compute[ENG_MAX_GPUS + 1];
+	uint64_t output[ENG_MAX_GPUS + 1], context[ENG_MAX_GPUS + 1];
+	int n_layer;         /* the recorded model's repeating layers, 0 if unknown */
+	char settings[512];  /* the recorded settings used, for the report */
+	char store_[8][32];  /* storage for strings r points into */
+};
+
+/*
+ * Resolve ref in st and fill r (only the fields the trace records: GPUs
+ * and their sizes, ctx, parallel, batch, ubatch, flash attention, cache
+ * types, layers on GPUs, split) and rec. Fields r already has (the
+ * command line) win. 0, or UTIL_EINPUT when the trace records no GPU.
+ */
+int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause);
+
+/* Recorded vs planned per device and category, MiB, to f. */
+void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * estimate_logged.c - a trace holding Ollama's own msg=offload estimate:
+ * the estimator of an era rerun on what the line logs, figure by figure
+ * (est_check_logged), and what `replay --engine-estimate` prints for a
+ * scenario (est_run).
+ */
+#include "estimate.h"
+#include "estimate_int.h"
+#include "ollama.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct logged {
+	uint64_t v[16];
+	int have[16];
+	uint64_t avail[TOPO_MAX_GPUS], alloc[TOPO_MAX_GPUS];
+	int n_avail, n_alloc;
+};
+
+enum { LG_FULL, LG_PARTIAL, LG_KV, LG_WTOTAL, LG_WREP, LG_WNONREP, LG_GFULL, LG_GPARTIAL, LG_PW,
+       LG_PG, LG_OVH, LG_N };
+static const char *const lg_keys[LG_N] = {
+	"required.full", "required.partial", "required.kv", "weights.total", "weights.repeating",
+	"weights.nonrepeating", "graph.full", "graph.partial", "projector.weights", "projector.graph",
+	"gpu_overhead",
+};
+
+static int logged_read(struct store *st, int64_t trace, struct logged *lg, char **cause)
+{
+	struct store_estimate *e = NULL;
+	size_t n = 0;
+	memset(lg, 0, sizeof(*lg));
+	int rc = store_estimates(st, trace, &e, &n, cause);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].engine, "ollama"))
+			continue;
+		int d = e[i].device;
+		if (d >= 0 && d < TOPO_MAX_GPUS && !strcmp(e[i].key, "available")) {
+			lg->avail[d] = e[i].bytes;
+			if (d + 1 > lg->n_avail)
+				lg->n_avail = d + 1;
+		} else if (d >= 0 && d < TOPO_MAX_GPUS && !strcmp(e[i].key, "allocation")) {
+			lg->alloc[d] = e[i].bytes;
+			if (d + 1 > lg->n_alloc)
+				lg->n_alloc = d + 1;
+		}
+		for (int k = 0; k < LG_N; k++)
+			if (d < 0 && !strcmp(e[i].key, lg_keys[k])) {
+				lg->v[k] = e[i].bytes;
+				lg->have[k] = 1;
+			}
+	}
+	free(e);
+	return 0;
+}
+
+static int fig_ok(double got, double logged)
+{
+	return fabs(got - logged) <= 0.05 * 1073741824.0 + 0.01 * logged;
+}
+
+int est_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
+		     char **json, int *n_within, int *n_figures, char **cause)
+{
+	char name[32];
+	struct est_opts o;
+	int rc = est_opts_parse(engine, name, sizeof(name), &o, cause);
+	if (rc)
+		return rc;
+	struct logged lg;
+	if ((rc = logged_read(st, trace, &lg, cause)))
+		return rc;
+	if (!lg.n_avail)
+		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate line");
+	enum ollama_era era;
+	int v070 = 0;
+	if (!strcmp(name, "ollama-0.5"))
+		era = OLLAMA_ERA_05;
+	else if (!strcmp(name, "ollama-0.7") || (v070 = !strcmp(name, "ollama-0.7.0")))
+		era = OLLAMA_ERA_07;
+	else
+		return util_err(cause, UTIL_EINPUT, "a logged Ollama estimate is checked against "
+				"ollama-0.5, ollama-0.7 or ollama-0.7.0, not %s", name);
+	int64_t n_model = 0, req = -1, off = -1;
+	int set_m = 0, set_r = 0, set_o = 0;
+	store_setting_int(st, trace, "ollama.layers.model", &n_model, &set_m, NULL);
+	store_setting_int(st, trace, "ollama.layers.requested", &req, &set_r, NULL);
+	store_setting_int(st, trace, "ollama.layers.offload", &off, &set_o, NULL);
+	if (!lg.n_avail || !set_m || n_model < 2 || n_model > LLM_MAX_LAYERS + 1 || !lg.have[LG_KV] ||
+	    !lg.have[LG_WTOTAL] || !lg.have[LG_WNONREP] || !lg.have[LG_GPARTIAL])
+		return util_err(cause, UTIL_EINPUT, "the trace holds no complete Ollama estimate line "
+				"(memory.available, layers.model, weights, kv, graph)");
+	uint32_t nl = (uint32_t)(n_model - 1);
+	/* v0.5 logs weights.total as blocks + KV (repeating = total - output);
+	 * v0.6.8+ as blocks + output (repeating = blocks) - llm/memory.go LogValue */
+	double blocks = era == OLLAMA_ERA_05 ? (double)lg.v[LG_WTOTAL] - (double)lg.v[LG_KV]
+					     : (double)lg.v[LG_WREP];
+	uint64_t *lw = util_xcalloc(nl, sizeof(uint64_t));
+	for (uint32_t i = 0; i < nl; i++)
+		lw[i] = blocks > 0 ? (uint64_t)(blocks / nl) : 0;
+	struct ollama_model m = {
+		.arch = "logged", .n_layer = nl, .n_embd = 1, .n_head = 1, .layer_w = lw,
+		.output_w = lg.v[LG_WNONREP], .token_embd_w = lg.v[LG_WNONREP],
+		.projector_w = lg.v[LG_PW], .projector_graph = lg.v[LG_PG],
+		/* v0.7.1+ logs a graph only for the Ollama engine's projector */
+		.ollama_engine = era == OLLAMA_ERA_07 && lg.v[LG_PG] > 0,
+	};
+	struct ollama_input in = { .n_gpu = lg.n_avail, .min_memory = OLLAMA_MIN_MEMORY,
+				   .gpu_overhead = o.overhead ? o.overhead : lg.v[LG_OVH], .ctx = 1,
+				   .parallel = 1, .batch = 512, .kv_bpe = 2,
+				   .num_gpu = set_r ? (int)req : -1, .spare_largest = v070,
+				   .graph_partial = lg.v[LG_GPARTIAL],
+				   .graph_full = lg.have[LG_GFULL] ? lg.v[LG_GFULL] : lg.v[LG_GPARTIAL],
+				   .kv_total = lg.v[LG_KV] };
+	for (int g = 0; g < lg.n_avail; g++)
+		in.free[g] = lg.avail[g];
+	/* With a sliding window named (swa=, swa_period=), the logged KV total
+	 * is spread over the layers in proportion to their cells under the
+	 * v0.7+ rule (local layers: parallel x window + batch); else evenly. */
+	uint64_t *kvl = NULL;
+	int64_t ctx = 0;
+	int set_c = 0;
+	store_setting_int(st, trace, "ctx_size", &ctx, &set_c, NULL);
+	uint64_t period = o.swa_period ? o.swa_period : 6;
+	if (o.swa && set_c && ctx > 0 && era == OLLAMA_ERA_07) {
+		kvl = util_xcalloc(nl, sizeof(uint64_t));
+		uint64_t batch = o.batch < (uint64_t)ctx ? o.batch : (uint64_t)ctx, sum = 0;
+		for (uint32_t i = 0; i < nl; i++)
+			sum += (i + 1) % period ? o.swa + batch : (uint64_t)ctx;
+		for (uint32_t i = 0; i < nl; i++)
+			kvl[i] = (uint64_t)((double)lg.v[LG_KV] *
+					    (double)((i + 1) % period ? o.swa + batch : (uint64_t)ctx) / (double)sum);
+		in.kv_layer = kvl;
+	}
+	struct ollama_result r;
+	rc = ollama_estimate(era, &m, &in, &r, cause);
+	free(lw);
+	free(kvl);
+	if (rc)
+		return rc;
+	struct est_buf b = { 0 }, j = { 0 };
+	int within = 0, figs = 0;
+	char *split = NULL;
+	store_setting_get(st, trace, "ollama.layers.split", &split, NULL);
+	est_printf(&b, "\n%s against the estimate this log holds (inputs from the msg=offload line: "
+		    "free per GPU, weights, KV, graph, projector; logged GiB are rounded to 0.1;"
+		    " layers of equal size, KV %s):\n", name,
+		in.kv_layer ? "by the sliding-window rule" : "split evenly (swa= to apply a window)");
+	est_printf(&b, "  %-26s %12s %12s %9s\n", "figure", "logged", "emulated", "diff");
+	est_printf(&j, "{\"engine\":\"%s\",\"figures\":[", name);
+	if (set_o) {
+		figs++;
+		within += r.layers == off;
+		est_printf(&b, "  %-26s %12lld %12d %+9d\n", "layers.offload", (long long)off, r.layers,
+			r.layers - (int)off);
+		est_printf(&j, "{\"figure\":\"layers.offload\",\"logged\":%lld,\"emulated\":%d}", (long long)off,
+			r.layers);
+	}
+	char mine[512] = "";
+	for (int g = 0; g < lg.n_avail; g++)
+		snprintf(mine + strlen(mine), sizeof(mine) - strlen(mine), "%s%d", g ? "," : "", r.split[g]);
+	if (split && *split && lg.n_avail > 1) {
+		figs++;
+		within += !strcmp(split, mine);
+		est_printf(&b, "  %-26s %12s %12s %9s\n", "layers.split", split, mine,
+			strcmp(split, mine) ? "differs" : "same");
+	}
+	const struct { const char *what; uint64_t logged, got; int have; } f[] = {
+		{ "memory.required.full", lg.v[LG_FULL], r.total, lg.have[LG_FULL] },
+		{ "memory.required.partial", lg.v[LG_PARTIAL], r.vram, lg.have[LG_PARTIAL] },
+	};
+	for (size_t k = 0; k < UTIL_ARRAY_SIZE(f); k++) {
+		if (!f[k].have)
+			continue;
+		int ok = fig_ok((double)f[k].got, (double)f[k].logged);
+		figs++;
+		within += ok;
+		est_printf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f%%%s\n", f[k].what,
+			(double)f[k].logged / 1073741824.0, (double)f[k].got / 1073741824.0,
+			f[k].logged ? 100.0 * ((double)f[k].got - (double)f[k].logged) / (double)f[k].logged : 0,
+			ok ? "" : "  (beyond rounding + 1%)");
+		est_printf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", f[k].what,
+			(unsigned long long)f[k].logged, (unsigned long long)f[k].got);
+	}
+	for (int g = 0; g < lg.n_alloc && g < lg.n_avail; g++) {
+		int ok = fig_ok((double)r.alloc[g], (double)lg.alloc[g]);
+		figs++;
+		within += ok;
+		char what[40];
+		snprintf(what, sizeof(what), "allocation GPU %d", g);
+		est_printf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f GiB%s\n", what,
+			(double)lg.alloc[g] / 1073741824.0, (double)r.alloc[g] / 1073741824.0,
+			((double)r.alloc[g] - (double)lg.alloc[g]) / 1073741824.0,
+			ok ? "" : "  (beyond rounding + 1%)");
+		est_printf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", what,
+			(unsigned long long)lg.alloc[g], (unsigned long long)r.alloc[g]);
+	}
+	char size[32], proc[48];
+	ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
+	est_printf(&b, "  %d of %d figures agree within the log's rounding + 1%%; `ollama ps` would show"
+		    " %s, %s\n", within, figs, size, proc);
+	est_printf(&j, "],\"within\":%d,\"figures_total\":%d", within, figs);
+	est_ps_json(&j, r.total, r.vram);
+	est_printf(&j, "}");
+	free(split);
+	*explain = b.s;
+	if (json)
+		*json = j.s;
+	else
+		free(j.s);
+	if (n_within)
+		*n_within = within;
+	if (n_figures)
+		*n_figures = figs;
+	return 0;
+}
+
+int est_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
+	    uint64_t *est, char **explain, char **json, char **cause)
+{
+	char *lex = NULL, *ljs = NULL, *lcause = NULL;
+	int logged = st && sc->trace &&
+		     est_check_logged(st, sc->trace, engine, &lex, &ljs, NULL, NULL, &lcause) == 0;
+	for (int g = 0; g < TOPO_MAX_GPUS; g++)
+		est[g] = UINT64_MAX;
+	*explain = NULL;
+	*json = NULL;
+	if (!sc->ld) {
+		if (!logged) {
+			int rc = util_err(cause, UTIL_EINPUT, "--engine-estimate needs a llama.cpp/Ollama "
+					  "load, a logged Ollama estimate or --model%s%s%s",
+					  lcause ? " (" : "", lcause ? lcause : "", lcause ? ")" : "");
+			free(lcause);
+			return rc;
+		}
+		*explain = lex;
+		*json = ljs;
+		return 0;
+	}
+	free(lcause);
+	char *ex = NULL, *js = NULL, *mcause = NULL;
+	int rc = est_compute_json(engine, sc, res, est, &ex, &js, &mcause);
+	if (rc && !logged) {
+		*cause = mcause;
+		return rc;
+	}
+	if (rc) { /* the load lacks what the model-based estimate needs; the log has it */
+		for (int g = 0; g < TOPO_MAX_GPUS; g++)
+			est[g] = UINT64_MAX;
+		struct est_buf b = { 0 };
+		est_printf(&b, "\n(%s from the load: %s)%s", engine, mcause, lex);
+		free(mcause);
+		free(lex);
+		*explain = b.s;
+		*json = ljs;
+		return 0;
+	}
+	if (!logged) {
+		*explain = ex;
+		*json = js;
+		return 0;
+	}
+	struct est_buf b = { 0 }, j = { 0 };
+	est_printf(&b, "%s%s", ex, lex);
+	size_t l = strlen(js);
+	est_printf(&j, "%.*s,\"logged_check\":%s}", (int)(l ? l - 1 : 0), js, ljs);
+	free(ex);
+	free(lex);
+	free(js);
+	free(ljs);
+	*explain = b.s;
+	*json = j.s;
+	return 0;
+}

@@ -1,0 +1,151 @@
+/*
+ * bench_engine.c - `make bench`: the llama.cpp engine planner on a
+ * header-only Llama-3-70B-shaped GGUF (80 layers, 8192 wide, Q4_K/Q6_K,
+ * 42 GB logical, a few MB on disk): one plan on 4 virtual 24 GiB GPUs
+ * including the planner's start, context-only what-ifs on the loaded
+ * model, llama.cpp's --fit, a sweep of 100 scenarios, and the planner's
+ * peak RSS. Each beside its floor, measured in the same run: the engine's
+ * own CPU-only load and plan of the same header in a fresh planner.
+ * Figures, not tests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cu_gguf.h"
+#include "engine.h"
+#include "util.h"
+
+static double ms_since(int64_t t0)
+{
+	return (double)(util_now_ns() - t0) / 1e6;
+}
+
+static void req70(struct eng_req *r, const char *model, int gpus, uint32_t ctx)
+{
+	eng_req_init(r);
+	r->model = model;
+	r->n_gpus = gpus;
+	for (int i = 0; i < gpus; i++)
+		r->mem[i] = 24ull << 30;
+	r->ctx = ctx;
+}
+
+/* A fresh planner: start, one request, quit. Best of 3, ms; *rss its peak. */
+static double fresh(const char *model, int cpu, uint64_t *rss)
+{
+	double best = 1e18;
+	for (int k = 0; k < 3; k++) {
+		char *cause = NULL;
+		struct eng_req r;
+		struct eng_plan p;
+		req70(&r, model, cpu ? 0 : 4, 8192);
+		int64_t t0 = util_now_ns();
+		struct eng *e = eng_open(NULL, &cause);
+		int rc = e ? (cpu ? eng_plan_cpu(e, &r, &p, &cause) : eng_plan(e, &r, &p, &cause)) : -1;
+		if (rc) {
+			fprintf(stderr, "bench_engine: %s\n", cause);
+			exit(1);
+		}
+		if (rss)
+			*rss = p.peak_rss;
+		eng_plan_free(&p);
+		eng_close(e);
+		double ms = ms_since(t0);
+		if (ms < best)
+			best = ms;
+	}
+	return best;
+}
+
+int main(void)
+{
+	if (!getenv("VRAMSIM_ENGINE") && access("build/engine/vramsim-engine", X_OK) == 0)
+		setenv("VRAMSIM_ENGINE", "build/engine/vramsim-engine", 1);
+	char *cause = NULL;
+	struct eng *e = eng_open(NULL, &cause);
+	if (!e) {
+		printf("engine: not benchmarked: %s\n", cause);
+		free(cause);
+		return 0;
+	}
+	char model[] = "/tmp/vramsim-bench-70b-XXXXXX";
+	int fd = mkstemp(model);
+	if (fd < 0 || close(fd) || cu_gguf_llama(model, 80, 8192, 28672, 64, 8, 128256, NULL)) {
+		fprintf(stderr, "bench_engine: cannot write %s\n", model);
+		return 1;
+	}
+	printf("engine: %s; model: header-only 70B (80 layers, Q4_K/Q6_K, 128256 vocab)\n", eng_describe(e));
+	uint64_t rss = 0, rss_cpu = 0;
+	double floor_ms = fresh(model, 1, &rss_cpu);
+	double plan_ms = fresh(model, 0, &rss);
+	printf("plan on 4x24G incl. planner start   %8.1f ms   (floor: engine's own CPU-only load+plan, fresh: %.1f ms; target <= 500 ms)\n",
+	       plan_ms, floor_ms);
+	printf("planner peak RSS, 70B plan          %8.1f MiB  (floor: the CPU-only plan: %.1f MiB; target <= 100 MiB)\n",
+	       rss / UTIL_MIB, rss_cpu / UTIL_MIB);
+
+	struct eng_req r;
+	struct eng_plan p;
+	req70(&r, model, 4, 8192);
+	if (eng_plan(e, &r, &p, &cause)) {
+		fprintf(stderr, "bench_engine: %s\n", cause);
+		return 1;
+	}
+	eng_plan_free(&p);
+	const int n_ctx = 20;
+	int64_t t0 = util_now_ns();
+	for (int i = 0; i < n_ctx; i++) {
+		req70(&r, model, 4, 4096u * (uint32_t)(1 + i % 8));
+		r.parallel = 1u + (uint32_t)(i % 2);
+		r.flash_attn = i % 3 ? "on" : "off";
+		if (eng_plan(e, &r, &p, &cause) || !p.reused) {
+			fprintf(stderr, "bench_engine: context what-if %d: %s\n", i, cause ? cause : "model not reused");
+			return 1;
+		}
+		eng_plan_free(&p);
+	}
+	printf("context-only what-if (model reused) %8.1f ms each (%d; target <= 50 ms)\n", ms_since(t0) / n_ctx, n_ctx);
+
+	struct eng_fit f;
+	for (int g = 4; g >= 2; g -= 2) {
+		/* 4x24G holds it all; on 2x20G llama.cpp must shrink or move layers */
+		req70(&r, model, g, 0);
+		for (int i = 0; g == 2 && i < 2; i++)
+			r.mem[i] = 20ull << 30;
+		t0 = util_now_ns();
+		if (eng_fit(e, &r, &f, &p, &cause)) {
+			fprintf(stderr, "bench_engine: fit: %s\n", cause);
+			return 1;
+		}
+		double fit_ms = ms_since(t0);
+		printf("fit --engine-fit on %dx%dG           %8.1f ms   (-ngl %d -c %u%s; floor: CPU-only load+plan %.1f ms; "
+		       "target <= 3000 ms)\n", g, g == 2 ? 20 : 24, fit_ms, f.n_gpu_layers, f.ctx, f.n_ot ? " with overrides" : "", floor_ms);
+		eng_fit_free(&f);
+		eng_plan_free(&p);
+	}
+
+	/* 100 scenarios: 4 topologies x 25 context settings, grouped by topology
+	 * as a sweep orders them (one model load per topology) */
+	t0 = util_now_ns();
+	int done = 0;
+	for (int g = 1; g <= 4; g++)
+		for (int c = 0; c < 25; c++) {
+			req70(&r, model, g == 1 ? 2 : g, 2048u << (c % 5));
+			if (g == 1)
+				r.mem[0] = r.mem[1] = 48ull << 30;
+			r.parallel = 1u + (uint32_t)(c / 5 % 4);
+			r.flash_attn = c % 2 ? "on" : "auto";
+			if (eng_plan(e, &r, &p, &cause)) {
+				fprintf(stderr, "bench_engine: sweep: %s\n", cause);
+				return 1;
+			}
+			eng_plan_free(&p);
+			done++;
+		}
+	double sweep_ms = ms_since(t0);
+	printf("sweep of %d scenarios               %8.1f ms   (%.1f ms each; floor: CPU-only load+plan %.1f ms; target <= 30000 ms)\n",
+	       done, sweep_ms, sweep_ms / done, floor_ms);
+	eng_close(e);
+	unlink(model);
+	return 0;
+}

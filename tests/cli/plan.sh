@@ -1,0 +1,75 @@
+# plan.sh - `vramsim plan` and `vramsim fit --engine-fit` through the CLI:
+# the table and its JSON agree, the plan kept in the store replays as
+# planned (CUDA context charged as its own category), bad input exits 2
+# quoting the engine, and without an engine the command says so (exit 1).
+. "$TOP/tests/cli/lib.sh"
+M="$DATA/gguf/stories260K.gguf"
+[ -n "${VRAMSIM_ENGINE:-}" ] || { [ -x "$TOP/build/engine/vramsim-engine" ] && export VRAMSIM_ENGINE="$TOP/build/engine/vramsim-engine"; }
+if [ -z "${VRAMSIM_ENGINE:-}" ]; then
+	expect 1 "$VRAMSIM" plan "$M" --gpus 2x24G
+	has err 'no llama.cpp engine planner'
+	echo "plan: no engine built (ENGINE=none): only its absence tested"
+	exit 0
+fi
+
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512
+has out '^source:  engine plan, llama.cpp v0\.5\.0'
+has out '^CUDA0 +3 +0\.52 +0\.19 '
+has out '^CUDA1 +3 +0\.47 +0\.12 '
+has out 'sched copies 4 \(pipeline parallelism\)'
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --json -q
+has out '"gpus":\[\{"name":"CUDA0","layers":3,"weights":545280,"kv":196608,'
+has out '"source":"engine plan"'
+
+# kept in the store, replayed as planned on the same and on tiny GPUs
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --save st260 --store t.db -q
+expect 0 "$VRAMSIM" replay --store t.db st260 --gpus 2x24G
+has out 'an engine plan by llama\.cpp, replayed as planned'
+has out '^  0 +24576 .* 450 '
+expect 0 "$VRAMSIM" export --store t.db st260 --format csv
+has out '^0,0,1,alloc,0,weights,545280,.*,0,2,.*,CUDA0 model buffer$'
+has out ',kv,196608,.*CUDA0 KV buffer$'
+expect 0 "$VRAMSIM" replay --store t.db st260 --gpus 2x400M --reserve 398M
+has out 'DOES NOT FIT'
+
+# llama.cpp's --fit
+expect 0 "$VRAMSIM" fit --engine-fit "$M" --gpus 2x24G -q
+has out '^fit:     llama-server --fit on would choose: -ngl all -c 2048'
+
+# refusals quote the engine and exit 2; the store is untouched
+expect 2 "$VRAMSIM" plan "$M" --gpus 1x24G --kv-type q8_0 --flash-attn off
+has err 'quantized V cache requires flash_attn to be enabled'
+head -c 64 "$M" > trunc.gguf
+expect 2 "$VRAMSIM" plan trunc.gguf --gpus 1x24G --save bad --store t.db
+has err 'trunc\.gguf'
+expect 0 "$VRAMSIM" ls --store t.db
+hasnt out 'bad'
+expect 2 "$VRAMSIM" plan "$M" --gpus 17x24G
+has err 'at most 16 devices'
+expect 2 "$VRAMSIM" plan "$M" --gpus 2x24G --split-mode row
+has err 'row'
+expect 2 "$VRAMSIM" plan "$M" --gpus 2x24G --mmproj x.gguf
+has err 'libmtmd'
+expect 2 "$VRAMSIM" plan "$M"
+has err 'gpus is required'
+expect 1 "$VRAMSIM" plan "$M" --gpus 1x24G --engine-lib "$PWD"
+has err 'engine refused --engine-lib'
+
+# a recorded load meets the engine: the plan kept above, re-planned under
+# its recorded settings, differs by nothing; another model is flagged
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --parallel 2 --flash-attn on --save st2 --store t.db -q
+expect 0 "$VRAMSIM" plan "$M" --recorded st2 --store t.db -q
+has out '^recorded: trace st2 \(ctx 1024 parallel 2 batch 1024 ubatch 512 flash-attn on type_k f16 type_v f16\)$'
+has out '^CUDA1 +compute .* \+0\.00 +\+0\.0%$'
+hasnt out '^CUDA[01] .* [+-][0-9]*\.[0-9]*[1-9] '
+expect 2 "$VRAMSIM" plan "$M" --recorded nosuch --store t.db
+has err "no trace 'nosuch'"
+
+# a real log's measured CUDA context (451/456 MiB) is carried into the kept
+# plan, so its replay charges the measurement instead of the 450M default
+expect 0 "$VRAMSIM" import --store t.db --name bd "$DATA/logs/llamacpp-15860-memory-breakdown-3x4090.log" -q
+expect 0 "$VRAMSIM" plan "$M" --recorded bd --store t.db --save carried -q
+has out '^CUDA0 +context +451\.00 +- +\(not a ggml buffer: measured runtime overhead\)$'
+expect 0 "$VRAMSIM" replay --store t.db carried
+has out '^  0 +24080 .* 451 +[0-9]+$'
+has out '^  1 +24080 .* 456 +[0-9]+$'

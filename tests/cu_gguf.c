@@ -1,0 +1,351 @@
+/*
+ * cu_gguf.c - header-only GGUF writer for the engine tests (see cu_gguf.h).
+ */
+#include "cu_gguf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CU_ALIGN 32 /* general.alignment default */
+
+enum { GT_U32 = 4, GT_I32 = 5, GT_F32 = 6, GT_STRING = 8, GT_ARRAY = 9 };
+
+struct cu_tensor {
+	char name[96];
+	int type;
+	int64_t ne[3];
+	int nd;
+};
+
+struct cu_gguf {
+	char arch[32];
+	unsigned char *kv;
+	size_t kv_len, kv_cap;
+	uint64_t n_kv;
+	struct cu_tensor *t;
+	int n_t, cap_t;
+};
+
+static void put(struct cu_gguf *g, const void *p, size_t n)
+{
+	if (g->kv_len + n > g->kv_cap) {
+		g->kv_cap = (g->kv_len + n) * 2 + 4096;
+		g->kv = realloc(g->kv, g->kv_cap);
+		if (!g->kv)
+			abort();
+	}
+	memcpy(g->kv + g->kv_len, p, n);
+	g->kv_len += n;
+}
+
+static void put_u32(struct cu_gguf *g, uint32_t v) { put(g, &v, 4); }
+static void put_u64(struct cu_gguf *g, uint64_t v) { put(g, &v, 8); }
+
+static void put_str(struct cu_gguf *g, const char *s)
+{
+	put_u64(g, strlen(s));
+	put(g, s, strlen(s));
+}
+
+static void key(struct cu_gguf *g, const char *k, uint32_t type)
+{
+	put_str(g, k);
+	put_u32(g, type);
+	g->n_kv++;
+}
+
+static void key_str(struct cu_gguf *g, const char *k, const char *v)
+{
+	key(g, k, GT_STRING);
+	put_str(g, v);
+}
+
+static void key_u32(struct cu_gguf *g, const char *k, uint32_t v)
+{
+	key(g, k, GT_U32);
+	put_u32(g, v);
+}
+
+void cu_gguf_u32(struct cu_gguf *g, const char *k, uint32_t v)
+{
+	char full[128];
+	snprintf(full, sizeof(full), "%s.%s", g->arch, k);
+	key_u32(g, full, v);
+}
+
+void cu_gguf_f32(struct cu_gguf *g, const char *k, float v)
+{
+	char full[128];
+	snprintf(full, sizeof(full), "%s.%s", g->arch, k);
+	key(g, full, GT_F32);
+	put(g, &v, 4);
+}
+
+struct cu_gguf *cu_gguf_new(const char *arch, int n_vocab)
+{
+	struct cu_gguf *g = calloc(1, sizeof(*g));
+	snprintf(g->arch, sizeof(g->arch), "%s", arch);
+	key_str(g, "general.architecture", arch);
+	key_str(g, "general.name", "vramsim test header");
+	key_u32(g, "general.quantization_version", 2);
+	key_str(g, "tokenizer.ggml.model", "llama");
+	key(g, "tokenizer.ggml.tokens", GT_ARRAY);
+	put_u32(g, GT_STRING);
+	put_u64(g, (uint64_t)n_vocab);
+	for (int i = 0; i < n_vocab; i++) {
+		char s[16];
+		if (i == 0)
+			strcpy(s, "<unk>");
+		else if (i == 1)
+			strcpy(s, "<s>");
+		else if (i == 2)
+			strcpy(s, "</s>");
+		else if (i < 3 + 256)
+			snprintf(s, sizeof(s), "<0x%02X>", i - 3);
+		else
+			snprintf(s, sizeof(s), "t%d", i);
+		put_str(g, s);
+	}
+	key(g, "tokenizer.ggml.scores", GT_ARRAY);
+	put_u32(g, GT_F32);
+	put_u64(g, (uint64_t)n_vocab);
+	for (int i = 0; i < n_vocab; i++) {
+		float f = -(float)i;
+		put(g, &f, 4);
+	}
+	key(g, "tokenizer.ggml.token_type", GT_ARRAY);
+	put_u32(g, GT_I32);
+	put_u64(g, (uint64_t)n_vocab);
+	for (int i = 0; i < n_vocab; i++) {
+		int32_t t = i == 0 ? 2 : i < 3 ? 3 : i < 3 + 256 ? 6 : 1;
+		put(g, &t, 4);
+	}
+	key_u32(g, "tokenizer.ggml.unknown_token_id", 0);
+	key_u32(g, "tokenizer.ggml.bos_token_id", 1);
+	key_u32(g, "tokenizer.ggml.eos_token_id", 2);
+	return g;
+}
+
+/* block size and bytes per block (ggml type traits) */
+static void traits(int type, int64_t *blck, int64_t *bytes)
+{
+	switch (type) {
+	case CU_F32: *blck = 1; *bytes = 4; break;
+	case CU_F16: *blck = 1; *bytes = 2; break;
+	case CU_Q8_0: *blck = 32; *bytes = 34; break;
+	case CU_Q4_K: *blck = 256; *bytes = 144; break;
+	case CU_Q6_K: *blck = 256; *bytes = 210; break;
+	default: abort();
+	}
+}
+
+uint64_t cu_gguf_nbytes(int type, int64_t ne0, int64_t ne1, int64_t ne2)
+{
+	int64_t blck, bytes;
+	traits(type, &blck, &bytes);
+	return (uint64_t)(ne0 / blck * bytes) * (uint64_t)(ne1 ? ne1 : 1) * (uint64_t)(ne2 ? ne2 : 1);
+}
+
+void cu_gguf_tensor(struct cu_gguf *g, const char *name, int type, int64_t ne0, int64_t ne1, int64_t ne2)
+{
+	if (g->n_t == g->cap_t) {
+		g->cap_t = g->cap_t * 2 + 64;
+		g->t = realloc(g->t, sizeof(*g->t) * (size_t)g->cap_t);
+		if (!g->t)
+			abort();
+	}
+	struct cu_tensor *t = &g->t[g->n_t++];
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->type = type;
+	t->ne[0] = ne0;
+	t->ne[1] = ne1;
+	t->ne[2] = ne2;
+	t->nd = ne2 ? 3 : ne1 ? 2 : 1;
+}
+
+int cu_gguf_n_tensors(const struct cu_gguf *g)
+{
+	return g->n_t;
+}
+
+void cu_gguf_tensor_at(const struct cu_gguf *g, int i, const char **name, int *type, int64_t ne[3])
+{
+	*name = g->t[i].name;
+	*type = g->t[i].type;
+	memcpy(ne, g->t[i].ne, sizeof(g->t[i].ne));
+}
+
+void cu_gguf_free(struct cu_gguf *g)
+{
+	if (!g)
+		return;
+	free(g->kv);
+	free(g->t);
+	free(g);
+}
+
+int cu_gguf_write(struct cu_gguf *g, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	uint32_t version = 3;
+	uint64_t nt = (uint64_t)g->n_t;
+	fwrite("GGUF", 1, 4, f);
+	fwrite(&version, 4, 1, f);
+	fwrite(&nt, 8, 1, f);
+	fwrite(&g->n_kv, 8, 1, f);
+	fwrite(g->kv, 1, g->kv_len, f);
+	uint64_t off = 0;
+	for (int i = 0; i < g->n_t; i++) {
+		const struct cu_tensor *t = &g->t[i];
+		uint64_t len = strlen(t->name), ne;
+		uint32_t nd = (uint32_t)t->nd, type = (uint32_t)t->type;
+		fwrite(&len, 8, 1, f);
+		fwrite(t->name, 1, len, f);
+		fwrite(&nd, 4, 1, f);
+		for (int d = 0; d < t->nd; d++) {
+			ne = (uint64_t)t->ne[d];
+			fwrite(&ne, 8, 1, f);
+		}
+		fwrite(&type, 4, 1, f);
+		fwrite(&off, 8, 1, f);
+		off += cu_gguf_nbytes(t->type, t->ne[0], t->ne[1], t->ne[2]);
+		off = (off + CU_ALIGN - 1) / CU_ALIGN * CU_ALIGN;
+	}
+	long pos = ftell(f);
+	int bad = ferror(f) | fclose(f);
+	uint64_t data = ((uint64_t)pos + CU_ALIGN - 1) / CU_ALIGN * CU_ALIGN;
+	if (bad || truncate(path, (off_t)(data + off)) != 0)
+		return -1;
+	cu_gguf_free(g);
+	return 0;
+}
+
+static void common_hp(struct cu_gguf *g, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv)
+{
+	cu_gguf_u32(g, "context_length", 8192);
+	cu_gguf_u32(g, "embedding_length", (uint32_t)n_embd);
+	cu_gguf_u32(g, "block_count", (uint32_t)n_layer);
+	cu_gguf_u32(g, "feed_forward_length", (uint32_t)n_ff);
+	cu_gguf_u32(g, "attention.head_count", (uint32_t)n_head);
+	cu_gguf_u32(g, "attention.head_count_kv", (uint32_t)n_head_kv);
+	cu_gguf_f32(g, "attention.layer_norm_rms_epsilon", 1e-5f);
+}
+
+static int finish(struct cu_gguf *g, const char *path, struct cu_gguf **keep)
+{
+	if (keep) {
+		/* write a copy of the description, hand the original back */
+		struct cu_gguf *c = calloc(1, sizeof(*c));
+		*c = *g;
+		c->kv = malloc(g->kv_len);
+		c->t = malloc(sizeof(*g->t) * (size_t)g->n_t);
+		memcpy(c->kv, g->kv, g->kv_len);
+		memcpy(c->t, g->t, sizeof(*g->t) * (size_t)g->n_t);
+		c->kv_cap = g->kv_len;
+		c->cap_t = g->n_t;
+		*keep = g;
+		return cu_gguf_write(c, path);
+	}
+	return cu_gguf_write(g, path);
+}
+
+/* Q4_K for matrices, Q6_K for attn_v/ffn_down/output as llama.cpp's
+ * Q4_K_M picks for some layers (here: all), F32 norms. */
+int cu_gguf_llama(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv,
+		  int n_vocab, struct cu_gguf **keep)
+{
+	struct cu_gguf *g = cu_gguf_new("llama", n_vocab);
+	common_hp(g, n_layer, n_embd, n_ff, n_head, n_head_kv);
+	cu_gguf_u32(g, "rope.dimension_count", (uint32_t)(n_embd / n_head));
+	cu_gguf_u32(g, "vocab_size", (uint32_t)n_vocab);
+	int kv = n_embd / n_head * n_head_kv;
+	char nm[96];
+	cu_gguf_tensor(g, "token_embd.weight", CU_Q4_K, n_embd, n_vocab, 0);
+	for (int i = 0; i < n_layer; i++) {
+#define T(suffix, type, a, b) (snprintf(nm, sizeof(nm), "blk.%d." suffix, i), cu_gguf_tensor(g, nm, type, a, b, 0))
+		T("attn_norm.weight", CU_F32, n_embd, 0);
+		T("attn_q.weight", CU_Q4_K, n_embd, n_embd);
+		T("attn_k.weight", CU_Q4_K, n_embd, kv);
+		T("attn_v.weight", CU_Q6_K, n_embd, kv);
+		T("attn_output.weight", CU_Q4_K, n_embd, n_embd);
+		T("ffn_norm.weight", CU_F32, n_embd, 0);
+		T("ffn_gate.weight", CU_Q4_K, n_embd, n_ff);
+		T("ffn_up.weight", CU_Q4_K, n_embd, n_ff);
+		T("ffn_down.weight", CU_Q6_K, n_ff, n_embd);
+#undef T
+	}
+	cu_gguf_tensor(g, "output_norm.weight", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "output.weight", CU_Q6_K, n_embd, n_vocab, 0);
+	return finish(g, path, keep);
+}
+
+/* Gemma 2: sliding-window attention on every other layer (llama.cpp's
+ * gemma2 hparams), tied output embedding. */
+int cu_gguf_gemma2(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv,
+		   int swa, int n_vocab, struct cu_gguf **keep)
+{
+	struct cu_gguf *g = cu_gguf_new("gemma2", n_vocab);
+	common_hp(g, n_layer, n_embd, n_ff, n_head, n_head_kv);
+	int hd = 256;
+	cu_gguf_u32(g, "attention.key_length", (uint32_t)hd);
+	cu_gguf_u32(g, "attention.value_length", (uint32_t)hd);
+	cu_gguf_u32(g, "attention.sliding_window", (uint32_t)swa);
+	cu_gguf_f32(g, "attn_logit_softcapping", 50.0f);
+	cu_gguf_f32(g, "final_logit_softcapping", 30.0f);
+	char nm[96];
+	cu_gguf_tensor(g, "token_embd.weight", CU_Q6_K, n_embd, n_vocab, 0);
+	for (int i = 0; i < n_layer; i++) {
+#define T(suffix, type, a, b) (snprintf(nm, sizeof(nm), "blk.%d." suffix, i), cu_gguf_tensor(g, nm, type, a, b, 0))
+		T("attn_norm.weight", CU_F32, n_embd, 0);
+		T("attn_q.weight", CU_Q4_K, n_embd, hd * n_head);
+		T("attn_k.weight", CU_Q4_K, n_embd, hd * n_head_kv);
+		T("attn_v.weight", CU_Q6_K, n_embd, hd * n_head_kv);
+		T("attn_output.weight", CU_Q4_K, hd * n_head, n_embd);
+		T("post_attention_norm.weight", CU_F32, n_embd, 0);
+		T("ffn_norm.weight", CU_F32, n_embd, 0);
+		T("ffn_gate.weight", CU_Q4_K, n_embd, n_ff);
+		T("ffn_up.weight", CU_Q4_K, n_embd, n_ff);
+		T("ffn_down.weight", CU_Q6_K, n_ff, n_embd);
+		T("post_ffw_norm.weight", CU_F32, n_embd, 0);
+#undef T
+	}
+	cu_gguf_tensor(g, "output_norm.weight", CU_F32, n_embd, 0, 0);
+	return finish(g, path, keep);
+}
+
+/* Mixtral-style MoE in the llama architecture: n_expert experts per layer,
+ * stacked 3-D expert tensors (ffn_*_exps). */
+int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv,
+		int n_expert, int n_used, int n_vocab, struct cu_gguf **keep)
+{
+	struct cu_gguf *g = cu_gguf_new("llama", n_vocab);
+	common_hp(g, n_layer, n_embd, n_ff, n_head, n_head_kv);
+	cu_gguf_u32(g, "rope.dimension_count", (uint32_t)(n_embd / n_head));
+	cu_gguf_u32(g, "vocab_size", (uint32_t)n_vocab);
+	cu_gguf_u32(g, "expert_count", (uint32_t)n_expert);
+	cu_gguf_u32(g, "expert_used_count", (uint32_t)n_used);
+	int kv = n_embd / n_head * n_head_kv;
+	char nm[96];
+	cu_gguf_tensor(g, "token_embd.weight", CU_Q4_K, n_embd, n_vocab, 0);
+	for (int i = 0; i < n_layer; i++) {
+#define T(suffix, type, a, b, c) (snprintf(nm, sizeof(nm), "blk.%d." suffix, i), cu_gguf_tensor(g, nm, type, a, b, c))
+		T("attn_norm.weight", CU_F32, n_embd, 0, 0);
+		T("attn_q.weight", CU_Q4_K, n_embd, n_embd, 0);
+		T("attn_k.weight", CU_Q4_K, n_embd, kv, 0);
+		T("attn_v.weight", CU_Q6_K, n_embd, kv, 0);
+		T("attn_output.weight", CU_Q4_K, n_embd, n_embd, 0);
+		T("ffn_norm.weight", CU_F32, n_embd, 0, 0);
+		T("ffn_gate_inp.weight", CU_F32, n_embd, n_expert, 0);
+		T("ffn_gate_exps.weight", CU_Q4_K, n_embd, n_ff, n_expert);
+		T("ffn_up_exps.weight", CU_Q4_K, n_embd, n_ff, n_expert);
+		T("ffn_down_exps.weight", CU_Q6_K, n_ff, n_embd, n_expert);
+#undef T
+	}
+	cu_gguf_tensor(g, "output_norm.weight", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "output.weight", CU_Q6_K, n_embd, n_vocab, 0);
+	return finish(g, path, keep);
+}
