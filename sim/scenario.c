@@ -9,6 +9,7 @@
 #include "scenario.h"
 #include "cli.h"
 #include "estimate.h"
+#include "settings.h"
 #include "source.h"
 #include "torchalloc.h"
 #include "util.h"
@@ -590,6 +591,20 @@ static int what_given(const struct llm_scenario *w)
 
 static int prepare_load(struct store *st, const struct scen_opts *o, struct scen *sc, char **cause)
 {
+	/* An engine plan (engtrace.h) replays as planned; a what-if of it is
+	 * the formula model's unless re-planned with `vramsim plan`. */
+	char *eng = NULL;
+	int is_plan = sc->trace && !o->model_spec &&
+		      store_setting_get(st, sc->trace, SK(ENGINE), &eng, NULL) == 0 && eng &&
+		      strcmp(eng, "llama.cpp engine plan") == 0;
+	free(eng);
+	if (is_plan && !what_given(&o->what)) {
+		add_note(sc, "an engine plan by llama.cpp, replayed as planned");
+		return 0;
+	}
+	if (is_plan)
+		add_note(sc, "an engine plan, its what-if by the formula model: `vramsim plan` re-plans "
+			 "it with llama.cpp");
 	struct scen_opts oo = *o;
 	oo.meta.profile_id = sc->profile_id;
 	char *why = NULL;
@@ -608,16 +623,6 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		free(sc->ld);
 		sc->ld = NULL;
 	}
-	/* An engine plan (engtrace.h) replays as planned; a what-if of it is
-	 * the formula model's unless re-planned with `vramsim plan`. */
-	char *eng = NULL;
-	if (sc->trace && !o->model_spec &&
-	    store_setting_get(st, sc->trace, "engine", &eng, NULL) == 0 && eng &&
-	    strcmp(eng, "llama.cpp engine plan") == 0)
-		add_note(sc, what_given(&o->what) ? "an engine plan, its what-if by the formula model: "
-			 "`vramsim plan` re-plans it with llama.cpp"
-			 : "an engine plan by llama.cpp, replayed as planned");
-	free(eng);
 	if (rc == SCEN_ENGINE_NA) {
 		if (what_given(&o->what))
 			rc = util_err(cause, UTIL_EINPUT, "%s", why ? why : "not a llama.cpp/Ollama load");
