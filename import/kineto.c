@@ -1,8 +1,9 @@
 /*
  * kineto.c - PyTorch profiler / Kineto Chrome trace JSON (format
  * "kineto"): the [memory] instant events that profile_memory=True writes,
- * in .json or .json.gz. Fields and versions: reference/formats.md §2
- * (producer: torch/csrc/autograd/profiler_kineto.cpp).
+ * in .json or .json.gz. Fields and versions from the producer,
+ * torch/csrc/autograd/profiler_kineto.cpp, and libkineto's
+ * output_json.cpp.
  *
  * Output: one trace. pid = the event's "pid" (the rank's process), else
  * distributedInfo.rank, else 0; devices from deviceProperties (index =

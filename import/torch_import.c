@@ -3,8 +3,9 @@
  * pickle written by torch.cuda.memory._dump_snapshot() (a dict with
  * segments, device_traces, allocator_settings, ...) or by the older
  * torch.cuda.memory_snapshot() (a bare list of segments). Structure and
- * version differences: reference/formats.md §1 (from torch/csrc/cuda/
- * Module.cpp, torch/cuda/memory.py and the public snapshots there).
+ * version differences from torch/csrc/cuda/Module.cpp,
+ * torch/csrc/cuda/memory_snapshot.cpp, torch/cuda/memory.py and the
+ * public snapshots bundled in tests/data/traces (SOURCES.md).
  *
  * Output: one trace, pid 0, one device per device_traces index and per
  * segment 'device' (trace-level index = CUDA ordinal; total unknown: 0).

@@ -1,7 +1,8 @@
 /*
  * test_torch_import.c - PyTorch memory snapshots into the store: the two
  * real fixtures (counts, totals, reconciliation), every variant of
- * reference/formats.md §1 built with the test pickle writer, label rules,
+ * the snapshot format (torch/cuda/memory.py _snapshot, torch/csrc/cuda/
+ * memory_snapshot.cpp) built with the test pickle writer, label rules,
  * and refusal of bad input with the store unchanged.
  */
 #include <sqlite3.h>
