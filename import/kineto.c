@@ -5,6 +5,10 @@
  * torch/csrc/autograd/profiler_kineto.cpp, and libkineto's
  * output_json.cpp.
  *
+ * Over 800 lines on purpose: the JSON scanner, the version differences and
+ * the reconciliation share one event model; split, each part would need
+ * the others' internals.
+ *
  * Output: one trace. pid = the event's "pid" (the rank's process), else
  * distributedInfo.rank, else 0; devices from deviceProperties (index =
  * ordinal = id, name, totalGlobalMem) and from every CUDA 'Device Id'.

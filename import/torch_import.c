@@ -7,6 +7,10 @@
  * torch/csrc/cuda/memory_snapshot.cpp, torch/cuda/memory.py and the
  * public snapshots bundled in tests/data/traces (SOURCES.md).
  *
+ * Over 800 lines on purpose: the snapshot's segments, ring entries and
+ * frames are one structure walked together (a block's label needs its
+ * segment and its frames); the pickle reader itself is import/pickle.c.
+ *
  * Output: one trace, pid 0, one device per device_traces index and per
  * segment 'device' (trace-level index = CUDA ordinal; total unknown: 0).
  *
