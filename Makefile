@@ -154,6 +154,8 @@ validate: $(BUILD)/validate $(BUILD)/validate_logs
 	$(Q)$(BUILD)/validate_logs tests/data/logs
 $(BUILD)/validate: tests/validate.c $(LIBVS) | $(DEPS_OK)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+# tests/cli/engine_vs_log.sh synthesises the logs' models with it
+check: $(BUILD)/validate_logs
 $(BUILD)/validate_logs: tests/validate_logs.c $(LIBVS) | $(DEPS_OK)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
