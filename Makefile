@@ -147,8 +147,7 @@ $(BUILD)/bench/%: tests/%.c $(LIBVS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
-## validate: predict load B from load A for every fixture with two loads of one model;
-## re-plan every bundled log that prints its model and devices with the engine
+## validate: predict load B from load A; re-plan every log that prints its model with the engine
 validate: $(BUILD)/validate $(BUILD)/validate_logs
 	$(Q)$(BUILD)/validate sim/model_error.h
 	$(Q)$(BUILD)/validate_logs tests/data/logs
