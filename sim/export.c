@@ -217,25 +217,25 @@ static int64_t sample_ns(const struct state *s, int64_t t)
 }
 
 /*
- * Bytes as MiB, the unit nvidia-smi prints, with six decimals (a
- * millionth of a MiB is under a byte, so round(v * 2^20) gives the bytes
- * back) and trailing zeros dropped. Integer arithmetic: exact for any
- * size and the same in every locale.
+ * Bytes as MiB, the unit nvidia-smi prints, with seven decimals (a ten
+ * millionth of a MiB is a tenth of a byte, so round(v * 2^20) gives the
+ * bytes back) and trailing zeros dropped. Integer arithmetic: exact for
+ * any size and the same in every locale.
  */
 static void put_mib(FILE *f, uint64_t bytes)
 {
 	uint64_t whole = bytes >> 20, frac = bytes & ((1u << 20) - 1);
-	uint64_t micro = (frac * 1000000 + (1u << 19)) >> 20; /* rounded */
-	if (micro == 1000000) {
+	uint64_t part = (frac * 10000000 + (1u << 19)) >> 20; /* rounded */
+	if (part == 10000000) {
 		whole++;
-		micro = 0;
+		part = 0;
 	}
 	fprintf(f, "%" PRIu64, whole);
-	if (!micro)
+	if (!part)
 		return;
-	char d[8];
-	snprintf(d, sizeof(d), "%06u", (unsigned)micro);
-	for (int i = 5; i > 0 && d[i] == '0'; i--)
+	char d[16];
+	snprintf(d, sizeof(d), "%07u", (unsigned)part);
+	for (int i = 6; i > 0 && d[i] == '0'; i--)
 		d[i] = 0;
 	fprintf(f, ".%s", d);
 }

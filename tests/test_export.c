@@ -145,8 +145,8 @@ static void test_json_rows(void)
 	free(out);
 }
 
-/* A counter's "[MiB]" value (or key's) back in bytes: six decimals of a
- * MiB resolve a byte. */
+/* A counter's "[MiB]" value back in bytes: seven decimals of a MiB
+ * resolve a tenth of a byte. */
 static json_int_t mib_bytes(json_t *v)
 {
 	return (json_int_t)(json_number_value(v) * 1048576.0 + 0.5);
@@ -264,13 +264,46 @@ static void test_perfetto(void)
 	CU_ASSERT_EQUAL(max[1], (json_int_t)res.dev[1].peak);
 	CU_ASSERT_EQUAL(max[2], (json_int_t)(3 * MiB / 2));
 	/* the free leaves weights at 0: the series is still there, at 0;
-	 * sizes print as MiB with at most six decimals */
+	 * sizes print as MiB with at most seven decimals */
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ts\":3.000,\"pid\":1,\"tid\":0,\"args\":{\"weights [MiB]\":0}"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"weights [MiB]\":600.000003}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"weights [MiB]\":600.0000029}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"Host\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":4.500,\"pid\":3,"
 					   "\"tid\":0,\"args\":{\"host [MiB]\":1.5}"));
 	json_decref(j);
 	free(out);
+}
+
+/* MiB with seven decimals gives every byte count back, odd ones included
+ * (six decimals are a 1.05-byte step: 2830344019 came back one off). */
+static void test_perfetto_mib_exact(void)
+{
+	static const uint64_t sizes[] = { 1, 3, 2830344019ull, (1ull << 20) - 1, 80 * GiB - 1,
+					  524288, 1048575 * 7 };
+	const size_t n = UTIL_ARRAY_SIZE(sizes);
+	struct trace_event ev[2 * UTIL_ARRAY_SIZE(sizes)];
+	for (size_t k = 0; k < n; k++) {
+		ev[2 * k] = ev_of(TRACE_ALLOC, (int64_t)(2 * k), 0, TRACE_CAT_KV, sizes[k], 0x1000);
+		ev[2 * k + 1] = ev_of(TRACE_FREE, (int64_t)(2 * k + 1), 0, TRACE_CAT_KV, 0, 0x1000);
+	}
+	struct sim_config c;
+	struct sim_result res;
+	config(&c, SIM_OOM_STOP);
+	topo_parse("1x100G", &c.topo, NULL);
+	json_t *j = perfetto(ev, 2 * n, &c, 0, &res, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_t *e;
+	size_t i, got = 0;
+	int skip = 1; /* the first sample: the context (0 bytes here) on first use */
+	json_array_foreach(json_object_get(j, "traceEvents"), i, e) {
+		if (strcmp(str_of(e, "name"), "GPU 0 memory.used") || skip-- > 0)
+			continue;
+		json_int_t b = mib_bytes(json_object_get(json_object_get(e, "args"), "[MiB]"));
+		json_int_t want = got % 2 == 0 && got / 2 < n ? (json_int_t)sizes[got / 2] : 0;
+		CU_ASSERT_EQUAL(b, want);
+		got++;
+	}
+	CU_ASSERT_EQUAL(got, 2 * n);
+	json_decref(j);
 }
 
 /* A log's events share made-up times: without a clock the samples are
@@ -467,6 +500,7 @@ static void register_tests(void)
 	CU_ADD(s, test_json_rows);
 	CU_ADD(s, test_perfetto);
 	CU_ADD(s, test_perfetto_no_clock);
+	CU_ADD(s, test_perfetto_mib_exact);
 	CU_ADD(s, test_store_identity);
 	CU_ADD(s, test_output_file);
 	CU_ADD(s, test_diff);

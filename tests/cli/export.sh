@@ -55,7 +55,7 @@ r = json.load(open(sys.argv[2]))
 host_want = sys.argv[4] if len(sys.argv) > 4 else None
 assert p["displayTimeUnit"] == "ns" and p["otherData"]["unit"] == "MiB"
 te = p["traceEvents"]
-B = lambda v: int(round(v * 1048576))  # MiB with six decimals: bytes back
+B = lambda v: int(round(v * 1048576))  # MiB with seven decimals: bytes back
 names = {e["pid"]: e["args"]["name"] for e in te if e["ph"] == "M" and e["name"] == "process_name"}
 n = len(r["gpus"])
 assert names[n + 1] == "Host memory (pinned and CPU buffers)", names
