@@ -29,11 +29,7 @@ PY
 have_gnuplot=0
 command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
 # gnuplot as seen by vramsim: what it is sent is kept in gp.dump
-cat >gp.sh <<'SH'
-[ "$1" = --version ] && exec gnuplot --version
-tee -a "$GP_DUMP" | gnuplot
-SH
-export GP_DUMP="$PWD/gp.dump"
+[ $have_gnuplot = 1 ] && gp_dump_on "$PWD/gp.dump"
 checked=0 refused=0 plotted_n=0 seen=""
 traces=$(python3 -c 'import json,sys; print(" ".join(str(t["id"]) for t in json.load(open(sys.argv[1]))["traces"]))' ls.json)
 for id in $traces; do
@@ -71,7 +67,7 @@ for id in $traces; do
 		case " $seen " in *" $fmt "*) ;; *) first=1 ;; esac
 		if [ $have_gnuplot = 1 ] && { [ -z "$W" ] || [ $first = 1 ]; }; then
 			rm -f gp.dump
-			VRAMSIM_GNUPLOT="sh $PWD/gp.sh" expect 0 "$VRAMSIM" plot $S $id $W --out pics -f -q
+			expect 0 "$VRAMSIM" plot $S $id $W --out pics -f -q
 			plotted=gp.dump
 			plotted_n=$((plotted_n + 1))
 		fi

@@ -70,3 +70,13 @@ db.executemany("INSERT INTO CUDA_GPU_MEMORY_USAGE_EVENTS VALUES (?,?,?,?,?,?,?,?
 db.commit()
 PY
 }
+# gp_dump_on FILE: make vramsim's gnuplot a wrapper that appends what it is
+# sent to FILE, then draws with the real gnuplot (VRAMSIM_GNUPLOT).
+gp_dump_on() {
+	cat >gp.sh <<'SH'
+[ "$1" = --version ] && exec gnuplot --version
+tee -a "$GP_DUMP" | gnuplot
+SH
+	GP_DUMP=$1 VRAMSIM_GNUPLOT="sh $PWD/gp.sh"
+	export GP_DUMP VRAMSIM_GNUPLOT
+}
