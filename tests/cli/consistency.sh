@@ -31,7 +31,7 @@ command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
 # gnuplot as seen by vramsim: what it is sent is kept in gp.dump
 [ $have_gnuplot = 1 ] && gp_dump_on "$PWD/gp.dump"
 checked=0 refused=0 plotted_n=0 seen=""
-traces=$(python3 -c 'import json,sys; print(" ".join(str(t["id"]) for t in json.load(open(sys.argv[1]))["traces"]))' ls.json)
+traces=$(trace_ids ls.json)
 for id in $traces; do
 	fmt=$(python3 -c 'import json,sys; print([t["format"] for t in json.load(open(sys.argv[1]))["traces"] if t["id"] == int(sys.argv[2])][0])' ls.json "$id")
 	for W in "" "--gpus 4x24G" "--ctx 32768" "--gpus 2x24G --ctx 8192" "--gpus 3x16G --on-oom continue"; do

@@ -80,3 +80,7 @@ SH
 	GP_DUMP=$1 VRAMSIM_GNUPLOT="sh $PWD/gp.sh"
 	export GP_DUMP VRAMSIM_GNUPLOT
 }
+# trace_ids LS_JSON: the ids of the traces in `vramsim ls --json` output.
+trace_ids() {
+	python3 -c 'import json,sys; print(" ".join(str(t["id"]) for t in json.load(open(sys.argv[1]))["traces"]))' "$1"
+}

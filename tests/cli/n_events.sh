@@ -14,7 +14,7 @@ expect 0 "$VRAMSIM" import -q $S run.sqlite
 expect 0 "$VRAMSIM" ls $S --json
 mv out ls.json
 checked=0
-for id in $(python3 -c 'import json,sys; print(" ".join(str(t["id"]) for t in json.load(open(sys.argv[1]))["traces"]))' ls.json); do
+for id in $(trace_ids ls.json); do
 	expect 0 "$VRAMSIM" show $S $id --json
 	mv out show.json
 	expect 0 "$VRAMSIM" show $S $id
