@@ -62,10 +62,13 @@ for id in $traces; do
 		expect 0 "$VRAMSIM" export $S $id $W --format perfetto -o p.json -f -q
 		plotted=none
 		# pictures (gnuplot is the slow part of this test): as recorded for
-		# every trace, the what-ifs for the first trace of each kind
+		# every trace, each what-if for the first trace of each kind that
+		# replays under it
+		key="$fmt:$(echo "$W" | tr ' ' _)"
 		first=0
-		case " $seen " in *" $fmt "*) ;; *) first=1 ;; esac
+		case " $seen " in *" $key "*) ;; *) first=1 ;; esac
 		if [ $have_gnuplot = 1 ] && { [ -z "$W" ] || [ $first = 1 ]; }; then
+			seen="$seen $key"
 			rm -f gp.dump
 			expect 0 "$VRAMSIM" plot $S $id $W --out pics -f -q
 			plotted=gp.dump
@@ -111,7 +114,6 @@ if sys.argv[4] != "none":
 PY
 		checked=$((checked + 1))
 	done
-	seen="$seen $fmt"
 done
 [ $checked -ge 60 ] || { echo "only $checked scenarios compared"; exit 1; }
 echo "consistency: $checked scenarios compared ($plotted_n plotted), $refused what-ifs refused alike"
