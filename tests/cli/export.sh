@@ -109,6 +109,13 @@ expect 0 "$VRAMSIM" replay $S kv --raw --gpus 2x12G --on-oom continue --json
 mv out r3.json
 expect 0 "$VRAMSIM" export $S kv --raw --gpus 2x12G --on-oom continue --format perfetto -o p3.json
 python3 check.py p3.json r3.json 2 || exit 1
+# --on-oom spill: what did not fit goes to host memory, and its track says so
+expect 0 "$VRAMSIM" replay $S kv --raw --gpus 2x12G --on-oom spill --json
+mv out r4.json
+host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["host"]["peak"])' r4.json)
+[ "$host" -gt 26843545600 ] || { echo "spill: host peak $host"; exit 1; }
+expect 0 "$VRAMSIM" export $S kv --raw --gpus 2x12G --on-oom spill --format perfetto -o p4.json
+python3 check.py p4.json r4.json 2 "$host" || exit 1
 
 # an existing file is kept unless -f, and no temporary file is left
 sum=$(cksum <p.json)
