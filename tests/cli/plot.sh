@@ -62,7 +62,7 @@ python3 - gp.dump "$long" <<'PY' || exit 1
 import re, sys
 dump, name = open(sys.argv[1]).read(), sys.argv[2]
 pics = dump.split("load plotdir")[:-1]
-assert len(pics) == 3, len(pics)  # timeline, breakdown, compare
+assert len(pics) >= 3, len(pics)  # timeline, breakdown, compare (, context curve)
 for pic in pics:
     w = int(re.search(r"^W = (\d+)$", pic, re.M).group(1))
     sl = re.findall(r"^sl_str\[\d+\] = '(.*)'$", pic, re.M)
@@ -74,7 +74,9 @@ for pic in pics:
     assert any(l.startswith("scenario: ") for l in sl), sl
     assert int(re.search(r"^hdr_px = (\d+)", pic, re.M).group(1)) > 64
 PY
-for f in whatif-timeline whatif-breakdown compare; do
+[ "$(wc -l <out)" -ge 3 ] || { echo "pictures:"; cat out; exit 1; }
+for f in $(cat out); do
+	f=$(basename "$f" .png)
 	[ "$(png_wh wrap/$f.png)" != none ] || { echo "no wrap/$f.png"; ls wrap; exit 1; }
 done
 
