@@ -809,6 +809,19 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	return r->rc;
 }
 
+int llm_lower_bound(const struct llm_load *ld, const struct llm_scenario *sc)
+{
+	int kv = ld->kv_layer || ld->host_kv || (ld->kv_per_cell > 0 && sc->ctx);
+	int comp = 0;
+	for (int r = 0; r < LLM_ROLES; r++)
+		comp |= ld->have_role[r];
+	for (int d = 0; d < ld->fx_n; d++) {
+		kv |= ld->fx_kv[d] != 0;
+		comp |= ld->fx_has_comp[d];
+	}
+	return !kv || !comp;
+}
+
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc)
 {
 	if (!ld->kv_layer && ld->kv_per_cell > 0 && sc->ctx) {

@@ -156,6 +156,14 @@ double llm_kq_term(const struct llm_load *ld, uint64_t cells, int ubatch, int am
 /* KV bytes of one layer under sc. */
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
 
+/*
+ * 1 when a build of ld under sc leaves out a term every llama.cpp load
+ * allocates: no KV cache recorded and none computable for sc (no model
+ * shape, or no --ctx to size it), or no GPU compute buffer recorded. Its
+ * predictions are then lower bounds, and a verdict must say so.
+ */
+int llm_lower_bound(const struct llm_load *ld, const struct llm_scenario *sc);
+
 /* Add an approximation note to ld (printf-style; dropped when full). */
 void llm_note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -819,6 +819,7 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 			sc->cfg.reserve = sc->ld->context;
 		for (int i = 0; i < sc->ld->n_notes; i++)
 			add_note(sc, "%s", sc->ld->notes[i]);
+		sc->lower_bound |= llm_lower_bound(sc->ld, &o->what); /* the log lacks KV or compute */
 		if ((rc = scen_rebuild(sc, cause)))
 			return rc;
 		if (sc->trace && !what_given(&o->what) && !o->rebuild && (rc = identity_events(st, sc, cause)))

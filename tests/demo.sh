@@ -18,17 +18,22 @@ if ! $V ls 2>/dev/null | grep -q 'demo-70b-2gpu '; then
 	step "$V import --name demo-70b-2gpu $SAMPLE"
 	$V import --name demo-70b-2gpu "$SAMPLE"
 fi
+# The sample logs weights only, so the verdict is a lower bound: the load
+# also held a KV cache and compute buffers the log does not show.
 step "$V replay demo-70b-2gpu --gpus 4x24G"
 $V replay demo-70b-2gpu --gpus 4x24G
 # The sample logs weights only: no KV, no compute, no model shape. A
 # context what-if has no basis and is refused, saying what to add.
-step "$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 8192"
-$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 8192 || printf '(refused: exit %d)\n' $? >&2
-# The model's shape (Llama 3 70B config.json: hidden 8192, 64 heads, 8 KV
-# heads) gives the KV; compute stays unknown, so the answers are bounds.
-SHAPE=embd=8192,heads=64,kv_heads=8
-step "$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 8192 --meta $SHAPE --assume-missing"
-$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 8192 --meta $SHAPE --assume-missing
+step "$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 4096"
+$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 4096 || printf '(refused: exit %d)\n' $? >&2
+# The log names no model. Its 81 layers and March 2024 date fit Llama 2
+# 70B (config.json: hidden 8192, 64 heads, 8 KV heads, trained context
+# 4096); that shape, stated on the command line, gives the KV, and the
+# trained context bounds the search: no context is claimed beyond what the
+# model was trained for. Compute stays unknown, so the answers are bounds.
+SHAPE=embd=8192,heads=64,kv_heads=8,ctx_train=4096
+step "$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 4096 --meta $SHAPE --assume-missing"
+$V replay demo-70b-2gpu --gpus 2x24G,1x12G --ctx 4096 --meta $SHAPE --assume-missing
 step "$V fit demo-70b-2gpu --gpus 4x24G --max-ctx --meta $SHAPE --assume-missing"
 $V fit demo-70b-2gpu --gpus 4x24G --max-ctx --meta $SHAPE --assume-missing
 step "$V plot demo-70b-2gpu --gpus 4x24G --out $OUT -f"
