@@ -85,15 +85,17 @@ static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 	free(devs);
 }
 
-/* 1 when trace holds no allocation, only an engine's estimate
- * (estimate_only, set by the log importer). */
+/* 1 when trace holds no allocation, only an engine's estimate: the
+ * msg=offload line (estimate_only, set by the log importer) or `ollama
+ * ps` output. */
 static int is_estimate_only(struct store *st, int64_t trace)
 {
-	int64_t v = 0;
-	int set = 0;
+	int64_t v = 0, ps = 0;
+	int set = 0, set_ps = 0;
 	struct store_trace_info ti = { 0 };
-	if (settings_int(st, trace, SET_ESTIMATE_ONLY, &v, &set, NULL) || !set || v != 1 ||
-	    store_trace_get(st, trace, &ti, NULL))
+	if (settings_int(st, trace, SET_ESTIMATE_ONLY, &v, &set, NULL) ||
+	    settings_int(st, trace, SET_OLLAMA_PS_SIZE, &ps, &set_ps, NULL) ||
+	    !((set && v == 1) || (set_ps && ps > 0)) || store_trace_get(st, trace, &ti, NULL))
 		return 0;
 	int empty = ti.n_events == 0;
 	store_trace_info_clear(&ti);

@@ -295,24 +295,53 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 	int rc = logged_read(st, trace, &lg, cause);
 	if (rc)
 		return rc;
-	if (!lg.n_avail)
-		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate line");
-	int64_t n_model = 0, off = -1, req = -1, ctx = 0;
-	int set_m = 0, set_o = 0, set_r = 0, set_c = 0, set_s = 0, set_run = 0;
-	char split[256] = "", runner[64] = "";
+	int64_t n_model = 0, off = -1, req = -1, ctx = 0, ps_size = 0, list_size = 0;
+	int set_m = 0, set_o = 0, set_r = 0, set_c = 0, set_s = 0, set_run = 0, set_ps = 0, set_pp = 0,
+	    set_pm = 0, set_ls = 0;
+	char split[256] = "", runner[64] = "", ps_proc[64] = "", ps_model[128] = "";
 	if ((rc = settings_int(st, trace, SET_OLLAMA_LAYERS_MODEL, &n_model, &set_m, cause)) ||
 	    (rc = settings_int(st, trace, SET_OLLAMA_LAYERS_OFFLOAD, &off, &set_o, cause)) ||
 	    (rc = settings_int(st, trace, SET_OLLAMA_LAYERS_REQUESTED, &req, &set_r, cause)) ||
 	    (rc = settings_int(st, trace, SET_CTX_SIZE, &ctx, &set_c, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_PS_SIZE, &ps_size, &set_ps, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_LIST_SIZE, &list_size, &set_ls, cause)) ||
+	    (rc = settings_str(st, trace, SET_OLLAMA_PS_PROCESSOR, ps_proc, sizeof(ps_proc), &set_pp, cause)) ||
+	    (rc = settings_str(st, trace, SET_OLLAMA_PS_MODEL, ps_model, sizeof(ps_model), &set_pm, cause)) ||
 	    (rc = settings_str(st, trace, SET_OLLAMA_LAYERS_SPLIT, split, sizeof(split), &set_s, cause)) ||
 	    (rc = settings_str(st, trace, SET_OLLAMA_RUNNER, runner, sizeof(runner), &set_run, cause)))
 		return rc;
+	if (!lg.n_avail && !set_ps)
+		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate (no msg=offload "
+				"line, no `ollama ps`)");
+	if (!lg.n_avail && engine)
+		return util_err(cause, UTIL_EINPUT, "--engine-estimate %s: the log holds no msg=offload "
+				"line to rerun it on (only `ollama ps`): describe the model with --model to "
+				"emulate it", engine);
 	struct est_buf b = { 0 }, j = { 0 };
-	est_printf(&b, "Ollama%s%s%s estimated this load before starting it (its msg=offload line); the "
-		   "log holds no buffer the load allocated.\n\n", set_run ? " (" : "", set_run ? runner : "",
-		   set_run ? ")" : "");
-	est_printf(&b, "What Ollama estimated per GPU (GiB as Ollama prints them, rounded to 0.1):\n");
-	est_printf(&b, "GPU        free   allocation   free - allocation\n");
+	if (lg.n_avail)
+		est_printf(&b, "Ollama%s%s%s estimated this load before starting it (its msg=offload line); "
+			   "the log holds no buffer the load allocated.\n\n", set_run ? " (" : "",
+			   set_run ? runner : "", set_run ? ")" : "");
+	else
+		est_printf(&b, "The log holds Ollama's figures for this load (`ollama ps`%s), not its "
+			   "buffers, and no msg=offload line with the inputs of Ollama's estimate.\n\n",
+			   set_ls ? ", `ollama list`" : "");
+	if (set_ps) {
+		/* ollama ps SIZE: Ollama's estimate of the whole load (format.HumanBytes, decimal) */
+		est_printf(&b, "`ollama ps` in the log: %s%sSIZE %.0f GB, PROCESSOR %s (Ollama's estimate of "
+			   "the load, decimal GB)\n", set_pm ? ps_model : "", set_pm ? " " : "",
+			   (double)ps_size / 1e9, set_pp ? ps_proc : "?");
+		if (set_ls)
+			est_printf(&b, "`ollama list`: %.0f GB of model file\n", (double)list_size / 1e9);
+		if (!lg.n_avail)
+			est_printf(&b, "Without the offload line the estimate cannot be rerun from the log; "
+				   "`replay --model ... --engine-estimate ollama-0.5:...` reproduces it from the "
+				   "model's hyper-parameters (README, \"The seed\").\n");
+	}
+	if (lg.n_avail) {
+		est_printf(&b, "What Ollama estimated per GPU (GiB as Ollama prints them, rounded to 0.1):\n");
+		est_printf(&b, "GPU        free   allocation   free - allocation\n");
+	}
 	est_printf(&j, "{\"engine\":\"ollama\",\"runner\":");
 	if (set_run && strspn(runner, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_ ") ==
 		       strlen(runner))
@@ -348,6 +377,9 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 		est_printf(&j, "%lld", (long long)off);
 	else
 		est_printf(&j, "null");
+	if (set_ps)
+		est_printf(&j, ",\"logged_ps\":{\"size_bytes\":%lld,\"processor\":\"%s\"}", (long long)ps_size,
+			   set_pp && strspn(ps_proc, "0123456789%/ CPUG") == strlen(ps_proc) ? ps_proc : "");
 	/* the split as logged: digits and commas only (else null) */
 	int split_ok = set_s && split[0] && strspn(split, "0123456789,") == strlen(split);
 	est_printf(&j, ",\"layers_split\":%s%s%s", split_ok ? "[" : "null", split_ok ? split : "",
@@ -356,7 +388,8 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 		est_printf(&b, "layers: %lld of %lld on GPUs%s%s (%s)\n", (long long)off, (long long)n_model,
 			   split_ok ? ", split " : "", split_ok ? split : "",
 			   set_r && req >= 0 ? "num_gpu as requested" : "Ollama's choice: num_gpu not set");
-	est_printf(&b, "totals Ollama logged:\n");
+	if (lg.n_avail)
+		est_printf(&b, "totals Ollama logged:\n");
 	const struct { const char *what, *key; int k; } figs[] = {
 		{ "required, all layers on GPUs (full)", "required_full", LG_FULL },
 		{ "required, as placed (partial)", "required_partial", LG_PARTIAL },
@@ -372,7 +405,7 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 		est_printf(&b, "  %-38s %8.1f GiB\n", figs[k].what, gib(lg.v[figs[k].k]));
 		est_printf(&j, ",\"%s\":%llu", figs[k].key, (unsigned long long)lg.v[figs[k].k]);
 	}
-	if (set_c)
+	if (set_c && lg.have[LG_KV])
 		est_printf(&b, "  (KV at num_ctx %lld)\n", (long long)ctx);
 	if (lg.have[LG_FULL] && lg.have[LG_PARTIAL]) {
 		char size[32], proc[48];
@@ -385,7 +418,7 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 	static const char *const eras[] = { "ollama-0.5", "ollama-0.7" };
 	const char *only[1] = { engine };
 	const char *const *rows = engine ? only : eras;
-	int n_rows = engine ? 1 : (int)UTIL_ARRAY_SIZE(eras), best = -1, best_w = 0, best_f = 1, nj = 0;
+	int n_rows = !lg.n_avail ? 0 : engine ? 1 : (int)UTIL_ARRAY_SIZE(eras), best = -1, best_w = 0, best_f = 1, nj = 0;
 	est_printf(&j, ",\"checks\":[");
 	for (int i = 0; i < n_rows; i++) {
 		char *ex = NULL, *js = NULL, *why = NULL;

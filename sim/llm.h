@@ -172,7 +172,7 @@ void llm_note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(p
 /*
  * Make a load from model hyper-parameters alone, for models never loaded:
  * spec "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G"
- * (+ optional ff=, ctx=, parallel=, ubatch=, fa=, kv=). Layer sizes are
+ * (+ optional ff=, ctx=, ctx_train=, parallel=, ubatch=, fa=, kv=). Layer sizes are
  * approximate; notes say so.
  */
 int llm_from_spec(const char *spec, struct llm_load *ld, char **cause);

@@ -44,6 +44,15 @@ $V plot demo-70b-2gpu --gpus 4x24G --out "$OUT" -f
 # 20480 with flash attention reproduce both figures under Ollama v0.5.13's
 # estimator and leave 2.5-4 GiB free per card (the reporter saw "almost 5GB");
 # the replay runs the load as Ollama launched it: -ngl 38, --tensor-split 12,13,13 (README, "The 61 GB case").
+# First the issue's own figures, as imported: `ollama ps` is Ollama's
+# estimate, not a measurement, so replay explains it and gives no verdict.
+SEED=tests/data/logs/ollama-9471-llama33-70b-61g.log
+if ! $V ls 2>/dev/null | grep -q 'seed-9471 '; then
+	step "$V import --name seed-9471 $SEED"
+	$V import -q --name seed-9471 "$SEED"
+fi
+step "$V replay seed-9471"
+$V replay seed-9471
 M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9B
 E=ollama-0.5:quant=Q4_K_M,ff=28672,free=11.2G
 step "$V replay --model $M --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13 --engine-estimate $E"
