@@ -145,6 +145,10 @@ static int parse_list(const char *s, double *out, int max)
 	return n;
 }
 
+struct dev_sums;
+static int profile_layers(const struct profile *p, int start, int total, const struct dev_sums *gpu,
+			  const int *gpus, int ng, int *out);
+
 /* Largest-remainder rounding of total into parts proportional to w. */
 static void apportion(int total, const double *w, int n, int *out)
 {
@@ -174,6 +178,38 @@ struct dev_sums {
 	uint64_t w, kv, comp, out, ctx, other;
 	int lay_lo, lay_hi;        /* layers of its weights as logged, -1 if not */
 };
+
+/*
+ * Layers per recorded GPU from the model's own layer sizes: llama.cpp
+ * gives each GPU a contiguous range from the first offloaded layer
+ * (start) up to the output layer (total - 1), so walking the profile's
+ * layers and closing GPU k's range where its running sum is nearest its
+ * logged weights recovers the ranges, even where layers differ in size
+ * (dense first layers of a MoE, a large output layer) and division by
+ * weights would miscount. 1 when every GPU's range sums to its logged
+ * weights within 1% + 64 KiB (the profile is this model), else 0.
+ */
+static int profile_layers(const struct profile *p, int start, int total, const struct dev_sums *gpu,
+			  const int *gpus, int ng, int *out)
+{
+	int l = start;
+	for (int k = 0; k < ng; k++) {
+		double want = (double)gpu[gpus[k]].w, acc = 0;
+		int n = 0;
+		while (l < total - (ng - 1 - k)) { /* leave a layer for each GPU after k */
+			double s = (double)profile_layer_bytes(p, l);
+			if (k < ng - 1 && n > 0 && fabs(acc + s - want) > fabs(acc - want))
+				break;
+			acc += s;
+			l++;
+			n++;
+		}
+		if (fabs(acc - want) > 0.01 * want + 65536.0) /* + the log's 0.01 MiB rounding */
+			return 0;
+		out[k] = n;
+	}
+	return l == total;
+}
 
 static double kq_bytes(uint64_t cells, int ubatch, uint32_t n_head)
 {
@@ -656,6 +692,10 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (ranged && lsum == ngl) {
 			for (int k = 0; k < ng; k++)
 				ld->rec_layers[k] = gpu[gpus[k]].lay_hi - gpu[gpus[k]].lay_lo + 1;
+		} else if (ng > 1 && ld->have_profile && prof.n_layer == (uint32_t)nl &&
+			   profile_layers(&prof, total - ngl, total, gpu, gpus, ng, ld->rec_layers)) {
+			llm_note(ld, "layers per recorded GPU matched to the GGUF profile's layer sizes "
+				 "(no split in the log)");
 		} else if (kv_all && ng > 1) {
 			/* repeating layers by KV; the output layer (no KV) on the last */
 			int out = setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 && ngl == total;

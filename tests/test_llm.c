@@ -10,6 +10,7 @@
 #include "cutest.h"
 #include "imp.h"
 #include "llm.h"
+#include "profile.h"
 #include "store.h"
 #include "util.h"
 
@@ -157,12 +158,104 @@ static void test_amb_recorded_load_whatif(void)
 	store_close(st);
 }
 
+/*
+ * #13.3: placement starts from the recorded ranges and the model's own
+ * layer sizes. stories260K.gguf (tests/data/gguf, the only bundled GGUF
+ * with layers) loaded on two GPUs, layers 0-1 on CUDA0 and 2-4 plus the
+ * output on CUDA1; the log (written here from the profile, as llama.cpp
+ * prints buffer sizes: MiB with 2 decimals) gives no split, no ranges,
+ * no KV: the profile's layer sizes recover the ranges, and a what-if on
+ * three GPUs places the profile's bytes, not averages.
+ */
+static void test_profile_placement(void)
+{
+	struct store *st = cu_store_new("prof.db");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct imp_opts io = { .quiet = 1 };
+	struct imp_ctx ic;
+	memset(&ic, 0, sizeof(ic));
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data("gguf/stories260K.gguf"), &io, &ic, &cause), 0);
+	free(ic.summary);
+	int64_t pid = cu_q1(st, "SELECT MAX(id) FROM profiles");
+	struct profile p;
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL_FATAL(store_profile_get(st, pid, &p, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(p.n_layer, 5);
+	double w0 = 0, w1 = 0;
+	for (int l = 0; l <= 5; l++)
+		*(l < 2 ? &w0 : &w1) += (double)profile_layer_bytes(&p, l);
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "llm_load_tensors: offloading 5 repeating layers to GPU\n"
+		 "llm_load_tensors: offloading non-repeating layers to GPU\n"
+		 "llm_load_tensors: offloaded 6/6 layers to GPU\n"
+		 "llm_load_tensors:        CPU buffer size = %8.2f MiB\n"
+		 "llm_load_tensors:      CUDA0 buffer size = %8.2f MiB\n"
+		 "llm_load_tensors:      CUDA1 buffer size = %8.2f MiB\n",
+		 (double)profile_layer_bytes(&p, PROFILE_LAYER_INPUT) / MIB, w0 / MIB, w1 / MIB);
+	memset(&ic, 0, sizeof(ic));
+	CU_ASSERT_EQUAL_FATAL(imp_buffer(st, "stories-2gpu.log", (const unsigned char *)text,
+					 strlen(text), &io, &ic, &cause), 0);
+	free(ic.summary);
+	int64_t trace = cu_q1(st, "SELECT MAX(id) FROM traces");
+	struct llm_meta m;
+	memset(&m, 0, sizeof(m));
+	m.profile_id = pid;
+	struct llm_load *ld = util_xcalloc(1, sizeof(*ld));
+	CU_ASSERT_EQUAL_FATAL(llm_decompose(st, trace, &m, ld, &cause), 0);
+	CU_ASSERT_EQUAL(ld->have_profile, 1);
+	CU_ASSERT_EQUAL(ld->rec_gpus, 2);
+	CU_ASSERT_EQUAL(ld->rec_layers[0], 2);
+	CU_ASSERT_EQUAL(ld->rec_layers[1], 4);
+	int noted = 0;
+	for (int i = 0; i < ld->n_notes; i++)
+		noted |= strstr(ld->notes[i], "matched to the GGUF profile") != NULL;
+	CU_ASSERT(noted);
+	for (int l = 0; l <= 5; l++)
+		CU_ASSERT_EQUAL(ld->layer_w[l], profile_layer_bytes(&p, l));
+	/* three GPUs, split 1,2,3: layers 0 | 1-2 | 3-4 + output, the profile's bytes */
+	struct llm_scenario sc;
+	llm_scenario_init(&sc);
+	sc.n_split = 3;
+	sc.split[0] = 1, sc.split[1] = 2, sc.split[2] = 3;
+	struct topo t = { 0 };
+	t.n = 3;
+	for (int g = 0; g < 3; g++)
+		t.capacity[g] = 1ull << 30;
+	struct trace_event *ev = NULL;
+	size_t n = 0;
+	int layers[TOPO_MAX_GPUS];
+	CU_ASSERT_EQUAL_FATAL(llm_build(ld, &sc, &t, &ev, &n, layers, NULL, 0, &cause), 0);
+	uint64_t got[3] = { 0 }, want[3] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].kind == TRACE_ALLOC && ev[i].category == TRACE_CAT_WEIGHTS && ev[i].device >= 0 &&
+		    ev[i].device < 3)
+			got[ev[i].device] += ev[i].size;
+	for (int l = 0, g = 0, k = 0; l <= 5; l++, k++) {
+		while (k >= layers[g]) {
+			g++;
+			k = 0;
+		}
+		want[g] += profile_layer_bytes(&p, l);
+	}
+	for (int g = 0; g < 3; g++)
+		CU_ASSERT_EQUAL(got[g], want[g]);
+	CU_ASSERT_EQUAL(layers[0] + layers[1] + layers[2], 6);
+	free(ev);
+	free(ld);
+	profile_clear(&p);
+	free(cause);
+	store_close(st);
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("llm", NULL, NULL);
 	CU_ADD(s, test_amb_rule);
 	CU_ADD(s, test_amb_read_from_237);
 	CU_ADD(s, test_amb_recorded_load_whatif);
+	CU_ADD(s, test_profile_placement);
 }
 
 CUTEST_MAIN(register_tests)
