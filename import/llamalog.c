@@ -569,11 +569,11 @@ static int parse_all(struct ll *p, char **cause)
 	char *line = util_xmalloc(LL_MAX_LINE + 1);
 	int rc = 0;
 	/* a terminal sees how far a large log is (progress.h: after 1 s) */
-	struct prog *pg = p->ctx->quiet ? NULL : prog_start("importing", len);
+	struct progress *pg = p->ctx->quiet ? NULL : progress_start("importing", len);
 	size_t next_prog = 1 << 20;
 	while (pos < len && rc == 0) {
 		if (pos >= next_prog) {
-			prog_update(pg, pos);
+			progress_update(pg, pos);
 			next_prog = pos + (1 << 20);
 		}
 		const unsigned char *nl = memchr(d + pos, '\n', len - pos);
@@ -612,7 +612,7 @@ static int parse_all(struct ll *p, char **cause)
 		free(why);
 		pos = end + 1;
 	}
-	prog_end(pg);
+	progress_end(pg);
 	free(line);
 	return rc;
 }

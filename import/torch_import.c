@@ -164,7 +164,7 @@ enum { K_NONE, K_SEGMENTS, K_DEVICE_TRACES, K_HOST_SEGMENTS, K_HOST_TRACES };
 struct tctx {
 	struct imp_ctx *ictx;
 	int64_t trace;
-	struct lbl_rules *rules;
+	struct labels_rules *rules;
 	struct entry *e;   size_t ne, ae;
 	struct seg *s;     size_t ns, as;
 	struct block *b;   size_t nb, ab;
@@ -285,8 +285,8 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 			if (frame_text(pkl_item(frames, i), fb, sizeof(fb)) == 0)
 				txt[k++] = util_xstrdup(fb);
 		}
-		struct lbl_result r;
-		if (lbl_match(t->rules, (const char *const *)txt, k, &r)) {
+		struct labels_result r;
+		if (labels_match(t->rules, (const char *const *)txt, k, &r)) {
 			out->cat = (int16_t)r.category;
 			out->layer = r.layer;
 		}
@@ -1143,7 +1143,7 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 
 static void tctx_free(struct tctx *t)
 {
-	lbl_free(t->rules);
+	labels_free(t->rules);
 	free(t->e);
 	free(t->s);
 	free(t->b);
@@ -1170,7 +1170,7 @@ int imp_torch_run(struct imp_ctx *ctx, char **cause)
 {
 	struct tctx t = { .ictx = ctx };
 	int rc = 0;
-	if (ctx->label_rules && (rc = lbl_load(ctx->label_rules, &t.rules, cause)))
+	if (ctx->label_rules && (rc = labels_load(ctx->label_rules, &t.rules, cause)))
 		return rc;
 	if ((rc = imp_trace_new(ctx, "torch", 0, &t.trace, cause)) == 0)
 		rc = store_process_add(ctx->st, t.trace, 0, NULL, NULL, 0, cause);
