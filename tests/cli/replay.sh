@@ -115,4 +115,17 @@ expect 2 "$VRAMSIM" replay --store e.db --ctx 8192
 has err "holds only Ollama's estimate, no load to change"
 expect 2 "$VRAMSIM" replay --store e.db --csv
 has err "no allocations to tabulate"
+# ik_llama.cpp -amb: the row-split load of #235 (RUN 0: -mla 2, ctx 32768,
+# ub 256, CUDA0 compute 4349 MiB) with DeepSeek-R1's 128 heads: K*Q is
+# 4096 MiB, in 4 steps of 32 heads under --amb 1024, so 1277 MiB
+expect 0 "$VRAMSIM" import --store a.db "$DATA/logs/ikllama-235-deepseek-r1-15x3090.log"
+expect 0 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --meta heads=128,layers=61
+has out "^  0    307200 .* 4349 "
+expect 0 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --meta heads=128,layers=61 --amb 1024
+has out "amb 1024 MiB"
+has out "^  0    307200 .* 1277 "
+expect 0 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --meta heads=128,layers=61 --amb 8192
+has out "^  0    307200 .* 4349 "
+expect 2 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --amb lots
+has err "--amb"
 exit 0
