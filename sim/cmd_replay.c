@@ -10,6 +10,7 @@
 #include "progress.h"
 #include "report.h"
 #include "scenario.h"
+#include "settings.h"
 #include "util.h"
 
 enum { OPT_JSON = CLI_KEY, OPT_CSV, OPT_NOHEADER, OPT_FAIL, OPT_EST, OPT_OUT,
@@ -84,6 +85,131 @@ static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 	free(devs);
 }
 
+/* 1 when trace holds no allocation, only an engine's estimate: the
+ * msg=offload line (estimate_only, set by the log importer) or `ollama
+ * ps` output. */
+static int is_estimate_only(struct store *st, int64_t trace)
+{
+	int64_t v = 0, ps = 0;
+	int set = 0, set_ps = 0;
+	struct store_trace_info ti = { 0 };
+	if (settings_int(st, trace, SET_ESTIMATE_ONLY, &v, &set, NULL) ||
+	    settings_int(st, trace, SET_OLLAMA_PS_SIZE, &ps, &set_ps, NULL) ||
+	    !((set && v == 1) || (set_ps && ps > 0)) || store_trace_get(st, trace, &ti, NULL))
+		return 0;
+	int empty = ti.n_events == 0;
+	store_trace_info_clear(&ti);
+	return empty;
+}
+
+/* What-if options that change a load (they need one). */
+static int what_asked(const struct llm_scenario *w)
+{
+	return w->n_split || w->n_gpu_layers >= 0 || w->ctx || w->parallel || w->ubatch || w->batch ||
+	       w->flash_attn >= 0 || w->kv_type[0] || w->main_gpu >= 0 || w->amb;
+}
+
+/*
+ * A trace of estimates: a log that holds only what the engine (Ollama)
+ * estimated before the load, no buffer it allocated. Nothing can be
+ * replayed, so replay explains the estimate (per GPU, layers, `ollama
+ * ps`, the era emulations checked against it) and answers "no basis"
+ * for real use - never "fits", never an empty table of zeros.
+ */
+static int replay_estimates(struct store *st, int64_t trace, const struct scen_opts *so,
+			    const char *engine, int json, const char *out_dir)
+{
+	char *text = NULL, *ej = NULL, *cause = NULL;
+	uint64_t avail[TOPO_MAX_GPUS] = { 0 }, alloc[TOPO_MAX_GPUS] = { 0 };
+	int n = 0;
+	int rc = est_logged_explain(st, trace, engine, &text, &ej, avail, alloc, &n, &cause);
+	if (rc)
+		return cli_fail(rc, cause);
+	struct store_trace_info ti = { 0 };
+	if ((rc = store_trace_get(st, trace, &ti, &cause))) {
+		free(text);
+		free(ej);
+		return cli_fail(rc, cause);
+	}
+	char model[160] = "", hint[640];
+	int set = 0;
+	settings_str(st, trace, SET_MODEL, model, sizeof(model), &set, NULL);
+	/* the GPUs as Ollama saw them, for the command the hint suggests */
+	char gpus[48];
+	int same = 1;
+	for (int g = 1; g < n; g++)
+		same &= avail[g] == avail[0];
+	if (same && n)
+		snprintf(gpus, sizeof(gpus), "%dx%.0fG", n, (double)avail[0] / (1024.0 * UTIL_MIB));
+	else
+		snprintf(gpus, sizeof(gpus), "SPEC");
+	int blob = !strncmp(model, "sha256-", 7);
+	snprintf(hint, sizeof(hint), "to know real use, import a log of the load itself (the runner's "
+		 "'buffer size' lines), or the model's GGUF into a store of its own (vramsim import "
+		 "--store m.db MODEL.gguf%s%s%s) and replay it there: vramsim replay --store m.db "
+		 "--profile NAME --gpus %s", blob ? "; Ollama keeps it as blobs/" : "", blob ? model : "",
+		 blob ? " in its models folder" : "", gpus);
+	struct verdict vd;
+	memset(&vd, 0, sizeof(vd));
+	vd.kind = VERDICT_NOBASIS;
+	vd.tight = -1;
+	snprintf(vd.why, sizeof(vd.why), "the log holds what Ollama estimated before the load, not "
+		 "what the load allocated: real use is not known");
+	const char *notes[3];
+	int nn = 0;
+	char gnote[200];
+	if (so->gpus) {
+		snprintf(gnote, sizeof(gnote), "--gpus %s had no effect: there is nothing to place on "
+			 "them; the GPUs below are the ones Ollama saw", so->gpus);
+		notes[nn++] = gnote;
+	}
+	if (out_dir)
+		notes[nn++] = "--out: nothing to draw (no allocations)";
+	notes[nn++] = hint;
+	if (json) {
+		struct sim_result *res = util_xcalloc(1, sizeof(*res));
+		int layers[TOPO_MAX_GPUS] = { 0 }, have_layers = 0;
+		char split[256] = "";
+		int sset = 0;
+		settings_str(st, trace, SET_OLLAMA_LAYERS_SPLIT, split, sizeof(split), &sset, NULL);
+		for (const char *p = split; sset && *p && have_layers < n; have_layers++) {
+			layers[have_layers] = atoi(p);
+			p = strchr(p, ',');
+			if (!p)
+				break;
+			p++;
+		}
+		have_layers = sset && have_layers == n - 1 ? n : 0;
+		res->n_dev = n;
+		for (int g = 0; g < n; g++)
+			res->dev[g].capacity = avail[g];
+		char topo[64];
+		snprintf(topo, sizeof(topo), "%d GPU%s as Ollama logged them (capacity: their free memory)",
+			 n, n == 1 ? "" : "s");
+		struct report_ctx c = {
+			.kind = "replay", .trace_id = trace, .trace_name = ti.name, .topology = topo,
+			.model = "exact", .scenario = "an engine's estimate (Ollama msg=offload), no allocations",
+			.notes = notes, .n_notes = nn, .estimate_engine = "ollama (logged)",
+			.estimate = alloc, .n_estimate = n, .estimate_json = ej,
+			.layers = have_layers ? layers : NULL, .verdict = &vd, .estimate_only = 1,
+		};
+		report_json(stdout, res, &c);
+		free(res);
+	} else {
+		printf("trace %lld '%s': an engine's estimate, no allocations recorded\n",
+		       (long long)trace, ti.name);
+		fputs(text, stdout);
+		putchar('\n');
+		for (int i = 0; i < nn; i++)
+			printf("note: %s\n", notes[i]);
+		printf("\nverdict: no answer for real use: %s\n", vd.why);
+	}
+	store_trace_info_clear(&ti);
+	free(text);
+	free(ej);
+	return 0;
+}
+
 static int cmd_replay(struct cli_ctx *cx)
 {
 	const struct scen_opts so = *cx->whatif;
@@ -118,6 +244,20 @@ static int cmd_replay(struct cli_ctx *cx)
 	struct store *st = NULL;
 	if ((rc = cli_store(cx, &st)))
 		return rc;
+	int64_t tid = 0;
+	if (!so.model_spec && !so.profile && !store_trace_resolve(st, ref, &tid, NULL) &&
+	    is_estimate_only(st, tid)) {
+		if (csv)
+			return cli_usage("replay", "trace %lld holds only Ollama's estimate, no allocations "
+					 "to tabulate: --json carries the estimate", (long long)tid);
+		if (what_asked(&so.what)) {
+			rc = util_err(&cause, UTIL_EINPUT, "trace %lld holds only Ollama's estimate, no "
+				      "load to change: a what-if needs the model (import its GGUF and add "
+				      "--profile NAME, or --model layers=..,size=..)", (long long)tid);
+			return cli_fail(rc, cause);
+		}
+		return replay_estimates(st, tid, &so, engine, json, out_dir);
+	}
 	struct scen sc;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
 	rc = scen_prepare(st, ref, &so, &sc, &cause);

@@ -159,7 +159,7 @@ static int cmd_sweep(struct cli_ctx *cx)
 	/* The emitted commands name this very binary, so they run the same
 	 * vramsim wherever the store path is the same. */
 	self = realpath("/proc/self/exe", NULL);
-	int idx[NAX] = { 0 }, n = 0, n_fit = 0;
+	int idx[NAX] = { 0 }, n = 0, n_fit = 0, n_bad = 0;
 	for (;;) {
 		char name[512];
 		name_of(name, sizeof(name), ax, NAX, idx);
@@ -207,6 +207,7 @@ static int cmd_sweep(struct cli_ctx *cx)
 			if (r) {
 				printf("%-48s error: %s\n", name, why ? why : "?");
 				free(why);
+				n_bad += r == UTIL_EINPUT; /* contradictory or without basis: exit 2 */
 			} else {
 				struct verdict vd;
 				scen_judge(&sc, res, so.margin, &vd);
@@ -235,6 +236,10 @@ static int cmd_sweep(struct cli_ctx *cx)
 	}
 	if (!emit && !cli_quiet)
 		fprintf(stderr, "vramsim: sweep: %d scenarios, %d fit\n", n, n_fit);
+	if (!emit && n_bad) {
+		fprintf(stderr, "vramsim: sweep: %d of %d scenarios refused as input errors (above)\n", n_bad, n);
+		status = 2;
+	}
 out:
 	free(cause);
 	free(self);

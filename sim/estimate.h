@@ -76,6 +76,19 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 		     char **json, int *n_within, int *n_figures, char **cause);
 
 /*
+ * A trace holding only Ollama's msg=offload estimate (no buffers), as
+ * `replay` explains it: what Ollama estimated per GPU and in total, the
+ * layers it chose, its `ollama ps`, and the era emulations checked
+ * against the line (engine, when not NULL, instead of ollama-0.5 and
+ * ollama-0.7). *text and *json (one JSON object) are malloc'd; avail[]
+ * and alloc[] (TOPO_MAX_GPUS) get the logged free memory and Ollama's
+ * allocation per GPU, *n_gpu their count. UTIL_EINPUT when the trace
+ * holds no such estimate.
+ */
+int est_logged_explain(struct store *st, int64_t trace, const char *engine, char **text,
+		       char **json, uint64_t *avail, uint64_t *alloc, int *n_gpu, char **cause);
+
+/*
  * What `replay --engine-estimate` prints for a scenario: est_compute_json
  * when sc holds a load, est_check_logged when its trace (st may be NULL)
  * holds an Ollama estimate line, both when both apply (the JSON object

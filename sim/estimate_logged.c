@@ -282,3 +282,183 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 	*json = j.s;
 	return 0;
 }
+
+static double gib(uint64_t b)
+{
+	return (double)b / 1073741824.0;
+}
+
+int est_logged_explain(struct store *st, int64_t trace, const char *engine, char **text,
+		       char **json, uint64_t *avail, uint64_t *alloc, int *n_gpu, char **cause)
+{
+	struct logged lg;
+	int rc = logged_read(st, trace, &lg, cause);
+	if (rc)
+		return rc;
+	int64_t n_model = 0, off = -1, req = -1, ctx = 0, ps_size = 0, list_size = 0;
+	int set_m = 0, set_o = 0, set_r = 0, set_c = 0, set_s = 0, set_run = 0, set_ps = 0, set_pp = 0,
+	    set_pm = 0, set_ls = 0;
+	char split[256] = "", runner[64] = "", ps_proc[64] = "", ps_model[128] = "";
+	if ((rc = settings_int(st, trace, SET_OLLAMA_LAYERS_MODEL, &n_model, &set_m, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_LAYERS_OFFLOAD, &off, &set_o, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_LAYERS_REQUESTED, &req, &set_r, cause)) ||
+	    (rc = settings_int(st, trace, SET_CTX_SIZE, &ctx, &set_c, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_PS_SIZE, &ps_size, &set_ps, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_LIST_SIZE, &list_size, &set_ls, cause)) ||
+	    (rc = settings_str(st, trace, SET_OLLAMA_PS_PROCESSOR, ps_proc, sizeof(ps_proc), &set_pp, cause)) ||
+	    (rc = settings_str(st, trace, SET_OLLAMA_PS_MODEL, ps_model, sizeof(ps_model), &set_pm, cause)) ||
+	    (rc = settings_str(st, trace, SET_OLLAMA_LAYERS_SPLIT, split, sizeof(split), &set_s, cause)) ||
+	    (rc = settings_str(st, trace, SET_OLLAMA_RUNNER, runner, sizeof(runner), &set_run, cause)))
+		return rc;
+	if (!lg.n_avail && !set_ps)
+		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate (no msg=offload "
+				"line, no `ollama ps`)");
+	if (!lg.n_avail && engine)
+		return util_err(cause, UTIL_EINPUT, "--engine-estimate %s: the log holds no msg=offload "
+				"line to rerun it on (only `ollama ps`): describe the model with --model to "
+				"emulate it", engine);
+	struct est_buf b = { 0 }, j = { 0 };
+	if (lg.n_avail)
+		est_printf(&b, "Ollama%s%s%s estimated this load before starting it (its msg=offload line); "
+			   "the log holds no buffer the load allocated.\n\n", set_run ? " (" : "",
+			   set_run ? runner : "", set_run ? ")" : "");
+	else
+		est_printf(&b, "The log holds Ollama's figures for this load (`ollama ps`%s), not its "
+			   "buffers, and no msg=offload line with the inputs of Ollama's estimate.\n\n",
+			   set_ls ? ", `ollama list`" : "");
+	if (set_ps) {
+		/* ollama ps SIZE: Ollama's estimate of the whole load (format.HumanBytes, decimal) */
+		est_printf(&b, "`ollama ps` in the log: %s%sSIZE %.0f GB, PROCESSOR %s (Ollama's estimate of "
+			   "the load, decimal GB)\n", set_pm ? ps_model : "", set_pm ? " " : "",
+			   (double)ps_size / 1e9, set_pp ? ps_proc : "?");
+		if (set_ls)
+			est_printf(&b, "`ollama list`: %.0f GB of model file\n", (double)list_size / 1e9);
+		if (!lg.n_avail)
+			est_printf(&b, "Without the offload line the estimate cannot be rerun from the log; "
+				   "`replay --model ... --engine-estimate ollama-0.5:...` reproduces it from the "
+				   "model's hyper-parameters (README, \"The seed\").\n");
+	}
+	if (lg.n_avail) {
+		est_printf(&b, "What Ollama estimated per GPU (GiB as Ollama prints them, rounded to 0.1):\n");
+		est_printf(&b, "GPU        free   allocation   free - allocation\n");
+	}
+	est_printf(&j, "{\"engine\":\"ollama\",\"runner\":");
+	if (set_run && strspn(runner, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_ ") ==
+		       strlen(runner))
+		est_printf(&j, "\"%s\"", runner); /* plain characters only: no escaping needed */
+	else
+		est_printf(&j, "null");
+	est_printf(&j, ",\"gpus\":[");
+	for (int g = 0; g < lg.n_avail; g++) {
+		int have = g < lg.n_alloc;
+		avail[g] = lg.avail[g];
+		alloc[g] = have ? lg.alloc[g] : 0;
+		if (have)
+			est_printf(&b, "%3d %8.1f GiB %8.1f GiB %12.1f GiB\n", g, gib(lg.avail[g]),
+				   gib(lg.alloc[g]),
+				   gib(lg.avail[g] > lg.alloc[g] ? lg.avail[g] - lg.alloc[g] : 0));
+		else
+			est_printf(&b, "%3d %8.1f GiB            ?                   ?\n", g, gib(lg.avail[g]));
+		est_printf(&j, "%s{\"index\":%d,\"available\":%llu,\"allocation\":", g ? "," : "", g,
+			   (unsigned long long)lg.avail[g]);
+		if (have)
+			est_printf(&j, "%llu}", (unsigned long long)lg.alloc[g]);
+		else
+			est_printf(&j, "null}");
+	}
+	*n_gpu = lg.n_avail;
+	est_printf(&j, "],\"layers_model\":");
+	if (set_m)
+		est_printf(&j, "%lld", (long long)n_model);
+	else
+		est_printf(&j, "null");
+	est_printf(&j, ",\"layers_offload\":");
+	if (set_o)
+		est_printf(&j, "%lld", (long long)off);
+	else
+		est_printf(&j, "null");
+	if (set_ps)
+		est_printf(&j, ",\"logged_ps\":{\"size_bytes\":%lld,\"processor\":\"%s\"}", (long long)ps_size,
+			   set_pp && strspn(ps_proc, "0123456789%/ CPUG") == strlen(ps_proc) ? ps_proc : "");
+	/* the split as logged: digits and commas only (else null) */
+	int split_ok = set_s && split[0] && strspn(split, "0123456789,") == strlen(split);
+	est_printf(&j, ",\"layers_split\":%s%s%s", split_ok ? "[" : "null", split_ok ? split : "",
+		   split_ok ? "]" : "");
+	if (set_o && set_m)
+		est_printf(&b, "layers: %lld of %lld on GPUs%s%s (%s)\n", (long long)off, (long long)n_model,
+			   split_ok ? ", split " : "", split_ok ? split : "",
+			   set_r && req >= 0 ? "num_gpu as requested" : "Ollama's choice: num_gpu not set");
+	if (lg.n_avail)
+		est_printf(&b, "totals Ollama logged:\n");
+	const struct { const char *what, *key; int k; } figs[] = {
+		{ "required, all layers on GPUs (full)", "required_full", LG_FULL },
+		{ "required, as placed (partial)", "required_partial", LG_PARTIAL },
+		{ "weights", "weights_total", LG_WTOTAL },
+		{ "KV cache", "kv", LG_KV },
+		{ "compute graph (full)", "graph_full", LG_GFULL },
+		{ "compute graph (partial)", "graph_partial", LG_GPARTIAL },
+		{ "projector weights", "projector_weights", LG_PW },
+	};
+	for (size_t k = 0; k < UTIL_ARRAY_SIZE(figs); k++) {
+		if (!lg.have[figs[k].k])
+			continue;
+		est_printf(&b, "  %-38s %8.1f GiB\n", figs[k].what, gib(lg.v[figs[k].k]));
+		est_printf(&j, ",\"%s\":%llu", figs[k].key, (unsigned long long)lg.v[figs[k].k]);
+	}
+	if (set_c && lg.have[LG_KV])
+		est_printf(&b, "  (KV at num_ctx %lld)\n", (long long)ctx);
+	if (lg.have[LG_FULL] && lg.have[LG_PARTIAL]) {
+		char size[32], proc[48];
+		ollama_ps(lg.v[LG_FULL], lg.v[LG_PARTIAL], size, sizeof(size), proc, sizeof(proc));
+		est_printf(&b, "`ollama ps` shows this estimate: SIZE %s, PROCESSOR %s (decimal GB)\n", size,
+			   proc);
+		est_ps_json(&j, lg.v[LG_FULL], lg.v[LG_PARTIAL]);
+	}
+	/* Each era's estimator rerun on the line's inputs. */
+	static const char *const eras[] = { "ollama-0.5", "ollama-0.7" };
+	const char *only[1] = { engine };
+	const char *const *rows = engine ? only : eras;
+	int n_rows = !lg.n_avail ? 0 : engine ? 1 : (int)UTIL_ARRAY_SIZE(eras), best = -1, best_w = 0, best_f = 1, nj = 0;
+	est_printf(&j, ",\"checks\":[");
+	for (int i = 0; i < n_rows; i++) {
+		char *ex = NULL, *js = NULL, *why = NULL;
+		int w = 0, f = 0;
+		int crc = est_check_logged(st, trace, rows[i], &ex, &js, &w, &f, &why);
+		if (crc && engine) { /* the era asked for cannot be checked: say so, exit 2 */
+			free(b.s);
+			free(j.s);
+			if (cause)
+				*cause = why;
+			else
+				free(why);
+			return crc;
+		}
+		if (crc) {
+			est_printf(&b, "\n%s: not checked: %s\n", rows[i], why ? why : "?");
+			free(why);
+			continue;
+		}
+		est_printf(&b, "%s", ex);
+		est_printf(&j, "%s%s", nj++ ? "," : "", js);
+		/* the larger share of figures within the log's rounding */
+		if (best < 0 || (double)w / (f ? f : 1) > (double)best_w / best_f) {
+			best = i;
+			best_w = w;
+			best_f = f ? f : 1;
+		}
+		free(ex);
+		free(js);
+	}
+	est_printf(&j, "],\"best_era\":");
+	if (best >= 0) {
+		est_printf(&j, "\"%s\"}", rows[best]);
+		if (n_rows > 1)
+			est_printf(&b, "\nThe era that reproduces this line best: %s (%d of %d figures).\n",
+				   rows[best], best_w, best_f);
+	} else {
+		est_printf(&j, "null}");
+	}
+	*text = b.s;
+	*json = j.s;
+	return 0;
+}

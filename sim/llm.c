@@ -145,6 +145,10 @@ static int parse_list(const char *s, double *out, int max)
 	return n;
 }
 
+struct dev_sums;
+static int profile_layers(const struct profile *p, int start, int total, const struct dev_sums *gpu,
+			  const int *gpus, int ng, int *out);
+
 /* Largest-remainder rounding of total into parts proportional to w. */
 static void apportion(int total, const double *w, int n, int *out)
 {
@@ -175,6 +179,38 @@ struct dev_sums {
 	int lay_lo, lay_hi;        /* layers of its weights as logged, -1 if not */
 };
 
+/*
+ * Layers per recorded GPU from the model's own layer sizes: llama.cpp
+ * gives each GPU a contiguous range from the first offloaded layer
+ * (start) up to the output layer (total - 1), so walking the profile's
+ * layers and closing GPU k's range where its running sum is nearest its
+ * logged weights recovers the ranges, even where layers differ in size
+ * (dense first layers of a MoE, a large output layer) and division by
+ * weights would miscount. 1 when every GPU's range sums to its logged
+ * weights within 1% + 64 KiB (the profile is this model), else 0.
+ */
+static int profile_layers(const struct profile *p, int start, int total, const struct dev_sums *gpu,
+			  const int *gpus, int ng, int *out)
+{
+	int l = start;
+	for (int k = 0; k < ng; k++) {
+		double want = (double)gpu[gpus[k]].w, acc = 0;
+		int n = 0;
+		while (l < total - (ng - 1 - k)) { /* leave a layer for each GPU after k */
+			double s = (double)profile_layer_bytes(p, l);
+			if (k < ng - 1 && n > 0 && fabs(acc + s - want) > fabs(acc - want))
+				break;
+			acc += s;
+			l++;
+			n++;
+		}
+		if (fabs(acc - want) > 0.01 * want + 65536.0) /* + the log's 0.01 MiB rounding */
+			return 0;
+		out[k] = n;
+	}
+	return l == total;
+}
+
 static double kq_bytes(uint64_t cells, int ubatch, uint32_t n_head)
 {
 	return (double)cells * ubatch * n_head * 4.0;
@@ -186,6 +222,48 @@ static double kq_of(const struct llm_load *ld, uint64_t cells, int ubatch)
 	if (ld->kq_per_cell_token > 0)
 		return ld->kq_per_cell_token * (double)cells * ubatch;
 	return kq_bytes(cells, ubatch, ld->n_head);
+}
+
+/*
+ * ik_llama.cpp -amb (--attention-max-batch N, MiB). Rule from
+ * ikawrakow/ik_llama.cpp commit e787c00 "Reduce size of compute buffers"
+ * (#237, 2025-03-01), unchanged at 8337e4c (2026-08):
+ *  - kq_size = n_kv x n_tokens x n_head x 4 B in whole MiB; nothing
+ *    changes unless 0 < N < kq_size;
+ *  - multi-head latent attention (build_deepseek2.cpp, mla_attn > 0):
+ *    n_step = min(ceil(kq_size / N), n_head) steps of
+ *    ceil(n_head / n_step) heads each;
+ *  - standard attention (llm_build_kqv in src/llama.cpp, later
+ *    llama-build-context.cpp): one head per step, and only when K, V and
+ *    Q have the same head count (no GQA); otherwise the cap is ignored.
+ * The steps run one after another and the graph allocator reuses the
+ * step's K*Q buffer, so the compute buffer holds one step's K*Q.
+ */
+double llm_kq_term(const struct llm_load *ld, uint64_t cells, int ubatch, int amb)
+{
+	double full = kq_of(ld, cells, ubatch);
+	uint64_t kq_mib = (uint64_t)(full / (double)UTIL_MIB);
+	if (amb <= 0 || (uint64_t)amb >= kq_mib)
+		return full;
+	uint64_t n_step = (kq_mib + (uint64_t)amb - 1) / (uint64_t)amb;
+	uint32_t h = ld->n_head;
+	if (ld->mla) {
+		if (!h) /* heads unknown (fitted scaling): an even split */
+			return full / (double)n_step;
+		if (n_step > h)
+			n_step = h;
+		uint64_t per = (h + n_step - 1) / n_step;
+		return full * (double)per / h;
+	}
+	if (h && ld->n_head_kv == h)
+		return full / h;
+	return full; /* GQA or head counts unknown: ik_llama.cpp keeps the whole K*Q */
+}
+
+/* The attention cap a scenario runs with: its own, else the recorded one. */
+static int scen_amb(const struct llm_load *ld, const struct llm_scenario *sc)
+{
+	return sc->amb > 0 ? sc->amb : sc->amb < 0 ? 0 : ld->amb;
 }
 
 static double logits_bytes(uint32_t n_vocab, int ubatch)
@@ -213,6 +291,8 @@ static void read_run_settings(struct rd *r, struct llm_load *ld)
 	setting_s(r, SET_TYPE_K, ld->type_k, sizeof(ld->type_k), "f16");
 	setting_s(r, SET_TYPE_V, ld->type_v, sizeof(ld->type_v), "f16");
 	ld->n_copies = (int)setting_i(r, SET_N_COPIES, 1);
+	ld->amb = (int)setting_i(r, SET_ATTN_MAX_BATCH, 0);
+	ld->mla = setting_i(r, SET_MLA_ATTN, 0) > 0;
 }
 
 /* The GGUF profile attached to the trace, or pid when nonzero (a
@@ -275,6 +355,16 @@ int llm_meta_parse(const char *spec, struct llm_meta *m, char **cause)
 /* Say which compute model the what-if uses (the issue of trust: name it). */
 static void note_compute_model(struct llm_load *ld)
 {
+	if (ld->amb > 0 && !ld->flash_attn) {
+		if (ld->mla || (ld->n_head && ld->n_head_kv == ld->n_head))
+			llm_note(ld, "compute model: -amb %d caps the K*Q term: above %d MiB it is computed "
+				 "in steps of %s (ik_llama.cpp)", ld->amb, ld->amb,
+				 ld->mla ? "n_head / ceil(K*Q / amb) heads" : "one head");
+		else
+			llm_note(ld, "-amb %d has no effect in this model: ik_llama.cpp caps K*Q only for MLA "
+				 "or when K, V and Q have the same head count (%s)", ld->amb,
+				 ld->n_head ? "this model uses grouped KV heads" : "head counts unknown");
+	}
 	if (ld->fit_loads)
 		return; /* fit_compute() said it */
 	if (ld->flash_attn)
@@ -289,7 +379,7 @@ static void fixed_layout(struct llm_load *ld, const struct dev_sums *gpu, int ma
 {
 	ld->fixed = 1;
 	ld->fx_n = max_dev + 1;
-	double kq = ld->flash_attn ? 0 : kq_of(ld, ld->cells, ld->ubatch);
+	double kq = ld->flash_attn ? 0 : llm_kq_term(ld, ld->cells, ld->ubatch, ld->amb);
 	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
 	int last = -1;
 	for (int d = 0; d <= max_dev; d++)
@@ -352,7 +442,9 @@ static void fit_compute(struct rd *r, struct llm_load *ld)
 			setting_s(rt, SET_META_NAME, k2, sizeof(k2), "");
 		int64_t cells = setting_i(rt, SET_N_CTX, setting_i(rt, SET_CTX_SIZE, 0));
 		int64_t ub = setting_i(rt, SET_N_UBATCH, setting_i(rt, SET_N_BATCH, 0));
-		int skip = strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(rt, SET_FLASH_ATTN, 0) > 0;
+		/* a capped K*Q (-amb) is not linear in cells: not a fit point */
+		int skip = strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(rt, SET_FLASH_ATTN, 0) > 0 ||
+			   setting_i(rt, SET_ATTN_MAX_BATCH, 0) > 0;
 		if (rt->rc) {
 			r->rc = rt->rc;
 			break;
@@ -600,6 +692,10 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (ranged && lsum == ngl) {
 			for (int k = 0; k < ng; k++)
 				ld->rec_layers[k] = gpu[gpus[k]].lay_hi - gpu[gpus[k]].lay_lo + 1;
+		} else if (ng > 1 && ld->have_profile && prof.n_layer == (uint32_t)nl &&
+			   profile_layers(&prof, total - ngl, total, gpu, gpus, ng, ld->rec_layers)) {
+			llm_note(ld, "layers per recorded GPU matched to the GGUF profile's layer sizes "
+				 "(no split in the log)");
 		} else if (kv_all && ng > 1) {
 			/* repeating layers by KV; the output layer (no KV) on the last */
 			int out = setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 && ngl == total;
@@ -720,7 +816,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	for (int k = 0; k < ng; k++)
 		if (gpu[gpus[k]].comp)
 			cg[nc++] = gpus[k];
-	double kq = ld->flash_attn ? 0 : kq_of(ld, ld->cells, ld->ubatch);
+	double kq = ld->flash_attn ? 0 : llm_kq_term(ld, ld->cells, ld->ubatch, ld->amb);
 	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
 	if (!ld->flash_attn && !ld->n_head && !ld->kq_per_cell_token && nc)
 		llm_note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
@@ -751,6 +847,19 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->out_host = host.out;
 	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
 	return r->rc;
+}
+
+int llm_lower_bound(const struct llm_load *ld, const struct llm_scenario *sc)
+{
+	int kv = ld->kv_layer || ld->host_kv || (ld->kv_per_cell > 0 && sc->ctx);
+	int comp = 0;
+	for (int r = 0; r < LLM_ROLES; r++)
+		comp |= ld->have_role[r];
+	for (int d = 0; d < ld->fx_n; d++) {
+		kv |= ld->fx_kv[d] != 0;
+		comp |= ld->fx_has_comp[d];
+	}
+	return !kv || !comp;
 }
 
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc)
@@ -812,7 +921,7 @@ uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, i
 	int fa = sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn;
 	double c = (double)ld->comp_rest[r] * ub / ld->ubatch;
 	if (!fa)
-		c += kq_of(ld, scen_cells(ld, sc), ub);
+		c += llm_kq_term(ld, scen_cells(ld, sc), ub, scen_amb(ld, sc));
 	if (holds_output)
 		c += logits_bytes(ld->n_vocab, ub);
 	return (uint64_t)llround(c);
@@ -870,7 +979,7 @@ static int build_fixed(const struct llm_load *ld, const struct llm_scenario *sc,
 			continue;
 		double c = (double)ld->fx_comp_rest[d] * ub / ld->ubatch;
 		if (!fa)
-			c += kq_of(ld, scen_cells(ld, sc), ub);
+			c += llm_kq_term(ld, scen_cells(ld, sc), ub, scen_amb(ld, sc));
 		if (ld->fx_holds_out[d])
 			c += logits_bytes(ld->n_vocab, ub);
 		push(&ev, &n, &alloc, TRACE_ALLOC, d, TRACE_CAT_COMPUTE, (uint64_t)llround(c), -1, -1);
@@ -995,6 +1104,8 @@ static void describe(const struct llm_load *ld, const struct llm_scenario *sc, i
 			   par, par == 1 ? "" : "s", ub,
 			   (sc->flash_attn >= 0 ? sc->flash_attn : ld->flash_attn) ? "on" : "off",
 			   sc->kv_type[0] ? sc->kv_type : ld->type_k);
+	if (scen_amb(ld, sc) > 0 && off > 0 && (size_t)off < desc_n)
+		off += snprintf(desc + off, desc_n - (size_t)off, ", amb %d MiB", scen_amb(ld, sc));
 	if (!count) {
 		snprintf(desc + off, desc_n - (size_t)off, ", recorded placement");
 		return;

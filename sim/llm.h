@@ -19,6 +19,9 @@
  *    4 B; the rest grows linearly with n_ubatch. The main GPU's, the
  *    middle GPUs' and the last GPU's buffers are modelled apart, each from
  *    the recorded buffer of the same role;
+ *  - ik_llama.cpp's -amb N (attention max batch, MiB) computes K*Q in
+ *    steps over the heads once the whole K*Q would exceed N MiB, so the
+ *    KQ term is one step's (llm_kq_term below gives the rule and source);
  *  - token embeddings and non-offloaded layers stay in host memory.
  */
 #ifndef VRAMSIM_LLM_H
@@ -51,6 +54,8 @@ struct llm_load {
 	uint64_t cells;            /* recorded KV cells (n_ctx, all slots) */
 	int      parallel;         /* recorded slots */
 	int      ubatch, batch, flash_attn;
+	int      amb;              /* ik_llama.cpp -amb: attention K*Q cap in MiB, 0 = none */
+	int      mla;              /* ik_llama.cpp -mla mode (0: standard attention) */
 	char     type_k[16], type_v[16];
 	int      rec_gpus;         /* recorded GPUs holding layers */
 	int      rec_layers[TOPO_MAX_GPUS]; /* layers per recorded GPU (output included) */
@@ -93,6 +98,7 @@ struct llm_scenario {
 	int      batch;            /* 0: recorded */
 	int      flash_attn;       /* -1: recorded, 0 off, 1 on */
 	char     kv_type[16];      /* "" : recorded; else f16, q8_0, q4_0, ... */
+	int      amb;              /* ik_llama.cpp -amb MiB: 0 recorded, > 0 the cap, < 0 off */
 	uint64_t reserve;          /* context reserve per GPU (for the default split) */
 };
 
@@ -142,8 +148,21 @@ int llm_assign(uint32_t n_layer, int n_gpu_layers, const double *split, int n,
 /* Compute buffer of a GPU with the given role under sc; holds_output adds logits. */
 uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, int role,
 		     int holds_output);
+/*
+ * The KQ term of a compute buffer at cells x ubatch under amb (MiB, 0 =
+ * no cap): the whole K*Q, or one step's when ik_llama.cpp splits it.
+ */
+double llm_kq_term(const struct llm_load *ld, uint64_t cells, int ubatch, int amb);
 /* KV bytes of one layer under sc. */
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
+
+/*
+ * 1 when a build of ld under sc leaves out a term every llama.cpp load
+ * allocates: no KV cache recorded and none computable for sc (no model
+ * shape, or no --ctx to size it), or no GPU compute buffer recorded. Its
+ * predictions are then lower bounds, and a verdict must say so.
+ */
+int llm_lower_bound(const struct llm_load *ld, const struct llm_scenario *sc);
 
 /* Add an approximation note to ld (printf-style; dropped when full). */
 void llm_note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -153,7 +172,7 @@ void llm_note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(p
 /*
  * Make a load from model hyper-parameters alone, for models never loaded:
  * spec "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G"
- * (+ optional ff=, ctx=, parallel=, ubatch=, fa=, kv=). Layer sizes are
+ * (+ optional ff=, ctx=, ctx_train=, parallel=, ubatch=, fa=, kv=). Layer sizes are
  * approximate; notes say so.
  */
 int llm_from_spec(const char *spec, struct llm_load *ld, char **cause);

@@ -35,7 +35,7 @@ static int spec_num(const char *v, uint64_t *out, uint64_t max, char **cause, co
 int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 {
 	memset(ld, 0, sizeof(*ld));
-	uint64_t layers = 0, embd = 0, heads = 0, kvh = 0, vocab = 0, size = 0, ff = 0;
+	uint64_t layers = 0, embd = 0, heads = 0, kvh = 0, vocab = 0, size = 0, ff = 0, ctx_train = 0;
 	uint64_t ctx = 2048, par = 1, ub = 512, fa = 0;
 	char kv[16] = "f16";
 	char *copy = util_xstrdup(spec), *save = NULL;
@@ -56,6 +56,7 @@ int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 		else if (!strcmp(k, "ff")) rc = spec_num(v, &ff, 1u << 24, cause, k);
 		else if (!strcmp(k, "size")) rc = spec_num(v, &size, 0, cause, k);
 		else if (!strcmp(k, "ctx")) rc = spec_num(v, &ctx, 1u << 30, cause, k);
+		else if (!strcmp(k, "ctx_train")) rc = spec_num(v, &ctx_train, 1u << 30, cause, k);
 		else if (!strcmp(k, "parallel")) rc = spec_num(v, &par, 4096, cause, k);
 		else if (!strcmp(k, "ubatch")) rc = spec_num(v, &ub, 1u << 20, cause, k);
 		else if (!strcmp(k, "fa")) fa = strcmp(v, "on") == 0 || strcmp(v, "1") == 0;
@@ -65,7 +66,7 @@ int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 			snprintf(kv, sizeof(kv), "%s", v);
 		} else if (!strcmp(k, "name")) snprintf(ld->model, sizeof(ld->model), "%s", v);
 		else rc = util_err(cause, UTIL_EINPUT, "--model: unknown key '%s' (layers, embd, heads, "
-				   "kv_heads, vocab, ff, size, ctx, parallel, ubatch, fa, kv, name)", k);
+				   "kv_heads, vocab, ff, size, ctx, ctx_train, parallel, ubatch, fa, kv, name)", k);
 	}
 	free(copy);
 	if (rc)
@@ -84,6 +85,7 @@ int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
 	ld->n_head = (uint32_t)heads;
 	ld->n_head_kv = (uint32_t)kvh;
 	ld->n_vocab = (uint32_t)vocab;
+	ld->n_ctx_train = (uint32_t)ctx_train; /* 0: unknown; bounds --ctx and fit --max-ctx */
 	ld->approx = 1;
 	/* Parameters of a llama-style layer: q,o (embd^2 each), k,v (embd x
 	 * embd*kvh/heads each), gate/up/down (3 x embd x ff); embeddings and

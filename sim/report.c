@@ -187,7 +187,14 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	int fits = c->verdict ? c->verdict->kind == VERDICT_FITS : !r->has_oom;
 	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"verdict\":", fits ? "true" : "false",
 		r->n_events);
-	if (c->verdict)
+	if (c->verdict && c->estimate_only) {
+		/* verdict_json's fields, its source the engine's estimate */
+		fputs("{\"kind\":\"no-basis\",\"source\":\"engine estimate\",\"tight_gpu\":-1,"
+		      "\"headroom\":0,\"margin\":0,\"lower_bound\":false,\"band\":[],"
+		      "\"band_source\":\"none: nothing was replayed\",\"why\":", f);
+		util_json_str(f, c->verdict->why);
+		fputc('}', f);
+	} else if (c->verdict)
 		verdict_json(f, c->verdict);
 	else
 		fputs("null", f);

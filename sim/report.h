@@ -40,6 +40,10 @@ struct report_ctx {
 	 * term (0: none). */
 	const uint64_t (*rec)[TRACE_CAT_MAX];
 	int n_rec;
+	/* The trace holds only an engine's estimate (no allocations): the
+	 * JSON verdict names that estimate as its source, and the GPUs'
+	 * capacities are the free memory the engine logged. */
+	int estimate_only;
 };
 
 void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c);

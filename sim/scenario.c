@@ -80,6 +80,10 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 	case SCEN_OPT_PARALLEL: rc = pos_int("--parallel", arg, 1, 4096, &w->parallel, cause); break;
 	case SCEN_OPT_UBATCH: rc = pos_int("--ubatch", arg, 1, 1 << 20, &w->ubatch, cause); break;
 	case SCEN_OPT_BATCH: rc = pos_int("--batch", arg, 1, 1 << 20, &w->batch, cause); break;
+	case SCEN_OPT_AMB: /* 0 turns the cap off; ik_llama.cpp common.cpp raises 1..127 to 128 */
+		if (!(rc = pos_int("--amb", arg, 0, 1 << 30, &v, cause)))
+			w->amb = v == 0 ? -1 : v < 128 ? 128 : v;
+		break;
 	case SCEN_OPT_FA:
 		if (!strcmp(arg, "on") || !strcmp(arg, "1"))
 			w->flash_attn = 1;
@@ -586,7 +590,7 @@ static void note_no_effect(struct scen *sc, const struct scen_opts *o)
 static int what_given(const struct llm_scenario *w)
 {
 	return w->n_split || w->n_gpu_layers >= 0 || w->ctx || w->parallel || w->ubatch || w->batch ||
-	       w->flash_attn >= 0 || w->kv_type[0] || w->main_gpu >= 0;
+	       w->flash_attn >= 0 || w->kv_type[0] || w->main_gpu >= 0 || w->amb;
 }
 
 static int prepare_load(struct store *st, const struct scen_opts *o, struct scen *sc, char **cause)
@@ -822,6 +826,7 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 			sc->cfg.reserve = sc->ld->context;
 		for (int i = 0; i < sc->ld->n_notes; i++)
 			add_note(sc, "%s", sc->ld->notes[i]);
+		sc->lower_bound |= llm_lower_bound(sc->ld, &o->what); /* the log lacks KV or compute */
 		if ((rc = scen_rebuild(sc, cause)))
 			return rc;
 		if (sc->trace && !what_given(&o->what) && !o->rebuild && (rc = identity_events(st, sc, cause)))

@@ -59,6 +59,7 @@ void scen_opts_init(struct scen_opts *o);
 	X(SCEN_OPT_PARALLEL, "parallel", "N", "parallel slots (llama.cpp -np, OLLAMA_NUM_PARALLEL)", NULL) \
 	X(SCEN_OPT_UBATCH, "ubatch", "N", "micro-batch (-ub)", NULL) \
 	X(SCEN_OPT_BATCH, "batch", "N", "logical batch (-b)", NULL) \
+	X(SCEN_OPT_AMB, "amb", "MIB", "ik_llama.cpp -amb: attention K*Q computed in steps of at most\nMIB (0: off)", NULL) \
 	X(SCEN_OPT_FA, "flash-attn", "on|off", "flash attention", "on off") \
 	X(SCEN_OPT_KV, "kv-type", "T", "KV cache type: f16, bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1", \
 	  "f16 bf16 f32 q8_0 q4_0 q4_1 iq4_nl q5_0 q5_1") \

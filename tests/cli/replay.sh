@@ -81,4 +81,51 @@ expect 0 "$VRAMSIM" replay --gpus 4x24G --engine-estimate ollama-0.5 \
 has out "ollama-0.5 estimate \(Ollama v0.1-v0.6"
 has out "ollama ps: SIZE"
 has out "spare"
+# a log holding only Ollama's estimate (#9181: msg=offload, no buffers) is a
+# trace of estimates: replay explains it and answers "no basis", never
+# "fits", and no table of zeros; --gpus is not needed (the log names them)
+expect 0 "$VRAMSIM" import --store e.db "$DATA/logs/ollama-9181-70b-4x22g-64k.log"
+expect 0 "$VRAMSIM" replay --store e.db
+has out "an engine's estimate, no allocations recorded"
+has out "^  0     22.0 GiB     21.8 GiB          0.2 GiB"
+has out "layers: 44 of 81 on GPUs, split 11,11,11,11"
+has out "required, all layers on GPUs \(full\) +127.4 GiB"
+has out "KV at num_ctx 64000"
+has out "SIZE 136 GB, PROCESSOR 32%/68% CPU/GPU"
+has out "8 of 8 figures agree"
+has out "best: ollama-0.5 \(8 of 8"
+has out "^verdict: no answer for real use"
+has out "--gpus 4x22G"
+hasnt out "verdict: fits|Peak%|BORDERLINE"
+expect 0 "$VRAMSIM" replay --store e.db --gpus 4x24G
+has out "--gpus 4x24G had no effect"
+expect 0 "$VRAMSIM" replay --store e.db --json
+python3 - <<'PY' || exit 1
+import json
+d = json.load(open("out"))
+v, e = d["verdict"], d["engine_estimate"]
+assert d["fits"] is False and d["events"] == 0, d
+assert v["kind"] == "no-basis" and v["source"] == "engine estimate", v
+assert e["layers_offload"] == 44 and e["layers_split"] == [11, 11, 11, 11], e
+assert [g["estimate"] for g in d["gpus"]] == [g["allocation"] for g in e["gpus"]], d
+assert e["best_era"] == "ollama-0.5" and e["ollama_ps"]["processor"] == "32%/68% CPU/GPU", e
+PY
+# a what-if has nothing to change; CSV has nothing to tabulate
+expect 2 "$VRAMSIM" replay --store e.db --ctx 8192
+has err "holds only Ollama's estimate, no load to change"
+expect 2 "$VRAMSIM" replay --store e.db --csv
+has err "no allocations to tabulate"
+# ik_llama.cpp -amb: the row-split load of #235 (RUN 0: -mla 2, ctx 32768,
+# ub 256, CUDA0 compute 4349 MiB) with DeepSeek-R1's 128 heads: K*Q is
+# 4096 MiB, in 4 steps of 32 heads under --amb 1024, so 1277 MiB
+expect 0 "$VRAMSIM" import --store a.db "$DATA/logs/ikllama-235-deepseek-r1-15x3090.log"
+expect 0 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --meta heads=128,layers=61
+has out "^  0    307200 .* 4349 "
+expect 0 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --meta heads=128,layers=61 --amb 1024
+has out "amb 1024 MiB"
+has out "^  0    307200 .* 1277 "
+expect 0 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --meta heads=128,layers=61 --amb 8192
+has out "^  0    307200 .* 4349 "
+expect 2 "$VRAMSIM" replay --store a.db 4 --gpus 1x300G --amb lots
+has err "--amb"
 exit 0

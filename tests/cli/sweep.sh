@@ -14,9 +14,10 @@ mkdir elsewhere && (cd elsewhere && sh ../out) || exit 1
 has res/gpus-4x24G_num-gpu-81.json '"format":"vramsim-replay"'
 has res/gpus-2x8G_num-gpu-81.json '"fits":false'
 has res/gpus-2x8G_num-gpu-81.json '"verdict":\{"kind":"does-not-fit"'
-# a context on a log without KV has no basis: each row says so
-expect 0 "$VRAMSIM" sweep $S s70 --gpus 4x24G --ctx 2048,4096
+# a context on a log without KV has no basis: each row says so, exit 2
+expect 2 "$VRAMSIM" sweep $S s70 --gpus 4x24G --ctx 2048,4096
 has out "ctx-2048 +error: --ctx: the trace records no KV cache"
+has err "2 of 2 scenarios refused as input errors"
 # quoting survives hostile values: a split with a shell metacharacter is refused up front
 expect 2 "$VRAMSIM" sweep $S s70 --gpus '4x24G' --split '1,1;$(touch pwned)' --emit
 [ ! -e pwned ]
