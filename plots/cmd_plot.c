@@ -296,10 +296,9 @@ static int cmd_plot(struct cli_ctx *cx)
 	}
 	if (!rc && a.whatif) {
 		struct scen sc;
-		if (!(rc = scen_prepare(st, a.ref, &a.so, &sc, &cause))) {
+		if (!(rc = scen_prepare(st, a.ref, &a.so, &sc, &cause)))
 			rc = plot_scenario(st, &sc, a.out, a.force, stdout, &cause);
-			scen_clear(&sc);
-		}
+		scen_clear(&sc); /* also what a failed prepare left */
 	} else if (!rc) {
 		rc = draw(st, &a, tl_path, bd_path, &cause);
 	}
