@@ -88,27 +88,6 @@ static void print_reserved_end(FILE *f, struct store *st, const struct scen *sc,
 /* 1 when trace holds no allocation, only an engine's estimate: the
  * msg=offload line (estimate_only, set by the log importer) or `ollama
  * ps` output. */
-static int is_estimate_only(struct store *st, int64_t trace)
-{
-	int64_t v = 0, ps = 0;
-	int set = 0, set_ps = 0;
-	struct store_trace_info ti = { 0 };
-	if (settings_int(st, trace, SET_ESTIMATE_ONLY, &v, &set, NULL) ||
-	    settings_int(st, trace, SET_OLLAMA_PS_SIZE, &ps, &set_ps, NULL) ||
-	    !((set && v == 1) || (set_ps && ps > 0)) || store_trace_get(st, trace, &ti, NULL))
-		return 0;
-	int empty = ti.n_events == 0;
-	store_trace_info_clear(&ti);
-	return empty;
-}
-
-/* What-if options that change a load (they need one). */
-static int what_asked(const struct llm_scenario *w)
-{
-	return w->n_split || w->n_gpu_layers >= 0 || w->ctx || w->parallel || w->ubatch || w->batch ||
-	       w->flash_attn >= 0 || w->kv_type[0] || w->main_gpu >= 0 || w->amb;
-}
-
 /*
  * A trace of estimates: a log that holds only what the engine (Ollama)
  * estimated before the load, no buffer it allocated. Nothing can be
@@ -183,9 +162,12 @@ static int replay_estimates(struct store *st, int64_t trace, const struct scen_o
 		res->n_dev = n;
 		for (int g = 0; g < n; g++)
 			res->dev[g].capacity = avail[g];
-		char topo[64];
-		snprintf(topo, sizeof(topo), "%d GPU%s as Ollama logged them (capacity: their free memory)",
-			 n, n == 1 ? "" : "s");
+		char topo[80];
+		if (n)
+			snprintf(topo, sizeof(topo), "%d GPU%s as Ollama logged them (capacity: their free "
+				 "memory)", n, n == 1 ? "" : "s");
+		else
+			snprintf(topo, sizeof(topo), "no GPU: Ollama's estimate is for the CPU");
 		struct report_ctx c = {
 			.kind = "replay", .trace_id = trace, .trace_name = ti.name, .topology = topo,
 			.model = "exact", .scenario = "an engine's estimate (Ollama msg=offload), no allocations",
@@ -246,11 +228,11 @@ static int cmd_replay(struct cli_ctx *cx)
 		return rc;
 	int64_t tid = 0;
 	if (!so.model_spec && !so.profile && !store_trace_resolve(st, ref, &tid, NULL) &&
-	    is_estimate_only(st, tid)) {
+	    scen_estimate_only(st, tid)) {
 		if (csv)
 			return cli_usage("replay", "trace %lld holds only Ollama's estimate, no allocations "
 					 "to tabulate: --json carries the estimate", (long long)tid);
-		if (what_asked(&so.what)) {
+		if (scen_what_given(&so.what)) {
 			rc = util_err(&cause, UTIL_EINPUT, "trace %lld holds only Ollama's estimate, no "
 				      "load to change: a what-if needs the model (import its GGUF and add "
 				      "--profile NAME, or --model layers=..,size=..)", (long long)tid);

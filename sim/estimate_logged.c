@@ -20,6 +20,8 @@ struct logged {
 	int have[16];
 	uint64_t avail[TOPO_MAX_GPUS], alloc[TOPO_MAX_GPUS];
 	int n_avail, n_alloc;
+	uint64_t host_avail, host_alloc;  /* a CPU-library line (library=cpu) */
+	int have_host;
 };
 
 enum { LG_FULL, LG_PARTIAL, LG_KV, LG_WTOTAL, LG_WREP, LG_WNONREP, LG_GFULL, LG_GPARTIAL, LG_PW,
@@ -50,6 +52,12 @@ static int logged_read(struct store *st, int64_t trace, struct logged *lg, char 
 			lg->alloc[d] = e[i].bytes;
 			if (d + 1 > lg->n_alloc)
 				lg->n_alloc = d + 1;
+		} else if (d < 0 && !strcmp(e[i].key, "available")) {
+			lg->host_avail = e[i].bytes;
+			lg->have_host = 1;
+		} else if (d < 0 && !strcmp(e[i].key, "allocation")) {
+			lg->host_alloc = e[i].bytes;
+			lg->have_host = 1;
 		}
 		for (int k = 0; k < LG_N; k++)
 			if (d < 0 && !strcmp(e[i].key, lg_keys[k])) {
@@ -310,7 +318,7 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 	    (rc = settings_str(st, trace, SET_OLLAMA_LAYERS_SPLIT, split, sizeof(split), &set_s, cause)) ||
 	    (rc = settings_str(st, trace, SET_OLLAMA_RUNNER, runner, sizeof(runner), &set_run, cause)))
 		return rc;
-	if (!lg.n_avail && !set_ps)
+	if (!lg.n_avail && !set_ps && !lg.have_host)
 		return util_err(cause, UTIL_EINPUT, "the trace holds no Ollama estimate (no msg=offload "
 				"line, no `ollama ps`)");
 	if (!lg.n_avail && engine)
@@ -322,6 +330,14 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 		est_printf(&b, "Ollama%s%s%s estimated this load before starting it (its msg=offload line); "
 			   "the log holds no buffer the load allocated.\n\n", set_run ? " (" : "",
 			   set_run ? runner : "", set_run ? ")" : "");
+	else if (lg.have_host)
+		/* library=cpu: Ollama's estimate is host memory (llm/memory.go
+		 * with a CPU GpuInfo), so no GPU figure exists to set beside it */
+		est_printf(&b, "Ollama%s%s%s estimated this load for the CPU (its msg=offload line names no "
+			   "GPU library): %.1f GiB required of %.1f GiB host memory available. No GPU "
+			   "memory was estimated, and the log holds no buffer the load allocated.\n\n",
+			   set_run ? " (" : "", set_run ? runner : "", set_run ? ")" : "",
+			   gib(lg.host_alloc), gib(lg.host_avail));
 	else
 		est_printf(&b, "The log holds Ollama's figures for this load (`ollama ps`%s), not its "
 			   "buffers, and no msg=offload line with the inputs of Ollama's estimate.\n\n",

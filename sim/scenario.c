@@ -587,10 +587,24 @@ static void note_no_effect(struct scen *sc, const struct scen_opts *o)
 }
 
 /* Any layer or context what-if given? */
-static int what_given(const struct llm_scenario *w)
+int scen_what_given(const struct llm_scenario *w)
 {
 	return w->n_split || w->n_gpu_layers >= 0 || w->ctx || w->parallel || w->ubatch || w->batch ||
 	       w->flash_attn >= 0 || w->kv_type[0] || w->main_gpu >= 0 || w->amb;
+}
+
+int scen_estimate_only(struct store *st, int64_t trace)
+{
+	int64_t v = 0, ps = 0;
+	int set = 0, set_ps = 0;
+	struct store_trace_info ti = { 0 };
+	if (settings_int(st, trace, SET_ESTIMATE_ONLY, &v, &set, NULL) ||
+	    settings_int(st, trace, SET_OLLAMA_PS_SIZE, &ps, &set_ps, NULL) ||
+	    !((set && v == 1) || (set_ps && ps > 0)) || store_trace_get(st, trace, &ti, NULL))
+		return 0;
+	int empty = ti.n_events == 0;
+	store_trace_info_clear(&ti);
+	return empty;
 }
 
 static int prepare_load(struct store *st, const struct scen_opts *o, struct scen *sc, char **cause)
@@ -602,7 +616,7 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		      store_setting_get(st, sc->trace, SK(ENGINE), &eng, NULL) == 0 && eng &&
 		      strcmp(eng, "llama.cpp engine plan") == 0;
 	free(eng);
-	if (is_plan && !what_given(&o->what)) {
+	if (is_plan && !scen_what_given(&o->what)) {
 		add_note(sc, "an engine plan by llama.cpp, replayed as planned");
 		return 0;
 	}
@@ -628,7 +642,11 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		sc->ld = NULL;
 	}
 	if (rc == SCEN_ENGINE_NA) {
-		if (what_given(&o->what))
+		if (scen_what_given(&o->what) && sc->trace && scen_estimate_only(st, sc->trace))
+			rc = util_err(cause, UTIL_EINPUT, "trace %lld holds only Ollama's estimate, no "
+				      "load to change: a what-if needs the model (import its GGUF and add "
+				      "--profile NAME, or --model layers=..,size=..)", (long long)sc->trace);
+		else if (scen_what_given(&o->what))
 			rc = util_err(cause, UTIL_EINPUT, "%s", why ? why : "not a llama.cpp/Ollama load");
 		else
 			rc = 0; /* replayed raw */
@@ -829,9 +847,9 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		sc->lower_bound |= llm_lower_bound(sc->ld, &o->what); /* the log lacks KV or compute */
 		if ((rc = scen_rebuild(sc, cause)))
 			return rc;
-		if (sc->trace && !what_given(&o->what) && !o->rebuild && (rc = identity_events(st, sc, cause)))
+		if (sc->trace && !scen_what_given(&o->what) && !o->rebuild && (rc = identity_events(st, sc, cause)))
 			return rc;
-		if (what_given(&o->what))
+		if (scen_what_given(&o->what))
 			note_no_effect(sc, o);
 		sc->model_name = util_xstrdup(sc->ld->model[0] ? sc->ld->model : sc->trace_name);
 	} else {

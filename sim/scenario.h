@@ -176,6 +176,11 @@ const struct scen_engine *scen_engine_find(const char *name);
 const char *scen_estimators(void);
 /* Parse a --gpus spec into o (for commands that choose GPUs themselves). */
 int scen_opts_gpus(struct scen_opts *o, const char *spec, char **cause);
+/* Does w change a load (a layer, context or attention what-if)? */
+int scen_what_given(const struct llm_scenario *w);
+/* Does the trace hold only an engine's estimate (Ollama's `offload` line
+ * or `ollama ps`), no allocation? Errors read as 0. */
+int scen_estimate_only(struct store *st, int64_t trace);
 /* Run the replay of sc (from its events or streaming the store). */
 int scen_run(struct store *st, struct scen *sc, const struct sim_observer *obs,
 	     struct sim_result *res, char **cause);

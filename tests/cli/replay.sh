@@ -115,6 +115,16 @@ expect 2 "$VRAMSIM" replay --store e.db --ctx 8192
 has err "holds only Ollama's estimate, no load to change"
 expect 2 "$VRAMSIM" replay --store e.db --csv
 has err "no allocations to tabulate"
+# export and plot refuse a what-if on it the same way (one message, in scenario.c)
+expect 2 "$VRAMSIM" export --store e.db --ctx 8192 --format json -o x.json
+has err "holds only Ollama's estimate, no load to change"
+# a CPU-only estimate (library=cpu, dr14): explained as host memory, no GPU, no verdict
+expect 0 "$VRAMSIM" import --store c.db "$DATA/logs/ollama-dr14-ollama-engine-cpu.log"
+expect 0 "$VRAMSIM" replay --store c.db
+has out "estimated this load for the CPU .*10.5 GiB required of 29.5 GiB host memory"
+has out "verdict: no answer for real use"
+expect 0 "$VRAMSIM" replay --store c.db --json
+python3 -c 'import json; d = json.load(open("out")); assert d["gpus"] == [] and d["verdict"]["kind"] == "no-basis", d' || exit 1
 # ik_llama.cpp -amb: the row-split load of #235 (RUN 0: -mla 2, ctx 32768,
 # ub 256, CUDA0 compute 4349 MiB) with DeepSeek-R1's 128 heads: K*Q is
 # 4096 MiB, in 4 steps of 32 heads under --amb 1024, so 1277 MiB
