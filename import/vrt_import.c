@@ -149,6 +149,43 @@ static int ord_of(int dev)
 	return dev >= 0 && dev < VRT_MAX_DEVICES ? dev : NORD;
 }
 
+/* ---- graph memory (vrt.h: VRT_K_GRAPH_*) ----
+ *
+ * A device's graph pool maps physical memory when an executable graph is
+ * launched or uploaded and keeps it, past cuGraphExecDestroy, until
+ * cuDeviceGraphMemTrim gives back what no running graph uses (CUDA driver
+ * API reference, "Graph Management": cuDeviceGraphMemTrim). What the pool
+ * holds is one synthetic allocation per device, category graph, changed
+ * as it changes. Where the trace has the driver's own count
+ * (graph_stat, cuDeviceGetGraphMemAttribute RESERVED_MEM_CURRENT) that
+ * count is used; else a model: a graph needs the peak of its memory nodes
+ * in the order they were added (allocations freed inside the graph are
+ * reused, as stream-ordered memory is), each launched executable graph
+ * maps its own (no reuse between graphs: an upper bound), and a trim
+ * gives everything back (launches are assumed complete by then). */
+struct gmodel {
+	struct amap graphs;   /* graph -> size: peak bytes, dev: first node's device */
+	struct amap run;      /* graph -> size: bytes of its nodes not freed in it */
+	struct amap nodes;    /* node VA -> size */
+	struct amap execs;    /* exec -> size: the graph's peak, dev, ord, cat: mapped */
+	uint64_t mapped[NORD + 1];  /* bytes of mapped executable graphs by ordinal */
+	uint64_t held[NORD + 1];    /* the pool's synthetic allocation by ordinal */
+};
+
+/* The synthetic allocation of ordinal ord's graph pool (no device or
+ * host address, nor a pool reserve key, has bit 62 alone). */
+#define GRAPH_KEY(ord) ((1ull << 62) | (uint64_t)(ord))
+
+static void gmodel_clear(struct gmodel *g)
+{
+	map_clear(&g->graphs);
+	map_clear(&g->run);
+	map_clear(&g->nodes);
+	map_clear(&g->execs);
+	memset(g->mapped, 0, sizeof(g->mapped));
+	memset(g->held, 0, sizeof(g->held));
+}
+
 /* ---- one input file ---- */
 
 struct vfile {
@@ -169,6 +206,7 @@ struct vfile {
 	struct vrt_status st;
 	char why[256];
 	uint64_t lost, lookups, wrapped;
+	int graph_stats;                     /* the driver counted graph memory (graph_stat) */
 	struct imp_ctx *wctx;                /* for warnings */
 };
 
@@ -201,6 +239,7 @@ struct vimp {
 	/* per process */
 	struct amap live, handles, mapped;
 	struct amap devlive[NORD + 1];       /* live allocations by ordinal: key only */
+	struct gmodel g;                     /* graph memory */
 	uint64_t unmap_next, unmap_rest;     /* a cuMemUnmap over several mappings */
 	struct pend *pend;
 	size_t npend, pendcap;
@@ -228,6 +267,8 @@ static void scan_rec(struct vfile *f, const struct vrt_rec *rec)
 		int k = vrt_api_kind(rec->u.ev.api);
 		if (k == VRT_K_NONE || k == VRT_K_POOL_QUERY)
 			return;
+		if (k == VRT_K_GRAPH_STAT && rec->u.ev.result == 0)
+			f->graph_stats = 1;
 		if (!f->any || rec->t_ns < f->first_t)
 			f->first_t = rec->t_ns;
 		f->any = 1;
@@ -437,6 +478,19 @@ static const char *marker_name(int kind)
 	case VRT_K_IPC_OPEN: return "ipc open";
 	case VRT_K_IPC_CLOSE: return "ipc close";
 	case VRT_K_POOL_ATTR: return "pool attribute set";
+	case VRT_K_GRAPH_ALLOC: return "graph memory node (memory at launch)";
+	case VRT_K_GRAPH_FREE: return "graph free node";
+	case VRT_K_GRAPH_INST: return "graph instantiate";
+	case VRT_K_GRAPH_LAUNCH: return "graph launch";
+	case VRT_K_GRAPH_EXEC_DESTROY: return "graph exec destroy (memory kept until trimmed)";
+	case VRT_K_GRAPH_DESTROY: return "graph destroy";
+	case VRT_K_GRAPH_TRIM: return "graph memory trim";
+	case VRT_K_EXPORT: return "handle exported";
+	case VRT_K_MC_OP: return "multicast object changed";
+	case VRT_K_EXT_IMPORT: return "external memory imported (its exporter's, not counted)";
+	case VRT_K_EXT_DESTROY: return "external memory destroyed";
+	case VRT_K_GREEN_CREATE: return "green context create";
+	case VRT_K_GREEN_DESTROY: return "green context destroy";
 	default: return NULL;
 	}
 }
@@ -466,6 +520,13 @@ static int live_take(struct vimp *vi, uint64_t addr, struct slot *out)
 	struct slot x;
 	map_take(&vi->devlive[out->ord], addr, &x);
 	return 1;
+}
+
+/* The peak bytes of graph g's memory nodes (0 if unknown). */
+static uint64_t graph_peak(const struct vimp *vi, uint64_t g)
+{
+	struct slot x;
+	return map_get(&vi->g.graphs, g, &x) ? x.size : 0;
 }
 
 /* Fill ev from one call; returns 1 to store it, 0 to skip. */
@@ -499,6 +560,10 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			ev->device = TRACE_DEV_HOST;
 			ev->category = TRACE_CAT_HOST;
 		}
+		/* Managed memory is on the device only where touched (replay
+		 * keeps it apart: sim/replay.h). */
+		if (e->api == VRT_API_cuMemAllocManaged)
+			ev->category = TRACE_CAT_MANAGED;
 		if (!ok && e->result == VRT_CUDA_ERROR_OUT_OF_MEMORY) {
 			ev->kind = TRACE_OOM;
 			ev->size = e->req;
@@ -592,14 +657,53 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 		ev->size = e->size;
 		snprintf(lab, labn, "pool usage: %s", reason_name(e->req));
 		return 1;
+	case VRT_K_GRAPH_STAT:
+		ev->kind = TRACE_MARKER;
+		ev->size = e->size;
+		ev->stream = 0;
+		snprintf(lab, labn, "graph memory reserved: after %s", e->stream == VRT_GRAPH_STAT_TRIM ?
+			 "trim" : e->stream == VRT_GRAPH_STAT_EXEC_DESTROY ? "exec destroy" : "launch");
+		return 1;
+	/*
+	 * Memory that belongs to another owner is recorded, never counted
+	 * again (the rule of IPC mappings: the process that created the
+	 * memory counts it): an imported shareable handle is a handle of no
+	 * bytes here (so its maps, unmaps and release still pair up), as is a
+	 * multicast object (its members bind memory they created), and an
+	 * external memory buffer is an allocation of no bytes (freed by
+	 * cuMemFree like any other).
+	 */
+	case VRT_K_IMPORT:
+	case VRT_K_MC_CREATE:
+		if (!ok)
+			break;
+		ev->kind = TRACE_CREATE;
+		ev->req_size = e->req;
+		ev->size = 0;
+		map_put(&vi->handles, e->addr, ev->device, ev->category, 0);
+		snprintf(lab, labn, "%s", kind == VRT_K_IMPORT ? "imported handle (another process's "
+			 "memory: not counted here)" : "multicast object (members bind their memory)");
+		return 1;
+	case VRT_K_EXT_MAP:
+		if (!ok)
+			break;
+		ev->kind = TRACE_ALLOC;
+		ev->req_size = e->req;
+		ev->size = 0;
+		live_put(vi, e->addr, ord_of(e->dev), ev->device, ev->category, 0);
+		snprintf(lab, labn, "external memory mapped (its exporter's: not counted here)");
+		return 1;
 	default:
 		if (!marker_name(kind))
 			return 0; /* no event: look-ups, or an API of a newer format */
 		if (!ok)
 			break;
 		ev->kind = TRACE_MARKER;
-		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : e->size;
-		snprintf(lab, labn, "%s", marker_name(kind));
+		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : kind == VRT_K_EXT_IMPORT ? e->req : e->size;
+		if (kind == VRT_K_GRAPH_INST)
+			ev->size = graph_peak(vi, e->aux);
+		snprintf(lab, labn, "%s", e->api == VRT_API_cuGraphUpload ||
+			 e->api == VRT_API_cuGraphUpload_ptsz ? "graph upload" : marker_name(kind));
 		return 1;
 	}
 	/* A failed call that is not an allocation: a marker says so. */
@@ -678,6 +782,8 @@ static int free_ord(struct vimp *vi, const struct vfile *f, int ord, int64_t t, 
 {
 	struct amap *m = &vi->devlive[ord];
 	int rc = 0;
+	vi->g.held[ord] = 0;  /* the graph pool's memory goes with the rest */
+	vi->g.mapped[ord] = 0;
 	for (size_t i = 0; i < m->cap && !rc; i++) {
 		struct slot x;
 		if (m->s[i].used && map_take(&vi->live, m->s[i].key, &x))
@@ -749,6 +855,126 @@ static int pool_reserve(struct vimp *vi, const struct vfile *f, int64_t t, const
 	return rc;
 }
 
+/* Set what ordinal ord's graph pool holds: its synthetic allocation is
+ * freed and made again at the new size. */
+static int graph_hold(struct vimp *vi, const struct vfile *f, int64_t t, int ord, int dev,
+		      uint64_t bytes, const char *why, char **cause)
+{
+	if (vi->g.held[ord] == bytes)
+		return 0;
+	uint64_t key = GRAPH_KEY(ord);
+	struct slot x;
+	int rc = 0;
+	if (live_take(vi, key, &x))
+		rc = emit(vi, f, t, TRACE_FREE, &x, key, 0, why, cause);
+	vi->g.held[ord] = bytes;
+	if (rc || !bytes)
+		return rc;
+	x = (struct slot){ key, bytes, (int16_t)dev_index(f, dev), TRACE_CAT_GRAPH, (int16_t)ord, 1 };
+	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, why, cause);
+	if (!rc)
+		live_put(vi, key, ord, x.dev, x.cat, bytes);
+	return rc;
+}
+
+/* Executable graph x (its slot) is launched or uploaded: its memory is
+ * mapped unless it still is. */
+static int graph_map(struct vimp *vi, const struct vfile *f, int64_t t, struct slot *x,
+		     char **cause)
+{
+	if (x->cat)
+		return 0;
+	x->cat = 1;
+	map_set(&vi->g.execs, *x);
+	vi->g.mapped[x->ord] += x->size;
+	if (f->graph_stats || vi->g.mapped[x->ord] <= vi->g.held[x->ord])
+		return 0;
+	int dev = x->ord == NORD ? VRT_DEV_UNKNOWN : x->ord;
+	return graph_hold(vi, f, t, x->ord, dev, vi->g.mapped[x->ord],
+			  "graph memory mapped at launch", cause);
+}
+
+/* A graph memory node of graph g: bytes > 0 an allocation at va, else
+ * the free of va. */
+static void graph_node(struct vimp *vi, uint64_t g, uint64_t va, uint64_t bytes, int dev)
+{
+	struct slot run = { g, 0, (int16_t)dev, 0, 0, 1 }, peak = run, n;
+	map_get(&vi->g.run, g, &run);
+	if (!map_get(&vi->g.graphs, g, &peak))
+		peak.size = 0;
+	if (bytes) {
+		run.size += bytes;
+		map_put(&vi->g.nodes, va, dev, 0, bytes);
+	} else if (map_take(&vi->g.nodes, va, &n)) {
+		run.size -= n.size < run.size ? n.size : run.size;
+	}
+	if (run.size > peak.size)
+		peak.size = run.size;
+	map_set(&vi->g.run, run);
+	map_set(&vi->g.graphs, peak);
+}
+
+/* What a graph call does to graph memory (the event itself is stored). */
+static int graph_apply(struct vimp *vi, const struct vfile *f, int64_t t, const struct vrt_event *e,
+		       char **cause)
+{
+	int kind = vrt_api_kind(e->api), ord = ord_of(e->dev);
+	uint64_t g = e->aux & ~VRT_AUX_CAPTURED;
+	struct slot x;
+	switch (kind) {
+	case VRT_K_ALLOC:
+	case VRT_K_FREE:
+		if ((e->aux & VRT_AUX_CAPTURED) && g)
+			graph_node(vi, g, e->addr, kind == VRT_K_ALLOC ? (e->size ? e->size : 1) : 0,
+				   e->dev);
+		return 0;
+	case VRT_K_GRAPH_ALLOC:
+		graph_node(vi, e->aux, e->addr, e->size ? e->size : 1, e->dev);
+		return 0;
+	case VRT_K_GRAPH_FREE:
+		graph_node(vi, e->aux, e->addr, 0, e->dev);
+		return 0;
+	case VRT_K_GRAPH_DESTROY:
+		map_take(&vi->g.graphs, e->addr, &x);
+		map_take(&vi->g.run, e->addr, &x);
+		return 0;
+	case VRT_K_GRAPH_INST: {
+		struct slot gr;
+		int d = map_get(&vi->g.graphs, e->aux, &gr) && gr.dev >= 0 ? gr.dev : e->dev;
+		x = (struct slot){ e->addr, map_get(&vi->g.graphs, e->aux, &gr) ? gr.size : 0,
+				   (int16_t)d, 0, (int16_t)ord_of(d), 1 };
+		map_set(&vi->g.execs, x);
+		return e->req & 2 /* CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD */ ?
+		       graph_map(vi, f, t, &x, cause) : 0;
+	}
+	case VRT_K_GRAPH_LAUNCH:
+		if (!map_get(&vi->g.execs, e->addr, &x))
+			return 0;
+		if (x.ord == NORD && ord != NORD)
+			x.ord = (int16_t)ord; /* the device only the launch's stream told */
+		return graph_map(vi, f, t, &x, cause);
+	case VRT_K_GRAPH_EXEC_DESTROY:
+		if (map_take(&vi->g.execs, e->addr, &x) && x.cat)
+			vi->g.mapped[x.ord] -= x.size < vi->g.mapped[x.ord] ? x.size
+									     : vi->g.mapped[x.ord];
+		return 0;
+	case VRT_K_GRAPH_TRIM:
+		for (size_t i = 0; i < vi->g.execs.cap; i++)
+			if (vi->g.execs.s[i].used && vi->g.execs.s[i].ord == ord)
+				vi->g.execs.s[i].cat = 0;
+		vi->g.mapped[ord] = 0;
+		return f->graph_stats ? 0 : graph_hold(vi, f, t, ord, e->dev, 0,
+						       "graph memory trimmed (cuDeviceGraphMemTrim)",
+						       cause);
+	case VRT_K_GRAPH_STAT:
+		return graph_hold(vi, f, t, ord, e->dev, e->size, e->stream == VRT_GRAPH_STAT_TRIM ?
+				  "graph memory trimmed (cuDeviceGraphMemTrim)" :
+				  "graph memory reserved (cuDeviceGetGraphMemAttribute)", cause);
+	default:
+		return 0;
+	}
+}
+
 /* Store held-back events older than wm (every one with wm = INT64_MAX),
  * and at least the `least` oldest. An event older than one already
  * stored (a file whose watermarks lie) is stored at that time, counted. */
@@ -787,6 +1013,8 @@ static int release(struct vimp *vi, const struct vfile *f, int64_t wm, size_t le
 				      "freed with its context (primary context reset)", cause);
 		else if (kind == VRT_K_POOL_STAT)
 			rc = pool_reserve(vi, f, p.t, &p.ev, cause);
+		else if (!p.ev.result)
+			rc = graph_apply(vi, f, p.t, &p.ev, cause);
 		if (rc)
 			break;
 	}
@@ -949,6 +1177,7 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		map_clear(&vi->mapped);
 		for (int o = 0; o <= NORD; o++)
 			map_clear(&vi->devlive[o]);
+		gmodel_clear(&vi->g);
 	}
 	free(cmd);
 	char num[32];
@@ -994,6 +1223,7 @@ static void vimp_clear(struct vimp *vi)
 	map_clear(&vi->mapped);
 	for (int o = 0; o <= NORD; o++)
 		map_clear(&vi->devlive[o]);
+	gmodel_clear(&vi->g);
 }
 
 /* Map <path>.tail when there is one (a process that did not end cleanly,

@@ -589,7 +589,8 @@ static uint64_t replay_peak(struct store *st, int64_t id)
  * is what the fake driver had in use. */
 static void test_lifetimes(void)
 {
-	static const char *const modes[] = { "swap", "vmm", "pool", "ctx", "graph" };
+	static const char *const modes[] = { "swap", "vmm", "pool", "ctx", "graph", "graphmem",
+					     "graphmodel", "managed", "owners" };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		char name[32];
 		snprintf(name, sizeof(name), "life_%s", modes[m]);
@@ -605,11 +606,28 @@ static void test_lifetimes(void)
 		snprintf(outp, sizeof(outp), "%s/out", dir);
 		FILE *f = fopen(outp, "r");
 		unsigned long long want = 0;
-		CU_ASSERT_FATAL(f && fscanf(f, "peak %llu", &want) == 1);
+		CU_ASSERT_FATAL(f && fscanf(f, "peak %llu\n", &want) == 1);
+		char apis[1024] = "";
+		if (!fgets(apis, sizeof(apis), f) || strncmp(apis, "apis ", 5) != 0)
+			apis[0] = '\0';
 		fclose(f);
 		int64_t id;
 		struct store *st = import_dir(dir, &id);
 		CU_ASSERT_FATAL(st != NULL);
+		/* The calls the program names are in the trace, succeeded. */
+		for (char *save = NULL, *w = strtok_r(apis[0] ? apis + 5 : apis, " \n", &save); w;
+		     w = strtok_r(NULL, " \n", &save)) {
+			int api = vrt_api_find(w), seen = 0;
+			struct store_iter *it;
+			CU_ASSERT_FATAL(store_iter_open(st, id, -1, &it, NULL) == 0);
+			struct trace_event ev;
+			while (store_iter_next(it, &ev, NULL) == 1)
+				seen |= api && ev.api == api && ev.result == 0;
+			store_iter_free(it);
+			if (!seen)
+				fprintf(stderr, "\n%s: no %s in the trace\n", modes[m], w);
+			CU_ASSERT(seen);
+		}
 		uint64_t got = replay_peak(st, id);
 		if (got != want)
 			fprintf(stderr, "\n%s: replay peak %llu MiB, the fake driver's %llu MiB\n",

@@ -66,25 +66,27 @@ static void instantiated(uint16_t api, CUresult r, CUgraphExec *ex, CUgraph g, u
 }
 
 typedef CUresult (*f_inst)(CUgraphExec *, CUgraph, CUgraphNode *, char *, size_t);
-static CUresult do_cuGraphInstantiate(void *fn, CUgraphExec *ex, CUgraph g, CUgraphNode *err,
-				      char *log, size_t logn)
+static CUresult inst_log(uint16_t api, void *fn, CUgraphExec *ex, CUgraph g, CUgraphNode *err,
+			 char *log, size_t logn)
 {
 	BEGIN;
 	CUresult r = ((f_inst)fn)(ex, g, err, log, logn);
-	FINISH(instantiated(VRT_API_cuGraphInstantiate, r, ex, g, 0, NULL));
+	FINISH(instantiated(api, r, ex, g, 0, NULL));
 	return r;
+}
+static CUresult do_cuGraphInstantiate(void *fn, CUgraphExec *ex, CUgraph g, CUgraphNode *err,
+				      char *log, size_t logn)
+{
+	return inst_log(VRT_API_cuGraphInstantiate, fn, ex, g, err, log, logn);
+}
+static CUresult do_cuGraphInstantiate_v2(void *fn, CUgraphExec *ex, CUgraph g, CUgraphNode *err,
+					 char *log, size_t logn)
+{
+	return inst_log(VRT_API_cuGraphInstantiate_v2, fn, ex, g, err, log, logn);
 }
 ENTRY(cuGraphInstantiate, (CUgraphExec *ex, CUgraph g, CUgraphNode *err, char *log,
 			   size_t logn), (ex, g, err, log, logn))
 
-static CUresult do_cuGraphInstantiate_v2(void *fn, CUgraphExec *ex, CUgraph g, CUgraphNode *err,
-					 char *log, size_t logn)
-{
-	BEGIN;
-	CUresult r = ((f_inst)fn)(ex, g, err, log, logn);
-	FINISH(instantiated(VRT_API_cuGraphInstantiate_v2, r, ex, g, 0, NULL));
-	return r;
-}
 ENTRY(cuGraphInstantiate_v2, (CUgraphExec *ex, CUgraph g, CUgraphNode *err, char *log,
 			      size_t logn), (ex, g, err, log, logn))
 
