@@ -658,6 +658,15 @@ static void test_gpu_script(void)
 			      "test -x alloc_shared && test -x vmm && test -x pool", dir), 0);
 }
 
+/* A plugin loaded with RTLD_DEEPBIND binds to the driver before the shim:
+ * its calls are recorded all the same, the program unchanged (issue 14). */
+static void test_deepbind(void)
+{
+	char prog[1200];
+	snprintf(prog, sizeof(prog), "prog_deep '%s/libdeep_plugin.so' 6", fake);
+	run_and_compare("deepbind", NULL, prog, 0);
+}
+
 static void test_chain(void)
 {
 	char extra[4400];
@@ -818,6 +827,7 @@ static void register_tests(void)
 	CU_ADD(s, test_descriptors);
 	CU_ADD(s, test_constructor_deadlock);
 	CU_ADD(s, test_lifetimes);
+	CU_ADD(s, test_deepbind);
 	CU_ADD(s, test_gpu_script);
 	CU_ADD(s, test_unwritable);
 	CU_ADD(s, test_disabled);

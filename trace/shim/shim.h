@@ -247,7 +247,7 @@ void shim_before_exec(void);
 void shim_exec_failed(void);
 /* Print "vramsim: warning: <msg>" once per key (a small bitmask). */
 void shim_warn_once(unsigned key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-enum { WARN_OUTPUT = 1, WARN_NODRIVER = 2, WARN_TABLE = 4 };
+enum { WARN_OUTPUT = 1, WARN_NODRIVER = 2, WARN_TABLE = 4, WARN_DEEPBIND = 8 };
 
 /* ---- shim_buf.c ---- */
 
