@@ -149,7 +149,7 @@ $(BUILD)/bench/%: tests/%.c $(LIBVS) | $(DEPS_OK)
 
 ## validate: predict load B from load A for every fixture with two loads of one model
 validate: $(BUILD)/validate
-	$(Q)$(BUILD)/validate
+	$(Q)$(BUILD)/validate sim/model_error.h
 $(BUILD)/validate: tests/validate.c $(LIBVS) | $(DEPS_OK)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 

@@ -148,7 +148,8 @@ static int bd_parse(struct ll *p, const char *s, struct bd_row *r, char **cause)
 
 /* The columns must add up; when they do not, "unaccounted" was computed
  * from a bad free figure and wrapped around below zero (printed as
- * 17592186xxxxxx MiB, formats.md §4.3). */
+ * 17592186xxxxxx MiB: llama.cpp issue #19437, bundled as
+ * tests/data/logs/llamacpp-19437-1080ti-wrapped-unaccounted-fit.log). */
 static int bd_sane(const struct bd_row *r)
 {
 	return r->total != UINT64_MAX && r->free_ != UINT64_MAX && r->unacc != UINT64_MAX &&
@@ -347,8 +348,8 @@ int ll_on_fit_result(struct ll *p, char *s, char **cause)
 	    ll_u64(t + 26, &from, &e) == 0 && strncmp(e, " to ", 4) == 0 &&
 	    ll_u64(e + 4, &to, NULL) == 0) {
 		struct ll_load *l = ll_load_for(p);
-		ll_set_u64(l, "fit.n_ctx_from", from);
-		ll_set_u64(l, "fit.n_ctx", to);
+		ll_set_u64(l, SK(FIT_N_CTX_FROM), from);
+		ll_set_u64(l, SK(FIT_N_CTX), to);
 		l->eng |= ENG_MAINLINE;
 		return 0;
 	}
@@ -356,11 +357,11 @@ int ll_on_fit_result(struct ll *p, char *s, char **cause)
 		const char *why = strstr(t, ": ");
 		char b[160];
 		snprintf(b, sizeof(b), "failed%s%s", why ? ": " : "", why ? why + 2 : "");
-		ll_set(ll_load_for(p), "fit.result", b);
+		ll_set(ll_load_for(p), SK(FIT_RESULT), b);
 		return 0;
 	}
 	if (strstr(s, "successfully fit params")) {
-		ll_set(ll_load_for(p), "fit.result", "ok");
+		ll_set(ll_load_for(p), SK(FIT_RESULT), "ok");
 		return 0;
 	}
 	return 1;

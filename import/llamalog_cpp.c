@@ -243,18 +243,18 @@ int ll_on_kv_total(struct ll *p, char *s, char **cause)
 	l->kv_lines++;
 	char b[32];
 	snprintf(b, sizeof(b), "%.2f", l->kv_mib);
-	ll_set(l, "kv_self_mib", b);
-	kv_type(l, s, ", K (", "type_k");
-	kv_type(l, s, ", V (", "type_v");
+	ll_set(l, SK(KV_SELF_MIB), b);
+	kv_type(l, s, ", K (", SK(TYPE_K));
+	kv_type(l, s, ", V (", SK(TYPE_V));
 	if (strstr(s, "c^KV (")) {
-		kv_type(l, s, "c^KV (", "type_k");
+		kv_type(l, s, "c^KV (", SK(TYPE_K));
 		l->eng |= ENG_IK;
 	}
 	long cells = num_before(s, " cells"), layers = num_before(s, " layers");
 	if (cells >= 0)
-		ll_set_int(l, "kv_cells", cells);
+		ll_set_int(l, SK(KV_CELLS), cells);
 	if (layers >= 0)
-		ll_set_int(l, "kv_layers", layers);
+		ll_set_int(l, SK(KV_LAYERS), layers);
 	return 0;
 }
 
@@ -269,7 +269,7 @@ int ll_on_offloading(struct ll *p, char *s, char **cause)
 	if (!o || !strstr(o, " repeating layers to GPU") || ll_u64(o + 11, &a, &e) ||
 	    strncmp(e, " repeating", 10) != 0)
 		return 1;
-	ll_set_u64(ll_load_for(p), "repeating_layers_offloaded", a);
+	ll_set_u64(ll_load_for(p), SK(REPEATING_LAYERS_OFFLOADED), a);
 	return 0;
 }
 
@@ -286,7 +286,7 @@ int ll_on_output_layer(struct ll *p, char *s, char **cause)
 		v = "0";
 	else
 		return 1;
-	ll_set(ll_load_for(p), "output_offloaded", v);
+	ll_set(ll_load_for(p), SK(OUTPUT_OFFLOADED), v);
 	return 0;
 }
 
@@ -300,8 +300,8 @@ int ll_on_offloaded(struct ll *p, char *s, char **cause)
 	    ll_u64(e + 1, &b, &e))
 		return 1;
 	struct ll_load *l = ll_load_for(p);
-	ll_set_u64(l, "n_gpu_layers_offloaded", a);
-	ll_set_u64(l, "n_layer_total", b);
+	ll_set_u64(l, SK(N_GPU_LAYERS_OFFLOADED), a);
+	ll_set_u64(l, SK(N_LAYER_TOTAL), b);
 	return 0;
 }
 
@@ -347,7 +347,7 @@ int ll_on_cuda_init(struct ll *p, char *s, char **cause)
 	struct ll_load *l = ll_load_for(p);
 	if (n < LL_MAX_DEV)
 		l->n_found = p->n_found = (int)n;
-	ll_set_u64(l, "gpu_devices_found", n);
+	ll_set_u64(l, SK(GPU_DEVICES_FOUND), n);
 	return 0;
 }
 
@@ -417,7 +417,7 @@ int ll_on_n_copies(struct ll *p, char *s, char **cause)
 	uint64_t v;
 	if (!t || ll_u64(t + 10, &v, NULL))
 		return 1;
-	ll_set_u64(ll_load_for(p), "n_copies", v);
+	ll_set_u64(ll_load_for(p), SK(N_COPIES), v);
 	return 0;
 }
 
@@ -433,7 +433,7 @@ int ll_on_graph(struct ll *p, char *s, char **cause)
 	const char *eq = strchr(t, '=');
 	uint64_t v;
 	if (eq && ll_u64(ll_skip_sp(eq + 1), &v, NULL) == 0)
-		ll_set_u64(ll_load_for(p), t[6] == 'n' ? "graph_nodes" : "graph_splits", v);
+		ll_set_u64(ll_load_for(p), t[6] == 'n' ? SK(GRAPH_NODES) : SK(GRAPH_SPLITS), v);
 	return 0;
 }
 
@@ -446,7 +446,7 @@ int ll_on_fa_auto(struct ll *p, char *s, char **cause)
 		return 1;
 	int fa = ll_fa_value(t + 33);
 	if (fa >= 0)
-		ll_set_int(ll_load_for(p), "flash_attn", fa);
+		ll_set_int(ll_load_for(p), SK(FLASH_ATTN), fa);
 	return 0;
 }
 
@@ -483,12 +483,12 @@ int ll_on_kv_init(struct ll *p, char *s, char **cause)
 	if (!strstr(s, "type_k = '"))
 		return 1;
 	struct ll_load *l = ll_load_for(p);
-	quoted_setting(l, s, "type_k = '", "type_k");
-	quoted_setting(l, s, "type_v = '", "type_v");
+	quoted_setting(l, s, "type_k = '", SK(TYPE_K));
+	quoted_setting(l, s, "type_v = '", SK(TYPE_V));
 	const char *ks = strstr(s, "kv_size = ");
 	uint64_t v;
 	if (ks && ll_u64(ks + 10, &v, NULL) == 0)
-		ll_set_u64(l, "kv_cells", v);
+		ll_set_u64(l, SK(KV_CELLS), v);
 	return 0;
 }
 
@@ -499,6 +499,6 @@ int ll_on_mllama(struct ll *p, char *s, char **cause)
 	const char *t = strstr(s, "mllama_model_load: model name:");
 	if (!t)
 		return 1;
-	ll_set(ll_load_for(p), "mmproj.name", ll_skip_sp(t + 30));
+	ll_set(ll_load_for(p), SK(MMPROJ_NAME), ll_skip_sp(t + 30));
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "imp.h"
+#include "settings.h"
 
 struct ll_rule;
 struct ll_slog;

@@ -142,7 +142,8 @@ static int ollama_list(struct ll *p, struct ll_load *l, const char *okey, const 
 	return 0;
 }
 
-/* The `offload` estimate line, all eras (formats.md §4.2 table). */
+/* The `offload` estimate line, all eras (ollama llm/memory.go
+ * MemoryEstimate.LogValue, v0.1 to v0.12; README "Ollama's estimate"). */
 static int ollama_offload(struct ll *p, const struct ll_slog *g, char **cause)
 {
 	static const struct { const char *okey, *key; } sizes[] = {
@@ -166,14 +167,14 @@ static int ollama_offload(struct ll *p, const struct ll_slog *g, char **cause)
 		{ "graph", "graph" },
 	};
 	static const struct { const char *okey, *key; } layers[] = {
-		{ "layers.model", "ollama.layers.model" },
-		{ "layers.offload", "ollama.layers.offload" },
-		{ "layers.split", "ollama.layers.split" },
-		{ "layers.requested", "ollama.layers.requested" },
-		{ "layers.real", "ollama.layers.offload" },
-		{ "layers.estimate", "ollama.layers.estimate" },
-		{ "reallayers", "ollama.layers.offload" },
-		{ "layers", "ollama.layers.offload" },
+		{ "layers.model", SK(OLLAMA_LAYERS_MODEL) },
+		{ "layers.offload", SK(OLLAMA_LAYERS_OFFLOAD) },
+		{ "layers.split", SK(OLLAMA_LAYERS_SPLIT) },
+		{ "layers.requested", SK(OLLAMA_LAYERS_REQUESTED) },
+		{ "layers.real", SK(OLLAMA_LAYERS_OFFLOAD) },
+		{ "layers.estimate", SK(OLLAMA_LAYERS_ESTIMATE) },
+		{ "reallayers", SK(OLLAMA_LAYERS_OFFLOAD) },
+		{ "layers", SK(OLLAMA_LAYERS_OFFLOAD) },
 	};
 	/* parse everything before touching the load */
 	uint64_t b[UTIL_ARRAY_SIZE(sizes)];
@@ -205,9 +206,9 @@ static int ollama_offload(struct ll *p, const struct ll_slog *g, char **cause)
 	const char *lib = slog_get(g, "library");
 	const char *msg = slog_get(g, "msg");
 	if (lib)
-		ll_set(l, "ollama.library", lib);
+		ll_set(l, SK(OLLAMA_LIBRARY), lib);
 	else if (msg && strncmp(msg, "offload to ", 11) == 0)
-		ll_set(l, "ollama.library", msg + 11);
+		ll_set(l, SK(OLLAMA_LIBRARY), msg + 11);
 	return 0;
 }
 
@@ -266,20 +267,20 @@ static int ollama_sched(struct ll *p, const struct ll_slog *g)
 	uint64_t b;
 	int dev = -1;
 	if (gpu) {
-		ll_set(l, "ollama.sched.gpu", gpu);
+		ll_set(l, SK(OLLAMA_SCHED_GPU), gpu);
 		for (int i = 0; i < p->n_inv; i++)
 			if (strcmp(p->dev[i].uuid, gpu) == 0)
 				dev = i;
 	}
 	if (total && ll_human(total, &b, NULL) == 0) {
-		ll_set_u64(l, "ollama.sched.total", b);
+		ll_set_u64(l, SK(OLLAMA_SCHED_TOTAL), b);
 		if (dev >= 0) {
 			p->dev[dev].total = b;
 			ll_use_dev(l, dev);
 		}
 	}
 	if (avail && ll_human(avail, &b, NULL) == 0)
-		ll_set_u64(l, "ollama.sched.available", b);
+		ll_set_u64(l, SK(OLLAMA_SCHED_AVAILABLE), b);
 	return 0;
 }
 
@@ -317,7 +318,7 @@ static void ollama_load_request(struct ll *p, const char *req)
 {
 	struct ll_load *l = ll_load_for(p);
 	static const struct { const char *tag, *key; } knobs[] = {
-		{ "KvSize:", "n_ctx" }, { "BatchSize:", "n_batch" }, { "Parallel:", "parallel" },
+		{ "KvSize:", SK(N_CTX) }, { "BatchSize:", SK(N_BATCH) }, { "Parallel:", SK(PARALLEL) },
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(knobs); i++) {
 		const char *t = strstr(req, knobs[i].tag);
@@ -335,8 +336,8 @@ static void ollama_load_request(struct ll *p, const char *req)
 		while (*e && *e != ' ' && *e != '}' && e - (kt + 12) < 15)
 			e++;
 		ll_copy_span(b, sizeof(b), kt + 12, e);
-		ll_set(l, "type_k", b);
-		ll_set(l, "type_v", b);
+		ll_set(l, SK(TYPE_K), b);
+		ll_set(l, SK(TYPE_V), b);
 	}
 	for (const char *t = strstr(req, " Layers:"); t; t = strstr(t + 1, " Layers:")) {
 		uint64_t n, lo, hi;
@@ -376,7 +377,7 @@ static int slog_start(struct ll *p, char *s, char **cause)
 	struct ll_load *l = ll_load_for(p);
 	const char *v = slog_get(p->slog, "cmd");
 	if (v) {
-		/* the runner binary tells the era (engines.md §1.3):
+		/* the runner binary tells the era (ollama llm/server.go):
 		 * .../llama-server (0.30+), "ollama runner --ollama-engine"
 		 * (own engine), ollama_llama_server or "ollama runner" (cgo
 		 * llama.cpp) */
@@ -434,7 +435,7 @@ static int slog_total(struct ll *p, char *s, char **cause)
 	uint64_t b;
 	if (v && ll_human(v, &b, NULL) == 0) {
 		struct ll_load *l = ll_load_for(p);
-		ll_set_u64(l, "ollama.total_memory", b);
+		ll_set_u64(l, SK(OLLAMA_TOTAL_MEMORY), b);
 		l->eng |= ENG_OL_NEW;
 	}
 	return 0;
@@ -443,7 +444,7 @@ static int slog_total(struct ll *p, char *s, char **cause)
 static int slog_fa(struct ll *p, char *s, char **cause)
 {
 	(void)s, (void)cause;
-	ll_set(ll_load_for(p), "flash_attn", "1");
+	ll_set(ll_load_for(p), SK(FLASH_ATTN), "1");
 	return 0;
 }
 
@@ -453,9 +454,9 @@ static int slog_sysmem(struct ll *p, char *s, char **cause)
 	const char *v;
 	uint64_t b;
 	if ((v = slog_get(p->slog, "total")) && ll_human(v, &b, NULL) == 0)
-		ll_set_u64(ll_load_for(p), "system.total", b);
+		ll_set_u64(ll_load_for(p), SK(SYSTEM_TOTAL), b);
 	if ((v = slog_get(p->slog, "free")) && ll_human(v, &b, NULL) == 0)
-		ll_set_u64(ll_load_for(p), "system.free", b);
+		ll_set_u64(ll_load_for(p), SK(SYSTEM_FREE), b);
 	return 0;
 }
 
@@ -478,11 +479,11 @@ static int slog_arch(struct ll *p, char *s, char **cause)
 		return 1;
 	struct ll_load *l = ll_load_for(p);
 	l->eng |= ENG_OL_NEW;
-	ll_set(l, "meta.arch", v);
+	ll_set(l, SK(META_ARCH), v);
 	if ((v = slog_get(p->slog, "file_type")) && *v)
-		ll_set(l, "meta.ftype", v);
+		ll_set(l, SK(META_FTYPE), v);
 	if ((v = slog_get(p->slog, "name")) && *v)
-		ll_set(l, "meta.name", v);
+		ll_set(l, SK(META_NAME), v);
 	return 0;
 }
 
@@ -592,16 +593,16 @@ int ll_on_ollama_table(struct ll *p, char *s, char **cause)
 	p->line_eng |= ENG_OLLAMA;
 	if (nt >= 5 && strchr(tok[4], '%')) {
 		struct ll_load *l = ll_load_for(p);
-		if (ll_get(l, "ollama.ps.model"))
+		if (ll_get(l, SK(OLLAMA_PS_MODEL)))
 			return 0; /* the first model of the table is the one kept */
 		char proc[64];
 		int two = nt >= 6 && (strcmp(tok[5], "CPU/GPU") == 0 || strcmp(tok[5], "GPU") == 0 ||
 				      strcmp(tok[5], "CPU") == 0);
 		snprintf(proc, sizeof(proc), "%s%s%s", tok[4], two ? " " : "", two ? tok[5] : "");
-		ll_set(l, "ollama.ps.model", tok[0]);
-		ll_set(l, "ollama.ps.id", tok[1]);
-		ll_set_u64(l, "ollama.ps.size", bytes);
-		ll_set(l, "ollama.ps.processor", proc);
+		ll_set(l, SK(OLLAMA_PS_MODEL), tok[0]);
+		ll_set(l, SK(OLLAMA_PS_ID), tok[1]);
+		ll_set_u64(l, SK(OLLAMA_PS_SIZE), bytes);
+		ll_set(l, SK(OLLAMA_PS_PROCESSOR), proc);
 		snprintf(l->ps_id, sizeof(l->ps_id), "%s", tok[1]);
 		return 0;
 	}
@@ -627,14 +628,14 @@ int ll_on_nvidia_smi(struct ll *p, char *s, char **cause)
 	while (*e && *e != ' ')
 		e++;
 	ll_copy_span(b, sizeof(b), d + 16, e);
-	ll_set(l, "driver_version", b);
+	ll_set(l, SK(DRIVER_VERSION), b);
 	const char *c = strstr(s, "CUDA Version: ");
 	if (c) {
 		e = c + 14;
 		while (*e && *e != ' ')
 			e++;
 		ll_copy_span(b, sizeof(b), c + 14, e);
-		ll_set(l, "cuda_version", b);
+		ll_set(l, SK(CUDA_VERSION), b);
 	}
 	return 0;
 }

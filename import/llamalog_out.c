@@ -33,7 +33,7 @@ static void finish_load(struct ll *p, struct ll_load *l)
 	if (l->ps_id[0]) {
 		for (size_t i = 0; i < p->n_list; i++)
 			if (strcmp(p->list[i].id, l->ps_id) == 0) {
-				ll_set_u64(l, "ollama.list.size", p->list[i].bytes);
+				ll_set_u64(l, SK(OLLAMA_LIST_SIZE), p->list[i].bytes);
 				break;
 			}
 	}
@@ -51,7 +51,7 @@ static void finish_load(struct ll *p, struct ll_load *l)
 	/* a load that holds only an engine's estimate is a trace of
 	 * estimates: replay explains them rather than replaying nothing */
 	if (!n_alloc && !n_oom && l->n_est)
-		ll_set(l, "estimate_only", "1");
+		ll_set(l, SK(ESTIMATE_ONLY), "1");
 	if (!n_alloc)
 		ll_note(l, n_oom ? "no buffer allocations logged for this load before its OOM"
 				  : "no buffer allocations logged for this load: settings and "
@@ -87,7 +87,8 @@ static const char *engine_name(unsigned e)
 	return "llama.cpp";
 }
 
-/* Which runner an Ollama load ran on (engines.md §1): "llama-server"
+/* Which runner an Ollama load ran on (ollama llm/server.go of each era;
+ * README "Ollama's estimate, era by era"): "llama-server"
  * (0.30+), "ollama-engine" (ml/backend/ggml), "llama.cpp-runner" (cgo), or
  * NULL when the log does not say. */
 static const char *ollama_runner(unsigned e)
@@ -114,10 +115,10 @@ static int write_load(struct ll *p, struct ll_load *l, int run, char **cause)
 		rc = store_device_add(st, id, &d, cause);
 	}
 	if (!rc)
-		rc = store_setting_set(st, id, "engine", engine_name(engine_of(p, l)), cause);
+		rc = settings_set(st, id, SET_ENGINE, engine_name(engine_of(p, l)), cause);
 	const char *runner = ollama_runner(engine_of(p, l));
 	if (!rc && runner)
-		rc = store_setting_set(st, id, "ollama.runner", runner, cause);
+		rc = settings_set(st, id, SET_OLLAMA_RUNNER, runner, cause);
 	for (size_t i = 0; i < l->n_set && !rc; i++)
 		rc = store_setting_set(st, id, l->set[i].key, l->set[i].val, cause);
 	for (size_t i = 0; i < l->n_est && !rc; i++)

@@ -145,47 +145,34 @@ out:
 	return rc;
 }
 
-int plot_ctx_curve(struct store *st, struct scen *scp, const struct plot_meta *m,
+int plot_ctx_curve(struct store *st, struct scen *sc, const struct plot_meta *m,
 		   const char *path, int force, char **cause)
 {
-	struct scen sc = *scp;
-	int rc = 0;
-	if (!sc.ld || !(sc.ld->cells || sc.lsc.ctx))
+	/* a curve needs a KV cache that scales with the context (scenario.h) */
+	if (!sc->ld || !(sc->ld->cells || sc->lsc.ctx))
 		return util_err(cause, UTIL_EINPUT, "the context of this trace cannot be varied (not a "
 				"llama.cpp/Ollama load)");
+	if (!(sc->ld->kv_layer || sc->ld->host_kv || (sc->ld->kv_per_cell > 0 && sc->lsc.ctx)))
+		return util_err(cause, UTIL_EINPUT, "the load records no KV cache and no model is "
+				"known, so its context cannot be varied (add the GGUF with --profile)");
 	/* Peak per GPU against context: 32 points up to the trained
 	 * context, or 8x the scenario's context when that is unknown. */
 	enum { NPT = 32 };
-	uint64_t top = sc.ld->n_ctx_train ? sc.ld->n_ctx_train
-		     : 8 * (sc.lsc.ctx ? sc.lsc.ctx : sc.ld->cells / (uint64_t)sc.ld->parallel);
-	int G = sc.cfg.topo.n;
+	uint64_t top = sc->ld->n_ctx_train ? sc->ld->n_ctx_train
+		     : 8 * (sc->lsc.ctx ? sc->lsc.ctx : sc->ld->cells / (uint64_t)sc->ld->parallel);
+	int G = sc->cfg.topo.n;
 	uint64_t *ctx = util_xcalloc(NPT, sizeof(uint64_t));
 	uint64_t *peak = util_xcalloc((size_t)NPT * (size_t)G, sizeof(uint64_t));
-	struct sim_result *rec = util_xcalloc(1, sizeof(*rec));
-	/* The curve is what each GPU would need: replay on GPUs too large
-	 * to fail (same count, same split), draw the real capacities. */
-	struct topo real = sc.cfg.topo;
-	if (!sc.lsc.n_split) {
-		sc.lsc.n_split = G;
-		for (int g = 0; g < G; g++)
-			sc.lsc.split[g] = sc.layers[g];
-	}
-	for (int g = 0; g < G; g++)
-		sc.cfg.topo.capacity[g] = 1ull << 60;
-	sc.cfg.on_oom = SIM_OOM_CONTINUE;
-	for (int i = 0; i < NPT && !rc; i++) {
+	/* What each GPU would need, the split frozen, drawn against the real
+	 * capacities (scen_peaks_vs_ctx, shared with fit --max-ctx). */
+	struct topo real = sc->cfg.topo;
+	for (int i = 0; i < NPT; i++)
 		ctx[i] = (top * (uint64_t)(i + 1) / NPT + 255) / 256 * 256;
-		sc.lsc.ctx = ctx[i];
-		if (!(rc = scen_rebuild(&sc, cause)) && !(rc = scen_run(st, &sc, NULL, rec, cause)))
-			for (int g = 0; g < G; g++)
-				peak[(size_t)i * (size_t)G + (size_t)g] = rec->dev[g].peak;
-	}
+	int rc = scen_peaks_vs_ctx(st, sc, ctx, NPT, peak, cause);
 	if (!rc)
 		rc = plot_fitcurve_write(ctx, peak, NPT, G, real.capacity, m, path, force, cause);
 	free(ctx);
 	free(peak);
-	free(rec);
-	*scp = sc;
 	return rc;
 }
 

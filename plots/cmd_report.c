@@ -152,13 +152,23 @@ static void gpu_table(FILE *f, const struct sim_result *r)
 	fputs("</table>\n", f);
 }
 
-static void verdict(FILE *f, const struct sim_result *r, const char *topo)
+/* The verdict replay prints (scen_judge): its kind, the tightest GPU's
+ * headroom, the band and the model it comes from. */
+static void verdict(FILE *f, const struct scen *sc, const struct sim_result *r, uint64_t margin)
 {
+	struct verdict v;
+	scen_judge(sc, r, margin, &v);
 	fputs("<h2>Verdict</h2>\n<p id=\"verdict\" class=", f);
-	if (r->has_oom) {
+	if (v.kind == VERDICT_NOBASIS) {
+		fputs("\"nobasis\"><b>No answer</b>: ", f);
+		html(f, v.why);
+		fputs("</p>\n", f);
+		return;
+	}
+	if (v.kind == VERDICT_NOFIT && r->has_oom) {
 		const struct sim_oom *o = &r->first_oom;
 		fprintf(f, "\"nofit\"><b>Does not fit</b> on ");
-		html(f, topo);
+		html(f, sc->topo_str);
 		fprintf(f, ": GPU %d runs out of memory allocating %.1f MiB (%s) with %.1f MiB free; "
 			"short by %.1f MiB.%s</p>\n", o->device, mib(o->size),
 			trace_cat_name(o->category), mib(o->free),
@@ -166,17 +176,23 @@ static void verdict(FILE *f, const struct sim_result *r, const char *topo)
 			r->stopped ? " The replay stopped there: later allocations were not replayed." : "");
 		return;
 	}
-	int g = 0;
-	for (int i = 1; i < r->n_dev; i++)
-		if (sim_headroom(&r->dev[i]) < sim_headroom(&r->dev[g]))
-			g = i;
-	const struct sim_dev *d = &r->dev[g];
-	fprintf(f, "\"fits\"><b>Fits</b> on ");
-	html(f, topo);
+	const struct sim_dev *d = &r->dev[v.tight];
+	fprintf(f, "\"%s\"><b>%s</b> on ", v.kind == VERDICT_FITS ? "fits" : "borderline",
+		v.kind == VERDICT_FITS ? "Fits" : "Borderline");
+	html(f, sc->topo_str);
 	fprintf(f, ". Margin: %.0f MiB of headroom on GPU %d, the tightest (%.1f%% of its %.0f MiB "
-		"free at its peak).</p>\n", mib(sim_headroom(d)), g,
-		d->capacity ? 100.0 * (double)sim_headroom(d) / (double)d->capacity : 0.0,
-		mib(d->capacity));
+		"free at its peak), uncertain by +-%.0f MiB from the %s", mib((double)v.headroom),
+		v.tight, d->capacity ? 100.0 * (double)v.headroom / (double)d->capacity : 0.0,
+		mib(d->capacity), mib((double)v.band[v.tight]), verdict_source_name(v.source));
+	if (v.margin)
+		fprintf(f, "; %.0f MiB asked to stay free", mib((double)v.margin));
+	fputs(" (", f);
+	html(f, v.cite);
+	fputs(").", f);
+	if (v.lower_bound)
+		fputs(" <b>A lower bound</b>: a term the trace cannot scale was not counted, so the "
+		      "real need is larger.", f);
+	fputs("</p>\n", f);
 }
 
 struct charts {
@@ -266,12 +282,12 @@ static int write_html(FILE *f, const struct cli_ctx *cx, const struct scen *sc,
 	fputs("</dd>\n<dt>scenario</dt><dd>", f);
 	html(f, sc->desc);
 	fputs("</dd>\n<dt>computed by</dt><dd>", f);
-	html(f, sc->ld ? "a llama.cpp/Ollama load recomposed with llama.cpp's allocation rules "
-		"from the recorded buffers" : "a replay of the recorded allocations");
+	html(f, sc->identity || !sc->engine ? "a replay of the recorded allocations, as they ran"
+		: sc->engine->about);
 	fputs(", allocator model ", f);
 	html(f, scen_model_name(sc->cfg.model));
 	fprintf(f, " (vramsim %s)</dd>\n</dl>\n", VRAMSIM_VERSION);
-	verdict(f, res, sc->topo_str);
+	verdict(f, sc, res, cx->whatif->margin);
 	fputs("<h2>Per GPU at its peak</h2>\n", f);
 	gpu_table(f, res);
 	if (sc->n_notes) {

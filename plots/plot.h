@@ -216,7 +216,7 @@ int plot_scenario(struct store *st, struct scen *sc, const char *dir, int force,
  * Each GPU's peak against the context length for the llama.cpp/Ollama
  * load of sc (32 points up to the trained context), drawn by
  * plot_fitcurve_write() into path. UTIL_EINPUT with *cause when the
- * context of sc cannot be varied. sc is changed (clear it after).
+ * context of sc cannot be varied. sc is left as it was.
  */
 int plot_ctx_curve(struct store *st, struct scen *sc, const struct plot_meta *m,
 		   const char *path, int force, char **cause);

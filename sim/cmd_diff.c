@@ -141,11 +141,9 @@ static int cmd_diff(struct cli_ctx *cx)
 	memset(&sa, 0, sizeof(sa));
 	memset(&sb, 0, sizeof(sb));
 	struct sim_result *ra = util_xcalloc(1, sizeof(*ra)), *rb = util_xcalloc(1, sizeof(*rb));
-	if (!a.so.gpus && !(rc = default_gpus(st, a.a, spec, TOPO_MAX_GPUS * 32, &cause))) {
-		a.so.gpus = spec;
-		if (!ob.gpus)
-			ob.gpus = spec;
-	}
+	if (!a.so.gpus && !(rc = default_gpus(st, a.a, spec, TOPO_MAX_GPUS * 32, &cause)) &&
+	    !(rc = scen_opts_gpus(&a.so, spec, &cause)) && !ob.gpus)
+		rc = scen_opts_gpus(&ob, spec, &cause);
 	if (!rc && !(rc = run(st, a.a, &a.so, &sa, ra, &cause)))
 		rc = run(st, a.b, &ob, &sb, rb, &cause);
 	for (int i = 0; !rc && i < sa.n_notes; i++)

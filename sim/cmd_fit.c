@@ -12,7 +12,7 @@
 #include "scenario.h"
 #include "util.h"
 
-enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS, OPT_ENGINEFIT };
+enum { OPT_JSON = CLI_KEY, OPT_MAXCTX, OPT_SPLIT, OPT_MINGPU, OPT_MAXLAYERS, OPT_FAIL, OPT_ENGINEFIT };
 
 static const struct cli_opt fit_opts[] = {
 	{ "max-ctx", OPT_MAXCTX, NULL, "the largest context per slot (a multiple of 256) that fits", NULL },
@@ -23,6 +23,8 @@ static const struct cli_opt fit_opts[] = {
 	{ "max-layers", OPT_MAXLAYERS, NULL, "the most layers on GPUs (Ollama num_gpu, llama.cpp -ngl) that fit",
 	  NULL },
 	{ "json", OPT_JSON, NULL, "machine-readable output (versioned; raw bytes)", NULL },
+	{ "fail-on-oom", OPT_FAIL, NULL, "exit 3 also when the answer is only borderline (nothing\n"
+	  "fitting always exits 3)", NULL },
 	{ "engine-fit", OPT_ENGINEFIT, NULL, "instead: llama.cpp's own --fit on virtual GPUs, from the engine\n"
 	  "(fit --engine-fit MODEL.gguf --gpus SPEC [options of `vramsim plan`])", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
@@ -47,32 +49,79 @@ static uint64_t min_headroom(const struct sim_result *r, const int *layers)
 	return m == UINT64_MAX ? 0 : m;
 }
 
-static int fit_max_ctx(struct store *st, struct scen *sc, struct sim_result *res, int *ne,
-		       char **cause)
+/* Does every GPU's need at ctx leave margin free? (scen_peaks_vs_ctx,
+ * the same sweep the context curve of `plot` draws.) */
+static int ctx_fits(struct store *st, struct scen *sc, uint64_t ctx, uint64_t margin, int *fits,
+		    int *ne, char **cause)
+{
+	uint64_t peak[TOPO_MAX_GPUS];
+	(*ne)++;
+	int rc = scen_peaks_vs_ctx(st, sc, &ctx, 1, peak, cause);
+	*fits = 1;
+	for (int g = 0; !rc && g < sc->cfg.topo.n; g++)
+		if (peak[g] + margin > sc->cfg.topo.capacity[g])
+			*fits = 0;
+	return rc;
+}
+
+/* fit_*: 0 with the answer replayed in res, FIT_NONE when nothing fits
+ * (res holds the smallest try), or an error. */
+#define FIT_NONE 1
+
+static int fit_max_ctx(struct store *st, struct scen *sc, uint64_t margin, struct sim_result *res,
+		       int *ne, int *at_ceiling, uint64_t *bare, char **cause)
 {
 	uint64_t lo = 0, hi = sc->ld->n_ctx_train ? sc->ld->n_ctx_train : (1u << 20);
 	hi = hi / 256 * 256;
 	if (hi < 256)
 		hi = 256;
-	int rc;
+	int rc, fits;
+	/* The context moves no layers: freeze the scenario's placement. */
+	if (!sc->lsc.n_split && !sc->ld->fixed) {
+		sc->lsc.n_split = sc->cfg.topo.n;
+		for (int g = 0; g < sc->cfg.topo.n; g++)
+			sc->lsc.split[g] = sc->layers[g];
+	}
 	/* Binary search on multiples of 256: memory grows with context. */
 	uint64_t a = 1, b = hi / 256;
 	while (a <= b) {
 		uint64_t mid = (a + b) / 2;
-		sc->lsc.ctx = mid * 256;
-		if ((rc = eval(st, sc, res, ne, cause)))
+		if ((rc = ctx_fits(st, sc, mid * 256, margin, &fits, ne, cause)))
 			return rc;
-		if (!res->has_oom) {
+		if (fits) {
 			lo = mid * 256;
 			a = mid + 1;
 		} else {
 			b = mid - 1;
 		}
 	}
-	if (!lo)
-		return util_err(cause, UTIL_EINPUT, "no context fits: even 256 tokens run out of memory "
-				"on %s", sc->topo_str);
-	sc->lsc.ctx = lo;
+	if (!lo) {
+		sc->lsc.ctx = 256;
+		int rc2 = eval(st, sc, res, ne, cause);
+		return rc2 ? rc2 : FIT_NONE;
+	}
+	*at_ceiling = lo == hi;
+	/* Then the largest that fits with the model's uncertainty band too
+	 * (the verdict's own rule), searched below the bare limit. */
+	uint64_t lo2 = 0;
+	struct verdict vd;
+	a = 1;
+	b = lo / 256;
+	while (a <= b) {
+		uint64_t mid = (a + b) / 2;
+		sc->lsc.ctx = mid * 256;
+		if ((rc = eval(st, sc, res, ne, cause)))
+			return rc;
+		scen_judge(sc, res, margin, &vd);
+		if (vd.kind == VERDICT_FITS) {
+			lo2 = mid * 256;
+			a = mid + 1;
+		} else {
+			b = mid - 1;
+		}
+	}
+	*bare = lo;
+	sc->lsc.ctx = lo2 ? lo2 : lo;
 	return eval(st, sc, res, ne, cause);
 }
 
@@ -134,8 +183,11 @@ static int fit_max_layers(struct store *st, struct scen *sc, struct sim_result *
 			b = mid - 1;
 		}
 	}
-	if (best < 0)
-		return util_err(cause, UTIL_EINPUT, "nothing fits on %s, not even 0 layers", sc->topo_str);
+	if (best < 0) {
+		sc->lsc.n_gpu_layers = 0;
+		rc = eval(st, sc, res, ne, cause);
+		return rc ? rc : FIT_NONE;
+	}
 	sc->lsc.n_gpu_layers = best;
 	return eval(st, sc, res, ne, cause);
 }
@@ -155,19 +207,20 @@ static int fit_min_gpus(struct store *st, struct scen *sc, struct sim_result *re
 			return 0;
 		}
 	}
-	return util_err(cause, UTIL_EINPUT, "does not fit on %s even with all %d GPUs; give more "
-			"(e.g. --gpus %dx...)", sc->topo_str, full.n, full.n * 2);
+	topo_format(&sc->cfg.topo, sc->topo_str, sizeof(sc->topo_str));
+	return FIT_NONE;
 }
 
 static int cmd_fit(struct cli_ctx *cx)
 {
 	const struct scen_opts so = *cx->whatif;
 	const char *arg;
-	int json = 0, goal = 0, c, rc;
+	int json = 0, goal = 0, c, rc, fail_on_oom = 0;
 	char *cause = NULL;
 	while ((c = cli_next(cx, &arg)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
+		case OPT_FAIL: fail_on_oom = 1; break;
 		case OPT_ENGINEFIT: /* routed to the engine by the entry point */
 			return cli_usage("fit", "--engine-fit: spell the command `fit` in full");
 		case OPT_MAXCTX: case OPT_SPLIT: case OPT_MINGPU: case OPT_MAXLAYERS:
@@ -188,58 +241,129 @@ static int cmd_fit(struct cli_ctx *cx)
 	struct scen sc;
 	struct sim_result *res = util_xcalloc(1, sizeof(*res));
 	int n_eval = 0;
+	int at_ceiling = 0;
+	uint64_t bare = 0; /* --max-ctx: the limit without the band */
 	rc = scen_prepare(st, ref, &so, &sc, &cause);
 	if (!rc && !sc.ld)
 		rc = util_err(&cause, UTIL_EINPUT, "fit needs a llama.cpp/Ollama load (or --model); "
 			      "this trace has no model buffers");
+	/* the largest context needs KV (and compute) that scale with it */
+	if (!rc && goal == OPT_MAXCTX)
+		rc = scen_can_scale(&sc, &so, SCEN_SCALE_CTX | (sc.ld->flash_attn ? 0 : SCEN_SCALE_COMPUTE),
+				    "--max-ctx", &cause);
 	if (!rc) {
 		switch (goal) {
-		case OPT_MAXCTX: rc = fit_max_ctx(st, &sc, res, &n_eval, &cause); break;
+		case OPT_MAXCTX: rc = fit_max_ctx(st, &sc, so.margin, res, &n_eval, &at_ceiling, &bare, &cause); break;
 		case OPT_SPLIT: rc = fit_best_split(st, &sc, res, &n_eval, &cause); break;
 		case OPT_MINGPU: rc = fit_min_gpus(st, &sc, res, &n_eval, &cause); break;
 		default: rc = fit_max_layers(st, &sc, res, &n_eval, &cause); break;
 		}
 	}
+	int none = rc == FIT_NONE || (!rc && goal == OPT_SPLIT && res->has_oom);
+	if (rc == FIT_NONE)
+		rc = 0;
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
 		return cli_fail(rc, cause);
 	}
+	struct verdict vd;
+	scen_judge(&sc, res, so.margin, &vd);
 	char answer[512];
-	switch (goal) {
-	case OPT_MAXCTX:
-		snprintf(answer, sizeof(answer), "largest context that fits: %llu tokens per slot",
-			 (unsigned long long)sc.lsc.ctx);
-		break;
-	case OPT_MINGPU:
-		snprintf(answer, sizeof(answer), "fewest GPUs that fit: %d (%s)", sc.cfg.topo.n, sc.topo_str);
-		break;
-	case OPT_MAXLAYERS:
-		snprintf(answer, sizeof(answer), "most layers on GPUs that fit: %d of %u (--num-gpu %d)",
-			 sc.lsc.n_gpu_layers, sc.ld->n_layer + 1, sc.lsc.n_gpu_layers);
-		break;
-	default: {
-		int off = snprintf(answer, sizeof(answer), "best split: --split ");
-		for (int g = 0; g < sc.cfg.topo.n && off < (int)sizeof(answer); g++)
-			off += snprintf(answer + off, sizeof(answer) - (size_t)off, "%s%d", g ? "," : "",
-					sc.layers[g]);
+	if (none) {
+		switch (goal) {
+		case OPT_MAXCTX:
+			snprintf(answer, sizeof(answer), "nothing fits: even 256 tokens per slot run out of "
+				 "memory on %s", sc.topo_str);
+			break;
+		case OPT_MINGPU:
+			snprintf(answer, sizeof(answer), "nothing fits: not even all %d GPUs of %s", sc.cfg.topo.n,
+				 sc.topo_str);
+			break;
+		case OPT_MAXLAYERS:
+			snprintf(answer, sizeof(answer), "nothing fits on %s, not even 0 layers", sc.topo_str);
+			break;
+		default:
+			snprintf(answer, sizeof(answer), "nothing fits: no split of %s holds the load", sc.topo_str);
+		}
+	} else {
+		switch (goal) {
+		case OPT_MAXCTX:
+			if (vd.kind == VERDICT_FITS && bare != sc.lsc.ctx)
+				snprintf(answer, sizeof(answer), "largest context that fits: %llu tokens per slot "
+					 "with the uncertainty band kept free (%llu without it)%s",
+					 (unsigned long long)sc.lsc.ctx, (unsigned long long)bare,
+					 vd.lower_bound ? "; at most: a term was not counted" : "");
+			else
+				snprintf(answer, sizeof(answer), "largest context that fits: %llu tokens per slot%s",
+					 (unsigned long long)sc.lsc.ctx,
+					 vd.lower_bound ? " (at most: a term was not counted)" : "");
+			break;
+		case OPT_MINGPU:
+			snprintf(answer, sizeof(answer), "fewest GPUs that fit: %d (%s)", sc.cfg.topo.n, sc.topo_str);
+			break;
+		case OPT_MAXLAYERS:
+			snprintf(answer, sizeof(answer), "most layers on GPUs that fit: %d of %u (--num-gpu %d)",
+				 sc.lsc.n_gpu_layers, sc.ld->n_layer + 1, sc.lsc.n_gpu_layers);
+			break;
+		default: {
+			int off = snprintf(answer, sizeof(answer), "best split: --split ");
+			for (int g = 0; g < sc.cfg.topo.n && off < (int)sizeof(answer); g++)
+				off += snprintf(answer + off, sizeof(answer) - (size_t)off, "%s%d", g ? "," : "",
+						sc.layers[g]);
+		}
+		}
 	}
-	}
+	/* A search that stopped at its ceiling found no limit below it. */
+	if (!none && goal == OPT_MAXCTX && at_ceiling)
+		sc.notes[sc.n_notes < 16 ? sc.n_notes++ : 15] = util_xasprintf(
+			"the search stopped at its ceiling, %s (%llu): more may fit, but the model %s",
+			sc.ld->n_ctx_train ? "the model's trained context" : "1,048,576 tokens",
+			(unsigned long long)sc.lsc.ctx, sc.ld->n_ctx_train ? "was not trained beyond it"
+									  : "does not say its trained context");
+	if (!none && goal == OPT_MAXCTX && !sc.ld->n_ctx_train && sc.n_notes < 16)
+		sc.notes[sc.n_notes++] = util_xstrdup("the model's trained context is unknown: the "
+						      "answer may lie beyond it (--meta ctx_train=N "
+						      "or --profile bounds the search)");
 	struct report_ctx rctx = {
 		.kind = "fit", .trace_id = sc.trace, .trace_name = sc.trace_name,
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model), .scenario = sc.desc,
 		.notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
-		.layers = sc.layers,
+		.layers = sc.layers, .verdict = &vd,
 	};
+	static const char *const goals[] = { "max-ctx", "best-split", "min-gpus", "max-layers" };
 	if (json) {
+		/* the answer as fields, then the replay of the scenario chosen */
+		printf("{\"format\":\"vramsim-fit-answer\",\"version\":%d,\"goal\":\"%s\",\"found\":%s,"
+		       "\"ctx\":", REPORT_VERSION, goals[goal - OPT_MAXCTX], none ? "false" : "true");
+		if (sc.lsc.ctx)
+			printf("%llu", (unsigned long long)sc.lsc.ctx);
+		else
+			printf("null");
+		if (goal == OPT_MAXCTX)
+			printf(",\"ctx_without_band\":%llu", (unsigned long long)bare);
+		printf(",\"at_ceiling\":%s,\"n_gpu_layers\":%d,\"gpus\":%d,\"margin\":%llu,\"layers\":[",
+		       at_ceiling ? "true" : "false",
+		       sc.lsc.n_gpu_layers >= 0 ? sc.lsc.n_gpu_layers : sc.ld->fixed ? -1 : (int)sc.ld->n_layer + 1,
+		       sc.cfg.topo.n, (unsigned long long)so.margin);
+		for (int g = 0; g < sc.cfg.topo.n; g++)
+			printf("%s%d", g ? "," : "", sc.layers[g]);
+		printf("],\"split\":[");
+		for (int g = 0; g < sc.cfg.topo.n; g++)
+			printf("%s%d", g ? "," : "", sc.layers[g]);
+		printf("],\"answer\":");
+		util_json_str(stdout, answer);
+		printf(",\"replay\":");
 		report_json(stdout, res, &rctx);
+		printf("}\n");
 	} else {
 		printf("%s\n(%d scenarios evaluated)\n\n", answer, n_eval);
 		report_table(stdout, res, &rctx);
 	}
+	int code = none || (fail_on_oom && vd.kind != VERDICT_FITS) ? CLI_NOFIT : 0;
 	scen_clear(&sc);
 	free(res);
-	return 0;
+	return code;
 }
 
 const struct cli_cmd cmd_fit_entry = {

@@ -36,7 +36,7 @@ static const struct cli_opt replay_opts[] = {
 
 static void tick(void *ud, uint64_t n)
 {
-	prog_update(ud, n);
+	progress_update(ud, n);
 }
 
 /* A PyTorch snapshot records what its allocator held at the end
@@ -125,12 +125,16 @@ static int cmd_replay(struct cli_ctx *cx)
 		struct store_trace_info ti = { 0 };
 		if (sc.trace && !sc.ld)
 			store_trace_get(st, sc.trace, &ti, NULL);
-		struct prog *pg = prog_start("replay", (uint64_t)ti.n_events);
+		struct progress *pg = progress_start("replay", (uint64_t)ti.n_events);
 		struct sim_observer obs = { .ud = pg, .tick = tick };
 		rc = scen_run(st, &sc, &obs, res, &cause);
-		prog_end(pg);
+		progress_end(pg);
 		store_trace_info_clear(&ti);
 	}
+	uint64_t (*rec)[TRACE_CAT_MAX] = util_xcalloc(TOPO_MAX_GPUS, sizeof(*rec));
+	int n_rec = 0;
+	if (!rc && st)
+		rc = scen_recorded_terms(st, &sc, rec, &n_rec, &cause);
 	uint64_t est[TOPO_MAX_GPUS];
 	char *explain = NULL, *est_json = NULL;
 	if (!rc && engine)
@@ -138,6 +142,7 @@ static int cmd_replay(struct cli_ctx *cx)
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
+		free(rec);
 		return cli_fail(rc, cause);
 	}
 	if (res->n_events == 0)
@@ -145,6 +150,8 @@ static int cmd_replay(struct cli_ctx *cx)
 	char *oom_label = NULL;
 	if (res->has_oom && res->first_oom.label && st)
 		store_label_text(st, res->first_oom.label, &oom_label, NULL);
+	struct verdict vd;
+	scen_judge(&sc, res, so.margin, &vd);
 	struct report_ctx rc_ = {
 		.kind = "replay", .trace_id = sc.trace, .trace_name = sc.trace_name,
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
@@ -152,6 +159,7 @@ static int cmd_replay(struct cli_ctx *cx)
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
 		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = est_json,
 		.layers = sc.have_layers ? sc.layers : NULL,
+		.verdict = &vd, .rec = (const uint64_t (*)[TRACE_CAT_MAX])rec, .n_rec = n_rec,
 	};
 	if (json)
 		report_json(stdout, res, &rc_);
@@ -175,6 +183,7 @@ static int cmd_replay(struct cli_ctx *cx)
 	free(explain);
 	free(est_json);
 	free(oom_label);
+	free(rec);
 	scen_clear(&sc);
 	free(res);
 	return code;

@@ -208,13 +208,17 @@ static int cmd_sweep(struct cli_ctx *cx)
 				printf("%-48s error: %s\n", name, why ? why : "?");
 				free(why);
 			} else {
-				uint64_t worst = UINT64_MAX;
-				for (int g = 0; g < res->n_dev; g++)
-					if (sim_headroom(&res->dev[g]) < worst)
-						worst = sim_headroom(&res->dev[g]);
-				n_fit += !res->has_oom;
-				printf("%-48s %s  least headroom %6.0f MiB  (%s)\n", name,
-				       res->has_oom ? "OOM " : "fits", (double)worst / UTIL_MIB, sc.desc);
+				struct verdict vd;
+				scen_judge(&sc, res, so.margin, &vd);
+				n_fit += vd.kind == VERDICT_FITS;
+				if (vd.kind == VERDICT_NOBASIS)
+					printf("%-48s no answer: %s\n", name, vd.why);
+				else
+					printf("%-48s %-10s GPU %d headroom %6.0f MiB +-%.0f%s  (%s)\n", name,
+					       vd.kind == VERDICT_NOFIT ? "OOM" : verdict_kind_name(vd.kind),
+					       vd.tight, (double)vd.headroom / UTIL_MIB,
+					       vd.tight >= 0 ? (double)vd.band[vd.tight] / UTIL_MIB : 0.0,
+					       vd.lower_bound ? " lower bound" : "", sc.desc);
 			}
 			scen_clear(&sc);
 			free(res);

@@ -8,26 +8,37 @@
 #include <string.h>
 
 #include "event.h"
+#include "settings.h"
 #include "util.h"
 
-static int64_t setting_int(struct store *st, int64_t trace, const char *key, int *set)
+/* Typed reads of the trace's declared settings (trace/settings.h); the
+ * first store or parse error is kept in *rc / *cause and ends the load
+ * after the reads, so a bad value is never taken as "unset". */
+struct sread {
+	struct store *st;
+	int64_t trace;
+	int rc;
+	char **cause;
+};
+
+static int64_t setting_int(struct sread *r, enum settings_key k, int *set)
 {
 	int64_t v = 0;
 	*set = 0;
-	if (store_setting_int(st, trace, key, &v, set, NULL) != 0)
-		*set = 0;
-	return v;
+	int rc = settings_int(r->st, r->trace, k, &v, set, r->rc ? NULL : r->cause);
+	if (rc && !r->rc)
+		r->rc = rc;
+	return rc ? (*set = 0) : v;
 }
 
 /* A string setting copied into buf (size n); NULL if unset. */
-static const char *setting_str(struct store *st, int64_t trace, const char *key, char *buf, size_t n)
+static const char *setting_str(struct sread *r, enum settings_key k, char *buf, size_t n)
 {
-	char *v = NULL;
-	if (store_setting_get(st, trace, key, &v, NULL) != 0 || !v)
-		return NULL;
-	snprintf(buf, n, "%s", v);
-	free(v);
-	return buf;
+	int set = 0;
+	int rc = settings_str(r->st, r->trace, k, buf, n, &set, r->rc ? NULL : r->cause);
+	if (rc && !r->rc)
+		r->rc = rc;
+	return !rc && set ? buf : NULL;
 }
 
 static void note(struct engrec *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -87,41 +98,42 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		return util_err(cause, UTIL_EINPUT, "trace %s records no GPU: give --gpus", rec->name);
 
 	/* the settings llama.cpp/Ollama logs print (import/llamalog.c) */
+	struct sread rd = { st, rec->trace, 0, cause };
 	int set;
 	int64_t v;
-	if (!r->ctx && (v = setting_int(st, rec->trace, "n_ctx", &set), set) && v > 0) {
+	if (!r->ctx && (v = setting_int(&rd, SET_N_CTX, &set), set) && v > 0) {
 		r->ctx = (uint32_t)v;
 		note(rec, "ctx %u", r->ctx);
 	}
-	if (!r->parallel && (v = setting_int(st, rec->trace, "n_seq_max", &set), set ? 1 : (v = setting_int(st, rec->trace, "parallel", &set), set)) && v > 0) {
+	if (!r->parallel && (v = setting_int(&rd, SET_N_SEQ_MAX, &set), set ? 1 : (v = setting_int(&rd, SET_PARALLEL, &set), set)) && v > 0) {
 		r->parallel = (uint32_t)v;
 		note(rec, "parallel %u", r->parallel);
 	}
-	if (!r->batch && (v = setting_int(st, rec->trace, "n_batch", &set), set) && v > 0) {
+	if (!r->batch && (v = setting_int(&rd, SET_N_BATCH, &set), set) && v > 0) {
 		r->batch = (uint32_t)v;
 		note(rec, "batch %u", r->batch);
 	}
-	if (!r->ubatch && (v = setting_int(st, rec->trace, "n_ubatch", &set), set) && v > 0) {
+	if (!r->ubatch && (v = setting_int(&rd, SET_N_UBATCH, &set), set) && v > 0) {
 		r->ubatch = (uint32_t)v;
 		note(rec, "ubatch %u", r->ubatch);
 	}
-	if (!r->flash_attn && (v = setting_int(st, rec->trace, "flash_attn", &set), set)) {
+	if (!r->flash_attn && (v = setting_int(&rd, SET_FLASH_ATTN, &set), set)) {
 		r->flash_attn = v ? "on" : "off";
 		note(rec, "flash-attn %s", r->flash_attn);
 	}
-	if (!r->type_k && (r->type_k = setting_str(st, rec->trace, "type_k", rec->store_[0], sizeof(rec->store_[0]))))
+	if (!r->type_k && (r->type_k = setting_str(&rd, SET_TYPE_K, rec->store_[0], sizeof(rec->store_[0]))))
 		note(rec, "type_k %s", r->type_k);
-	if (!r->type_v && (r->type_v = setting_str(st, rec->trace, "type_v", rec->store_[1], sizeof(rec->store_[1]))))
+	if (!r->type_v && (r->type_v = setting_str(&rd, SET_TYPE_V, rec->store_[1], sizeof(rec->store_[1]))))
 		note(rec, "type_v %s", r->type_v);
-	if (r->n_gpu_layers == ENG_UNSET && (v = setting_int(st, rec->trace, "n_gpu_layers", &set), set) && v >= 0) {
+	if (r->n_gpu_layers == ENG_UNSET && (v = setting_int(&rd, SET_N_GPU_LAYERS, &set), set) && v >= 0) {
 		r->n_gpu_layers = (int)v;
 		note(rec, "num-gpu %d", r->n_gpu_layers);
 	}
-	if ((v = setting_int(st, rec->trace, "meta.n_layer", &set), set) ||
-	    (v = setting_int(st, rec->trace, "n_layer_total", &set) - 1, set))
+	if ((v = setting_int(&rd, SET_META_N_LAYER, &set), set) ||
+	    (v = setting_int(&rd, SET_N_LAYER_TOTAL, &set) - 1, set))
 		rec->n_layer = (int)v;
 	char ts[64];
-	if (!r->n_split && setting_str(st, rec->trace, "tensor_split", ts, sizeof(ts))) {
+	if (!r->n_split && setting_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts))) {
 		int k = 0;
 		for (char *s = ts, *end; *s && k < ENG_MAX_GPUS; s = *end ? end + 1 : end) {
 			r->split[k++] = strtof(s, &end);
@@ -134,6 +146,8 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		}
 	}
 
+	if (rd.rc)
+		return rd.rc;
 	struct store_event_stat *es = NULL;
 	size_t ne = 0;
 	if ((rc = store_event_stats(st, rec->trace, &es, &ne, cause)))

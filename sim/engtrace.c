@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "settings.h"
 #include "util.h"
 
 struct et {
@@ -67,16 +68,16 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 		rc = store_device_add(st, e.id, &d, cause);
 	}
 	if (!rc)
-		rc = set(&e, "engine", "llama.cpp engine plan") || set(&e, "plan.engine", "%s", engine) ||
-		     set(&e, "plan.model", "%s", r->model) || set(&e, "n_ctx", "%u", p->n_ctx) ||
-		     set(&e, "n_seq_max", "%u", p->n_seq) || set(&e, "n_batch", "%u", p->n_batch) ||
-		     set(&e, "n_ubatch", "%u", p->n_ubatch) || set(&e, "n_layer_total", "%d", p->n_layer + 1) ||
-		     set(&e, "plan.sched_copies", "%d", p->copies) ||
-		     (r->flash_attn && strcmp(r->flash_attn, "auto") ? set(&e, "flash_attn", "%d", !strcmp(r->flash_attn, "on"))
-								      : set(&e, "flash_attn_requested", "auto")) ||
-		     (r->n_gpu_layers != ENG_UNSET ? set(&e, "n_gpu_layers", "%d", r->n_gpu_layers) : 0) ||
-		     set(&e, "type_k", "%s", r->type_k ? r->type_k : "f16") ||
-		     set(&e, "type_v", "%s", r->type_v ? r->type_v : "f16") ? UTIL_ERR : 0;
+		rc = set(&e, SK(ENGINE), "llama.cpp engine plan") || set(&e, SK(PLAN_ENGINE), "%s", engine) ||
+		     set(&e, SK(PLAN_MODEL), "%s", r->model) || set(&e, SK(N_CTX), "%u", p->n_ctx) ||
+		     set(&e, SK(N_SEQ_MAX), "%u", p->n_seq) || set(&e, SK(N_BATCH), "%u", p->n_batch) ||
+		     set(&e, SK(N_UBATCH), "%u", p->n_ubatch) || set(&e, SK(N_LAYER_TOTAL), "%d", p->n_layer + 1) ||
+		     set(&e, SK(PLAN_SCHED_COPIES), "%d", p->copies) ||
+		     (r->flash_attn && strcmp(r->flash_attn, "auto") ? set(&e, SK(FLASH_ATTN), "%d", !strcmp(r->flash_attn, "on"))
+								      : set(&e, SK(FLASH_ATTN_REQUESTED), "auto")) ||
+		     (r->n_gpu_layers != ENG_UNSET ? set(&e, SK(N_GPU_LAYERS), "%d", r->n_gpu_layers) : 0) ||
+		     set(&e, SK(TYPE_K), "%s", r->type_k ? r->type_k : "f16") ||
+		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") ? UTIL_ERR : 0;
 	/* Layers in llama.cpp's order: the first ones on the host, then GPU 0,
 	 * 1, ... (contiguous ranges; the output layer is n_layer). */
 	int lo = 0;

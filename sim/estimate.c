@@ -703,62 +703,28 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 	return 0;
 }
 
-/* ---- the engine table ---- */
+/* ---- the rows of the engine table ---- */
 
+/*
+ * The estimators are rows of the one engine table, scen_engines[] in
+ * sim/scenario.c, which holds their names; each row's entry point is
+ * generated below from the function that implements it, so a new era is
+ * one function here and one row there.
+ */
 typedef int (*est_fn)(const char *name, const struct scen *sc, const struct sim_result *res,
 		      const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j,
 		      char **cause);
 
-static const struct {
-	const char *name;
-	est_fn fn;
-} engines[] = {
-	{ "ollama-0.5", ollama05 },
-	{ "ollama-0.7", ollama07 },
-	{ "ollama-0.7.0", ollama07 },
-	{ "ollama-layout", ollama_layout },
-	{ "ollama-0.30", ollama030 },
-	{ "llama-fit", llama_fit },
-};
-
-static int find_engine(const char *name)
-{
-	for (size_t i = 0; i < UTIL_ARRAY_SIZE(engines); i++)
-		if (!strcmp(name, engines[i].name))
-			return (int)i;
-	return -1;
-}
-
-int est_engine_known(const char *e)
-{
-	/* the name only: options are checked, with a precise message, when run */
-	char name[32];
-	size_t nl = strcspn(e, ":");
-	if (nl >= sizeof(name))
-		return 0;
-	memcpy(name, e, nl);
-	name[nl] = '\0';
-	return find_engine(name) >= 0;
-}
-
-const char *est_engine_list(void)
-{
-	return "ollama-0.5, ollama-0.7, ollama-0.7.0, ollama-layout, ollama-0.30 or llama-fit "
-	       "(options after a colon: quant=, ff=, head_dim=, swa=, arch=, projector=, free=, ...)";
-}
-
-int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
-		     uint64_t *est, char **explain, char **json, char **cause)
+/* Parse engine's ":key=value" options, run fn, hand out its account. */
+static int run_row(est_fn fn, const char *engine, const struct scen *sc, const struct sim_result *res,
+		   uint64_t *est, char **explain, char **json, char **cause)
 {
 	struct est_buf b = { 0 }, j = { 0 };
 	char name[32];
 	struct est_opts o;
 	int rc = est_opts_parse(engine, name, sizeof(name), &o, cause);
-	int k = rc ? -1 : find_engine(name);
-	if (!rc && k < 0)
-		rc = util_err(cause, UTIL_EINPUT, "unknown engine '%s': expected %s", name, est_engine_list());
 	if (!rc)
-		rc = engines[k].fn(name, sc, res, &o, est, &b, &j, cause);
+		rc = fn(name, sc, res, &o, est, &b, &j, cause);
 	if (rc) {
 		free(b.s);
 		free(j.s);
@@ -772,44 +738,58 @@ int est_compute_json(const char *engine, const struct scen *sc, const struct sim
 	return 0;
 }
 
+#define EST_ROW(entry, fn) \
+	int entry(const char *engine, const struct scen *sc, const struct sim_result *res, uint64_t *est, \
+		  char **explain, char **json, char **cause) \
+	{ \
+		return run_row(fn, engine, sc, res, est, explain, json, cause); \
+	}
+EST_ROW(est_ollama05, ollama05)
+EST_ROW(est_ollama07, ollama07)
+EST_ROW(est_ollama_layout, ollama_layout)
+EST_ROW(est_ollama030, ollama030)
+EST_ROW(est_llama_fit, llama_fit)
+
+/* The estimator row named by engine's part before the colon, or NULL. */
+static const struct scen_engine *find_row(const char *engine)
+{
+	char name[32];
+	size_t nl = strcspn(engine, ":");
+	if (nl >= sizeof(name))
+		return NULL;
+	memcpy(name, engine, nl);
+	name[nl] = '\0';
+	const struct scen_engine *row = scen_engine_find(name);
+	return row && row->estimate ? row : NULL;
+}
+
+int est_engine_known(const char *e)
+{
+	/* the name only: options are checked, with a precise message, when run */
+	return find_row(e) != NULL;
+}
+
+const char *est_engine_list(void)
+{
+	static char list[512];
+	if (!list[0])
+		snprintf(list, sizeof(list), "%s (options after a colon: quant=, ff=, head_dim=, swa=, "
+			 "arch=, projector=, free=, ...)", scen_estimators());
+	return list;
+}
+
+int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
+		     uint64_t *est, char **explain, char **json, char **cause)
+{
+	const struct scen_engine *row = find_row(engine);
+	if (!row)
+		return util_err(cause, UTIL_EINPUT, "unknown engine '%.*s': expected %s",
+				(int)strcspn(engine, ":"), engine, est_engine_list());
+	return row->estimate(engine, sc, res, est, explain, json, cause);
+}
+
 int est_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
 		uint64_t *est, char **explain, char **cause)
 {
 	return est_compute_json(engine, sc, res, est, explain, NULL, cause);
-}
-
-int est_ollama05(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		 char **explain, char **cause)
-{
-	return est_compute("ollama-0.5", sc, res, est, explain, cause);
-}
-
-int est_ollama07(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		 char **explain, char **cause)
-{
-	return est_compute("ollama-0.7", sc, res, est, explain, cause);
-}
-
-int est_ollama070(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		  char **explain, char **cause)
-{
-	return est_compute("ollama-0.7.0", sc, res, est, explain, cause);
-}
-
-int est_ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		      char **explain, char **cause)
-{
-	return est_compute("ollama-layout", sc, res, est, explain, cause);
-}
-
-int est_ollama030(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		  char **explain, char **cause)
-{
-	return est_compute("ollama-0.30", sc, res, est, explain, cause);
-}
-
-int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		  char **explain, char **cause)
-{
-	return est_compute("llama-fit", sc, res, est, explain, cause);
 }

@@ -86,22 +86,21 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 	    uint64_t *est, char **explain, char **json, char **cause);
 
 /*
- * One function per row, for an engine table whose rows call
- * (sc, res, est, explain, cause) - the same as est_compute with that name
- * and no options.
+ * The rows' entry points, named by scen_engines[] (sim/scenario.c):
+ * est_compute_json for engine "name[:key=value,...]" of that row.
+ * ollama-0.7 and ollama-0.7.0 share est_ollama07 (the name chooses the
+ * spare layer).
  */
-int est_ollama05(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		 char **explain, char **cause);
-int est_ollama07(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		 char **explain, char **cause);
-int est_ollama070(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		  char **explain, char **cause);
-int est_ollama_layout(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		      char **explain, char **cause);
-int est_ollama030(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		  char **explain, char **cause);
-int est_llama_fit(const struct scen *sc, const struct sim_result *res, uint64_t *est,
-		  char **explain, char **cause);
+int est_ollama05(const char *engine, const struct scen *sc, const struct sim_result *res,
+		 uint64_t *est, char **explain, char **json, char **cause);
+int est_ollama07(const char *engine, const struct scen *sc, const struct sim_result *res,
+		 uint64_t *est, char **explain, char **json, char **cause);
+int est_ollama_layout(const char *engine, const struct scen *sc, const struct sim_result *res,
+		      uint64_t *est, char **explain, char **json, char **cause);
+int est_ollama030(const char *engine, const struct scen *sc, const struct sim_result *res,
+		  uint64_t *est, char **explain, char **json, char **cause);
+int est_llama_fit(const char *engine, const struct scen *sc, const struct sim_result *res,
+		  uint64_t *est, char **explain, char **json, char **cause);
 
 /* Help text for the ":key=value" options. */
 extern const char est_engine_help[];

@@ -7,6 +7,7 @@
 #include "estimate.h"
 #include "estimate_int.h"
 #include "ollama.h"
+#include "settings.h"
 #include "util.h"
 
 #include <math.h>
@@ -89,9 +90,10 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 				"ollama-0.5, ollama-0.7 or ollama-0.7.0, not %s", name);
 	int64_t n_model = 0, req = -1, off = -1;
 	int set_m = 0, set_r = 0, set_o = 0;
-	store_setting_int(st, trace, "ollama.layers.model", &n_model, &set_m, NULL);
-	store_setting_int(st, trace, "ollama.layers.requested", &req, &set_r, NULL);
-	store_setting_int(st, trace, "ollama.layers.offload", &off, &set_o, NULL);
+	if ((rc = settings_int(st, trace, SET_OLLAMA_LAYERS_MODEL, &n_model, &set_m, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_LAYERS_REQUESTED, &req, &set_r, cause)) ||
+	    (rc = settings_int(st, trace, SET_OLLAMA_LAYERS_OFFLOAD, &off, &set_o, cause)))
+		return rc;
 	if (!lg.n_avail || !set_m || n_model < 2 || n_model > LLM_MAX_LAYERS + 1 || !lg.have[LG_KV] ||
 	    !lg.have[LG_WTOTAL] || !lg.have[LG_WNONREP] || !lg.have[LG_GPARTIAL])
 		return util_err(cause, UTIL_EINPUT, "the trace holds no complete Ollama estimate line "
@@ -126,7 +128,8 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	uint64_t *kvl = NULL;
 	int64_t ctx = 0;
 	int set_c = 0;
-	store_setting_int(st, trace, "ctx_size", &ctx, &set_c, NULL);
+	if ((rc = settings_int(st, trace, SET_CTX_SIZE, &ctx, &set_c, cause)))
+		return rc;
 	uint64_t period = o.swa_period ? o.swa_period : 6;
 	if (o.swa && set_c && ctx > 0 && era == OLLAMA_ERA_07) {
 		kvl = util_xcalloc(nl, sizeof(uint64_t));
@@ -146,8 +149,10 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 		return rc;
 	struct est_buf b = { 0 }, j = { 0 };
 	int within = 0, figs = 0;
-	char *split = NULL;
-	store_setting_get(st, trace, "ollama.layers.split", &split, NULL);
+	char split[256];
+	int set_s = 0;
+	if ((rc = settings_str(st, trace, SET_OLLAMA_LAYERS_SPLIT, split, sizeof(split), &set_s, cause)))
+		return rc;
 	est_printf(&b, "\n%s against the estimate this log holds (inputs from the msg=offload line: "
 		    "free per GPU, weights, KV, graph, projector; logged GiB are rounded to 0.1;"
 		    " layers of equal size, KV %s):\n", name,
@@ -165,7 +170,7 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	char mine[512] = "";
 	for (int g = 0; g < lg.n_avail; g++)
 		snprintf(mine + strlen(mine), sizeof(mine) - strlen(mine), "%s%d", g ? "," : "", r.split[g]);
-	if (split && *split && lg.n_avail > 1) {
+	if (set_s && *split && lg.n_avail > 1) {
 		figs++;
 		within += !strcmp(split, mine);
 		est_printf(&b, "  %-26s %12s %12s %9s\n", "layers.split", split, mine,
@@ -208,7 +213,6 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	est_printf(&j, "],\"within\":%d,\"figures_total\":%d", within, figs);
 	est_ps_json(&j, r.total, r.vram);
 	est_printf(&j, "}");
-	free(split);
 	*explain = b.s;
 	if (json)
 		*json = j.s;

@@ -48,6 +48,7 @@ int export_replay_scen(struct store *st, const char *ref, const struct scen_opts
 			spec = util_xcalloc(TOPO_MAX_GPUS, 32);
 			topo_format(&t, spec, TOPO_MAX_GPUS * 32);
 			so.gpus = spec;
+			so.topo = t;
 		}
 	}
 	rc = scen_prepare(st, ref, &so, sc, cause);

@@ -1,8 +1,15 @@
 /*
  * llm.c - decompose a recorded llama.cpp/Ollama load, recompose it under
  * a scenario. See llm.h for the rules and their sources.
+ *
+ * About 1000 lines, kept as one file on purpose: decomposition and
+ * recomposition are the two halves of one model (every quantity
+ * llm_decompose derives is consumed by llm_build with the same rule), and
+ * splitting them would put the rule and its inverse in different rooms.
+ * Loads from descriptions (--model, a profile) live in llm_from.c.
  */
 #include "llm.h"
+#include "settings.h"
 #include "source.h"
 #include "util.h"
 
@@ -22,8 +29,7 @@ void llm_scenario_init(struct llm_scenario *sc)
 	sc->main_gpu = 0;
 }
 
-static void note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct llm_load *ld, const char *fmt, ...)
+void llm_note(struct llm_load *ld, const char *fmt, ...)
 {
 	if (ld->n_notes >= (int)UTIL_ARRAY_SIZE(ld->notes))
 		return;
@@ -82,33 +88,45 @@ int llm_assign(uint32_t n_layer, int n_gpu_layers, const double *split, int n,
 	return start;
 }
 
-static int64_t setting_i(struct store *st, int64_t t, const char *key, int64_t dflt)
+/*
+ * Reading declared settings with a sticky error: the first store or
+ * parse failure is kept in r->rc / *r->cause and later reads return
+ * their default, so a decomposition reads its settings in plain code and
+ * checks r->rc once (before, a NULL cause swallowed store errors and a
+ * broken store changed predictions silently).
+ */
+struct rd {
+	struct store *st;
+	int64_t trace;
+	int rc;
+	char **cause;
+};
+
+static int64_t setting_i(struct rd *r, enum settings_key k, int64_t dflt)
 {
 	int64_t v;
 	int set = 0;
-	if (store_setting_int(st, t, key, &v, &set, NULL) || !set)
+	if (r->rc || (r->rc = settings_int(r->st, r->trace, k, &v, &set, r->cause)) || !set)
 		return dflt;
 	return v;
 }
 
-static double setting_d(struct store *st, int64_t t, const char *key, double dflt)
+static double setting_d(struct rd *r, enum settings_key k, double dflt)
 {
-	char *v = NULL, *end;
-	store_setting_get(st, t, key, &v, NULL);
-	double x = v ? strtod(v, &end) : dflt;
-	if (v && (end == v || x != x))
-		x = dflt;
-	free(v);
-	return x;
+	double v;
+	int set = 0;
+	if (r->rc || (r->rc = settings_dbl(r->st, r->trace, k, &v, &set, r->cause)) || !set)
+		return dflt;
+	return v;
 }
 
-static void setting_s(struct store *st, int64_t t, const char *key, char *buf, size_t n,
-		      const char *dflt)
+static void setting_s(struct rd *r, enum settings_key k, char *buf, size_t n, const char *dflt)
 {
-	char *v = NULL;
-	store_setting_get(st, t, key, &v, NULL);
-	snprintf(buf, n, "%s", v && *v ? v : dflt);
-	free(v);
+	int set = 0;
+	if (!r->rc)
+		r->rc = settings_str(r->st, r->trace, k, buf, n, &set, r->cause);
+	if (r->rc || !set || !buf[0])
+		snprintf(buf, n, "%s", dflt);
 }
 
 /* Parse "a,b,c" (or "a b c", "[a b]") into up to max doubles. */
@@ -154,6 +172,7 @@ static void apportion(int total, const double *w, int n, int *out)
 
 struct dev_sums {
 	uint64_t w, kv, comp, out, ctx, other;
+	int lay_lo, lay_hi;        /* layers of its weights as logged, -1 if not */
 };
 
 static double kq_bytes(uint64_t cells, int ubatch, uint32_t n_head)
@@ -175,37 +194,46 @@ static double logits_bytes(uint32_t n_vocab, int ubatch)
 }
 
 /* The run's settings: context cells, slots, batches, flash attention, KV types. */
-static void read_run_settings(struct store *st, int64_t trace, struct llm_load *ld)
+static void read_run_settings(struct rd *r, struct llm_load *ld)
 {
-	ld->parallel = (int)setting_i(st, trace, "n_seq_max", setting_i(st, trace, "parallel", 1));
+	ld->parallel = (int)setting_i(r, SET_N_SEQ_MAX, setting_i(r, SET_PARALLEL, 1));
 	if (ld->parallel < 1)
 		ld->parallel = 1;
-	int64_t cells = setting_i(st, trace, "n_ctx", 0);
+	int64_t cells = setting_i(r, SET_N_CTX, 0);
 	if (!cells)
-		cells = setting_i(st, trace, "ctx_size", 0);
+		cells = setting_i(r, SET_CTX_SIZE, 0);
 	if (!cells)
-		cells = setting_i(st, trace, "kv_cells", 0);
+		cells = setting_i(r, SET_KV_CELLS, 0);
 	ld->cells = (uint64_t)(cells > 0 ? cells : 0);
-	ld->ubatch = (int)setting_i(st, trace, "n_ubatch", setting_i(st, trace, "n_batch", 512));
-	ld->batch = (int)setting_i(st, trace, "n_batch", 2048);
+	ld->ubatch = (int)setting_i(r, SET_N_UBATCH, setting_i(r, SET_N_BATCH, 512));
+	ld->batch = (int)setting_i(r, SET_N_BATCH, 2048);
 	if (ld->ubatch <= 0)
 		ld->ubatch = 512;
-	ld->flash_attn = setting_i(st, trace, "flash_attn", 0) > 0;
-	setting_s(st, trace, "type_k", ld->type_k, sizeof(ld->type_k), "f16");
-	setting_s(st, trace, "type_v", ld->type_v, sizeof(ld->type_v), "f16");
-	ld->n_copies = (int)setting_i(st, trace, "n_copies", 1);
+	ld->flash_attn = setting_i(r, SET_FLASH_ATTN, 0) > 0;
+	setting_s(r, SET_TYPE_K, ld->type_k, sizeof(ld->type_k), "f16");
+	setting_s(r, SET_TYPE_V, ld->type_v, sizeof(ld->type_v), "f16");
+	ld->n_copies = (int)setting_i(r, SET_N_COPIES, 1);
 }
 
-static int load_profile(struct store *st, int64_t trace, struct profile *p)
+/* The GGUF profile attached to the trace, or pid when nonzero (a
+ * --profile that was resolved but not stored). *have = 0 when none. */
+static int load_profile(struct store *st, int64_t trace, int64_t pid, struct profile *p, int *have,
+			char **cause)
 {
-	struct store_trace_info ti;
-	if (store_trace_get(st, trace, &ti, NULL))
-		return 0;
-	int64_t pid = ti.profile_id;
-	store_trace_info_clear(&ti);
+	*have = 0;
+	if (!pid) {
+		struct store_trace_info ti;
+		int rc = store_trace_get(st, trace, &ti, cause);
+		if (rc)
+			return rc;
+		pid = ti.profile_id;
+		store_trace_info_clear(&ti);
+	}
 	if (!pid)
 		return 0;
-	return store_profile_get(st, pid, p, NULL) == 0;
+	int rc = store_profile_get(st, pid, p, cause);
+	*have = rc == 0;
+	return rc;
 }
 
 int llm_meta_parse(const char *spec, struct llm_meta *m, char **cause)
@@ -250,10 +278,10 @@ static void note_compute_model(struct llm_load *ld)
 	if (ld->fit_loads)
 		return; /* fit_compute() said it */
 	if (ld->flash_attn)
-		note(ld, "compute model: flash attention on: buffers scale with n_ubatch "
+		llm_note(ld, "compute model: flash attention on: buffers scale with n_ubatch "
 			 "(KQ term only if --flash-attn off)");
 	else if (ld->n_head)
-		note(ld, "compute model: KQ = cells x n_ubatch x %u heads x 4 B, logits = n_vocab x "
+		llm_note(ld, "compute model: KQ = cells x n_ubatch x %u heads x 4 B, logits = n_vocab x "
 			 "n_ubatch x 4 B on the output GPU, the rest scales with n_ubatch", ld->n_head);
 }
 
@@ -278,7 +306,7 @@ static void fixed_layout(struct llm_load *ld, const struct dev_sums *gpu, int ma
 		double c = (double)gpu[d].comp - kq - (ld->fx_holds_out[d] ? lg : 0);
 		ld->fx_comp_rest[d] = c > 0 ? (uint64_t)c : 0;
 	}
-	note(ld, "the log does not give the model's layers: buffers keep their recorded devices "
+	llm_note(ld, "the log does not give the model's layers: buffers keep their recorded devices "
 		 "and only scale (give --meta layers=N or --profile for layer what-ifs)");
 }
 
@@ -302,34 +330,39 @@ static int role_at(int k, int n)
 							 : LLM_ROLE_MID;
 }
 
-static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
+static void fit_compute(struct rd *r, struct llm_load *ld)
 {
 	char key[128];
-	setting_s(st, trace, "model", key, sizeof(key), "");
+	setting_s(r, SET_MODEL, key, sizeof(key), "");
 	if (!key[0])
-		setting_s(st, trace, "meta.name", key, sizeof(key), "");
+		setting_s(r, SET_META_NAME, key, sizeof(key), "");
 	if (!key[0] || ld->flash_attn)
 		return;
 	struct store_trace_info *tl = NULL;
 	size_t nt = 0;
-	if (store_trace_list(st, &tl, &nt, NULL))
+	if ((r->rc = store_trace_list(r->st, &tl, &nt, r->cause)))
 		return;
 	struct fit_pt pts[256];
 	int np = 0, loads = 0;
 	for (size_t i = 0; i < nt && np < 240; i++) {
-		int64_t t = tl[i].id;
+		struct rd rt_ = { r->st, tl[i].id, 0, r->cause }, *rt = &rt_;
 		char k2[128];
-		setting_s(st, t, "model", k2, sizeof(k2), "");
+		setting_s(rt, SET_MODEL, k2, sizeof(k2), "");
 		if (!k2[0])
-			setting_s(st, t, "meta.name", k2, sizeof(k2), "");
-		int64_t cells = setting_i(st, t, "n_ctx", setting_i(st, t, "ctx_size", 0));
-		int64_t ub = setting_i(st, t, "n_ubatch", setting_i(st, t, "n_batch", 0));
-		if (strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(st, t, "flash_attn", 0) > 0)
+			setting_s(rt, SET_META_NAME, k2, sizeof(k2), "");
+		int64_t cells = setting_i(rt, SET_N_CTX, setting_i(rt, SET_CTX_SIZE, 0));
+		int64_t ub = setting_i(rt, SET_N_UBATCH, setting_i(rt, SET_N_BATCH, 0));
+		int skip = strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(rt, SET_FLASH_ATTN, 0) > 0;
+		if (rt->rc) {
+			r->rc = rt->rc;
+			break;
+		}
+		if (skip)
 			continue;
 		struct trace_event *ev = NULL;
 		size_t n = 0;
-		if (sim_source_load(st, t, &ev, &n, NULL))
-			continue;
+		if ((r->rc = sim_source_load(r->st, rt->trace, &ev, &n, r->cause)))
+			break;
 		double comp[TOPO_MAX_GPUS] = { 0 };
 		for (size_t e = 0; e < n; e++)
 			if (ev[e].kind == TRACE_ALLOC && ev[e].category == TRACE_CAT_COMPUTE &&
@@ -350,11 +383,11 @@ static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
 	/* slope per role (least squares), averaged over roles weighted by points */
 	double ksum = 0;
 	int kw = 0;
-	for (int r = 0; r < LLM_ROLES; r++) {
+	for (int role = 0; role < LLM_ROLES; role++) {
 		double sx = 0, sy = 0, sxx = 0, sxy = 0;
 		int m = 0;
 		for (int i = 0; i < np; i++)
-			if (pts[i].role == r) {
+			if (pts[i].role == role) {
 				sx += pts[i].cells;
 				sy += pts[i].per_token;
 				sxx += pts[i].cells * pts[i].cells;
@@ -370,11 +403,11 @@ static void fit_compute(struct store *st, int64_t trace, struct llm_load *ld)
 			kw += m;
 		}
 	}
-	if (kw == 0 || loads < 2)
+	if (r->rc || kw == 0 || loads < 2)
 		return;
 	ld->kq_per_cell_token = ksum / kw;
 	ld->fit_loads = loads;
-	note(ld, "compute scaling fitted from %d loads of '%s': %.1f B per KV cell x ubatch token",
+	llm_note(ld, "compute scaling fitted from %d loads of '%s': %.1f B per KV cell x ubatch token",
 	     loads, key, ld->kq_per_cell_token);
 }
 
@@ -399,7 +432,15 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (ev[i].device > max_dev)
 			max_dev = ev[i].device;
 		switch (ev[i].category) {
-		case TRACE_CAT_WEIGHTS: d->w += ev[i].size; break;
+		case TRACE_CAT_WEIGHTS:
+			d->w += ev[i].size;
+			if (ev[i].layer_lo >= 0 && ev[i].layer_hi >= ev[i].layer_lo) {
+				if (!d->lay_hi || ev[i].layer_lo < d->lay_lo - 1)
+					d->lay_lo = ev[i].layer_lo + 1;  /* stored +1: 0 = none */
+				if (ev[i].layer_hi + 1 > d->lay_hi)
+					d->lay_hi = ev[i].layer_hi + 1;
+			}
+			break;
 		case TRACE_CAT_KV: d->kv += ev[i].size; break;
 		case TRACE_CAT_COMPUTE: d->comp += ev[i].size; break;
 		case TRACE_CAT_OUTPUT: d->out += ev[i].size; break;
@@ -410,24 +451,26 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	free(ev);
 
 	struct profile prof = { 0 };
-	ld->have_profile = load_profile(st, trace, &prof);
-	setting_s(st, trace, "model", ld->model, sizeof(ld->model), "");
+	if ((rc = load_profile(st, trace, meta ? meta->profile_id : 0, &prof, &ld->have_profile, cause)))
+		return rc;
+	struct rd rd = { st, trace, 0, cause }, *r = &rd;
+	setting_s(r, SET_MODEL, ld->model, sizeof(ld->model), "");
 	if (!ld->model[0])
-		setting_s(st, trace, "meta.name", ld->model, sizeof(ld->model),
+		setting_s(r, SET_META_NAME, ld->model, sizeof(ld->model),
 			  ld->have_profile ? prof.name : "");
-	int64_t nl = setting_i(st, trace, "meta.n_layer", 0);
+	int64_t nl = setting_i(r, SET_META_N_LAYER, 0);
 	if (!nl && ld->have_profile)
 		nl = prof.n_layer;
-	if (!nl && setting_i(st, trace, "n_layer_total", 0) > 1)
-		nl = setting_i(st, trace, "n_layer_total", 0) - 1;
-	if (!nl && setting_i(st, trace, "ollama.layers.model", 0) > 1)
-		nl = setting_i(st, trace, "ollama.layers.model", 0) - 1;
-	ld->n_embd = (uint32_t)setting_i(st, trace, "meta.n_embd", ld->have_profile ? prof.n_embd : 0);
-	ld->n_head = (uint32_t)setting_i(st, trace, "meta.n_head", ld->have_profile ? prof.n_head : 0);
-	ld->n_head_kv = (uint32_t)setting_i(st, trace, "meta.n_head_kv",
+	if (!nl && setting_i(r, SET_N_LAYER_TOTAL, 0) > 1)
+		nl = setting_i(r, SET_N_LAYER_TOTAL, 0) - 1;
+	if (!nl && setting_i(r, SET_OLLAMA_LAYERS_MODEL, 0) > 1)
+		nl = setting_i(r, SET_OLLAMA_LAYERS_MODEL, 0) - 1;
+	ld->n_embd = (uint32_t)setting_i(r, SET_META_N_EMBD, ld->have_profile ? prof.n_embd : 0);
+	ld->n_head = (uint32_t)setting_i(r, SET_META_N_HEAD, ld->have_profile ? prof.n_head : 0);
+	ld->n_head_kv = (uint32_t)setting_i(r, SET_META_N_HEAD_KV,
 					    ld->have_profile ? prof.n_head_kv : 0);
-	ld->n_vocab = (uint32_t)setting_i(st, trace, "meta.n_vocab", ld->have_profile ? prof.n_vocab : 0);
-	ld->n_ctx_train = (uint32_t)setting_i(st, trace, "meta.n_ctx_train",
+	ld->n_vocab = (uint32_t)setting_i(r, SET_META_N_VOCAB, ld->have_profile ? prof.n_vocab : 0);
+	ld->n_ctx_train = (uint32_t)setting_i(r, SET_META_N_CTX_TRAIN,
 					      ld->have_profile ? prof.n_ctx_train : 0);
 	if (meta) {
 		if (meta->n_layer) nl = meta->n_layer;
@@ -437,8 +480,12 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (meta->n_vocab) ld->n_vocab = meta->n_vocab;
 		if (meta->n_ctx_train) ld->n_ctx_train = meta->n_ctx_train;
 	}
-	read_run_settings(st, trace, ld);
-	fit_compute(st, trace, ld);
+	read_run_settings(r, ld);
+	fit_compute(r, ld);
+	if (r->rc) {
+		profile_clear(&prof);
+		return r->rc;
+	}
 	if (meta && meta->ctx)
 		ld->cells = meta->ctx;
 	if (meta && meta->ubatch)
@@ -468,6 +515,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->context = ctx_n ? ctx_sum / (uint64_t)ctx_n : 0;
 	if (ng == 0 && host.w == 0 && !any_gpu) {
 		profile_clear(&prof);
+		ld->not_a_load = 1;
 		return util_err(cause, UTIL_EINPUT,
 				"trace %lld has no model, KV or compute buffers: a what-if needs a "
 				"llama.cpp/Ollama load with its 'buffer size' lines (or use --model)",
@@ -477,7 +525,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		nl = 0;
 	if (nl <= 0 || ng == 0) {
 		profile_clear(&prof);
-		fixed_layout(ld, gpu, max_dev, setting_i(st, trace, "output_offloaded", 1) != 0);
+		fixed_layout(ld, gpu, max_dev, setting_i(r, SET_OUTPUT_OFFLOADED, 1) != 0);
 		ld->host_fixed = host.w;
 		ld->host_kv = host.kv;
 		ld->comp_host = host.comp;
@@ -488,7 +536,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (!kv_total) {
 			/* Only "KV self size" was printed: spread it over the GPUs that
 			 * hold buffers, by their weights if known, else evenly. */
-			kv_total = (uint64_t)llround(setting_d(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+			kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
 			uint64_t wsum = 0;
 			int nd = 0;
 			for (int d = 0; d <= max_dev; d++) {
@@ -500,34 +548,34 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 					ld->fx_kv[d] = wsum ? (uint64_t)((double)kv_total * (double)gpu[d].w / (double)wsum)
 							    : kv_total / (uint64_t)nd;
 			if (kv_total)
-				note(ld, "KV total known but not per device: spread over the GPUs");
+				llm_note(ld, "KV total known but not per device: spread over the GPUs");
 		}
 		ld->kv_layer = kv_total; /* the whole cache: scaled as one */
 		ld->n_layer = nl > 0 ? (uint32_t)nl : 0;
 		note_compute_model(ld);
-		return 0;
+		return r->rc;
 	}
 	ld->n_layer = (uint32_t)nl;
 	int total = (int)nl + 1;
 	ld->rec_gpus = ng;
 
 	/* How many layers were offloaded, and which GPU got how many. */
-	int ngl = (int)setting_i(st, trace, "n_gpu_layers_offloaded", -1);
+	int ngl = (int)setting_i(r, SET_N_GPU_LAYERS_OFFLOADED, -1);
 	if (ngl < 0)
-		ngl = (int)setting_i(st, trace, "n_gpu_layers", -1);
+		ngl = (int)setting_i(r, SET_N_GPU_LAYERS, -1);
 	if (ngl < 0)
-		ngl = (int)setting_i(st, trace, "ollama.layers.offload", -1);
+		ngl = (int)setting_i(r, SET_OLLAMA_LAYERS_OFFLOAD, -1);
 	if (ngl < 0 || ngl > total)
 		ngl = ng ? total : 0;
 	ld->rec_n_gpu_layers = ngl;
 	char buf[512];
 	double split[TOPO_MAX_GPUS] = { 0 };
 	int nsplit = 0;
-	setting_s(st, trace, "tensor_split", buf, sizeof(buf), "");
+	setting_s(r, SET_TENSOR_SPLIT, buf, sizeof(buf), "");
 	if (buf[0])
 		nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
 	if (!nsplit) {
-		setting_s(st, trace, "ollama.layers.split", buf, sizeof(buf), "");
+		setting_s(r, SET_OLLAMA_LAYERS_SPLIT, buf, sizeof(buf), "");
 		if (buf[0])
 			nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
 	}
@@ -538,12 +586,35 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		for (int k = 0; k < ng; k++)
 			ld->rec_layers[k] = gpus[k] < nsplit ? count[gpus[k]] : 0;
 	} else if (ng > 0) {
+		/* Better data first: the layer ranges the log printed, then the
+		 * KV per device (equal per layer, unlike weights: dense first
+		 * layers, the output layer), then the weights. */
+		int ranged = 1, kv_all = 1, lsum = 0;
+		for (int k = 0; k < ng; k++) {
+			ranged &= gpu[gpus[k]].lay_hi > 0;
+			kv_all &= gpu[gpus[k]].kv > 0;
+			if (gpu[gpus[k]].lay_hi > 0)
+				lsum += gpu[gpus[k]].lay_hi - gpu[gpus[k]].lay_lo + 1;
+		}
 		double w[TOPO_MAX_GPUS];
-		for (int k = 0; k < ng; k++)
-			w[k] = (double)gpu[gpus[k]].w;
-		apportion(ngl, w, ng, ld->rec_layers);
-		if (ng > 1)
-			note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
+		if (ranged && lsum == ngl) {
+			for (int k = 0; k < ng; k++)
+				ld->rec_layers[k] = gpu[gpus[k]].lay_hi - gpu[gpus[k]].lay_lo + 1;
+		} else if (kv_all && ng > 1) {
+			/* repeating layers by KV; the output layer (no KV) on the last */
+			int out = setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 && ngl == total;
+			for (int k = 0; k < ng; k++)
+				w[k] = (double)gpu[gpus[k]].kv;
+			apportion(ngl - out, w, ng, ld->rec_layers);
+			ld->rec_layers[ng - 1] += out;
+			llm_note(ld, "layers per recorded GPU from each GPU's KV cache (no split in the log)");
+		} else {
+			for (int k = 0; k < ng; k++)
+				w[k] = (double)gpu[gpus[k]].w;
+			apportion(ngl, w, ng, ld->rec_layers);
+			if (ng > 1)
+				llm_note(ld, "layers per recorded GPU inferred from weight sizes (no split in the log)");
+		}
 	}
 	int rec_sum = 0;
 	for (int k = 0; k < ng; k++)
@@ -554,10 +625,13 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			w[k] = (double)gpu[gpus[k]].w;
 		apportion(ngl, w, ng, ld->rec_layers);
 	}
-	int out_on_gpu = ngl > 0 && (setting_i(st, trace, "output_offloaded", -1) != 0 || ngl == total);
+	int out_on_gpu = ngl > 0 && (setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 || ngl == total);
 	int start = total - ngl;
 
 	/* Per-layer weights. */
+	if (ld->have_profile && prof.n_layer != ld->n_layer)
+		llm_note(ld, "profile '%s' has %u layers, the load %u: its layer sizes are not used",
+		     prof.name, prof.n_layer, ld->n_layer);
 	if (ld->have_profile && prof.n_layer == ld->n_layer) {
 		for (int l = 0; l <= (int)nl; l++)
 			ld->layer_w[l] = profile_layer_bytes(&prof, l);
@@ -574,7 +648,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			out = (double)gpu[gpus[last]].w - s * (ld->rec_layers[last] - 1);
 			if (out <= 0) {
 				out = s;
-				note(ld, "output layer size unknown: taken as one layer");
+				llm_note(ld, "output layer size unknown: taken as one layer");
 			}
 		} else if (rep_on_gpu > 0 || out_on_gpu) {
 			/* One GPU: tell output from layers by parameter counts, with a
@@ -584,11 +658,11 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 				double p_out = (double)ld->n_vocab * ld->n_embd;
 				double p_layer = 12.0 * ld->n_embd * ld->n_embd;
 				out = W * p_out / (p_out + rep_on_gpu * p_layer);
-				note(ld, "output layer size estimated from n_vocab x n_embd");
+				llm_note(ld, "output layer size estimated from n_vocab x n_embd");
 			} else {
 				out = out_on_gpu ? W / (rep_on_gpu + 1) : 0;
 				if (out_on_gpu)
-					note(ld, "output layer size unknown: taken as one layer");
+					llm_note(ld, "output layer size unknown: taken as one layer");
 			}
 			s = rep_on_gpu > 0 ? (W - out) / rep_on_gpu : out;
 		} else {
@@ -598,11 +672,20 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		for (int l = 0; l < (int)nl; l++)
 			ld->layer_w[l] = (uint64_t)llround(s);
 		ld->layer_w[nl] = (uint64_t)llround(out);
+		/* Each recorded GPU's layers from its own total (front GPUs of a
+		 * MoE or a model with dense first layers differ): the layers
+		 * of GPU k follow those of GPU k-1 from the first offloaded. */
+		for (int k = 0, l = start; ng >= 2 && rec_sum == ngl && k < ng; k++) {
+			int n_rep = ld->rec_layers[k] - (k == ng - 1 && out_on_gpu ? 1 : 0);
+			double rest = (double)gpu[gpus[k]].w - (k == ng - 1 && out_on_gpu ? out : 0);
+			for (int j = 0; j < n_rep && rest > 0 && l < (int)nl; j++, l++)
+				ld->layer_w[l] = (uint64_t)llround(rest / n_rep);
+		}
 		double host_layers = 0;
 		for (int l = 0; l < start; l++)
 			host_layers += (double)ld->layer_w[l];
 		ld->host_fixed = host.w > host_layers ? host.w - (uint64_t)host_layers : 0;
-		note(ld, "per-layer sizes are an approximation from per-device totals "
+		llm_note(ld, "per-layer sizes are an approximation from per-device totals "
 			 "(import the GGUF for exact sizes)");
 	}
 	profile_clear(&prof);
@@ -615,12 +698,22 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (!gpu[d].w)
 			kv_total += gpu[d].kv;
 	if (!kv_total)
-		kv_total = (uint64_t)llround(setting_d(st, trace, "kv_self_mib", 0) * UTIL_MIB);
+		kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
 	ld->kv_layer = kv_total / nl;
 	if (kv_total && !ld->cells)
-		note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
-	if (!kv_total)
-		note(ld, "the log shows no KV cache buffer: KV is not counted");
+		llm_note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");
+	if (!kv_total && ld->n_embd && ld->n_head && ld->n_head_kv) {
+		/* No KV in the log but the model's shape is known: a context
+		 * what-if gets K and V of n_embd / n_head x n_head_kv elements
+		 * per cell and layer (llama.cpp llama_kv_cache: n_embd_k_gqa =
+		 * n_embd_head_k x n_head_kv), at the recorded cache types. */
+		ld->kv_per_cell = ((double)ld->n_embd / ld->n_head) * ld->n_head_kv *
+				  (llm_kv_bytes(ld->type_k) + llm_kv_bytes(ld->type_v));
+		llm_note(ld, "the log shows no KV cache: a context what-if computes it from the model's "
+			 "shape (%u heads, %u KV heads, embd %u)", ld->n_head, ld->n_head_kv, ld->n_embd);
+	} else if (!kv_total) {
+		llm_note(ld, "the log shows no KV cache buffer: KV is not counted");
+	}
 
 	/* Compute buffers by role. */
 	int cg[TOPO_MAX_GPUS], nc = 0;
@@ -630,7 +723,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	double kq = ld->flash_attn ? 0 : kq_of(ld, ld->cells, ld->ubatch);
 	double lg = logits_bytes(ld->n_vocab, ld->ubatch);
 	if (!ld->flash_attn && !ld->n_head && !ld->kq_per_cell_token && nc)
-		note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
+		llm_note(ld, "n_head unknown: compute buffers scale only with n_ubatch");
 	for (int k = 0; k < nc; k++) {
 		int role = nc == 1 ? LLM_ROLE_SINGLE
 			 : k == 0 ? LLM_ROLE_MAIN : k == nc - 1 ? LLM_ROLE_LAST : LLM_ROLE_MID;
@@ -640,7 +733,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			c -= lg;
 		if (c < 0) {
 			if (!ld->have_role[role])
-				note(ld, "recorded compute buffer on device %d is smaller than its KQ/logits "
+				llm_note(ld, "recorded compute buffer on device %d is smaller than its KQ/logits "
 					 "terms: scaled proportionally", cg[k]);
 			c = 0;
 		}
@@ -651,17 +744,29 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		ld->have_role[role] = 1;
 	}
 	if (!nc)
-		note(ld, "the log shows no GPU compute buffer: compute is not counted");
+		llm_note(ld, "the log shows no GPU compute buffer: compute is not counted");
 	else
 		note_compute_model(ld);
 	ld->comp_host = host.comp;
 	ld->out_host = host.out;
 	ld->other_gpu = ng ? gpu[gpus[0]].other : 0;
-	return 0;
+	return r->rc;
 }
 
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc)
 {
+	if (!ld->kv_layer && ld->kv_per_cell > 0 && sc->ctx) {
+		/* from the model's shape; only for a context asked for */
+		uint64_t par = (uint64_t)(sc->parallel ? sc->parallel : ld->parallel);
+		double kv = ld->kv_per_cell * (double)(sc->ctx * par);
+		if (sc->kv_type[0]) {
+			double old = (llm_kv_bytes(ld->type_k) + llm_kv_bytes(ld->type_v)) / 2;
+			double nw = llm_kv_bytes(sc->kv_type);
+			if (old > 0 && nw > 0)
+				kv = kv * nw / old;
+		}
+		return (uint64_t)llround(kv);
+	}
 	double kv = (double)ld->kv_layer;
 	uint64_t cells = ld->cells;
 	if (sc->ctx || sc->parallel) {
@@ -898,112 +1003,4 @@ static void describe(const struct llm_load *ld, const struct llm_scenario *sc, i
 			ngl < 0 ? total : ngl, total);
 	for (int g = 0; g < G && off > 0 && (size_t)off < desc_n; g++)
 		off += snprintf(desc + off, desc_n - (size_t)off, "%s%d", g ? "," : "", count[g]);
-}
-
-/* A --model number: 1..max (sizes: a size up to 1 PiB). */
-static int spec_num(const char *v, uint64_t *out, uint64_t max, char **cause, const char *key)
-{
-	if (!max) {
-		int rc = topo_parse_size(v, 1, out, cause);
-		if (!rc && *out > (1ull << 50))
-			rc = util_err(cause, UTIL_EINPUT, "--model: '%s=%s': too large", key, v);
-		return rc;
-	}
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (end == v || *end || errno || x == 0 || x > max || *v == '-')
-		return util_err(cause, UTIL_EINPUT, "--model: '%s=%s': expected a number from 1 to %llu",
-				key, v, (unsigned long long)max);
-	*out = x;
-	return 0;
-}
-
-int llm_from_spec(const char *spec, struct llm_load *ld, char **cause)
-{
-	memset(ld, 0, sizeof(*ld));
-	uint64_t layers = 0, embd = 0, heads = 0, kvh = 0, vocab = 0, size = 0, ff = 0;
-	uint64_t ctx = 2048, par = 1, ub = 512, fa = 0;
-	char kv[16] = "f16";
-	char *copy = util_xstrdup(spec), *save = NULL;
-	int rc = 0;
-	for (char *kvp = strtok_r(copy, ",", &save); kvp && !rc; kvp = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kvp, '=');
-		if (!eq) {
-			rc = util_err(cause, UTIL_EINPUT, "--model: '%s': expected key=value", kvp);
-			break;
-		}
-		*eq = '\0';
-		const char *k = kvp, *v = eq + 1;
-		if (!strcmp(k, "layers")) rc = spec_num(v, &layers, LLM_MAX_LAYERS, cause, k);
-		else if (!strcmp(k, "embd")) rc = spec_num(v, &embd, 1u << 20, cause, k);
-		else if (!strcmp(k, "heads")) rc = spec_num(v, &heads, 1u << 16, cause, k);
-		else if (!strcmp(k, "kv_heads")) rc = spec_num(v, &kvh, 1u << 16, cause, k);
-		else if (!strcmp(k, "vocab")) rc = spec_num(v, &vocab, 1u << 24, cause, k);
-		else if (!strcmp(k, "ff")) rc = spec_num(v, &ff, 1u << 24, cause, k);
-		else if (!strcmp(k, "size")) rc = spec_num(v, &size, 0, cause, k);
-		else if (!strcmp(k, "ctx")) rc = spec_num(v, &ctx, 1u << 30, cause, k);
-		else if (!strcmp(k, "parallel")) rc = spec_num(v, &par, 4096, cause, k);
-		else if (!strcmp(k, "ubatch")) rc = spec_num(v, &ub, 1u << 20, cause, k);
-		else if (!strcmp(k, "fa")) fa = strcmp(v, "on") == 0 || strcmp(v, "1") == 0;
-		else if (!strcmp(k, "kv")) {
-			if (llm_kv_bytes(v) == 0)
-				rc = util_err(cause, UTIL_EINPUT, "--model: unknown KV type '%s'", v);
-			snprintf(kv, sizeof(kv), "%s", v);
-		} else if (!strcmp(k, "name")) snprintf(ld->model, sizeof(ld->model), "%s", v);
-		else rc = util_err(cause, UTIL_EINPUT, "--model: unknown key '%s' (layers, embd, heads, "
-				   "kv_heads, vocab, ff, size, ctx, parallel, ubatch, fa, kv, name)", k);
-	}
-	free(copy);
-	if (rc)
-		return rc;
-	if (!layers || !embd || !heads || !vocab || !size || layers > LLM_MAX_LAYERS)
-		return util_err(cause, UTIL_EINPUT, "--model needs layers, embd, heads, vocab and size "
-				"(e.g. layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G)");
-	if (!kvh)
-		kvh = heads;
-	if (kvh > heads || heads > embd)
-		return util_err(cause, UTIL_EINPUT, "--model: expected kv_heads <= heads <= embd");
-	if (!ff)
-		ff = embd * 7 / 2;
-	ld->n_layer = (uint32_t)layers;
-	ld->n_embd = (uint32_t)embd;
-	ld->n_head = (uint32_t)heads;
-	ld->n_head_kv = (uint32_t)kvh;
-	ld->n_vocab = (uint32_t)vocab;
-	ld->approx = 1;
-	/* Parameters of a llama-style layer: q,o (embd^2 each), k,v (embd x
-	 * embd*kvh/heads each), gate/up/down (3 x embd x ff); embeddings and
-	 * output vocab x embd each. Bytes spread evenly over parameters. */
-	double p_layer = 2.0 * embd * embd + 2.0 * embd * embd * kvh / heads + 3.0 * embd * ff;
-	double p_emb = (double)vocab * embd;
-	double bpp = (double)size / (layers * p_layer + 2 * p_emb);
-	for (uint64_t l = 0; l < layers; l++)
-		ld->layer_w[l] = (uint64_t)llround(p_layer * bpp);
-	ld->layer_w[layers] = (uint64_t)llround(p_emb * bpp);
-	ld->host_fixed = (uint64_t)llround(p_emb * bpp);
-	ld->cells = ctx * par;
-	ld->parallel = (int)par;
-	ld->ubatch = (int)ub;
-	ld->batch = (int)ub;
-	ld->flash_attn = (int)fa;
-	snprintf(ld->type_k, sizeof(ld->type_k), "%s", kv);
-	snprintf(ld->type_v, sizeof(ld->type_v), "%s", kv);
-	/* KV per layer = cells x (k + v) x head_dim x kv_heads x bytes */
-	ld->kv_layer = (uint64_t)llround((double)ld->cells * 2.0 * (double)(embd / heads) * (double)kvh *
-					 llm_kv_bytes(kv));
-	ld->rec_gpus = 1;
-	ld->rec_n_gpu_layers = (int)layers + 1;
-	ld->rec_layers[0] = (int)layers + 1;
-	/* Compute: no recording, so only the terms llama.cpp's graph is known
-	 * to be dominated by: KQ (via llm_compute) plus per-token activations
-	 * of about 4 x (embd + ff) floats per token of the micro-batch. */
-	for (int r = 0; r < LLM_ROLES; r++) {
-		ld->comp_rest[r] = (uint64_t)(4.0 * (double)(embd + ff) * 4.0 * (double)ub);
-		ld->have_role[r] = 1;
-	}
-	ld->n_copies = 1;
-	note(ld, "model described by --model: layer and compute sizes are estimates from "
-		 "hyper-parameters, not a recorded load");
-	return 0;
 }

@@ -47,6 +47,7 @@ struct llm_load {
 	uint64_t layer_w[LLM_MAX_LAYERS + 1]; /* weights per layer; [n_layer] = output */
 	uint64_t host_fixed;       /* always on host: token embeddings, ... */
 	uint64_t kv_layer;         /* KV bytes of one layer */
+	double   kv_per_cell;      /* no KV logged: bytes per cell and layer from the shape */
 	uint64_t cells;            /* recorded KV cells (n_ctx, all slots) */
 	int      parallel;         /* recorded slots */
 	int      ubatch, batch, flash_attn;
@@ -75,6 +76,7 @@ struct llm_load {
 	 * engine's KQ term. */
 	double   kq_per_cell_token;
 	int      fit_loads;        /* loads the fit used (0: none) */
+	int      not_a_load;       /* llm_decompose: the trace holds no model buffers */
 	char     notes[8][160];    /* approximations made */
 	int      n_notes;
 };
@@ -102,6 +104,8 @@ struct llm_meta {
 	uint32_t n_layer, n_embd, n_head, n_head_kv, n_vocab, n_ctx_train;
 	/* settings of the recorded run: n_ctx (all slots), n_ubatch, flash attention (0 = not given, 1 off, 2 on) */
 	uint32_t ctx, ubatch, fa;
+	/* a --profile resolved for this replay only (0: the attached one) */
+	int64_t profile_id;
 };
 /* Parse "layers=61,heads=128,kv_heads=..,embd=..,vocab=..,ctx_train=..,
  * ctx=32768,ubatch=256,fa=off". */
@@ -141,6 +145,11 @@ uint64_t llm_compute(const struct llm_load *ld, const struct llm_scenario *sc, i
 /* KV bytes of one layer under sc. */
 uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
 
+/* Add an approximation note to ld (printf-style; dropped when full). */
+void llm_note(struct llm_load *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- llm_from.c: loads from a model description ---- */
+
 /*
  * Make a load from model hyper-parameters alone, for models never loaded:
  * spec "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G"
@@ -148,5 +157,12 @@ uint64_t llm_kv_layer(const struct llm_load *ld, const struct llm_scenario *sc);
  * approximate; notes say so.
  */
 int llm_from_spec(const char *spec, struct llm_load *ld, char **cause);
+
+/*
+ * Make a load from a model profile alone (a store holding only a GGUF):
+ * exact per-layer weights, KV from the shape at ctx cells (0: the
+ * server's default), compute estimated from hyper-parameters.
+ */
+int llm_from_profile(const struct profile *p, uint64_t ctx, struct llm_load *ld, char **cause);
 
 #endif

@@ -13,6 +13,33 @@ static double mib(uint64_t b)
 	return (double)b / UTIL_MIB;
 }
 
+/* The terms a llama.cpp breakdown names (vramsim's "context" is its
+ * "unaccounted"). */
+static const int terms[] = { TRACE_CAT_WEIGHTS, TRACE_CAT_KV, TRACE_CAT_COMPUTE, TRACE_CAT_OUTPUT,
+			     TRACE_CAT_CONTEXT, TRACE_CAT_OTHER };
+
+static int64_t term_diff(const struct sim_result *r, const struct report_ctx *c, int g, int cat)
+{
+	uint64_t got = g < r->n_dev ? r->dev[g].peak_used[cat] : 0;
+	return (int64_t)got - (int64_t)c->rec[g][cat];
+}
+
+static void attribution_table(FILE *f, const struct sim_result *r, const struct report_ctx *c)
+{
+	fprintf(f, "\nprediction - recorded load, per GPU and term (MiB):\n%3s", "GPU");
+	for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++)
+		fprintf(f, " %10s", terms[k] == TRACE_CAT_CONTEXT ? "context*" : trace_cat_name(terms[k]));
+	fputc('\n', f);
+	for (int g = 0; g < c->n_rec; g++) {
+		fprintf(f, "%3d", g);
+		for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++)
+			fprintf(f, " %+10.1f", (double)term_diff(r, c, g, terms[k]) / UTIL_MIB);
+		fputc('\n', f);
+	}
+	fprintf(f, "(*context: CUDA context and what no buffer accounts for, llama.cpp's "
+		   "\"unaccounted\"; the replay's reserve where the log does not measure it)\n");
+}
+
 int report_fits(const struct sim_result *r)
 {
 	return !r->has_oom;
@@ -91,6 +118,8 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 			}
 		fprintf(f, ")\n");
 	}
+	if (c->n_rec)
+		attribution_table(f, r, c);
 	if (c->estimate)
 		fprintf(f, "estimate: what %s would reserve per GPU; unused = estimate - predicted peak\n",
 			c->estimate_engine ? c->estimate_engine : "the engine");
@@ -116,6 +145,8 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 		}
 		fprintf(f, ") with %.1f MiB free%s\n", mib(o->free),
 			o->recorded ? " (the recorded run failed here too)" : "");
+	} else if (c->verdict) {
+		verdict_print(f, c->verdict, c->topology);
 	} else {
 		int tight = 0;
 		for (int i = 1; i < r->n_dev; i++)
@@ -153,8 +184,14 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 	util_json_str(f, c->model ? c->model : "exact");
 	fputs(",\"scenario\":", f);
 	util_json_str(f, c->scenario);
-	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"gpus\":[", r->has_oom ? "false" : "true",
+	int fits = c->verdict ? c->verdict->kind == VERDICT_FITS : !r->has_oom;
+	fprintf(f, ",\"fits\":%s,\"events\":%" PRIu64 ",\"verdict\":", fits ? "true" : "false",
 		r->n_events);
+	if (c->verdict)
+		verdict_json(f, c->verdict);
+	else
+		fputs("null", f);
+	fputs(",\"gpus\":[", f);
 	for (int i = 0; i < r->n_dev; i++) {
 		const struct sim_dev *d = &r->dev[i];
 		fprintf(f, "%s{\"index\":%d,\"capacity\":%" PRIu64 ",\"peak\":%" PRIu64
@@ -194,6 +231,20 @@ void report_json(FILE *f, const struct sim_result *r, const struct report_ctx *c
 			o->layer_lo, o->layer_hi, o->free, o->recorded ? "true" : "false");
 		util_json_str(f, c->oom_label);
 		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"vs_recorded\":", f);
+	if (c->n_rec) {
+		fputc('[', f);
+		for (int g = 0; g < c->n_rec; g++) {
+			fprintf(f, "%s{\"gpu\":%d", g ? "," : "", g);
+			for (size_t k = 0; k < sizeof(terms) / sizeof(terms[0]); k++)
+				fprintf(f, ",\"%s\":%" PRId64, trace_cat_name(terms[k]),
+					term_diff(r, c, g, terms[k]));
+			fputc('}', f);
+		}
+		fputc(']', f);
 	} else {
 		fputs("null", f);
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "replay.h"
+#include "verdict.h"
 
 #define REPORT_VERSION 1
 
@@ -32,6 +33,13 @@ struct report_ctx {
 	const char *estimate_json;  /* that engine's figures, one JSON object (NULL: none) */
 	/* Layers per GPU in the scenario (NULL: unknown). */
 	const int *layers;
+	/* The verdict with its margin and band (NULL: the plain fits/OOM line). */
+	const struct verdict *verdict;
+	/* The recorded load beside a prediction: rec[d][category] for
+	 * n_rec devices; the report shows prediction - log per GPU and
+	 * term (0: none). */
+	const uint64_t (*rec)[TRACE_CAT_MAX];
+	int n_rec;
 };
 
 void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *c);

@@ -11,26 +11,33 @@
 #include "llm.h"
 #include "replay.h"
 #include "store.h"
+#include "verdict.h"
 
-/* Everything a what-if can say. */
+/* Everything a what-if can say, parsed once at the command line into
+ * typed fields (scen_opt); scen_prepare only reads them. */
 struct scen_opts {
-	const char *gpus;          /* --gpus SPEC (NULL: recorded devices) */
-	const char *split;         /* --split 3,1,1,1 */
-	int num_gpu;               /* --num-gpu N, -1 unset */
-	int main_gpu;              /* --main-gpu, 0 */
-	uint64_t ctx;              /* --ctx, 0 unset */
-	int parallel, ubatch, batch;
-	int flash_attn;            /* -1 unset */
-	const char *kv_type;       /* --kv-type */
-	const char *reserve;       /* --reserve SIZE */
-	const char *on_oom;        /* stop|continue|spill */
-	const char *alloc_model;   /* exact|cuda|torch */
-	const char *alloc_conf;    /* --alloc-conf */
-	const char *device_map;    /* --device-map 0=1,1=0 */
-	const char *profile;       /* --profile NAME|ID */
-	const char *model_spec;    /* --model layers=...,... */
+	const char *gpus;          /* --gpus as given (NULL: recorded devices) ... */
+	struct topo topo;          /* ... and parsed */
+	struct llm_scenario what;  /* --split --num-gpu --main-gpu --ctx --parallel --ubatch
+				    * --batch --flash-attn --kv-type; unset = recorded */
+	int have_reserve;
+	uint64_t reserve;          /* --reserve SIZE */
+	enum sim_on_oom on_oom;    /* --on-oom (default stop) */
+	enum sim_model model;      /* --alloc (default exact) */
+	const char *alloc_conf;    /* --alloc-conf, validated; the torch model reads it */
+	int device_map[TOPO_MAX_GPUS]; /* --device-map R=V: [R] = V, -1 unmapped */
+	int n_map;                 /* 0: no --device-map */
+	const char *device_map_spec;
+	const char *profile;       /* --profile NAME|ID: looked up read-only, never stored */
+	const char *model_spec;    /* --model: a model description (engine "formula") */
 	int raw;                   /* --raw: replay recorded events as they are */
-	const char *meta;          /* --meta layers=61,heads=128 */
+	struct llm_meta meta;      /* --meta */
+	int have_meta;
+	uint64_t margin;           /* --margin SIZE: headroom a verdict asks for */
+	int assume_missing;        /* --assume-missing: answer a lower bound */
+	int allow_beyond_train;    /* --allow-ctx-beyond-train */
+	int rebuild;               /* no option: always the engine's placement, even with
+				    * no what-if (tests/validate.c measures it) */
 };
 
 void scen_opts_init(struct scen_opts *o);
@@ -45,7 +52,8 @@ enum {
 	SCEN_OPT_GPUS = 1000, SCEN_OPT_SPLIT, SCEN_OPT_NUMGPU, SCEN_OPT_MAINGPU, SCEN_OPT_CTX,
 	SCEN_OPT_PARALLEL, SCEN_OPT_UBATCH, SCEN_OPT_BATCH, SCEN_OPT_FA, SCEN_OPT_KV,
 	SCEN_OPT_RESERVE, SCEN_OPT_ONOOM, SCEN_OPT_ALLOC, SCEN_OPT_ALLOCCONF, SCEN_OPT_DEVMAP,
-	SCEN_OPT_PROFILE, SCEN_OPT_MODEL, SCEN_OPT_RAW, SCEN_OPT_META
+	SCEN_OPT_PROFILE, SCEN_OPT_MODEL, SCEN_OPT_RAW, SCEN_OPT_META, SCEN_OPT_MARGIN,
+	SCEN_OPT_ASSUME, SCEN_OPT_BEYOND
 };
 /*
  * The what-if options, one row each: X(code, name, ARG or NULL, help,
@@ -80,7 +88,12 @@ enum {
 	X(SCEN_OPT_META, "meta", "K=V,...", "facts the log does not print: model layers, embd, heads,\n" \
 	  "kv_heads, vocab, ctx_train; the recorded run's ctx (all slots),\n" \
 	  "ubatch, fa=on|off (e.g. --meta layers=61,heads=128,ubatch=256)", NULL) \
-	X(SCEN_OPT_RAW, "raw", NULL, "replay the recorded events as they are (no layer what-if)", NULL)
+	X(SCEN_OPT_RAW, "raw", NULL, "replay the recorded events as they are (no layer what-if)", NULL) \
+	X(SCEN_OPT_MARGIN, "margin", "SIZE", "headroom each GPU must keep for \"fits\" (like llama.cpp's\n" \
+	  "--fit-target); default 0 plus the model's uncertainty band", NULL) \
+	X(SCEN_OPT_ASSUME, "assume-missing", NULL, "answer a what-if the trace cannot scale (no KV, no\n" \
+	  "compute buffer) as a lower bound, labelled so", NULL) \
+	X(SCEN_OPT_BEYOND, "allow-ctx-beyond-train", NULL, "allow --ctx above the model's trained context", NULL)
 
 #define SCEN_LONGOPT_(code, name, arg, help, values) \
 	{ name, (arg) ? required_argument : no_argument, NULL, code },
@@ -107,6 +120,10 @@ struct scen {
 	char *notes[16];
 	int n_notes;
 	int64_t trace;                /* 0 with --model */
+	const struct scen_engine *engine; /* the predictor row (NULL: raw replay) */
+	int identity;                 /* the recorded load's own events (no what-if) */
+	int lower_bound;              /* --assume-missing left a term out */
+	int64_t profile_id;           /* --profile resolved (not stored) */
 	char *trace_name;
 	char *model_name;
 };
@@ -121,10 +138,73 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		 char **cause);
 /* Rebuild the events after changing sc->lsc or sc->cfg.topo (fit). */
 int scen_rebuild(struct scen *sc, char **cause);
+/*
+ * Each GPU's peak at n contexts per slot ctx[0..n): peak[i * G + g], G =
+ * sc->cfg.topo.n. The scenario's layer placement is frozen (the context
+ * does not move layers) and GPUs are replayed as if unbounded, so a peak
+ * is what a GPU would need. sc is restored on return. Used by `fit
+ * --max-ctx` and the context curve of `plot`, so both agree.
+ */
+int scen_peaks_vs_ctx(struct store *st, struct scen *sc, const uint64_t *ctx, int n,
+		      uint64_t *peak, char **cause);
+
+/*
+ * The engine table: each way of predicting or estimating a load is a
+ * row. A predictor (prepare + build) turns a trace or a --model into a
+ * load and a load under a scenario into events; an estimator says what an
+ * engine's own estimate would reserve per GPU (replay --engine-estimate).
+ * scen_prepare uses the first predictor whose prepare accepts the trace
+ * (SCEN_ENGINE_NA: not this row's kind of load).
+ */
+#define SCEN_ENGINE_NA 1
+struct scen;
+struct scen_engine {
+	const char *name;
+	const char *about;
+	int (*prepare)(struct store *st, int64_t trace, const struct scen_opts *o,
+		       struct llm_load *ld, char **cause);
+	int (*build)(const struct llm_load *ld, const struct llm_scenario *sc, const struct topo *topo,
+		     struct trace_event **ev, size_t *n, int *layers, char *desc, size_t desc_n,
+		     char **cause);
+	/* engine: the row's name with its ":key=value" options; *json may
+	 * be NULL (sim/estimate.h est_compute_json) */
+	int (*estimate)(const char *engine, const struct scen *sc, const struct sim_result *res,
+			uint64_t *est, char **explain, char **json, char **cause);
+};
+extern const struct scen_engine scen_engines[]; /* ends with a NULL name */
+const struct scen_engine *scen_engine_find(const char *name);
+/* "a, b or c": the rows that have estimate (for messages and help). */
+const char *scen_estimators(void);
+/* Parse a --gpus spec into o (for commands that choose GPUs themselves). */
+int scen_opts_gpus(struct scen_opts *o, const char *spec, char **cause);
 /* Run the replay of sc (from its events or streaming the store). */
 int scen_run(struct store *st, struct scen *sc, const struct sim_observer *obs,
 	     struct sim_result *res, char **cause);
 void scen_clear(struct scen *sc);
+
+/*
+ * Can the load's quantities be scaled for a what-if of this kind? A
+ * context what-if needs the KV cache and the context it was made for; a
+ * micro-batch or flash-attention what-if needs a compute buffer. Without
+ * them: UTIL_EINPUT saying what to add (--profile, --meta), or with
+ * --assume-missing 0 and sc->lower_bound set, with a note.
+ */
+enum { SCEN_SCALE_CTX = 1, SCEN_SCALE_COMPUTE = 2, SCEN_SCALE_KV_ONLY = 4 /* with CTX: the type only */ };
+int scen_can_scale(struct scen *sc, const struct scen_opts *o, int what, const char *opt,
+		   char **cause);
+
+/*
+ * The recorded load's bytes per device and term (rec[d][category],
+ * allocations minus frees), *n devices, for setting a prediction beside
+ * it. *n = 0 when sc is not a prediction on a stored trace with as many
+ * GPUs as the load used (an identity replay is the log itself).
+ */
+int scen_recorded_terms(struct store *st, const struct scen *sc,
+			uint64_t (*rec)[TRACE_CAT_MAX], int *n, char **cause);
+
+/* The verdict on res for sc (its model, its band; margin from --margin). */
+void scen_judge(const struct scen *sc, const struct sim_result *res, uint64_t margin,
+		struct verdict *v);
 
 /* A GPU whose size a trace does not say: the largest common card. */
 #define SCEN_DEFAULT_GPU (80ull << 30)

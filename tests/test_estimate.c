@@ -291,39 +291,43 @@ static void test_logged_wrong_era_differs(void)
 	store_close(st);
 }
 
-/* Every row runs on a --model scenario through its table function, each
- * gives a per-GPU figure for the GPUs it uses, and the JSON names it. */
+/* Every estimator row of the engine table runs on a --model scenario,
+ * each gives a per-GPU figure for the GPUs it uses, and the JSON names it. */
 static void test_rows_on_model(void)
 {
-	static int (*const fn[])(const struct scen *, const struct sim_result *, uint64_t *, char **,
-				 char **) = { est_ollama05, est_ollama07, est_ollama070, est_ollama_layout,
-					      est_ollama030, est_llama_fit };
 	static const char *const names[] = { "ollama-0.5", "ollama-0.7", "ollama-0.7.0", "ollama-layout",
 					     "ollama-0.30", "llama-fit" };
 	struct scen_opts so;
 	scen_opts_init(&so);
-	so.gpus = "2x24G";
-	so.ctx = 8192;
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(scen_opts_gpus(&so, "2x24G", &cause), 0);
+	so.what.ctx = 8192;
 	so.model_spec = "layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,size=42.5e9B";
 	struct scen sc;
-	char *cause = NULL;
 	CU_ASSERT_EQUAL_FATAL(scen_prepare(NULL, NULL, &so, &sc, &cause), 0);
 	struct sim_result *res = calloc(1, sizeof(*res));
 	CU_ASSERT_EQUAL_FATAL(scen_run(NULL, &sc, NULL, res, &cause), 0);
-	for (size_t i = 0; i < sizeof(fn) / sizeof(fn[0]); i++) {
+	size_t n = 0;
+	for (const struct scen_engine *e = scen_engines; e->name; e++) {
+		if (!e->estimate)
+			continue;
+		CU_ASSERT_FATAL(n < sizeof(names) / sizeof(names[0]));
+		CU_ASSERT_STRING_EQUAL(e->name, names[n]);
+		n++;
 		uint64_t est[TOPO_MAX_GPUS];
 		char *ex = NULL, *js = NULL;
-		CU_ASSERT_EQUAL(fn[i](&sc, res, est, &ex, &cause), 0);
-		CU_ASSERT_PTR_NOT_NULL(ex && strstr(ex, names[i]));
+		CU_ASSERT_EQUAL(e->estimate(e->name, &sc, res, est, &ex, &js, &cause), 0);
+		CU_ASSERT_PTR_NOT_NULL(ex && strstr(ex, e->name));
 		CU_ASSERT_TRUE(est[0] != UINT64_MAX && est[0] > 0);
-		free(ex);
-		CU_ASSERT_EQUAL(est_compute_json(names[i], &sc, res, est, &ex, &js, &cause), 0);
 		char want[64];
-		snprintf(want, sizeof(want), "{\"engine\":\"%s\"", names[i]);
+		snprintf(want, sizeof(want), "{\"engine\":\"%s\"", e->name);
 		CU_ASSERT_PTR_NOT_NULL(js && strstr(js, want) == js);
 		free(ex);
 		free(js);
+		CU_ASSERT_TRUE(est_engine_known(e->name));
 	}
+	CU_ASSERT_EQUAL(n, sizeof(names) / sizeof(names[0]));
+	CU_ASSERT_FALSE(est_engine_known("ollama-9"));
 	CU_ASSERT_EQUAL(est_compute("ollama-9", &sc, res, NULL, NULL, &cause), UTIL_EINPUT);
 	free(cause);
 	free(res);

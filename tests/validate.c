@@ -9,7 +9,16 @@
  *
  * Facts the logs do not print are passed as --meta would pass them, each
  * with its source; no number here is fitted to the logs.
+ *
+ * Second part: every bundled load with per-device buffers is rebuilt by
+ * the formula model at its own settings on its own GPU count (what any
+ * what-if starts from) and compared per GPU and per term with its log,
+ * printing the signed difference of each term. The largest relative
+ * error per term over both parts is written to the file named by the
+ * first argument (sim/model_error.h, committed): the uncertainty band of
+ * every verdict cites it (sim/verdict.c).
  */
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +28,7 @@
 #include "imp.h"
 #include "llm.h"
 #include "replay.h"
+#include "scenario.h"
 #include "source.h"
 #include "store.h"
 #include "util.h"
@@ -55,6 +65,138 @@ static double mib(double b)
 	return b / UTIL_MIB;
 }
 
+/* Largest relative error per term, and comparisons behind it. */
+static double max_err[TRACE_CAT_MAX];
+static int n_err[TRACE_CAT_MAX];
+
+static void count_err(int cat, double err)
+{
+	if (err > max_err[cat])
+		max_err[cat] = err;
+	n_err[cat]++;
+}
+
+/* Terms compared with a log, in the order printed. */
+static const int terms[] = { TRACE_CAT_WEIGHTS, TRACE_CAT_KV, TRACE_CAT_COMPUTE, TRACE_CAT_OUTPUT,
+			     TRACE_CAT_CONTEXT, TRACE_CAT_OTHER };
+
+/*
+ * Rebuild every load of every bundled log at its own settings and compare
+ * per GPU and term; prints the signed differences. Returns loads compared.
+ */
+static int rebuild_all(const char *db)
+{
+	glob_t g;
+	if (glob("tests/data/logs/*.log", 0, NULL, &g) != 0)
+		return 0;
+	int loads = 0;
+	printf("\nformula model at the recorded settings, signed difference per GPU and term "
+	       "(MiB, predicted - logged):\n%-52s %3s", "load", "GPU");
+	for (size_t k = 0; k < UTIL_ARRAY_SIZE(terms); k++)
+		printf(" %9s", trace_cat_name(terms[k]));
+	printf("\n");
+	for (size_t f = 0; f < g.gl_pathc; f++) {
+		unlink(db);
+		struct store *st;
+		char *cause = NULL;
+		struct imp_ctx res;
+		struct imp_opts io = { .quiet = 1 };
+		if (store_open(db, STORE_CREATE, &st, &cause) || imp_file(st, g.gl_pathv[f], &io, &res, &cause)) {
+			fprintf(stderr, "validate: %s\n", cause);
+			free(cause);
+			continue;
+		}
+		free(res.summary);
+		for (int t = 0; t < res.n_traces; t++) {
+			struct trace_event *ev = NULL;
+			size_t n = 0;
+			double logged_b[TOPO_MAX_GPUS][TRACE_CAT_MAX] = { { 0 } };
+			int max_dev = -1;
+			if (sim_source_load(st, res.traces[t], &ev, &n, NULL))
+				continue;
+			for (size_t i = 0; i < n; i++)
+				if (ev[i].kind == TRACE_ALLOC && ev[i].device >= 0 && ev[i].device < TOPO_MAX_GPUS &&
+				    ev[i].category < TRACE_CAT_MAX) {
+					logged_b[ev[i].device][ev[i].category] += (double)ev[i].size;
+					if (ev[i].device > max_dev)
+						max_dev = ev[i].device;
+				}
+			free(ev);
+			if (max_dev < 0)
+				continue;
+			struct scen_opts o;
+			scen_opts_init(&o);
+			char spec[32];
+			snprintf(spec, sizeof(spec), "%dx1T", max_dev + 1);
+			scen_opts_gpus(&o, spec, NULL);
+			o.rebuild = 1; /* the formula's placement, not the recorded events */
+			char ref[32];
+			snprintf(ref, sizeof(ref), "%lld", (long long)res.traces[t]);
+			struct scen sc;
+			if (scen_prepare(st, ref, &o, &sc, &cause) || !sc.ld) {
+				free(cause);
+				cause = NULL;
+				scen_clear(&sc);
+				continue;
+			}
+			double pred[TOPO_MAX_GPUS][TRACE_CAT_MAX] = { { 0 } };
+			for (size_t i = 0; i < sc.n_ev; i++)
+				if (sc.ev[i].device >= 0 && sc.ev[i].device < TOPO_MAX_GPUS &&
+				    sc.ev[i].category < TRACE_CAT_MAX)
+					pred[sc.ev[i].device][sc.ev[i].category] += (double)sc.ev[i].size;
+			/* the replay's context: measured per GPU, else the reserve */
+			for (int d = 0; d <= max_dev; d++)
+				if (!pred[d][TRACE_CAT_CONTEXT] && logged_b[d][TRACE_CAT_CONTEXT])
+					pred[d][TRACE_CAT_CONTEXT] = (double)sc.cfg.reserve;
+			loads++;
+			for (int d = 0; d <= max_dev; d++) {
+				printf("%-52.52s %3d", sc.trace_name, d);
+				for (size_t k = 0; k < UTIL_ARRAY_SIZE(terms); k++) {
+					int c = terms[k];
+					double want = logged_b[d][c], got = pred[d][c];
+					printf(" %+9.1f", mib(got - want));
+					if (want > 0)
+						count_err(c, fabs(got - want) / want);
+				}
+				printf("\n");
+			}
+			scen_clear(&sc);
+		}
+		store_close(st);
+	}
+	globfree(&g);
+	return loads;
+}
+
+/* The error figures the verdicts cite, as a C header. */
+static int write_errors(const char *path, int cases_ab, int loads)
+{
+	char tmp[600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "/*\n * model_error.h - measured error of the formula model, written by `make\n"
+		   " * validate` (tests/validate.c) from the bundled logs: %d load-to-load\n"
+		   " * predictions and %d loads rebuilt at their own settings. Per term, the\n"
+		   " * largest relative error seen and (_N) the comparisons behind it. Do not edit; the\n"
+		   " * uncertainty band of every verdict (sim/verdict.c) cites this file.\n */\n"
+		   "#ifndef VRAMSIM_MODEL_ERROR_H\n#define VRAMSIM_MODEL_ERROR_H\n\n",
+		cases_ab, loads);
+	for (int c = 0; c < TRACE_CAT_MAX; c++) {
+		char up[32];
+		snprintf(up, sizeof(up), "%s", trace_cat_name(c));
+		for (char *p = up; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		fprintf(f, "#define MODEL_ERR_FORMULA_%s %.4f\n#define MODEL_ERR_FORMULA_%s_N %d\n", up,
+			max_err[c], up, n_err[c]);
+	}
+	fprintf(f, "#define MODEL_ERR_LOADS %d\n\n#endif\n", loads);
+	if (fclose(f))
+		return -1;
+	return rename(tmp, path);
+}
+
 /* What load B's log says for c. */
 static int logged(struct store *st, int64_t trace, const struct cmp *c, double *out)
 {
@@ -81,7 +223,7 @@ static int logged(struct store *st, int64_t trace, const struct cmp *c, double *
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *db = "/tmp/vramsim-validate.db";
 	int bad = 0, total = 0;
@@ -149,6 +291,7 @@ int main(void)
 			int ok = err <= bound || (cat != TRACE_CAT_COMPUTE && fabs(got - want) <= 64 * UTIL_MIB);
 			bad += !ok;
 			total++;
+			count_err(cat, err);
 			sum_err += err;
 			char dev[16];
 			snprintf(dev, sizeof(dev), c->device == -2 ? "all" : "%d", c->device);
@@ -161,10 +304,22 @@ int main(void)
 		free(ld);
 		store_close(st);
 	}
+	printf("summary: %d comparisons, mean error %.2f%%, %d outside bounds\n", total,
+	       total ? 100 * sum_err / total : 0.0, bad);
+	int loads = rebuild_all(db);
+	printf("largest relative error per term:");
+	for (size_t k = 0; k < UTIL_ARRAY_SIZE(terms); k++)
+		printf(" %s %.2f%% (%d)", trace_cat_name(terms[k]), 100 * max_err[terms[k]], n_err[terms[k]]);
+	printf("\n");
 	unlink(db);
 	unlink("/tmp/vramsim-validate.db-wal");
 	unlink("/tmp/vramsim-validate.db-shm");
-	printf("summary: %d comparisons, mean error %.2f%%, %d outside bounds\n", total,
-	       total ? 100 * sum_err / total : 0.0, bad);
+	if (argc > 1) {
+		if (write_errors(argv[1], (int)(sizeof(cases) / sizeof(cases[0])), loads)) {
+			fprintf(stderr, "validate: cannot write %s\n", argv[1]);
+			return 2;
+		}
+		printf("wrote %s\n", argv[1]);
+	}
 	return bad ? 1 : 0;
 }

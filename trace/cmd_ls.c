@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "settings.h"
 #include "util.h"
 
 enum { OPT_JSON = CLI_KEY };
@@ -25,6 +26,53 @@ static int want_json(struct cli_ctx *cx)
 	while (cli_next(cx, &arg) == OPT_JSON)
 		json = 1;
 	return json;
+}
+
+/* The model profiles (imported GGUF headers) that --profile can name;
+ * returns how many. json: a "profiles" array member. */
+static int print_profiles(struct store *st, int json)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+	if (json)
+		printf(",\"profiles\":[");
+	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT id, name, coalesce(arch, ''), "
+			       "coalesce(n_layer, 0), coalesce(n_ctx_train, 0), coalesce(file_size, 0), "
+			       "coalesce(source, '') FROM profiles ORDER BY id", -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(s, 0);
+			const char *name = (const char *)sqlite3_column_text(s, 1);
+			const char *arch = (const char *)sqlite3_column_text(s, 2);
+			int64_t nl = sqlite3_column_int64(s, 3), ctx = sqlite3_column_int64(s, 4);
+			int64_t size = sqlite3_column_int64(s, 5);
+			const char *src = (const char *)sqlite3_column_text(s, 6);
+			if (json) {
+				printf("%s{\"id\":%" PRId64 ",\"name\":", n ? "," : "", id);
+				util_json_str(stdout, name);
+				printf(",\"arch\":");
+				util_json_str(stdout, arch);
+				printf(",\"layers\":%" PRId64 ",\"ctx_train\":%" PRId64 ",\"file_size\":%" PRId64
+				       ",\"source\":", nl, ctx, size);
+				util_json_str(stdout, src);
+				putchar('}');
+			} else {
+				if (!n)
+					printf("\nmodel profiles (GGUF; replay --profile NAME|ID):\n%4s  %-40s "
+					       "%-10s %6s %9s  %s\n", "ID", "NAME", "ARCH", "LAYERS", "CTX_TRAIN",
+					       "SOURCE");
+				/* names come from input: escaped for the terminal */
+				char en[256], ea[64], es[1024];
+				printf("%4" PRId64 "  %-40s %-10s %6" PRId64 " %9" PRId64 "  %s\n", id,
+				       util_term_str(en, sizeof(en), name), util_term_str(ea, sizeof(ea), arch),
+				       nl, ctx, util_term_str(es, sizeof(es), src));
+			}
+			n++;
+		}
+		sqlite3_finalize(s);
+	}
+	if (json)
+		putchar(']');
+	return n;
 }
 
 static int cmd_ls(struct cli_ctx *cx)
@@ -91,26 +139,72 @@ static int cmd_ls(struct cli_ctx *cx)
 	free(fmt);
 	free(src);
 	if (json)
-		printf("]}\n");
-	else if (!n)
+		printf("]");
+	int np = print_profiles(st, json);
+	if (json)
+		printf("}\n");
+	else if (!n && !np)
 		fprintf(stderr, "vramsim: %s holds no trace; run 'vramsim import FILE'\n",
 			store_path(st));
 	free(t);
 	return 0;
 }
 
-/* Settings as "key=value" lines, several per line. */
-static void print_settings(struct store *st, int64_t id)
+/* Events by kind ("alloc 17, free 3"); json: an "event_counts" object. */
+static void print_event_kinds(struct store *st, int64_t id, int json)
+{
+	struct store_event_stat *es = NULL;
+	size_t ne = 0;
+	int64_t by[64] = { 0 };
+	if (store_event_stats(st, id, &es, &ne, NULL) == 0)
+		for (size_t i = 0; i < ne; i++)
+			if (es[i].kind >= 0 && es[i].kind < 64)
+				by[es[i].kind] += es[i].n;
+	free(es);
+	printf(json ? ",\"event_counts\":{" : "  events by kind:");
+	int n = 0;
+	for (int k = 0; k < 64; k++)
+		if (by[k]) {
+			if (json)
+				printf("%s\"%s\":%" PRId64, n ? "," : "", trace_kind_name(k), by[k]);
+			else
+				printf("%s %s %" PRId64, n ? "," : "", trace_kind_name(k), by[k]);
+			n++;
+		}
+	printf(json ? "}" : n ? "\n" : " none\n");
+}
+
+/* Settings as "key=value" lines, several per line; then the declared
+ * settings the what-if engine reads that this load lacks (a missing
+ * value is a fallback the user should see). json: the same as an object
+ * "settings" and an array "unset". */
+static void print_settings(struct store *st, int64_t id, int json)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT key, value FROM settings WHERE trace_id=?"
 				   " ORDER BY key", -1, &s, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(s, 1, id);
-	int col = 0;
+	int col = 0, n = 0;
+	uint8_t have[SET_COUNT_] = { 0 };
+	int loads = 0; /* any key the what-if engine reads: a model load */
+	if (json)
+		printf(",\"settings\":{");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(s, 0);
 		const char *v = (const char *)sqlite3_column_text(s, 1);
+		for (size_t i = 0; i < SET_COUNT_; i++)
+			if (strcmp(settings_keys[i], k) == 0) {
+				have[i] = 1;
+				loads |= settings_info((enum settings_key)i)->flags & SETT_SIM;
+			}
+		if (json) {
+			printf("%s", n++ ? "," : "");
+			util_json_str(stdout, k);
+			putchar(':');
+			util_json_str(stdout, v ? v : "");
+			continue;
+		}
 		char ek[256], ev[512];
 		int w = printf("%s%s=%s", col ? "  " : "  settings: ", util_term_str(ek, sizeof(ek), k),
 			       util_term_str(ev, sizeof(ev), v ? v : ""));
@@ -120,9 +214,27 @@ static void print_settings(struct store *st, int64_t id)
 			col = 0;
 		}
 	}
-	if (col)
-		putchar('\n');
 	sqlite3_finalize(s);
+	if (json)
+		printf("},\"unset\":[");
+	else if (col)
+		putchar('\n');
+	n = 0;
+	for (size_t i = 0; loads && i < SET_COUNT_; i++) {
+		const struct settings_info *si = settings_info((enum settings_key)i);
+		if (have[i] || !(si->flags & SETT_SIM))
+			continue;
+		if (json) {
+			printf("%s", n++ ? "," : "");
+			util_json_str(stdout, si->key);
+		} else {
+			printf("%s%s", n++ ? ", " : "  not in the log (what-ifs use a fallback): ", si->key);
+		}
+	}
+	if (json)
+		putchar(']');
+	else if (n)
+		putchar('\n');
 }
 
 static int cmd_show(struct cli_ctx *cx)
@@ -152,8 +264,17 @@ static int cmd_show(struct cli_ctx *cx)
 		util_json_str(stdout, ti.format);
 		printf(",\"source\":");
 		util_json_str(stdout, ti.source);
-		printf(",\"events\":%" PRId64 ",\"truncated\":%s,\"devices\":[", ti.n_events,
+		printf(",\"events\":%" PRId64 ",\"truncated\":%s,\"note\":", ti.n_events,
 		       ti.truncated ? "true" : "false");
+		if (ti.note)
+			util_json_str(stdout, ti.note);
+		else
+			printf("null");
+		if (ti.profile_id)
+			printf(",\"profile\":%" PRId64, ti.profile_id);
+		else
+			printf(",\"profile\":null");
+		printf(",\"devices\":[");
 		for (size_t i = 0; i < nd; i++) {
 			printf("%s{\"index\":%d,\"name\":", i ? "," : "", d[i].index);
 			util_json_str(stdout, d[i].name);
@@ -172,7 +293,10 @@ static int cmd_show(struct cli_ctx *cx)
 			util_json_str(stdout, e[i].key);
 			printf(",\"bytes\":%" PRIu64 "}", e[i].bytes);
 		}
-		printf("]}\n");
+		putchar(']');
+		print_event_kinds(st, id, 1);
+		print_settings(st, id, 1);
+		printf("}\n");
 	} else {
 		/* Every name here comes from input: escaped for the terminal. */
 		char a[1024], b[256], c[2048];
@@ -180,8 +304,11 @@ static int cmd_show(struct cli_ctx *cx)
 		       util_term_str(b, sizeof(b), ti.format),
 		       util_term_str(c, sizeof(c), ti.source ? ti.source : "?"));
 		printf("  events: %" PRId64 "%s\n", ti.n_events, ti.truncated ? " (truncated)" : "");
+		print_event_kinds(st, id, 0);
 		if (ti.note)
 			printf("  note: %s\n", util_term_str(c, sizeof(c), ti.note));
+		if (ti.profile_id)
+			printf("  profile: %" PRId64 " (attached)\n", ti.profile_id);
 		for (size_t i = 0; i < nd; i++) {
 			char mib[32];
 			printf("  device %d: %s%s%s  total %s MiB\n", d[i].index,
@@ -189,7 +316,7 @@ static int cmd_show(struct cli_ctx *cx)
 			       d[i].uuid[0] ? " " : "", util_term_str(b, sizeof(b), d[i].uuid),
 			       d[i].total ? util_mib(mib, sizeof(mib), d[i].total, 0) : "?");
 		}
-		print_settings(st, id);
+		print_settings(st, id, 0);
 		for (size_t i = 0; i < ne; i++) {
 			char mib[32];
 			printf("  estimate %s %s %s: %s MiB\n", util_term_str(a, sizeof(a), e[i].engine),

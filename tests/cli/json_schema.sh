@@ -29,13 +29,19 @@ M="--gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,siz
 expect 0 "$VRAMSIM" replay $M --ctx 8192 --json --engine-estimate ollama-0.5
 mv out m.json; V replay m.json
 expect 0 "$VRAMSIM" fit $M --max-ctx --json
-mv out fit.json; V replay fit.json
-expect 0 "$VRAMSIM" diff $S 1 --against '--ctx 4096' --json
+mv out fit.json; V fit fit.json
+python3 -c 'import json,sys; json.dump(json.load(open("fit.json"))["replay"], open("fitr.json", "w"))'
+V replay fitr.json
+# nothing fits: exit 3, and the answer says so in its fields
+expect 3 "$VRAMSIM" fit --gpus 1x8G --model layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G --max-ctx --json
+mv out nofit.json; V fit nofit.json
+python3 -c 'import json; a = json.load(open("nofit.json")); assert a["found"] is False, a' || exit 1
+expect 0 "$VRAMSIM" diff $S 1 --against '--ubatch 1024' --json
 mv out d.json; V diff d.json
 expect 0 "$VRAMSIM" diff $S 1 2 --gpus 4x24G --json
 mv out d2.json; V diff d2.json
 # a sweep's emitted command writes replay's JSON
-expect 0 "$VRAMSIM" sweep $S 1 --gpus '4x24G;2x24G' --ctx 4096,8192 --emit --out sw
+expect 0 "$VRAMSIM" sweep $S 1 --gpus '4x24G;2x24G' --ubatch 512,1024 --emit --out sw
 head -1 out >cmd.sh
 sh cmd.sh || { echo "emitted command failed:"; cat cmd.sh; exit 1; }
 for f in sw/*.json; do V replay "$f"; done

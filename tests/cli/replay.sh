@@ -11,8 +11,19 @@ has out "trace 1 's70' on 4x24G"
 has out "81/81 layers on GPUs, split 21,20,20,20"
 has out "verdict: fits on 4x24G"
 has out "approximation"
-expect 0 "$VRAMSIM" replay $S s70 --gpus 2x24G,1x12G --ctx 8192
+# the log has no KV, no compute and no model shape: a context has no basis
+expect 2 "$VRAMSIM" replay $S s70 --gpus 2x24G,1x12G --ctx 8192
+has err "records no KV cache"
+has err "--meta embd=,heads=,kv_heads="
+# with the shape (Llama 3 70B config.json) KV is computed; compute stays
+# unknown, so only a lower bound, labelled so
+expect 2 "$VRAMSIM" replay $S s70 --gpus 2x24G,1x12G --ctx 8192 --meta embd=8192,heads=64,kv_heads=8
+has err "no GPU compute buffer"
+expect 0 "$VRAMSIM" replay $S s70 --gpus 2x24G,1x12G --ctx 8192 --meta embd=8192,heads=64,kv_heads=8 \
+	--assume-missing
 has out "split 33,33,15"
+has out "ONLY AS A LOWER BOUND"
+has out "computes it from the model's shape"
 # the recorded split is kept when the GPU count is the same
 expect 0 "$VRAMSIM" replay $S s70 --gpus 2x16G
 has out "split 40,41"

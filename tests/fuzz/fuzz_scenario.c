@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!o.model_spec)
 		o.model_spec = "layers=8,embd=512,heads=8,kv_heads=2,vocab=1000,size=100M";
 	if (!o.gpus)
-		o.gpus = "2x24G";
+		scen_opts_gpus(&o, "2x24G", NULL); /* typed options: parsed, not assigned */
 
 	static struct scen sc;
 	static struct sim_result res;
