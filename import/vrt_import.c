@@ -21,7 +21,15 @@
  * free -> RESERVE / UNRESERVE, pool trim -> TRIM (aux = bytes kept),
  * cuMemGetInfo -> SNAPSHOT (size = used, aux = total); contexts, pools,
  * IPC, pool usage and other failed calls -> MARKER with a label. A device
- * the shim could not know is stored as 0.
+ * the shim could not know is stored as 0. Managed memory is category
+ * managed; graph memory (nodes, instantiate, launch, trim: vgraph.h) and
+ * memory of other owners (imported handles, multicast objects, external
+ * memory: counted by their owner) are described in map_event.
+ *
+ * Over 800 lines in one file because the two passes, the held-back heap
+ * and what dies with a process (exit, kill, context end, one unmap over
+ * several mappings, pool and graph reserves) all work on one state, the
+ * struct vimp of the import; the graph model has its own file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +45,7 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "vgraph.h"
 #include "vrt_tail.h"
 
 /* Events held back at most; a file whose watermarks never advance (not
@@ -149,42 +158,10 @@ static int ord_of(int dev)
 	return dev >= 0 && dev < VRT_MAX_DEVICES ? dev : NORD;
 }
 
-/* ---- graph memory (vrt.h: VRT_K_GRAPH_*) ----
- *
- * A device's graph pool maps physical memory when an executable graph is
- * launched or uploaded and keeps it, past cuGraphExecDestroy, until
- * cuDeviceGraphMemTrim gives back what no running graph uses (CUDA driver
- * API reference, "Graph Management": cuDeviceGraphMemTrim). What the pool
- * holds is one synthetic allocation per device, category graph, changed
- * as it changes. Where the trace has the driver's own count
- * (graph_stat, cuDeviceGetGraphMemAttribute RESERVED_MEM_CURRENT) that
- * count is used; else a model: a graph needs the peak of its memory nodes
- * in the order they were added (allocations freed inside the graph are
- * reused, as stream-ordered memory is), each launched executable graph
- * maps its own (no reuse between graphs: an upper bound), and a trim
- * gives everything back (launches are assumed complete by then). */
-struct gmodel {
-	struct amap graphs;   /* graph -> size: peak bytes, dev: first node's device */
-	struct amap run;      /* graph -> size: bytes of its nodes not freed in it */
-	struct amap nodes;    /* node VA -> size */
-	struct amap execs;    /* exec -> size: the graph's peak, dev, ord, cat: mapped */
-	uint64_t mapped[NORD + 1];  /* bytes of mapped executable graphs by ordinal */
-	uint64_t held[NORD + 1];    /* the pool's synthetic allocation by ordinal */
-};
-
-/* The synthetic allocation of ordinal ord's graph pool (no device or
- * host address, nor a pool reserve key, has bit 62 alone). */
+/* What a graph pool holds (import/vgraph.h) is one synthetic allocation
+ * per device, category graph, at this key (no device or host address, nor
+ * a pool reserve key, has bit 62 alone). */
 #define GRAPH_KEY(ord) ((1ull << 62) | (uint64_t)(ord))
-
-static void gmodel_clear(struct gmodel *g)
-{
-	map_clear(&g->graphs);
-	map_clear(&g->run);
-	map_clear(&g->nodes);
-	map_clear(&g->execs);
-	memset(g->mapped, 0, sizeof(g->mapped));
-	memset(g->held, 0, sizeof(g->held));
-}
 
 /* ---- one input file ---- */
 
@@ -239,7 +216,7 @@ struct vimp {
 	/* per process */
 	struct amap live, handles, mapped;
 	struct amap devlive[NORD + 1];       /* live allocations by ordinal: key only */
-	struct gmodel g;                     /* graph memory */
+	struct vgraph *g;                    /* graph memory */
 	uint64_t unmap_next, unmap_rest;     /* a cuMemUnmap over several mappings */
 	struct pend *pend;
 	size_t npend, pendcap;
@@ -522,13 +499,6 @@ static int live_take(struct vimp *vi, uint64_t addr, struct slot *out)
 	return 1;
 }
 
-/* The peak bytes of graph g's memory nodes (0 if unknown). */
-static uint64_t graph_peak(const struct vimp *vi, uint64_t g)
-{
-	struct slot x;
-	return map_get(&vi->g.graphs, g, &x) ? x.size : 0;
-}
-
 /* Fill ev from one call; returns 1 to store it, 0 to skip. */
 static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_event *e,
 		     struct trace_event *ev, char *lab, size_t labn)
@@ -701,7 +671,7 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 		ev->kind = TRACE_MARKER;
 		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : kind == VRT_K_EXT_IMPORT ? e->req : e->size;
 		if (kind == VRT_K_GRAPH_INST)
-			ev->size = graph_peak(vi, e->aux);
+			ev->size = vgraph_need(vi->g, e->aux);
 		snprintf(lab, labn, "%s", e->api == VRT_API_cuGraphUpload ||
 			 e->api == VRT_API_cuGraphUpload_ptsz ? "graph upload" : marker_name(kind));
 		return 1;
@@ -782,8 +752,7 @@ static int free_ord(struct vimp *vi, const struct vfile *f, int ord, int64_t t, 
 {
 	struct amap *m = &vi->devlive[ord];
 	int rc = 0;
-	vi->g.held[ord] = 0;  /* the graph pool's memory goes with the rest */
-	vi->g.mapped[ord] = 0;
+	vgraph_drop(vi->g, ord); /* the graph pool's memory goes with the rest */
 	for (size_t i = 0; i < m->cap && !rc; i++) {
 		struct slot x;
 		if (m->s[i].used && map_take(&vi->live, m->s[i].key, &x))
@@ -855,124 +824,29 @@ static int pool_reserve(struct vimp *vi, const struct vfile *f, int64_t t, const
 	return rc;
 }
 
-/* Set what ordinal ord's graph pool holds: its synthetic allocation is
- * freed and made again at the new size. */
-static int graph_hold(struct vimp *vi, const struct vfile *f, int64_t t, int ord, int dev,
-		      uint64_t bytes, const char *why, char **cause)
+/* What a graph call does to graph memory (import/vgraph.h): the pool's
+ * synthetic allocation is freed and made again at its new size. */
+static int graph_apply(struct vimp *vi, const struct vfile *f, int64_t t, const struct vrt_event *e,
+		       char **cause)
 {
-	if (vi->g.held[ord] == bytes)
+	int ord;
+	uint64_t bytes;
+	const char *why = NULL;
+	if (!vgraph_apply(vi->g, e, &ord, &bytes, &why))
 		return 0;
 	uint64_t key = GRAPH_KEY(ord);
 	struct slot x;
 	int rc = 0;
 	if (live_take(vi, key, &x))
 		rc = emit(vi, f, t, TRACE_FREE, &x, key, 0, why, cause);
-	vi->g.held[ord] = bytes;
 	if (rc || !bytes)
 		return rc;
-	x = (struct slot){ key, bytes, (int16_t)dev_index(f, dev), TRACE_CAT_GRAPH, (int16_t)ord, 1 };
+	x = (struct slot){ key, bytes, (int16_t)dev_index(f, ord == NORD ? VRT_DEV_UNKNOWN : ord),
+			   TRACE_CAT_GRAPH, (int16_t)ord, 1 };
 	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, why, cause);
 	if (!rc)
 		live_put(vi, key, ord, x.dev, x.cat, bytes);
 	return rc;
-}
-
-/* Executable graph x (its slot) is launched or uploaded: its memory is
- * mapped unless it still is. */
-static int graph_map(struct vimp *vi, const struct vfile *f, int64_t t, struct slot *x,
-		     char **cause)
-{
-	if (x->cat)
-		return 0;
-	x->cat = 1;
-	map_set(&vi->g.execs, *x);
-	vi->g.mapped[x->ord] += x->size;
-	if (f->graph_stats || vi->g.mapped[x->ord] <= vi->g.held[x->ord])
-		return 0;
-	int dev = x->ord == NORD ? VRT_DEV_UNKNOWN : x->ord;
-	return graph_hold(vi, f, t, x->ord, dev, vi->g.mapped[x->ord],
-			  "graph memory mapped at launch", cause);
-}
-
-/* A graph memory node of graph g: bytes > 0 an allocation at va, else
- * the free of va. */
-static void graph_node(struct vimp *vi, uint64_t g, uint64_t va, uint64_t bytes, int dev)
-{
-	struct slot run = { g, 0, (int16_t)dev, 0, 0, 1 }, peak = run, n;
-	map_get(&vi->g.run, g, &run);
-	if (!map_get(&vi->g.graphs, g, &peak))
-		peak.size = 0;
-	if (bytes) {
-		run.size += bytes;
-		map_put(&vi->g.nodes, va, dev, 0, bytes);
-	} else if (map_take(&vi->g.nodes, va, &n)) {
-		run.size -= n.size < run.size ? n.size : run.size;
-	}
-	if (run.size > peak.size)
-		peak.size = run.size;
-	map_set(&vi->g.run, run);
-	map_set(&vi->g.graphs, peak);
-}
-
-/* What a graph call does to graph memory (the event itself is stored). */
-static int graph_apply(struct vimp *vi, const struct vfile *f, int64_t t, const struct vrt_event *e,
-		       char **cause)
-{
-	int kind = vrt_api_kind(e->api), ord = ord_of(e->dev);
-	uint64_t g = e->aux & ~VRT_AUX_CAPTURED;
-	struct slot x;
-	switch (kind) {
-	case VRT_K_ALLOC:
-	case VRT_K_FREE:
-		if ((e->aux & VRT_AUX_CAPTURED) && g)
-			graph_node(vi, g, e->addr, kind == VRT_K_ALLOC ? (e->size ? e->size : 1) : 0,
-				   e->dev);
-		return 0;
-	case VRT_K_GRAPH_ALLOC:
-		graph_node(vi, e->aux, e->addr, e->size ? e->size : 1, e->dev);
-		return 0;
-	case VRT_K_GRAPH_FREE:
-		graph_node(vi, e->aux, e->addr, 0, e->dev);
-		return 0;
-	case VRT_K_GRAPH_DESTROY:
-		map_take(&vi->g.graphs, e->addr, &x);
-		map_take(&vi->g.run, e->addr, &x);
-		return 0;
-	case VRT_K_GRAPH_INST: {
-		struct slot gr;
-		int d = map_get(&vi->g.graphs, e->aux, &gr) && gr.dev >= 0 ? gr.dev : e->dev;
-		x = (struct slot){ e->addr, map_get(&vi->g.graphs, e->aux, &gr) ? gr.size : 0,
-				   (int16_t)d, 0, (int16_t)ord_of(d), 1 };
-		map_set(&vi->g.execs, x);
-		return e->req & 2 /* CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD */ ?
-		       graph_map(vi, f, t, &x, cause) : 0;
-	}
-	case VRT_K_GRAPH_LAUNCH:
-		if (!map_get(&vi->g.execs, e->addr, &x))
-			return 0;
-		if (x.ord == NORD && ord != NORD)
-			x.ord = (int16_t)ord; /* the device only the launch's stream told */
-		return graph_map(vi, f, t, &x, cause);
-	case VRT_K_GRAPH_EXEC_DESTROY:
-		if (map_take(&vi->g.execs, e->addr, &x) && x.cat)
-			vi->g.mapped[x.ord] -= x.size < vi->g.mapped[x.ord] ? x.size
-									     : vi->g.mapped[x.ord];
-		return 0;
-	case VRT_K_GRAPH_TRIM:
-		for (size_t i = 0; i < vi->g.execs.cap; i++)
-			if (vi->g.execs.s[i].used && vi->g.execs.s[i].ord == ord)
-				vi->g.execs.s[i].cat = 0;
-		vi->g.mapped[ord] = 0;
-		return f->graph_stats ? 0 : graph_hold(vi, f, t, ord, e->dev, 0,
-						       "graph memory trimmed (cuDeviceGraphMemTrim)",
-						       cause);
-	case VRT_K_GRAPH_STAT:
-		return graph_hold(vi, f, t, ord, e->dev, e->size, e->stream == VRT_GRAPH_STAT_TRIM ?
-				  "graph memory trimmed (cuDeviceGraphMemTrim)" :
-				  "graph memory reserved (cuDeviceGetGraphMemAttribute)", cause);
-	default:
-		return 0;
-	}
 }
 
 /* Store held-back events older than wm (every one with wm = INT64_MAX),
@@ -1064,6 +938,7 @@ static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 	int64_t wm = 0;
 	vi->npend = 0;
 	vi->released_t = 0;
+	vgraph_set_stats(vi->g, f->graph_stats);
 	while (rc == 0 && (rc = vrt_reader_next(r, &rec)) == 1) {
 		rc = 0;
 		switch (rec.type) {
@@ -1177,7 +1052,7 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		map_clear(&vi->mapped);
 		for (int o = 0; o <= NORD; o++)
 			map_clear(&vi->devlive[o]);
-		gmodel_clear(&vi->g);
+		vgraph_reset(vi->g);
 	}
 	free(cmd);
 	char num[32];
@@ -1223,7 +1098,7 @@ static void vimp_clear(struct vimp *vi)
 	map_clear(&vi->mapped);
 	for (int o = 0; o <= NORD; o++)
 		map_clear(&vi->devlive[o]);
-	gmodel_clear(&vi->g);
+	vgraph_free(vi->g);
 }
 
 /* Map <path>.tail when there is one (a process that did not end cleanly,
@@ -1286,6 +1161,7 @@ int imp_vrt_run(struct imp_ctx *ctx, char **cause)
 	memset(&vi, 0, sizeof(vi));
 	vi.st = ctx->st;
 	vi.strict = ctx->strict;
+	vi.g = vgraph_new();
 	map_tail(&f);
 	int rc = scan(&f, cause);
 	if (!rc)
@@ -1372,6 +1248,7 @@ int imp_vrt_files(struct store *st, char **paths, int n, const char *name, int q
 	struct vimp vi;
 	memset(&vi, 0, sizeof(vi));
 	vi.st = st;
+	vi.g = vgraph_new();
 	if (!rc) {
 		qsort(f, nf, sizeof(*f), cmp_file);
 		rc = store_begin(st, cause);

@@ -662,6 +662,12 @@ static void test_gpu_script(void)
  * its calls are recorded all the same, the program unchanged (issue 14). */
 static void test_deepbind(void)
 {
+	if (strstr(preload, "libasan")) {
+		/* The sanitizer runtime refuses RTLD_DEEPBIND (it dies: google/
+		 * sanitizers issue 611), traced or not. */
+		printf("\n    skipped under a sanitizer (it refuses RTLD_DEEPBIND) ");
+		return;
+	}
 	char prog[1200];
 	snprintf(prog, sizeof(prog), "prog_deep '%s/libdeep_plugin.so' 6", fake);
 	run_and_compare("deepbind", NULL, prog, 0);
