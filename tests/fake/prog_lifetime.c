@@ -70,6 +70,17 @@ static void hold(int n, size_t each)
 	}
 }
 
+/* Pinned VMM memory on device 0. */
+static CUmemAllocationProp device0_prop(void)
+{
+	CUmemAllocationProp prop;
+	memset(&prop, 0, sizeof(prop));
+	prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+	prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+	prop.location.id = 0;
+	return prop;
+}
+
 static long long peak_now(long long peak)
 {
 	return beyond() > peak ? beyond() : peak;
@@ -125,11 +136,7 @@ static void owners(void)
 {
 	CUdeviceptr va;
 	CHECK(cuMemAddressReserve(&va, 512 * MiB, 0, 0, 0) == CUDA_SUCCESS);
-	CUmemAllocationProp prop;
-	memset(&prop, 0, sizeof(prop));
-	prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
-	prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-	prop.location.id = 0;
+	CUmemAllocationProp prop = device0_prop();
 	CUmemGenericAllocationHandle h, h2, mc;
 	CHECK(cuMemCreate(&h, 256 * MiB, &prop, 0) == CUDA_SUCCESS);
 	int fd = -1;
@@ -206,11 +213,7 @@ int main(int argc, char **argv)
 		start();
 		CUdeviceptr va;
 		CHECK(cuMemAddressReserve(&va, 256 * MiB, 0, 0, 0) == CUDA_SUCCESS);
-		CUmemAllocationProp prop;
-		memset(&prop, 0, sizeof(prop));
-		prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
-		prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-		prop.location.id = 0;
+		CUmemAllocationProp prop = device0_prop();
 		CUmemGenericAllocationHandle h[4];
 		for (int i = 0; i < 4; i++) {
 			CHECK(cuMemCreate(&h[i], 64 * MiB, &prop, 0) == CUDA_SUCCESS);

@@ -214,6 +214,10 @@ CUresult shim_no_driver(int v);
 uint16_t shim_substitute(const char *symbol, void **pfn, int version, uint64_t flags);
 /* The real dlsym (resolved on first use). */
 void *shim_real_dlsym(void *handle, const char *name);
+/* The next definition after the shim of glibc's function name, of
+ * version GLIBC_2.34 or else the base version (dlsym, dlopen); NULL if
+ * none. Takes the loader lock: never call it holding a shim lock. */
+void *shim_next_glibc(const char *name);
 
 /* ---- shim_writer.c ---- */
 

@@ -52,10 +52,7 @@ dlopen_fn shim_dlopen_resolve(void)
 	dlopen_fn f = __atomic_load_n(&shim_dlopen_real, __ATOMIC_ACQUIRE);
 	if (f)
 		return f;
-	void *p = dlvsym(RTLD_NEXT, "dlopen", "GLIBC_2.34");
-	if (!p)
-		p = dlvsym(RTLD_NEXT, "dlopen", BASE_GLIBC);
-	f = (dlopen_fn)p;
+	f = (dlopen_fn)shim_next_glibc("dlopen");
 	__atomic_store_n(&shim_dlopen_real, f, __ATOMIC_RELEASE);
 	return f;
 }

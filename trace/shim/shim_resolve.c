@@ -59,6 +59,13 @@ static void *no_dlsym(void *h, const char *name)
 #define BASE_GLIBC "GLIBC_2.2.5"
 #endif
 
+void *shim_next_glibc(const char *name)
+{
+	/* dlvsym is not overridden; RTLD_NEXT from here is "after the shim". */
+	void *p = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
+	return p ? p : dlvsym(RTLD_NEXT, name, BASE_GLIBC);
+}
+
 /* Called by the trampoline the first time (or from C): find libc's dlsym. */
 __attribute__((visibility("hidden"), used)) dlsym_fn shim_dlsym_resolve(void);
 dlsym_fn shim_dlsym_resolve(void)
@@ -66,10 +73,7 @@ dlsym_fn shim_dlsym_resolve(void)
 	dlsym_fn f = __atomic_load_n(&shim_dlsym_real, __ATOMIC_ACQUIRE);
 	if (f)
 		return f;
-	/* dlvsym is not overridden; RTLD_NEXT from here is "after the shim". */
-	void *p = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
-	if (!p)
-		p = dlvsym(RTLD_NEXT, "dlsym", BASE_GLIBC);
+	void *p = shim_next_glibc("dlsym");
 	f = p ? (dlsym_fn)p : no_dlsym;
 	__atomic_store_n(&shim_dlsym_real, f, __ATOMIC_RELEASE);
 	return f;
