@@ -668,8 +668,9 @@ static void test_deepbind(void)
 		printf("\n    skipped under a sanitizer (it refuses RTLD_DEEPBIND) ");
 		return;
 	}
-	char prog[1200];
-	snprintf(prog, sizeof(prog), "prog_deep '%s/libdeep_plugin.so' 6", fake);
+	char prog[2200];
+	snprintf(prog, sizeof(prog), "prog_deep 6 '%s/libdeep_plugin.so' '%s/libdeep_lazy.so'", fake,
+		 fake);
 	run_and_compare("deepbind", NULL, prog, 0);
 }
 

@@ -14,7 +14,8 @@
  * the shim's lookup wrapper: GOT entries (JUMP_SLOT, GLOB_DAT), written
  * under glibc's loader lock (dl_iterate_phdr), made writable for the
  * moment of the write where RELRO protects them. The wrapper calls the
- * very function the library had bound, the driver's own, and records it.
+ * very function the library had bound, the driver's own, and records it
+ * (the library sees the wrapper's address where it takes the function's).
  *
  * What it cannot do without changing the program: a bare library name or
  * one with $ORIGIN is searched from the caller's object, and the shim
@@ -185,9 +186,12 @@ static void write_slot(struct patch *pt, void **slot, void *to)
 {
 	if (*slot == to)
 		return;
-	uintptr_t a = (uintptr_t)slot;
-	int ro = a >= pt->relro_lo && a < pt->relro_hi;
-	void *pg = (void *)(a & ~(uintptr_t)(pt->page - 1));
+	/* glibc protects the whole pages of the RELRO range (both ends
+	 * rounded down, elf/dl-reloc.c _dl_protect_relro): a slot on them is
+	 * read-only; one after them shares a page with data and stays as it is. */
+	uintptr_t a = (uintptr_t)slot, mask = ~(uintptr_t)(pt->page - 1);
+	int ro = a >= (pt->relro_lo & mask) && a < (pt->relro_hi & mask);
+	void *pg = (void *)(a & mask);
 	if (ro && mprotect(pg, (size_t)pt->page, PROT_READ | PROT_WRITE) != 0)
 		return;
 	__atomic_store_n(slot, to, __ATOMIC_RELEASE);
@@ -286,6 +290,8 @@ void *shim_dlopen_deep(const char *file, int mode)
 	if (!real)
 		return (void *)-1;
 	struct patch pt = { .page = sysconf(_SC_PAGESIZE) };
+	if (pt.page <= 0)
+		pt.page = 4096;
 	dl_iterate_phdr(count_cb, &pt.n0);
 	void *h = real(file, mode);
 	if (!h || !file)
@@ -298,8 +304,6 @@ void *shim_dlopen_deep(const char *file, int mode)
 	}
 	pt.opened = lm->l_addr;
 	pt.self = (uintptr_t)self.dli_fbase;
-	if (pt.page <= 0)
-		pt.page = 4096;
 	dl_iterate_phdr(patch_cb, &pt);
 	return h;
 }
