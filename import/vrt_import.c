@@ -21,7 +21,15 @@
  * free -> RESERVE / UNRESERVE, pool trim -> TRIM (aux = bytes kept),
  * cuMemGetInfo -> SNAPSHOT (size = used, aux = total); contexts, pools,
  * IPC, pool usage and other failed calls -> MARKER with a label. A device
- * the shim could not know is stored as 0.
+ * the shim could not know is stored as 0. Managed memory is category
+ * managed; graph memory (nodes, instantiate, launch, trim: vgraph.h) and
+ * memory of other owners (imported handles, multicast objects, external
+ * memory: counted by their owner) are described in map_event.
+ *
+ * Over 800 lines in one file because the two passes, the held-back heap
+ * and what dies with a process (exit, kill, context end, one unmap over
+ * several mappings, pool and graph reserves) all work on one state, the
+ * struct vimp of the import; the graph model has its own file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +45,7 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
+#include "vgraph.h"
 #include "vrt_tail.h"
 
 /* Events held back at most; a file whose watermarks never advance (not
@@ -149,6 +158,11 @@ static int ord_of(int dev)
 	return dev >= 0 && dev < VRT_MAX_DEVICES ? dev : NORD;
 }
 
+/* What a graph pool holds (import/vgraph.h) is one synthetic allocation
+ * per device, category graph, at this key (no device or host address, nor
+ * a pool reserve key, has bit 62 alone). */
+#define GRAPH_KEY(ord) ((1ull << 62) | (uint64_t)(ord))
+
 /* ---- one input file ---- */
 
 struct vfile {
@@ -169,6 +183,7 @@ struct vfile {
 	struct vrt_status st;
 	char why[256];
 	uint64_t lost, lookups, wrapped;
+	int graph_stats;                     /* the driver counted graph memory (graph_stat) */
 	struct imp_ctx *wctx;                /* for warnings */
 };
 
@@ -201,6 +216,7 @@ struct vimp {
 	/* per process */
 	struct amap live, handles, mapped;
 	struct amap devlive[NORD + 1];       /* live allocations by ordinal: key only */
+	struct vgraph *g;                    /* graph memory */
 	uint64_t unmap_next, unmap_rest;     /* a cuMemUnmap over several mappings */
 	struct pend *pend;
 	size_t npend, pendcap;
@@ -228,6 +244,8 @@ static void scan_rec(struct vfile *f, const struct vrt_rec *rec)
 		int k = vrt_api_kind(rec->u.ev.api);
 		if (k == VRT_K_NONE || k == VRT_K_POOL_QUERY)
 			return;
+		if (k == VRT_K_GRAPH_STAT && rec->u.ev.result == 0)
+			f->graph_stats = 1;
 		if (!f->any || rec->t_ns < f->first_t)
 			f->first_t = rec->t_ns;
 		f->any = 1;
@@ -437,6 +455,19 @@ static const char *marker_name(int kind)
 	case VRT_K_IPC_OPEN: return "ipc open";
 	case VRT_K_IPC_CLOSE: return "ipc close";
 	case VRT_K_POOL_ATTR: return "pool attribute set";
+	case VRT_K_GRAPH_ALLOC: return "graph memory node (memory at launch)";
+	case VRT_K_GRAPH_FREE: return "graph free node";
+	case VRT_K_GRAPH_INST: return "graph instantiate";
+	case VRT_K_GRAPH_LAUNCH: return "graph launch";
+	case VRT_K_GRAPH_EXEC_DESTROY: return "graph exec destroy (memory kept until trimmed)";
+	case VRT_K_GRAPH_DESTROY: return "graph destroy";
+	case VRT_K_GRAPH_TRIM: return "graph memory trim";
+	case VRT_K_EXPORT: return "handle exported";
+	case VRT_K_MC_OP: return "multicast object changed";
+	case VRT_K_EXT_IMPORT: return "external memory imported (its exporter's, not counted)";
+	case VRT_K_EXT_DESTROY: return "external memory destroyed";
+	case VRT_K_GREEN_CREATE: return "green context create";
+	case VRT_K_GREEN_DESTROY: return "green context destroy";
 	default: return NULL;
 	}
 }
@@ -499,6 +530,10 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			ev->device = TRACE_DEV_HOST;
 			ev->category = TRACE_CAT_HOST;
 		}
+		/* Managed memory is on the device only where touched (replay
+		 * keeps it apart: sim/replay.h). */
+		if (e->api == VRT_API_cuMemAllocManaged)
+			ev->category = TRACE_CAT_MANAGED;
 		if (!ok && e->result == VRT_CUDA_ERROR_OUT_OF_MEMORY) {
 			ev->kind = TRACE_OOM;
 			ev->size = e->req;
@@ -592,14 +627,53 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 		ev->size = e->size;
 		snprintf(lab, labn, "pool usage: %s", reason_name(e->req));
 		return 1;
+	case VRT_K_GRAPH_STAT:
+		ev->kind = TRACE_MARKER;
+		ev->size = e->size;
+		ev->stream = 0;
+		snprintf(lab, labn, "graph memory reserved: after %s", e->stream == VRT_GRAPH_STAT_TRIM ?
+			 "trim" : e->stream == VRT_GRAPH_STAT_EXEC_DESTROY ? "exec destroy" : "launch");
+		return 1;
+	/*
+	 * Memory that belongs to another owner is recorded, never counted
+	 * again (the rule of IPC mappings: the process that created the
+	 * memory counts it): an imported shareable handle is a handle of no
+	 * bytes here (so its maps, unmaps and release still pair up), as is a
+	 * multicast object (its members bind memory they created), and an
+	 * external memory buffer is an allocation of no bytes (freed by
+	 * cuMemFree like any other).
+	 */
+	case VRT_K_IMPORT:
+	case VRT_K_MC_CREATE:
+		if (!ok)
+			break;
+		ev->kind = TRACE_CREATE;
+		ev->req_size = e->req;
+		ev->size = 0;
+		map_put(&vi->handles, e->addr, ev->device, ev->category, 0);
+		snprintf(lab, labn, "%s", kind == VRT_K_IMPORT ? "imported handle (another process's "
+			 "memory: not counted here)" : "multicast object (members bind their memory)");
+		return 1;
+	case VRT_K_EXT_MAP:
+		if (!ok)
+			break;
+		ev->kind = TRACE_ALLOC;
+		ev->req_size = e->req;
+		ev->size = 0;
+		live_put(vi, e->addr, ord_of(e->dev), ev->device, ev->category, 0);
+		snprintf(lab, labn, "external memory mapped (its exporter's: not counted here)");
+		return 1;
 	default:
 		if (!marker_name(kind))
 			return 0; /* no event: look-ups, or an API of a newer format */
 		if (!ok)
 			break;
 		ev->kind = TRACE_MARKER;
-		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : e->size;
-		snprintf(lab, labn, "%s", marker_name(kind));
+		ev->size = kind == VRT_K_POOL_ATTR ? e->aux : kind == VRT_K_EXT_IMPORT ? e->req : e->size;
+		if (kind == VRT_K_GRAPH_INST)
+			ev->size = vgraph_need(vi->g, e->aux);
+		snprintf(lab, labn, "%s", e->api == VRT_API_cuGraphUpload ||
+			 e->api == VRT_API_cuGraphUpload_ptsz ? "graph upload" : marker_name(kind));
 		return 1;
 	}
 	/* A failed call that is not an allocation: a marker says so. */
@@ -678,6 +752,7 @@ static int free_ord(struct vimp *vi, const struct vfile *f, int ord, int64_t t, 
 {
 	struct amap *m = &vi->devlive[ord];
 	int rc = 0;
+	vgraph_drop(vi->g, ord); /* the graph pool's memory goes with the rest */
 	for (size_t i = 0; i < m->cap && !rc; i++) {
 		struct slot x;
 		if (m->s[i].used && map_take(&vi->live, m->s[i].key, &x))
@@ -749,6 +824,31 @@ static int pool_reserve(struct vimp *vi, const struct vfile *f, int64_t t, const
 	return rc;
 }
 
+/* What a graph call does to graph memory (import/vgraph.h): the pool's
+ * synthetic allocation is freed and made again at its new size. */
+static int graph_apply(struct vimp *vi, const struct vfile *f, int64_t t, const struct vrt_event *e,
+		       char **cause)
+{
+	int ord;
+	uint64_t bytes;
+	const char *why = NULL;
+	if (!vgraph_apply(vi->g, e, &ord, &bytes, &why))
+		return 0;
+	uint64_t key = GRAPH_KEY(ord);
+	struct slot x;
+	int rc = 0;
+	if (live_take(vi, key, &x))
+		rc = emit(vi, f, t, TRACE_FREE, &x, key, 0, why, cause);
+	if (rc || !bytes)
+		return rc;
+	x = (struct slot){ key, bytes, (int16_t)dev_index(f, ord == NORD ? VRT_DEV_UNKNOWN : ord),
+			   TRACE_CAT_GRAPH, (int16_t)ord, 1 };
+	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, why, cause);
+	if (!rc)
+		live_put(vi, key, ord, x.dev, x.cat, bytes);
+	return rc;
+}
+
 /* Store held-back events older than wm (every one with wm = INT64_MAX),
  * and at least the `least` oldest. An event older than one already
  * stored (a file whose watermarks lie) is stored at that time, counted. */
@@ -787,6 +887,8 @@ static int release(struct vimp *vi, const struct vfile *f, int64_t wm, size_t le
 				      "freed with its context (primary context reset)", cause);
 		else if (kind == VRT_K_POOL_STAT)
 			rc = pool_reserve(vi, f, p.t, &p.ev, cause);
+		else if (!p.ev.result)
+			rc = graph_apply(vi, f, p.t, &p.ev, cause);
 		if (rc)
 			break;
 	}
@@ -836,6 +938,7 @@ static int import_file(struct vimp *vi, struct vfile *f, char **cause)
 	int64_t wm = 0;
 	vi->npend = 0;
 	vi->released_t = 0;
+	vgraph_set_stats(vi->g, f->graph_stats);
 	while (rc == 0 && (rc = vrt_reader_next(r, &rec)) == 1) {
 		rc = 0;
 		switch (rec.type) {
@@ -949,6 +1052,7 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		map_clear(&vi->mapped);
 		for (int o = 0; o <= NORD; o++)
 			map_clear(&vi->devlive[o]);
+		vgraph_reset(vi->g);
 	}
 	free(cmd);
 	char num[32];
@@ -994,6 +1098,7 @@ static void vimp_clear(struct vimp *vi)
 	map_clear(&vi->mapped);
 	for (int o = 0; o <= NORD; o++)
 		map_clear(&vi->devlive[o]);
+	vgraph_free(vi->g);
 }
 
 /* Map <path>.tail when there is one (a process that did not end cleanly,
@@ -1056,6 +1161,7 @@ int imp_vrt_run(struct imp_ctx *ctx, char **cause)
 	memset(&vi, 0, sizeof(vi));
 	vi.st = ctx->st;
 	vi.strict = ctx->strict;
+	vi.g = vgraph_new();
 	map_tail(&f);
 	int rc = scan(&f, cause);
 	if (!rc)
@@ -1142,6 +1248,7 @@ int imp_vrt_files(struct store *st, char **paths, int n, const char *name, int q
 	struct vimp vi;
 	memset(&vi, 0, sizeof(vi));
 	vi.st = st;
+	vi.g = vgraph_new();
 	if (!rc) {
 		qsort(f, nf, sizeof(*f), cmp_file);
 		rc = store_begin(st, cause);

@@ -178,8 +178,8 @@ const char *gp_mib(char *buf, size_t n, uint64_t bytes)
 const int gp_stack_order[GP_N_STACK] = {
 	TRACE_CAT_CONTEXT, TRACE_CAT_WEIGHTS, TRACE_CAT_PROJECTOR, TRACE_CAT_KV,
 	TRACE_CAT_COMPUTE, TRACE_CAT_OUTPUT, TRACE_CAT_WORKSPACE, TRACE_CAT_COMM,
-	TRACE_CAT_ACTIVATION, TRACE_CAT_OTHER, TRACE_CAT_HOST, TRACE_CAT_CACHE,
-	GP_ITEM_UNUSED, GP_ITEM_FREE, GP_ITEM_FAILED,
+	TRACE_CAT_ACTIVATION, TRACE_CAT_GRAPH, TRACE_CAT_OTHER, TRACE_CAT_MANAGED, TRACE_CAT_HOST,
+	TRACE_CAT_CACHE, GP_ITEM_UNUSED, GP_ITEM_FREE, GP_ITEM_FAILED,
 };
 
 const char *gp_item_color(int item)
@@ -196,6 +196,8 @@ const char *gp_item_color(int item)
 	case TRACE_CAT_CACHE: return "#c5b0d5";
 	case TRACE_CAT_HOST: return "#7f7f7f";
 	case TRACE_CAT_PROJECTOR: return "#aec7e8";
+	case TRACE_CAT_GRAPH: return "#98df8a";
+	case TRACE_CAT_MANAGED: return "#f7b6d2";
 	case GP_ITEM_UNUSED: return "#d9d9d9";
 	case GP_ITEM_FREE: return "#ffffff";
 	case GP_ITEM_FAILED: return "#d62728";

@@ -63,7 +63,7 @@ enum {
 	GP_ITEM_MAX
 };
 /* Stacking order, bottom to top. */
-#define GP_N_STACK 15
+#define GP_N_STACK 17
 extern const int gp_stack_order[GP_N_STACK];
 const char *gp_item_color(int item);
 const char *gp_item_name(int item);

@@ -22,6 +22,7 @@ struct rec {
 	int16_t  cat;
 	int16_t  segment;   /* 1: a caching-allocator segment */
 	int16_t  released;  /* VMM: handle released */
+	int16_t  managed;   /* managed memory tallied apart (not charged) */
 	uint32_t maps;      /* VMM: live mappings */
 	uint32_t next_free;
 	uint32_t block;     /* torch model: the allocator's block id, 0 = none */
@@ -217,6 +218,57 @@ static int place(struct state *s, const struct trace_event *ev, int v, uint64_t 
 		s->res->stopped = 1;
 		return -2;
 	}
+}
+
+/* Managed memory kept apart from VRAM (see replay.h): tallied on its
+ * device, never placed, so it neither charges nor fails. */
+static int managed_apart(const struct state *s, const struct trace_event *ev)
+{
+	return ev->category == TRACE_CAT_MANAGED && !s->cfg->managed_as_vram;
+}
+
+static void managed_alloc(struct state *s, const struct trace_event *ev)
+{
+	int v = map_dev(s, ev->device);
+	struct sim_dev *d = dev_of(s, v);
+	d->managed += ev->size;
+	if (d->managed > d->managed_peak)
+		d->managed_peak = d->managed;
+	d->n_alloc++;
+	if (!ev->addr)
+		return;
+	uint32_t i = rec_new(s);
+	struct rec *r = &s->recs[i - 1];
+	r->bytes = ev->size;
+	r->dev = (int16_t)v;
+	r->cat = TRACE_CAT_MANAGED;
+	r->managed = 1;
+	uint64_t old;
+	if (u64map_swap(&s->live, key_of(ev->pid, ev->addr), i, &old)) {
+		struct rec *o = &s->recs[old - 1];
+		struct sim_dev *od = dev_of(s, o->dev);
+		if (o->managed)
+			od->managed -= o->bytes < od->managed ? o->bytes : od->managed;
+		else
+			uncharge(od, o->cat, o->bytes);
+		rec_del(s, (uint32_t)old);
+		s->res->n_unmatched++;
+	}
+}
+
+/* A FREE of a managed allocation kept apart; 0 if ev frees something else. */
+static int managed_free(struct state *s, const struct trace_event *ev)
+{
+	uint64_t k = key_of(ev->pid, ev->addr), i;
+	if (!ev->addr || !u64map_get(&s->live, k, &i) || !s->recs[i - 1].managed)
+		return 0;
+	u64map_del(&s->live, k, NULL);
+	struct rec *r = &s->recs[i - 1];
+	struct sim_dev *d = dev_of(s, r->dev);
+	d->managed -= r->bytes < d->managed ? r->bytes : d->managed;
+	d->n_free++;
+	rec_del(s, (uint32_t)i);
+	return 1;
 }
 
 static void do_alloc(struct state *s, const struct trace_event *ev, int segment)
@@ -570,6 +622,12 @@ uint64_t sim_headroom(const struct sim_dev *d)
 /* Apply one event to the devices. */
 static void apply(struct state *s, const struct trace_event *ev)
 {
+	if (ev->kind == TRACE_ALLOC && managed_apart(s, ev)) {
+		managed_alloc(s, ev);
+		return;
+	}
+	if (ev->kind == TRACE_FREE && managed_free(s, ev))
+		return;
 	if (s->cfg->model == SIM_MODEL_TORCH && torch_event(s, ev))
 		return;
 	switch (ev->kind) {

@@ -25,6 +25,13 @@
  *    cached free bytes show as the cache category; an allocation fails
  *    only after the model released its cache, as PyTorch does.
  *  - Host memory (device TRACE_DEV_HOST) is tallied but never OOMs.
+ *  - Managed memory (category managed, cuMemAllocManaged) occupies a GPU
+ *    only in the pages a kernel touches, and the driver evicts them
+ *    rather than fail (CUDA programming guide, "Unified Memory"): it is
+ *    tallied apart (sim_dev.managed), never charged nor OOMs, unless
+ *    managed_as_vram counts it in full as VRAM of its device.
+ *  - Graph memory (category graph) is what the importer says a device's
+ *    graph pool holds (import/vrt_import.c): charged like an allocation.
  *  - Each GPU that receives an allocation is charged its reserve (the
  *    CUDA context) from that moment, unless the trace itself carries
  *    context-category allocations for that device (measured overhead).
@@ -104,6 +111,7 @@ struct sim_config {
 	int device_map[TOPO_MAX_GPUS];
 	int n_map;
 	const char *alloc_conf;     /* torch model: PYTORCH_CUDA_ALLOC_CONF style */
+	int managed_as_vram;        /* 1: managed memory is charged as VRAM (else tallied apart) */
 	/* Recorded devices whose context overhead the trace measured (it holds
 	 * context-category allocations there): no default reserve for them.
 	 * Fill with sim_source_context() or by hand. */
@@ -125,6 +133,7 @@ struct sim_dev {
 	uint64_t peak_reserved;
 	uint64_t n_alloc, n_free, n_oom;
 	uint64_t recorded_used, recorded_total; /* last SNAPSHOT, 0 if none */
+	uint64_t managed, managed_peak; /* managed bytes not charged (!managed_as_vram) */
 	int      touched;
 	int      measured_context;    /* trace has context allocations here */
 };

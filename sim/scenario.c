@@ -150,6 +150,7 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 		break;
 	case SCEN_OPT_ASSUME: o->assume_missing = 1; break;
 	case SCEN_OPT_BEYOND: o->allow_beyond_train = 1; break;
+	case SCEN_OPT_MANAGED: o->managed_as_vram = 1; break;
 	default: return 0;
 	}
 	return rc ? rc : 1;
@@ -747,6 +748,7 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 	if (o->have_reserve)
 		sc->cfg.reserve = o->reserve;
 	sc->cfg.on_oom = o->on_oom;
+	sc->cfg.managed_as_vram = o->managed_as_vram;
 	sc->cfg.model = o->model;
 	sc->cfg.alloc_conf = o->alloc_conf;
 	if (o->alloc_conf && sc->cfg.model != SIM_MODEL_TORCH)

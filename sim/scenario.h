@@ -36,6 +36,7 @@ struct scen_opts {
 	uint64_t margin;           /* --margin SIZE: headroom a verdict asks for */
 	int assume_missing;        /* --assume-missing: answer a lower bound */
 	int allow_beyond_train;    /* --allow-ctx-beyond-train */
+	int managed_as_vram;       /* --managed-as-vram */
 	int rebuild;               /* no option: always the engine's placement, even with
 				    * no what-if (tests/validate.c measures it) */
 };
@@ -82,7 +83,9 @@ void scen_opts_init(struct scen_opts *o);
 	  "--fit-target); default 0 plus the model's uncertainty band", NULL) \
 	X(SCEN_OPT_ASSUME, "assume-missing", NULL, "answer a what-if the trace cannot scale (no KV, no\n" \
 	  "compute buffer) as a lower bound, labelled so", NULL) \
-	X(SCEN_OPT_BEYOND, "allow-ctx-beyond-train", NULL, "allow --ctx above the model's trained context", NULL)
+	X(SCEN_OPT_BEYOND, "allow-ctx-beyond-train", NULL, "allow --ctx above the model's trained context", NULL) \
+	X(SCEN_OPT_MANAGED, "managed-as-vram", NULL, "count managed (unified) memory in full as VRAM of its GPU\n" \
+	  "(default: tallied apart, paged in only where touched)", NULL)
 
 /* The option codes, one per row (getopt values above any short option). */
 #define SCEN_OPT_CODE_(code, name, arg, help, values) code,

@@ -13,7 +13,8 @@ FAKE_LIBS  := $(FAKE_DIR)/libcuda.so.1 $(FAKE_DIR)/libcuda.so $(FAKE_DIR)/libcud
 FAKE_CUDA_PROGS := prog_direct prog_threads prog_fork prog_exit prog_chain prog_fds \
 		   prog_lifetime
 FAKE_PROGS := $(FAKE_CUDA_PROGS:%=$(FAKE_DIR)/%) $(FAKE_DIR)/prog_loader $(FAKE_DIR)/prog_rt \
-	      $(FAKE_DIR)/prog_ctor $(FAKE_DIR)/ctor_lib.so
+	      $(FAKE_DIR)/prog_ctor $(FAKE_DIR)/ctor_lib.so $(FAKE_DIR)/prog_deep \
+	      $(FAKE_DIR)/libdeep_plugin.so $(FAKE_DIR)/libdeep_lazy.so
 
 # The fake driver resolves its own symbols internally (-Bsymbolic-functions),
 # as the real one does: the shim's exports do not replace its functions.
@@ -45,6 +46,17 @@ $(FAKE_DIR)/ctor_lib.so: tests/fake/ctor_lib.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.
 	$(Q)$(FAKE_CC) -fPIC -shared -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -lcuda
 $(FAKE_DIR)/prog_ctor: tests/fake/prog_ctor.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
 	$(Q)$(FAKE_CC) -o $@ $< $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -ldl -lpthread
+
+# A plugin loaded with RTLD_DEEPBIND (issue 14), twice: bound at load with
+# its GOT read-only after (full RELRO), and bound lazily (writable GOT).
+$(FAKE_DIR)/libdeep_plugin.so: tests/fake/deep_plugin.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -fPIC -shared -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) \
+		-Wl,-z,relro,-z,now -lcuda
+$(FAKE_DIR)/libdeep_lazy.so: tests/fake/deep_plugin.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -fPIC -shared -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) \
+		-Wl,-z,lazy -lcuda
+$(FAKE_DIR)/prog_deep: tests/fake/prog_deep.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so
+	$(Q)$(FAKE_CC) -o $@ $< -L$(FAKE_DIR) $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -lcuda -ldl
 
 $(FAKE_DIR)/prog_loader: tests/fake/prog_loader.c $(FAKE_HDRS) $(FAKE_DIR)/libcuda.so.1
 	$(Q)$(FAKE_CC) -o $@ $< $(FAKE_RPATH) $(VS_LDFLAGS) $(LDFLAGS) -ldl

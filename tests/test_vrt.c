@@ -175,6 +175,13 @@ static void test_api_table(void)
 	/* Ids are stable numbers: a stored trace depends on them. */
 	CU_ASSERT_EQUAL(VRT_API_cuMemAlloc_v2, 33);
 	CU_ASSERT_EQUAL(VRT_API_snapshot, 16);
+	/* Minor version 1: graph memory and the handles of other owners. */
+	CU_ASSERT_EQUAL(VRT_API_graph_stat, 18);
+	CU_ASSERT_EQUAL(VRT_API_cuGraphAddMemAllocNode, 89);
+	CU_ASSERT_EQUAL(VRT_API_cuGreenCtxDestroy, 116);
+	CU_ASSERT_EQUAL(vrt_api_kind(VRT_API_cuGraphLaunch_ptsz), VRT_K_GRAPH_LAUNCH);
+	CU_ASSERT_EQUAL(vrt_api_kind(VRT_API_cuMipmappedArrayCreate), VRT_K_ALLOC);
+	CU_ASSERT_EQUAL(vrt_api_kind(VRT_API_cuMemImportFromShareableHandle), VRT_K_IMPORT);
 }
 
 /* Write a file with every record kind; read it back field by field. */

@@ -24,6 +24,7 @@ static const char *const cat_names[TRACE_CAT_MAX] = {
 	[TRACE_CAT_WORKSPACE] = "workspace", [TRACE_CAT_COMM] = "comm",
 	[TRACE_CAT_ACTIVATION] = "activation", [TRACE_CAT_CACHE] = "cache",
 	[TRACE_CAT_HOST] = "host",           [TRACE_CAT_PROJECTOR] = "projector",
+	[TRACE_CAT_GRAPH] = "graph",         [TRACE_CAT_MANAGED] = "managed",
 };
 
 const char *trace_kind_name(int kind)

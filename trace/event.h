@@ -45,6 +45,9 @@ enum trace_cat {
 	TRACE_CAT_CACHE,      /* held by a caching allocator but free */
 	TRACE_CAT_HOST,       /* pinned host memory */
 	TRACE_CAT_PROJECTOR,  /* multimodal projector weights */
+	TRACE_CAT_GRAPH,      /* CUDA graph memory: mapped at launch, kept until trimmed */
+	TRACE_CAT_MANAGED,    /* managed (unified) memory: device pages only when touched,
+			       * so replay keeps it apart from VRAM unless asked */
 	TRACE_CAT_MAX
 };
 

@@ -31,7 +31,9 @@
 
 #define VRT_MAGIC          "VRAMSIMT"   /* 8 bytes at the start of frame 0 */
 #define VRT_VERSION_MAJOR  1            /* a reader refuses a newer major */
-#define VRT_VERSION_MINOR  0            /* additions a v1 reader can skip */
+/* Additions a v1 reader can skip; 1 added graph memory and the handles of
+ * other owners (API ids 18, 89-116). */
+#define VRT_VERSION_MINOR  1
 
 #define VRT_FRAME_TARGET   (64 * 1024)  /* a writer closes a frame near this raw size */
 #define VRT_FRAME_MAX      (1024 * 1024)/* a reader refuses larger frames */
@@ -83,13 +85,46 @@ enum vrt_kind {
 	VRT_K_SNAPSHOT,       /* cuMemGetInfo: req = free, size = used, aux = total, addr = reason */
 	VRT_K_POOL_STAT,      /* pool attributes: addr = pool, size = reserved, aux = used,
 				 * req = why (0 after a trim, else a vrt_snap_reason) */
-	VRT_K_POOL_ATTR       /* pool attribute set: addr = pool, req = attribute,
+	VRT_K_POOL_ATTR,      /* pool attribute set: addr = pool, req = attribute,
 				 * aux = its value (64-bit attributes) */
+	/* Graph memory (CUDA graph memory nodes): nothing is allocated when
+	 * a node is added or captured; a device's graph pool maps physical
+	 * memory when an executable graph is launched (or uploaded) and keeps
+	 * it, even past cuGraphExecDestroy, until cuDeviceGraphMemTrim. */
+	VRT_K_GRAPH_ALLOC,    /* memory node added: addr = its VA, size, aux = graph */
+	VRT_K_GRAPH_FREE,     /* free node added: addr = the VA, aux = graph */
+	VRT_K_GRAPH_INST,     /* graph instantiated: addr = exec, aux = graph, req = flags */
+	VRT_K_GRAPH_LAUNCH,   /* exec launched or uploaded: addr = exec, stream */
+	VRT_K_GRAPH_EXEC_DESTROY, /* exec destroyed: addr = exec */
+	VRT_K_GRAPH_DESTROY,  /* graph destroyed: addr = graph */
+	VRT_K_GRAPH_TRIM,     /* cuDeviceGraphMemTrim of the event's device */
+	VRT_K_GRAPH_STAT,     /* cuDeviceGetGraphMemAttribute: size = reserved, aux = used,
+				 * req = reserved high-water, addr = used high-water,
+				 * stream = why (a VRT_GRAPH_STAT_* value) */
+	/* Memory of another owner, and objects that own none. */
+	VRT_K_IMPORT,         /* a shareable handle imported: addr = handle, aux = handle
+				 * type; another process's memory: no new bytes */
+	VRT_K_EXPORT,         /* a handle exported to a shareable handle: addr = handle */
+	VRT_K_MC_CREATE,      /* multicast object: addr = handle, req = size, aux = devices */
+	VRT_K_MC_OP,          /* multicast add device / bind / unbind: addr = handle,
+				 * size = bytes bound, aux = memory handle or address */
+	VRT_K_EXT_IMPORT,     /* external memory imported: addr = object, req = size,
+				 * aux = handle type */
+	VRT_K_EXT_MAP,        /* its buffer mapped: addr = VA, req = size, aux = object */
+	VRT_K_EXT_DESTROY,    /* external memory destroyed: addr = object */
+	VRT_K_GREEN_CREATE,   /* green context created: addr = ctx, aux = flags */
+	VRT_K_GREEN_DESTROY   /* green context destroyed: addr = ctx */
 };
+
+/* Why a graph_stat was taken (its stream field). */
+enum { VRT_GRAPH_STAT_LAUNCH = 1, VRT_GRAPH_STAT_TRIM = 2, VRT_GRAPH_STAT_EXEC_DESTROY = 3 };
 
 /* Stream-ordered calls made while their stream was being captured into a
  * CUDA graph carry this bit in aux: they allocate nothing now (the graph's
- * memory exists once it is launched). Pool handles never have it. */
+ * memory exists once it is launched). The rest of aux is the graph being
+ * captured (cuStreamGetCaptureInfo), 0 when the driver could not say;
+ * files of shim 1 held the pool there. Pool and graph handles never have
+ * the bit. */
 #define VRT_AUX_CAPTURED (1ull << 63)
 
 /* Why a snapshot was taken (its addr field). */
@@ -109,6 +144,7 @@ enum vrt_snap_reason {
 #define VRT_APIS(X) \
 	X(snapshot,                       16, VRT_K_SNAPSHOT) \
 	X(pool_stat,                      17, VRT_K_POOL_STAT) \
+	X(graph_stat,                     18, VRT_K_GRAPH_STAT) \
 	X(cuMemAlloc,                     32, VRT_K_ALLOC) \
 	X(cuMemAlloc_v2,                  33, VRT_K_ALLOC) \
 	X(cuMemAllocPitch,                34, VRT_K_ALLOC) \
@@ -165,7 +201,35 @@ enum vrt_snap_reason {
 	X(cuMemPoolSetAttribute,          85, VRT_K_POOL_ATTR) \
 	X(cuMemGetDefaultMemPool,         86, VRT_K_POOL_QUERY) \
 	X(cuMemGetMemPool,                87, VRT_K_POOL_QUERY) \
-	X(cuMemSetMemPool,                88, VRT_K_POOL_QUERY)
+	X(cuMemSetMemPool,                88, VRT_K_POOL_QUERY) \
+	X(cuGraphAddMemAllocNode,         89, VRT_K_GRAPH_ALLOC) \
+	X(cuGraphAddMemFreeNode,          90, VRT_K_GRAPH_FREE) \
+	X(cuGraphInstantiate,             91, VRT_K_GRAPH_INST) \
+	X(cuGraphInstantiate_v2,          92, VRT_K_GRAPH_INST) \
+	X(cuGraphInstantiateWithFlags,    93, VRT_K_GRAPH_INST) \
+	X(cuGraphInstantiateWithParams,   94, VRT_K_GRAPH_INST) \
+	X(cuGraphInstantiateWithParams_ptsz, 95, VRT_K_GRAPH_INST) \
+	X(cuGraphLaunch,                  96, VRT_K_GRAPH_LAUNCH) \
+	X(cuGraphLaunch_ptsz,             97, VRT_K_GRAPH_LAUNCH) \
+	X(cuGraphUpload,                  98, VRT_K_GRAPH_LAUNCH) \
+	X(cuGraphUpload_ptsz,             99, VRT_K_GRAPH_LAUNCH) \
+	X(cuGraphExecDestroy,            100, VRT_K_GRAPH_EXEC_DESTROY) \
+	X(cuGraphDestroy,                101, VRT_K_GRAPH_DESTROY) \
+	X(cuDeviceGraphMemTrim,          102, VRT_K_GRAPH_TRIM) \
+	X(cuMemExportToShareableHandle,  103, VRT_K_EXPORT) \
+	X(cuMemImportFromShareableHandle,104, VRT_K_IMPORT) \
+	X(cuMulticastCreate,             105, VRT_K_MC_CREATE) \
+	X(cuMulticastAddDevice,          106, VRT_K_MC_OP) \
+	X(cuMulticastBindMem,            107, VRT_K_MC_OP) \
+	X(cuMulticastBindAddr,           108, VRT_K_MC_OP) \
+	X(cuMulticastUnbind,             109, VRT_K_MC_OP) \
+	X(cuMipmappedArrayCreate,        110, VRT_K_ALLOC) \
+	X(cuMipmappedArrayDestroy,       111, VRT_K_FREE) \
+	X(cuImportExternalMemory,        112, VRT_K_EXT_IMPORT) \
+	X(cuExternalMemoryGetMappedBuffer, 113, VRT_K_EXT_MAP) \
+	X(cuDestroyExternalMemory,       114, VRT_K_EXT_DESTROY) \
+	X(cuGreenCtxCreate,              115, VRT_K_GREEN_CREATE) \
+	X(cuGreenCtxDestroy,             116, VRT_K_GREEN_DESTROY)
 
 enum vrt_api {
 #define VRT_X_ENUM(name, id, kind) VRT_API_##name = id,

@@ -15,7 +15,11 @@
  * ordered pools (which keep freed memory reserved until trimmed), VMM
  * handles/reservations/mappings and IPC handles are modelled just enough
  * that cuMemGetInfo reflects what is allocated. See fakecuda.h for the
- * environment variables. Linked with -Bsymbolic-functions, as the real
+ * environment variables. Graph memory (graph_*: nodes, executable graphs,
+ * the per-device graph pool) and memory of other owners (shareable
+ * handles, multicast objects, external memory) are modelled the same
+ * way. One file, over 800 lines, because every function shares the one
+ * state and the one table cuGetProcAddress answers from. Linked with -Bsymbolic-functions, as the real
  * driver resolves its own symbols internally: the addresses it hands out
  * are its own even when the shim exports the same names.
  */
@@ -124,6 +128,34 @@
 	X(cuIpcOpenMemHandle, cuIpcOpenMemHandle, 4010, 0) \
 	X(cuIpcOpenMemHandle_v2, cuIpcOpenMemHandle, 11000, 0) \
 	X(cuIpcCloseMemHandle, cuIpcCloseMemHandle, 4010, 0) \
+	X(cuStreamGetCaptureInfo_v2, cuStreamGetCaptureInfo, 11030, 0) \
+	X(cuGraphCreate, cuGraphCreate, 10000, 0) \
+	X(cuGraphDestroy, cuGraphDestroy, 10000, 0) \
+	X(cuGraphAddMemAllocNode, cuGraphAddMemAllocNode, 11040, 0) \
+	X(cuGraphAddMemFreeNode, cuGraphAddMemFreeNode, 11040, 0) \
+	X(cuGraphInstantiate, cuGraphInstantiate, 10000, 0) \
+	X(cuGraphInstantiate_v2, cuGraphInstantiate, 11000, 0) \
+	X(cuGraphInstantiateWithFlags, cuGraphInstantiateWithFlags, 11040, 0) \
+	X(cuGraphInstantiateWithParams, cuGraphInstantiateWithParams, 12000, 0) \
+	X(cuGraphLaunch, cuGraphLaunch, 10000, 0) \
+	X(cuGraphUpload, cuGraphUpload, 11010, 0) \
+	X(cuGraphExecDestroy, cuGraphExecDestroy, 10000, 0) \
+	X(cuDeviceGraphMemTrim, cuDeviceGraphMemTrim, 11040, 0) \
+	X(cuDeviceGetGraphMemAttribute, cuDeviceGetGraphMemAttribute, 11040, 0) \
+	X(cuMemExportToShareableHandle, cuMemExportToShareableHandle, 10020, 0) \
+	X(cuMemImportFromShareableHandle, cuMemImportFromShareableHandle, 10020, 0) \
+	X(cuMemGetAllocationPropertiesFromHandle, cuMemGetAllocationPropertiesFromHandle, 10020, 0) \
+	X(cuMulticastCreate, cuMulticastCreate, 12010, 0) \
+	X(cuMulticastAddDevice, cuMulticastAddDevice, 12010, 0) \
+	X(cuMulticastBindMem, cuMulticastBindMem, 12010, 0) \
+	X(cuMulticastUnbind, cuMulticastUnbind, 12010, 0) \
+	X(cuMipmappedArrayCreate, cuMipmappedArrayCreate, 5000, 0) \
+	X(cuMipmappedArrayDestroy, cuMipmappedArrayDestroy, 5000, 0) \
+	X(cuImportExternalMemory, cuImportExternalMemory, 10000, 0) \
+	X(cuExternalMemoryGetMappedBuffer, cuExternalMemoryGetMappedBuffer, 10000, 0) \
+	X(cuDestroyExternalMemory, cuDestroyExternalMemory, 10000, 0) \
+	X(cuGreenCtxCreate, cuGreenCtxCreate, 12040, 0) \
+	X(cuGreenCtxDestroy, cuGreenCtxDestroy, 12040, 0) \
 	X(cuGetExportTable, cuGetExportTable, 3000, 0) \
 	X(cuGetProcAddress, cuGetProcAddress, 11030, 0) \
 	X(cuGetProcAddress_v2, cuGetProcAddress, 12000, 0)
@@ -135,17 +167,34 @@ enum {
 	FX_COUNT
 };
 
-static atomic_int calls[FX_COUNT];
-#define HIT(name) atomic_fetch_add(&calls[FX_##name], 1)
+/* Calls per exported function (fakecuda_calls), counted in one shard per
+ * thread (16 shards, a cache line apart): counting must not make threads
+ * share a cache line on every call, which a real driver does not do and
+ * which would be charged to the shim in tests/bench_shim.c. */
+#define NSHARD 16
+static struct { atomic_int n[FX_COUNT]; } __attribute__((aligned(64))) calls[NSHARD];
+static atomic_int next_shard;
+static __thread int my_shard = -1;
+
+static inline int shard(void)
+{
+	if (my_shard < 0)
+		my_shard = atomic_fetch_add(&next_shard, 1) % NSHARD;
+	return my_shard;
+}
+#define HIT(name) atomic_fetch_add_explicit(&calls[shard()].n[FX_##name], 1, memory_order_relaxed)
 
 /* ---- state ---- */
 
 struct fake_ctx { int magic, dev, primary, refs, alive; };
-struct fake_stream { int magic; CUcontext ctx; int capturing; };
+struct fake_graph;
+struct fake_stream { int magic; CUcontext ctx; int capturing; struct fake_graph *graph; };
 struct fake_pool { int magic, dev, alive; uint64_t reserved, used; };
 enum { K_LINEAR = 1, K_MANAGED, K_HOST, K_HOSTREG, K_ARRAY, K_ASYNC, K_IPC };
 struct alloc { uint64_t addr, size, charged; int dev, kind; struct fake_pool *pool; };
-struct handle { uint64_t id, size; int dev, released, maps; };
+/* dev < 0: no memory of its own to give back (host, imported, multicast);
+ * loc: the device the memory is on. */
+struct handle { uint64_t id, size; int dev, released, maps, loc; };
 struct mapping { uint64_t va, size, handle; };
 struct resv { uint64_t va, size; };
 
@@ -958,7 +1007,7 @@ CUresult cuStreamCreate(CUstream *ps, unsigned int flags)
 	struct fake_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		abort();
-	*s = (struct fake_stream){ STREAM_MAGIC, c, 0 };
+	*s = (struct fake_stream){ STREAM_MAGIC, c, 0, NULL };
 	pthread_mutex_lock(&mu);
 	VEC_PUSH(streams, nstreams, cap_streams, s);
 	pthread_mutex_unlock(&mu);
@@ -1021,6 +1070,297 @@ CUresult cuStreamSynchronize_ptsz(CUstream s)
 	return get_ctx(s, &c);
 }
 
+/* ---- graph memory ----
+ *
+ * A graph's memory nodes need the peak of their bytes in the order they
+ * were added (what a graph frees inside itself is reused). A device's
+ * graph pool maps an executable graph's memory when it is launched or
+ * uploaded, and keeps it, past cuGraphExecDestroy, until
+ * cuDeviceGraphMemTrim (launches here complete at once, so a trim gives
+ * everything back). No reuse between graphs. */
+
+#define GRAPH_MAGIC 0x47524150
+#define EXEC_MAGIC 0x45584543
+struct gnode { uint64_t va, size; };
+struct fake_graph { int magic, dev; struct gnode *n; size_t nn, cap; };
+struct fake_exec { int magic, dev, mapped, alive; uint64_t foot; };
+static struct fake_exec **execs;
+static size_t nexecs, cap_execs;
+static struct fake_graph **graphs;
+static size_t ngraphs, cap_graphs;
+static uint64_t g_reserved[MAXDEV], g_mapped[MAXDEV], g_res_high[MAXDEV], g_used_high[MAXDEV];
+
+static struct fake_graph *graph_new(void)
+{
+	struct fake_graph *g = calloc(1, sizeof(*g));
+	if (!g)
+		abort();
+	g->magic = GRAPH_MAGIC;
+	g->dev = -1;
+	VEC_PUSH(graphs, ngraphs, cap_graphs, g);
+	return g;
+}
+
+/* A node (mu held): size > 0 allocates va on dev, 0 frees it. */
+static void graph_add(struct fake_graph *g, uint64_t va, uint64_t size, int dev)
+{
+	if (!g)
+		return;
+	if (g->dev < 0 && dev >= 0)
+		g->dev = dev;
+	struct gnode x = { va, size };
+	VEC_PUSH(g->n, g->nn, g->cap, x);
+}
+
+static uint64_t graph_foot(const struct fake_graph *g)
+{
+	uint64_t run = 0, peak = 0;
+	for (size_t i = 0; i < g->nn; i++) {
+		if (g->n[i].size) {
+			run += g->n[i].size;
+		} else {
+			for (size_t k = 0; k < i; k++)
+				if (g->n[k].size && g->n[k].va == g->n[i].va)
+					run -= g->n[k].size;
+		}
+		if (run > peak)
+			peak = run;
+	}
+	return peak;
+}
+
+static int graph_ok(struct fake_graph *g)
+{
+	return g && g->magic == GRAPH_MAGIC;
+}
+
+static int exec_ok(struct fake_exec *e)
+{
+	return e && e->magic == EXEC_MAGIC && e->alive;
+}
+
+/* Map an executable graph's memory (mu held). */
+static CUresult exec_map(struct fake_exec *e)
+{
+	if (e->mapped || e->dev < 0)
+		return CUDA_SUCCESS;
+	int d = e->dev;
+	uint64_t need = g_mapped[d] + e->foot;
+	if (need > g_reserved[d]) {
+		CUresult r = charge(d, need - g_reserved[d]);
+		if (r != CUDA_SUCCESS)
+			return r;
+		g_reserved[d] = need;
+	}
+	g_mapped[d] = need;
+	e->mapped = 1;
+	if (g_reserved[d] > g_res_high[d])
+		g_res_high[d] = g_reserved[d];
+	if (g_mapped[d] > g_used_high[d])
+		g_used_high[d] = g_mapped[d];
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphCreate(void **pg, unsigned int flags);
+CUresult cuGraphCreate(void **pg, unsigned int flags)
+{
+	HIT(cuGraphCreate);
+	NEED_INIT();
+	if (!pg || flags)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	*pg = graph_new();
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphDestroy(void *g);
+CUresult cuGraphDestroy(void *g)
+{
+	HIT(cuGraphDestroy);
+	NEED_INIT();
+	if (!graph_ok(g))
+		return CUDA_ERROR_INVALID_VALUE;
+	((struct fake_graph *)g)->magic = 0; /* kept allocated: handles stay unique */
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamGetCaptureInfo_v2(CUstream s, int *status, cuuint64_t *id, void **graph,
+					  const void **deps, size_t *ndeps);
+CUresult cuStreamGetCaptureInfo_v2(CUstream s, int *status, cuuint64_t *id, void **graph,
+				   const void **deps, size_t *ndeps)
+{
+	HIT(cuStreamGetCaptureInfo_v2);
+	NEED_INIT();
+	if (!status)
+		return CUDA_ERROR_INVALID_VALUE;
+	int cap = s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD &&
+		  s->magic == STREAM_MAGIC && s->capturing;
+	*status = cap;
+	if (id)
+		*id = cap ? (cuuint64_t)(uintptr_t)s->graph : 0;
+	if (graph)
+		*graph = cap ? s->graph : NULL;
+	if (deps)
+		*deps = NULL;
+	if (ndeps)
+		*ndeps = 0;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
+				       CUDA_MEM_ALLOC_NODE_PARAMS *p);
+CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
+				CUDA_MEM_ALLOC_NODE_PARAMS *p)
+{
+	HIT(cuGraphAddMemAllocNode);
+	NEED_INIT();
+	(void)deps;
+	(void)ndeps;
+	if (!node || !graph_ok(g) || !p || !p->bytesize ||
+	    p->poolProps.location.type != CU_MEM_LOCATION_TYPE_DEVICE ||
+	    phys(p->poolProps.location.id) < 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	int d = p->poolProps.location.id;
+	pthread_mutex_lock(&mu);
+	p->dptr = bump(&next_va[d], p->bytesize, 512) | (1ull << 46);
+	graph_add(g, p->dptr, p->bytesize, d);
+	*node = (void *)(uintptr_t)p->dptr;
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
+				      CUdeviceptr dptr);
+CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
+			       CUdeviceptr dptr)
+{
+	HIT(cuGraphAddMemFreeNode);
+	NEED_INIT();
+	(void)deps;
+	(void)ndeps;
+	if (!node || !graph_ok(g))
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	graph_add(g, dptr, 0, -1);
+	*node = (void *)(uintptr_t)(dptr + 1);
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+/* Every instantiate form; upload != 0 maps the memory at once. */
+static CUresult instantiate(void **pex, struct fake_graph *g, int upload)
+{
+	NEED_INIT();
+	if (!pex || !graph_ok(g))
+		return CUDA_ERROR_INVALID_VALUE;
+	struct fake_exec *e = calloc(1, sizeof(*e));
+	if (!e)
+		abort();
+	pthread_mutex_lock(&mu);
+	*e = (struct fake_exec){ EXEC_MAGIC, g->dev, 0, 1, graph_foot(g) };
+	VEC_PUSH(execs, nexecs, cap_execs, e);
+	CUresult r = upload ? exec_map(e) : CUDA_SUCCESS;
+	pthread_mutex_unlock(&mu);
+	*pex = e;
+	return r;
+}
+
+EXPORT CUresult cuGraphInstantiate(void **pex, void *g, void **err, char *log, size_t n);
+CUresult cuGraphInstantiate(void **pex, void *g, void **err, char *log, size_t n)
+{
+	HIT(cuGraphInstantiate);
+	(void)err, (void)log, (void)n;
+	return instantiate(pex, g, 0);
+}
+EXPORT CUresult cuGraphInstantiate_v2(void **pex, void *g, void **err, char *log, size_t n);
+CUresult cuGraphInstantiate_v2(void **pex, void *g, void **err, char *log, size_t n)
+{
+	HIT(cuGraphInstantiate_v2);
+	(void)err, (void)log, (void)n;
+	return instantiate(pex, g, 0);
+}
+EXPORT CUresult cuGraphInstantiateWithFlags(void **pex, void *g, unsigned long long flags);
+CUresult cuGraphInstantiateWithFlags(void **pex, void *g, unsigned long long flags)
+{
+	HIT(cuGraphInstantiateWithFlags);
+	(void)flags;
+	return instantiate(pex, g, 0);
+}
+EXPORT CUresult cuGraphInstantiateWithParams(void **pex, void *g, CUDA_GRAPH_INSTANTIATE_PARAMS *p);
+CUresult cuGraphInstantiateWithParams(void **pex, void *g, CUDA_GRAPH_INSTANTIATE_PARAMS *p)
+{
+	HIT(cuGraphInstantiateWithParams);
+	return instantiate(pex, g, p && (p->flags & CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD));
+}
+
+static CUresult launch(struct fake_exec *e)
+{
+	NEED_INIT();
+	pthread_mutex_lock(&mu);
+	CUresult r = exec_ok(e) ? exec_map(e) : CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+EXPORT CUresult cuGraphLaunch(void *e, CUstream s);
+CUresult cuGraphLaunch(void *e, CUstream s) { HIT(cuGraphLaunch); (void)s; return launch(e); }
+EXPORT CUresult cuGraphUpload(void *e, CUstream s);
+CUresult cuGraphUpload(void *e, CUstream s) { HIT(cuGraphUpload); (void)s; return launch(e); }
+
+EXPORT CUresult cuGraphExecDestroy(void *pe);
+CUresult cuGraphExecDestroy(void *pe)
+{
+	HIT(cuGraphExecDestroy);
+	NEED_INIT();
+	struct fake_exec *e = pe;
+	pthread_mutex_lock(&mu);
+	CUresult r = exec_ok(e) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS) {
+		if (e->mapped) /* the pool keeps the memory until trimmed */
+			g_mapped[e->dev] -= e->foot;
+		e->alive = 0;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+EXPORT CUresult cuDeviceGraphMemTrim(CUdevice d);
+CUresult cuDeviceGraphMemTrim(CUdevice d)
+{
+	HIT(cuDeviceGraphMemTrim);
+	NEED_INIT();
+	if (phys(d) < 0)
+		return CUDA_ERROR_INVALID_DEVICE;
+	pthread_mutex_lock(&mu);
+	uncharge(d, g_reserved[d]);
+	g_reserved[d] = g_mapped[d] = 0;
+	for (size_t i = 0; i < nexecs; i++)
+		if (execs[i]->dev == d)
+			execs[i]->mapped = 0;
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+/* FAKECUDA_NO_GRAPH_ATTR set: a driver without the getter. */
+EXPORT CUresult cuDeviceGetGraphMemAttribute(CUdevice d, int attr, void *value);
+CUresult cuDeviceGetGraphMemAttribute(CUdevice d, int attr, void *value)
+{
+	HIT(cuDeviceGetGraphMemAttribute);
+	NEED_INIT();
+	if (getenv("FAKECUDA_NO_GRAPH_ATTR"))
+		return CUDA_ERROR_NOT_SUPPORTED;
+	if (phys(d) < 0 || !value || attr < 0 || attr > 3)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	/* cuda.h CUgraphMem_attribute: used current, used high, reserved
+	 * current, reserved high. */
+	uint64_t v = attr == 0 ? g_mapped[d] : attr == 1 ? g_used_high[d]
+		   : attr == 2 ? g_reserved[d] : g_res_high[d];
+	pthread_mutex_unlock(&mu);
+	memcpy(value, &v, sizeof(v));
+	return CUDA_SUCCESS;
+}
+
 /* ---- stream-ordered allocation: pools keep freed memory reserved ---- */
 
 static int pool_ok(CUmemoryPool p)
@@ -1041,6 +1381,7 @@ static CUresult pool_alloc(CUdeviceptr *dptr, uint64_t n, CUmemoryPool pool, CUs
 		 * now (the graph's memory exists only once it is launched). */
 		pthread_mutex_lock(&mu);
 		*dptr = bump(&next_va[c->dev], n, 512) | (1ull << 46);
+		graph_add(s->graph, *dptr, n, c->dev);
 		pthread_mutex_unlock(&mu);
 		return CUDA_SUCCESS;
 	}
@@ -1068,8 +1409,12 @@ static CUresult pool_free(CUdeviceptr p, CUstream s)
 	NEED_INIT();
 	if (!ctx_ok(stream_ctx(s)))
 		return CUDA_ERROR_INVALID_CONTEXT;
-	if (s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD && s->capturing)
-		return CUDA_SUCCESS; /* a free node of the graph being captured */
+	if (s && s != CU_STREAM_LEGACY && s != CU_STREAM_PER_THREAD && s->capturing) {
+		pthread_mutex_lock(&mu);
+		graph_add(s->graph, p, 0, -1); /* a free node of the graph being captured */
+		pthread_mutex_unlock(&mu);
+		return CUDA_SUCCESS;
+	}
 	pthread_mutex_lock(&mu);
 	struct alloc *a = find_alloc(p, K_ASYNC);
 	CUresult r = CUDA_ERROR_INVALID_VALUE;
@@ -1224,6 +1569,7 @@ CUresult cuStreamBeginCapture_v2(CUstream s, int mode)
 	if (!s || s == CU_STREAM_LEGACY || s == CU_STREAM_PER_THREAD || s->magic != STREAM_MAGIC)
 		return CUDA_ERROR_INVALID_VALUE; /* the legacy stream cannot be captured */
 	s->capturing = 1;
+	s->graph = graph_new();
 	return CUDA_SUCCESS;
 }
 
@@ -1237,7 +1583,8 @@ CUresult cuStreamEndCapture(CUstream s, void **graph)
 		return CUDA_ERROR_INVALID_VALUE;
 	s->capturing = 0;
 	if (graph)
-		*graph = s; /* not a real graph: nothing of the fake uses it */
+		*graph = s->graph;
+	s->graph = NULL;
 	return CUDA_SUCCESS;
 }
 
@@ -1369,7 +1716,7 @@ CUresult cuMemCreate(CUmemGenericAllocationHandle *ph, size_t n,
 	pthread_mutex_lock(&mu);
 	CUresult r = dev >= 0 ? charge(dev, n) : CUDA_SUCCESS;
 	if (r == CUDA_SUCCESS) {
-		struct handle h = { next_handle++, n, dev, 0, 0 };
+		struct handle h = { next_handle++, n, dev, 0, 0, dev };
 		VEC_PUSH(handles, nhandles, cap_handles, h);
 		*ph = h.id;
 	}
@@ -1557,6 +1904,217 @@ CUresult cuGetExportTable(const void **table, const CUuuid *id)
 	return CUDA_ERROR_NOT_SUPPORTED; /* the private tables are NVIDIA's */
 }
 
+/* ---- memory of other owners: shareable handles, multicast, external ---- */
+
+/* The "shareable handle" is the handle's number (an int, as a POSIX fd). */
+EXPORT CUresult cuMemExportToShareableHandle(void *out, CUmemGenericAllocationHandle h, int type,
+					     unsigned long long flags);
+CUresult cuMemExportToShareableHandle(void *out, CUmemGenericAllocationHandle h, int type,
+				      unsigned long long flags)
+{
+	HIT(cuMemExportToShareableHandle);
+	NEED_INIT();
+	(void)type;
+	pthread_mutex_lock(&mu);
+	CUresult r = out && !flags && find_handle(h) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_unlock(&mu);
+	if (r == CUDA_SUCCESS) {
+		int fd = (int)h;
+		memcpy(out, &fd, sizeof(fd));
+	}
+	return r;
+}
+
+/* A new handle to the same memory: it costs nothing more. */
+EXPORT CUresult cuMemImportFromShareableHandle(CUmemGenericAllocationHandle *ph, void *os,
+					       int type);
+CUresult cuMemImportFromShareableHandle(CUmemGenericAllocationHandle *ph, void *os, int type)
+{
+	HIT(cuMemImportFromShareableHandle);
+	NEED_INIT();
+	(void)type;
+	pthread_mutex_lock(&mu);
+	struct handle *src = ph ? find_handle((uint64_t)(uintptr_t)os) : NULL;
+	CUresult r = src ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS) {
+		struct handle h = { next_handle++, src->size, -1, 0, 0, src->loc };
+		VEC_PUSH(handles, nhandles, cap_handles, h);
+		*ph = h.id;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
+EXPORT CUresult cuMemGetAllocationPropertiesFromHandle(CUmemAllocationProp *prop,
+						       CUmemGenericAllocationHandle h);
+CUresult cuMemGetAllocationPropertiesFromHandle(CUmemAllocationProp *prop,
+						CUmemGenericAllocationHandle h)
+{
+	HIT(cuMemGetAllocationPropertiesFromHandle);
+	NEED_INIT();
+	pthread_mutex_lock(&mu);
+	struct handle *p = prop ? find_handle(h) : NULL;
+	if (p) {
+		memset(prop, 0, sizeof(*prop));
+		prop->type = CU_MEM_ALLOCATION_TYPE_PINNED;
+		prop->location.type = p->loc >= 0 ? CU_MEM_LOCATION_TYPE_DEVICE
+						  : CU_MEM_LOCATION_TYPE_HOST;
+		prop->location.id = p->loc >= 0 ? p->loc : 0;
+	}
+	pthread_mutex_unlock(&mu);
+	return p ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+/* A multicast object owns no memory: its members bind theirs. */
+EXPORT CUresult cuMulticastCreate(CUmemGenericAllocationHandle *ph, const CUmulticastObjectProp *p);
+CUresult cuMulticastCreate(CUmemGenericAllocationHandle *ph, const CUmulticastObjectProp *p)
+{
+	HIT(cuMulticastCreate);
+	NEED_INIT();
+	if (!ph || !p || !p->numDevices || !p->size || p->size % GRAN)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	struct handle h = { next_handle++, p->size, -1, 0, 0, -1 };
+	VEC_PUSH(handles, nhandles, cap_handles, h);
+	*ph = h.id;
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+
+static CUresult mc_check(CUmemGenericAllocationHandle mc, CUmemGenericAllocationHandle mem)
+{
+	NEED_INIT();
+	pthread_mutex_lock(&mu);
+	CUresult r = find_handle(mc) && (!mem || find_handle(mem)) ? CUDA_SUCCESS
+								    : CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+EXPORT CUresult cuMulticastAddDevice(CUmemGenericAllocationHandle mc, CUdevice d);
+CUresult cuMulticastAddDevice(CUmemGenericAllocationHandle mc, CUdevice d)
+{
+	HIT(cuMulticastAddDevice);
+	return phys(d) < 0 ? CUDA_ERROR_INVALID_DEVICE : mc_check(mc, 0);
+}
+EXPORT CUresult cuMulticastBindMem(CUmemGenericAllocationHandle mc, size_t mcoff,
+				   CUmemGenericAllocationHandle mem, size_t memoff, size_t n,
+				   unsigned long long flags);
+CUresult cuMulticastBindMem(CUmemGenericAllocationHandle mc, size_t mcoff,
+			    CUmemGenericAllocationHandle mem, size_t memoff, size_t n,
+			    unsigned long long flags)
+{
+	HIT(cuMulticastBindMem);
+	(void)mcoff, (void)memoff, (void)n, (void)flags;
+	return mc_check(mc, mem);
+}
+EXPORT CUresult cuMulticastUnbind(CUmemGenericAllocationHandle mc, CUdevice d, size_t off,
+				  size_t n);
+CUresult cuMulticastUnbind(CUmemGenericAllocationHandle mc, CUdevice d, size_t off, size_t n)
+{
+	HIT(cuMulticastUnbind);
+	(void)d, (void)off, (void)n;
+	return mc_check(mc, 0);
+}
+
+/* Every level of a mipmapped array: each extent halves (never below 1). */
+EXPORT CUresult cuMipmappedArrayCreate(CUarray *ph, const CUDA_ARRAY3D_DESCRIPTOR *a,
+				       unsigned int levels);
+CUresult cuMipmappedArrayCreate(CUarray *ph, const CUDA_ARRAY3D_DESCRIPTOR *a, unsigned int levels)
+{
+	HIT(cuMipmappedArrayCreate);
+	CUcontext c;
+	NEED_CTX(c);
+	uint64_t e = a ? fmt_bytes(a->Format) : 0;
+	if (!ph || !e || !levels || levels > 16 || a->Flags)
+		return CUDA_ERROR_INVALID_VALUE;
+	uint64_t n = 0;
+	for (unsigned int l = 0; l < levels; l++) {
+		uint64_t w = a->Width >> l, h = a->Height >> l, d = a->Depth >> l;
+		n += (w ? w : 1) * (a->Height ? (h ? h : 1) : 1) * (a->Depth ? (d ? d : 1) : 1) *
+		     e * a->NumChannels;
+	}
+	pthread_mutex_lock(&mu);
+	CUresult r = charge(c->dev, n);
+	if (r == CUDA_SUCCESS) {
+		uint64_t addr = bump(&next_misc, 64, 64);
+		add_alloc(addr, 64, n, c->dev, K_ARRAY, NULL);
+		*ph = (CUarray)(uintptr_t)addr;
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+EXPORT CUresult cuMipmappedArrayDestroy(CUarray a);
+CUresult cuMipmappedArrayDestroy(CUarray a)
+{
+	HIT(cuMipmappedArrayDestroy);
+	return free_kind((uint64_t)(uintptr_t)a, K_ARRAY);
+}
+
+/* External memory belongs to its exporter (Vulkan, another process): a
+ * buffer of it costs nothing here, and cuMemFree unmaps it. */
+EXPORT CUresult cuImportExternalMemory(void **ext, const CUDA_EXTERNAL_MEMORY_HANDLE_DESC *d);
+CUresult cuImportExternalMemory(void **ext, const CUDA_EXTERNAL_MEMORY_HANDLE_DESC *d)
+{
+	HIT(cuImportExternalMemory);
+	CUcontext c;
+	NEED_CTX(c);
+	if (!ext || !d || !d->size)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	uint64_t a = bump(&next_misc, 64, 64);
+	add_alloc(a, d->size, 0, c->dev, K_IPC, NULL);
+	pthread_mutex_unlock(&mu);
+	*ext = (void *)(uintptr_t)a;
+	return CUDA_SUCCESS;
+}
+EXPORT CUresult cuExternalMemoryGetMappedBuffer(CUdeviceptr *p, void *ext,
+						const CUDA_EXTERNAL_MEMORY_BUFFER_DESC *d);
+CUresult cuExternalMemoryGetMappedBuffer(CUdeviceptr *p, void *ext,
+					 const CUDA_EXTERNAL_MEMORY_BUFFER_DESC *d)
+{
+	HIT(cuExternalMemoryGetMappedBuffer);
+	NEED_INIT();
+	pthread_mutex_lock(&mu);
+	struct alloc *x = find_alloc((uint64_t)(uintptr_t)ext, K_IPC);
+	CUresult r = p && d && x && d->offset + d->size <= x->size ? CUDA_SUCCESS
+								     : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS) {
+		int dev = x->dev;
+		*p = bump(&next_misc, d->size, 512);
+		add_alloc(*p, d->size, 0, dev, K_LINEAR, NULL);
+	}
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+EXPORT CUresult cuDestroyExternalMemory(void *ext);
+CUresult cuDestroyExternalMemory(void *ext)
+{
+	HIT(cuDestroyExternalMemory);
+	return free_kind((uint64_t)(uintptr_t)ext, K_IPC);
+}
+
+/* Green contexts: a share of a device's SMs; no memory of their own here. */
+EXPORT CUresult cuGreenCtxCreate(void **ctx, void *desc, CUdevice d, unsigned int flags);
+CUresult cuGreenCtxCreate(void **ctx, void *desc, CUdevice d, unsigned int flags)
+{
+	HIT(cuGreenCtxCreate);
+	NEED_INIT();
+	(void)desc;
+	if (!ctx || phys(d) < 0 || flags != 1 /* CU_GREEN_CTX_DEFAULT_STREAM */)
+		return CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&mu);
+	*ctx = (void *)(uintptr_t)bump(&next_misc, 64, 64);
+	pthread_mutex_unlock(&mu);
+	return CUDA_SUCCESS;
+}
+EXPORT CUresult cuGreenCtxDestroy(void *ctx);
+CUresult cuGreenCtxDestroy(void *ctx)
+{
+	HIT(cuGreenCtxDestroy);
+	NEED_INIT();
+	return ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
 EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn, int ver, cuuint64_t flags);
 EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t flags,
 				    int *status);
@@ -1614,9 +2172,14 @@ CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t
 
 EXPORT int fakecuda_calls(const char *name)
 {
-	for (int i = 0; i < FX_COUNT; i++)
-		if (strcmp(fn_rows[i].name, name) == 0)
-			return atomic_load(&calls[i]);
+	for (int i = 0; i < FX_COUNT; i++) {
+		if (strcmp(fn_rows[i].name, name) != 0)
+			continue;
+		int n = 0;
+		for (int k = 0; k < NSHARD; k++)
+			n += atomic_load(&calls[k].n[i]);
+		return n;
+	}
 	return -1;
 }
 

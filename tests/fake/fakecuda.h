@@ -91,6 +91,40 @@ typedef struct {
 typedef struct { char reserved[64]; } CUipcMemHandle;
 typedef struct { unsigned char bytes[16]; } CUuuid;
 
+typedef struct {                     /* CUDA_MEM_ALLOC_NODE_PARAMS (v1) */
+	CUmemPoolProps poolProps;
+	const CUmemAccessDesc *accessDescs;
+	size_t accessDescCount;
+	size_t bytesize;
+	CUdeviceptr dptr;
+} CUDA_MEM_ALLOC_NODE_PARAMS;
+typedef struct {                     /* CUDA_GRAPH_INSTANTIATE_PARAMS */
+	cuuint64_t flags;
+	CUstream hUploadStream;
+	void *hErrNode_out;
+	int result_out;
+} CUDA_GRAPH_INSTANTIATE_PARAMS;
+enum { CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD = 2 };
+typedef struct {                     /* CUmulticastObjectProp */
+	unsigned int numDevices;
+	size_t size;
+	unsigned long long handleTypes;
+	unsigned long long flags;
+} CUmulticastObjectProp;
+typedef struct {                     /* CUDA_EXTERNAL_MEMORY_HANDLE_DESC */
+	int type;
+	union { int fd; struct { void *handle; const void *name; } win32;
+		const void *nvSciBufObject; } handle;
+	unsigned long long size;
+	unsigned int flags;
+	unsigned int reserved[16];
+} CUDA_EXTERNAL_MEMORY_HANDLE_DESC;
+typedef struct {                     /* CUDA_EXTERNAL_MEMORY_BUFFER_DESC */
+	unsigned long long offset, size;
+	unsigned int flags;
+	unsigned int reserved[16];
+} CUDA_EXTERNAL_MEMORY_BUFFER_DESC;
+
 /* The driver entry points test programs call by name (link -lcuda). */
 CUresult cuInit(unsigned int flags);
 CUresult cuDeviceGet(CUdevice *d, int ordinal);
@@ -153,6 +187,35 @@ CUresult cuMemSetAccess(CUdeviceptr va, size_t n, const CUmemAccessDesc *d, size
 CUresult cuIpcGetMemHandle(CUipcMemHandle *h, CUdeviceptr p);
 CUresult cuIpcOpenMemHandle_v2(CUdeviceptr *out, CUipcMemHandle h, unsigned int flags);
 CUresult cuIpcCloseMemHandle(CUdeviceptr p);
+CUresult cuGraphCreate(void **pg, unsigned int flags);
+CUresult cuGraphDestroy(void *g);
+CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
+				CUDA_MEM_ALLOC_NODE_PARAMS *p);
+CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
+			       CUdeviceptr dptr);
+CUresult cuGraphInstantiateWithFlags(void **pex, void *g, unsigned long long flags);
+CUresult cuGraphInstantiateWithParams(void **pex, void *g, CUDA_GRAPH_INSTANTIATE_PARAMS *p);
+CUresult cuGraphLaunch(void *e, CUstream s);
+CUresult cuGraphExecDestroy(void *e);
+CUresult cuDeviceGraphMemTrim(CUdevice d);
+CUresult cuMemExportToShareableHandle(void *out, CUmemGenericAllocationHandle h, int type,
+				      unsigned long long flags);
+CUresult cuMemImportFromShareableHandle(CUmemGenericAllocationHandle *ph, void *os, int type);
+CUresult cuMulticastCreate(CUmemGenericAllocationHandle *ph, const CUmulticastObjectProp *p);
+CUresult cuMulticastAddDevice(CUmemGenericAllocationHandle mc, CUdevice d);
+CUresult cuMulticastBindMem(CUmemGenericAllocationHandle mc, size_t mcoff,
+			    CUmemGenericAllocationHandle mem, size_t memoff, size_t n,
+			    unsigned long long flags);
+CUresult cuMulticastUnbind(CUmemGenericAllocationHandle mc, CUdevice d, size_t off, size_t n);
+CUresult cuMipmappedArrayCreate(CUarray *ph, const CUDA_ARRAY3D_DESCRIPTOR *a,
+				unsigned int levels);
+CUresult cuMipmappedArrayDestroy(CUarray a);
+CUresult cuImportExternalMemory(void **ext, const CUDA_EXTERNAL_MEMORY_HANDLE_DESC *d);
+CUresult cuExternalMemoryGetMappedBuffer(CUdeviceptr *p, void *ext,
+					 const CUDA_EXTERNAL_MEMORY_BUFFER_DESC *d);
+CUresult cuDestroyExternalMemory(void *ext);
+CUresult cuGreenCtxCreate(void **ctx, void *desc, CUdevice d, unsigned int flags);
+CUresult cuGreenCtxDestroy(void *ctx);
 
 /* Test hooks of the fake driver (not CUDA): calls made to the exported
  * function named name, its own address, and device usage in bytes. */

@@ -17,7 +17,25 @@
  *          (no memory until launched), then 800 MiB; the pool found by
  *          CUDA 13's cuMemGetMemPool, its release threshold set
  *
- * Usage: prog_lifetime swap|vmm|pool|ctx|graph
+ *   graphmem  graph memory (issue 14): an explicit graph (memory nodes of
+ *          200 and 100 MiB, both freed in it: 300 MiB) and a captured one
+ *          (150 then 50 MiB, each freed: 150 MiB) instantiated, the second
+ *          with upload; launches map their memory, an exec destroy keeps
+ *          it, 100 MiB more, a trim gives it back, a launch maps again,
+ *          200 MiB more
+ *   graphmodel  the same with a driver that has no
+ *          cuDeviceGetGraphMemAttribute (the importer's model)
+ *   managed  800 MiB of managed memory (not on the device until touched),
+ *          300 MiB of device memory
+ *   owners  memory of other owners: a 256 MiB VMM handle exported and
+ *          imported again, both mapped; a multicast object bound to it;
+ *          external memory (512 MiB) with a mapped buffer; a green
+ *          context; and a 3-level mipmapped array (21 MiB), which counts
+ *
+ * Besides "peak N", a line "apis NAME..." names driver calls the trace
+ * must hold (succeeded).
+ *
+ * Usage: prog_lifetime swap|vmm|pool|ctx|graph|graphmem|graphmodel|managed|owners
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -52,6 +70,121 @@ static void hold(int n, size_t each)
 	}
 }
 
+/* Pinned VMM memory on device 0. */
+static CUmemAllocationProp device0_prop(void)
+{
+	CUmemAllocationProp prop;
+	memset(&prop, 0, sizeof(prop));
+	prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+	prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+	prop.location.id = 0;
+	return prop;
+}
+
+static long long peak_now(long long peak)
+{
+	return beyond() > peak ? beyond() : peak;
+}
+
+static void graphmem(void)
+{
+	CUstream s;
+	CHECK(cuStreamCreate(&s, 0) == CUDA_SUCCESS);
+	void *g, *node;
+	CHECK(cuGraphCreate(&g, 0) == CUDA_SUCCESS);
+	CUDA_MEM_ALLOC_NODE_PARAMS p;
+	memset(&p, 0, sizeof(p));
+	p.poolProps.allocType = CU_MEM_ALLOCATION_TYPE_PINNED;
+	p.poolProps.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+	p.poolProps.location.id = 0;
+	p.bytesize = 200 * MiB;
+	CHECK(cuGraphAddMemAllocNode(&node, g, NULL, 0, &p) == CUDA_SUCCESS);
+	CUdeviceptr a = p.dptr;
+	p.bytesize = 100 * MiB;
+	CHECK(cuGraphAddMemAllocNode(&node, g, NULL, 0, &p) == CUDA_SUCCESS);
+	CHECK(cuGraphAddMemFreeNode(&node, g, NULL, 0, a) == CUDA_SUCCESS);
+	CHECK(cuGraphAddMemFreeNode(&node, g, NULL, 0, p.dptr) == CUDA_SUCCESS);
+	CHECK(cuStreamBeginCapture_v2(s, 0) == CUDA_SUCCESS);
+	CUdeviceptr c;
+	CHECK(cuMemAllocAsync(&c, 150 * MiB, s) == CUDA_SUCCESS);
+	CHECK(cuMemFreeAsync(c, s) == CUDA_SUCCESS);
+	CHECK(cuMemAllocAsync(&c, 50 * MiB, s) == CUDA_SUCCESS);
+	CHECK(cuMemFreeAsync(c, s) == CUDA_SUCCESS);
+	void *g2;
+	CHECK(cuStreamEndCapture(s, &g2) == CUDA_SUCCESS);
+	CHECK(beyond() == 0); /* nothing yet */
+	void *e1, *e2;
+	CHECK(cuGraphInstantiateWithFlags(&e1, g, 0) == CUDA_SUCCESS);
+	CUDA_GRAPH_INSTANTIATE_PARAMS ip = { CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD, s, NULL, 0 };
+	CHECK(cuGraphInstantiateWithParams(&e2, g2, &ip) == CUDA_SUCCESS);
+	CHECK(cuGraphLaunch(e1, s) == CUDA_SUCCESS);
+	CHECK(cuGraphLaunch(e1, s) == CUDA_SUCCESS);
+	long long peak = peak_now(0);
+	CHECK(cuGraphExecDestroy(e1) == CUDA_SUCCESS);
+	hold(1, 100 * MiB);
+	peak = peak_now(peak);
+	CHECK(cuDeviceGraphMemTrim(0) == CUDA_SUCCESS);
+	CHECK(cuGraphLaunch(e2, s) == CUDA_SUCCESS);
+	hold(1, 200 * MiB);
+	peak = peak_now(peak);
+	printf("peak %lld\n", peak);
+	printf("apis cuGraphAddMemAllocNode cuGraphAddMemFreeNode cuGraphInstantiateWithFlags "
+	       "cuGraphInstantiateWithParams cuGraphLaunch cuGraphExecDestroy cuDeviceGraphMemTrim\n");
+}
+
+static void owners(void)
+{
+	CUdeviceptr va;
+	CHECK(cuMemAddressReserve(&va, 512 * MiB, 0, 0, 0) == CUDA_SUCCESS);
+	CUmemAllocationProp prop = device0_prop();
+	CUmemGenericAllocationHandle h, h2, mc;
+	CHECK(cuMemCreate(&h, 256 * MiB, &prop, 0) == CUDA_SUCCESS);
+	int fd = -1;
+	CHECK(cuMemExportToShareableHandle(&fd, h, 1, 0) == CUDA_SUCCESS);
+	CHECK(cuMemImportFromShareableHandle(&h2, (void *)(uintptr_t)fd, 1) == CUDA_SUCCESS);
+	CHECK(cuMemMap(va, 256 * MiB, 0, h, 0) == CUDA_SUCCESS);
+	CHECK(cuMemMap(va + 256 * MiB, 256 * MiB, 0, h2, 0) == CUDA_SUCCESS);
+	CUmulticastObjectProp mp = { 1, 64 * MiB, 1, 0 };
+	CHECK(cuMulticastCreate(&mc, &mp) == CUDA_SUCCESS);
+	CHECK(cuMulticastAddDevice(mc, 0) == CUDA_SUCCESS);
+	CHECK(cuMulticastBindMem(mc, 0, h, 0, 64 * MiB, 0) == CUDA_SUCCESS);
+	CUDA_ARRAY3D_DESCRIPTOR ad = { 1024, 1024, 0, CU_AD_FORMAT_FLOAT, 4, 0 };
+	CUarray mip;
+	CHECK(cuMipmappedArrayCreate(&mip, &ad, 3) == CUDA_SUCCESS); /* 16 + 4 + 1 MiB */
+	CUDA_EXTERNAL_MEMORY_HANDLE_DESC ed;
+	memset(&ed, 0, sizeof(ed));
+	ed.type = 1; /* CU_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD */
+	ed.handle.fd = 3;
+	ed.size = 512 * MiB;
+	void *ext;
+	CHECK(cuImportExternalMemory(&ext, &ed) == CUDA_SUCCESS);
+	CUDA_EXTERNAL_MEMORY_BUFFER_DESC bd;
+	memset(&bd, 0, sizeof(bd));
+	bd.size = 256 * MiB;
+	CUdeviceptr eb;
+	CHECK(cuExternalMemoryGetMappedBuffer(&eb, ext, &bd) == CUDA_SUCCESS);
+	void *green;
+	CHECK(cuGreenCtxCreate(&green, NULL, 0, 1) == CUDA_SUCCESS);
+	long long peak = peak_now(0);
+	CHECK(cuGreenCtxDestroy(green) == CUDA_SUCCESS);
+	CHECK(cuMemFree_v2(eb) == CUDA_SUCCESS);
+	CHECK(cuDestroyExternalMemory(ext) == CUDA_SUCCESS);
+	CHECK(cuMulticastUnbind(mc, 0, 0, 64 * MiB) == CUDA_SUCCESS);
+	CHECK(cuMemRelease(mc) == CUDA_SUCCESS);
+	CHECK(cuMemUnmap(va, 512 * MiB) == CUDA_SUCCESS);
+	CHECK(cuMemRelease(h2) == CUDA_SUCCESS);
+	CHECK(cuMemRelease(h) == CUDA_SUCCESS);
+	CHECK(cuMemAddressFree(va, 512 * MiB) == CUDA_SUCCESS);
+	CHECK(cuMipmappedArrayDestroy(mip) == CUDA_SUCCESS);
+	hold(1, 100 * MiB);
+	peak = peak_now(peak);
+	printf("peak %lld\n", peak);
+	printf("apis cuMemExportToShareableHandle cuMemImportFromShareableHandle cuMulticastCreate "
+	       "cuMulticastAddDevice cuMulticastBindMem cuMulticastUnbind cuMipmappedArrayCreate "
+	       "cuMipmappedArrayDestroy cuImportExternalMemory cuExternalMemoryGetMappedBuffer "
+	       "cuDestroyExternalMemory cuGreenCtxCreate cuGreenCtxDestroy\n");
+}
+
 static int swap_child(int die)
 {
 	pid_t pid = fork();
@@ -80,11 +213,7 @@ int main(int argc, char **argv)
 		start();
 		CUdeviceptr va;
 		CHECK(cuMemAddressReserve(&va, 256 * MiB, 0, 0, 0) == CUDA_SUCCESS);
-		CUmemAllocationProp prop;
-		memset(&prop, 0, sizeof(prop));
-		prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
-		prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
-		prop.location.id = 0;
+		CUmemAllocationProp prop = device0_prop();
 		CUmemGenericAllocationHandle h[4];
 		for (int i = 0; i < 4; i++) {
 			CHECK(cuMemCreate(&h[i], 64 * MiB, &prop, 0) == CUDA_SUCCESS);
@@ -135,6 +264,22 @@ int main(int argc, char **argv)
 		CHECK(cuStreamEndCapture(s, &graph) == CUDA_SUCCESS);
 		hold(1, 800 * MiB);
 		peak = beyond();
+	} else if (strcmp(argv[1], "graphmem") == 0 || strcmp(argv[1], "graphmodel") == 0) {
+		if (strcmp(argv[1], "graphmodel") == 0)
+			setenv("FAKECUDA_NO_GRAPH_ATTR", "1", 1);
+		start();
+		graphmem();
+		return 0;
+	} else if (strcmp(argv[1], "managed") == 0) {
+		start();
+		CUdeviceptr m;
+		CHECK(cuMemAllocManaged(&m, 800 * MiB, 1) == CUDA_SUCCESS);
+		hold(1, 300 * MiB);
+		peak = beyond();
+	} else if (strcmp(argv[1], "owners") == 0) {
+		start();
+		owners();
+		return 0;
 	} else {
 		CHECK(!"unknown mode");
 	}

@@ -3,12 +3,13 @@
  * interface of libvramsim: only trace/shim*.c include it, and the shim is
  * built apart (trace/shim.mk), linked against libc and libzstd only.
  *
- * The shim has five parts:
+ * The shim has these parts:
  *   shim_resolve.c  finding the real driver: the dlsym override (both glibc
  *                   versions), the driver handle, the helper entry points,
  *                   cuGetProcAddress substitution, exec wrappers
  *   shim_wrap.c     one wrapper per intercepted driver entry point and the
- *                   table of them (shim_variants)
+ *                   table of them (shim_variants); shim_wrap_graph.c the
+ *                   graph memory and other-owner wrappers (shim_wrap.h)
  *   shim_state.c    what the wrappers need to know across calls: devices
  *                   already described, live contexts, memory pools, and
  *                   the cuMemGetInfo / pool snapshots
@@ -90,6 +91,47 @@ struct cu_array3d_desc {
 	size_t Width, Height, Depth; int Format; unsigned int NumChannels, Flags;
 };
 struct cu_ipc_mem_handle { char reserved[64]; };   /* CUipcMemHandle, passed by value */
+typedef void *CUgraph;
+typedef void *CUgraphNode;
+typedef void *CUgraphExec;
+struct cu_mem_access_desc { struct cu_mem_location location; int flags; };
+struct cu_mem_alloc_node_params {    /* CUDA_MEM_ALLOC_NODE_PARAMS (v1) */
+	struct cu_pool_props poolProps;
+	const struct cu_mem_access_desc *accessDescs;
+	size_t accessDescCount;
+	size_t bytesize;
+	CUdeviceptr dptr;                /* out */
+};
+struct cu_graph_inst_params {        /* CUDA_GRAPH_INSTANTIATE_PARAMS */
+	cuuint64_t flags;
+	CUstream hUploadStream;
+	CUgraphNode hErrNode_out;
+	int result_out;
+};
+enum { CU_GRAPH_INSTANTIATE_FLAG_UPLOAD = 2 };
+/* CUgraphMem_attribute */
+enum { CU_GRAPH_MEM_ATTR_USED_MEM_CURRENT = 0, CU_GRAPH_MEM_ATTR_USED_MEM_HIGH = 1,
+       CU_GRAPH_MEM_ATTR_RESERVED_MEM_CURRENT = 2, CU_GRAPH_MEM_ATTR_RESERVED_MEM_HIGH = 3 };
+struct cu_mc_prop {                  /* CUmulticastObjectProp */
+	unsigned int numDevices;
+	size_t size;
+	unsigned long long handleTypes;
+	unsigned long long flags;
+};
+struct cu_ext_mem_desc {             /* CUDA_EXTERNAL_MEMORY_HANDLE_DESC */
+	int type;
+	union { int fd; struct { void *handle; const void *name; } win32; const void *nvSciBufObject; }
+		handle;
+	unsigned long long size;
+	unsigned int flags;
+	unsigned int reserved[16];
+};
+struct cu_ext_buf_desc {             /* CUDA_EXTERNAL_MEMORY_BUFFER_DESC */
+	unsigned long long offset, size;
+	unsigned int flags;
+	unsigned int reserved[16];
+};
+enum { CUDA_ARRAY3D_LAYERED = 0x01 };
 struct cu_uuid { unsigned char bytes[16]; };
 
 /* ---- the table of intercepted entry points ---- */
@@ -136,6 +178,18 @@ struct shim_real {
 	CUresult (*stream_is_capturing_ptsz)(CUstream, int *);
 	CUresult (*pool_get_attr)(CUmemoryPool, int, void *);
 	CUresult (*mem_get_range)(CUdeviceptr *, size_t *, CUdeviceptr);
+	CUresult (*graph_mem_attr)(CUdevice, int, void *);
+	CUresult (*props_from_handle)(struct cu_alloc_prop *, CUmemGenericAllocationHandle);
+	/* cuStreamGetCaptureInfo_v2 and _v3 (v3 adds edge data before the
+	 * count), each also _ptsz: the graph a stream is captured into. */
+	CUresult (*capture_info_v2)(CUstream, int *, cuuint64_t *, CUgraph *, const CUgraphNode **,
+				    size_t *);
+	CUresult (*capture_info_v2_ptsz)(CUstream, int *, cuuint64_t *, CUgraph *,
+					 const CUgraphNode **, size_t *);
+	CUresult (*capture_info_v3)(CUstream, int *, cuuint64_t *, CUgraph *, const CUgraphNode **,
+				    const void **, size_t *);
+	CUresult (*capture_info_v3_ptsz)(CUstream, int *, cuuint64_t *, CUgraph *,
+					 const CUgraphNode **, const void **, size_t *);
 };
 extern struct shim_real shim_real;
 
@@ -160,6 +214,10 @@ CUresult shim_no_driver(int v);
 uint16_t shim_substitute(const char *symbol, void **pfn, int version, uint64_t flags);
 /* The real dlsym (resolved on first use). */
 void *shim_real_dlsym(void *handle, const char *name);
+/* The next definition after the shim of glibc's function name, of
+ * version GLIBC_2.34 or else the base version (dlsym, dlopen); NULL if
+ * none. Takes the loader lock: never call it holding a shim lock. */
+void *shim_next_glibc(const char *name);
 
 /* ---- shim_writer.c ---- */
 
@@ -193,7 +251,7 @@ void shim_before_exec(void);
 void shim_exec_failed(void);
 /* Print "vramsim: warning: <msg>" once per key (a small bitmask). */
 void shim_warn_once(unsigned key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-enum { WARN_OUTPUT = 1, WARN_NODRIVER = 2, WARN_TABLE = 4 };
+enum { WARN_OUTPUT = 1, WARN_NODRIVER = 2, WARN_TABLE = 4, WARN_DEEPBIND = 8 };
 
 /* ---- shim_buf.c ---- */
 
@@ -259,6 +317,9 @@ int shim_pool_dev(CUmemoryPool pool);
 void shim_pool_destroying(CUmemoryPool pool);
 /* Record a pool's reserved/used bytes now (after a trim). */
 void shim_pool_stat(CUmemoryPool pool);
+/* Record a device's graph memory (cuDeviceGetGraphMemAttribute) now,
+ * why = VRT_GRAPH_STAT_*; nothing when the driver has no such getter. */
+void shim_graph_stat(int dev, int why);
 
 /* Snapshot one device (reason: enum vrt_snap_reason) or every device
  * that has a live context the shim knows. Never creates a context. */

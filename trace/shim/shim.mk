@@ -4,7 +4,7 @@
 # Every trace/shim/*.c, plus the native-format codecs trace/vrt*.c, is built
 # position-independent with hidden visibility into $(BUILD)/shim/ and
 # linked against libc and libzstd only. Exported: the wrapped CUDA driver
-# entry points, the exec family and dlsym (as dlsym@GLIBC_2.34 and
+# entry points, the exec family, dlopen and dlsym (as dlsym@GLIBC_2.34 and
 # dlsym@GLIBC_2.2.5, or GLIBC_2.17 on aarch64; the version script below
 # defines those two version nodes and nothing else, so every other export
 # stays unversioned and binds to any reference).
@@ -34,7 +34,7 @@ $(BUILD)/shim/%.o: %.c $(FLAGS_STAMP) | $(DEPS_OK)
 
 $(SHIM_VER): trace/shim/shim.mk
 	@mkdir -p $(dir $@)
-	$(Q)printf '%s { local: vramsim_dlsym_*; };\nGLIBC_2.34 { } %s;\n' $(SHIM_BASE_GLIBC) $(SHIM_BASE_GLIBC) > $@
+	$(Q)printf '%s { local: vramsim_dl*; };\nGLIBC_2.34 { } %s;\n' $(SHIM_BASE_GLIBC) $(SHIM_BASE_GLIBC) > $@
 
 $(SHIM_SO): $(SHIM_OBJ) $(SHIM_VER)
 	@$(if $(Q),echo "  LD      $@")

@@ -44,7 +44,12 @@ void shim_clock_calibrate(void)
 	uint64_t t = __rdtsc();
 	int64_t dn = ns - shim_clk.base_ns;
 	uint64_t dt = t - shim_clk.base_tsc;
-	if (dn < 50 * 1000 * 1000 || dt == 0 || (int64_t)dt < 0)
+	/* The first rate from 5 ms of baseline is within a few 1e-5 (the
+	 * jitter of a clock_gettime over 5 ms), and records are stamped by
+	 * the TSC from then on; later ones wait for 50 ms of it. A new rate
+	 * never moves the clock back (below). */
+	int64_t need = shim_clk.use_tsc ? 50 * 1000 * 1000 : 5 * 1000 * 1000;
+	if (dn < need || dt == 0 || (int64_t)dt < 0)
 		return; /* too short a baseline for a good rate */
 	uint64_t m = (uint64_t)(((unsigned __int128)(uint64_t)dn << 32) / dt);
 	/* Continue from the current reading; catch up if it fell behind

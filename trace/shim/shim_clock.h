@@ -8,7 +8,7 @@
  * nanoseconds by a factor the writer thread measures against
  * CLOCK_MONOTONIC (shim_clock_calibrate, every flush): a few ns a read,
  * where clock_gettime costs 20-60 ns under a paravirtual clock source
- * (kvm-clock). Until the first calibration (>= 50 ms of baseline), and
+ * (kvm-clock). Until the first calibration (>= 5 ms of baseline), and
  * everywhere else, it is clock_gettime(CLOCK_MONOTONIC) through the vDSO.
  * Each re-calibration starts from the current reading, so the clock never
  * goes back; its rate follows CLOCK_MONOTONIC's over the whole run.

@@ -59,6 +59,13 @@ static void *no_dlsym(void *h, const char *name)
 #define BASE_GLIBC "GLIBC_2.2.5"
 #endif
 
+void *shim_next_glibc(const char *name)
+{
+	/* dlvsym is not overridden; RTLD_NEXT from here is "after the shim". */
+	void *p = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
+	return p ? p : dlvsym(RTLD_NEXT, name, BASE_GLIBC);
+}
+
 /* Called by the trampoline the first time (or from C): find libc's dlsym. */
 __attribute__((visibility("hidden"), used)) dlsym_fn shim_dlsym_resolve(void);
 dlsym_fn shim_dlsym_resolve(void)
@@ -66,10 +73,7 @@ dlsym_fn shim_dlsym_resolve(void)
 	dlsym_fn f = __atomic_load_n(&shim_dlsym_real, __ATOMIC_ACQUIRE);
 	if (f)
 		return f;
-	/* dlvsym is not overridden; RTLD_NEXT from here is "after the shim". */
-	void *p = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
-	if (!p)
-		p = dlvsym(RTLD_NEXT, "dlsym", BASE_GLIBC);
+	void *p = shim_next_glibc("dlsym");
 	f = p ? (dlsym_fn)p : no_dlsym;
 	__atomic_store_n(&shim_dlsym_real, f, __ATOMIC_RELEASE);
 	return f;
@@ -184,6 +188,12 @@ static void resolve_driver(void *h, struct shim_real *r, void **drv)
 	LOAD(stream_is_capturing_ptsz, "cuStreamIsCapturing_ptsz");
 	LOAD(pool_get_attr, "cuMemPoolGetAttribute");
 	LOAD(mem_get_range, "cuMemGetAddressRange_v2");
+	LOAD(graph_mem_attr, "cuDeviceGetGraphMemAttribute");
+	LOAD(props_from_handle, "cuMemGetAllocationPropertiesFromHandle");
+	LOAD(capture_info_v2, "cuStreamGetCaptureInfo_v2");
+	LOAD(capture_info_v2_ptsz, "cuStreamGetCaptureInfo_v2_ptsz");
+	LOAD(capture_info_v3, "cuStreamGetCaptureInfo_v3");
+	LOAD(capture_info_v3_ptsz, "cuStreamGetCaptureInfo_v3_ptsz");
 #undef LOAD
 }
 
@@ -453,18 +463,31 @@ static char **gather(const char *arg, va_list ap, char *const **envp)
 	return v;
 }
 
-int execl(const char *path, const char *arg, ...)
+/* Which vector form a list form ends in. */
+enum { L_EXECV, L_EXECVP, L_EXECVE };
+
+static int exec_list(int form, const char *path, const char *arg, va_list ap)
 {
-	va_list ap;
-	va_start(ap, arg);
-	char **v = gather(arg, ap, NULL);
-	va_end(ap);
+	char *const *envp = NULL;
+	char **v = gather(arg, ap, form == L_EXECVE ? &envp : NULL);
 	if (!v) {
 		errno = ENOMEM;
 		return -1;
 	}
-	int rc = execv(path, v);
+	int rc = form == L_EXECVP ? execvp(path, v) : form == L_EXECVE ? execve(path, v, envp)
+									 : execv(path, v);
+	int e = errno;
 	free(v);
+	errno = e;
+	return rc;
+}
+
+int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	int rc = exec_list(L_EXECV, path, arg, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -472,29 +495,16 @@ int execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
 	va_start(ap, arg);
-	char **v = gather(arg, ap, NULL);
+	int rc = exec_list(L_EXECVP, file, arg, ap);
 	va_end(ap);
-	if (!v) {
-		errno = ENOMEM;
-		return -1;
-	}
-	int rc = execvp(file, v);
-	free(v);
 	return rc;
 }
 
 int execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
-	char *const *envp = NULL;
 	va_start(ap, arg);
-	char **v = gather(arg, ap, &envp);
+	int rc = exec_list(L_EXECVE, path, arg, ap);
 	va_end(ap);
-	if (!v) {
-		errno = ENOMEM;
-		return -1;
-	}
-	int rc = execve(path, v, envp);
-	free(v);
 	return rc;
 }

@@ -416,3 +416,26 @@ void shim_state_reset(void)
 		atomic_store(&pools[i].live, 0);
 	}
 }
+
+/* ---- graph memory ---- */
+
+void shim_graph_stat(int dev, int why)
+{
+	/* cuda.h CUgraphMem_attribute: values are cuuint64_t. */
+	static const int attrs[4] = {
+		CU_GRAPH_MEM_ATTR_RESERVED_MEM_CURRENT, CU_GRAPH_MEM_ATTR_USED_MEM_CURRENT,
+		CU_GRAPH_MEM_ATTR_RESERVED_MEM_HIGH, CU_GRAPH_MEM_ATTR_USED_MEM_HIGH,
+	};
+	uint64_t v[4];
+	if (!shim_real.graph_mem_attr || dev < 0 || dev >= VRT_MAX_DEVICES)
+		return;
+	for (int i = 0; i < 4; i++)
+		if (shim_real.graph_mem_attr(dev, attrs[i], &v[i]) != CUDA_SUCCESS)
+			return;
+	struct vrt_event ev = {
+		.api = VRT_API_graph_stat, .dev = dev, .size = v[0], .aux = v[1], .req = v[2],
+		.addr = v[3], .stream = (uint64_t)why,
+	};
+	shim_note_dev(dev);
+	shim_rec_event(&ev);
+}

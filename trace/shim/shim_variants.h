@@ -12,7 +12,11 @@
  * version is the one in the PFN_<base>_v<version> typedef of
  * cudaTypedefs.h that names this variant); per_thread marks the _ptsz
  * variants chosen with CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM.
- * Each name is also a VRT_API_<name> in vrt.h.
+ * Each name is also a VRT_API_<name> in vrt.h. Signatures and versions:
+ * cuda.h and cudaTypedefs.h of CUDA 13.0 (the driver API reference,
+ * docs.nvidia.com/cuda/cuda-driver-api: "Graph Management", "Virtual
+ * Memory Management", "Multicast Object Management", "External Resource
+ * Interoperability", "Green Contexts").
  */
 #define SHIM_VARIANTS(X) \
 	X(cuMemAlloc, cuMemAlloc, 2000, 0) \
@@ -70,6 +74,34 @@
 	X(cuMemGetDefaultMemPool, cuMemGetDefaultMemPool, 13000, 0) \
 	X(cuMemGetMemPool, cuMemGetMemPool, 13000, 0) \
 	X(cuMemSetMemPool, cuMemSetMemPool, 13000, 0) \
+	X(cuGraphAddMemAllocNode, cuGraphAddMemAllocNode, 11040, 0) \
+	X(cuGraphAddMemFreeNode, cuGraphAddMemFreeNode, 11040, 0) \
+	X(cuGraphInstantiate, cuGraphInstantiate, 10000, 0) \
+	X(cuGraphInstantiate_v2, cuGraphInstantiate, 11000, 0) \
+	X(cuGraphInstantiateWithFlags, cuGraphInstantiateWithFlags, 11040, 0) \
+	X(cuGraphInstantiateWithParams, cuGraphInstantiateWithParams, 12000, 0) \
+	X(cuGraphInstantiateWithParams_ptsz, cuGraphInstantiateWithParams, 12000, 1) \
+	X(cuGraphLaunch, cuGraphLaunch, 10000, 0) \
+	X(cuGraphLaunch_ptsz, cuGraphLaunch, 10000, 1) \
+	X(cuGraphUpload, cuGraphUpload, 11010, 0) \
+	X(cuGraphUpload_ptsz, cuGraphUpload, 11010, 1) \
+	X(cuGraphExecDestroy, cuGraphExecDestroy, 10000, 0) \
+	X(cuGraphDestroy, cuGraphDestroy, 10000, 0) \
+	X(cuDeviceGraphMemTrim, cuDeviceGraphMemTrim, 11040, 0) \
+	X(cuMemExportToShareableHandle, cuMemExportToShareableHandle, 10020, 0) \
+	X(cuMemImportFromShareableHandle, cuMemImportFromShareableHandle, 10020, 0) \
+	X(cuMulticastCreate, cuMulticastCreate, 12010, 0) \
+	X(cuMulticastAddDevice, cuMulticastAddDevice, 12010, 0) \
+	X(cuMulticastBindMem, cuMulticastBindMem, 12010, 0) \
+	X(cuMulticastBindAddr, cuMulticastBindAddr, 12010, 0) \
+	X(cuMulticastUnbind, cuMulticastUnbind, 12010, 0) \
+	X(cuMipmappedArrayCreate, cuMipmappedArrayCreate, 5000, 0) \
+	X(cuMipmappedArrayDestroy, cuMipmappedArrayDestroy, 5000, 0) \
+	X(cuImportExternalMemory, cuImportExternalMemory, 10000, 0) \
+	X(cuExternalMemoryGetMappedBuffer, cuExternalMemoryGetMappedBuffer, 10000, 0) \
+	X(cuDestroyExternalMemory, cuDestroyExternalMemory, 10000, 0) \
+	X(cuGreenCtxCreate, cuGreenCtxCreate, 12040, 0) \
+	X(cuGreenCtxDestroy, cuGreenCtxDestroy, 12040, 0) \
 	X(cuGetProcAddress, cuGetProcAddress, 11030, 0) \
 	X(cuGetProcAddress_v2, cuGetProcAddress, 12000, 0)
 

@@ -15,70 +15,11 @@
  * stream's device for cuMemAllocAsync and cuMemFreeAsync.
  */
 #include "shim.h"
+#include "shim_wrap.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-
-#define EXPAND(...) __VA_ARGS__
-
-/* The two entry functions of a variant. */
-#define ENTRY(name, params, args) \
-	SHIM_EXPORT CUresult name params; \
-	CUresult name params \
-	{ \
-		void *fn = shim_fn_next(SV_##name); \
-		if (!fn) \
-			return shim_no_driver(SV_##name); \
-		return do_##name(fn, EXPAND args); \
-	} \
-	static CUresult l_##name params \
-	{ \
-		void *fn = shim_fn_drv(SV_##name); \
-		if (!fn) \
-			return shim_no_driver(SV_##name); \
-		return do_##name(fn, EXPAND args); \
-	}
-
-/* Around the real call: take the recursion guard, and after recording
- * restore the errno the real call left. */
-#define BEGIN int g_ = shim_enter()
-#define FINISH(...) \
-	do { \
-		if (g_) { \
-			int e_ = errno; \
-			__VA_ARGS__; \
-			shim_leave(); \
-			errno = e_; \
-		} \
-	} while (0)
-/* Work before the real call must not change the errno it will see. */
-#define BEFORE(...) \
-	do { \
-		if (g_) { \
-			int e_ = errno; \
-			__VA_ARGS__; \
-			errno = e_; \
-		} \
-	} while (0)
-
-/* An out-parameter's value when the call succeeded, else 0. */
-#define OUT(r, p) ((r) == CUDA_SUCCESS && (p) ? (uint64_t)(uintptr_t)*(p) : 0)
-
-static void rec(uint16_t api, CUresult r, int dev, uint64_t req, uint64_t size, uint64_t addr,
-		uint64_t aux, uint64_t stream)
-{
-	struct vrt_event ev = {
-		.api = api, .dev = dev, .result = r, .req = req, .size = size,
-		.addr = addr, .aux = aux, .stream = stream,
-	};
-	shim_record(&ev);
-}
-
-static uint64_t ptr64(const void *p)
-{
-	return (uint64_t)(uintptr_t)p;
-}
 
 /* ---- linear device memory ---- */
 
@@ -249,7 +190,7 @@ static uint64_t elem_bytes(int fmt, unsigned int channels)
 	}
 }
 
-static uint64_t array_bytes(uint64_t w, uint64_t h, uint64_t d, int fmt, unsigned int ch)
+uint64_t shim_array_bytes(uint64_t w, uint64_t h, uint64_t d, int fmt, unsigned int ch)
 {
 	uint64_t n = elem_bytes(fmt, ch);
 	if (__builtin_mul_overflow(n, w, &n) || __builtin_mul_overflow(n, h ? h : 1, &n) ||
@@ -263,7 +204,7 @@ static CUresult do_cuArrayCreate(void *fn, CUarray *ph, const struct cu_array_de
 {
 	BEGIN;
 	CUresult r = ((f_arr1)fn)(ph, a);
-	uint64_t n = a ? array_bytes(a->Width, a->Height, 1, a->Format, a->NumChannels) : 0;
+	uint64_t n = a ? shim_array_bytes(a->Width, a->Height, 1, a->Format, a->NumChannels) : 0;
 	FINISH(rec(VRT_API_cuArrayCreate, r, shim_cur_dev(), n, n, OUT(r, ph), 0, 0));
 	return r;
 }
@@ -274,7 +215,7 @@ static CUresult do_cuArrayCreate_v2(void *fn, CUarray *ph, const struct cu_array
 {
 	BEGIN;
 	CUresult r = ((f_arr2)fn)(ph, a);
-	uint64_t n = a ? array_bytes(a->Width, a->Height, 1, a->Format, a->NumChannels) : 0;
+	uint64_t n = a ? shim_array_bytes(a->Width, a->Height, 1, a->Format, a->NumChannels) : 0;
 	FINISH(rec(VRT_API_cuArrayCreate_v2, r, shim_cur_dev(), n, n, OUT(r, ph), 0, 0));
 	return r;
 }
@@ -285,7 +226,8 @@ static CUresult do_cuArray3DCreate(void *fn, CUarray *ph, const struct cu_array3
 {
 	BEGIN;
 	CUresult r = ((f_arr3d1)fn)(ph, a);
-	uint64_t n = a ? array_bytes(a->Width, a->Height, a->Depth, a->Format, a->NumChannels) : 0;
+	uint64_t n = a ? shim_array_bytes(a->Width, a->Height, a->Depth, a->Format,
+					  a->NumChannels) : 0;
 	FINISH(rec(VRT_API_cuArray3DCreate, r, shim_cur_dev(), n, n, OUT(r, ph), 0, 0));
 	return r;
 }
@@ -296,7 +238,8 @@ static CUresult do_cuArray3DCreate_v2(void *fn, CUarray *ph, const struct cu_arr
 {
 	BEGIN;
 	CUresult r = ((f_arr3d2)fn)(ph, a);
-	uint64_t n = a ? array_bytes(a->Width, a->Height, a->Depth, a->Format, a->NumChannels) : 0;
+	uint64_t n = a ? shim_array_bytes(a->Width, a->Height, a->Depth, a->Format,
+					  a->NumChannels) : 0;
 	FINISH(rec(VRT_API_cuArray3DCreate_v2, r, shim_cur_dev(), n, n, OUT(r, ph), 0, 0));
 	return r;
 }
@@ -314,16 +257,35 @@ ENTRY(cuArrayDestroy, (CUarray a), (a))
 
 /* ---- stream-ordered allocation ---- */
 
-/* Is s being captured into a graph? Asked before the call (the call
- * does not change it); the _ptsz variants ask the _ptsz query, whose
- * default stream is the per-thread one. 0 when the driver cannot say. */
+/* Is s being captured into a graph? Asked before the call (the call does
+ * not change it); the _ptsz variants ask the _ptsz queries, whose default
+ * stream is the per-thread one. Returns VRT_AUX_CAPTURED with the graph
+ * being captured (cuStreamGetCaptureInfo_v2, else _v3; 0 when neither
+ * exists and only cuStreamIsCapturing can say), or 0. */
 static uint64_t captured(CUstream s, int ptsz)
 {
-	CUresult (*q)(CUstream, int *) = ptsz && shim_real.stream_is_capturing_ptsz
-						 ? shim_real.stream_is_capturing_ptsz
-						 : shim_real.stream_is_capturing;
+	const struct shim_real *R = &shim_real;
 	int st = 0;
-	return q && q(s, &st) == CUDA_SUCCESS && st == 1 ? VRT_AUX_CAPTURED : 0;
+	CUgraph g = NULL;
+	CUresult r = CUDA_ERROR_INVALID_VALUE;
+	if (ptsz && R->capture_info_v2_ptsz)
+		r = R->capture_info_v2_ptsz(s, &st, NULL, &g, NULL, NULL);
+	else if (R->capture_info_v2)
+		r = R->capture_info_v2(s, &st, NULL, &g, NULL, NULL);
+	else if (ptsz && R->capture_info_v3_ptsz)
+		r = R->capture_info_v3_ptsz(s, &st, NULL, &g, NULL, NULL, NULL);
+	else if (R->capture_info_v3)
+		r = R->capture_info_v3(s, &st, NULL, &g, NULL, NULL, NULL);
+	if (r != CUDA_SUCCESS) {
+		CUresult (*q)(CUstream, int *) = ptsz && R->stream_is_capturing_ptsz
+							 ? R->stream_is_capturing_ptsz
+							 : R->stream_is_capturing;
+		g = NULL;
+		if (!q || q(s, &st) != CUDA_SUCCESS)
+			return 0;
+	}
+	/* CU_STREAM_CAPTURE_STATUS_ACTIVE (cuda.h CUstreamCaptureStatus) */
+	return st == 1 ? VRT_AUX_CAPTURED | (ptr64(g) & ~VRT_AUX_CAPTURED) : 0;
 }
 
 typedef CUresult (*f_async)(CUdeviceptr *, size_t, CUstream);
@@ -357,8 +319,9 @@ static CUresult pool_alloc(uint16_t api, int ptsz, void *fn, CUdeviceptr *dptr, 
 	BEFORE(cap = captured(s, ptsz));
 	CUresult r = ((f_frompool)fn)(dptr, n, pool, s);
 	int dev = VRT_DEV_UNKNOWN;
+	/* aux: the pool, or for a captured call the graph (VRT_AUX_CAPTURED). */
 	FINISH(dev = shim_pool_dev(pool); if (dev == VRT_DEV_UNKNOWN) dev = shim_stream_dev(s);
-	       rec(api, r, dev, n, n, OUT(r, dptr), ptr64(pool) | cap, ptr64(s)));
+	       rec(api, r, dev, n, n, OUT(r, dptr), cap ? cap : ptr64(pool), ptr64(s)));
 	return r;
 }
 static CUresult do_cuMemAllocFromPoolAsync(void *fn, CUdeviceptr *dptr, size_t n,
@@ -399,7 +362,7 @@ ENTRY(cuMemFreeAsync_ptsz, (CUdeviceptr p, CUstream s), (p, s))
 
 /* ---- pools ---- */
 
-static int location_dev(const struct cu_mem_location *loc)
+int shim_location_dev(const struct cu_mem_location *loc)
 {
 	switch (loc->type) {
 	case CU_MEM_LOCATION_TYPE_DEVICE:
@@ -418,7 +381,7 @@ static CUresult do_cuMemPoolCreate(void *fn, CUmemoryPool *pool, const struct cu
 {
 	BEGIN;
 	CUresult r = ((f_poolcreate)fn)(pool, pp);
-	int dev = pp ? location_dev(&pp->location) : VRT_DEV_UNKNOWN;
+	int dev = pp ? shim_location_dev(&pp->location) : VRT_DEV_UNKNOWN;
 	FINISH(rec(VRT_API_cuMemPoolCreate, r, dev, 0, 0, OUT(r, pool), pp ? pp->maxSize : 0, 0);
 	       if (r == CUDA_SUCCESS && pool) shim_pool_set(*pool, dev, 1));
 	return r;
@@ -483,7 +446,7 @@ static CUresult get_pool13(void *fn, CUmemoryPool *pool, struct cu_mem_location 
 {
 	BEGIN;
 	CUresult r = ((f_getpool13)fn)(pool, loc, type);
-	FINISH(if (r == CUDA_SUCCESS && pool && loc) shim_pool_set(*pool, location_dev(loc), 1));
+	FINISH(if (r == CUDA_SUCCESS && pool && loc) shim_pool_set(*pool, shim_location_dev(loc), 1));
 	return r;
 }
 static CUresult do_cuMemGetDefaultMemPool(void *fn, CUmemoryPool *pool,
@@ -507,7 +470,7 @@ static CUresult do_cuMemSetMemPool(void *fn, struct cu_mem_location *loc, int ty
 {
 	BEGIN;
 	CUresult r = ((f_setpool13)fn)(loc, type, pool);
-	FINISH(if (r == CUDA_SUCCESS && loc) shim_pool_set(pool, location_dev(loc), 1));
+	FINISH(if (r == CUDA_SUCCESS && loc) shim_pool_set(pool, shim_location_dev(loc), 1));
 	return r;
 }
 ENTRY(cuMemSetMemPool, (struct cu_mem_location *loc, int type, CUmemoryPool pool),
@@ -541,7 +504,7 @@ static CUresult do_cuMemCreate(void *fn, CUmemGenericAllocationHandle *h, size_t
 	BEGIN;
 	CUresult r = ((f_create)fn)(h, n, prop, flags);
 	FINISH(rec(VRT_API_cuMemCreate, r,
-		   prop ? location_dev(&prop->location) : VRT_DEV_UNKNOWN, n, n, OUT(r, h),
+		   prop ? shim_location_dev(&prop->location) : VRT_DEV_UNKNOWN, n, n, OUT(r, h),
 		   prop ? (uint64_t)(unsigned)prop->type : 0, 0));
 	return r;
 }

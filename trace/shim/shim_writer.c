@@ -526,8 +526,8 @@ static void *writer_main(void *arg)
 			int64_t due = mono_ns() + (int64_t)cfg.flush_ms * 1000000;
 			if (due > next_snap)
 				due = next_snap;
-			/* The TSC clock is calibrated early (60 ms of baseline). */
-			int64_t cal = shim_clk.base_ns + 60 * 1000000;
+			/* The TSC clock is calibrated early (6 ms of baseline). */
+			int64_t cal = shim_clk.base_ns + 6 * 1000000;
 			if (shim_clk.tsc_ok && !shim_clk.use_tsc && due > cal)
 				due = cal;
 			struct timespec ts = { (time_t)(due / 1000000000), (long)(due % 1000000000) };
