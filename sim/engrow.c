@@ -24,6 +24,46 @@ struct engrow {
 	int have_last;
 };
 
+/*
+ * One planner kept between the scenarios of one vramsim run (a sweep, a
+ * plot's curves, a diff): a scenario closed hands its planner back, the
+ * next one of the same engine takes it, and the planner keeps the model
+ * loaded if only context settings change. Closed at exit.
+ */
+static struct eng *pool_eng;
+static char *pool_lib;
+
+static void pool_drop(void)
+{
+	eng_close(pool_eng);
+	free(pool_lib);
+	pool_eng = NULL;
+	pool_lib = NULL;
+}
+
+static struct eng *pool_take(const char *lib, char **cause)
+{
+	if (pool_eng && (lib ? pool_lib && !strcmp(lib, pool_lib) : !pool_lib)) {
+		struct eng *e = pool_eng;
+		pool_eng = NULL;
+		free(pool_lib);
+		pool_lib = NULL;
+		return e;
+	}
+	pool_drop();
+	return eng_open(lib, cause);
+}
+
+static void pool_give(struct eng *e, const char *lib)
+{
+	static int registered;
+	pool_drop();
+	pool_eng = e;
+	pool_lib = lib ? util_xstrdup(lib) : NULL;
+	if (!registered && atexit(pool_drop) == 0)
+		registered = 1;
+}
+
 const char *engrow_only_option(const struct engrow_opts *o)
 {
 	return o->type_k ? "--kv-type-k" : o->type_v ? "--kv-type-v" : o->split_mode ? "--split-mode"
@@ -92,7 +132,7 @@ int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o,
 		return rc;
 	}
 	char *why = NULL;
-	r->eng = eng_open(o->lib, &why);
+	r->eng = pool_take(o->lib, &why);
 	if (!r->eng) {
 		/* another engine asked for and refused: an error; none built: the
 		 * formula model takes over and says why */
@@ -193,9 +233,12 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 		layers[g] = g < p.n_gpus ? p.gpu[g].layers : 0;
 		on_gpu += layers[g];
 	}
+	char tag[64];
+	snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(eng_describe(r->eng), "("), eng_describe(r->eng));
+	tag[strcspn(tag, "\0") - (tag[0] && tag[strlen(tag) - 1] == ' ')] = '\0';
 	if (desc)
 		snprintf(desc, desc_n, "engine plan (%s): ctx %u (%u slot%s x %llu%s), batch %u, ubatch %u, "
-			 "%d of %d layers on GPUs, sched copies %d", eng_describe(r->eng), p.n_ctx, p.n_seq,
+			 "%d of %d layers on GPUs, sched copies %d", tag, p.n_ctx, p.n_seq,
 			 p.n_seq == 1 ? "" : "s", (unsigned long long)per, sc->ctx ? "" : " by default",
 			 p.n_batch, p.n_ubatch, on_gpu, p.n_layer + 1, p.copies);
 	if (r->have_last)
@@ -241,7 +284,8 @@ void engrow_close(void *state)
 		return;
 	if (r->have_last)
 		eng_plan_free(&r->last);
-	eng_close(r->eng);
+	if (r->eng)
+		pool_give(r->eng, r->o.lib);
 	msrc_close(&r->src);
 	free(r);
 }
