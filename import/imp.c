@@ -208,7 +208,7 @@ static int inflate_to_map(const char *name, const char *kind, const unsigned cha
 	uint64_t cap = imp_max_input(), total = 0;
 	size_t chunk = 1 << 20;
 	unsigned char *buf = util_xmalloc(chunk);
-	struct prog *pg = prog_start("inflating", len);
+	struct progress *pg = progress_start("inflating", len);
 	int rc = 0;
 	if (kind[0] == 'g') {
 		z_stream zs;
@@ -242,7 +242,7 @@ static int inflate_to_map(const char *name, const char *kind, const unsigned cha
 					      strerror(errno));
 				break;
 			}
-			prog_update(pg, pos);
+			progress_update(pg, pos);
 			if (z == Z_STREAM_END) {
 				/* concatenated members, as gzip reads them */
 				if (pos >= len)
@@ -278,7 +278,7 @@ static int inflate_to_map(const char *name, const char *kind, const unsigned cha
 					      strerror(errno));
 				break;
 			}
-			prog_update(pg, in.pos);
+			progress_update(pg, in.pos);
 			if (!ob.pos && in.pos >= in.size)
 				break;
 		}
@@ -302,7 +302,7 @@ static int inflate_to_map(const char *name, const char *kind, const unsigned cha
 		}
 		ZSTD_freeDStream(zd);
 	}
-	prog_end(pg);
+	progress_end(pg);
 	free(buf);
 	if (!rc && total == 0)
 		rc = util_err(cause, UTIL_EINPUT, "%s: empty file, nothing to import", name);
@@ -332,7 +332,7 @@ static int spool_stream(int in, const char *name, void **out, size_t *olen, char
 	uint64_t cap = imp_max_input(), total = 0;
 	size_t chunk = 1 << 20;
 	char *buf = util_xmalloc(chunk);
-	struct prog *pg = prog_start("reading", 0);
+	struct progress *pg = progress_start("reading", 0);
 	int rc = 0;
 	for (;;) {
 		ssize_t n = read(in, buf, chunk);
@@ -355,9 +355,9 @@ static int spool_stream(int in, const char *name, void **out, size_t *olen, char
 				      strerror(errno));
 			break;
 		}
-		prog_update(pg, total);
+		progress_update(pg, total);
 	}
-	prog_end(pg);
+	progress_end(pg);
 	free(buf);
 	*out = NULL;
 	*olen = 0;

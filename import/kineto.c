@@ -1,8 +1,13 @@
 /*
  * kineto.c - PyTorch profiler / Kineto Chrome trace JSON (format
  * "kineto"): the [memory] instant events that profile_memory=True writes,
- * in .json or .json.gz. Fields and versions: reference/formats.md §2
- * (producer: torch/csrc/autograd/profiler_kineto.cpp).
+ * in .json or .json.gz. Fields and versions from the producer,
+ * torch/csrc/autograd/profiler_kineto.cpp, and libkineto's
+ * output_json.cpp.
+ *
+ * Over 800 lines on purpose: the JSON scanner, the version differences and
+ * the reconciliation share one event model; split, each part would need
+ * the others' internals.
  *
  * Output: one trace. pid = the event's "pid" (the rank's process), else
  * distributedInfo.rank, else 0; devices from deviceProperties (index =

@@ -16,12 +16,12 @@ struct rule {
 	int group;     /* capture group giving the layer, 0 if none */
 };
 
-struct lbl_rules {
+struct labels_rules {
 	struct rule *r;
 	size_t n, alloc;
 };
 
-void lbl_free(struct lbl_rules *r)
+void labels_free(struct labels_rules *r)
 {
 	if (!r)
 		return;
@@ -31,7 +31,7 @@ void lbl_free(struct lbl_rules *r)
 	free(r);
 }
 
-size_t lbl_count(const struct lbl_rules *r)
+size_t labels_count(const struct labels_rules *r)
 {
 	return r ? r->n : 0;
 }
@@ -142,7 +142,7 @@ static const char *regex_too_big(const char *p)
 	return NULL;
 }
 
-static int parse_line(struct lbl_rules *rs, char *s, const char *name, int line,
+static int parse_line(struct labels_rules *rs, char *s, const char *name, int line,
 		      char **cause)
 {
 	size_t n = strlen(s);
@@ -190,11 +190,11 @@ static int parse_line(struct lbl_rules *rs, char *s, const char *name, int line,
 	return 0;
 }
 
-int lbl_parse(const char *text, size_t len, const char *name, struct lbl_rules **out,
+int labels_parse(const char *text, size_t len, const char *name, struct labels_rules **out,
 	      char **cause)
 {
 	*out = NULL;
-	struct lbl_rules *rs = util_xcalloc(1, sizeof(*rs));
+	struct labels_rules *rs = util_xcalloc(1, sizeof(*rs));
 	const char *p = text, *end = text + len;
 	int line = 0, rc = 0;
 	while (rc == 0 && p < end) {
@@ -213,14 +213,14 @@ int lbl_parse(const char *text, size_t len, const char *name, struct lbl_rules *
 		p += n + (nl ? 1 : 0);
 	}
 	if (rc) {
-		lbl_free(rs);
+		labels_free(rs);
 		return rc;
 	}
 	*out = rs;
 	return 0;
 }
 
-int lbl_load(const char *path, struct lbl_rules **out, char **cause)
+int labels_load(const char *path, struct labels_rules **out, char **cause)
 {
 	char *buf;
 	size_t len;
@@ -228,7 +228,7 @@ int lbl_load(const char *path, struct lbl_rules **out, char **cause)
 	int rc = util_read_file(path, &buf, &len, cause);
 	if (rc)
 		return util_err(cause, UTIL_EINPUT, "%s: cannot read label rules", path);
-	rc = lbl_parse(buf, len, path, out, cause);
+	rc = labels_parse(buf, len, path, out, cause);
 	free(buf);
 	return rc;
 }
@@ -249,8 +249,8 @@ static int32_t group_layer(const char *s, const regmatch_t *m)
 	return (int32_t)v;
 }
 
-int lbl_match(const struct lbl_rules *rs, const char *const *frames, size_t n,
-	      struct lbl_result *res)
+int labels_match(const struct labels_rules *rs, const char *const *frames, size_t n,
+	      struct labels_result *res)
 {
 	if (!rs)
 		return 0;

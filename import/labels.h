@@ -1,6 +1,6 @@
 /*
  * labels.h - `--label-rules FILE`: regular expressions on stack frames that
- * give allocations a category and a layer (prefix lbl_).
+ * give allocations a category and a layer (prefix labels_).
  *
  * Rules file format (UTF-8 text, one rule per line):
  *
@@ -35,10 +35,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct lbl_rules;
+struct labels_rules;
 
 /* What a matching rule says. */
-struct lbl_result {
+struct labels_result {
 	int     category; /* enum trace_cat */
 	int32_t layer;    /* TRACE_LAYER_NONE if the rule gives none */
 	int     rule;     /* 0-based index of the rule that matched */
@@ -46,22 +46,22 @@ struct lbl_result {
 
 /*
  * Parse rules from text[0..len); name (the file name) is used in
- * messages. On success *out owns the rules (free with lbl_free()).
+ * messages. On success *out owns the rules (free with labels_free()).
  */
-int lbl_parse(const char *text, size_t len, const char *name,
-	      struct lbl_rules **out, char **cause);
+int labels_parse(const char *text, size_t len, const char *name,
+	      struct labels_rules **out, char **cause);
 /* Read and parse the rules file at path. A missing file is UTIL_EINPUT. */
-int lbl_load(const char *path, struct lbl_rules **out, char **cause);
+int labels_load(const char *path, struct labels_rules **out, char **cause);
 /* NULL-safe. */
-void lbl_free(struct lbl_rules *r);
+void labels_free(struct labels_rules *r);
 /* Number of rules. */
-size_t lbl_count(const struct lbl_rules *r);
+size_t labels_count(const struct labels_rules *r);
 
 /*
  * Match a stack: frames[0..n) are frame texts, innermost first. Returns 1
  * and fills *res when a rule matches, else 0. r may be NULL (no rules).
  */
-int lbl_match(const struct lbl_rules *r, const char *const *frames, size_t n,
-	      struct lbl_result *res);
+int labels_match(const struct labels_rules *r, const char *const *frames, size_t n,
+	      struct labels_result *res);
 
 #endif

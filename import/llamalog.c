@@ -2,7 +2,7 @@
  * llamalog.c - llama.cpp / Ollama / ik_llama.cpp server logs.
  *
  * These logs give per-device buffer sizes at load time, not an allocation
- * stream (formats.md §4). Each buffer line becomes one ALLOC event at
+ * stream (README "Reading logs"). Each buffer line becomes one ALLOC event at
  * t = 1000 ns x its line number, so the order of the log is kept. Engine
  * estimates (Ollama's `offload` line, llama.cpp's `--fit` projection) are
  * stored apart with store_estimate_add(), never as allocations.
@@ -72,7 +72,7 @@
  * its own estimate-only load: the scheduler prints it while sizing up a
  * new request, not during the load before it.
  *
- * Other decisions (formats.md §4, engines.md §1-2):
+ * Other decisions (README "Reading logs" and "How a what-if is computed"):
  *  - Host buffers (CPU, CPU_Mapped, CPU_REPACK, CUDA_Host, ...) keep their
  *    category on TRACE_DEV_HOST; the buffer name is the event's label.
  *  - Memory breakdown columns become allocations only where the load has
@@ -412,7 +412,8 @@ void ll_buffer_add(struct ll *p, int dev, int cat, uint64_t bytes, const char *n
 	struct ll_load *l = ll_load_for_buffer(p, dev, cat, label);
 	if (strstr(name, "_Split")) {
 		/* -sm row: one buffer spread over the GPUs; the log does not
-		 * say how, so it is recorded on device 0 (formats.md §4.1 C). */
+		 * say how (ggml-cuda.cu split buffer type), so it is recorded on
+		 * device 0. */
 		dev = 0;
 		l->row_split = 1;
 		ll_note(l, "row split (CUDA_Split) was used: its weights are spread over the "
@@ -568,11 +569,11 @@ static int parse_all(struct ll *p, char **cause)
 	char *line = util_xmalloc(LL_MAX_LINE + 1);
 	int rc = 0;
 	/* a terminal sees how far a large log is (progress.h: after 1 s) */
-	struct prog *pg = p->ctx->quiet ? NULL : prog_start("importing", len);
+	struct progress *pg = p->ctx->quiet ? NULL : progress_start("importing", len);
 	size_t next_prog = 1 << 20;
 	while (pos < len && rc == 0) {
 		if (pos >= next_prog) {
-			prog_update(pg, pos);
+			progress_update(pg, pos);
 			next_prog = pos + (1 << 20);
 		}
 		const unsigned char *nl = memchr(d + pos, '\n', len - pos);
@@ -611,7 +612,7 @@ static int parse_all(struct ll *p, char **cause)
 		free(why);
 		pos = end + 1;
 	}
-	prog_end(pg);
+	progress_end(pg);
 	free(line);
 	return rc;
 }

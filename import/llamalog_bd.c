@@ -148,7 +148,8 @@ static int bd_parse(struct ll *p, const char *s, struct bd_row *r, char **cause)
 
 /* The columns must add up; when they do not, "unaccounted" was computed
  * from a bad free figure and wrapped around below zero (printed as
- * 17592186xxxxxx MiB, formats.md §4.3). */
+ * 17592186xxxxxx MiB: llama.cpp issue #19437, bundled as
+ * tests/data/logs/llamacpp-19437-1080ti-wrapped-unaccounted-fit.log). */
 static int bd_sane(const struct bd_row *r)
 {
 	return r->total != UINT64_MAX && r->free_ != UINT64_MAX && r->unacc != UINT64_MAX &&

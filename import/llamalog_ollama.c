@@ -142,7 +142,8 @@ static int ollama_list(struct ll *p, struct ll_load *l, const char *okey, const 
 	return 0;
 }
 
-/* The `offload` estimate line, all eras (formats.md §4.2 table). */
+/* The `offload` estimate line, all eras (ollama llm/memory.go
+ * MemoryEstimate.LogValue, v0.1 to v0.12; README "Ollama's estimate"). */
 static int ollama_offload(struct ll *p, const struct ll_slog *g, char **cause)
 {
 	static const struct { const char *okey, *key; } sizes[] = {
@@ -376,7 +377,7 @@ static int slog_start(struct ll *p, char *s, char **cause)
 	struct ll_load *l = ll_load_for(p);
 	const char *v = slog_get(p->slog, "cmd");
 	if (v) {
-		/* the runner binary tells the era (engines.md §1.3):
+		/* the runner binary tells the era (ollama llm/server.go):
 		 * .../llama-server (0.30+), "ollama runner --ollama-engine"
 		 * (own engine), ollama_llama_server or "ollama runner" (cgo
 		 * llama.cpp) */

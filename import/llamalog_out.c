@@ -87,7 +87,8 @@ static const char *engine_name(unsigned e)
 	return "llama.cpp";
 }
 
-/* Which runner an Ollama load ran on (engines.md §1): "llama-server"
+/* Which runner an Ollama load ran on (ollama llm/server.go of each era;
+ * README "Ollama's estimate, era by era"): "llama-server"
  * (0.30+), "ollama-engine" (ml/backend/ggml), "llama.cpp-runner" (cgo), or
  * NULL when the log does not say. */
 static const char *ollama_runner(unsigned e)

@@ -93,7 +93,8 @@ static int ll_mib_bytes(double mib, uint64_t *bytes)
 
 /*
  * "<num> MiB" (or "MB", which llama.cpp's early GGUF era printed for
- * 1024^2 bytes, formats.md §4.1 B) at s, spaces allowed before both.
+ * 1024^2 bytes: llama.cpp llama_model_loader, 2023) at s, spaces allowed
+ * before both.
  */
 int ll_mib(const char *s, uint64_t *bytes, const char **end)
 {
@@ -169,8 +170,9 @@ const char *ll_path_base(const char *s)
  * Buffer (or backend) name -> device. GPU names end in their index
  * (CUDA0, ROCm1, Vulkan0, SYCL0); Metal is device 0. CPU*, *_Host and
  * names without an index (BLAS, AMX) are host memory. The _Mapped,
- * _REPACK and _Private suffixes fold into their device (engines.md
- * §1.3). Returns the index, TRACE_DEV_HOST, or -2 for an index too large.
+ * _REPACK and _Private suffixes fold into their device (buffer type names
+ * from ggml-cuda.cu ggml_backend_cuda_split_buffer_type and llama.cpp
+ * llama-model.cpp). Returns the index, TRACE_DEV_HOST, or -2 for an index too large.
  */
 int ll_dev_from_name(const char *name)
 {

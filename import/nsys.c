@@ -1,8 +1,8 @@
 /*
  * nsys.c - Nsight Systems SQLite exports (format "nsys"): `nsys export
  * --type sqlite` of a run profiled with --cuda-memory-usage=true. Tables
- * and enums: reference/formats.md §3 (the NVIDIA Nsight Systems user
- * guide's SQLite schema reference, and real exports 2023.1 to 2026.1).
+ * and enums: the NVIDIA Nsight Systems user guide's "SQLite Schema
+ * Reference" (2023.1 to 2026.1 layouts).
  *
  * Output: one trace; events from CUDA_GPU_MEMORY_USAGE_EVENTS:
  *   memoryOperationType ALLOCATION (0)    TRACE_ALLOC  addr, size = bytes

@@ -4,7 +4,7 @@
  * plain values (None, bool, int, float, str, tuple, list, dict).
  *
  * Format: Python's pickle protocols 2-5 (Lib/pickletools.py documents the
- * opcodes; the subset is the one listed in reference/formats.md §1.3):
+ * opcodes; the subset is what torch.cuda.memory._dump_snapshot writes):
  *   PROTO FRAME STOP NONE NEWTRUE NEWFALSE BININT BININT1 BININT2 LONG1
  *   LONG4 BINFLOAT SHORT_BINUNICODE BINUNICODE BINUNICODE8 EMPTY_DICT
  *   EMPTY_LIST EMPTY_TUPLE MARK APPEND APPENDS SETITEM SETITEMS TUPLE

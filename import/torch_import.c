@@ -3,8 +3,13 @@
  * pickle written by torch.cuda.memory._dump_snapshot() (a dict with
  * segments, device_traces, allocator_settings, ...) or by the older
  * torch.cuda.memory_snapshot() (a bare list of segments). Structure and
- * version differences: reference/formats.md §1 (from torch/csrc/cuda/
- * Module.cpp, torch/cuda/memory.py and the public snapshots there).
+ * version differences from torch/csrc/cuda/Module.cpp,
+ * torch/csrc/cuda/memory_snapshot.cpp, torch/cuda/memory.py and the
+ * public snapshots bundled in tests/data/traces (SOURCES.md).
+ *
+ * Over 800 lines on purpose: the snapshot's segments, ring entries and
+ * frames are one structure walked together (a block's label needs its
+ * segment and its frames); the pickle reader itself is import/pickle.c.
  *
  * Output: one trace, pid 0, one device per device_traces index and per
  * segment 'device' (trace-level index = CUDA ordinal; total unknown: 0).
@@ -159,7 +164,7 @@ enum { K_NONE, K_SEGMENTS, K_DEVICE_TRACES, K_HOST_SEGMENTS, K_HOST_TRACES };
 struct tctx {
 	struct imp_ctx *ictx;
 	int64_t trace;
-	struct lbl_rules *rules;
+	struct labels_rules *rules;
 	struct entry *e;   size_t ne, ae;
 	struct seg *s;     size_t ns, as;
 	struct block *b;   size_t nb, ab;
@@ -280,8 +285,8 @@ static int frames_tag(struct tctx *t, const struct pkl_value *frames, struct tag
 			if (frame_text(pkl_item(frames, i), fb, sizeof(fb)) == 0)
 				txt[k++] = util_xstrdup(fb);
 		}
-		struct lbl_result r;
-		if (lbl_match(t->rules, (const char *const *)txt, k, &r)) {
+		struct labels_result r;
+		if (labels_match(t->rules, (const char *const *)txt, k, &r)) {
 			out->cat = (int16_t)r.category;
 			out->layer = r.layer;
 		}
@@ -1138,7 +1143,7 @@ static int write_all(struct tctx *t, const struct resolved *rs, char **cause)
 
 static void tctx_free(struct tctx *t)
 {
-	lbl_free(t->rules);
+	labels_free(t->rules);
 	free(t->e);
 	free(t->s);
 	free(t->b);
@@ -1165,7 +1170,7 @@ int imp_torch_run(struct imp_ctx *ctx, char **cause)
 {
 	struct tctx t = { .ictx = ctx };
 	int rc = 0;
-	if (ctx->label_rules && (rc = lbl_load(ctx->label_rules, &t.rules, cause)))
+	if (ctx->label_rules && (rc = labels_load(ctx->label_rules, &t.rules, cause)))
 		return rc;
 	if ((rc = imp_trace_new(ctx, "torch", 0, &t.trace, cause)) == 0)
 		rc = store_process_add(ctx->st, t.trace, 0, NULL, NULL, 0, cause);

@@ -36,7 +36,7 @@ static const struct cli_opt replay_opts[] = {
 
 static void tick(void *ud, uint64_t n)
 {
-	prog_update(ud, n);
+	progress_update(ud, n);
 }
 
 /* A PyTorch snapshot records what its allocator held at the end
@@ -125,10 +125,10 @@ static int cmd_replay(struct cli_ctx *cx)
 		struct store_trace_info ti = { 0 };
 		if (sc.trace && !sc.ld)
 			store_trace_get(st, sc.trace, &ti, NULL);
-		struct prog *pg = prog_start("replay", (uint64_t)ti.n_events);
+		struct progress *pg = progress_start("replay", (uint64_t)ti.n_events);
 		struct sim_observer obs = { .ud = pg, .tick = tick };
 		rc = scen_run(st, &sc, &obs, res, &cause);
-		prog_end(pg);
+		progress_end(pg);
 		store_trace_info_clear(&ti);
 	}
 	uint64_t (*rec)[TRACE_CAT_MAX] = util_xcalloc(TOPO_MAX_GPUS, sizeof(*rec));

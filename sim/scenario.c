@@ -837,6 +837,9 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 	sim_config_init(&sc->cfg);
 	llm_scenario_init(&sc->lsc);
 	int rc = 0;
+	if (o->raw && o->model_spec)
+		return util_err(cause, UTIL_EINPUT, "--raw replays a recorded trace as it is; --model "
+				"describes a model with no recorded events");
 	sc->cfg.reserve_set = o->have_reserve;
 	if (o->have_reserve)
 		sc->cfg.reserve = o->reserve;

@@ -18,6 +18,11 @@
  * Addresses are the model's own: segments get increasing addresses from
  * a bump pointer (cudaMalloc's real addresses are unknown), which only
  * decides ties between free blocks of equal size.
+ *
+ * Over 800 lines on purpose: the allocator's functions call each other
+ * around shared block and pool state, as in PyTorch's one source file;
+ * the treaps and the configuration parser are the only separable parts
+ * and are small.
  */
 #include "torchalloc.h"
 #include "util.h"

@@ -4,7 +4,8 @@
  *
  * What it models, from pytorch/pytorch c10/cuda/CUDACachingAllocator.cpp
  * (DeviceCachingAllocator, commit 001074d) and c10/core/AllocatorConfig.cpp
- * (the PYTORCH_CUDA_ALLOC_CONF parser); summary in reference/engines.md §6:
+ * (the PYTORCH_CUDA_ALLOC_CONF parser), and PyTorch's "Understanding CUDA
+ * Memory Usage" notes (docs/source/torch_cuda_memory.rst):
  *  - requests are rounded up to 512 B (kMinBlockSize), or to the next
  *    1/N division of their power-of-two bracket (roundup_power2_divisions);
  *  - rounded requests of at most 1 MiB use the small pool (2 MiB

@@ -3,6 +3,7 @@
  * values from two real files, files written here in every version and
  * byte order, and damaged files (cut anywhere, absurd counts, unknown
  * types, data past the end) that must fail cleanly with UTIL_EINPUT.
+ * Long because it is a table of cases; each test is short and alone.
  */
 #include <signal.h>
 #include <sqlite3.h>

@@ -3,6 +3,7 @@
  * golden totals for every log under tests/data/logs (numbers read off the
  * log text, see tests/data/logs/SOURCES.md), and small files written here
  * for prefixes, line endings, truncation and bad input.
+ * Long because it is one golden test per bundled log; each stands alone.
  */
 #include <math.h>
 #include <stdio.h>

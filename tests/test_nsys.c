@@ -1,6 +1,7 @@
 /*
  * test_nsys.c - Nsight Systems SQLite exports. No public export carries
- * CUDA_GPU_MEMORY_USAGE_EVENTS (reference/formats.md §3.3), so the tests
+ * CUDA_GPU_MEMORY_USAGE_EVENTS (Nsight Systems user guide, "SQLite Schema
+ * Reference"), so the tests
  * build exports from the documented schema: the 2023.3+ layout
  * (META_DATA_EXPORT, TARGET_INFO_CUDA_DEVICE, streamId) and the 2023.1
  * layout (EXPORT_META_DATA, no TARGET_INFO_CUDA_DEVICE, no stream or pool

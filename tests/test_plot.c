@@ -2,6 +2,8 @@
  * test_plot.c - the plots stage: gnuplot escaping, the downsampling
  * timeline observer, and every kind of PNG (signature and pixel size),
  * including with hostile names, existing files and a failing gnuplot.
+ * Long because it is one test per picture kind and failure; each stands
+ * alone.
  */
 #include <stdio.h>
 #include <stdlib.h>

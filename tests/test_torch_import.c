@@ -1,7 +1,8 @@
 /*
  * test_torch_import.c - PyTorch memory snapshots into the store: the two
  * real fixtures (counts, totals, reconciliation), every variant of
- * reference/formats.md §1 built with the test pickle writer, label rules,
+ * the snapshot format (torch/cuda/memory.py _snapshot, torch/csrc/cuda/
+ * memory_snapshot.cpp) built with the test pickle writer, label rules,
  * and refusal of bad input with the store unchanged.
  */
 #include <sqlite3.h>
@@ -571,9 +572,9 @@ static void test_labels_parser(void)
 		RULES("kv  a\0b\n", "r:1: a NUL byte"),
 	};
 	for (size_t i = 0; i < UTIL_ARRAY_SIZE(bad); i++) {
-		struct lbl_rules *r = NULL;
+		struct labels_rules *r = NULL;
 		char *cause = NULL;
-		CU_ASSERT_EQUAL(lbl_parse(bad[i].text, bad[i].len, "r", &r, &cause), UTIL_EINPUT);
+		CU_ASSERT_EQUAL(labels_parse(bad[i].text, bad[i].len, "r", &r, &cause), UTIL_EINPUT);
 		CU_ASSERT_PTR_NULL(r);
 		if (!cause || !strstr(cause, bad[i].want)) {
 			fprintf(stderr, "\n%s: got %s\n", bad[i].want, cause ? cause : "nothing");
@@ -583,19 +584,19 @@ static void test_labels_parser(void)
 	}
 	static const char good[] = "# rules\r\n\n  kv\t[[:alpha:]]+_(x|y)*\\.py\r\n"
 				   "weights:$1 blk\\.([0-9]+)\\.\ncompute:7 (a{10}){10}\n";
-	struct lbl_rules *r = NULL;
-	CU_ASSERT_EQUAL_FATAL(lbl_parse(good, sizeof(good) - 1, "g", &r, NULL), 0);
-	CU_ASSERT_EQUAL(lbl_count(r), 3);
+	struct labels_rules *r = NULL;
+	CU_ASSERT_EQUAL_FATAL(labels_parse(good, sizeof(good) - 1, "g", &r, NULL), 0);
+	CU_ASSERT_EQUAL(labels_count(r), 3);
 	const char *frames[] = { "/a/b.py:1:f", "/m/blk.17.ffn.py:3:g", "/m/abc_x.py:9:h" };
-	struct lbl_result res;
-	CU_ASSERT_EQUAL(lbl_match(r, frames, 3, &res), 1);
+	struct labels_result res;
+	CU_ASSERT_EQUAL(labels_match(r, frames, 3, &res), 1);
 	CU_ASSERT(res.rule == 0 && res.category == TRACE_CAT_KV && res.layer == TRACE_LAYER_NONE);
-	CU_ASSERT_EQUAL(lbl_match(r, frames, 2, &res), 1);
+	CU_ASSERT_EQUAL(labels_match(r, frames, 2, &res), 1);
 	CU_ASSERT(res.rule == 1 && res.category == TRACE_CAT_WEIGHTS && res.layer == 17);
-	CU_ASSERT_EQUAL(lbl_match(r, frames, 1, &res), 0);
-	CU_ASSERT_EQUAL(lbl_match(NULL, frames, 3, &res), 0);
-	lbl_free(r);
-	CU_ASSERT_EQUAL(lbl_load(cu_tmp("no-such-rules.txt"), &r, NULL), UTIL_EINPUT);
+	CU_ASSERT_EQUAL(labels_match(r, frames, 1, &res), 0);
+	CU_ASSERT_EQUAL(labels_match(NULL, frames, 3, &res), 0);
+	labels_free(r);
+	CU_ASSERT_EQUAL(labels_load(cu_tmp("no-such-rules.txt"), &r, NULL), UTIL_EINPUT);
 }
 
 static void expect_refused(struct store *st, const char *name, const void *p, size_t n,

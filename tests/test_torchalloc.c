@@ -175,7 +175,8 @@ static void test_round_size(void)
 	CU_ASSERT_EQUAL(torchalloc_round_size(&c, 2048 * MiB + 1), 2304 * MiB);
 }
 
-/* engines.md §6 (PyTorch devlog, "When does fragmentation occur"). */
+/* The example of the PyTorch devlog "When does fragmentation occur in the
+ * CUDA caching allocator?" (Edward Yang, docs.pytorch.org/devlogs/eager). */
 static void test_devlog_order(void)
 {
 	/* 8 x 16 MiB, all freed, then 4 x 32 MiB: the 16 MiB segments never

@@ -12,25 +12,25 @@
 #define PROG_DELAY_NS (1000000000LL)      /* nothing for the first second */
 #define PROG_PERIOD_NS (1000000000LL / 6) /* at most six redraws a second */
 
-struct prog {
+struct progress {
 	const char *what;
 	uint64_t total;
 	int64_t start, last;
 	int drawn;
 };
 
-struct prog *prog_start(const char *what, uint64_t total)
+struct progress *progress_start(const char *what, uint64_t total)
 {
 	if (cli_quiet || !isatty(2) || getenv("VRAMSIM_NO_PROGRESS"))
 		return NULL;
-	struct prog *p = util_xcalloc(1, sizeof(*p));
+	struct progress *p = util_xcalloc(1, sizeof(*p));
 	p->what = what;
 	p->total = total;
 	p->start = p->last = util_now_ns();
 	return p;
 }
 
-void prog_update(struct prog *p, uint64_t done)
+void progress_update(struct progress *p, uint64_t done)
 {
 	if (!p)
 		return;
@@ -50,7 +50,7 @@ void prog_update(struct prog *p, uint64_t done)
 	fflush(stderr);
 }
 
-void prog_end(struct prog *p)
+void progress_end(struct progress *p)
 {
 	if (!p)
 		return;

@@ -8,14 +8,14 @@
 
 #include <stdint.h>
 
-struct prog;
+struct progress;
 
 /* Start a progress line for what ("replay"); total 0 if unknown.
  * Returns NULL when no progress should be shown (all calls accept NULL). */
-struct prog *prog_start(const char *what, uint64_t total);
+struct progress *progress_start(const char *what, uint64_t total);
 /* done units so far; cheap when nothing is drawn (checks the clock). */
-void prog_update(struct prog *p, uint64_t done);
+void progress_update(struct progress *p, uint64_t done);
 /* Erase the line and free p. */
-void prog_end(struct prog *p);
+void progress_end(struct progress *p);
 
 #endif

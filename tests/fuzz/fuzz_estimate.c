@@ -23,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready) {
 		struct scen_opts o;
 		scen_opts_init(&o);
-		o.gpus = "2x12G";
-		o.ctx = 4096;
+		if (scen_opts_gpus(&o, "2x12G", &cause))
+			fuzz_fail("the fixed GPUs", cause);
+		o.what.ctx = 4096;
 		o.model_spec = "layers=8,embd=512,heads=8,kv_heads=2,vocab=1000,ff=1536,size=100M";
 		if (scen_prepare(NULL, NULL, &o, &sc, &cause) || scen_run(NULL, &sc, NULL, &res, &cause))
 			fuzz_fail("the fixed scenario", cause);

@@ -1,6 +1,6 @@
 /*
- * fuzz_labels.c - --label-rules files (lbl_parse) and matching them
- * against stack frames (lbl_match). Input: the rules text, then a NUL
+ * fuzz_labels.c - --label-rules files (labels_parse) and matching them
+ * against stack frames (labels_match). Input: the rules text, then a NUL
  * byte, then frame texts one per line (no NUL: rules only, matched
  * against a fixed stack). The rules text is handed over without a
  * terminating NUL, as a mapped file would be. Seeds: tests/fuzz/seeds/labels.
@@ -15,9 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t rules_len = nul ? (size_t)(nul - data) : size;
-	struct lbl_rules *r = NULL;
+	struct labels_rules *r = NULL;
 	char *cause = NULL;
-	int rc = lbl_parse((const char *)data, rules_len, FUZZ_NAME, &r, &cause);
+	int rc = labels_parse((const char *)data, rules_len, FUZZ_NAME, &r, &cause);
 	if (rc != 0) {
 		fuzz_check_error(rc, cause, FUZZ_NAME);
 		free(cause);
@@ -49,16 +49,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (; n < UTIL_ARRAY_SIZE(fixed); n++)
 			frames[n] = fixed[n];
 	}
-	struct lbl_result res;
-	if (lbl_match(r, frames, n, &res)) {
+	struct labels_result res;
+	if (labels_match(r, frames, n, &res)) {
 		if (res.category < 0 || res.category >= TRACE_CAT_MAX || res.rule < 0 ||
-		    (size_t)res.rule >= lbl_count(r) || res.layer < TRACE_LAYER_NONE)
-			fuzz_fail("lbl_match result out of range", NULL);
+		    (size_t)res.rule >= labels_count(r) || res.layer < TRACE_LAYER_NONE)
+			fuzz_fail("labels_match result out of range", NULL);
 	}
 	/* One frame at a time too: each rule is searched in every frame. */
 	for (size_t i = 0; i < n; i++)
-		lbl_match(r, &frames[i], 1, &res);
+		labels_match(r, &frames[i], 1, &res);
 	free(text);
-	lbl_free(r);
+	labels_free(r);
 	return 0;
 }
