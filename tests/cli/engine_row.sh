@@ -99,6 +99,14 @@ set -- $plans
 ctx=$(sed -n 's/^largest context that fits: \([0-9]*\) tokens.*/\1/p' out)
 [ "$ctx" -gt 256 ] && [ "$ctx" -lt 2048 ] || { echo "max-ctx $ctx: the 455M GPU should cap it between 256 and 2048"; exit 1; }
 
+# the other searches also re-plan with llama.cpp
+expect 0 "$VRAMSIM" fit "$M" --gpus 4x24G --ctx 1024 --min-gpus
+has out '^fewest GPUs that fit: 1 \(1x24G\)'
+has out '^scenario: engine plan'
+expect 0 "$VRAMSIM" fit "$M" --gpus 2x24G --ctx 1024 --best-split
+has out '^best split: --split [0-9]+,[0-9]+'
+has out 'from the engine plan'
+
 # sweep, diff --against and export take the model too
 expect 0 "$VRAMSIM" sweep "$M" --gpus '1x24G;2x24G' --ctx 256,512
 has out '^gpus-2x24G_ctx-512 +fits .*engine plan \(llama\.cpp v0\.5\.0\): ctx 512'
