@@ -1,10 +1,11 @@
 /*
  * scenario.c - what-if options and the preparation of one replay.
  *
- * About 850 lines: the options (parsed once into typed fields), the
- * engine table, the basis checks (what a what-if may ask of a trace) and
- * the preparation that consumes them. They are one job: turning a command
- * line into one replay; each part is a section below.
+ * About 1000 lines: the options (parsed once into typed fields), the
+ * engine table (its engine-plan row's work is in engrow.c), the basis
+ * checks (what a what-if may ask of a trace) and the preparation that
+ * consumes them. They are one job: turning a command line into one
+ * replay; each part is a section below.
  */
 #include "scenario.h"
 #include "cli.h"
