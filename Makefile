@@ -147,10 +147,15 @@ $(BUILD)/bench/%: tests/%.c $(LIBVS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
-## validate: predict load B from load A for every fixture with two loads of one model
-validate: $(BUILD)/validate
+## validate: predict load B from load A; re-plan every log that prints its model with the engine
+validate: $(BUILD)/validate $(BUILD)/validate_logs
 	$(Q)$(BUILD)/validate sim/model_error.h
+	$(Q)$(BUILD)/validate_logs tests/data/logs
 $(BUILD)/validate: tests/validate.c $(LIBVS) | $(DEPS_OK)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+# tests/cli/engine_vs_log.sh synthesises the logs' models with it
+check: $(BUILD)/validate_logs
+$(BUILD)/validate_logs: tests/validate_logs.c $(LIBVS) | $(DEPS_OK)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
 ## bench: print throughput figures (events/s, ns per call, bytes per event)

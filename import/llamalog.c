@@ -591,6 +591,33 @@ static int parse_all(struct ll *p, char **cause)
 		memcpy(line, d + pos, n);
 		while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
 			n--;
+		/* A shell continuation (" \" at the end, as users paste a long
+		 * llama-server or llama-cli command): the next line is part of
+		 * this one, so the command's options are read as one command
+		 * line. Only a backslash after a blank counts (a Windows path
+		 * ending in '\' is not a continuation); messages then name the
+		 * last physical line. */
+		for (;;) {
+			size_t k = n; /* blanks after the backslash, as pasted, are ignored */
+			while (k && (line[k - 1] == ' ' || line[k - 1] == '\t'))
+				k--;
+			if (!nl || k < 2 || line[k - 1] != '\\' || (line[k - 2] != ' ' && line[k - 2] != '\t'))
+				break;
+			size_t at = end + 1;
+			const unsigned char *nl2 = at < len ? memchr(d + at, '\n', len - at) : NULL;
+			size_t end2 = nl2 ? (size_t)(nl2 - d) : len;
+			if (at >= len || k - 1 + (end2 - at) > LL_MAX_LINE)
+				break;
+			n = k - 1; /* the backslash; the blank before it separates the words */
+			memcpy(line + n, d + at, end2 - at);
+			n += end2 - at;
+			while (n && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+				n--;
+			p->lineno++;
+			nl = nl2;
+			end = end2;
+			p->last_partial = nl == NULL;
+		}
 		line[n] = '\0';
 		/* a NUL inside a line would hide the rest of it from the matchers */
 		for (size_t i = 0; i < n; i++)

@@ -314,8 +314,8 @@ int plot_compare_write(const struct sim_result *recorded, const struct sim_resul
 		    strcmp(m_rec->topology, m_what->topology) != 0) {
 			char a[PLOT_MAX_TEXT * 4 + 8], b[PLOT_MAX_TEXT * 4 + 8];
 			snprintf(sub, sizeof(sub), "%s -> %s",
-				 gp_clean_text(a, sizeof(a), m_rec->topology, 60),
-				 gp_clean_text(b, sizeof(b), m_what->topology, 60));
+				 gp_clean_text(a, sizeof(a), m_rec->topology, PLOT_MAX_TEXT),
+				 gp_clean_text(b, sizeof(b), m_what->topology, PLOT_MAX_TEXT));
 			mm.topology = sub;
 		}
 		if (!mm.trace_name && m_rec)

@@ -1,6 +1,7 @@
 # bars.gp - stacked bars, one per GPU (or per GPU and scenario), loaded by
 # breakdown.gp and compare.gp. plots/bars.c sets, besides W, H and GiB:
-#   title_str, sub_str      headline and context line (already escaped)
+#   NTL, tl_str[i], NSL, sl_str[i], hdr_px   headline and context lines
+#                           (header.gp draws them)
 #   K, iname[k], icol[k], idens[k], ibord[k]
 #                           legend items bottom to top: name, colour,
 #                           fill density, border colour
@@ -14,10 +15,9 @@
 
 set lmargin at screen 80.0 / W
 set rmargin at screen 1.0 - 250.0 / W
-set tmargin at screen 1.0 - 64.0 / H
+set tmargin at screen 1.0 - hdr_px / H
 set bmargin at screen 64.0 / H
-set label 10 title_str at screen 0.5, (H - 18.0) / H center font 'sans,14'
-set label 11 sub_str at screen 0.5, (H - 40.0) / H center tc rgb '#404040'
+load plotdir . '/header.gp'
 
 set xrange [xlo / 1000.0 : xhi / 1000.0]
 set yrange [0 : ytop * 1.1 / GiB]

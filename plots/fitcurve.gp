@@ -1,6 +1,7 @@
 # fitcurve.gp - peak memory per GPU against context length.
 # plots/fitcurve.c sets, besides W, H and GiB:
-#   title_str, sub_str      headline and context line (already escaped)
+#   NTL, tl_str[i], NSL, sl_str[i], hdr_px   headline and context lines
+#                           (header.gp draws them)
 #   ND, gname[d], gcol[d]   GPUs: legend name and colour
 #   $fc                     one block per GPU (index d-1): context, peak bytes
 #   NC, capv[k], capn[k], capc[k]   distinct capacities: bytes, name, colour
@@ -9,10 +10,9 @@
 
 set lmargin at screen 80.0 / W
 set rmargin at screen 1.0 - 250.0 / W
-set tmargin at screen 1.0 - 64.0 / H
+set tmargin at screen 1.0 - hdr_px / H
 set bmargin at screen 56.0 / H
-set label 10 title_str at screen 0.5, (H - 18.0) / H center font 'sans,14'
-set label 11 sub_str at screen 0.5, (H - 40.0) / H center tc rgb '#404040'
+load plotdir . '/header.gp'
 
 if (logx) {
     set logscale x 2
@@ -29,7 +29,7 @@ set tics nomirror
 set grid xtics ytics lc rgb '#e6e6e6'
 set border 3
 # The legend right of the plot, never over the curves.
-set key at screen 1.0 - 236.0 / W, 1.0 - 64.0 / H left top vertical Left reverse samplen 3 spacing 1.3 width 1
+set key at screen 1.0 - 236.0 / W, 1.0 - hdr_px / H left top vertical Left reverse samplen 3 spacing 1.3 width 1
 
 if (any_fit) {
     set arrow 1 from first fit_x, graph 0 to first fit_x, graph 1 nohead dt 3 lw 1.5 lc rgb '#2ca02c' back

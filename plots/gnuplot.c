@@ -557,14 +557,154 @@ int gp_commit(struct gp *g, int force, char **cause)
 	return rc;
 }
 
-/* The header lines: title and one line of context, cut to what a w
- * pixels wide picture shows (about 7 px a character at 10 pt). */
-void gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w)
+/*
+ * The header: a headline and lines of context (model, GPUs, trace; the
+ * scenario), wrapped, never cut: a picture shared without its command
+ * line must still say what it shows. Widths are in characters for a w
+ * pixels wide picture, about 7 px a character at 10 pt and 11 px at the
+ * headline's 14 pt. A headline that needs more than two lines at 14 pt
+ * is set at 11 pt (about 8.5 px a character). Each field keeps up to
+ * GP_MAX_FIELD characters: more is a hostile name, not information.
+ */
+#define GP_MAX_FIELD 500
+
+struct gp_lines {
+	char **v;
+	int n;
+};
+
+static void lines_add(struct gp_lines *l, const char *s, size_t len)
 {
-	char part[4][PLOT_MAX_TEXT * 4 + 8];
-	char line[2][sizeof(part) + 64];
-	/* Line 1: what and where (model, GPUs, trace); line 2: the scenario,
-	 * the longest field, on a line of its own. */
+	while (len && s[len - 1] == ' ')
+		len--;
+	l->v = util_xrealloc(l->v, (size_t)(l->n + 1) * sizeof(*l->v));
+	char *c = util_xmalloc(len + 1);
+	memcpy(c, s, len);
+	c[len] = '\0';
+	l->v[l->n++] = c;
+}
+
+static void lines_free(struct gp_lines *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static size_t n_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * Break clean text s into lines of at most width characters at the last
+ * space that fits, else after the last '/', ',', ';', '_' or '-' (a path,
+ * a list), else inside the word: every character stays. All lines but
+ * the last go to l; the last is returned (malloc'd) so a caller can go on
+ * filling it.
+ */
+static char *wrap(struct gp_lines *l, const char *s, size_t width)
+{
+	if (width < 8)
+		width = 8;
+	while (*s == ' ')
+		s++;
+	for (;;) {
+		size_t chars = 0, brk = 0, resume = 0;
+		const char *p = s;
+		while (*p && chars < width) {
+			uint32_t cp;
+			int n = util_utf8_len(p, &cp);
+			if (*p == ' ') {
+				brk = (size_t)(p - s);
+				resume = brk + 1;
+			} else if (strchr("/,;_-", *p)) {
+				brk = resume = (size_t)(p - s) + 1;
+			}
+			p += n > 0 ? n : 1;
+			chars++;
+		}
+		if (!*p) {
+			char *last = util_xmalloc((size_t)(p - s) + 1);
+			memcpy(last, s, (size_t)(p - s) + 1);
+			return last;
+		}
+		if (*p == ' ')
+			brk = resume = (size_t)(p - s);
+		if (!brk)
+			brk = resume = (size_t)(p - s);
+		lines_add(l, s, brk);
+		s += resume;
+		while (*s == ' ')
+			s++;
+	}
+}
+
+/* Fields "label: value" packed into lines of width: whole fields side by
+ * side, four spaces apart, while they fit; a longer one wrapped. */
+static void pack(struct gp_lines *l, const char *const *lab, const char *const *val, int n,
+		 size_t width)
+{
+	char *cur = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!val[i] || !*val[i])
+			continue;
+		char clean[GP_MAX_FIELD * 4 + 8];
+		gp_clean_text(clean, sizeof(clean), val[i], GP_MAX_FIELD);
+		char *field = util_xasprintf("%s: %s", lab[i], clean);
+		if (cur && n_chars(cur) + 4 + n_chars(field) <= width) {
+			char *j = util_xasprintf("%s    %s", cur, field);
+			free(cur);
+			cur = j;
+		} else {
+			if (cur)
+				lines_add(l, cur, strlen(cur));
+			free(cur);
+			cur = wrap(l, field, width);
+		}
+		free(field);
+	}
+	if (cur && *cur)
+		lines_add(l, cur, strlen(cur));
+	free(cur);
+}
+
+/* Send clean text whole as a gnuplot literal (see quote_lit). */
+static void send_lit(FILE *f, const char *clean)
+{
+	size_t len = quote_lit(NULL, 0, clean);
+	char *lit = util_xmalloc(len + 1);
+	quote_lit(lit, len + 1, clean);
+	fputs(lit, f);
+	free(lit);
+}
+
+static void send_lines(FILE *f, const char *name, const struct gp_lines *l)
+{
+	gp_array_decl(f, name, l->n);
+	for (int i = 0; i < l->n; i++) {
+		fprintf(f, "%s[%d] = ", name, i + 1);
+		send_lit(f, l->v[i]);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * NTL title lines tl_str[i] in tl_font, tl_px apart; NSL context lines
+ * sl_str[i], 16 px apart from sl_y0 px below the top; hdr_px, the
+ * header's height (64 px for the usual one title line and two context
+ * lines, more when a line wraps). header.gp draws them. Returns hdr_px;
+ * with f NULL sends nothing (a picture sized to its header asks first).
+ */
+int gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w)
+{
+	/* Line 1: what and where (model, GPUs, trace); then the scenario,
+	 * the longest field, on lines of its own. */
 	const char *lab[4] = { "model", "GPUs", "trace", "scenario" };
 	const char *val[4] = { NULL, NULL, NULL, NULL };
 	if (m) {
@@ -574,29 +714,41 @@ void gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w)
 			 : m->trace_name;
 		val[3] = m->scenario;
 	}
-	size_t width = (size_t)w / 7, o[2] = { 0, 0 };
-	line[0][0] = line[1][0] = '\0';
-	for (int i = 0; i < 4; i++) {
-		if (!val[i] || !*val[i])
-			continue;
-		int ln = i == 3;
-		gp_clean_text(part[i], sizeof(part[i]), val[i], ln ? width : 60);
-		o[ln] += (size_t)snprintf(line[ln] + o[ln], sizeof(line[ln]) - o[ln], "%s%s: %s",
-					  o[ln] ? "    " : "", lab[i], part[i]);
+	size_t width = (size_t)w / 7;
+	struct gp_lines sub = { 0 }, title = { 0 };
+	pack(&sub, lab, val, 3, width);
+	pack(&sub, lab + 3, val + 3, 1, width);
+
+	char clean[GP_MAX_FIELD * 4 + 8];
+	gp_clean_text(clean, sizeof(clean), m && m->title && *m->title ? m->title : def_title,
+		      GP_MAX_FIELD);
+	int big = 1;
+	char *last = wrap(&title, clean, (size_t)w / 11);
+	if (title.n >= 2) {
+		lines_free(&title);
+		free(last);
+		last = wrap(&title, clean, (size_t)w * 2 / 17);
+		big = 0;
 	}
-	if (!line[0][0]) {
-		memcpy(line[0], line[1], sizeof(line[0]));
-		line[1][0] = '\0';
+	lines_add(&title, last, strlen(last));
+	free(last);
+
+	int tl_px = big ? 21 : 17;
+	int sl_y0 = 18 + (title.n - 1) * tl_px + 22;
+	int hdr = sl_y0 + (sub.n > 1 ? sub.n - 1 : 0) * 16 + 8;
+	if (hdr < 64)
+		hdr = 64;
+	if (f) {
+		fprintf(f, "NTL = %d\n", title.n);
+		send_lines(f, "tl_str", &title);
+		fprintf(f, "tl_font = '%s'\ntl_px = %d.0\n", big ? "sans,14" : "sans,11", tl_px);
+		fprintf(f, "NSL = %d\n", sub.n);
+		send_lines(f, "sl_str", &sub);
+		fprintf(f, "sl_y0 = %d.0\nhdr_px = %d.0\n", sl_y0, hdr);
 	}
-	fputs("title_str = ", f);
-	gp_str(f, m && m->title && *m->title ? m->title : def_title, (size_t)w / 11);
-	fputs("\nsub_str = ", f);
-	gp_str(f, line[0], width);
-	if (line[1][0]) {
-		fputs(".\"\\n\".", f);
-		gp_str(f, line[1], width);
-	}
-	fputc('\n', f);
+	lines_free(&title);
+	lines_free(&sub);
+	return hdr;
 }
 
 /* name[k] = str for k = 1..n: gnuplot arrays are 1-based. */

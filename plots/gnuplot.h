@@ -46,8 +46,10 @@ int gp_path_ok(const char *path, char **cause);
 char *gp_clean_text(char *dst, size_t n, const char *s, size_t max_chars);
 void gp_str(FILE *f, const char *s, size_t max_chars);
 void gp_path(FILE *f, const char *path);
-/* title_str and sub_str for a w pixels wide picture. */
-void gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w);
+/* The header for a w pixels wide picture: NTL/tl_str, NSL/sl_str, hdr_px
+ * (header.gp), wrapped so that nothing is cut. Returns hdr_px (64 for one
+ * title line and two context lines); f NULL: only that. */
+int gp_titles(FILE *f, const struct plot_meta *m, const char *def_title, int w);
 /* name[k] (1-based gnuplot arrays). */
 void gp_array_decl(FILE *f, const char *name, int n);
 void gp_array_str(FILE *f, const char *name, int k, const char *s, size_t max);

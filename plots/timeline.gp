@@ -2,7 +2,8 @@
 #
 # Loaded by plots/timeline_png.c after it set the terminal, the output and:
 #   W, H            picture size in pixels; GiB = 1024.0**3
-#   title_str, sub_str   headline and context line (already escaped)
+#   NTL, tl_str[i], NSL, sl_str[i], hdr_px   headline and context lines
+#                   (header.gp draws them)
 #   K, iname[k], icol[k] legend items bottom to top: names and colours
 #   NP              panels (GPUs); per panel p (1-based):
 #     cap[p], peak[p]   bytes; glab[p], gpk[p] the texts above the panel
@@ -20,7 +21,7 @@
 # A bucket's stack is its state at its highest level, so the stack's
 # outline is the upper envelope; the dotted line is the lower one.
 
-top_px = 56.0
+top_px = hdr_px - 8.0
 bot_px = 48.0
 ph = (H - top_px - bot_px) / NP
 lm = 80.0 / W
@@ -39,8 +40,7 @@ set grid ytics lc rgb '#e6e6e6' lw 1 front
 set border 3 back
 set style fill solid 1.0 noborder
 
-set label 10 title_str at screen 0.5, (H - 18.0) / H center font 'sans,14'
-set label 11 sub_str at screen 0.5, (H - 40.0) / H center tc rgb '#404040'
+load plotdir . '/header.gp'
 # The legend sits right of the panels, top item first like the stack.
 set key at screen rm + 12.0 / W, (H - top_px - 24.0) / H left top vertical Left reverse \
     samplen 2 spacing 1.2 width 1
@@ -118,8 +118,8 @@ do for [p = 1:NP] {
          keyentry with points pt 2 ps 1.4 lw 2 lc rgb '#d62728' \
              title (isfirst && noom > 0 ? 'OOM' : '')
     if (isfirst) {
-        unset label 10
-        unset label 11
+        do for [i = 1:NTL] { unset label 9000 + i }
+        do for [i = 1:NSL] { unset label 9100 + i }
         unset key
     }
 }

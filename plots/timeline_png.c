@@ -270,7 +270,9 @@ static int tl_draw(struct gp *g, const struct plot_timeline *tl, const struct si
 	if (!n_items)
 		items[n_items++] = TRACE_CAT_OTHER; /* an empty trace still gets axes */
 	int panel_h = v->np == 1 ? 360 : v->np == 2 ? 300 : 220;
-	int h = 56 + v->np * panel_h + 48; /* timeline.gp: top_px, bot_px */
+	/* timeline.gp: top_px (the header less 8 px), the panels, bot_px; a
+	 * header that wraps makes the picture taller, not the panels smaller. */
+	int h = gp_titles(NULL, m, "memory over time", 1280) - 8 + v->np * panel_h + 48;
 	int rc = gp_begin(g, path, force, 1280, h, "timeline.gp", m ? m->format : PLOT_PNG, cause);
 	if (rc)
 		return rc;

@@ -118,8 +118,11 @@ const struct cli_cmd cmd_export_entry = {
 		 "            (empty: host memory, no layer, no address, no label; bytes, ns)\n"
 		 "  json      {\"format\":\"vramsim-export\",\"version\":1,\"trace\":..,\"topology\":..,\n"
 		 "            \"events\":[..],\"summary\":..}: the same fields, null for empty\n"
-		 "  perfetto  Chrome trace JSON for ui.perfetto.dev: per GPU a memory counter\n"
-		 "            with one track per category, and an instant event at each OOM\n",
+		 "  perfetto  Chrome trace JSON for ui.perfetto.dev: per GPU one track per\n"
+		 "            category, memory.used and memory.total (the capacity); host\n"
+		 "            memory (pinned and CPU buffers) likewise; all in MiB, as\n"
+		 "            nvidia-smi; an instant event at each OOM. A log has no clock:\n"
+		 "            its events are 1 ms apart, in the order the log gives\n",
 	.opts = export_opts,
 	.more = "examples:\n"
 		"  vramsim export --format perfetto -o run.json     # open in ui.perfetto.dev\n"

@@ -94,6 +94,7 @@ struct state {
 	int pend_dev;                   /* its GPU, -1: spilled to host */
 	uint64_t last[TOPO_MAX_GPUS];   /* usage at the last callback for that GPU */
 	uint32_t seen[TOPO_MAX_GPUS];   /* perfetto: categories ever non-zero */
+	uint32_t host_seen;             /* the same for host memory */
 	int rc;
 	char *cause;
 };
@@ -208,8 +209,6 @@ static uint64_t sum(const uint64_t *used)
 	return t;
 }
 
-/* A counter sample: one series per category ever seen on this GPU, so
- * a category that drops to zero shows the drop. */
 /* A sample's time: the event's, or where the source has no clock (a log,
  * a recomposed load: times are line or event numbers) one millisecond per
  * event, so the samples spread out as the load's steps, not within 1 us. */
@@ -218,30 +217,95 @@ static int64_t sample_ns(const struct state *s, int64_t t)
 	return s->m->no_clock ? (int64_t)s->res->n_events * 1000000 : t;
 }
 
-static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t *used)
+/*
+ * Bytes as MiB, the unit nvidia-smi prints, with seven decimals (a ten
+ * millionth of a MiB is a tenth of a byte, so round(v * 2^20) gives the
+ * bytes back) and trailing zeros dropped. Integer arithmetic: exact for
+ * any size and the same in every locale.
+ */
+static void put_mib(FILE *f, uint64_t bytes)
 {
-	FILE *f = s->f;
-	t = sample_ns(s, t);
-	for (int c = 0; c < TRACE_CAT_MAX; c++)
-		if (used[c])
-			s->seen[dev] |= 1u << c;
-	fprintf(f, ",\n{\"name\":\"GPU %d (bytes)\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":", dev);
-	put_us(f, t);
-	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{", dev + 1);
+	uint64_t whole = bytes >> 20, frac = bytes & ((1u << 20) - 1);
+	uint64_t part = (frac * 10000000 + (1u << 19)) >> 20; /* rounded */
+	if (part == 10000000) {
+		whole++;
+		part = 0;
+	}
+	fprintf(f, "%" PRIu64, whole);
+	if (!part)
+		return;
+	char d[16];
+	snprintf(d, sizeof(d), "%07u", (unsigned)part);
+	for (int i = 6; i > 0 && d[i] == '0'; i--)
+		d[i] = 0;
+	fprintf(f, ".%s", d);
+}
+
+/*
+ * One counter event: name at ts in process pid, args as "key [MiB]".
+ * Perfetto names each series' track "<name> <key>", so a track reads
+ * "GPU 0 kv [MiB]" or "GPU 0 memory.used [MiB]" (nvidia-smi's names for
+ * the query fields).
+ */
+static void counter_open(FILE *f, const char *name, int64_t ns, int pid)
+{
+	fprintf(f, ",\n{\"name\":\"%s\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":", name);
+	put_us(f, ns);
+	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{", pid);
+}
+
+/* The categories ever non-zero on a track (*seen), so a category that
+ * drops to zero shows the drop; then "}}". */
+static void counter_cats(FILE *f, uint32_t *seen, const uint64_t *used)
+{
 	int first = 1;
 	for (int c = 0; c < TRACE_CAT_MAX; c++)
-		if (s->seen[dev] & (1u << c)) {
-			fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", trace_cat_name(c), used[c]);
+		if (used[c])
+			*seen |= 1u << c;
+	for (int c = 0; c < TRACE_CAT_MAX; c++)
+		if (*seen & (1u << c)) {
+			fprintf(f, "%s\"%s [MiB]\":", first ? "" : ",", trace_cat_name(c));
+			put_mib(f, used[c]);
 			first = 0;
 		}
 	fputs("}}", f);
-	/* The total against the capacity, as nvidia-smi shows a GPU: one
-	 * track each, so a glance says how close it came. */
-	fprintf(f, ",\n{\"name\":\"GPU %d total (bytes)\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":",
-		dev);
-	put_us(f, t);
-	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"used\":%" PRIu64 ",\"capacity\":%" PRIu64
-		"}}", dev + 1, sum(used), s->cfg->topo.capacity[dev]);
+}
+
+static void counter_one(FILE *f, const char *name, int64_t ns, int pid, uint64_t bytes)
+{
+	counter_open(f, name, ns, pid);
+	fputs("\"[MiB]\":", f);
+	put_mib(f, bytes);
+	fputs("}}", f);
+}
+
+/* A GPU's sample: its categories, then its total against its capacity,
+ * as nvidia-smi shows a GPU, so a glance says how close it came. */
+static void perfetto_counter(struct state *s, int dev, int64_t t, const uint64_t *used)
+{
+	char name[48];
+	t = sample_ns(s, t);
+	snprintf(name, sizeof(name), "GPU %d", dev);
+	counter_open(s->f, name, t, dev + 1);
+	counter_cats(s->f, &s->seen[dev], used);
+	snprintf(name, sizeof(name), "GPU %d memory.used", dev);
+	counter_one(s->f, name, t, dev + 1, sum(used));
+	snprintf(name, sizeof(name), "GPU %d memory.total", dev);
+	counter_one(s->f, name, t, dev + 1, s->cfg->topo.capacity[dev]);
+}
+
+/* Host memory: pinned and CPU buffers (a log's "CPU" lines, cudaHostAlloc),
+ * and what --on-oom spill moved there. Its process follows the GPUs'. */
+static void on_host(void *ud, int64_t t, const uint64_t *used)
+{
+	struct state *s = ud;
+	if (s->rc || s->m->format != EXPORT_PERFETTO)
+		return;
+	int pid = s->cfg->topo.n + 1;
+	t = sample_ns(s, t);
+	counter_open(s->f, "Host", t, pid);
+	counter_cats(s->f, &s->host_seen, used);
+	counter_one(s->f, "Host memory.used", t, pid, sum(used));
 }
 
 static void perfetto_oom(struct state *s, const struct sim_oom *o)
@@ -249,9 +313,14 @@ static void perfetto_oom(struct state *s, const struct sim_oom *o)
 	FILE *f = s->f;
 	fputs(",\n{\"name\":\"OOM\",\"cat\":\"oom\",\"ph\":\"i\",\"s\":\"p\",\"ts\":", f);
 	put_us(f, sample_ns(s, o->t_ns));
-	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"size\":%" PRIu64 ",\"category\":\"%s\","
-		"\"free\":%" PRIu64 ",\"used\":%" PRIu64 ",\"recorded\":%s", o->device + 1, o->size,
-		trace_cat_name(o->category), o->free, o->used, o->recorded ? "true" : "false");
+	fprintf(f, ",\"pid\":%d,\"tid\":0,\"args\":{\"size [MiB]\":", o->device + 1);
+	put_mib(f, o->size);
+	fputs(",\"free [MiB]\":", f);
+	put_mib(f, o->free);
+	fputs(",\"used [MiB]\":", f);
+	put_mib(f, o->used);
+	fprintf(f, ",\"category\":\"%s\",\"recorded\":%s", trace_cat_name(o->category),
+		o->recorded ? "true" : "false");
 	if (o->layer_lo != TRACE_LAYER_NONE)
 		fprintf(f, ",\"layer_lo\":%" PRId32 ",\"layer_hi\":%" PRId32, o->layer_lo, o->layer_hi);
 	char *label = NULL;
@@ -358,10 +427,14 @@ static void json_tail(FILE *f, const struct sim_result *r)
  * 1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU), which ui.perfetto.dev
  * and trace_processor import:
  *   {"traceEvents":[...],"displayTimeUnit":"ns","otherData":{...}}
- * - one process per GPU (pid = GPU + 1), named by metadata events
- *   ("ph":"M", "process_name", "process_sort_index");
- * - counter events ("ph":"C", name "GPU n"): each key of args is a series,
- *   shown as its own track ("GPU 0 weights", "GPU 0 kv", ...), in bytes;
+ * - one process per GPU (pid = GPU + 1), named with its capacity by
+ *   metadata events ("ph":"M", "process_name", "process_sort_index"),
+ *   and one for host memory (pid = GPUs + 1) after them;
+ * - counter events ("ph":"C"): each key of args is a series, shown as its
+ *   own track named "<event name> <key>": per GPU "GPU n" with one series
+ *   per category ("GPU 0 kv [MiB]"), "GPU n memory.used" (the total) and
+ *   "GPU n memory.total" (the capacity) - nvidia-smi's query field names
+ *   and unit -; "Host" and "Host memory.used" the same for host memory;
  * - instant events ("ph":"i", "s":"p": process scope) for each OOM;
  * - ts in microseconds, fractions allowed (ns precision here).
  */
@@ -376,6 +449,10 @@ static void perfetto_head(FILE *f, const struct topo *t)
 		fprintf(f, "\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
 			"\"args\":{\"sort_index\":%d}}", g + 1, g);
 	}
+	fprintf(f, ",\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
+		"\"args\":{\"name\":\"Host memory (pinned and CPU buffers)\"}},", t->n + 1);
+	fprintf(f, "\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%d,\"tid\":0,"
+		"\"args\":{\"sort_index\":%d}}", t->n + 1, t->n);
 }
 
 static void perfetto_tail(FILE *f, const struct export_meta *m)
@@ -387,6 +464,7 @@ static void perfetto_tail(FILE *f, const struct export_meta *m)
 	util_json_str(f, m->topology);
 	fputs(",\"scenario\":", f);
 	util_json_str(f, m->scenario);
+	fputs(",\"unit\":\"MiB\"", f);
 	fprintf(f, ",\"time_axis\":\"%s\"}}\n", m->no_clock
 		? "event number, 1 ms per event (the source has no timestamps)" : "recorded time");
 }
@@ -401,7 +479,7 @@ int export_stream(FILE *f, const struct export_meta *m, const struct sim_config 
 		return util_err(cause, UTIL_EINPUT, "export needs at least one GPU (--gpus)");
 	struct state *s = util_xcalloc(1, sizeof(*s));
 	*s = (struct state){ .f = f, .m = m, .cfg = cfg, .res = res, .tap = tap, .st = st };
-	struct sim_observer obs = { .ud = s, .change = on_change, .oom = on_oom };
+	struct sim_observer obs = { .ud = s, .change = on_change, .oom = on_oom, .host = on_host };
 	struct sim_config c = *cfg;
 	c.obs = &obs;
 	if (m->format == EXPORT_PERFETTO)

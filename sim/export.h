@@ -10,8 +10,11 @@
  *    for no layer, addr 0, no label).
  *  - json: {"format":"vramsim-export","version":1,"trace":..,"topology":..,
  *    "scenario":..,"events":[{same fields, null for none}],"summary":..}.
- *  - perfetto: Chrome Trace Event Format JSON (see export.c) with one
- *    counter per GPU whose series are the categories, and OOM instants.
+ *  - perfetto: Chrome Trace Event Format JSON (see export.c): per GPU a
+ *    counter whose series are the categories, its total and its capacity,
+ *    host memory the same, all in MiB, and OOM instants. Where the source
+ *    has no clock (a log: its order is real, its times are not) samples
+ *    are one millisecond apart per event.
  *
  * Ownership: every function borrows its arguments; nothing returned needs
  * freeing except *cause (util.h) and what export_out_* say.

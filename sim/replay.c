@@ -90,6 +90,8 @@ static void notify(struct state *s, int v, int64_t t)
 	if (o && o->change && v != HOST_DEV) {
 		struct sim_dev *d = &s->res->dev[v];
 		o->change(o->ud, v, t, d->used, d->reserved);
+	} else if (o && o->host && v == HOST_DEV) {
+		o->host(o->ud, t, s->res->host.used);
 	}
 }
 
@@ -486,6 +488,7 @@ static void torch_alloc(struct state *s, const struct trace_event *ev)
 		s->res->n_spilled += want;
 		charge(&s->res->host, cat, want, ev->t_ns);
 		s->res->host.allocated += want;
+		notify(s, HOST_DEV, ev->t_ns);
 	} /* else: PyTorch never calls its allocator for 0 bytes */
 	dev_of(s, w)->n_alloc++;
 	if (ev->addr) {

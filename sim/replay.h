@@ -85,6 +85,9 @@ struct sim_observer {
 	 * "context"), reserved = allocator-held bytes (= sum of used for exact). */
 	void (*change)(void *ud, int dev, int64_t t_ns, const uint64_t *used, uint64_t reserved);
 	void (*oom)(void *ud, const struct sim_oom *o);
+	/* host memory (pinned and CPU buffers, spills) changed at t: used[]
+	 * by category. The host never OOMs, so it has no oom callback. */
+	void (*host)(void *ud, int64_t t_ns, const uint64_t *used);
 	/* called every SIM_TICK events with the count so far (progress) */
 	void (*tick)(void *ud, uint64_t n_events);
 };

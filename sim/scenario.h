@@ -46,26 +46,12 @@ struct scen_opts {
 void scen_opts_init(struct scen_opts *o);
 
 /*
- * Handle one getopt_long option of the what-if family: returns 1 if c
- * was one (arg consumed), 0 if not, UTIL_EINPUT with *cause on a bad
- * value. Option codes are SCEN_OPT_* below; add SCEN_LONGOPTS to the
- * command's option table.
- */
-enum {
-	SCEN_OPT_GPUS = 1000, SCEN_OPT_SPLIT, SCEN_OPT_NUMGPU, SCEN_OPT_MAINGPU, SCEN_OPT_CTX,
-	SCEN_OPT_PARALLEL, SCEN_OPT_UBATCH, SCEN_OPT_BATCH, SCEN_OPT_FA, SCEN_OPT_KV,
-	SCEN_OPT_RESERVE, SCEN_OPT_ONOOM, SCEN_OPT_ALLOC, SCEN_OPT_ALLOCCONF, SCEN_OPT_DEVMAP,
-	SCEN_OPT_PROFILE, SCEN_OPT_MODEL, SCEN_OPT_RAW, SCEN_OPT_META, SCEN_OPT_MARGIN,
-	SCEN_OPT_ASSUME, SCEN_OPT_BEYOND, SCEN_OPT_KVK, SCEN_OPT_KVV, SCEN_OPT_SMODE, SCEN_OPT_OT,
-	SCEN_OPT_CMOE, SCEN_OPT_NCMOE, SCEN_OPT_NKVO, SCEN_OPT_NOOP, SCEN_OPT_SWA, SCEN_OPT_UNI,
-	SCEN_OPT_MMPROJ, SCEN_OPT_BACKEND, SCEN_OPT_LIB, SCEN_OPT_NOENG, SCEN_OPT_WORKSPACE
-};
-/*
  * The what-if options, one row each: X(code, name, ARG or NULL, help,
  * completion values). The getopt table (SCEN_LONGOPTS), the dispatcher's
  * family (scen_family: --help, man page, completion) and `diff --against`
- * all come from these rows, so a new option is one row here and one case
- * in scen_opt().
+ * all come from these rows, and so do the SCEN_OPT_* codes: a new option
+ * is one row here, its field in struct scen_opts and its case in
+ * scen_opt().
  */
 #define SCEN_OPTIONS(X) \
 	X(SCEN_OPT_GPUS, "gpus", "SPEC", "virtual GPUs: 4x24G, 2x24G,1x12G, 80G (binary units: 24G = 24 GiB)", NULL) \
@@ -118,6 +104,10 @@ enum {
 	X(SCEN_OPT_WORKSPACE, "workspace", "SIZE", "cuBLAS workspace per GPU on an engine plan (default 32M,\n" \
 	  "cuBLAS's recommendation for Hopper; 4M before it)", NULL)
 
+/* The option codes, one per row (getopt values above any short option). */
+#define SCEN_OPT_CODE_(code, name, arg, help, values) code,
+enum { SCEN_OPT_BEFORE_ = 999, SCEN_OPTIONS(SCEN_OPT_CODE_) };
+
 #define SCEN_LONGOPT_(code, name, arg, help, values) \
 	{ name, (arg) ? required_argument : no_argument, NULL, code },
 #define SCEN_LONGOPTS SCEN_OPTIONS(SCEN_LONGOPT_)
@@ -127,6 +117,12 @@ enum {
 struct cli_family;
 extern const struct cli_family scen_family;
 
+/*
+ * Handle one getopt_long option of the what-if family: returns 1 if c
+ * was one (arg consumed), 0 if not, UTIL_EINPUT with *cause on a bad
+ * value. Option codes are the SCEN_OPT_* of the rows above; add
+ * SCEN_LONGOPTS to the command's option table.
+ */
 int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause);
 
 /* A prepared scenario: owns its events. Free with scen_clear(). */

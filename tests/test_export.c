@@ -145,77 +145,201 @@ static void test_json_rows(void)
 	free(out);
 }
 
-/* Sum of a counter sample's series. */
-static json_int_t args_sum(json_t *e)
+/* A counter's "[MiB]" value back in bytes: seven decimals of a MiB
+ * resolve a tenth of a byte. */
+static json_int_t mib_bytes(json_t *v)
 {
-	const char *k;
-	json_t *v;
-	json_int_t s = 0;
-	json_object_foreach(json_object_get(e, "args"), k, v)
-		s += json_integer_value(v);
-	return s;
+	return (json_int_t)(json_number_value(v) * 1048576.0 + 0.5);
+}
+
+/* Export ev[0..n) as Perfetto under c, parsed back (json_decref it). */
+static json_t *perfetto(const struct trace_event *ev, size_t n, const struct sim_config *c,
+			int no_clock, struct sim_result *res, char **text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sim_source *src = sim_source_array(ev, n);
+	struct export_meta m = { .format = EXPORT_PERFETTO, .trace_id = 7, .trace_name = "p",
+				 .topology = "2x1G", .scenario = "as recorded", .model = "exact",
+				 .no_clock = no_clock };
+	char *cause = NULL;
+	CU_ASSERT_EQUAL(export_stream(f, &m, c, src, NULL, NULL, res, &cause), 0);
+	free(cause);
+	sim_source_free(src);
+	fclose(f);
+	json_error_t err;
+	json_t *j = json_loads(buf, 0, &err);
+	if (!j)
+		fprintf(stderr, "perfetto: %s\n%s\n", err.text, buf);
+	if (text)
+		*text = buf;
+	else
+		free(buf);
+	return j;
+}
+
+static const char *str_of(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
 }
 
 static void test_perfetto(void)
 {
-	struct trace_event ev[4];
-	ev[0] = ev_of(TRACE_ALLOC, 1500, 0, TRACE_CAT_WEIGHTS, 600 * MiB, 0x1000);
+	struct trace_event ev[5];
+	ev[0] = ev_of(TRACE_ALLOC, 1500, 0, TRACE_CAT_WEIGHTS, 600 * MiB + 3, 0x1000);
 	ev[1] = ev_of(TRACE_ALLOC, 2500, 0, TRACE_CAT_KV, 600 * MiB, 0x2000); /* does not fit */
 	ev[2] = ev_of(TRACE_FREE, 3000, 0, TRACE_CAT_WEIGHTS, 0, 0x1000);
 	ev[3] = ev_of(TRACE_ALLOC, 4000, 1, TRACE_CAT_COMPUTE, 10 * MiB, 0x3000);
+	ev[4] = ev_of(TRACE_ALLOC, 4500, TRACE_DEV_HOST, TRACE_CAT_HOST, 3 * MiB / 2, 0x4000);
 	struct sim_config c;
 	struct sim_result res;
 	config(&c, SIM_OOM_CONTINUE);
-	char *out = run(ev, 4, EXPORT_PERFETTO, &c, &res);
-	json_error_t err;
-	json_t *j = json_loads(out, 0, &err);
+	char *out = NULL;
+	json_t *j = perfetto(ev, 5, &c, 0, &res, &out);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "displayTimeUnit")), "ns");
+	CU_ASSERT_STRING_EQUAL(str_of(j, "displayTimeUnit"), "ns");
+	CU_ASSERT_STRING_EQUAL(str_of(json_object_get(j, "otherData"), "unit"), "MiB");
 	json_t *te = json_object_get(j, "traceEvents"), *e;
 	size_t i;
-	int names = 0, counters[2] = { 0, 0 }, ooms = 0;
-	json_int_t max[2] = { 0, 0 };
-	double last_ts[2] = { -1, -1 };
+	int names = 0, counters[3] = { 0, 0, 0 }, totals[3] = { 0, 0, 0 }, caps = 0, ooms = 0;
+	json_int_t max[3] = { 0, 0, 0 };
+	double last_ts[3] = { -1, -1, -1 };
 	json_array_foreach(te, i, e) {
-		const char *ph = json_string_value(json_object_get(e, "ph"));
+		const char *ph = str_of(e, "ph"), *name = str_of(e, "name");
 		int pid = (int)json_integer_value(json_object_get(e, "pid"));
 		double ts = json_number_value(json_object_get(e, "ts"));
-		if (!strcmp(ph, "M") && !strcmp(json_string_value(json_object_get(e, "name")), "process_name")) {
-			const char *nm = json_string_value(json_object_get(json_object_get(e, "args"), "name"));
-			CU_ASSERT_STRING_EQUAL(nm, pid == 1 ? "GPU 0 (1024 MiB)" : "GPU 1 (1024 MiB)");
+		json_t *args = json_object_get(e, "args");
+		CU_ASSERT_FATAL(pid >= 1 && pid <= 3);
+		if (!strcmp(ph, "M") && !strcmp(name, "process_name")) {
+			const char *want[] = { "GPU 0 (1024 MiB)", "GPU 1 (1024 MiB)",
+					       "Host memory (pinned and CPU buffers)" };
+			CU_ASSERT_STRING_EQUAL(str_of(args, "name"), want[pid - 1]);
 			names++;
-		} else if (!strcmp(ph, "C") && strstr(json_string_value(json_object_get(e, "name")),
-						       "total")) {
-			/* the total track: used and the capacity beside it */
-			json_t *args = json_object_get(e, "args");
-			CU_ASSERT_EQUAL(json_integer_value(json_object_get(args, "capacity")),
-					(json_int_t)(1024 * MiB));
-			CU_ASSERT(json_integer_value(json_object_get(args, "used")) >= 0);
+		} else if (!strcmp(ph, "C") && strstr(name, " memory.total")) {
+			/* the capacity, a track of its own, in MiB */
+			CU_ASSERT_EQUAL(json_object_size(args), 1);
+			CU_ASSERT_EQUAL(mib_bytes(json_object_get(args, "[MiB]")), (json_int_t)GiB);
+			caps++;
+		} else if (!strcmp(ph, "C") && strstr(name, " memory.used")) {
+			CU_ASSERT_EQUAL(json_object_size(args), 1);
+			json_int_t used = mib_bytes(json_object_get(args, "[MiB]"));
+			if (used > max[pid - 1])
+				max[pid - 1] = used;
+			totals[pid - 1]++;
 		} else if (!strcmp(ph, "C")) {
+			/* the categories: "GPU n" or "Host", each key with its unit */
+			char want[16];
+			snprintf(want, sizeof(want), "GPU %d", pid - 1);
+			CU_ASSERT_STRING_EQUAL(name, pid == 3 ? "Host" : want);
+			const char *k;
+			json_t *v;
+			json_object_foreach(args, k, v)
+				CU_ASSERT_PTR_NOT_NULL(strstr(k, " [MiB]"));
 			CU_ASSERT_TRUE(ts >= last_ts[pid - 1]);
 			last_ts[pid - 1] = ts;
 			counters[pid - 1]++;
-			if (args_sum(e) > max[pid - 1])
-				max[pid - 1] = args_sum(e);
 		} else if (!strcmp(ph, "i")) {
 			CU_ASSERT_EQUAL(pid, 1);
 			CU_ASSERT_DOUBLE_EQUAL(ts, 2.5, 1e-9);
-			CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(e, "args"), "size")),
+			CU_ASSERT_EQUAL(mib_bytes(json_object_get(args, "size [MiB]")),
 					(json_int_t)(600 * MiB));
 			ooms++;
 		}
 	}
-	CU_ASSERT_EQUAL(names, 2);
+	CU_ASSERT_EQUAL(names, 3);
 	CU_ASSERT_EQUAL(ooms, 1);
 	/* the context on first use, alloc, the state at the OOM, free */
 	CU_ASSERT_EQUAL(counters[0], 4);
 	CU_ASSERT_EQUAL(counters[1], 2);
+	/* host memory: one change, one sample */
+	CU_ASSERT_EQUAL(counters[2], 1);
+	CU_ASSERT_EQUAL(totals[0], 4);
+	CU_ASSERT_EQUAL(totals[1], 2);
+	CU_ASSERT_EQUAL(totals[2], 1);
+	CU_ASSERT_EQUAL(caps, 6); /* beside each GPU total, none for the host */
+	/* the totals peak where the replay says, to the byte */
 	CU_ASSERT_EQUAL(max[0], (json_int_t)res.dev[0].peak);
 	CU_ASSERT_EQUAL(max[1], (json_int_t)res.dev[1].peak);
-	/* the free leaves weights at 0: the series is still there, at 0 */
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ts\":3.000,\"pid\":1,\"tid\":0,\"args\":{\"weights\":0}"));
+	CU_ASSERT_EQUAL(max[2], (json_int_t)(3 * MiB / 2));
+	/* the free leaves weights at 0: the series is still there, at 0;
+	 * sizes print as MiB with at most seven decimals */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ts\":3.000,\"pid\":1,\"tid\":0,\"args\":{\"weights [MiB]\":0}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"weights [MiB]\":600.0000029}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"Host\",\"cat\":\"vram\",\"ph\":\"C\",\"ts\":4.500,\"pid\":3,"
+					   "\"tid\":0,\"args\":{\"host [MiB]\":1.5}"));
 	json_decref(j);
 	free(out);
+}
+
+/* MiB with seven decimals gives every byte count back, odd ones included
+ * (six decimals are a 1.05-byte step: 2830344019 came back one off). */
+static void test_perfetto_mib_exact(void)
+{
+	static const uint64_t sizes[] = { 1, 3, 2830344019ull, (1ull << 20) - 1, 80 * GiB - 1,
+					  524288, 1048575 * 7 };
+	const size_t n = UTIL_ARRAY_SIZE(sizes);
+	struct trace_event ev[2 * UTIL_ARRAY_SIZE(sizes)];
+	for (size_t k = 0; k < n; k++) {
+		ev[2 * k] = ev_of(TRACE_ALLOC, (int64_t)(2 * k), 0, TRACE_CAT_KV, sizes[k], 0x1000);
+		ev[2 * k + 1] = ev_of(TRACE_FREE, (int64_t)(2 * k + 1), 0, TRACE_CAT_KV, 0, 0x1000);
+	}
+	struct sim_config c;
+	struct sim_result res;
+	config(&c, SIM_OOM_STOP);
+	topo_parse("1x100G", &c.topo, NULL);
+	json_t *j = perfetto(ev, 2 * n, &c, 0, &res, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_t *e;
+	size_t i, got = 0;
+	int skip = 1; /* the first sample: the context (0 bytes here) on first use */
+	json_array_foreach(json_object_get(j, "traceEvents"), i, e) {
+		if (strcmp(str_of(e, "name"), "GPU 0 memory.used") || skip-- > 0)
+			continue;
+		json_int_t b = mib_bytes(json_object_get(json_object_get(e, "args"), "[MiB]"));
+		json_int_t want = got % 2 == 0 && got / 2 < n ? (json_int_t)sizes[got / 2] : 0;
+		CU_ASSERT_EQUAL(b, want);
+		got++;
+	}
+	CU_ASSERT_EQUAL(got, 2 * n);
+	json_decref(j);
+}
+
+/* A log's events share made-up times: without a clock the samples are
+ * spaced one millisecond per event, in the source's order. */
+static void test_perfetto_no_clock(void)
+{
+	struct trace_event ev[4];
+	for (int k = 0; k < 4; k++)
+		ev[k] = ev_of(TRACE_ALLOC, 7, k % 2, TRACE_CAT_WEIGHTS, MiB, 0);
+	struct sim_config c;
+	struct sim_result res;
+	config(&c, SIM_OOM_STOP);
+	json_t *j = perfetto(ev, 4, &c, 1, &res, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_t *e;
+	size_t i;
+	double ts0[4];
+	int n0 = 0;
+	json_array_foreach(json_object_get(j, "traceEvents"), i, e)
+		if (!strcmp(str_of(e, "name"), "GPU 0 memory.used") && n0 < 4)
+			ts0[n0++] = json_number_value(json_object_get(e, "ts"));
+	/* GPU 0: its context at event 1, the allocations of events 1 and 3 */
+	CU_ASSERT_EQUAL_FATAL(n0, 3);
+	CU_ASSERT_DOUBLE_EQUAL(ts0[1], 1000.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(ts0[2], 3000.0, 1e-9);
+	CU_ASSERT(ts0[2] - ts0[0] >= 1.0); /* more than one sample per GPU in 1 us */
+	CU_ASSERT_PTR_NOT_NULL(strstr(str_of(json_object_get(j, "otherData"), "time_axis"),
+				      "event number"));
+	json_decref(j);
+	/* with a clock, the recorded times */
+	j = perfetto(ev, 4, &c, 0, &res, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_array_foreach(json_object_get(j, "traceEvents"), i, e)
+		if (!strcmp(str_of(e, "ph"), "C"))
+			CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(e, "ts")), 0.007, 1e-9);
+	json_decref(j);
 }
 
 /* A store trace with labels, one unknown-size device and one event on an
@@ -375,6 +499,8 @@ static void register_tests(void)
 	CU_ADD(s, test_csv_rows);
 	CU_ADD(s, test_json_rows);
 	CU_ADD(s, test_perfetto);
+	CU_ADD(s, test_perfetto_no_clock);
+	CU_ADD(s, test_perfetto_mib_exact);
 	CU_ADD(s, test_store_identity);
 	CU_ADD(s, test_output_file);
 	CU_ADD(s, test_diff);

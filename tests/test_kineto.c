@@ -15,37 +15,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cu_import.h"
 #include "cutest.h"
 #include "imp.h"
 #include "store.h"
 #include "util.h"
-
-static int import(struct store *st, const char *path, const char *format, int64_t *trace,
-		  char **cause)
-{
-	struct imp_opts o = { .quiet = 1, .format = format };
-	struct imp_ctx res;
-	int rc = imp_file(st, path, &o, &res, cause);
-	if (rc == 0)
-		*trace = res.traces[0];
-	free(res.summary);
-	return rc;
-}
-
-static int64_t setting(struct store *st, int64_t tr, const char *key)
-{
-	int64_t v = -1;
-	int set = 0;
-	CU_ASSERT_EQUAL(store_setting_int(st, tr, key, &v, &set, NULL), 0);
-	CU_ASSERT(set);
-	return v;
-}
-
-static int64_t n_kind(struct store *st, int64_t tr, int kind)
-{
-	return cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
-		  (long long)tr, kind);
-}
 
 /* Events never go back in time within a process. */
 static int64_t backwards(struct store *st, int64_t tr)
@@ -60,15 +34,15 @@ static void test_kineto_v100_fixture(void)
 	struct store *st = cu_store_new("v100.db");
 	int64_t tr = 0;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/kineto_trace_v100_rank1_profile_memory_hta.json.gz"),
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, cu_data("traces/kineto_trace_v100_rank1_profile_memory_hta.json.gz"),
 				     NULL, &tr, &cause), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.memory_events"), 28010);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cuda_events"), 26770);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 1240);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.orphan_frees"), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_end.1"), 4096614400ll);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_reserved_end.1"), 12782141440ll);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_start.1"), 4096614400ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.memory_events"), 28010);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.cuda_events"), 26770);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.cpu_events"), 1240);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.orphan_frees"), 0);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.total_allocated_end.1"), 4096614400ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.total_reserved_end.1"), 12782141440ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.total_allocated_start.1"), 4096614400ll);
 	struct trace_device *d;
 	size_t nd;
 	CU_ASSERT_EQUAL(store_devices(st, tr, &d, &nd, NULL), 0);
@@ -77,8 +51,8 @@ static void test_kineto_v100_fixture(void)
 	CU_ASSERT_EQUAL(d[1].total, 34089730048ull);
 	free(d);
 	/* 13385 allocs + the level before the window; 13385 frees, all paired */
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 13386);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 13385);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_ALLOC), 13386);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_FREE), 13385);
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1 AND "
 			   "seq>1", (long long)tr), 52469120000ll);
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1",
@@ -102,13 +76,13 @@ static void test_kineto_resnet_fixture(void)
 {
 	struct store *st = cu_store_new("resnet.db");
 	int64_t tr = 0;
-	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/kineto_trace_resnet50_2021_tbplugin.pt.trace.json.gz"),
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, cu_data("traces/kineto_trace_resnet50_2021_tbplugin.pt.trace.json.gz"),
 				     NULL, &tr, NULL), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.memory_events"), 12838);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cuda_events"), 8220);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 4618);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 4110);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 4110);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.memory_events"), 12838);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.cuda_events"), 8220);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.cpu_events"), 4618);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_ALLOC), 4110);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_FREE), 4110);
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=1",
 			   (long long)tr), 63689511936ll);
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT sum(size) FROM events WHERE trace_id=%lld AND kind=2",
@@ -173,13 +147,13 @@ static const char new_form[] =
 
 static void check_new_form(struct store *st, int64_t tr)
 {
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.memory_events"), 7);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cuda_events"), 4);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.cpu_events"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.other_events"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.orphan_frees"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_start.0"), 3072);
-	CU_ASSERT_EQUAL(setting(st, tr, "kineto.total_allocated_end.0"), 2048);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.memory_events"), 7);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.cuda_events"), 4);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.cpu_events"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.other_events"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.orphan_frees"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.total_allocated_start.0"), 3072);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "kineto.total_allocated_end.0"), 2048);
 	/* t=0: the orphan's block (1024 at 2000), then the rest of the 3072
 	 * bytes before the window; then the sorted stream */
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT kind*100000+size FROM events WHERE trace_id=%lld AND seq=1",
@@ -212,10 +186,10 @@ static void test_kineto_new_form_plain_and_gz(void)
 	int64_t tr = 0;
 	char *cause = NULL;
 	write_text("new.json", new_form);
-	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("new.json"), NULL, &tr, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, cu_tmp("new.json"), NULL, &tr, &cause), 0);
 	check_new_form(st, tr);
 	write_gz("new.json.gz", new_form);
-	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("new.json.gz"), NULL, &tr, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, cu_tmp("new.json.gz"), NULL, &tr, &cause), 0);
 	check_new_form(st, tr);
 	store_close(st);
 }
@@ -236,7 +210,7 @@ static void test_kineto_old_form_lifo(void)
 	struct store *st = cu_store_new("old.db");
 	int64_t tr = 0;
 	write_text("old.json", old);
-	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("old.json"), "kineto", &tr, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, cu_tmp("old.json"), "kineto", &tr, NULL), 0);
 	/* seq 1: the orphan -2048 gets a block at t=0 */
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT size FROM events WHERE trace_id=%lld AND seq=1 AND kind=1 "
 			   "AND t_ns=0", (long long)tr), 2048);
@@ -256,30 +230,12 @@ static void test_kineto_old_form_lifo(void)
 	store_close(st);
 }
 
-static size_t n_traces(struct store *st)
-{
-	struct store_trace_info *t;
-	size_t n;
-	CU_ASSERT_EQUAL_FATAL(store_trace_list(st, &t, &n, NULL), 0);
-	for (size_t i = 0; i < n; i++)
-		store_trace_info_clear(&t[i]);
-	free(t);
-	return n;
-}
-
+/* A file under cu_tmp() refused as a Kineto trace, its name in the message. */
 static void refused(struct store *st, const char *name, const char *part)
 {
-	size_t before = n_traces(st);
-	int64_t tr = 0;
-	char *cause = NULL;
-	CU_ASSERT_EQUAL(import(st, cu_tmp(name), "kineto", &tr, &cause), UTIL_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
-	if (!strstr(cause, part) || !strstr(cause, name)) {
-		fprintf(stderr, "\nunexpected: %s (wanted %s)\n", cause, part);
-		CU_FAIL("message");
-	}
-	free(cause);
-	CU_ASSERT_EQUAL(n_traces(st), before);
+	char *path = util_xstrdup(cu_tmp(name));
+	cu_refused(st, path, "kineto", part, name);
+	free(path);
 }
 
 static void test_kineto_bad_input(void)
@@ -287,7 +243,7 @@ static void test_kineto_bad_input(void)
 	struct store *st = cu_store_new("bad.db");
 	int64_t tr = 0;
 	write_text("ok.json", new_form);
-	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("ok.json"), NULL, &tr, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, cu_tmp("ok.json"), NULL, &tr, NULL), 0);
 	write_text("array.json", "[1, 2, 3]");
 	refused(st, "array.json", "not a Chrome trace");
 	write_text("nokey.json", "{\"foo\": {\"traceEvents\": []}}");
@@ -330,7 +286,7 @@ static void test_kineto_bad_input(void)
 	CU_ASSERT_EQUAL(imp_kineto_detect((const unsigned char *)new_form, strlen(new_form), "x"), 90);
 	CU_ASSERT_EQUAL(imp_kineto_detect((const unsigned char *)"{\"a\": 1}", 8, "x"), 0);
 	CU_ASSERT_EQUAL(imp_kineto_detect((const unsigned char *)"\x80\x04}", 3, "x"), 0);
-	CU_ASSERT_EQUAL(n_traces(st), 1);
+	CU_ASSERT_EQUAL(cu_n_traces(st), 1);
 	store_close(st);
 }
 
@@ -356,7 +312,7 @@ static void test_kineto_mutations(void)
 		fclose(f);
 		int64_t tr = 0;
 		char *cause = NULL;
-		int rc = import(st, cu_tmp("mut.json"), "kineto", &tr, &cause);
+		int rc = cu_import(st, cu_tmp("mut.json"), "kineto", &tr, &cause);
 		CU_ASSERT(rc == 0 || rc == UTIL_EINPUT);
 		rc == 0 ? ok++ : bad++;
 		free(cause);
@@ -430,7 +386,7 @@ static void import_bomb(void)
 	if (store_open(cu_tmp("bomb.db"), STORE_CREATE, &st, &cause))
 		_exit(3);
 	int64_t tr;
-	int rc = import(st, cu_tmp("bomb.json.gz"), NULL, &tr, &cause);
+	int rc = cu_import(st, cu_tmp("bomb.json.gz"), NULL, &tr, &cause);
 	store_close(st);
 	_exit(rc == 0 ? 0 : rc == UTIL_EINPUT ? 2 : 1);
 }
@@ -494,10 +450,10 @@ static void test_kineto_gzip_window(void)
 	int64_t tr = 0;
 	char *cause = NULL;
 	gz_big_event("big.json.gz", 3u << 20);
-	CU_ASSERT_EQUAL(import(st, cu_tmp("big.json.gz"), NULL, &tr, &cause), 0);
+	CU_ASSERT_EQUAL(cu_import(st, cu_tmp("big.json.gz"), NULL, &tr, &cause), 0);
 	free(cause);
 	if (tr)
-		CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1);
+		CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_FREE), 1);
 	gz_big_event("huge.json.gz", 65u << 20);
 	refused(st, "huge.json.gz", "a value longer than 64 MiB");
 	cu_sh("rm -f '%s' '%s'", cu_tmp("big.json.gz"), cu_tmp("huge.json.gz"));

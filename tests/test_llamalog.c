@@ -1081,6 +1081,48 @@ static void test_llamalog_class_cmdline_20490(void)
 	CU_ASSERT_TRUE(setting_is(1, "engine", "llama.cpp"));
 }
 
+/*
+ * A command pasted with shell continuations (" \" at the end of each line,
+ * a prompt before the binary, as in ik_llama.cpp #514) is one command line:
+ * its options become settings (they were lost: each physical line alone
+ * read as prose). Blanks after the backslash are tolerated; a backslash
+ * with no blank before it (a Windows path) and one on the last line join
+ * nothing. The buffers and metadata after it are read as before.
+ */
+static void test_llamalog_class_continued_cmdline_514(void)
+{
+	import_log("logs/llamacpp-ik514-qwen3-30b-a3b-4090-5090.log", 1);
+	CU_ASSERT_TRUE(setting_is(0, "model", "Qwen3-30B-A3B-Q4_K_M.gguf"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "16384"));
+	CU_ASSERT_TRUE(setting_is(0, "n_gpu_layers", "99"));
+	CU_ASSERT_TRUE(setting_is(0, "override_tensor", ".ffn_.*_exps.=CPU"));
+	CU_ASSERT_TRUE(setting_is(0, "engine", "llama.cpp"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_layer", "48"));
+	CU_ASSERT_DOUBLE_EQUAL(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 135.76, 0.005);
+	CU_ASSERT_DOUBLE_EQUAL(alloc_mib(0, 1, TRACE_CAT_KV), 1152.0, 0.005);
+	CU_ASSERT_DOUBLE_EQUAL(alloc_mib(0, 1, TRACE_CAT_COMPUTE), 1080.0, 0.005);
+
+	static const char text[] =
+		"$ ./build/bin/llama-server \\ \n"
+		"    -m /m/x.gguf \\\n"
+		"    -c 8192 -ngl 99 \\  \n"
+		"    -fa on\n"
+		"llama_kv_cache:      CUDA0 KV buffer size =   512.00 MiB\n"
+		"-ngl 7 -m C:\\models\\\n"
+		"-c 4096 -ngl 10\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(text, &cause), 0);
+	free(cause);
+	CU_ASSERT_EQUAL_FATAL(res.n_traces, 3);
+	CU_ASSERT_TRUE(setting_is(0, "model", "x.gguf"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "8192"));
+	CU_ASSERT_TRUE(setting_is(0, "flash_attn", "1"));
+	CU_ASSERT_DOUBLE_EQUAL(alloc_mib(0, 0, TRACE_CAT_KV), 512.0, 0.005);
+	CU_ASSERT_TRUE(setting_is(1, "n_gpu_layers", "7")); /* the path's '\\' joins nothing */
+	CU_ASSERT_TRUE(setting_is(1, "ctx_size", NULL));
+	CU_ASSERT_TRUE(setting_is(2, "n_gpu_layers", "10"));
+}
+
 /* ik_llama.cpp's own context lines: mla_attn, attn_max_b (-amb) and
  * fused_moe make the engine ik_llama.cpp and are settings. */
 static void test_llamalog_class_ik_237(void)
@@ -1305,6 +1347,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_class_new_engine_11090);
 	CU_ADD(s, test_llamalog_class_wrapped_fit_19437);
 	CU_ADD(s, test_llamalog_class_cmdline_20490);
+	CU_ADD(s, test_llamalog_class_continued_cmdline_514);
 	CU_ADD(s, test_llamalog_class_ik_237);
 	CU_ADD(s, test_llamalog_class_identity_options);
 	CU_ADD(s, test_llamalog_bounded_memory);

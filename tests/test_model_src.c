@@ -694,7 +694,7 @@ static void test_store_migration(void)
 	store_close(st);
 	st = NULL;
 	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp("v2.db"), 0, &st, NULL), 0);
-	CU_ASSERT_EQUAL(cu_q1(st, "PRAGMA user_version"), 3);
+	CU_ASSERT_EQUAL(cu_q1(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CU_ASSERT_EQUAL(rows(st, "gguf_headers"), 0);
 	CU_ASSERT_EQUAL(rows(st, "profiles"), 1);
 	/* The old profile has no header: said so, with what to do. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cu_import.h"
 #include "cutest.h"
 #include "imp.h"
 #include "store.h"
@@ -143,36 +144,6 @@ static void make_old(const char *path)
 	sqlite3_close(db);
 }
 
-static int import(struct store *st, const char *path, const char *format, int64_t *tr,
-		  char **cause)
-{
-	struct imp_opts o = { .quiet = 1, .format = format };
-	struct imp_ctx res;
-	int rc = imp_file(st, path, &o, &res, cause);
-	if (rc == 0)
-		*tr = res.traces[0];
-	free(res.summary);
-	return rc;
-}
-
-static char *text_setting(struct store *st, int64_t tr, const char *key)
-{
-	char *v = NULL;
-	CU_ASSERT_EQUAL(store_setting_get(st, tr, key, &v, NULL), 0);
-	CU_ASSERT_PTR_NOT_NULL(v);
-	return v;
-}
-
-static int setting_is(struct store *st, int64_t tr, const char *key, const char *want)
-{
-	char *v = text_setting(st, tr, key);
-	int ok = v && strcmp(v, want) == 0;
-	if (!ok)
-		fprintf(stderr, "\n%s = %s, expected %s\n", key, v ? v : "(unset)", want);
-	free(v);
-	return ok;
-}
-
 static void test_nsys_modern_export(void)
 {
 	char *db = util_xstrdup(cu_tmp("modern.sqlite"));
@@ -180,15 +151,15 @@ static void test_nsys_modern_export(void)
 	struct store *st = cu_store_new("m.db");
 	int64_t tr = 0;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(import(st, db, NULL, &tr, &cause), 0); /* detected */
-	CU_ASSERT(setting_is(st, tr, "nsys.product_version", "2025.5.2.266"));
-	CU_ASSERT(setting_is(st, tr, "nsys.schema_version", "3.24.0"));
-	CU_ASSERT(setting_is(st, tr, "nsys.meta_table", "META_DATA_EXPORT"));
-	CU_ASSERT(setting_is(st, tr, "nsys.utc_epoch_ns", "1776479641000000000"));
-	CU_ASSERT(setting_is(st, tr, "nsys.memory_events", "6"));
-	CU_ASSERT(setting_is(st, tr, "nsys.device_events", "4"));
-	CU_ASSERT(setting_is(st, tr, "nsys.pinned_events", "1"));
-	CU_ASSERT(setting_is(st, tr, "nsys.skipped_events", "1"));
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, db, NULL, &tr, &cause), 0); /* detected */
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.product_version", "2025.5.2.266"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.schema_version", "3.24.0"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.meta_table", "META_DATA_EXPORT"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.utc_epoch_ns", "1776479641000000000"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.memory_events", "6"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.device_events", "4"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.pinned_events", "1"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.skipped_events", "1"));
 	struct trace_device *d;
 	size_t nd;
 	CU_ASSERT_EQUAL(store_devices(st, tr, &d, &nd, NULL), 0);
@@ -242,10 +213,10 @@ static void test_nsys_old_export(void)
 	struct store *st = cu_store_new("o.db");
 	int64_t tr = 0;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(import(st, db, "nsys", &tr, &cause), 0);
-	CU_ASSERT(setting_is(st, tr, "nsys.meta_table", "EXPORT_META_DATA"));
-	CU_ASSERT(setting_is(st, tr, "nsys.schema_version", "3.1.2"));
-	CU_ASSERT(setting_is(st, tr, "nsys.device_events", "2"));
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, db, "nsys", &tr, &cause), 0);
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.meta_table", "EXPORT_META_DATA"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.schema_version", "3.1.2"));
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.device_events", "2"));
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND device=1 AND "
 			   "stream=0 AND size=20971520 AND pid=4242", (long long)tr), 2);
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
@@ -259,47 +230,19 @@ static void test_nsys_old_export(void)
 	free(db);
 }
 
-static size_t n_traces(struct store *st)
-{
-	struct store_trace_info *t;
-	size_t n;
-	CU_ASSERT_EQUAL_FATAL(store_trace_list(st, &t, &n, NULL), 0);
-	for (size_t i = 0; i < n; i++)
-		store_trace_info_clear(&t[i]);
-	free(t);
-	return n;
-}
-
-static void refused(struct store *st, const char *path, const char *format, const char *part,
-		    const char *part2)
-{
-	size_t before = n_traces(st);
-	int64_t events = cu_q1(st, "SELECT count(*) FROM events"), tr = 0;
-	char *cause = NULL;
-	CU_ASSERT_EQUAL(import(st, path, format, &tr, &cause), UTIL_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
-	if (!strstr(cause, part) || (part2 && !strstr(cause, part2))) {
-		fprintf(stderr, "\nunexpected: %s (wanted %s)\n", cause, part);
-		CU_FAIL("message");
-	}
-	free(cause);
-	CU_ASSERT_EQUAL(n_traces(st), before);
-	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events"), events);
-}
-
 static void test_nsys_refusals(void)
 {
 	struct store *st = cu_store_new("r.db");
 	char *good = util_xstrdup(cu_tmp("good.sqlite"));
 	make_modern(good, 1);
 	int64_t tr = 0;
-	CU_ASSERT_EQUAL_FATAL(import(st, good, NULL, &tr, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, good, NULL, &tr, NULL), 0);
 
 	/* the default export: no memory table, nothing invented */
 	char *p = util_xstrdup(cu_tmp("nomem.sqlite"));
 	make_modern(p, 0);
-	refused(st, p, NULL, "no CUDA_GPU_MEMORY_USAGE_EVENTS table", "--cuda-memory-usage=true");
-	refused(st, p, NULL, "4 cudaMalloc* and 4 cudaFree* calls", NULL); /* incl. managed */
+	cu_refused(st, p, NULL, "no CUDA_GPU_MEMORY_USAGE_EVENTS table", "--cuda-memory-usage=true");
+	cu_refused(st, p, NULL, "4 cudaMalloc* and 4 cudaFree* calls", NULL); /* incl. managed */
 	free(p);
 
 	/* an SQLite file that is not an export (detected weakly as nsys) */
@@ -309,12 +252,12 @@ static void test_nsys_refusals(void)
 	CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &db), SQLITE_OK);
 	exec(db, "CREATE TABLE foo(a); INSERT INTO foo VALUES (1);");
 	sqlite3_close(db);
-	refused(st, p, NULL, "not an Nsight Systems export", "META_DATA_EXPORT");
+	cu_refused(st, p, NULL, "not an Nsight Systems export", "META_DATA_EXPORT");
 	free(p);
 
 	/* the store itself is SQLite too */
 	p = util_xstrdup(cu_tmp("r.db"));
-	refused(st, p, "nsys", "not an Nsight Systems export", NULL);
+	cu_refused(st, p, "nsys", "not an Nsight Systems export", NULL);
 	free(p);
 
 	/* a usage table that lacks a column */
@@ -324,7 +267,7 @@ static void test_nsys_refusals(void)
 	exec(db, "CREATE TABLE CUDA_GPU_MEMORY_USAGE_EVENTS (start INTEGER, globalPid INTEGER,"
 		 " deviceId INTEGER, address INTEGER, memKind INTEGER, memoryOperationType INTEGER)");
 	sqlite3_close(db);
-	refused(st, p, NULL, "CUDA_GPU_MEMORY_USAGE_EVENTS has no column bytes", NULL);
+	cu_refused(st, p, NULL, "CUDA_GPU_MEMORY_USAGE_EVENTS has no column bytes", NULL);
 	free(p);
 
 	/* not SQLite at all */
@@ -333,7 +276,7 @@ static void test_nsys_refusals(void)
 	fputs("SQLite format 3 is what this text says, but it is not a database at all.\n"
 	      "It is long enough to look like a header to a careless reader......\n", f);
 	fclose(f);
-	refused(st, p, "nsys", "text.sqlite", NULL);
+	cu_refused(st, p, "nsys", "text.sqlite", NULL);
 	free(p);
 
 	/* detection */
@@ -346,7 +289,7 @@ static void test_nsys_refusals(void)
 	CU_ASSERT_EQUAL(imp_nsys_detect((unsigned char *)buf, n, "r.db"), 5);
 	free(buf);
 	CU_ASSERT_EQUAL(imp_nsys_detect((const unsigned char *)"hello", 5, "x"), 0);
-	CU_ASSERT_EQUAL(n_traces(st), 1);
+	CU_ASSERT_EQUAL(cu_n_traces(st), 1);
 	store_close(st);
 	free(good);
 }
@@ -367,8 +310,8 @@ static void test_nsys_wal_archive(void)
 	struct store *st = cu_store_new("wal.db");
 	int64_t tr = 0;
 	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(import(st, path, "nsys", &tr, &cause), 0);
-	CU_ASSERT(setting_is(st, tr, "nsys.memory_events", "7"));
+	CU_ASSERT_EQUAL_FATAL(cu_import(st, path, "nsys", &tr, &cause), 0);
+	CU_ASSERT(cu_setting_is(st, tr, "nsys.memory_events", "7"));
 	char *name = NULL;
 	void *data = NULL;
 	size_t len = 0;
@@ -419,7 +362,7 @@ static void test_nsys_untrusted(void)
 		CU_ASSERT_EQUAL_FATAL(sqlite3_open(p, &db), SQLITE_OK);
 		exec(db, "%s", evil[i]);
 		sqlite3_close(db);
-		refused(st, p, NULL, want[i], NULL);
+		cu_refused(st, p, NULL, want[i], NULL);
 	}
 	free(p);
 	store_close(st);

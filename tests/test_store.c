@@ -115,6 +115,72 @@ static void test_store_roundtrip(void)
 	store_close(st);
 }
 
+static void add_events(struct store *st, int64_t id, int pid, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct trace_event ev;
+		trace_event_init(&ev, TRACE_ALLOC, i);
+		ev.pid = pid;
+		ev.device = (int16_t)(i % 3);
+		ev.category = (int16_t)(i % 5);
+		ev.size = 4096;
+		ev.addr = (uint64_t)i + 1;
+		CU_ASSERT_EQUAL(store_event_add(st, id, &ev, NULL), 0);
+	}
+}
+
+/* The events of trace id as the store's rows say. */
+static int64_t chunk_sum(struct store *st, int64_t id)
+{
+	return cu_q1(st, "SELECT coalesce(sum(n), 0) FROM event_chunks WHERE trace_id=%lld",
+		     (long long)id);
+}
+
+/* traces.n_events (schema 4) is the trace's event count: added up over
+ * transactions and processes, untouched by a rollback, filled for a store
+ * written before it was kept. */
+static void test_store_n_events(void)
+{
+	struct store *st = open_new("ne.db");
+	int64_t a, b;
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "a", NULL, "vrt", NULL, 0, &a, NULL), 0);
+	CU_ASSERT_EQUAL(store_trace_new(st, "b", NULL, "vrt", NULL, 0, &b, NULL), 0);
+	add_events(st, a, 1, 5000); /* more than a chunk */
+	add_events(st, b, 7, 3);
+	add_events(st, a, 2, 17);
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT n_events FROM traces WHERE id=%lld", (long long)a), 5017);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT n_events FROM traces WHERE id=%lld", (long long)b), 3);
+	/* a second transaction adds to it (record imports a run in steps) */
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	add_events(st, a, 1, 10);
+	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT n_events FROM traces WHERE id=%lld", (long long)a), 5027);
+	/* a rolled-back one does not */
+	CU_ASSERT_EQUAL(store_begin(st, NULL), 0);
+	add_events(st, b, 7, 10);
+	store_rollback(st);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT n_events FROM traces WHERE id=%lld", (long long)b), 3);
+	CU_ASSERT_EQUAL(chunk_sum(st, a), 5027);
+	CU_ASSERT_EQUAL(chunk_sum(st, b), 3);
+	struct store_trace_info ti;
+	CU_ASSERT_EQUAL(store_trace_get(st, a, &ti, NULL), 0);
+	CU_ASSERT_EQUAL(ti.n_events, 5027);
+	store_trace_info_clear(&ti);
+	CU_ASSERT_EQUAL(cu_q1(st, "PRAGMA user_version"), 4);
+	/* a schema 3 store: the column was left at 0; opening fills it */
+	CU_ASSERT_EQUAL(sqlite3_exec(store_sqlite(st), "UPDATE traces SET n_events=0;"
+				     " PRAGMA user_version=3", NULL, NULL, NULL), SQLITE_OK);
+	store_close(st);
+	st = NULL;
+	CU_ASSERT_EQUAL_FATAL(store_open(cu_tmp("ne.db"), STORE_READONLY, &st, NULL), 0);
+	CU_ASSERT_EQUAL(cu_q1(st, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT n_events FROM traces WHERE id=%lld", (long long)a), 5027);
+	CU_ASSERT_EQUAL(cu_q1(st, "SELECT n_events FROM traces WHERE id=%lld", (long long)b), 3);
+	store_close(st);
+}
+
 static void test_store_rollback_leaves_nothing(void)
 {
 	struct store *st = open_new("rb.db");
@@ -365,6 +431,7 @@ static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("store", NULL, NULL);
 	CU_ADD(s, test_store_roundtrip);
+	CU_ADD(s, test_store_n_events);
 	CU_ADD(s, test_store_rollback_leaves_nothing);
 	CU_ADD(s, test_store_refuses_foreign_files);
 	CU_ADD(s, test_store_profile);

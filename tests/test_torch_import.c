@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cu_import.h"
 #include "cutest.h"
 #include "imp.h"
 #include "labels.h"
@@ -18,48 +19,12 @@
 #include "store.h"
 #include "util.h"
 
-/* Import path; the new trace id in *trace. Returns imp_file's code. */
+/* Import path with label rules (NULL: none); the new trace id in *trace. */
 static int import(struct store *st, const char *path, const char *rules, int64_t *trace,
 		  char **cause)
 {
-	struct imp_opts o = { .quiet = 1, .label_rules = rules };
-	struct imp_ctx res;
-	int rc = imp_file(st, path, &o, &res, cause);
-	if (rc == 0) {
-		CU_ASSERT_EQUAL(res.n_traces, 1);
-		*trace = res.traces[0];
-		CU_ASSERT_PTR_NOT_NULL(res.summary);
-	}
-	free(res.summary);
-	return rc;
-}
-
-static int64_t n_kind(struct store *st, int64_t tr, int kind)
-{
-	return cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=%d",
-		  (long long)tr, kind);
-}
-
-static int64_t setting(struct store *st, int64_t tr, const char *key)
-{
-	int64_t v = -1;
-	int set = 0;
-	CU_ASSERT_EQUAL(store_setting_int(st, tr, key, &v, &set, NULL), 0);
-	if (!set)
-		fprintf(stderr, "\nsetting %s is not set\n", key);
-	CU_ASSERT(set);
-	return v;
-}
-
-static size_t n_traces(struct store *st)
-{
-	struct store_trace_info *t;
-	size_t n;
-	CU_ASSERT_EQUAL_FATAL(store_trace_list(st, &t, &n, NULL), 0);
-	for (size_t i = 0; i < n; i++)
-		store_trace_info_clear(&t[i]);
-	free(t);
-	return n;
+	struct imp_opts o = { .label_rules = rules };
+	return cu_import_opts(st, path, &o, trace, cause);
 }
 
 /* Replay alloc/free by address: how many allocations are live at the end;
@@ -102,21 +67,21 @@ static void test_torch_modern_fixture(void)
 	CU_ASSERT_EQUAL(store_devices(st, tr, &d, &nd, NULL), 0);
 	CU_ASSERT_EQUAL(nd, 1);
 	free(d);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.segments"), 216);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.trace_entries"), 5163);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_blocks"), 227);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.orphan_frees"), 2);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.free_requested"), 1721);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_segments"), 216);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reserved_end.0"), 14180941824ll);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.allocated_end.0"), 1377753600ll);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.max_split_size"), -1);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.expandable_segments"), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.roundup_power2_divisions.1024"), 0);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.segments"), 216);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.trace_entries"), 5163);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_blocks"), 227);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.orphan_frees"), 2);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.free_requested"), 1721);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_segments"), 216);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reserved_end.0"), 14180941824ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.allocated_end.0"), 1377753600ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.max_split_size"), -1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.expandable_segments"), 0);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.roundup_power2_divisions.1024"), 0);
 	/* 1721 allocs + 227 live blocks + 2 orphans; 1721 frees; 216 segments */
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 1950);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1721);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_SEGMENT_ALLOC), 216);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_ALLOC), 1950);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_FREE), 1721);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_SEGMENT_ALLOC), 216);
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld", (long long)tr),
 			3887);
 	/* sizes: ring allocs are requested bytes; t=0 allocs are the live
@@ -155,18 +120,18 @@ static void test_torch_v20_fixture(void)
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_data("traces/torch_snapshot_v20_block_history_flexgen.pickle"),
 				     NULL, &tr, NULL), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.segments"), 176);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.trace_entries"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_blocks"), 460);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reserved_end.0"), 11844714496ll);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.allocated_end.0"), 11840159744ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.segments"), 176);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.trace_entries"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_blocks"), 460);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reserved_end.0"), 11844714496ll);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.allocated_end.0"), 11840159744ll);
 	char *v = NULL;
 	CU_ASSERT_EQUAL(store_setting_get(st, tr, "torch.time", &v, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(v, "synthetic");
 	free(v);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_MARKER), 1);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_SEGMENT_ALLOC), 176);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 460);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_MARKER), 1);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_SEGMENT_ALLOC), 176);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_ALLOC), 460);
 	/* blocks have no address: computed from the segment, all distinct and
 	 * inside a segment */
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(DISTINCT addr) FROM events WHERE trace_id=%lld AND "
@@ -283,12 +248,12 @@ static void test_torch_bare_list(void)
 	CU_ASSERT_EQUAL(store_devices(st, tr, &d, &nd, NULL), 0);
 	CU_ASSERT_EQUAL(nd, 2); /* never assume device 0 */
 	free(d);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reserved_end.1"), 22 * MB);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reserved_end.0"), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.allocated_end.1"), 21 * MB);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.trace_entries"), 0);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_SEGMENT_ALLOC), 2);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 2);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reserved_end.1"), 22 * MB);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reserved_end.0"), 0);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.allocated_end.1"), 21 * MB);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.trace_entries"), 0);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_SEGMENT_ALLOC), 2);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_ALLOC), 2);
 	/* pool and stream ride on the segment events */
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT api FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "addr=%lld", (long long)tr, A), 1);
@@ -331,11 +296,11 @@ static void test_torch_cpp_frames_no_time(void)
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("cpp.pickle"), NULL, &tr, NULL), 0);
 	/* the segment and the block are in the ring: nothing added at t=0 */
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_segments"), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_blocks"), 0);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_SEGMENT_ALLOC), 1);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_ALLOC), 2);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_FREE), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_segments"), 0);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_blocks"), 0);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_SEGMENT_ALLOC), 1);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_ALLOC), 2);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_FREE), 1);
 	/* synthetic clock: 1 us per entry of the device list */
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT t_ns FROM events WHERE trace_id=%lld AND seq=2",
 			   (long long)tr), 1000);
@@ -445,16 +410,16 @@ static void test_torch_devices_oom_expandable_orphans(void)
 	struct store *st = cu_store_new("multi.db");
 	int64_t tr = 0;
 	CU_ASSERT_EQUAL_FATAL(import(st, cu_tmp("multi.pickle"), NULL, &tr, NULL), 0);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.expandable_segments"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.expandable_segments"), 1);
 	char *v = NULL;
 	store_setting_get(st, tr, "torch.garbage_collection_threshold", &v, NULL);
 	CU_ASSERT_PTR_NOT_NULL(v && strstr(v, "0.6"));
 	free(v);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.trace_entries"), 6);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.orphan_frees"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.orphan_segment_frees"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_pending"), 1);
-	CU_ASSERT_EQUAL(setting(st, tr, "torch.reconciled_blocks"), 1); /* device 1's block */
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.trace_entries"), 6);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.orphan_frees"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.orphan_segment_frees"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_pending"), 1);
+	CU_ASSERT_EQUAL(cu_setting(st, tr, "torch.reconciled_blocks"), 1); /* device 1's block */
 	/* expandable segment: the unmapped-in-the-ring first half at t=0 */
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events WHERE trace_id=%lld AND kind=13 AND "
 			   "t_ns=0 AND device=0 AND addr=%lld AND size=%lld", (long long)tr, A,
@@ -473,7 +438,7 @@ static void test_torch_devices_oom_expandable_orphans(void)
 	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events a JOIN events b ON a.trace_id=b.trace_id "
 			   "AND a.seq+1=b.seq WHERE a.trace_id=%lld AND b.t_ns<a.t_ns", (long long)tr),
 			0);
-	CU_ASSERT_EQUAL(n_kind(st, tr, TRACE_MARKER), 1);
+	CU_ASSERT_EQUAL(cu_n_kind(st, tr, TRACE_MARKER), 1);
 	store_close(st);
 }
 
@@ -546,13 +511,13 @@ static void test_torch_label_rules(void)
 	fputs("kv kv\nnope x\n", f);
 	fclose(f);
 	char *cause = NULL;
-	size_t before = n_traces(st);
+	size_t before = cu_n_traces(st);
 	free(rules);
 	rules = util_xstrdup(cu_tmp("bad.txt"));
 	CU_ASSERT_EQUAL(import(st, pickle, rules, &tr, &cause), UTIL_EINPUT);
 	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "bad.txt:2") && strstr(cause, "nope"));
 	free(cause);
-	CU_ASSERT_EQUAL(n_traces(st), before);
+	CU_ASSERT_EQUAL(cu_n_traces(st), before);
 	free(pickle);
 	free(rules);
 	store_close(st);
@@ -605,22 +570,9 @@ static void expect_refused(struct store *st, const char *name, const void *p, si
 	FILE *f = fopen(cu_tmp(name), "wb");
 	fwrite(p, 1, n, f);
 	fclose(f);
-	size_t before = n_traces(st);
-	int64_t ev = cu_q1(st, "SELECT count(*) FROM events");
-	char *cause = NULL;
-	int64_t tr = 0;
-	struct imp_opts o = { .quiet = 1, .format = "torch" };
-	struct imp_ctx res;
-	CU_ASSERT_EQUAL(imp_file(st, cu_tmp(name), &o, &res, &cause), UTIL_EINPUT);
-	(void)tr;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(cause);
-	if (!strstr(cause, part) || !strstr(cause, name)) {
-		fprintf(stderr, "\nunexpected: %s (wanted %s)\n", cause, part);
-		CU_FAIL("message");
-	}
-	free(cause);
-	CU_ASSERT_EQUAL(n_traces(st), before);
-	CU_ASSERT_EQUAL(cu_q1(st, "SELECT count(*) FROM events"), ev);
+	char *path = util_xstrdup(cu_tmp(name));
+	cu_refused(st, path, "torch", part, name);
+	free(path);
 }
 
 static void test_torch_bad_input(void)

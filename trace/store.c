@@ -151,6 +151,16 @@ static const char schema_v3[] =
 	" raw_size INTEGER NOT NULL, zdata BLOB NOT NULL,"
 	" PRIMARY KEY(profile_id, part)) WITHOUT ROWID;";
 
+/*
+ * Version 4: traces.n_events holds the trace's event count (flush_all()
+ * adds each transaction's), so `ls`, `show` and anyone reading the file
+ * with sqlite3 get it without summing chunks; this fills it for stores
+ * written before.
+ */
+static const char schema_v4[] =
+	"UPDATE traces SET n_events ="
+	" (SELECT coalesce(sum(n), 0) FROM event_chunks e WHERE e.trace_id = traces.id);";
+
 static int migrate_v1_v2(struct store *st, char **cause);
 
 static int readonly_err(const char *path, char **cause);
@@ -280,6 +290,8 @@ static int check_schema(struct store *st, int flags, char **cause)
 		rc = migrate_v1_v2(st, cause);
 	if (!rc && ver < 3)
 		rc = exec(st, schema_v3, cause);
+	if (!rc && ver < 4)
+		rc = exec(st, schema_v4, cause);
 	if (rc) {
 		exec(st, "ROLLBACK", NULL);
 		return rc;
@@ -1032,6 +1044,28 @@ static int flush_all(struct store *st, char **cause)
 			rc = sqerr(st, cause, "insert event stats");
 	}
 	sqlite3_finalize(s);
+	s = NULL;
+	/* Every event added was tallied once: the stats rows of a trace add
+	 * up to the events this transaction gave it (traces.n_events, v4). */
+	if (!rc)
+		rc = prep(st, &s, "UPDATE traces SET n_events = n_events + ? WHERE id = ?", cause);
+	for (size_t i = 0; i < st->n_stats && !rc; i++) {
+		int64_t trace = st->stats[i].trace, n = 0;
+		size_t j;
+		for (j = 0; j < i && st->stats[j].trace != trace; j++)
+			;
+		if (j < i)
+			continue; /* counted with its first row */
+		for (j = i; j < st->n_stats; j++)
+			if (st->stats[j].trace == trace)
+				n += st->stats[j].n;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, n);
+		sqlite3_bind_int64(s, 2, trace);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sqerr(st, cause, "count events");
+	}
+	sqlite3_finalize(s);
 	st->n_stats = 0;
 	return rc;
 }
@@ -1325,8 +1359,7 @@ static char *dup_col(sqlite3_stmt *s, int col)
 	return t ? util_xstrdup((const char *)t) : NULL;
 }
 
-#define TRACE_COLS "id, name, format, source, run, truncated, created_ns," \
-	" (SELECT coalesce(sum(n), 0) FROM event_chunks e WHERE e.trace_id=traces.id)," \
+#define TRACE_COLS "id, name, format, source, run, truncated, created_ns, n_events," \
 	" coalesce(profile_id, 0), note"
 
 static void row_to_info(sqlite3_stmt *s, struct store_trace_info *ti)

@@ -3,7 +3,8 @@
  *
  * Layout (documented for users in README.md, "The store"):
  *   traces, archives, processes, devices, events, labels, settings,
- *   estimates, profiles, profile_parts, gguf_headers (v3).
+ *   estimates, profiles, profile_parts, gguf_headers (v3); traces.n_events
+ *   counts each trace's events (v4).
  * The schema version is PRAGMA user_version (STORE_SCHEMA_VERSION); older
  * stores are migrated forward on open, newer ones are refused. The file is
  * marked with PRAGMA application_id so file(1) can tell it apart.
@@ -30,7 +31,7 @@
 #include "event.h"
 #include "profile.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_APPLICATION_ID 0x56524d53 /* "VRMS" */
 #define STORE_DEFAULT_PATH "vramsim.db"
 

@@ -46,36 +46,57 @@ for p in d["summary"]["peaks"]:
     assert last[p["gpu"]] == p["peak"], (last, p)
 EOF
 
-# perfetto: counters per GPU, sorted, whose sums peak where replay says
+# perfetto: per GPU its categories, memory.used and memory.total (the
+# capacity) in MiB, sorted, peaking where replay says; host memory beside
 cat >check.py <<'EOF'
 import json, sys
 p = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
-assert p["displayTimeUnit"] == "ns"
+host_want = sys.argv[4] if len(sys.argv) > 4 else None
+assert p["displayTimeUnit"] == "ns" and p["otherData"]["unit"] == "MiB"
 te = p["traceEvents"]
+B = lambda v: int(round(v * 1048576))  # MiB with seven decimals: bytes back
 names = {e["pid"]: e["args"]["name"] for e in te if e["ph"] == "M" and e["name"] == "process_name"}
+n = len(r["gpus"])
+assert names[n + 1] == "Host memory (pinned and CPU buffers)", names
 for g in r["gpus"]:
     i = g["index"]
     mib = g["capacity"] // (1 << 20)
     assert names[i + 1] == "GPU %d (%d MiB)" % (i, mib), names
-    c = [e for e in te if e["ph"] == "C" and e["pid"] == i + 1 and "total" not in e["name"]]
-    assert c and all(e["name"] == "GPU %d (bytes)" % i for e in c), c
-    tot = [e for e in te if e["ph"] == "C" and e["pid"] == i + 1 and "total" in e["name"]]
-    assert len(tot) == len(c) and all(e["args"]["capacity"] == g["capacity"] for e in tot)
-    assert max(e["args"]["used"] for e in tot) == g["peak"]
+    mine = [e for e in te if e["ph"] == "C" and e["pid"] == i + 1]
+    c = [e for e in mine if e["name"] == "GPU %d" % i]
+    used = [e for e in mine if e["name"] == "GPU %d memory.used" % i]
+    cap = [e for e in mine if e["name"] == "GPU %d memory.total" % i]
+    assert len(c) + len(used) + len(cap) == len(mine), [e["name"] for e in mine]
+    assert c and len(used) == len(c) == len(cap), (len(c), len(used), len(cap))
+    assert all(list(e["args"]) == ["[MiB]"] for e in used + cap)
+    assert all(B(e["args"]["[MiB]"]) == g["capacity"] for e in cap)
+    assert max(B(e["args"]["[MiB]"]) for e in used) == g["peak"], (i, g["peak"])
+    assert all(k.endswith(" [MiB]") and v >= 0 for e in c for k, v in e["args"].items())
+    # the categories add up to the total, within a byte per series
+    for a, u in zip(c, used):
+        assert abs(sum(B(v) for v in a["args"].values()) - B(u["args"]["[MiB]"])) <= len(a["args"])
     ts = [e["ts"] for e in c]
     assert ts == sorted(ts), ts
-    assert all(isinstance(v, int) and v >= 0 for e in c for v in e["args"].values())
-    assert max(sum(e["args"].values()) for e in c) == g["peak"], (i, g["peak"])
+    # a log has no clock: its steps are spread out, not piled within 1 us
+    if len(ts) > 1:
+        assert ts[-1] - ts[0] >= 1.0, ts
+host = [e for e in te if e["ph"] == "C" and e["pid"] == n + 1 and e["name"] == "Host memory.used"]
+if host_want is not None:
+    top = max([B(e["args"]["[MiB]"]) for e in host] or [0])
+    assert top == int(host_want), (top, host_want)
 ooms = [e for e in te if e["ph"] == "i"]
 assert len(ooms) == int(sys.argv[3]), ooms
-assert all(e["name"] == "OOM" and e["s"] == "p" for e in ooms)
+assert all(e["name"] == "OOM" and e["s"] == "p" and "size [MiB]" in e["args"] for e in ooms)
 EOF
 # without options: what replay prints without options (the load as it ran)
 expect 0 "$VRAMSIM" replay $S bd --json
 mv out r.json
 expect 0 "$VRAMSIM" export $S bd --format perfetto -o p.json
-python3 check.py p.json r.json 0 || exit 1
+# host memory: the log's CPU buffers (the two host rows of the CSV above)
+host=$("$VRAMSIM" export $S bd --raw --format csv | awk -F, '$5 == "" && NR > 1 {s += $7} END {print s}')
+[ "$host" -gt 0 ] || { echo "no host rows: '$host'"; exit 1; }
+python3 check.py p.json r.json 0 "$host" || exit 1
 # a what-if: the scenario's events, as replay plays them
 W="--gpus 2x48G --meta ctx=32768 --ctx 65536"
 expect 0 "$VRAMSIM" replay $S kv $W --json
@@ -88,6 +109,13 @@ expect 0 "$VRAMSIM" replay $S kv --raw --gpus 2x12G --on-oom continue --json
 mv out r3.json
 expect 0 "$VRAMSIM" export $S kv --raw --gpus 2x12G --on-oom continue --format perfetto -o p3.json
 python3 check.py p3.json r3.json 2 || exit 1
+# --on-oom spill: what did not fit goes to host memory, and its track says so
+expect 0 "$VRAMSIM" replay $S kv --raw --gpus 2x12G --on-oom spill --json
+mv out r4.json
+host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["host"]["peak"])' r4.json)
+[ "$host" -gt 26843545600 ] || { echo "spill: host peak $host"; exit 1; }
+expect 0 "$VRAMSIM" export $S kv --raw --gpus 2x12G --on-oom spill --format perfetto -o p4.json
+python3 check.py p4.json r4.json 2 "$host" || exit 1
 
 # an existing file is kept unless -f, and no temporary file is left
 sum=$(cksum <p.json)

@@ -52,6 +52,34 @@ for f in x y z "$d/x" "$d/y" "$d/z"; do
 	[ ! -e "$f" ] || { echo "$f was created: a name ran as a command"; exit 1; }
 done
 
+# long names and scenarios wrap in the header, never cut: every character
+# of the trace name reaches gnuplot, on lines that fit the picture
+long=qwen3-coder-480b-a35b-instruct-ud-q4_k_xl-from-a-long-benchmark-run-on-cluster-node-17-with-four-rtx-3090-cards-and-a-name-that-goes-on
+expect 0 "$VRAMSIM" import -q --store t.db --name "$long" "$DATA/logs/llamacpp-minimax-m21-4x3090-breakdown-fit.log"
+(gp_dump_on "$PWD/gp.dump"
+ expect 0 "$VRAMSIM" plot --store t.db "$long" --gpus 4x16G --ctx 65536 --out wrap -q) || exit 1
+python3 - gp.dump "$long" <<'PY' || exit 1
+import re, sys
+dump, name = open(sys.argv[1]).read(), sys.argv[2]
+pics = dump.split("load plotdir")[:-1]
+assert len(pics) >= 3, len(pics)  # timeline, breakdown, compare (, context curve)
+for pic in pics:
+    w = int(re.search(r"^W = (\d+)$", pic, re.M).group(1))
+    sl = re.findall(r"^sl_str\[\d+\] = '(.*)'$", pic, re.M)
+    tl = re.findall(r"^tl_str\[\d+\] = '(.*)'$", pic, re.M)
+    assert len(sl) == int(re.search(r"^NSL = (\d+)$", pic, re.M).group(1)) >= 3, sl
+    assert tl and "\u2026" not in "".join(sl + tl), (tl, sl)
+    assert all(len(l) <= w // 7 for l in sl), [len(l) for l in sl]
+    assert name in "".join(sl).replace("trace:", ""), sl
+    assert any(l.startswith("scenario: ") for l in sl), sl
+    assert int(re.search(r"^hdr_px = (\d+)", pic, re.M).group(1)) > 64
+PY
+[ "$(wc -l <out)" -ge 3 ] || { echo "pictures:"; cat out; exit 1; }
+for f in $(cat out); do
+	f=$(basename "$f" .png)
+	[ "$(png_wh wrap/$f.png)" != none ] || { echo "no wrap/$f.png"; ls wrap; exit 1; }
+done
+
 # no gnuplot: a clear message, exit 1, nothing written
 VRAMSIM_GNUPLOT=/nonexistent/gnuplot expect 1 "$VRAMSIM" plot --store t.db --out none
 has err "gnuplot not found: install gnuplot-nox"

@@ -1,0 +1,76 @@
+# engine_vs_log.sh - real multi-GPU llama.cpp logs meet the engine: each
+# bundled log that prints its model (tests/data/logs/SOURCES.md, the two
+# ik_llama.cpp-archived mainline runs) is imported, its model synthesised
+# from the hyper-parameters it prints, and `plan --recorded` re-plans it
+# under the recorded settings. What must hold exactly is asserted:
+#  - the synthesised tensor type counts equal the log's `- type` lines;
+#  - KV per GPU equals the log to its 0.01 MiB (same cells, types, layers);
+#  - weights per GPU equal the log to 0.01 MiB: the shapes follow from the
+#    hyper-parameters, and with the type counts equal and the file made by
+#    llama.cpp's default quantizer rules every tensor has the log's bytes.
+# Compute buffers are printed by `make validate`, not asserted here: the
+# no_alloc reservation is an estimate (README "Accuracy").
+# GPU sizes and free memory are given as the log states them (`using device
+# CUDAn (...) - N MiB free`; the totals are the cards' specifications),
+# -ot as its command line gives it: the importer keeps neither in a form
+# `plan --recorded` takes.
+. "$TOP/tests/cli/lib.sh"
+case "${BUILD:-build}" in /*) B="${BUILD}" ;; *) B="$TOP/${BUILD:-build}" ;; esac
+VL="$B/validate_logs"
+[ -x "$VL" ] || { echo "engine_vs_log: $VL not built"; exit 1; }
+L30="$DATA/logs/llamacpp-ik514-qwen3-30b-a3b-4090-5090.log"
+L235="$DATA/logs/llamacpp-ik370-qwen3-235b-q6k-2x3090.log"
+
+# the importer reads both loads, the shell-continued command line included
+expect 0 "$VRAMSIM" import --store t.db --name q30 "$L30" -q
+expect 0 "$VRAMSIM" import --store t.db --name q235 "$L235" -q
+expect 0 "$VRAMSIM" show --store t.db q30
+has out 'override_tensor=\.ffn_\.\*_exps\.=CPU'
+has out 'meta\.n_layer=48'
+
+# the model each log prints, and the synthesiser's tensor types against it
+expect 0 "$VL" --spec "$L30"
+has out '^model:arch=qwen3moe,layers=48,embd=2048,heads=32,kv_heads=4,head_dim=128,ff=6144,vocab=151936,ctx_train=40960,experts=128,experts_used=8,expert_ff=768,ftype=Q4_K_M$'
+S30=$(cat out)
+expect 0 "$VL" --spec "$L235"
+has out '^model:arch=qwen3moe,layers=94,embd=4096,heads=64,.*,ftype=Q6_K$'
+S235=$(cat out)
+expect 2 "$VL" --spec "$DATA/logs/ollama-7047-2gpu-kv-per-device.log"
+has err 'no model metadata'
+[ -n "${VRAMSIM_ENGINE:-}" ] || { [ -x "$TOP/build/engine/vramsim-engine" ] && export VRAMSIM_ENGINE="$TOP/build/engine/vramsim-engine"; }
+expect 0 "$VL" "$DATA/logs"
+has out '^llamacpp-ik370-qwen3-235b-q6k-2x3090\.log$'
+has out '^llamacpp-ik514-qwen3-30b-a3b-4090-5090\.log$'
+[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 2 ] || { cat out; exit 1; }
+has out '^           q4_K +289 +289$'
+has out '^           q6_K +49 +49$'
+
+if [ -z "${VRAMSIM_ENGINE:-}" ]; then
+	has out 'no engine \(tensor types only\)'
+	echo "engine_vs_log: no engine built (ENGINE=none): the plans are not compared"
+	exit 0
+fi
+
+# Qwen3-30B-A3B Q4_K_M on an RTX 4090 + RTX 5090, experts on the CPU:
+# llama.cpp's default split follows free memory (12 + 36 layers)
+expect 0 "$VL" --synth "$S30" q30.gguf
+expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M \
+	--free 9862M,31518M --override-tensor '.ffn_.*_exps.=CPU'
+has out '^recorded: trace q30 \(ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99\)$'
+has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
+has out '^CUDA1 +kv +1152\.00 +1152\.00 +\+0\.00 '
+has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
+has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
+
+# Qwen3-235B-A22B Q6_K on 2x RTX 3090: experts of layers 0-13 on the GPUs,
+# the rest on the CPU; flash attention, q8_0 cache
+expect 0 "$VL" --synth "$S235" q235.gguf
+expect 0 "$VRAMSIM" plan q235.gguf --recorded q235 --store t.db --gpus 2x24576M --free 23871M,23871M \
+	--override-tensor 'blk\.(0|1|2|3|4|5|6)\.ffn.*=CUDA0' --override-tensor 'blk\.(7|8|9|10|11|12|13)\.ffn.*=CUDA1' \
+	--override-tensor 'blk\.1[4-9]\.ffn.*=CPU' --override-tensor 'blk\.[2-9][0-9]\.ffn.*=CPU'
+has out 'flash-attn on type_k q8_0 type_v q8_0'
+has out '^CUDA0 +kv +816\.00 +816\.00 +\+0\.00 '
+has out '^CUDA1 +kv +782\.00 +782\.00 +\+0\.00 '
+has out '^CUDA0 +weights +15922\.41 +15922\.41 +[+-]0\.00 '
+has out '^CUDA1 +weights +16297\.68 +16297\.68 +[+-]0\.00 '
+rm -f q30.gguf q235.gguf
