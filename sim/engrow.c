@@ -154,7 +154,7 @@ int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o,
 	ld->cells = dflt;
 	if (r->src.mmproj)
 		llm_note(ld, "the model's vision projector (%s) is not planned: libmtmd is not in the pinned "
-			 "engine, so its weights are not counted", r->src.mmproj);
+			 "engine, so its weights are not counted: every figure is a lower bound", r->src.mmproj);
 	*out = r;
 	return 0;
 }
@@ -262,6 +262,11 @@ void engrow_stats(const struct engrow *r, int *plans, int *reused)
 {
 	*plans = r->plans;
 	*reused = r->reused;
+}
+
+int engrow_unplanned_projector(const struct engrow *r)
+{
+	return r->src.mmproj != NULL;
 }
 
 uint64_t engrow_workspace(const struct engrow *r)
