@@ -274,6 +274,18 @@ int msrc_open(struct store *st, const char *spec, const char *mmproj, struct msr
 	return rc;
 }
 
+int msrc_profile(const struct msrc *m, struct profile *p, char **cause)
+{
+	struct gguf_split set;
+	int rc = gguf_split_open(m->gguf, &set, cause);
+	if (rc)
+		return rc;
+	*p = set.profile; /* the parts move to the caller */
+	memset(&set.profile, 0, sizeof(set.profile));
+	gguf_split_close(&set);
+	return 0;
+}
+
 void msrc_close(struct msrc *m)
 {
 	if (!m)

@@ -51,6 +51,13 @@ struct msrc {
 int msrc_open(struct store *st, const char *spec, const char *mmproj, struct msrc *out,
 	      char **cause);
 
+/*
+ * The model's profile (per-layer sizes and hyper-parameters) from m's
+ * GGUF, for the formula model where the engine is absent. *p is the
+ * caller's (profile_clear). 0 or a UTIL_* code with *cause.
+ */
+int msrc_profile(const struct msrc *m, struct profile *p, char **cause);
+
 /* Remove the files made and free everything. NULL-safe, idempotent. */
 void msrc_close(struct msrc *m);
 

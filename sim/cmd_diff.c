@@ -130,8 +130,12 @@ static int cmd_diff(struct cli_ctx *cx)
 		free(words);
 		return CLI_USAGE;
 	}
+	/* A and B may name models (a GGUF file, ollama:, model:): planned by
+	 * the engine, no store needed unless one is a trace or store: */
 	struct store *st = NULL;
-	if ((rc = cli_store(cx, &st))) {
+	int need_store = !engrow_is_model(a.a) || !strncmp(a.a, "store:", 6) || !engrow_is_model(a.b) ||
+			 !strncmp(a.b, "store:", 6);
+	if (need_store && (rc = cli_store(cx, &st))) {
 		free(words);
 		return rc;
 	}
@@ -141,7 +145,9 @@ static int cmd_diff(struct cli_ctx *cx)
 	memset(&sa, 0, sizeof(sa));
 	memset(&sb, 0, sizeof(sb));
 	struct sim_result *ra = util_xcalloc(1, sizeof(*ra)), *rb = util_xcalloc(1, sizeof(*rb));
-	if (!a.so.gpus && !(rc = default_gpus(st, a.a, spec, TOPO_MAX_GPUS * 32, &cause)) &&
+	if (!a.so.gpus && engrow_is_model(a.a))
+		rc = util_err(&cause, UTIL_EINPUT, "%s is a model: give --gpus (e.g. --gpus 4x24G)", a.a);
+	else if (!a.so.gpus && !(rc = default_gpus(st, a.a, spec, TOPO_MAX_GPUS * 32, &cause)) &&
 	    !(rc = scen_opts_gpus(&a.so, spec, &cause)) && !ob.gpus)
 		rc = scen_opts_gpus(&ob, spec, &cause);
 	if (!rc && !(rc = run(st, a.a, &a.so, &sa, ra, &cause)))
@@ -180,7 +186,9 @@ const struct cli_cmd cmd_diff_entry = {
 		 "added. Print per GPU and category the MiB at each one's peak, B - A, and the\n"
 		 "difference of the peaks. A llama.cpp/Ollama load is recomposed as `vramsim\n"
 		 "replay` does. Without --gpus both run on A's recorded GPUs (80G where the\n"
-		 "trace does not say).\n",
+		 "trace does not say). A or B may name a model instead (a GGUF file,\n"
+		 "ollama:NAME, store:PROFILE, model:KEY=V): llama.cpp's own plan of it\n"
+		 "(needs --gpus).\n",
 	.opts = diff_opts,
 	.more = "examples:\n"
 		"  vramsim diff run-a run-b --gpus 2x24G\n"

@@ -325,6 +325,13 @@ static int cmd_fit(struct cli_ctx *cx)
 		sc.notes[sc.n_notes++] = util_xstrdup("the model's trained context is unknown: the "
 						      "answer may lie beyond it (--meta ctx_train=N "
 						      "or --profile bounds the search)");
+	if (scen_is_engine_plan(&sc) && sc.n_notes < 16) {
+		int plans, reused;
+		engrow_stats(sc.state, &plans, &reused);
+		sc.notes[sc.n_notes++] = util_xasprintf("searched over %d llama.cpp engine plans; %d of them "
+							"re-planned the loaded model (context-only changes)",
+							plans, reused);
+	}
 	struct report_ctx rctx = {
 		.kind = "fit", .trace_id = sc.trace, .trace_name = sc.trace_name,
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model), .scenario = sc.desc,
@@ -373,8 +380,11 @@ const struct cli_cmd cmd_fit_entry = {
 		 "                   (--max-ctx | --best-split | --min-gpus | --max-layers)\n"
 		 "                   [what-if options] [--json] [-q]",
 	.about = "Search the what-if space of a llama.cpp/Ollama load (or a --model) for\n"
-		 "the goal given, and print the scenario it chose and its per-GPU table.\n",
+		 "the goal given, and print the scenario it chose and its per-GPU table.\n"
+		 "TRACE may name a model instead (a GGUF file, ollama:NAME, store:PROFILE,\n"
+		 "model:KEY=V): then every scenario tried is llama.cpp's own plan.\n",
 	.opts = fit_opts,
-	.more = "example:\n  vramsim fit --gpus 4x24G --max-ctx\n",
+	.more = "example:\n  vramsim fit --gpus 4x24G --max-ctx\n"
+		"  vramsim fit model.gguf --gpus 2x24G --max-ctx     # over engine plans\n",
 	.flags = CLI_STORE_RO | CLI_WHATIF | CLI_TRACE, .fn = cmd_fit,
 };

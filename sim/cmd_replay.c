@@ -321,17 +321,20 @@ static void replay_more(FILE *f)
 const struct cli_cmd cmd_replay_entry = {
 	.name = "replay",
 	.summary = "replay a trace on virtual GPUs: peaks, breakdown, first OOM, what-ifs",
-	.usage = "[--store DB] [TRACE] --gpus SPEC [what-if options]\n"
+	.usage = "[--store DB] [TRACE | MODEL] --gpus SPEC [what-if options]\n"
 		 "                      [--engine-estimate E] [--json | --csv [--no-header]]\n"
 		 "                      [--fail-on-oom] [--out DIR [-f]] [-q]",
 	.about = "Replay a stored trace (default: the newest) on virtual GPUs and print, per\n"
 		 "GPU, capacity, peak, the breakdown by category at the peak, headroom and the\n"
 		 "first allocation that fails. A llama.cpp/Ollama load is decomposed into\n"
-		 "layers and recomposed under the what-if options with llama.cpp's rules.\n",
+		 "layers and recomposed under the what-if options with llama.cpp's rules.\n"
+		 "TRACE may name a model instead: a GGUF file (by its magic), ollama:NAME,\n"
+		 "store:PROFILE or model:KEY=V; every scenario is then llama.cpp's own plan.\n",
 	.opts = replay_opts,
 	.more = "examples:\n"
 		"  vramsim replay --gpus 4x24G\n"
 		"  vramsim replay --gpus 2x24G,1x12G --ctx 32768 --flash-attn on\n"
+		"  vramsim replay model.gguf --gpus 4x24G --ctx 32768    # the engine plan\n"
 		"  vramsim replay --gpus 4x24G --model layers=80,embd=8192,heads=64,kv_heads=8,\\\n"
 		"      vocab=128256,ff=28672,size=42.5e9 --engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672\n"
 

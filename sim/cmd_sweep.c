@@ -140,7 +140,19 @@ static int cmd_sweep(struct cli_ctx *cx)
 		status = cli_usage("sweep", "%s", cause);
 		goto out;
 	}
-	if (!model) {
+	/* TRACE may name a model (a GGUF file, ollama:, store:, model:): every
+	 * scenario is then llama.cpp's own plan, the planner kept between them */
+	int is_model = !model && engrow_is_model(ref);
+	if (is_model) {
+		if (!strncmp(ref, "store:", 6)) {
+			if ((status = cli_store(cx, &st)))
+				goto out;
+			store_abs = realpath(store_path(st), NULL);
+		}
+		/* an emitted command may run elsewhere: the file's absolute path */
+		char *abs = strchr(ref, ':') ? NULL : realpath(ref, NULL);
+		trace_name = abs ? abs : util_xstrdup(ref);
+	} else if (!model) {
 		/* Resolve the trace now: an emitted command must not depend on
 		 * which trace is newest when it runs. */
 		if ((status = cli_store(cx, &st)))
@@ -172,6 +184,9 @@ static int cmd_sweep(struct cli_ctx *cx)
 			if (model) {
 				printf(" --model ");
 				shq(stdout, model);
+			} else if (is_model && !st) {
+				putchar(' ');
+				shq(stdout, trace_name);
 			} else {
 				printf(" --store ");
 				shq(stdout, store_abs ? store_abs : store_path(st));
@@ -254,13 +269,15 @@ out:
 const struct cli_cmd cmd_sweep_entry = {
 	.name = "sweep",
 	.summary = "a grid of what-ifs, run here or emitted as commands for parallel/Slurm",
-	.usage = "[--store DB] [TRACE | --model SPEC] --gpus LIST\n"
+	.usage = "[--store DB] [TRACE | MODEL | --model SPEC] --gpus LIST\n"
 		 "                     [--ctx LIST] [--parallel LIST] [--ubatch LIST] [--split LIST]\n"
 		 "                     [--num-gpu LIST] [--kv-type LIST] [--flash-attn LIST]\n"
 		 "                     [--emit [--out DIR]] [-q]",
 	.about = "Every combination of the listed values is one scenario. Lists: --gpus and\n"
 		 "--split take ';' between values (their values contain commas), the others ','.\n"
 		 "Without --emit each scenario is replayed here and summarised in one line.\n"
+		 "MODEL (a GGUF file, ollama:NAME, store:PROFILE, model:KEY=V) in place of\n"
+		 "TRACE: each scenario is llama.cpp's own plan (the engine plan).\n"
 		 "With --emit one shell command per scenario goes to stdout, each writing\n"
 		 "DIR/NAME.json (DIR default sweep-out); run them with e.g.\n"
 		 "  vramsim sweep ... --emit | parallel -j8           (one machine)\n"

@@ -12,6 +12,73 @@
 #include "settings.h"
 #include "util.h"
 
+/*
+ * The buffers of a plan in llama.cpp's load order, handed one by one to
+ * emit (dev, category, layer range, bytes, label): the store writer and
+ * the in-memory event list share it, so a kept plan and a re-plan replay
+ * alike. context (may be NULL) and workspace (may be NULL) are per-GPU
+ * bytes that are not ggml buffers, emitted first.
+ */
+typedef int (*emit_fn)(void *ud, int dev, int cat, int lo, int hi, uint64_t size, const char *label);
+
+static int plan_buffers(const struct eng_plan *p, const uint64_t *context, const uint64_t *workspace,
+			const char *context_what, emit_fn emit, void *ud)
+{
+	/* Layers in llama.cpp's order: the first ones on the host, then GPU 0,
+	 * 1, ... (contiguous ranges; the output layer is n_layer). */
+	int host_hi = p->host.layers - 1, lo = p->host.layers, rc = 0;
+	int glo[ENG_MAX_GPUS], ghi[ENG_MAX_GPUS];
+	for (int i = 0; i < p->n_gpus; i++) {
+		glo[i] = p->gpu[i].layers ? lo : TRACE_LAYER_NONE;
+		ghi[i] = p->gpu[i].layers ? lo + p->gpu[i].layers - 1 : TRACE_LAYER_NONE;
+		lo += p->gpu[i].layers;
+	}
+	char label[128];
+	const int N = TRACE_LAYER_NONE;
+	for (int i = 0; context && i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s context (%s)", p->gpu[i].name, context_what);
+		rc = emit(ud, i, TRACE_CAT_CONTEXT, N, N, context[i], label);
+	}
+	for (int i = 0; workspace && i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s cuBLAS workspace", p->gpu[i].name);
+		rc = emit(ud, i, TRACE_CAT_WORKSPACE, N, N, workspace[i], label);
+	}
+	for (int i = 0; i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s model buffer", p->gpu[i].name);
+		rc = emit(ud, i, TRACE_CAT_WEIGHTS, glo[i], ghi[i], p->gpu[i].weights, label);
+	}
+	if (!rc)
+		rc = emit(ud, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS, host_hi >= 0 ? 0 : N, host_hi >= 0 ? host_hi : N,
+			  p->host.weights, "host model buffers");
+	for (int i = 0; i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s KV buffer", p->gpu[i].name);
+		rc = emit(ud, i, TRACE_CAT_KV, glo[i], ghi[i], p->gpu[i].kv, label);
+	}
+	if (!rc)
+		rc = emit(ud, TRACE_DEV_HOST, TRACE_CAT_KV, N, N, p->host.kv, "host KV buffer");
+	if (!rc)
+		rc = emit(ud, TRACE_DEV_HOST, TRACE_CAT_OUTPUT, N, N, p->host.output, "output buffer");
+	for (int i = 0; i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s compute buffer", p->gpu[i].name);
+		rc = emit(ud, i, TRACE_CAT_COMPUTE, N, N, p->gpu[i].compute, label);
+	}
+	if (!rc)
+		rc = emit(ud, TRACE_DEV_HOST, TRACE_CAT_COMPUTE, N, N, p->host.compute, "host compute buffer");
+	return rc;
+}
+
+static void fill_event(struct trace_event *ev, int64_t t, uint64_t addr, int dev, int cat, int lo, int hi,
+		       uint64_t size)
+{
+	trace_event_init(ev, TRACE_ALLOC, t);
+	ev->device = (int16_t)dev;
+	ev->category = (int16_t)cat;
+	ev->layer_lo = lo;
+	ev->layer_hi = hi;
+	ev->size = ev->req_size = size;
+	ev->addr = addr;
+}
+
 struct et {
 	struct store *st;
 	int64_t id;
@@ -20,23 +87,47 @@ struct et {
 	char **cause;
 };
 
-/* One buffer: an allocation on dev (TRACE_DEV_HOST for the host). */
-static int buf(struct et *e, int dev, int cat, int lo, int hi, uint64_t size, const char *label)
+/* One buffer into the store (TRACE_DEV_HOST for the host). */
+static int buf(void *ud, int dev, int cat, int lo, int hi, uint64_t size, const char *label)
 {
+	struct et *e = ud;
 	if (!size)
 		return 0;
 	struct trace_event ev;
-	trace_event_init(&ev, TRACE_ALLOC, e->t);
+	fill_event(&ev, e->t, e->addr, dev, cat, lo, hi, size);
 	e->t += 1000;
-	ev.device = (int16_t)dev;
-	ev.category = (int16_t)cat;
-	ev.layer_lo = lo;
-	ev.layer_hi = hi;
-	ev.size = ev.req_size = size;
-	ev.addr = e->addr;
 	e->addr += (size + 0xfffff) & ~(uint64_t)0xfffff;
 	int rc = store_label(e->st, e->id, label, &ev.label, e->cause);
 	return rc ? rc : store_event_add(e->st, e->id, &ev, e->cause);
+}
+
+struct el {
+	struct trace_event *ev;
+	size_t n, cap;
+	uint64_t addr;
+};
+
+/* One buffer into an event list (labels are store ids: none here). */
+static int buf_mem(void *ud, int dev, int cat, int lo, int hi, uint64_t size, const char *label)
+{
+	struct el *l = ud;
+	(void)label;
+	if (!size)
+		return 0;
+	UTIL_GROW(l->ev, l->n + 1, l->cap);
+	fill_event(&l->ev[l->n], (int64_t)l->n * 1000, l->addr, dev, cat, lo, hi, size);
+	l->n++;
+	l->addr += (size + 0xfffff) & ~(uint64_t)0xfffff;
+	return 0;
+}
+
+void engtrace_events(const struct eng_plan *p, const uint64_t *context, const uint64_t *workspace,
+		     struct trace_event **ev, size_t *n)
+{
+	struct el l = { .addr = 0x7f0000000000ull };
+	plan_buffers(p, context, workspace, "the reserve", buf_mem, &l);
+	*ev = l.ev;
+	*n = l.n;
 }
 
 static int set(struct et *e, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -78,45 +169,8 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 		     (r->n_gpu_layers != ENG_UNSET ? set(&e, SK(N_GPU_LAYERS), "%d", r->n_gpu_layers) : 0) ||
 		     set(&e, SK(TYPE_K), "%s", r->type_k ? r->type_k : "f16") ||
 		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") ? UTIL_ERR : 0;
-	/* Layers in llama.cpp's order: the first ones on the host, then GPU 0,
-	 * 1, ... (contiguous ranges; the output layer is n_layer). */
-	int lo = 0;
-	int host_hi = p->host.layers - 1;
-	lo = p->host.layers;
-	int glo[ENG_MAX_GPUS], ghi[ENG_MAX_GPUS];
-	for (int i = 0; i < p->n_gpus; i++) {
-		glo[i] = p->gpu[i].layers ? lo : TRACE_LAYER_NONE;
-		ghi[i] = p->gpu[i].layers ? lo + p->gpu[i].layers - 1 : TRACE_LAYER_NONE;
-		lo += p->gpu[i].layers;
-	}
-	char label[96];
-	for (int i = 0; context && i < p->n_gpus && !rc; i++) {
-		snprintf(label, sizeof(label), "%s context (measured in a recorded load)", p->gpu[i].name);
-		rc = buf(&e, i, TRACE_CAT_CONTEXT, TRACE_LAYER_NONE, TRACE_LAYER_NONE, context[i], label);
-	}
-	for (int i = 0; i < p->n_gpus && !rc; i++) {
-		snprintf(label, sizeof(label), "%s model buffer", p->gpu[i].name);
-		rc = buf(&e, i, TRACE_CAT_WEIGHTS, glo[i], ghi[i], p->gpu[i].weights, label);
-	}
 	if (!rc)
-		rc = buf(&e, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS, host_hi >= 0 ? 0 : TRACE_LAYER_NONE,
-			 host_hi >= 0 ? host_hi : TRACE_LAYER_NONE, p->host.weights, "host model buffers");
-	for (int i = 0; i < p->n_gpus && !rc; i++) {
-		snprintf(label, sizeof(label), "%s KV buffer", p->gpu[i].name);
-		rc = buf(&e, i, TRACE_CAT_KV, glo[i], ghi[i], p->gpu[i].kv, label);
-	}
-	if (!rc)
-		rc = buf(&e, TRACE_DEV_HOST, TRACE_CAT_KV, TRACE_LAYER_NONE, TRACE_LAYER_NONE, p->host.kv, "host KV buffer");
-	if (!rc)
-		rc = buf(&e, TRACE_DEV_HOST, TRACE_CAT_OUTPUT, TRACE_LAYER_NONE, TRACE_LAYER_NONE, p->host.output,
-			 "output buffer");
-	for (int i = 0; i < p->n_gpus && !rc; i++) {
-		snprintf(label, sizeof(label), "%s compute buffer", p->gpu[i].name);
-		rc = buf(&e, i, TRACE_CAT_COMPUTE, TRACE_LAYER_NONE, TRACE_LAYER_NONE, p->gpu[i].compute, label);
-	}
-	if (!rc)
-		rc = buf(&e, TRACE_DEV_HOST, TRACE_CAT_COMPUTE, TRACE_LAYER_NONE, TRACE_LAYER_NONE, p->host.compute,
-			 "host compute buffer");
+		rc = plan_buffers(p, context, NULL, "measured in a recorded load", buf, &e);
 	if (!rc) {
 		char *note = util_xasprintf("engine plan by %s on virtual GPUs (no_alloc); the CUDA context and "
 					    "library workspaces are not ggml buffers: %s", engine,

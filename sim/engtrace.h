@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "event.h"
 #include "store.h"
 
 /*
@@ -26,5 +27,15 @@
 int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 		  const struct eng_plan *p, const char *engine, const uint64_t *context,
 		  int64_t *id, char **cause);
+
+/*
+ * The same buffers as an event list for an in-memory replay (the engine
+ * row of the engine table, sim/engrow.h): context and workspace (each may
+ * be NULL) are per-GPU bytes that are not ggml buffers, emitted first as
+ * their own categories. *ev is malloc'd (the caller frees it); events
+ * carry no store labels.
+ */
+void engtrace_events(const struct eng_plan *p, const uint64_t *context, const uint64_t *workspace,
+		     struct trace_event **ev, size_t *n);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * scenario.c - what-if options and the preparation of one replay.
  *
- * About 850 lines: the options (parsed once into typed fields), the
- * engine table, the basis checks (what a what-if may ask of a trace) and
- * the preparation that consumes them. They are one job: turning a command
- * line into one replay; each part is a section below.
+ * About 1000 lines: the options (parsed once into typed fields), the
+ * engine table (its engine-plan row's work is in engrow.c), the basis
+ * checks (what a what-if may ask of a trace) and the preparation that
+ * consumes them. They are one job: turning a command line into one
+ * replay; each part is a section below.
  */
 #include "scenario.h"
 #include "cli.h"
@@ -151,6 +152,38 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 	case SCEN_OPT_ASSUME: o->assume_missing = 1; break;
 	case SCEN_OPT_BEYOND: o->allow_beyond_train = 1; break;
 	case SCEN_OPT_MANAGED: o->managed_as_vram = 1; break;
+	case SCEN_OPT_KVK: o->eng.type_k = arg; break;
+	case SCEN_OPT_KVV: o->eng.type_v = arg; break;
+	case SCEN_OPT_SMODE:
+		if (strcmp(arg, "layer") && strcmp(arg, "none") && strcmp(arg, "row"))
+			rc = util_err(cause, UTIL_EINPUT, "--split-mode '%s': expected layer, none or row", arg);
+		o->eng.split_mode = arg;
+		break;
+	case SCEN_OPT_OT:
+		if (!strchr(arg, '=') || o->eng.n_ot >= ENG_MAX_OT)
+			rc = util_err(cause, UTIL_EINPUT, "--override-tensor '%s': expected REGEX=DEV (at most %d)",
+				      arg, ENG_MAX_OT);
+		else
+			o->eng.ot[o->eng.n_ot++] = arg;
+		break;
+	case SCEN_OPT_CMOE: o->eng.cpu_moe = 1; break;
+	case SCEN_OPT_NCMOE: rc = pos_int("--n-cpu-moe", arg, 0, LLM_MAX_LAYERS, &o->eng.n_cpu_moe, cause); break;
+	case SCEN_OPT_NKVO: o->eng.no_kv_offload = 1; break;
+	case SCEN_OPT_NOOP: o->eng.no_op_offload = 1; break;
+	case SCEN_OPT_SWA: o->eng.swa_full = 1; break;
+	case SCEN_OPT_UNI: o->eng.kv_unified = 1; break;
+	case SCEN_OPT_MMPROJ: o->eng.mmproj = arg; break;
+	case SCEN_OPT_BACKEND:
+		if (strcmp(arg, "cuda") && strcmp(arg, "rocm"))
+			rc = util_err(cause, UTIL_EINPUT, "--backend '%s': expected cuda or rocm", arg);
+		o->eng.backend = arg;
+		break;
+	case SCEN_OPT_LIB: o->eng.lib = arg; break;
+	case SCEN_OPT_NOENG: o->eng.off = 1; break;
+	case SCEN_OPT_WORKSPACE:
+		if (!(rc = size_opt("--workspace", arg, &o->eng.workspace, cause)))
+			o->eng.have_workspace = 1;
+		break;
 	default: return 0;
 	}
 	return rc ? rc : 1;
@@ -168,9 +201,13 @@ static int family_opt(void *state, int key, const char *arg, char **cause)
 	return rc < 0 ? rc : rc ? 0 : util_err(cause, UTIL_EINPUT, "not a what-if option");
 }
 
-static int family_storeless(const void *state)
+/* --model, or a TRACE that names a model outside the store (a GGUF
+ * path, ollama:, model:): no store needed. */
+static int family_storeless(const void *state, const char *trace)
 {
-	return ((const struct scen_opts *)state)->model_spec != NULL;
+	if (((const struct scen_opts *)state)->model_spec != NULL)
+		return 1;
+	return trace && engrow_is_model(trace) && strncmp(trace, "store:", 6) != 0;
 }
 
 const struct cli_family scen_family = {
@@ -328,8 +365,8 @@ int scen_rebuild(struct scen *sc, char **cause)
 	if (!sc->ld)
 		return 0;
 	sc->lsc.reserve = sc->cfg.reserve;
-	int rc = sc->engine->build(sc->ld, &sc->lsc, &sc->cfg.topo, &sc->ev, &sc->n_ev, sc->layers,
-				   sc->desc, sizeof(sc->desc), cause);
+	int rc = sc->engine->build(sc->state, sc->ld, &sc->lsc, &sc->cfg.topo, &sc->ev, &sc->n_ev,
+				   sc->layers, sc->desc, sizeof(sc->desc), cause);
 	if (rc)
 		return rc;
 	memset(sc->cfg.measured_context, 0, sizeof(sc->cfg.measured_context));
@@ -375,11 +412,35 @@ int scen_peaks_vs_ctx(struct store *st, struct scen *sc, const uint64_t *ctx, in
 
 /* ------------------------------------------------------- engine table */
 
-/* The formula model (sim/llm.c): a recorded load decomposed into layers,
- * or a --model description. */
-static int formula_prepare(struct store *st, int64_t trace, const struct scen_opts *o,
-			   struct llm_load *ld, char **cause)
+/* The engine plan (engrow.h): a model spec planned by llama.cpp itself. */
+static int engine_prepare(struct store *st, int64_t trace, const char *model, const struct scen_opts *o,
+			  const struct topo *topo, struct llm_load *ld, void **state, char **cause)
 {
+	(void)trace;
+	if (!model)
+		return SCEN_ENGINE_NA;
+	struct engrow *r = NULL;
+	int rc = engrow_open(st, model, &o->eng, topo, ld, &r, cause);
+	*state = r;
+	/* a profile alone that came from a log keeps no GGUF header: the
+	 * formula model reads the profile itself */
+	if (rc == UTIL_EINPUT && !trace && o->meta.profile_id && !engrow_only_option(&o->eng))
+		return SCEN_ENGINE_NA;
+	return rc == ENGROW_NONE ? SCEN_ENGINE_NA : rc;
+}
+
+static const char *engine_describe(const void *state)
+{
+	return engrow_model_desc(state);
+}
+
+/* The formula model (sim/llm.c): a recorded load decomposed into layers,
+ * a --model description, or a model spec's GGUF profile. Its state is
+ * the model spec's description (malloc'd). */
+static int formula_prepare(struct store *st, int64_t trace, const char *model, const struct scen_opts *o,
+			   const struct topo *topo, struct llm_load *ld, void **state, char **cause)
+{
+	(void)topo;
 	if (o->model_spec)
 		return llm_from_spec(o->model_spec, ld, cause);
 	if (!trace && o->meta.profile_id) {
@@ -390,27 +451,54 @@ static int formula_prepare(struct store *st, int64_t trace, const struct scen_op
 		profile_clear(&p);
 		return rc;
 	}
+	if (model) {
+		char *desc = NULL;
+		int rc = engrow_formula_load(st, model, o->eng.mmproj, o->what.ctx, ld, &desc, cause);
+		*state = desc;
+		return rc;
+	}
 	int rc = llm_decompose(st, trace, &o->meta, ld, cause);
 	return rc && ld->not_a_load ? SCEN_ENGINE_NA : rc;
 }
 
+static int formula_build(void *state, const struct llm_load *ld, const struct llm_scenario *sc,
+			 const struct topo *topo, struct trace_event **ev, size_t *n, int *layers, char *desc,
+			 size_t desc_n, char **cause)
+{
+	(void)state;
+	return llm_build(ld, sc, topo, ev, n, layers, desc, desc_n, cause);
+}
+
+static const char *formula_describe(const void *state)
+{
+	return state;
+}
+
+#define SCEN_ENGINE_ROW "engine"
 const struct scen_engine scen_engines[] = {
+	{ SCEN_ENGINE_ROW, "llama.cpp's own plan on virtual GPUs, re-planned for every what-if (sim/engrow.c)",
+	  engine_prepare, engrow_build, engrow_close, engine_describe, NULL },
 	{ "formula", "llama.cpp placement rules over a recorded load or a --model (sim/llm.c)",
-	  formula_prepare, llm_build, NULL },
-	{ "ollama-0.5", "Ollama's EstimateGPULayers, v0.1 to v0.6 (llm/memory.go)", NULL, NULL,
+	  formula_prepare, formula_build, free, formula_describe, NULL },
+	{ "ollama-0.5", "Ollama's EstimateGPULayers, v0.1 to v0.6 (llm/memory.go)", NULL, NULL, NULL, NULL,
 	  est_ollama05 },
 	{ "ollama-0.7", "the same estimator from v0.7.0 to v0.12.10, layers from the last block down",
-	  NULL, NULL, est_ollama07 },
-	{ "ollama-0.7.0", "ollama-0.7 with v0.7.0's spare layer (the largest tensor group)", NULL, NULL,
-	  est_ollama07 },
-	{ "ollama-layout", "Ollama's 2025 \"new memory management\" layout (v0.11.5+)", NULL, NULL,
+	  NULL, NULL, NULL, NULL, est_ollama07 },
+	{ "ollama-0.7.0", "ollama-0.7 with v0.7.0's spare layer (the largest tensor group)", NULL, NULL, NULL,
+	  NULL, est_ollama07 },
+	{ "ollama-layout", "Ollama's 2025 \"new memory management\" layout (v0.11.5+)", NULL, NULL, NULL, NULL,
 	  est_ollama_layout },
 	{ "ollama-0.30", "Ollama v0.30+: llama-server's --fit, file size + f16 KV before launch", NULL,
-	  NULL, est_ollama030 },
-	{ "llama-fit", "llama.cpp --fit with its default 1024 MiB target (common/fit.cpp)", NULL, NULL,
-	  est_llama_fit },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  NULL, NULL, NULL, est_ollama030 },
+	{ "llama-fit", "llama.cpp --fit with its default 1024 MiB target (common/fit.cpp)", NULL, NULL, NULL,
+	  NULL, est_llama_fit },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
+
+int scen_is_engine_plan(const struct scen *sc)
+{
+	return sc->engine && !strcmp(sc->engine->name, SCEN_ENGINE_ROW);
+}
 
 const struct scen_engine *scen_engine_find(const char *name)
 {
@@ -472,7 +560,8 @@ int scen_recorded_terms(struct store *st, const struct scen *sc,
 void scen_judge(const struct scen *sc, const struct sim_result *res, uint64_t margin,
 		struct verdict *v)
 {
-	verdict_judge(res, sc->identity || !sc->ld ? VERDICT_SRC_RECORDED : VERDICT_SRC_FORMULA, margin,
+	verdict_judge(res, sc->identity || !sc->ld ? VERDICT_SRC_RECORDED
+			   : scen_is_engine_plan(sc) ? VERDICT_SRC_ENGINE : VERDICT_SRC_FORMULA, margin,
 		      sc->lower_bound, v);
 }
 
@@ -480,8 +569,8 @@ int scen_can_scale(struct scen *sc, const struct scen_opts *o, int what, const c
 		   char **cause)
 {
 	const struct llm_load *ld = sc->ld;
-	if (!ld)
-		return 0;
+	if (!ld || scen_is_engine_plan(sc))
+		return 0; /* llama.cpp plans every term itself */
 	if (what & SCEN_SCALE_CTX) {
 		int kv = ld->kv_layer || ld->host_kv;
 		int shape = !kv && ld->kv_per_cell > 0 && (what & SCEN_SCALE_KV_ONLY || o->what.ctx ||
@@ -554,7 +643,7 @@ static void note_no_effect(struct scen *sc, const struct scen_opts *o)
 	size_t n = 0;
 	int layers[TOPO_MAX_GPUS];
 	uint64_t t0[TOPO_MAX_GPUS + 1], t1[TOPO_MAX_GPUS + 1];
-	if (sc->engine->build(sc->ld, &base, &sc->cfg.topo, &ev, &n, layers, NULL, 0, NULL))
+	if (sc->engine->build(sc->state, sc->ld, &base, &sc->cfg.topo, &ev, &n, layers, NULL, 0, NULL))
 		return;
 	dev_totals(ev, n, t0);
 	free(ev);
@@ -576,11 +665,14 @@ static void note_no_effect(struct scen *sc, const struct scen_opts *o)
 		if (!given)
 			continue;
 		ev = NULL;
-		if (sc->engine->build(sc->ld, &one, &sc->cfg.topo, &ev, &n, layers, NULL, 0, NULL))
+		if (sc->engine->build(sc->state, sc->ld, &one, &sc->cfg.topo, &ev, &n, layers, NULL, 0, NULL))
 			continue;
 		dev_totals(ev, n, t1);
 		free(ev);
-		if (!memcmp(t0, t1, sizeof(t0)))
+		if (!memcmp(t0, t1, sizeof(t0)) && scen_is_engine_plan(sc))
+			add_note(sc, "%s had no effect: llama.cpp's plan of this model is the same without it",
+				 names[k]);
+		else if (!memcmp(t0, t1, sizeof(t0)))
 			add_note(sc, "%s had no effect on the prediction: nothing the load recorded "
 				 "depends on it%s", names[k],
 				 k == 3 ? " (the logical batch sizes no buffer the formula model knows)" : "");
@@ -617,6 +709,11 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		      store_setting_get(st, sc->trace, SK(ENGINE), &eng, NULL) == 0 && eng &&
 		      strcmp(eng, "llama.cpp engine plan") == 0;
 	free(eng);
+	const char *only = engrow_only_option(&o->eng);
+	if (only && !sc->model_ref)
+		return util_err(cause, UTIL_EINPUT, "%s is answered by the llama.cpp engine plan only: give the "
+				"model as TRACE (a GGUF path, ollama:NAME, store:PROFILE or model:KEY=V)%s", only,
+				is_plan ? ", or re-plan with `vramsim plan`" : "");
 	if (is_plan && !scen_what_given(&o->what)) {
 		add_note(sc, "an engine plan by llama.cpp, replayed as planned");
 		return 0;
@@ -626,7 +723,7 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 			 "it with llama.cpp");
 	struct scen_opts oo = *o;
 	oo.meta.profile_id = sc->profile_id;
-	char *why = NULL;
+	char *why = NULL, *why_engine = NULL;
 	int rc = SCEN_ENGINE_NA;
 	for (const struct scen_engine *e = scen_engines; e->name && rc == SCEN_ENGINE_NA; e++) {
 		if (!e->prepare)
@@ -634,14 +731,39 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		sc->ld = util_xcalloc(1, sizeof(*sc->ld));
 		free(why);
 		why = NULL;
-		rc = e->prepare(st, sc->trace, &oo, sc->ld, &why);
+		void *state = NULL;
+		rc = e->prepare(st, sc->trace, sc->model_ref, &oo, &sc->cfg.topo, sc->ld, &state, &why);
 		if (rc == 0) {
 			sc->engine = e;
+			sc->state = state;
 			break;
+		}
+		if (e->release)
+			e->release(state);
+		if (rc == SCEN_ENGINE_NA && sc->model_ref && !why_engine && why) {
+			why_engine = why;
+			why = NULL;
 		}
 		free(sc->ld);
 		sc->ld = NULL;
 	}
+	if (!rc && sc->model_ref && !scen_is_engine_plan(sc)) {
+		if (only)
+			rc = util_err(cause, UTIL_EINPUT, "%s needs the llama.cpp engine plan, and there is none: %s",
+				      only, why_engine ? why_engine : "?");
+		else
+			add_note(sc, "the formula model (sim/llm.c) from the GGUF's profile: no llama.cpp engine "
+				 "plan (%s)", why_engine ? why_engine : "?");
+	}
+	if (!rc && sc->engine && sc->engine->describe && sc->engine->describe(sc->state))
+		add_note(sc, "model: %s", sc->engine->describe(sc->state));
+	if (!rc && scen_is_engine_plan(sc) && engrow_unplanned_projector(sc->state))
+		sc->lower_bound = 1;
+	if (!rc && scen_is_engine_plan(sc))
+		add_note(sc, "engine plan (%s): weights, KV and compute are llama.cpp's own; the CUDA "
+			 "context (\"Runtime\": --reserve) and cuBLAS's workspace (--workspace) are added per GPU",
+			 engrow_engine(sc->state));
+	free(why_engine);
 	if (rc == SCEN_ENGINE_NA) {
 		if (scen_what_given(&o->what) && sc->trace && scen_estimate_only(st, sc->trace))
 			rc = util_err(cause, UTIL_EINPUT, "trace %lld holds only Ollama's estimate, no "
@@ -755,20 +877,32 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		return util_err(cause, UTIL_EINPUT, "--alloc-conf configures PyTorch's allocator: "
 				"add --alloc torch");
 
-	if (!o->model_spec && !ref && o->profile && !store_trace_resolve(st, NULL, &sc->trace, NULL)) {
+	if (!o->model_spec && ref && engrow_is_model(ref)) {
+		/* a model, not a trace: planned from its GGUF */
+		sc->model_ref = util_xstrdup(ref);
+		sc->trace_name = util_xstrdup(ref);
+		if (o->profile)
+			add_note(sc, "--profile had no effect: %s names the model", ref);
+		if (!o->gpus)
+			return util_err(cause, UTIL_EINPUT, "%s is a model: give --gpus (e.g. --gpus 4x24G)", ref);
+	} else if (!o->model_spec && !ref && o->profile && st &&
+		   !store_trace_resolve(st, NULL, &sc->trace, NULL)) {
 		;
 	} else if (!o->model_spec && !ref && o->profile) {
-		/* a store holding only model profiles: the GGUF alone */
+		/* a store holding only model profiles: the GGUF alone, through
+		 * the engine plan when its header is kept (store:), else the
+		 * formula model from the profile */
 		sc->trace = 0;
 		if ((rc = find_profile(st, o->profile, &sc->profile_id, cause)))
 			return rc;
 		sc->trace_name = util_xasprintf("(profile %s)", o->profile);
+		sc->model_ref = util_xasprintf("store:%lld", (long long)sc->profile_id);
 		if (!o->gpus)
 			return util_err(cause, UTIL_EINPUT, "a model profile alone needs --gpus "
 					"(e.g. --gpus 2x24G)");
 	}
 	if (sc->trace_name) {
-		; /* the profile alone */
+		; /* a model or the profile alone */
 	} else if (!o->model_spec) {
 		if ((rc = store_trace_resolve(st, ref, &sc->trace, cause)))
 			return rc;
@@ -844,6 +978,16 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 			return rc;
 		if (!sc->cfg.reserve_set && sc->ld->context)
 			sc->cfg.reserve = sc->ld->context;
+		if (!sc->cfg.reserve_set && scen_is_engine_plan(sc)) {
+			/* the default reserve is llama.cpp's measured "unaccounted"
+			 * per GPU, which holds the workspace charged apart */
+			uint64_t ws = engrow_workspace(sc->state);
+			sc->cfg.reserve = SIM_DEFAULT_RESERVE > ws ? SIM_DEFAULT_RESERVE - ws : 0;
+			add_note(sc, "runtime per GPU: CUDA context %.0f MiB and cuBLAS workspace %.0f MiB, the "
+				 "450 MiB llama.cpp's breakdown shows unaccounted per GPU (llama.cpp PR #15860) "
+				 "split by cuBLAS's recommended workspace; --reserve and --workspace set them",
+				 (double)sc->cfg.reserve / UTIL_MIB, (double)ws / UTIL_MIB);
+		}
 		for (int i = 0; i < sc->ld->n_notes; i++)
 			add_note(sc, "%s", sc->ld->notes[i]);
 		sc->lower_bound |= llm_lower_bound(sc->ld, &o->what); /* the log lacks KV or compute */
@@ -892,6 +1036,9 @@ void scen_clear(struct scen *sc)
 {
 	if (!sc)
 		return;
+	if (sc->engine && sc->engine->release)
+		sc->engine->release(sc->state);
+	free(sc->model_ref);
 	free(sc->ld);
 	free(sc->ev);
 	for (int i = 0; i < sc->n_notes; i++)

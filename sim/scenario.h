@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "engrow.h"
 #include "llm.h"
 #include "replay.h"
 #include "store.h"
@@ -39,6 +40,8 @@ struct scen_opts {
 	int managed_as_vram;       /* --managed-as-vram */
 	int rebuild;               /* no option: always the engine's placement, even with
 				    * no what-if (tests/validate.c measures it) */
+	struct engrow_opts eng;    /* llama.cpp options only the engine plan answers,
+				    * --no-engine, --workspace */
 };
 
 void scen_opts_init(struct scen_opts *o);
@@ -85,7 +88,25 @@ void scen_opts_init(struct scen_opts *o);
 	  "compute buffer) as a lower bound, labelled so", NULL) \
 	X(SCEN_OPT_BEYOND, "allow-ctx-beyond-train", NULL, "allow --ctx above the model's trained context", NULL) \
 	X(SCEN_OPT_MANAGED, "managed-as-vram", NULL, "count managed (unified) memory in full as VRAM of its GPU\n" \
-	  "(default: tallied apart, paged in only where touched)", NULL)
+	  "(default: tallied apart, paged in only where touched)", NULL) \
+	X(SCEN_OPT_KVK, "kv-type-k", "T", "K cache type only [-ctk] (engine plan)", "f16 bf16 f32 q8_0 q4_0") \
+	X(SCEN_OPT_KVV, "kv-type-v", "T", "V cache type only [-ctv] (engine plan)", "f16 bf16 f32 q8_0 q4_0") \
+	X(SCEN_OPT_SMODE, "split-mode", "M", "layer or none [-sm] (engine plan; row is refused)", "layer none row") \
+	X(SCEN_OPT_OT, "override-tensor", "REGEX=DEV", "tensors matching REGEX on DEV [-ot], repeatable\n" \
+	  "(engine plan; DEV: CPU, GPU<i>, CUDA<i>)", NULL) \
+	X(SCEN_OPT_CMOE, "cpu-moe", NULL, "all MoE expert tensors on the CPU [--cpu-moe] (engine plan)", NULL) \
+	X(SCEN_OPT_NCMOE, "n-cpu-moe", "N", "experts of the first N layers on the CPU (engine plan)", NULL) \
+	X(SCEN_OPT_NKVO, "no-kv-offload", NULL, "KV cache on the host [-nkvo] (engine plan)", NULL) \
+	X(SCEN_OPT_NOOP, "no-op-offload", NULL, "host weights never computed on a GPU (engine plan)", NULL) \
+	X(SCEN_OPT_SWA, "swa-full", NULL, "full-size sliding-window cache [--swa-full] (engine plan)", NULL) \
+	X(SCEN_OPT_UNI, "kv-unified", NULL, "one KV buffer for all slots [--kv-unified] (engine plan)", NULL) \
+	X(SCEN_OPT_MMPROJ, "mmproj", "FILE", "a vision projector: refused by the engine plan (libmtmd is\n" \
+	  "not in the pinned engine)", "@file") \
+	X(SCEN_OPT_BACKEND, "backend", "B", "allocation rules of the virtual GPUs (engine plan)", "cuda rocm") \
+	X(SCEN_OPT_LIB, "engine-lib", "DIR", "another llama.cpp build of the same ABI (engine plan)", "@dir") \
+	X(SCEN_OPT_NOENG, "no-engine", NULL, "the formula model even where the llama.cpp engine can plan", NULL) \
+	X(SCEN_OPT_WORKSPACE, "workspace", "SIZE", "cuBLAS workspace per GPU on an engine plan (default 32M,\n" \
+	  "cuBLAS's recommendation for Hopper; 4M before it)", NULL)
 
 /* The option codes, one per row (getopt values above any short option). */
 #define SCEN_OPT_CODE_(code, name, arg, help, values) code,
@@ -126,13 +147,18 @@ struct scen {
 	int identity;                 /* the recorded load's own events (no what-if) */
 	int lower_bound;              /* --assume-missing left a term out */
 	int64_t profile_id;           /* --profile resolved (not stored) */
+	void *state;                  /* the engine row's own (engrow.h), released by scen_clear */
+	char *model_ref;              /* TRACE was a model spec (engrow_is_model), else NULL */
 	char *trace_name;
 	char *model_name;
 };
 
 /*
  * Prepare the scenario for trace ref (NULL: newest; ignored with
- * --model). st may be NULL with --model. Fills *sc; clear it with
+ * --model). A ref that names a model (engrow_is_model: an ollama:,
+ * store: or model: prefix, or an existing GGUF file) is planned by the
+ * engine row when the engine can be had, else by the formula model from
+ * the GGUF's profile, and the notes say which. st may be NULL with --model. Fills *sc; clear it with
  * scen_clear(). Decomposes llama.cpp/Ollama loads for the what-if
  * unless --raw; other traces replay raw with the device map.
  */
@@ -163,11 +189,16 @@ struct scen;
 struct scen_engine {
 	const char *name;
 	const char *about;
-	int (*prepare)(struct store *st, int64_t trace, const struct scen_opts *o,
-		       struct llm_load *ld, char **cause);
-	int (*build)(const struct llm_load *ld, const struct llm_scenario *sc, const struct topo *topo,
-		     struct trace_event **ev, size_t *n, int *layers, char *desc, size_t desc_n,
-		     char **cause);
+	/* trace: the stored load (0: none); model: a model spec (NULL: none);
+	 * *state: the row's own, handed to build and freed by release */
+	int (*prepare)(struct store *st, int64_t trace, const char *model, const struct scen_opts *o,
+		       const struct topo *topo, struct llm_load *ld, void **state, char **cause);
+	int (*build)(void *state, const struct llm_load *ld, const struct llm_scenario *sc,
+		     const struct topo *topo, struct trace_event **ev, size_t *n, int *layers, char *desc,
+		     size_t desc_n, char **cause);
+	void (*release)(void *state);
+	/* what the model is and where it came from (a model spec), or NULL */
+	const char *(*describe)(const void *state);
 	/* engine: the row's name with its ":key=value" options; *json may
 	 * be NULL (sim/estimate.h est_compute_json) */
 	int (*estimate)(const char *engine, const struct scen *sc, const struct sim_result *res,
@@ -175,6 +206,8 @@ struct scen_engine {
 };
 extern const struct scen_engine scen_engines[]; /* ends with a NULL name */
 const struct scen_engine *scen_engine_find(const char *name);
+/* Was sc planned by the engine row (llama.cpp itself)? */
+int scen_is_engine_plan(const struct scen *sc);
 /* "a, b or c": the rows that have estimate (for messages and help). */
 const char *scen_estimators(void);
 /* Parse a --gpus spec into o (for commands that choose GPUs themselves). */

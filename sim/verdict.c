@@ -3,6 +3,7 @@
  */
 #include "verdict.h"
 #include "model_error.h"
+#include "model_error_engine.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -32,6 +33,22 @@ static double formula_err(int cat)
 	return m;
 }
 
+/* The engine plan's measured error per term (sim/model_error_engine.h);
+ * a term never compared is unmeasured (-1): the verdict names it. */
+static double engine_err(int cat)
+{
+	static const struct { double err; int n; } e[TRACE_CAT_MAX] = {
+		[TRACE_CAT_WEIGHTS] = { MODEL_ERR_ENGINE_WEIGHTS, MODEL_ERR_ENGINE_WEIGHTS_N },
+		[TRACE_CAT_KV] = { MODEL_ERR_ENGINE_KV, MODEL_ERR_ENGINE_KV_N },
+		[TRACE_CAT_COMPUTE] = { MODEL_ERR_ENGINE_COMPUTE, MODEL_ERR_ENGINE_COMPUTE_N },
+		[TRACE_CAT_OUTPUT] = { MODEL_ERR_ENGINE_OUTPUT, MODEL_ERR_ENGINE_OUTPUT_N },
+		[TRACE_CAT_CONTEXT] = { MODEL_ERR_ENGINE_CONTEXT, MODEL_ERR_ENGINE_CONTEXT_N },
+		[TRACE_CAT_WORKSPACE] = { MODEL_ERR_ENGINE_WORKSPACE, MODEL_ERR_ENGINE_WORKSPACE_N },
+		[TRACE_CAT_PROJECTOR] = { MODEL_ERR_ENGINE_PROJECTOR, MODEL_ERR_ENGINE_PROJECTOR_N },
+	};
+	return cat >= 0 && cat < TRACE_CAT_MAX && e[cat].n > 0 ? e[cat].err : -1;
+}
+
 const char *verdict_kind_name(enum verdict_kind k)
 {
 	static const char *const n[] = { "fits", "borderline", "does-not-fit", "no-basis" };
@@ -40,7 +57,8 @@ const char *verdict_kind_name(enum verdict_kind k)
 
 const char *verdict_source_name(enum verdict_source s)
 {
-	return s == VERDICT_SRC_RECORDED ? "recorded load" : "formula model";
+	return s == VERDICT_SRC_RECORDED ? "recorded load" : s == VERDICT_SRC_ENGINE ? "engine plan"
+	       : "formula model";
 }
 
 void verdict_judge(const struct sim_result *r, enum verdict_source src, uint64_t margin,
@@ -54,6 +72,9 @@ void verdict_judge(const struct sim_result *r, enum verdict_source src, uint64_t
 	v->n_dev = r->n_dev;
 	v->cite = src == VERDICT_SRC_RECORDED
 		? "tests/test_identity.c: every bundled load replays to its log exactly"
+		: src == VERDICT_SRC_ENGINE
+		? "sim/model_error_engine.h: llama.cpp's no_alloc plan vs real allocations: weights and KV "
+		  "exact, compute up to +17.65% (last GPU), runtime 1.32% (3 RTX 4090)"
 		: "sim/model_error.h (make validate): largest error per term on the bundled logs";
 	int64_t best = INT64_MAX;
 	uint64_t any = 0;
@@ -62,6 +83,16 @@ void verdict_judge(const struct sim_result *r, enum verdict_source src, uint64_t
 		double b = 0;
 		for (int c = 0; src == VERDICT_SRC_FORMULA && c < TRACE_CAT_MAX; c++)
 			b += formula_err(c) * (double)d->peak_used[c];
+		for (int c = 0; src == VERDICT_SRC_ENGINE && c < TRACE_CAT_MAX; c++) {
+			double err = engine_err(c);
+			if (err >= 0) {
+				b += err * (double)d->peak_used[c];
+			} else if (d->peak_used[c] && !strstr(v->unmeasured, trace_cat_name(c))) {
+				size_t l = strlen(v->unmeasured);
+				snprintf(v->unmeasured + l, sizeof(v->unmeasured) - l, "%s%s", l ? ", " : "",
+					 trace_cat_name(c));
+			}
+		}
 		v->band[g] = (uint64_t)ceil(b);
 		for (int c = 0; c < TRACE_CAT_MAX; c++)
 			if (c != TRACE_CAT_CONTEXT)
@@ -126,6 +157,9 @@ void verdict_print(FILE *f, const struct verdict *v, const char *topology)
 	if (v->margin)
 		fprintf(f, "; margin %.0f MiB asked", mib((double)v->margin));
 	fprintf(f, ")\nband: %s\n", v->cite);
+	if (v->unmeasured[0])
+		fprintf(f, "band: unmeasured for %s (no measured error of the %s there): not in the band\n",
+			v->unmeasured, verdict_source_name(v->source));
 }
 
 void verdict_json(FILE *f, const struct verdict *v)
@@ -138,6 +172,11 @@ void verdict_json(FILE *f, const struct verdict *v)
 		fprintf(f, "%s%" PRIu64, g ? "," : "", v->band[g]);
 	fputs("],\"band_source\":", f);
 	util_json_str(f, v->cite);
+	fputs(",\"band_unmeasured\":", f);
+	if (v->unmeasured[0])
+		util_json_str(f, v->unmeasured);
+	else
+		fputs("null", f);
 	fputs(",\"why\":", f);
 	if (v->kind == VERDICT_NOBASIS)
 		util_json_str(f, v->why);

@@ -21,6 +21,7 @@ enum verdict_kind { VERDICT_FITS, VERDICT_BORDERLINE, VERDICT_NOFIT, VERDICT_NOB
 enum verdict_source {
 	VERDICT_SRC_RECORDED,  /* a recorded trace replayed as it ran (identity) */
 	VERDICT_SRC_FORMULA,   /* the formula model's what-if (sim/llm.c) */
+	VERDICT_SRC_ENGINE,    /* llama.cpp's own plan on virtual GPUs (sim/engrow.h) */
 };
 
 struct verdict {
@@ -33,6 +34,8 @@ struct verdict {
 	int n_dev;
 	int lower_bound;                /* some term was not counted (--assume-missing) */
 	const char *cite;               /* where the band's error figures come from */
+	char unmeasured[96];            /* terms with bytes but no measured error ("" if none):
+					 * the band leaves them out and says so */
 	char why[256];                  /* VERDICT_NOBASIS: what is missing */
 };
 

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cu_gguf.h"
@@ -56,6 +57,61 @@ static double fresh(const char *model, int cpu, uint64_t *rss)
 			best = ms;
 	}
 	return best;
+}
+
+/* Wall time of one vramsim command line, best of n, ms; -1 if it failed. */
+static double run_ms(const char *cmd, int n)
+{
+	double best = -1;
+	for (int k = 0; k < n; k++) {
+		int64_t t0 = util_now_ns();
+		if (system(cmd) != 0)
+			return -1;
+		double ms = ms_since(t0);
+		if (best < 0 || ms < best)
+			best = ms;
+	}
+	return best;
+}
+
+/*
+ * The same figures through the command line, where the engine plan is a
+ * row of the engine table: a whole `vramsim replay MODEL` (vramsim and
+ * the planner started, the model loaded, planned and replayed), `fit
+ * --max-ctx` over engine plans, and a `vramsim sweep` of 100 scenarios.
+ */
+static void cli_figures(const char *model, double floor_ms)
+{
+	if (access("./vramsim", X_OK) != 0) {
+		printf("vramsim CLI: not benchmarked (no ./vramsim)\n");
+		return;
+	}
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "./vramsim replay '%s' --gpus 4x24G --ctx 8192 -q >/dev/null", model);
+	double replay_ms = run_ms(cmd, 3);
+	printf("vramsim replay 70B --gpus 4x24G --ctx 8192 (engine row, whole command) %8.1f ms   "
+	       "(floor: engine's own CPU-only load+plan %.1f ms; target <= 500 ms)\n", replay_ms, floor_ms);
+	snprintf(cmd, sizeof(cmd), "./vramsim fit '%s' --gpus 4x24G --max-ctx -q >/tmp/vramsim-bench-fit.txt", model);
+	double fit_ms = run_ms(cmd, 1);
+	char line[512] = "";
+	FILE *f = fopen("/tmp/vramsim-bench-fit.txt", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "engine plans;"))
+			break;
+	if (f)
+		fclose(f);
+	unlink("/tmp/vramsim-bench-fit.txt");
+	line[strcspn(line, "\n")] = '\0';
+	printf("vramsim fit 70B --gpus 4x24G --max-ctx (engine plans) %8.1f ms   (%s; floor: CPU-only load+plan %.1f ms)\n",
+	       fit_ms, line[0] ? line + (strncmp(line, "note: ", 6) ? 0 : 6) : "?", floor_ms);
+	/* 2 topologies x 25 contexts x 2 slot counts, topology outermost */
+	size_t k = (size_t)snprintf(cmd, sizeof(cmd), "./vramsim sweep '%s' --gpus '4x24G;2x48G' --parallel 1,2 --ctx ", model);
+	for (int c = 0; c < 25 && k < sizeof(cmd); c++)
+		k += (size_t)snprintf(cmd + k, sizeof(cmd) - k, "%s%d", c ? "," : "", 256 * (c + 1));
+	snprintf(cmd + k, sizeof(cmd) - k, " -q >/dev/null");
+	double sweep_ms = run_ms(cmd, 1);
+	printf("vramsim sweep 70B, 100 scenarios (engine plans) %8.1f ms   (%.1f ms each; floor: CPU-only load+plan %.1f ms; "
+	       "target <= 30000 ms)\n", sweep_ms, sweep_ms / 100, floor_ms);
 }
 
 int main(void)
@@ -146,6 +202,7 @@ int main(void)
 	printf("sweep of %d scenarios               %8.1f ms   (%.1f ms each; floor: CPU-only load+plan %.1f ms; target <= 30000 ms)\n",
 	       done, sweep_ms, sweep_ms / done, floor_ms);
 	eng_close(e);
+	cli_figures(model, floor_ms);
 	unlink(model);
 	return 0;
 }

@@ -403,9 +403,9 @@ int cli_run(const struct cli_cmd *c, const struct cli_family *fam, struct scen_o
 		cx.trace = cx.argc ? cx.argv[0] : NULL;
 		cx.argc = 0;
 	}
-	if (fam && fam->storeless && fam->storeless(whatif)) {
+	if (fam && fam->storeless && fam->storeless(whatif, cx.trace)) {
 		cx.storeless_ = 1;
-		if (cx.trace)
+		if (cx.trace && fam->storeless(whatif, NULL))
 			cli_warn("--model describes the model: TRACE '%s' is ignored", cx.trace);
 	}
 	rc = c->fn(&cx);

@@ -82,8 +82,9 @@ struct cli_family {
 	const struct cli_opt *opts;
 	/* Parse one option into state: 0 or a UTIL_* code with *cause. */
 	int (*opt)(void *state, int key, const char *arg, char **cause);
-	/* Does state say the command needs no store (--model)? */
-	int (*storeless)(const void *state);
+	/* Do state and the TRACE argument (may be NULL) say the command
+	 * needs no store (--model, a model file)? */
+	int (*storeless)(const void *state, const char *trace);
 };
 
 /* What the dispatcher hands a command. */

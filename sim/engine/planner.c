@@ -208,7 +208,14 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 	r->rules = vdev_rules_find("cuda");
 	r->margin = 1024u << 20;
 	r->fit_min_ctx = 4096;
-	size_t kl = 0;
+	size_t kl = 0, ml = 0;
+	/* GPU sizes change the loaded model only through llama.cpp's default
+	 * split (proportional to free memory): with an explicit split or
+	 * Ollama's placement they are context settings, so a search that
+	 * freezes the placement and moves the GPUs' sizes reuses the model */
+	char memkey[1024];
+	int placed = 0;
+	memkey[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		const char *k = kv[i].key, *v = kv[i].val;
 		uint32_t u = 0;
@@ -345,9 +352,15 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 		int is_ctx = 0;
 		for (size_t c = 0; c < sizeof(ctx_keys) / sizeof(ctx_keys[0]); c++)
 			is_ctx |= !strcmp(k, ctx_keys[c]);
-		if (!is_ctx && kl < sizeof(r->model_key))
+		int is_mem = !strncmp(k, "mem", 3) || !strncmp(k, "free", 4);
+		placed |= !strcmp(k, "split") || !strcmp(k, "ollama_layers");
+		if (is_mem && ml < sizeof(memkey))
+			ml += (size_t)snprintf(memkey + ml, sizeof(memkey) - ml, "%s=%s\n", k, v);
+		else if (!is_ctx && kl < sizeof(r->model_key))
 			kl += (size_t)snprintf(r->model_key + kl, sizeof(r->model_key) - kl, "%s=%s\n", k, v);
 	}
+	if ((!placed || !strcmp(r->verb, "fit")) && kl < sizeof(r->model_key))
+		kl += (size_t)snprintf(r->model_key + kl, sizeof(r->model_key) - kl, "%s", memkey);
 	if (!r->model) {
 		pl_reply_err("option", "no model");
 		return -1;

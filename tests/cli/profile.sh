@@ -38,10 +38,11 @@ expect 0 "$VRAMSIM" show $S b3 --json
 has out '"event_counts":\{"alloc":14,"snapshot":3\}'
 has out '"settings":\{'
 has out '"unset":\['
-# a store holding only a GGUF replays the model from its profile
+# a store holding only a GGUF replays the model from its profile (the
+# formula model with --no-engine; the engine plan: tests/cli/engine_row.sh)
 G=--store=g.db
 expect 0 "$VRAMSIM" import $G "$DATA/gguf/stories260K.gguf"
-expect 0 "$VRAMSIM" replay $G --profile llama --gpus 1x1G --ctx 1024
+expect 0 "$VRAMSIM" replay $G --profile llama --gpus 1x1G --ctx 1024 --no-engine
 has out "model from its GGUF profile alone"
 has out "ctx 1024 x 1 slot"
 has out "^verdict: fits on 1x1G"
