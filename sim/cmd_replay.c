@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engrow.h"
 #include "estimate.h"
 #include "progress.h"
 #include "report.h"
@@ -227,7 +228,8 @@ static int cmd_replay(struct cli_ctx *cx)
 	if ((rc = cli_store(cx, &st)))
 		return rc;
 	int64_t tid = 0;
-	if (!so.model_spec && !so.profile && !store_trace_resolve(st, ref, &tid, NULL) &&
+	if (st && !so.model_spec && !so.profile && !(ref && engrow_is_model(ref)) &&
+	    !store_trace_resolve(st, ref, &tid, NULL) &&
 	    scen_estimate_only(st, tid)) {
 		if (csv)
 			return cli_usage("replay", "trace %lld holds only Ollama's estimate, no allocations "
