@@ -195,7 +195,7 @@ static int replay_with(const struct scen *sc, const struct llm_load *ld, const i
 	cfg.obs = NULL;
 	cfg.on_oom = SIM_OOM_CONTINUE;
 	memset(cfg.measured_context, 0, sizeof(cfg.measured_context));
-	sim_events_context(ev, n, cfg.measured_context);
+	sim_source_events_context(ev, n, cfg.measured_context);
 	struct sim_source *src = sim_source_array(ev, n);
 	rc = sim_replay(&cfg, src, out, cause);
 	sim_source_free(src);

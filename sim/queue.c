@@ -1,22 +1,22 @@
 /*
- * queue.c - binary heap of simq_item.
+ * queue.c - binary heap of queue_item.
  */
 #include "queue.h"
 #include "util.h"
 
 #include <stdlib.h>
 
-struct simq {
-	struct simq_item *a;
+struct queue {
+	struct queue_item *a;
 	size_t n, alloc;
 };
 
-struct simq *simq_new(void)
+struct queue *queue_new(void)
 {
-	return util_xcalloc(1, sizeof(struct simq));
+	return util_xcalloc(1, sizeof(struct queue));
 }
 
-void simq_free(struct simq *q)
+void queue_free(struct queue *q)
 {
 	if (!q)
 		return;
@@ -24,12 +24,12 @@ void simq_free(struct simq *q)
 	free(q);
 }
 
-size_t simq_size(const struct simq *q)
+size_t queue_size(const struct queue *q)
 {
 	return q->n;
 }
 
-int simq_cmp(const struct simq_item *a, const struct simq_item *b)
+int queue_cmp(const struct queue_item *a, const struct queue_item *b)
 {
 	if (a->t_ns != b->t_ns)
 		return a->t_ns < b->t_ns ? -1 : 1;
@@ -40,13 +40,13 @@ int simq_cmp(const struct simq_item *a, const struct simq_item *b)
 	return 0;
 }
 
-void simq_push(struct simq *q, const struct simq_item *it)
+void queue_push(struct queue *q, const struct queue_item *it)
 {
 	UTIL_GROW(q->a, q->n + 1, q->alloc);
 	size_t i = q->n++;
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (simq_cmp(&q->a[parent], it) <= 0)
+		if (queue_cmp(&q->a[parent], it) <= 0)
 			break;
 		q->a[i] = q->a[parent];
 		i = parent;
@@ -54,20 +54,20 @@ void simq_push(struct simq *q, const struct simq_item *it)
 	q->a[i] = *it;
 }
 
-int simq_pop(struct simq *q, struct simq_item *out)
+int queue_pop(struct queue *q, struct queue_item *out)
 {
 	if (q->n == 0)
 		return 0;
 	*out = q->a[0];
-	struct simq_item last = q->a[--q->n];
+	struct queue_item last = q->a[--q->n];
 	size_t i = 0;
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= q->n)
 			break;
-		if (c + 1 < q->n && simq_cmp(&q->a[c + 1], &q->a[c]) < 0)
+		if (c + 1 < q->n && queue_cmp(&q->a[c + 1], &q->a[c]) < 0)
 			c++;
-		if (simq_cmp(&last, &q->a[c]) <= 0)
+		if (queue_cmp(&last, &q->a[c]) <= 0)
 			break;
 		q->a[i] = q->a[c];
 		i = c;

@@ -10,23 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct simq_item {
+struct queue_item {
 	int64_t  t_ns;
 	int32_t  pid;
 	int64_t  seq;
 	uint32_t src;   /* caller's payload: which stream the item came from */
 };
 
-struct simq;
+struct queue;
 
-/* New empty queue; free with simq_free() (NULL-safe). */
-struct simq *simq_new(void);
-void simq_free(struct simq *q);
-void simq_push(struct simq *q, const struct simq_item *it);
+/* New empty queue; free with queue_free() (NULL-safe). */
+struct queue *queue_new(void);
+void queue_free(struct queue *q);
+void queue_push(struct queue *q, const struct queue_item *it);
 /* Pop the smallest item into *out; returns 1, or 0 if empty. */
-int simq_pop(struct simq *q, struct simq_item *out);
-size_t simq_size(const struct simq *q);
+int queue_pop(struct queue *q, struct queue_item *out);
+size_t queue_size(const struct queue *q);
 /* Compare two items by the key: <0, 0, >0. */
-int simq_cmp(const struct simq_item *a, const struct simq_item *b);
+int queue_cmp(const struct queue_item *a, const struct queue_item *b);
 
 #endif

@@ -370,7 +370,7 @@ int scen_rebuild(struct scen *sc, char **cause)
 	if (rc)
 		return rc;
 	memset(sc->cfg.measured_context, 0, sizeof(sc->cfg.measured_context));
-	sim_events_context(sc->ev, sc->n_ev, sc->cfg.measured_context);
+	sim_source_events_context(sc->ev, sc->n_ev, sc->cfg.measured_context);
 	sc->have_layers = !sc->ld->fixed;
 	return 0;
 }
@@ -845,7 +845,7 @@ static int identity_events(struct store *st, struct scen *sc, char **cause)
 	sc->n_ev = n;
 	sc->identity = 1;
 	memset(sc->cfg.measured_context, 0, sizeof(sc->cfg.measured_context));
-	sim_events_context(sc->ev, sc->n_ev, sc->cfg.measured_context);
+	sim_source_events_context(sc->ev, sc->n_ev, sc->cfg.measured_context);
 	static const char pre[] = "as recorded: ";
 	size_t dl = strlen(sc->desc);
 	if (dl + sizeof(pre) > sizeof(sc->desc))

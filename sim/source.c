@@ -17,7 +17,7 @@ struct sim_source {
 	struct store_iter **it;
 	struct trace_event *head;
 	size_t n_it;
-	struct simq *q;
+	struct queue *q;
 	struct trace_event cur;   /* the event sim_source_ref() handed out */
 };
 
@@ -33,8 +33,8 @@ static int refill(struct sim_source *s, uint32_t i, char **cause)
 {
 	int rc = store_iter_next(s->it[i], &s->head[i], cause);
 	if (rc == 1) {
-		struct simq_item it = { s->head[i].t_ns, s->head[i].pid, s->head[i].seq, i };
-		simq_push(s->q, &it);
+		struct queue_item it = { s->head[i].t_ns, s->head[i].pid, s->head[i].seq, i };
+		queue_push(s->q, &it);
 		return 0;
 	}
 	return rc;
@@ -49,7 +49,7 @@ int sim_source_store(struct store *st, int64_t trace, struct sim_source **out,
 	if (rc)
 		return rc;
 	struct sim_source *s = util_xcalloc(1, sizeof(*s));
-	s->q = simq_new();
+	s->q = queue_new();
 	s->it = util_xcalloc(np ? np : 1, sizeof(*s->it));
 	s->head = util_xcalloc(np ? np : 1, sizeof(*s->head));
 	s->n_it = np;
@@ -75,8 +75,8 @@ int sim_source_next(struct sim_source *s, struct trace_event *ev, char **cause)
 		*ev = s->arr[s->pos++];
 		return 1;
 	}
-	struct simq_item top;
-	if (!simq_pop(s->q, &top))
+	struct queue_item top;
+	if (!queue_pop(s->q, &top))
 		return 0;
 	*ev = s->head[top.src];
 	int rc = refill(s, top.src, cause);
@@ -101,7 +101,7 @@ void sim_source_free(struct sim_source *s)
 		store_iter_free(s->it[i]);
 	free(s->it);
 	free(s->head);
-	simq_free(s->q);
+	queue_free(s->q);
 	free(s);
 }
 
@@ -143,7 +143,7 @@ int sim_source_context(struct store *st, int64_t trace, uint8_t *mask, char **ca
 	return 0;
 }
 
-void sim_events_context(const struct trace_event *ev, size_t n, uint8_t *mask)
+void sim_source_events_context(const struct trace_event *ev, size_t n, uint8_t *mask)
 {
 	for (size_t i = 0; i < n; i++)
 		if (ev[i].kind == TRACE_ALLOC && ev[i].category == TRACE_CAT_CONTEXT &&

@@ -43,6 +43,6 @@ int sim_source_load(struct store *st, int64_t trace, struct trace_event **out,
  * (stored trace: trace >= 0; or an array: ev/n).
  */
 int sim_source_context(struct store *st, int64_t trace, uint8_t *mask, char **cause);
-void sim_events_context(const struct trace_event *ev, size_t n, uint8_t *mask);
+void sim_source_events_context(const struct trace_event *ev, size_t n, uint8_t *mask);
 
 #endif

@@ -71,34 +71,34 @@ static void test_queue_order(void)
 	static const int64_t expect[][3] = {
 		{ 0, 9, 9 }, { 1, 2, 9 }, { 3, 3, 3 }, { 5, 0, 2 }, { 5, 0, 3 }, { 5, 1, 0 }, { 5, 1, 1 },
 	};
-	struct simq *q = simq_new();
+	struct queue *q = queue_new();
 	for (size_t i = 0; i < 7; i++) {
-		struct simq_item it = { pushes[i][0], (int32_t)pushes[i][1], pushes[i][2], (uint32_t)i };
-		simq_push(q, &it);
+		struct queue_item it = { pushes[i][0], (int32_t)pushes[i][1], pushes[i][2], (uint32_t)i };
+		queue_push(q, &it);
 	}
-	struct simq_item out;
+	struct queue_item out;
 	for (size_t i = 0; i < 7; i++) {
-		CU_ASSERT_EQUAL_FATAL(simq_pop(q, &out), 1);
+		CU_ASSERT_EQUAL_FATAL(queue_pop(q, &out), 1);
 		CU_ASSERT_EQUAL(out.t_ns, expect[i][0]);
 		CU_ASSERT_EQUAL(out.pid, expect[i][1]);
 		CU_ASSERT_EQUAL(out.seq, expect[i][2]);
 	}
-	CU_ASSERT_EQUAL(simq_pop(q, &out), 0);
+	CU_ASSERT_EQUAL(queue_pop(q, &out), 0);
 	/* many items come out sorted */
 	srand(7);
 	for (int i = 0; i < 5000; i++) {
-		struct simq_item it = { rand() % 100, rand() % 4, i, 0 };
-		simq_push(q, &it);
+		struct queue_item it = { rand() % 100, rand() % 4, i, 0 };
+		queue_push(q, &it);
 	}
-	struct simq_item prev;
-	simq_pop(q, &prev);
+	struct queue_item prev;
+	queue_pop(q, &prev);
 	int sorted = 1;
-	while (simq_pop(q, &out)) {
-		sorted &= simq_cmp(&prev, &out) <= 0;
+	while (queue_pop(q, &out)) {
+		sorted &= queue_cmp(&prev, &out) <= 0;
 		prev = out;
 	}
 	CU_ASSERT(sorted);
-	simq_free(q);
+	queue_free(q);
 }
 
 static struct trace_event ev_of(int kind, int64_t t, int dev, int cat, uint64_t size, uint64_t addr)
@@ -227,7 +227,7 @@ static void test_replay_deterministic_reserve_measured(void)
 	struct sim_config cfg;
 	sim_config_init(&cfg);
 	topo_parse("2x1G", &cfg.topo, NULL);
-	sim_events_context(ev, 3, cfg.measured_context);
+	sim_source_events_context(ev, 3, cfg.measured_context);
 	CU_ASSERT(cfg.measured_context[0] && !cfg.measured_context[1]);
 	struct sim_result *r = calloc(1, sizeof(*r));
 	CU_ASSERT_EQUAL(run(ev, 3, &cfg, r), 0);
