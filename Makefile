@@ -158,6 +158,11 @@ check: $(BUILD)/validate_logs
 $(BUILD)/validate_logs: tests/validate_logs.c $(LIBVS) | $(DEPS_OK)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
 
+# tests/gpu's scripts read a trace's events through it; built here so it cannot rot
+check: $(BUILD)/gpu_rows
+$(BUILD)/gpu_rows: tests/gpu/rows.c $(LIBVS) | $(DEPS_OK)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVS) $(VS_LDFLAGS) $(LDFLAGS) $(PKG_LIBS) -lm -lpthread -ldl $(LDLIBS)
+
 ## bench: print throughput figures (events/s, ns per call, bytes per event)
 bench: vramsim $(BENCH_BIN) $(BENCH_EXTRA)
 	$(Q)BUILD=$(BUILD) sh tests/bench.sh

@@ -81,7 +81,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "gpu: skipped: python3 is needed to summarise the traces"
 	exit 0
 fi
-make -s vramsim trace/libvramtrace.so >/dev/null || { echo "gpu: FAIL build of vramsim"; exit 1; }
+make -s vramsim trace/libvramtrace.so build/gpu_rows >/dev/null || { echo "gpu: FAIL build of vramsim"; exit 1; }
 # Snapshots often enough that one falls in each program's 150 ms at peak.
 export VRAMSIM_SNAPSHOT_MS=20 VRAMSIM_FLUSH_MS=50
 
@@ -145,15 +145,18 @@ if [ $? != 0 ]; then
 else
 	sed -n 's/^measured /gpu: measured: /p' "$W/apis.out"
 	python3 - "$W/gpu.db" apis "$W/api_ids.txt" >"$W/apis.counts" <<'PY'
-import re, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+import re, subprocess, sys
 names = dict(l.split() for l in open(sys.argv[3]))
-tid = db.execute("SELECT id FROM traces WHERE name=?", (sys.argv[2],)).fetchone()[0]
+# events are stored packed: build/gpu_rows lists them (api is the last field)
+rows = subprocess.run(["build/gpu_rows", sys.argv[1], sys.argv[2]], capture_output=True,
+                      text=True, check=True).stdout.splitlines()
 count = {}
-for api, n in db.execute("SELECT api, count(*) FROM events WHERE trace_id=? AND api>0 "
-                         "GROUP BY api", (tid,)):
+for l in rows:
+    api = int(l.split()[6])
+    if api <= 0:
+        continue
     base = re.sub(r"(_v[0-9]+)?(_ptsz)?$", "", names.get(str(api), "?"))
-    count[base] = count.get(base, 0) + n
+    count[base] = count.get(base, 0) + 1
 for b, n in sorted(count.items()):
     print(b, n)
 PY

@@ -5,20 +5,19 @@
 # the most bytes of linear/async/managed allocations alive at once;
 # peak_physical adds VMM handles alive (created, and not yet both released
 # and unmapped). Schema: README "The store".
-import sqlite3
+import os
+import subprocess
 import sys
 
-db = sqlite3.connect(sys.argv[1])
-row = db.execute("SELECT id FROM traces WHERE name=?", (sys.argv[2],)).fetchone()
-if not row:
+# Events are stored packed: build/gpu_rows (tests/gpu/rows.c) lists them.
+ROWS = os.environ.get("VRAMSIM_GPU_ROWS", "build/gpu_rows")
+p = subprocess.run([ROWS, sys.argv[1], sys.argv[2]], capture_output=True, text=True)
+if p.returncode != 0:
     print("events 0 allocs 0 vmm 0 oom 0 snapshots 0 peak_live 0 peak_physical 0 "
           "max_snapshot_used 0")
     sys.exit(0)
-trace = row[0]
 K = dict(alloc=1, free=2, create=3, release=4, map=5, unmap=6, oom=10, snapshot=11)
-rows = db.execute(
-    "SELECT kind, device, category, size, addr, aux FROM events WHERE trace_id=?"
-    " ORDER BY t_ns, pid, seq", (trace,)).fetchall()
+rows = [tuple(int(x) for x in l.split()[:6]) for l in p.stdout.splitlines()]
 live = {}
 handles = {}   # handle -> [size, released, maps]
 mapped = {}    # va -> handle
