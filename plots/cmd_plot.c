@@ -110,6 +110,13 @@ static int draw(struct store *st, const struct plot_args *a, const char *tl_path
 	int rc = export_replay_scen(st, a->ref, &a->so, &sc, &assumed, cause);
 	if (rc)
 		goto out;
+	if (sc.trace && scen_estimate_only(st, sc.trace)) {
+		/* empty pictures would read as "nothing used" */
+		rc = util_err(cause, UTIL_EINPUT, "trace %lld holds only Ollama's estimate, no allocation "
+			      "to draw: `vramsim replay %lld` explains the estimate", (long long)sc.trace,
+			      (long long)sc.trace);
+		goto out;
+	}
 	if (assumed)
 		note("%d GPU size%s not recorded: assuming 80G (use --gpus)", assumed,
 		     assumed > 1 ? "s" : "");

@@ -70,9 +70,15 @@ for id in $traces; do
 		if [ $have_gnuplot = 1 ] && { [ -z "$W" ] || [ $first = 1 ]; }; then
 			seen="$seen $key"
 			rm -f gp.dump
-			expect 0 "$VRAMSIM" plot $S $id $W --out pics -f -q
-			plotted=gp.dump
-			plotted_n=$((plotted_n + 1))
+			if python3 -c 'import json,sys; sys.exit((json.load(open("r.json")).get("verdict") or {}).get("source") != "engine estimate")'; then
+				# a trace of estimates: nothing allocated, nothing drawn
+				expect 2 "$VRAMSIM" plot $S $id $W --out pics -f -q
+				has err "holds only Ollama's estimate, no allocation to draw"
+			else
+				expect 0 "$VRAMSIM" plot $S $id $W --out pics -f -q
+				plotted=gp.dump
+				plotted_n=$((plotted_n + 1))
+			fi
 		fi
 		python3 - r.json e.json p.json "$plotted" "$id ($fmt) $W" <<'PY' || exit 1
 import json, re, sys
