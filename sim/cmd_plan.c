@@ -157,7 +157,7 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const struc
 		       const struct eng_fit *fit, int json)
 {
 	if (json) {
-		printf("{\"model\":");
+		printf("{\"format\":\"vramsim-plan\",\"version\":1,\"model\":");
 		util_json_str(stdout, r->model);
 		printf(",\"source\":\"engine plan\",\"engine\":");
 		util_json_str(stdout, eng_describe(e));

@@ -36,6 +36,16 @@ V replay fitr.json
 expect 3 "$VRAMSIM" fit --gpus 1x8G --model layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,size=42G --max-ctx --json
 mv out nofit.json; V fit nofit.json
 python3 -c 'import json; a = json.load(open("nofit.json")); assert a["found"] is False, a' || exit 1
+# the engine's plan and llama.cpp's own --fit (skipped without the engine)
+if "$VRAMSIM" plan "$DATA/gguf/stories260K.gguf" --gpus 2x24G --ctx 512 --json -q >plan.json 2>plan.err; then
+	V plan plan.json
+	expect 0 "$VRAMSIM" fit --engine-fit "$DATA/gguf/stories260K.gguf" --gpus 2x24G --json -q
+	mv out efit.json; V plan efit.json
+	python3 -c 'import json; assert "fit" in json.load(open("efit.json"))' || exit 1
+else
+	grep -q -i "engine" plan.err || { echo "plan failed:"; cat plan.err; exit 1; }
+	echo "json_schema: plan skipped: $(head -1 plan.err)"
+fi
 expect 0 "$VRAMSIM" diff $S 1 --against '--ubatch 1024' --json
 mv out d.json; V diff d.json
 expect 0 "$VRAMSIM" diff $S 1 2 --gpus 4x24G --json
