@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "engrec.h"
 #include "engtrace.h"
+#include "model_src.h"
 #include "replay.h"
 #include "topo.h"
 #include "util.h"
@@ -153,12 +154,12 @@ static void print_json_dev(const struct eng_dev *d, const char *sep)
 	       (unsigned long long)d->output, sep);
 }
 
-static void print_plan(const struct eng *e, const struct eng_req *r, const struct eng_plan *p,
-		       const struct eng_fit *fit, int json)
+static void print_plan(const struct eng *e, const struct eng_req *r, const char *shown,
+		       const struct eng_plan *p, const struct eng_fit *fit, int json)
 {
 	if (json) {
 		printf("{\"format\":\"vramsim-plan\",\"version\":1,\"model\":");
-		util_json_str(stdout, r->model);
+		util_json_str(stdout, shown);
 		printf(",\"source\":\"engine plan\",\"engine\":");
 		util_json_str(stdout, eng_describe(e));
 		if (fit) {
@@ -187,7 +188,7 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const struc
 		printf("]}\n");
 		return;
 	}
-	printf("model:   %s\n", r->model);
+	printf("model:   %s\n", shown);
 	printf("source:  engine plan, %s on %d virtual %s GPU%s (no_alloc: nothing read or allocated)\n",
 	       eng_describe(e), p->n_gpus, r->backend ? r->backend : "cuda", p->n_gpus == 1 ? "" : "s");
 	if (fit) {
@@ -292,7 +293,7 @@ static int search_ctx(struct eng *e, struct eng_req *r, uint64_t reserve, struct
 	return 0;
 }
 
-static int plan_run(struct cli_ctx *cx, int fit_mode)
+static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const char **shown)
 {
 	const char *cmd = cx->cmd->name;
 	struct eng_req r;
@@ -363,7 +364,19 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 	}
 	if (cx->argc != 1)
 		return cli_usage(cmd, "give one MODEL.gguf");
-	r.model = cx->argv[0];
+	r.model = *shown = cx->argv[0];
+	if (strncmp(r.model, "ollama:", 7) == 0 || strncmp(r.model, "store:", 6) == 0 ||
+	    strncmp(r.model, "model:", 6) == 0) {
+		/* a model spec (import/model_src.h): resolved to a GGUF here, the
+		 * header-only ones removed by plan_run */
+		struct store *st = NULL;
+		int rc = strncmp(r.model, "store:", 6) == 0 ? cli_store(cx, &st) : 0;
+		if (rc)
+			return rc;
+		if ((rc = msrc_open(st, r.model, NULL, ms, &cause)))
+			return cli_fail(rc, cause);
+		r.model = ms->gguf;
+	}
 	if (cpu && fit)
 		return cli_usage(cmd, "--cpu and --fit exclude each other");
 	if (!gpus && !cpu && !recorded)
@@ -440,7 +453,7 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 	if (max_ctx && !json)
 		printf("max-ctx: the largest context that fits with a %.0f MiB reserve per GPU: %u (%d engine plans)\n",
 		       reserve / UTIL_MIB, p.n_ctx, plans);
-	print_plan(e, &r, &p, fit ? &f : NULL, json);
+	print_plan(e, &r, *shown, &p, fit ? &f : NULL, json);
 	if (recorded && !json) {
 		putchar('\n');
 		engrec_print(stdout, &rec, &p);
@@ -450,6 +463,15 @@ static int plan_run(struct cli_ctx *cx, int fit_mode)
 		eng_fit_free(&f);
 	eng_close(e);
 	return cli_finish_stdout(CLI_OK);
+}
+
+static int plan_run(struct cli_ctx *cx, int fit_mode)
+{
+	struct msrc ms = { 0 };
+	const char *shown = NULL;
+	int rc = plan_body(cx, fit_mode, &ms, &shown);
+	msrc_close(&ms);
+	return rc;
 }
 
 static int cmd_plan(struct cli_ctx *cx)

@@ -21,6 +21,16 @@ expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --json -q
 has out '"gpus":\[\{"name":"CUDA0","layers":3,"weights":545280,"kv":196608,'
 has out '"source":"engine plan"'
 
+# a model spec is resolved before planning (import/model_src.h): the same
+# numbers as replay's engine row, the spec shown as the model, no file left
+S8=model:arch=llama,layers=8,embd=512,heads=8,kv_heads=2,vocab=1000,ff=1536,ftype=Q4_K_M
+mkdir tmp
+expect 0 env TMPDIR="$PWD/tmp" "$VRAMSIM" plan "$S8" --gpus 2x24G --ctx 512 --json -q
+has out "\"model\":\"$S8\""
+[ -z "$(ls -A tmp 2>/dev/null)" ] || { echo "plan left files in TMPDIR:"; ls -A tmp; exit 1; }
+expect 2 "$VRAMSIM" plan model:bogus=1 --gpus 2x24G
+has err "unknown key 'bogus'"
+
 # kept in the store, replayed as planned on the same and on tiny GPUs
 expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --save st260 --store t.db -q
 expect 0 "$VRAMSIM" replay --store t.db st260 --gpus 2x24G
