@@ -318,7 +318,8 @@ void shim_pool_destroying(CUmemoryPool pool);
 /* Record a pool's reserved/used bytes now (after a trim). */
 void shim_pool_stat(CUmemoryPool pool);
 /* Record a device's graph memory (cuDeviceGetGraphMemAttribute) now,
- * why = VRT_GRAPH_STAT_*; nothing when the driver has no such getter. */
+ * why = VRT_GRAPH_STAT_*; nothing when the driver has no such getter, or
+ * after a launch that left the device's reserve as last recorded. */
 void shim_graph_stat(int dev, int why);
 
 /* Snapshot one device (reason: enum vrt_snap_reason) or every device

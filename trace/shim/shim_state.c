@@ -426,10 +426,22 @@ void shim_graph_stat(int dev, int why)
 		CU_GRAPH_MEM_ATTR_RESERVED_MEM_CURRENT, CU_GRAPH_MEM_ATTR_USED_MEM_CURRENT,
 		CU_GRAPH_MEM_ATTR_RESERVED_MEM_HIGH, CU_GRAPH_MEM_ATTR_USED_MEM_HIGH,
 	};
+	/*
+	 * Reserved bytes last recorded per device, + 1 (0: none yet). A launch
+	 * is a hot path (llama.cpp launches a graph per token) and rarely
+	 * changes the reserve: after one it costs one getter call and records
+	 * nothing unless the reserve moved. Trim and exec destroy always
+	 * record. Racing launches can only record a value twice.
+	 */
+	static _Atomic uint64_t last[VRT_MAX_DEVICES];
 	uint64_t v[4];
 	if (!shim_real.graph_mem_attr || dev < 0 || dev >= VRT_MAX_DEVICES)
 		return;
-	for (int i = 0; i < 4; i++)
+	if (shim_real.graph_mem_attr(dev, attrs[0], &v[0]) != CUDA_SUCCESS)
+		return;
+	if (why == VRT_GRAPH_STAT_LAUNCH && atomic_load_explicit(&last[dev], memory_order_relaxed) == v[0] + 1)
+		return;
+	for (int i = 1; i < 4; i++)
 		if (shim_real.graph_mem_attr(dev, attrs[i], &v[i]) != CUDA_SUCCESS)
 			return;
 	struct vrt_event ev = {
@@ -438,4 +450,5 @@ void shim_graph_stat(int dev, int why)
 	};
 	shim_note_dev(dev);
 	shim_rec_event(&ev);
+	atomic_store_explicit(&last[dev], v[0] + 1, memory_order_relaxed);
 }
