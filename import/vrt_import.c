@@ -40,7 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "event.h"
+#include "trace.h"
 #include "imp.h"
 #include "store.h"
 #include "util.h"
@@ -531,7 +531,7 @@ static int map_event(struct vimp *vi, const struct vfile *f, const struct vrt_ev
 			ev->category = TRACE_CAT_HOST;
 		}
 		/* Managed memory is on the device only where touched (replay
-		 * keeps it apart: sim/replay.h). */
+		 * keeps it apart: sim/sim.h). */
 		if (e->api == VRT_API_cuMemAllocManaged)
 			ev->category = TRACE_CAT_MANAGED;
 		if (!ok && e->result == VRT_CUDA_ERROR_OUT_OF_MEMORY) {
