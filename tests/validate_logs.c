@@ -141,6 +141,35 @@ static int log_read(const char *path, struct logmeta *m)
 	return m->arch[0] && m->n_layer && m->n_embd && m->n_dev ? 0 : 1;
 }
 
+/* Why a log is not re-planned: which of the four things a plan needs it
+ * lacks (its first load's hyper-parameters, tensor type counts, per-GPU
+ * buffers, GPU free memory). Kept apart from log_read so the table above
+ * stays the list of what qualifies; this only explains the rest. */
+static void log_audit(const char *path, char *why, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int meta = 0, types = 0, bufs = 0, devs = 0;
+	char line[4096], v[128];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		meta |= meta_value(line, "n_layer", v, sizeof(v)) && strtol(v, NULL, 10) > 0;
+		types |= strstr(line, "llama_model_loader: - type ") != NULL;
+		const char *b = strstr(line, "CUDA");
+		bufs |= b && b[4] >= '0' && b[4] <= '9' &&
+			(strstr(b, "buffer size =") != NULL || strstr(b, "KV buffer size") != NULL);
+		devs |= strstr(line, "using device CUDA") != NULL && strstr(line, "MiB free") != NULL;
+	}
+	if (f)
+		fclose(f);
+	snprintf(why, n, "%s%s%s%s", meta ? "" : " hyper-parameters (print_info),",
+		 types ? "" : " tensor type counts,", bufs ? "" : " per-GPU buffer-size lines,",
+		 devs ? "" : " GPU free memory (using device ... MiB free),");
+	size_t l = strlen(why);
+	if (l && why[l - 1] == ',')
+		why[l - 1] = '\0';
+}
+
 /* llama.cpp's file type names (llama_model_ftype_name) to gguf_synth's. */
 static const char *ftype_of(const char *printed)
 {
@@ -478,17 +507,31 @@ int main(int argc, char **argv)
 	if (!mkdtemp(tmp))
 		return 1;
 	struct dirent **ents = NULL;
-	int n = scandir(argv[1], &ents, NULL, alphasort), planned = 0;
+	int n = scandir(argv[1], &ents, NULL, alphasort), planned = 0, n_skipped = 0;
+	static char skipped[64][320];
 	for (int i = 0; i < n; i++) {
 		const char *f = ents[i]->d_name;
 		size_t l = strlen(f);
-		if (l > 4 && strcmp(f + l - 4, ".log") == 0 && one_log(e, argv[1], f, tmp) == 0)
-			planned++;
+		if (l > 4 && strcmp(f + l - 4, ".log") == 0) {
+			if (one_log(e, argv[1], f, tmp) == 0) {
+				planned++;
+			} else {
+				char path[1024], why[256];
+				snprintf(path, sizeof(path), "%s/%s", argv[1], f);
+				log_audit(path, why, sizeof(why));
+				snprintf(skipped[n_skipped++ % 64], sizeof(skipped[0]), "%s: lacks%s", f,
+					 why[0] ? why : " nothing the audit checks (the plan failed: see above)");
+			}
+		}
 		free(ents[i]);
 	}
 	free(ents);
 	rmdir(tmp);
 	printf("\n%d of the logs print their model and devices (MiB; diff = engine - log)\n", planned);
+	if (n_skipped)
+		printf("not re-planned (%d):\n", n_skipped);
+	for (int i = 0; i < n_skipped && i < 64; i++)
+		printf("  %s\n", skipped[i]);
 	if (n_rows[0])
 		printf("GPUs: weights equal to 0.01 MiB on %d of %d, KV on %d of %d, compute within 1%% or 16 MiB "
 		       "on %d of %d\n", n_ok[0], n_rows[0], n_ok[1], n_rows[1], n_ok[2], n_rows[2]);

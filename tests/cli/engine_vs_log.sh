@@ -41,7 +41,15 @@ has err 'no model metadata'
 expect 0 "$VL" "$DATA/logs"
 has out '^llamacpp-ik370-qwen3-235b-q6k-2x3090\.log$'
 has out '^llamacpp-ik514-qwen3-30b-a3b-4090-5090\.log$'
-[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 2 ] || { cat out; exit 1; }
+[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 4 ] || { cat out; exit 1; }
+has out '^llamacpp-ik357-qwen3-235b-q8-a6000\.log$'
+has out '^llamacpp-ik357-qwen3-235b-q6k-3090-ot\.log$'
+has out '^           q8_0 +660 +660$'
+# every other bundled log is listed with what it lacks (issue 12.8's audit)
+has out '^not re-planned \(16\):$'
+has out '^  ollama-7047-2gpu-kv-per-device\.log: lacks hyper-parameters \(print_info\), tensor type counts, GPU free memory'
+has out '^  llamacpp-15860-memory-breakdown-3x4090\.log: lacks hyper-parameters'
+
 has out '^           q4_K +289 +289$'
 has out '^           q6_K +49 +49$'
 
@@ -73,4 +81,16 @@ has out '^CUDA0 +kv +816\.00 +816\.00 +\+0\.00 '
 has out '^CUDA1 +kv +782\.00 +782\.00 +\+0\.00 '
 has out '^CUDA0 +weights +15922\.41 +15922\.41 +[+-]0\.00 '
 has out '^CUDA1 +weights +16297\.68 +16297\.68 +[+-]0\.00 '
+
+# The two single-GPU loads of ik_llama.cpp discussion #357 (validate_logs'
+# own re-plan: the same engine, settings and -ot the table prints):
+# Qwen3-235B Q8_0 on an A6000 with --no-mmap (host weights in a CPU buffer,
+# so they compare too), and the Q6_K model with experts 0-4 on one 3090.
+expect 0 "$VL" "$DATA/logs"
+has out '^  CUDA0     weights      39273\.87     39273\.87 +[+-]0\.00 '
+has out '^  CUDA0     kv            6016\.00      6016\.00 +\+0\.00 '
+has out '^  host      weights     199081\.86    199081\.86 +[+-]0\.00 '
+has out '^  CUDA0     weights      15191\.95     15191\.95 +[+-]0\.00 '
+has out '^  CUDA0     kv            1598\.00      1598\.00 +\+0\.00 '
+has out '^GPUs: weights equal to 0\.01 MiB on 6 of 6, KV on 6 of 6, '
 rm -f q30.gguf q235.gguf
