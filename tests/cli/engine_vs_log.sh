@@ -41,7 +41,7 @@ has err 'no model metadata'
 expect 0 "$VL" "$DATA/logs"
 has out '^llamacpp-ik370-qwen3-235b-q6k-2x3090\.log$'
 has out '^llamacpp-ik514-qwen3-30b-a3b-4090-5090\.log$'
-[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 4 ] || { cat out; exit 1; }
+[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 5 ] || { cat out; exit 1; }
 has out '^llamacpp-ik357-qwen3-235b-q8-a6000\.log$'
 has out '^llamacpp-ik357-qwen3-235b-q6k-3090-ot\.log$'
 has out '^           q8_0 +660 +660$'
@@ -92,5 +92,28 @@ has out '^  CUDA0     kv            6016\.00      6016\.00 +\+0\.00 '
 has out '^  host      weights     199081\.86    199081\.86 +[+-]0\.00 '
 has out '^  CUDA0     weights      15191\.95     15191\.95 +[+-]0\.00 '
 has out '^  CUDA0     kv            1598\.00      1598\.00 +\+0\.00 '
-has out '^GPUs: weights equal to 0\.01 MiB on 6 of 6, KV on 6 of 6, '
+has out '^GPUs: weights equal to 0\.01 MiB on 6 of 7, KV on 6 of 7, '
+
+# A sliding-window model (Gemma 3 1B Q8_0) logged by llama.cpp build 4879
+# on a Vulkan iGPU: the synthesiser's gemma3 types equal the log's; the
+# log's KV (208.00 MiB) is the full-size cache of every layer, as builds
+# before llama.cpp's SWA cache (PR #13194, May 2025) allocated it: the
+# engine plans 54.00 (4 global layers x 8192 cells + 22 sliding ones x
+# 1024), and 208.00 to the 0.01 MiB with --swa-full. Weights differ by
+# CUDA's row padding (the virtual GPUs follow CUDA; the log's is Vulkan).
+LG="$DATA/logs/llamacpp-vulkan-gemma3-1b-q8-uhd.log"
+has out '^           f32 +157 +157$'
+has out '^           q8_0 +183 +183$'
+has out "^  CUDA0     kv             208\.00        54\.00 .*the log's is the full-size SWA cache \(--swa-full plans 208\.00\); log build 4879$"
+has out '^  backend: the log.s devices are Vulkan; planned on virtual CUDA GPUs'
+expect 0 "$VL" --spec "$LG"
+has out '^model:arch=gemma3,layers=26,embd=1152,heads=4,kv_heads=1,head_dim=256,ff=6912,vocab=262144,ctx_train=32768,swa=512,ftype=Q8_0$'
+SG=$(cat out)
+expect 0 "$VL" --synth "$SG" g3.gguf
+expect 0 "$VRAMSIM" import --store t.db --name g3 "$LG" -q
+expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M --swa-full
+has out '^CUDA0 +kv +208\.00 +208\.00 +\+0\.00 '
+expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M
+has out '^CUDA0 +kv +208\.00 +54\.00 '
+rm -f g3.gguf
 rm -f q30.gguf q235.gguf
