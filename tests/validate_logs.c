@@ -51,6 +51,7 @@ struct logmeta {
 	long n_swa, n_swa_pattern;  /* sliding window; the pattern where printed */
 	char backend[16];           /* the devices' backend: CUDA, Vulkan, ... */
 	long build;                 /* "build: N (hash)", 0 if not printed */
+	int n_rpc;                  /* RPC devices seen: they are numbered in order */
 	int n_types;
 	char type[MAX_TYPES][16];
 	long count[MAX_TYPES];
@@ -139,8 +140,10 @@ static int log_read(const char *path, struct logmeta *m)
 		char be[16] = "";
 		int d, bl = 0;
 		unsigned long fr;
-		if (u && sscanf(u + 13, "%15[A-Za-z]%n", be, &bl) == 1 && strcmp(be, "CPU") != 0 &&
-		    sscanf(u + 13 + bl, "%d", &d) == 1 && d >= 0 && d < ENG_MAX_GPUS) {
+		if (u && strncmp(u + 13, "RPC[", 4) == 0) /* RPC[host:port]: numbered in order */
+			snprintf(be, sizeof(be), "RPC"), d = m->n_rpc++;
+		if (u && (be[0] || (sscanf(u + 13, "%15[A-Za-z]%n", be, &bl) == 1 && strcmp(be, "CPU") != 0 &&
+				    sscanf(u + 13 + bl, "%d", &d) == 1)) && d >= 0 && d < ENG_MAX_GPUS) {
 			snprintf(m->backend, sizeof(m->backend), "%s", be);
 			const char *op = strchr(u, '('), *cl = strstr(u, ") - ");
 			if (op && cl && cl > op && sscanf(cl + 4, "%lu MiB free", &fr) == 1) {
@@ -169,10 +172,11 @@ static void log_audit(const char *path, char *why, size_t n)
 			continue;
 		meta |= meta_value(line, "n_layer", v, sizeof(v)) && strtol(v, NULL, 10) > 0;
 		types |= strstr(line, "llama_model_loader: - type ") != NULL;
-		const char *b = strstr(line, "CUDA");
-		bufs |= b && b[4] >= '0' && b[4] <= '9' &&
-			(strstr(b, "buffer size =") != NULL || strstr(b, "KV buffer size") != NULL);
-		devs |= strstr(line, "using device CUDA") != NULL && strstr(line, "MiB free") != NULL;
+		static const char *const gpus[] = { "CUDA", "ROCm", "Vulkan", "Metal", "RPC[" };
+		for (size_t k = 0; k < UTIL_ARRAY_SIZE(gpus); k++)
+			bufs |= strstr(line, gpus[k]) && strstr(line, "buffer size =") && !strstr(line, "_Host");
+		devs |= strstr(line, "using device ") && !strstr(line, "using device CPU") &&
+			strstr(line, "MiB free");
 	}
 	if (f)
 		fclose(f);
@@ -393,24 +397,32 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	int ns = synth_types(hdr, hlen, st, sc, MAX_TYPES);
 	free(hdr);
 	printf("  types:   %-10s %8s %8s\n", "", "log", "synth");
-	int same = ns == m.n_types;
+	int same = ns == m.n_types, quant_same = 1;
 	for (int i = 0; i < m.n_types; i++) {
 		long s = 0;
 		for (int k = 0; k < ns; k++)
 			if (strcmp(st[k], m.type[i]) == 0)
 				s = sc[k];
 		same &= s == m.count[i];
+		quant_same &= s == m.count[i] || strcmp(m.type[i], "f32") == 0;
 		printf("           %-10s %8ld %8ld%s\n", m.type[i], m.count[i], s, s == m.count[i] ? "" : "  differs");
 	}
 	for (int k = 0; k < ns; k++) {
 		int inlog = 0;
 		for (int i = 0; i < m.n_types; i++)
 			inlog |= strcmp(st[k], m.type[i]) == 0;
-		if (!inlog)
+		if (!inlog) {
 			printf("           %-10s %8d %8ld  differs\n", st[k], 0, sc[k]);
+			quant_same &= strcmp(st[k], "f32") == 0;
+		}
 	}
+	/* Only f32 differing is not a quantisation difference: the converter
+	 * writes f32 tensors the synthesiser does not (Llama 3.1's
+	 * rope_freqs.weight, convert_hf_to_gguf.py's llama3 rope factors). */
 	printf("  tensor types: %s\n", same ? "the synthesised counts equal the log's"
-					     : "DIFFER: the file was not quantised by llama.cpp's default rules");
+			: quant_same ? "the quantised counts equal the log's; f32 DIFFERS (tensors the converter "
+				       "adds, such as Llama 3.1's rope_freqs, are not synthesised)"
+				     : "DIFFER: the file was not quantised by llama.cpp's default rules");
 	if (!e) {
 		free(spec);
 		unlink(gguf);
@@ -504,7 +516,10 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 		if (!host)
 			row(dn, "weights", rec.weights[d], ed->weights, wnote);
 		row(dn, "kv", rec.kv[d], ed->kv, kvnote);
-		row(dn, "compute", rec.compute[d], ed->compute, host ? "pinned host buffer" : "no_alloc reservation");
+		char cnote[64];
+		snprintf(cnote, sizeof(cnote), "no_alloc reservation, %d scheduler cop%s", p.copies,
+			 p.copies == 1 ? "y" : "ies");
+		row(dn, "compute", rec.compute[d], ed->compute, host ? "pinned host buffer" : cnote);
 		if (host)
 			row(dn, "output", rec.output[d], ed->output, "");
 		else {

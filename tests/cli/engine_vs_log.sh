@@ -92,7 +92,38 @@ has out '^  CUDA0     kv            6016\.00      6016\.00 +\+0\.00 '
 has out '^  host      weights     199081\.86    199081\.86 +[+-]0\.00 '
 has out '^  CUDA0     weights      15191\.95     15191\.95 +[+-]0\.00 '
 has out '^  CUDA0     kv            1598\.00      1598\.00 +\+0\.00 '
-has out '^GPUs: weights equal to 0\.01 MiB on 6 of 7, KV on 6 of 7, '
+has out '^GPUs: weights equal to 0\.01 MiB on 8 of 9, KV on 8 of 9, '
+
+# A dense llama on two devices: Llama 3.1 70B Q4_0 split by llama.cpp
+# b6209 over two RPC workers (31491 MiB free each; the importer numbers
+# RPC[host:port] devices in the order of their "using device" lines).
+# Weights and KV equal the log on both (41 + 40 layers, the output on the
+# second); the synthesiser lacks one f32 tensor (Llama 3.1's rope_freqs).
+has out '^  CUDA0     weights      18821\.56     18821\.56 +[+-]0\.00 '
+has out '^  CUDA1     weights      18725\.42     18725\.42 +[+-]0\.00 '
+has out '^  CUDA0     kv             656\.00       656\.00 +\+0\.00 '
+has out '^  CUDA1     kv             624\.00       624\.00 +\+0\.00 '
+has out "^  tensor types: the quantised counts equal the log's; f32 DIFFERS"
+has out '^           f32 +162 +161  differs$'
+# Its compute (588.01 MiB on both) is the plan with one scheduler copy: the
+# virtual GPUs take pipeline parallelism (4 copies); GPU totals too small
+# for its buffers make the engine take llama.cpp's fallback without it,
+# and then the plan equals the log on both devices.
+LR="$DATA/logs/llamacpp-rpc-llama31-70b-q4_0-2x.log"
+expect 0 "$VRAMSIM" import --store t.db --name l70 "$LR" -q
+expect 0 "$VRAMSIM" show --store t.db l70
+has out '^  device 1: RPC\[172\.31\.20\.38:50052\]'
+expect 0 "$VL" --spec "$LR"
+SL=$(cat out)
+expect 0 "$VL" --synth "$SL" l70.gguf
+expect 0 "$VRAMSIM" plan l70.gguf --recorded l70 --store t.db --gpus 2x31491M
+has out 'sched copies 4 \(pipeline parallelism\)'
+has out '^CUDA1 +compute +588\.01 +752\.03 '
+expect 0 "$VRAMSIM" plan l70.gguf --recorded l70 --store t.db --gpus 2x20100M
+has out 'retries without pipeline parallelism'
+has out '^CUDA0 +compute +588\.01 +588\.01 '
+has out '^CUDA1 +compute +588\.01 +588\.01 '
+rm -f l70.gguf
 
 # A sliding-window model (Gemma 3 1B Q8_0) logged by llama.cpp build 4879
 # on a Vulkan iGPU: the synthesiser's gemma3 types equal the log's; the
@@ -102,6 +133,7 @@ has out '^GPUs: weights equal to 0\.01 MiB on 6 of 7, KV on 6 of 7, '
 # 1024), and 208.00 to the 0.01 MiB with --swa-full. Weights differ by
 # CUDA's row padding (the virtual GPUs follow CUDA; the log's is Vulkan).
 LG="$DATA/logs/llamacpp-vulkan-gemma3-1b-q8-uhd.log"
+expect 0 "$VL" "$DATA/logs"
 has out '^           f32 +157 +157$'
 has out '^           q8_0 +183 +183$'
 has out "^  CUDA0     kv             208\.00        54\.00 .*the log's is the full-size SWA cache \(--swa-full plans 208\.00\); log build 4879$"
