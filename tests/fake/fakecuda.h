@@ -9,6 +9,9 @@
  *   CUDA_VISIBLE_DEVICES="1,0"    ordinal -> device (numbers only)
  *   FAKECUDA_DRIVER_VERSION=13000 what cuDriverGetVersion reports
  *   FAKECUDA_CTX_MIB=32           device memory a context costs
+ *   FAKECUDA_PERTHREAD=1          cuMemAlloc_v2/cuMemFree_v2 touch only the
+ *                                 calling thread's state (tests/bench_shim.c;
+ *                                 fake_cuda.c, "per-thread fast path")
  * It allocates no device memory: addresses are numbers, never to be
  * dereferenced; cuMemGetInfo reflects what is allocated; an allocation
  * beyond a device's total fails with CUDA_ERROR_OUT_OF_MEMORY.
