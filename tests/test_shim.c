@@ -590,7 +590,8 @@ static uint64_t replay_peak(struct store *st, int64_t id)
 static void test_lifetimes(void)
 {
 	static const char *const modes[] = { "swap", "vmm", "pool", "ctx", "graph", "graphmem",
-					     "graphmodel", "managed", "owners" };
+					     "graphmodel", "graphnode", "graphnodemodel", "managed",
+					     "owners" };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		char name[32];
 		snprintf(name, sizeof(name), "life_%s", modes[m]);

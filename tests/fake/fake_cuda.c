@@ -133,6 +133,8 @@
 	X(cuGraphDestroy, cuGraphDestroy, 10000, 0) \
 	X(cuGraphAddMemAllocNode, cuGraphAddMemAllocNode, 11040, 0) \
 	X(cuGraphAddMemFreeNode, cuGraphAddMemFreeNode, 11040, 0) \
+	X(cuGraphAddNode, cuGraphAddNode, 12020, 0) \
+	X(cuGraphAddNode_v2, cuGraphAddNode, 12030, 0) \
 	X(cuGraphInstantiate, cuGraphInstantiate, 10000, 0) \
 	X(cuGraphInstantiate_v2, cuGraphInstantiate, 11000, 0) \
 	X(cuGraphInstantiateWithFlags, cuGraphInstantiateWithFlags, 11040, 0) \
@@ -1269,15 +1271,10 @@ CUresult cuStreamGetCaptureInfo_v2(CUstream s, int *status, cuuint64_t *id, void
 	return CUDA_SUCCESS;
 }
 
-EXPORT CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
-				       CUDA_MEM_ALLOC_NODE_PARAMS *p);
-CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
-				CUDA_MEM_ALLOC_NODE_PARAMS *p)
+/* The nodes both ways of adding one make (cuGraphAddMem*Node, cuGraphAddNode). */
+static CUresult alloc_node(void **node, void *g, CUDA_MEM_ALLOC_NODE_PARAMS *p)
 {
-	HIT(cuGraphAddMemAllocNode);
 	NEED_INIT();
-	(void)deps;
-	(void)ndeps;
 	if (!node || !graph_ok(g) || !p || !p->bytesize ||
 	    p->poolProps.location.type != CU_MEM_LOCATION_TYPE_DEVICE ||
 	    phys(p->poolProps.location.id) < 0)
@@ -1291,15 +1288,9 @@ CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t n
 	return CUDA_SUCCESS;
 }
 
-EXPORT CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
-				      CUdeviceptr dptr);
-CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
-			       CUdeviceptr dptr)
+static CUresult free_node(void **node, void *g, CUdeviceptr dptr)
 {
-	HIT(cuGraphAddMemFreeNode);
 	NEED_INIT();
-	(void)deps;
-	(void)ndeps;
 	if (!node || !graph_ok(g))
 		return CUDA_ERROR_INVALID_VALUE;
 	pthread_mutex_lock(&mu);
@@ -1307,6 +1298,70 @@ CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t nd
 	*node = (void *)(uintptr_t)(dptr + 1);
 	pthread_mutex_unlock(&mu);
 	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
+				       CUDA_MEM_ALLOC_NODE_PARAMS *p);
+CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t ndeps,
+				CUDA_MEM_ALLOC_NODE_PARAMS *p)
+{
+	HIT(cuGraphAddMemAllocNode);
+	(void)deps;
+	(void)ndeps;
+	return alloc_node(node, g, p);
+}
+
+EXPORT CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
+				      CUdeviceptr dptr);
+CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
+			       CUdeviceptr dptr)
+{
+	HIT(cuGraphAddMemFreeNode);
+	(void)deps;
+	(void)ndeps;
+	return free_node(node, g, dptr);
+}
+
+/* The generic form: memory nodes as above, empty nodes (no memory);
+ * other types are not modelled. */
+static CUresult any_node(void **node, void *g, CUgraphNodeParams *p)
+{
+	NEED_INIT();
+	if (!p || !node)
+		return CUDA_ERROR_INVALID_VALUE;
+	switch (p->type) {
+	case CU_GRAPH_NODE_TYPE_MEM_ALLOC: return alloc_node(node, g, &p->alloc);
+	case CU_GRAPH_NODE_TYPE_MEM_FREE: return free_node(node, g, p->free.dptr);
+	case CU_GRAPH_NODE_TYPE_EMPTY:
+		if (!graph_ok(g))
+			return CUDA_ERROR_INVALID_VALUE;
+		*node = (void *)(uintptr_t)0x5;
+		return CUDA_SUCCESS;
+	default: return CUDA_ERROR_NOT_SUPPORTED;
+	}
+}
+
+EXPORT CUresult cuGraphAddNode(void **node, void *g, const void *deps, size_t ndeps,
+			       CUgraphNodeParams *p);
+CUresult cuGraphAddNode(void **node, void *g, const void *deps, size_t ndeps,
+			CUgraphNodeParams *p)
+{
+	HIT(cuGraphAddNode);
+	(void)deps;
+	(void)ndeps;
+	return any_node(node, g, p);
+}
+
+EXPORT CUresult cuGraphAddNode_v2(void **node, void *g, const void *deps, const void *edges,
+				  size_t ndeps, CUgraphNodeParams *p);
+CUresult cuGraphAddNode_v2(void **node, void *g, const void *deps, const void *edges,
+			   size_t ndeps, CUgraphNodeParams *p)
+{
+	HIT(cuGraphAddNode_v2);
+	(void)deps;
+	(void)edges;
+	(void)ndeps;
+	return any_node(node, g, p);
 }
 
 /* Every instantiate form; upload != 0 maps the memory at once. */

@@ -102,6 +102,22 @@ struct cu_mem_alloc_node_params {    /* CUDA_MEM_ALLOC_NODE_PARAMS (v1) */
 	size_t bytesize;
 	CUdeviceptr dptr;                /* out */
 };
+/* CUgraphNodeParams (CUDA 12.2+, cuGraphAddNode): type, then a 232-byte
+ * union at offset 16, 256 bytes in all. */
+struct cu_graph_node_params {
+	int type;                        /* CUgraphNodeType */
+	int reserved0[3];
+	union {
+		long long reserved1[29];
+		struct cu_mem_alloc_node_params alloc;  /* CUDA_MEM_ALLOC_NODE_PARAMS_v2 */
+		struct { CUdeviceptr dptr; } free;      /* CUDA_MEM_FREE_NODE_PARAMS */
+	} u;
+	long long reserved2;
+};
+_Static_assert(sizeof(struct cu_graph_node_params) == 256, "CUgraphNodeParams is 256 bytes");
+/* CUgraphNodeType: the memory node types. */
+enum { CU_GRAPH_NODE_TYPE_MEM_ALLOC = 10, CU_GRAPH_NODE_TYPE_MEM_FREE = 11 };
+typedef void *CUgraphEdgeData_p;     /* const CUgraphEdgeData *, passed through */
 struct cu_graph_inst_params {        /* CUDA_GRAPH_INSTANTIATE_PARAMS */
 	cuuint64_t flags;
 	CUstream hUploadStream;
