@@ -60,10 +60,21 @@ ENTRY(cuGraphAddMemFreeNode, (CUgraphNode *node, CUgraph g, const CUgraphNode *d
  * API reference, "Graph Management": cuGraphAddNode; struct
  * CUgraphNodeParams, members alloc and free), so it is recorded as that
  * call. Other node types hold no memory of their own and are not recorded.
- * A child graph node (type CU_GRAPH_NODE_TYPE_GRAPH) whose graph holds
- * memory nodes must move that graph into the parent
- * (CUDA_CHILD_GRAPH_NODE_PARAMS.ownership, CUDA 12.9+): its memory nodes
- * stay recorded under the child graph; README, "What the shim cannot see".
+ *
+ * Not wrapped, by the same reference's rules: cuGraphNodeSetParams and
+ * cuGraphExecNodeSetParams cannot change a memory node ("Modifying
+ * parameters is not supported for node types CU_GRAPH_NODE_TYPE_MEM_ALLOC
+ * and CU_GRAPH_NODE_TYPE_MEM_FREE"; the exec table: "API unsupported");
+ * cuGraphClone refuses a graph that holds memory nodes (its note, and the
+ * restrictions listed under cuGraphAddMemFreeNode); cuGraphExecUpdate maps
+ * nothing (memory is mapped at launch), and the launch after it records
+ * the device's reserve (shim_graph_stat) where the driver has the getter.
+ * A child graph holding memory nodes must be moved into its parent
+ * (CUDA_CHILD_GRAPH_NODE_PARAMS: "Graphs containing memory allocation or
+ * memory free nodes must set the ownership to be moved to the parent"),
+ * which only cuGraphAddNode can ask; its nodes stay recorded under the
+ * child graph, so the importer's model (used without the getter) does not
+ * count them in the parent: README, "What remains invisible".
  */
 static void graph_node_added(CUresult r, CUgraph g, const struct cu_graph_node_params *p)
 {
