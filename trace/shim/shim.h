@@ -283,13 +283,14 @@ int shim_buf_put(int kind, const void *p, const char *v2);
 uint64_t shim_buf_lost(void);
 /*
  * Writer only (W.mu held): build frame frame_no in the stage from the
- * slots handed over and every thread's current slot. *raw, *len: the
- * frame content; *events: events in it; *all: every record was taken
- * (else the frame carries wm_old, not wm_new, and the caller sweeps
- * again). Returns the chunks taken, -1 when nothing is mapped.
+ * slots handed over and (unless full_only) every thread's current slot.
+ * *raw, *len: the frame content; *events: events in it; *all: every
+ * record was taken (else the frame carries wm_old, not wm_new, and the
+ * caller sweeps again; always 0 with full_only). Returns the chunks
+ * taken, -1 when nothing is mapped.
  */
-int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *events,
-		   int *all, const uint8_t **raw, size_t *len);
+int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, int full_only,
+		   uint64_t *events, int *all, const uint8_t **raw, size_t *len);
 /* Append END to the stage; returns the new content length. */
 size_t shim_buf_append_end(uint64_t events, uint64_t lost, int reason);
 /* Recording stopped (output failed): the tail says so. */

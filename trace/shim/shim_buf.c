@@ -522,8 +522,8 @@ static int stage_slot(uint32_t i, struct vrt_tail_slot *s, uint64_t *events)
 	return 0;
 }
 
-int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *events,
-		   int *all, const uint8_t **raw, size_t *len)
+int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, int full_only,
+		   uint64_t *events, int *all, const uint8_t **raw, size_t *len)
 {
 	*all = 1;
 	*events = 0;
@@ -553,9 +553,11 @@ int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *
 	if (k && k < nfull)
 		memmove(full, full + k, (nfull - k) * sizeof(*full));
 	nfull -= k;
-	if (nfull)
+	if (nfull || full_only)
 		*all = 0;
 	pthread_mutex_unlock(&slot_mu);
+	if (full_only)
+		goto done;
 	pthread_mutex_lock(&reg_mu);
 	int fenced = 1;
 	if (asym && *all) {
@@ -590,6 +592,7 @@ int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *
 			atomic_store_explicit(&b->want, 0, memory_order_release);
 	}
 	pthread_mutex_unlock(&reg_mu);
+done:
 	/* Every record missed was stamped after wm_new only if none was left. */
 	if (*all)
 		put_varint10(d + wm_at, (uint64_t)(wm_new < 0 ? 0 : wm_new));
