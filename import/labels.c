@@ -2,7 +2,7 @@
  * labels.c - the --label-rules parser and matcher behind labels.h.
  */
 #include "labels.h"
-#include "event.h"
+#include "trace.h"
 #include "util.h"
 
 #include <regex.h>

@@ -8,7 +8,7 @@
  *     CATEGORY[:LAYER] <spaces or tabs> REGEX
  *
  *   CATEGORY  a category name: weights kv compute output context workspace
- *             comm activation cache host projector other (trace/event.h)
+ *             comm activation cache host projector other (trace/trace.h)
  *   LAYER     optional: a layer number (0, 1, ...), or $N to take the layer
  *             from capture group N (1-9) of REGEX, read as a decimal number
  *             (no match or no digits: no layer)

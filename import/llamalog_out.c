@@ -140,7 +140,7 @@ static char *summary(struct ll *p, struct ll_load **keep, size_t n)
 {
 	double mib[TRACE_CAT_MAX] = { 0 };
 	unsigned char gpus[LL_MAX_DEV] = { 0 };
-	int n_gpu = 0, n_oom = 0, n_alloc = 0, est_ollama = 0, est_fit = 0;
+	int n_gpu = 0, n_oom = 0, n_alloc = 0, estimate_ollama = 0, estimate_fit = 0;
 	for (size_t k = 0; k < n; k++) {
 		struct ll_load *l = keep[k];
 		for (int i = 0; i < LL_MAX_DEV; i++)
@@ -156,8 +156,8 @@ static char *summary(struct ll *p, struct ll_load **keep, size_t n)
 			}
 		}
 		for (size_t i = 0; i < l->n_est; i++) {
-			est_ollama |= strcmp(l->est[i].engine, "ollama") == 0;
-			est_fit |= strcmp(l->est[i].engine, "llama-fit") == 0;
+			estimate_ollama |= strcmp(l->est[i].engine, "ollama") == 0;
+			estimate_fit |= strcmp(l->est[i].engine, "llama-fit") == 0;
 		}
 	}
 	char *s = util_xasprintf("%d GPU%s, %zu load%s (%s); ", n_gpu, n_gpu == 1 ? "" : "s", n,
@@ -175,9 +175,9 @@ static char *summary(struct ll *p, struct ll_load **keep, size_t n)
 		free(s);
 		s = t;
 	}
-	if (est_ollama || est_fit) {
-		t = util_xasprintf("%s; %s%s%s estimate present", s, est_ollama ? "ollama" : "",
-				   est_ollama && est_fit ? " and " : "", est_fit ? "llama-fit" : "");
+	if (estimate_ollama || estimate_fit) {
+		t = util_xasprintf("%s; %s%s%s estimate present", s, estimate_ollama ? "ollama" : "",
+				   estimate_ollama && estimate_fit ? " and " : "", estimate_fit ? "llama-fit" : "");
 		free(s);
 		s = t;
 	}

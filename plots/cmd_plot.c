@@ -13,9 +13,9 @@
 #include "cli.h"
 #include "export.h"
 #include "plot.h"
-#include "replay.h"
+#include "sim.h"
 #include "scenario.h"
-#include "source.h"
+#include "sim_source.h"
 #include "topo.h"
 #include "util.h"
 

@@ -47,8 +47,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
-#include "replay.h"
+#include "trace.h"
+#include "sim.h"
 
 /* Most buckets the timeline keeps per device, however long the trace. */
 #define PLOT_TIMELINE_BUCKETS 2048
@@ -99,7 +99,7 @@ struct plot_bucket {
 };
 
 /*
- * A timeline collector: an observer (sim/replay.h) that keeps, per
+ * A timeline collector: an observer (sim/sim.h) that keeps, per
  * device, at most PLOT_TIMELINE_BUCKETS buckets. While a device has seen
  * no more changes than that, every change is its own bucket (exact step
  * shape for small traces); after that the bucket width starts at a power

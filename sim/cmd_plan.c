@@ -13,7 +13,7 @@
 #include "engrec.h"
 #include "engtrace.h"
 #include "model_src.h"
-#include "replay.h"
+#include "sim.h"
 #include "topo.h"
 #include "util.h"
 

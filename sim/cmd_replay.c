@@ -102,7 +102,7 @@ static int replay_estimates(struct store *st, int64_t trace, const struct scen_o
 	char *text = NULL, *ej = NULL, *cause = NULL;
 	uint64_t avail[TOPO_MAX_GPUS] = { 0 }, alloc[TOPO_MAX_GPUS] = { 0 };
 	int n = 0;
-	int rc = est_logged_explain(st, trace, engine, &text, &ej, avail, alloc, &n, &cause);
+	int rc = estimate_logged_explain(st, trace, engine, &text, &ej, avail, alloc, &n, &cause);
 	if (rc)
 		return cli_fail(rc, cause);
 	struct store_trace_info ti = { 0 };
@@ -206,9 +206,9 @@ static int cmd_replay(struct cli_ctx *cx)
 		case OPT_NOHEADER: header = 0; break;
 		case OPT_FAIL: fail_on_oom = 1; break;
 		case OPT_EST:
-			if (!est_engine_known(arg))
+			if (!estimate_engine_known(arg))
 				return cli_usage("replay", "--engine-estimate '%s': expected %s", arg,
-						 est_engine_list());
+						 estimate_engine_list());
 			engine = arg;
 			break;
 		case OPT_OUT:
@@ -260,9 +260,9 @@ static int cmd_replay(struct cli_ctx *cx)
 	if (!rc && st)
 		rc = scen_recorded_terms(st, &sc, rec, &n_rec, &cause);
 	uint64_t est[TOPO_MAX_GPUS];
-	char *explain = NULL, *est_json = NULL;
+	char *explain = NULL, *estimate_json = NULL;
 	if (!rc && engine)
-		rc = est_run(st, &sc, res, engine, est, &explain, &est_json, &cause);
+		rc = estimate_run(st, &sc, res, engine, est, &explain, &estimate_json, &cause);
 	if (rc) {
 		scen_clear(&sc);
 		free(res);
@@ -281,7 +281,7 @@ static int cmd_replay(struct cli_ctx *cx)
 		.topology = sc.topo_str, .model = scen_model_name(sc.cfg.model),
 		.scenario = sc.desc, .notes = (const char *const *)sc.notes, .n_notes = sc.n_notes,
 		.oom_label = oom_label, .estimate_engine = engine, .estimate = engine ? est : NULL,
-		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = est_json,
+		.n_estimate = engine ? sc.cfg.topo.n : 0, .estimate_json = estimate_json,
 		.layers = sc.have_layers ? sc.layers : NULL,
 		.verdict = &vd, .rec = (const uint64_t (*)[TRACE_CAT_MAX])rec, .n_rec = n_rec,
 	};
@@ -305,7 +305,7 @@ static int cmd_replay(struct cli_ctx *cx)
 			code = pcode;
 	}
 	free(explain);
-	free(est_json);
+	free(estimate_json);
 	free(oom_label);
 	free(rec);
 	scen_clear(&sc);
@@ -317,7 +317,7 @@ static int cmd_replay(struct cli_ctx *cx)
 static void replay_more(FILE *f)
 {
 	fputs("\n", f);
-	fputs(est_engine_help, f);
+	fputs(estimate_engine_help, f);
 }
 
 const struct cli_cmd cmd_replay_entry = {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
+#include "trace.h"
 #include "settings.h"
 #include "util.h"
 

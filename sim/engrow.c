@@ -10,7 +10,7 @@
 
 #include "engtrace.h"
 #include "model_src.h"
-#include "replay.h"
+#include "sim.h"
 #include "util.h"
 
 struct engrow {

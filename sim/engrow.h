@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "engine.h"
-#include "event.h"
+#include "trace.h"
 #include "llm.h"
 #include "store.h"
 #include "topo.h"

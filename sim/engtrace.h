@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "engine.h"
-#include "event.h"
+#include "trace.h"
 #include "store.h"
 
 /*
@@ -21,7 +21,7 @@
  * library workspaces are not ggml buffers: context (may be NULL) holds
  * per GPU what a recorded load of this machine measured for them, written
  * as context allocations first; a GPU without one gets none, and a replay
- * charges its --reserve (documented default 450M, sim/replay.h) as that
+ * charges its --reserve (documented default 450M, sim/sim.h) as that
  * category. *id is the new trace. 0 or a UTIL_* code.
  */
 int engtrace_save(struct store *st, const char *name, const struct eng_req *r,

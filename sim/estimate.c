@@ -20,7 +20,7 @@
 
 #define LLAMA_FIT_TARGET (1024ull << 20) /* common/fit.cpp default --fit-target */
 
-const char est_engine_help[] =
+const char estimate_engine_help[] =
 	"  engine options, after a colon (--engine-estimate ollama-0.5:quant=Q4_K_M,ff=28672):\n"
 	"    quant=Q4_K_M|Q8_0|F16  layer sizes from llama.cpp's per-tensor types (llama models)\n"
 	"    ff=N                   feed-forward length for quant= (default embd x 3.5)\n"
@@ -34,7 +34,7 @@ const char est_engine_help[] =
 	"    num_gpu=N              Ollama's num_gpu request (default automatic; --num-gpu sets\n"
 	"                           the runner's -ngl in the replay)\n";
 
-void est_printf(struct est_buf *b, const char *fmt, ...)
+void estimate_printf(struct estimate_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -54,7 +54,7 @@ static double mib(double b)
 
 /* ---- from a scenario to the estimator's inputs ---- */
 
-int est_opts_parse(const char *spec, char *name, size_t name_n, struct est_opts *o, char **cause)
+int estimate_opts_parse(const char *spec, char *name, size_t name_n, struct estimate_opts *o, char **cause)
 {
 	memset(o, 0, sizeof(*o));
 	o->batch = 512;
@@ -133,7 +133,7 @@ int est_opts_parse(const char *spec, char *name, size_t name_n, struct est_opts 
 
 /* Free memory Ollama reads on GPU g: free= (one size for all, or one per
  * GPU), else the capacity less the context reserve the replay charges. */
-static int free_of(const struct scen *sc, const struct est_opts *o, int g, uint64_t *out, char **cause)
+static int free_of(const struct scen *sc, const struct estimate_opts *o, int g, uint64_t *out, char **cause)
 {
 	if (o->n_free > 1 && o->n_free != sc->cfg.topo.n)
 		return util_err(cause, UTIL_EINPUT, "--engine-estimate: free= gives %d sizes for %d GPUs",
@@ -145,7 +145,7 @@ static int free_of(const struct scen *sc, const struct est_opts *o, int g, uint6
 
 /* The load with layer sizes from quant=, when asked (malloc'd copy in
  * *out, or sc->ld itself). */
-static int model_load(const struct scen *sc, const struct est_opts *o, struct llm_load **own,
+static int model_load(const struct scen *sc, const struct estimate_opts *o, struct llm_load **own,
 		      const struct llm_load **out, char **cause)
 {
 	*own = NULL;
@@ -213,23 +213,23 @@ static uint64_t scen_cells(const struct scen *sc, int *parallel)
 	return ctx * (uint64_t)par;
 }
 
-static void json_u64_array(struct est_buf *j, const char *key, const uint64_t *v, int n)
+static void json_u64_array(struct estimate_buf *j, const char *key, const uint64_t *v, int n)
 {
-	est_printf(j, ",\"%s\":[", key);
+	estimate_printf(j, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++)
-		est_printf(j, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
-	est_printf(j, "]");
+		estimate_printf(j, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
+	estimate_printf(j, "]");
 }
 
-static void json_int_array(struct est_buf *j, const char *key, const int *v, int n)
+static void json_int_array(struct estimate_buf *j, const char *key, const int *v, int n)
 {
-	est_printf(j, ",\"%s\":[", key);
+	estimate_printf(j, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++)
-		est_printf(j, "%s%d", i ? "," : "", v[i]);
-	est_printf(j, "]");
+		estimate_printf(j, "%s%d", i ? "," : "", v[i]);
+	estimate_printf(j, "]");
 }
 
-void est_ps_json(struct est_buf *j, uint64_t total, uint64_t vram)
+void estimate_ps_json(struct estimate_buf *j, uint64_t total, uint64_t vram)
 {
 	char size[32], proc[48];
 	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
@@ -242,7 +242,7 @@ void est_ps_json(struct est_buf *j, uint64_t total, uint64_t vram)
 		cpu = (int)round((double)(total - vram) / (double)total * 100);
 		gpu = 100 - cpu;
 	}
-	est_printf(j, ",\"ollama_ps\":{\"size_bytes\":%llu,\"size_vram_bytes\":%llu,\"size\":\"%s\","
+	estimate_printf(j, ",\"ollama_ps\":{\"size_bytes\":%llu,\"size_vram_bytes\":%llu,\"size\":\"%s\","
 		   "\"processor\":\"%s\",\"cpu_percent\":%d,\"gpu_percent\":%d}",
 		(unsigned long long)total, (unsigned long long)vram, size, proc, cpu, gpu);
 }
@@ -260,7 +260,7 @@ static const char *const era_title[] = {
 
 /* Pre-2025 eras: the estimate, then the load replayed with Ollama's split. */
 static int ollama_era(enum ollama_era era, int spare_largest, const char *name, const struct scen *sc,
-		      const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
+		      const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j, char **cause)
 {
 	if (sc->ld->fixed || !sc->ld->n_layer)
 		return util_err(cause, UTIL_EINPUT, "%s needs the model's layer count (--meta layers=N, "
@@ -312,8 +312,8 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 	const char *title = spare_largest ? "Ollama v0.7.0, llm/memory.go EstimateGPULayers at v0.7.0:"
 					    " the spare layer is the largest tensor group"
 					  : era_title[era];
-	est_printf(b, "\n%s estimate (%s):\n", name, title);
-	est_printf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
+	estimate_printf(b, "\n%s estimate (%s):\n", name, title);
+	estimate_printf(b, "  NumCtx %llu (num_ctx %llu x num_parallel %d), batch %llu, KV %s%s: spare layer"
 		   " %.1f MiB (weights %.1f + KV %.1f); graph partial %.1f MiB, full %.1f MiB%s\n",
 		(unsigned long long)in.ctx, (unsigned long long)(in.ctx / (uint64_t)par), par,
 		(unsigned long long)(in.batch < in.ctx ? in.batch : in.ctx), fa ? kvt : "f16",
@@ -323,20 +323,20 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 		mib((double)r.graph_partial), mib((double)r.graph_full),
 		G > 1 ? " (multi-GPU: partial)" : "");
 	if (o->quant[0])
-		est_printf(b, "  layer sizes: llama.cpp %s tensor types (blk.0 %.1f MiB, output %.1f MiB, "
+		estimate_printf(b, "  layer sizes: llama.cpp %s tensor types (blk.0 %.1f MiB, output %.1f MiB, "
 			   "token_embd %.1f MiB on the host, not counted); \"real use\" below replays the"
 			   " load with these sizes, the table above with the load's own\n", o->quant,
 			mib((double)m.layer_w[0]), mib((double)m.output_w), mib((double)m.token_embd_w));
-	est_printf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "free",
+	estimate_printf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "GPU", "layers", "free",
 		"minimum", "spare", "layers", "graph", "estimate", "real use", "unused", "left free");
-	est_printf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "", "", "MiB", "MiB", "MiB",
+	estimate_printf(b, "%3s %6s %9s %8s %8s %9s %8s %10s | %10s %9s %10s\n", "", "", "MiB", "MiB", "MiB",
 		"MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
 	uint64_t unused[TOPO_MAX_GPUS] = { 0 };
 	for (int g = 0; g < G; g++) {
 		const struct sim_dev *d = &real->dev[g];
 		if (!r.split[g]) {
 			est[g] = UINT64_MAX;
-			est_printf(b, "%3d %6d %9.0f (no layer: free below overhead + graph + 457 MiB + 2 "
+			estimate_printf(b, "%3d %6d %9.0f (no layer: free below overhead + graph + 457 MiB + 2 "
 				   "layers, or none left)\n", g, 0, mib((double)in.free[g]));
 			continue;
 		}
@@ -344,57 +344,57 @@ static int ollama_era(enum ollama_era era, int spare_largest, const char *name, 
 		uint64_t graph = r.fully ? r.graph_full : r.graph_partial;
 		double layers_b = (double)r.alloc[g] - (double)graph - (double)in.min_memory - (double)r.spare;
 		unused[g] = r.alloc[g] > d->peak ? r.alloc[g] - d->peak : 0;
-		est_printf(b, "%3d %6d %9.0f %8.0f %8.0f %9.0f %8.0f %10.0f | %10.0f %9.0f %10.0f\n", g,
+		estimate_printf(b, "%3d %6d %9.0f %8.0f %8.0f %9.0f %8.0f %10.0f | %10.0f %9.0f %10.0f\n", g,
 			r.split[g], mib((double)in.free[g]), mib((double)in.min_memory), mib((double)r.spare),
 			mib(layers_b), mib((double)graph), mib((double)r.alloc[g]), mib((double)d->peak),
 			mib((double)r.alloc[g] - (double)d->peak), mib((double)in.free[g] - (double)d->peak));
 	}
-	est_printf(b, "  layers.offload %d/%d, layers.split", r.layers, r.layers_model);
+	estimate_printf(b, "  layers.offload %d/%d, layers.split", r.layers, r.layers_model);
 	for (int g = 0; g < G; g++)
-		est_printf(b, "%s%d", g ? "," : " ", r.split[g]);
-	est_printf(b, "; memory.required.partial %.1f GiB, .full %.1f GiB, .kv %.1f GiB\n",
+		estimate_printf(b, "%s%d", g ? "," : " ", r.split[g]);
+	estimate_printf(b, "; memory.required.partial %.1f GiB, .full %.1f GiB, .kv %.1f GiB\n",
 		(double)r.vram / 1073741824.0, (double)r.total / 1073741824.0, (double)r.kv / 1073741824.0);
-	est_printf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (%.2f GB = GPUs %.2f GB + CPU %.2f GB;"
+	estimate_printf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (%.2f GB = GPUs %.2f GB + CPU %.2f GB;"
 		   " GB are decimal, as Ollama prints them)\n", size, proc, (double)r.total / 1e9,
 		(double)r.vram / 1e9, (double)(r.total - r.vram) / 1e9);
-	est_printf(b, "  not in SIZE: token embeddings (%.1f MiB, on the host), CUDA context\n",
+	estimate_printf(b, "  not in SIZE: token embeddings (%.1f MiB, on the host), CUDA context\n",
 		mib((double)m.token_embd_w));
 	if (l->n_gpu_layers >= 0 && o->num_gpu < 0)
-		est_printf(b, "  note: --num-gpu %d sets the runner's -ngl for the replay above; Ollama's own"
+		estimate_printf(b, "  note: --num-gpu %d sets the runner's -ngl for the replay above; Ollama's own"
 			   " num_gpu request is automatic here (engine option num_gpu=N to set it)\n",
 			l->n_gpu_layers);
 	if (par > 1 && !r.fully)
-		est_printf(b, "  note: with OLLAMA_NUM_PARALLEL unset, Ollama loads a model that does not fit"
+		estimate_printf(b, "  note: with OLLAMA_NUM_PARALLEL unset, Ollama loads a model that does not fit"
 			   " with num_parallel 1 (server/sched.go pickBestPartialFitByLibrary)\n");
-	est_printf(b, "  left free = free as Ollama read it - real use (the runner's CUDA context included),"
+	estimate_printf(b, "  left free = free as Ollama read it - real use (the runner's CUDA context included),"
 		   " what nvidia-smi would show free\n");
-	est_printf(b, "  unused = estimate - real use: each GPU holding a layer reserves 457 MiB, a spare"
+	estimate_printf(b, "  unused = estimate - real use: each GPU holding a layer reserves 457 MiB, a spare"
 		   " layer and the graph; the runner allocates no spare layer and its own compute buffer\n");
-	est_printf(j, "{\"engine\":\"%s\",\"source\":\"%s\",\"layers\":%d,\"layers_model\":%d", name,
+	estimate_printf(j, "{\"engine\":\"%s\",\"source\":\"%s\",\"layers\":%d,\"layers_model\":%d", name,
 		title, r.layers, r.layers_model);
 	json_int_array(j, "split", r.split, G);
 	json_u64_array(j, "allocations", r.alloc, G);
 	json_u64_array(j, "unused", unused, G);
-	est_printf(j, ",\"required_partial\":%llu,\"required_full\":%llu,\"kv\":%llu,\"graph_partial\":%llu,"
+	estimate_printf(j, ",\"required_partial\":%llu,\"required_full\":%llu,\"kv\":%llu,\"graph_partial\":%llu,"
 		   "\"graph_full\":%llu,\"num_ctx_total\":%llu", (unsigned long long)r.vram,
 		(unsigned long long)r.total, (unsigned long long)r.kv, (unsigned long long)r.graph_partial,
 		(unsigned long long)r.graph_full, (unsigned long long)in.ctx);
-	est_ps_json(j, r.total, r.vram);
-	est_printf(j, "}");
+	estimate_ps_json(j, r.total, r.vram);
+	estimate_printf(j, "}");
 	free(real);
 	free(own);
 	return 0;
 }
 
 static int ollama05(const char *name, const struct scen *sc, const struct sim_result *res,
-		    const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
+		    const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j, char **cause)
 {
 	(void)res;
 	return ollama_era(OLLAMA_ERA_05, 0, name, sc, o, est, b, j, cause);
 }
 
 static int ollama07(const char *name, const struct scen *sc, const struct sim_result *res,
-		    const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
+		    const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j, char **cause)
 {
 	(void)res;
 	return ollama_era(OLLAMA_ERA_07, !strcmp(name, "ollama-0.7.0"), name, sc, o, est, b, j, cause);
@@ -483,7 +483,7 @@ static int lay_assign(const struct lay *y, int total, int *counts, int *n_used)
 }
 
 static int ollama_layout(const char *name, const struct scen *sc, const struct sim_result *res,
-			 const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j,
+			 const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j,
 			 char **cause)
 {
 	(void)res;
@@ -539,12 +539,12 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 		free(own);
 		return rc;
 	}
-	est_printf(b, "\n%s estimate (Ollama v0.11.5+ new memory management, llm/server.go assignLayers"
+	estimate_printf(b, "\n%s estimate (Ollama v0.11.5+ new memory management, llm/server.go assignLayers"
 		   " at v0.12.11: per GPU 457 MiB + measured graph kept, layers packed from the top onto"
 		   " as few GPUs as hold them, capacity factor bisected):\n", name);
-	est_printf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "free", "layers", "graph",
+	estimate_printf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "GPU", "layers", "free", "layers", "graph",
 		"estimate", "real use", "unused");
-	est_printf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
+	estimate_printf(b, "%3s %6s %9s %10s %9s %10s | %10s %9s\n", "", "", "MiB", "MiB", "MiB", "MiB", "MiB", "MiB");
 	/* The replay places layers front to back in device order (llama.cpp's
 	 * split); Ollama names the layers per device, so with GPUs of unequal
 	 * free memory the ranges can differ while the counts agree. */
@@ -556,7 +556,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	for (int g = 0; g < G; g++) {
 		if (!counts[g]) {
 			est[g] = UINT64_MAX;
-			est_printf(b, "%3d %6d %9.0f (not used)\n", g, 0, mib(freeb[g]));
+			estimate_printf(b, "%3d %6d %9.0f (not used)\n", g, 0, mib(freeb[g]));
 			continue;
 		}
 		double lb = 0;
@@ -567,7 +567,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 		est[g] = alloc[g] = (uint64_t)llround(e);
 		gpus += lb + graph[g];
 		unused[g] = (double)real->dev[g].peak < e ? (uint64_t)llround(e - (double)real->dev[g].peak) : 0;
-		est_printf(b, "%3d %6d %9.0f %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(freeb[g]),
+		estimate_printf(b, "%3d %6d %9.0f %10.0f %9.0f %10.0f | %10.0f %9.0f\n", g, counts[g], mib(freeb[g]),
 			mib(lb), mib(graph[g]), mib(e), mib((double)real->dev[g].peak),
 			mib(e - (double)real->dev[g].peak));
 	}
@@ -580,20 +580,20 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 	char size[32], proc[48];
 	ollama_ps((uint64_t)llround(tot), (uint64_t)llround(vram), size, sizeof(size), proc,
 		      sizeof(proc));
-	est_printf(b, "  layers on GPUs: %d/%d on %d GPU(s); split:", placed, total, n_used);
+	estimate_printf(b, "  layers on GPUs: %d/%d on %d GPU(s); split:", placed, total, n_used);
 	for (int g = 0; g < G; g++)
-		est_printf(b, "%s%d", g ? "," : " ", counts[g]);
-	est_printf(b, "\n  ollama ps: SIZE %s  PROCESSOR %s  (token embeddings %.1f MiB counted, as"
+		estimate_printf(b, "%s%d", g ? "," : " ", counts[g]);
+	estimate_printf(b, "\n  ollama ps: SIZE %s  PROCESSOR %s  (token embeddings %.1f MiB counted, as"
 		   " llmServer.TotalSize does; the 457 MiB per GPU is not)\n", size, proc,
 		mib((double)ld->host_fixed));
-	est_printf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.11.5+ llm/server.go assignLayers "
+	estimate_printf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.11.5+ llm/server.go assignLayers "
 		   "(v0.12.11)\",\"layers\":%d,\"layers_model\":%d,\"gpus_used\":%d", name, placed, total,
 		n_used);
 	json_int_array(j, "split", counts, G);
 	json_u64_array(j, "allocations", alloc, G);
 	json_u64_array(j, "unused", unused, G);
-	est_ps_json(j, (uint64_t)llround(tot), (uint64_t)llround(vram));
-	est_printf(j, "}");
+	estimate_ps_json(j, (uint64_t)llround(tot), (uint64_t)llround(vram));
+	estimate_printf(j, "}");
 	free(real);
 	free(need);
 	free(own);
@@ -602,7 +602,7 @@ static int ollama_layout(const char *name, const struct scen *sc, const struct s
 
 /* llama.cpp --fit: every device keeps the fit target free. */
 static void fit_lines(const struct scen *sc, const struct sim_result *res, uint64_t target,
-		      uint64_t *est, struct est_buf *b)
+		      uint64_t *est, struct estimate_buf *b)
 {
 	int G = sc->cfg.topo.n, ok = 1;
 	for (int g = 0; g < G; g++) {
@@ -611,24 +611,24 @@ static void fit_lines(const struct scen *sc, const struct sim_result *res, uint6
 		uint64_t free_b = sim_headroom(d);
 		int good = free_b >= target;
 		ok &= good;
-		est_printf(b, "  - GPU %d: %.0f total, %.0f used, %.0f free vs. target of %.0f%s\n", g,
+		estimate_printf(b, "  - GPU %d: %.0f total, %.0f used, %.0f free vs. target of %.0f%s\n", g,
 			mib((double)d->capacity), mib((double)d->peak), mib((double)free_b),
 			mib((double)target), good ? "" : "  (fit would move layers off)");
 	}
-	est_printf(b, "  %s\n", ok ? "fit keeps these parameters" : "fit would reduce ctx or move layers to the host");
+	estimate_printf(b, "  %s\n", ok ? "fit keeps these parameters" : "fit would reduce ctx or move layers to the host");
 }
 
 static int llama_fit(const char *name, const struct scen *sc, const struct sim_result *res,
-		     const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
+		     const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j, char **cause)
 {
 	(void)o;
 	(void)cause;
-	est_printf(b, "\n%s projection (--fit: measured use, %llu MiB target free per device):\n", name,
+	estimate_printf(b, "\n%s projection (--fit: measured use, %llu MiB target free per device):\n", name,
 		(unsigned long long)(LLAMA_FIT_TARGET >> 20));
 	fit_lines(sc, res, LLAMA_FIT_TARGET, est, b);
-	est_printf(j, "{\"engine\":\"%s\",\"source\":\"llama.cpp common/fit.cpp --fit-target 1024 MiB\"", name);
+	estimate_printf(j, "{\"engine\":\"%s\",\"source\":\"llama.cpp common/fit.cpp --fit-target 1024 MiB\"", name);
 	json_u64_array(j, "allocations", est, sc->cfg.topo.n);
-	est_printf(j, "}");
+	estimate_printf(j, "}");
 	return 0;
 }
 
@@ -642,7 +642,7 @@ static int llama_fit(const char *name, const struct scen *sc, const struct sim_r
  * 100% GPU when every layer is offloaded) - MemorySize at v0.32.15.
  */
 static int ollama030(const char *name, const struct scen *sc, const struct sim_result *res,
-		     const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j, char **cause)
+		     const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j, char **cause)
 {
 	const struct llm_load *ld = sc->ld;
 	if (ld->fixed || !ld->n_layer || !ld->n_head)
@@ -683,22 +683,22 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
 		total += host;
 	char size[32], proc[48];
 	ollama_ps(total, vram, size, sizeof(size), proc, sizeof(proc));
-	est_printf(b, "\n%s (Ollama v0.30.0+: llama-server, llm/llama_server.go at v0.32.15):\n", name);
-	est_printf(b, "  pre-launch PredictServerVRAM = file %.2f GB (tensor bytes; GGUF metadata not modelled)"
+	estimate_printf(b, "\n%s (Ollama v0.30.0+: llama-server, llm/llama_server.go at v0.32.15):\n", name);
+	estimate_printf(b, "  pre-launch PredictServerVRAM = file %.2f GB (tensor bytes; GGUF metadata not modelled)"
 		   " + f16 KV %.2f GB (NumCtx %llu) = %.2f GB; no compute buffer, no per-GPU reserve\n",
 		(double)file / 1e9, (double)kv / 1e9, (unsigned long long)ctx, (double)(file + kv) / 1e9);
-	est_printf(b, "  placement: llama-server --fit (every device keeps %.0f MiB free):\n",
+	estimate_printf(b, "  placement: llama-server --fit (every device keeps %.0f MiB free):\n",
 		mib((double)target));
 	fit_lines(sc, res, target, est, b);
-	est_printf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (the buffers llama-server logs, predicted:"
+	estimate_printf(b, "  ollama ps: SIZE %s  PROCESSOR %s  (the buffers llama-server logs, predicted:"
 		   " GPUs %.2f GB, host %.2f GB%s)\n", size, proc, (double)vram / 1e9, (double)host / 1e9,
 		all_on_gpu ? "; all layers offloaded, so 100% GPU" : "");
-	est_printf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.30.0+ llm/llama_server.go PredictServerVRAM,"
+	estimate_printf(j, "{\"engine\":\"%s\",\"source\":\"Ollama v0.30.0+ llm/llama_server.go PredictServerVRAM,"
 		   " MemorySize (v0.32.15)\",\"predicted_vram\":%llu", name,
 		(unsigned long long)(file + kv));
 	json_u64_array(j, "allocations", est, G);
-	est_ps_json(j, total, vram);
-	est_printf(j, "}");
+	estimate_ps_json(j, total, vram);
+	estimate_printf(j, "}");
 	free(own);
 	return 0;
 }
@@ -711,18 +711,18 @@ static int ollama030(const char *name, const struct scen *sc, const struct sim_r
  * generated below from the function that implements it, so a new era is
  * one function here and one row there.
  */
-typedef int (*est_fn)(const char *name, const struct scen *sc, const struct sim_result *res,
-		      const struct est_opts *o, uint64_t *est, struct est_buf *b, struct est_buf *j,
+typedef int (*estimate_fn)(const char *name, const struct scen *sc, const struct sim_result *res,
+		      const struct estimate_opts *o, uint64_t *est, struct estimate_buf *b, struct estimate_buf *j,
 		      char **cause);
 
 /* Parse engine's ":key=value" options, run fn, hand out its account. */
-static int run_row(est_fn fn, const char *engine, const struct scen *sc, const struct sim_result *res,
+static int run_row(estimate_fn fn, const char *engine, const struct scen *sc, const struct sim_result *res,
 		   uint64_t *est, char **explain, char **json, char **cause)
 {
-	struct est_buf b = { 0 }, j = { 0 };
+	struct estimate_buf b = { 0 }, j = { 0 };
 	char name[32];
-	struct est_opts o;
-	int rc = est_opts_parse(engine, name, sizeof(name), &o, cause);
+	struct estimate_opts o;
+	int rc = estimate_opts_parse(engine, name, sizeof(name), &o, cause);
 	if (!rc)
 		rc = fn(name, sc, res, &o, est, &b, &j, cause);
 	if (rc) {
@@ -744,11 +744,11 @@ static int run_row(est_fn fn, const char *engine, const struct scen *sc, const s
 	{ \
 		return run_row(fn, engine, sc, res, est, explain, json, cause); \
 	}
-EST_ROW(est_ollama05, ollama05)
-EST_ROW(est_ollama07, ollama07)
-EST_ROW(est_ollama_layout, ollama_layout)
-EST_ROW(est_ollama030, ollama030)
-EST_ROW(est_llama_fit, llama_fit)
+EST_ROW(estimate_ollama05, ollama05)
+EST_ROW(estimate_ollama07, ollama07)
+EST_ROW(estimate_ollama_layout, ollama_layout)
+EST_ROW(estimate_ollama030, ollama030)
+EST_ROW(estimate_llama_fit, llama_fit)
 
 /* The estimator row named by engine's part before the colon, or NULL. */
 static const struct scen_engine *find_row(const char *engine)
@@ -763,13 +763,13 @@ static const struct scen_engine *find_row(const char *engine)
 	return row && row->estimate ? row : NULL;
 }
 
-int est_engine_known(const char *e)
+int estimate_engine_known(const char *e)
 {
 	/* the name only: options are checked, with a precise message, when run */
 	return find_row(e) != NULL;
 }
 
-const char *est_engine_list(void)
+const char *estimate_engine_list(void)
 {
 	static char list[512];
 	if (!list[0])
@@ -778,18 +778,18 @@ const char *est_engine_list(void)
 	return list;
 }
 
-int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
 		     uint64_t *est, char **explain, char **json, char **cause)
 {
 	const struct scen_engine *row = find_row(engine);
 	if (!row)
 		return util_err(cause, UTIL_EINPUT, "unknown engine '%.*s': expected %s",
-				(int)strcspn(engine, ":"), engine, est_engine_list());
+				(int)strcspn(engine, ":"), engine, estimate_engine_list());
 	return row->estimate(engine, sc, res, est, explain, json, cause);
 }
 
-int est_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
 		uint64_t *est, char **explain, char **cause)
 {
-	return est_compute_json(engine, sc, res, est, explain, NULL, cause);
+	return estimate_compute_json(engine, sc, res, est, explain, NULL, cause);
 }

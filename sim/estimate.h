@@ -37,14 +37,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay.h"
+#include "sim.h"
 #include "scenario.h"
 
 /* 1 if engine (a name, optionally ":key=value,...") names a known row;
- * the options are checked by est_compute (UTIL_EINPUT naming the option). */
-int est_engine_known(const char *engine);
+ * the options are checked by estimate_compute (UTIL_EINPUT naming the option). */
+int estimate_engine_known(const char *engine);
 /* The row names, for messages ("ollama-0.5, ollama-0.7, ..."). */
-const char *est_engine_list(void);
+const char *estimate_engine_list(void);
 
 /*
  * Compute engine's per-GPU reservation into est[0..topo.n) (UINT64_MAX for
@@ -52,14 +52,14 @@ const char *est_engine_list(void);
  * write into *explain (malloc'd) the line-by-line account: what the
  * engine reserves, what it would choose, what the load really uses under
  * that choice (replayed), and the difference. res is the replay of sc.
- * engine is a row name with optional ":key=value,..." (est_engine_help).
+ * engine is a row name with optional ":key=value,..." (estimate_engine_help).
  */
-int est_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_compute(const char *engine, const struct scen *sc, const struct sim_result *res,
 		uint64_t *est, char **explain, char **cause);
 
-/* Like est_compute, and *json (malloc'd) gets the engine's figures as one
+/* Like estimate_compute, and *json (malloc'd) gets the engine's figures as one
  * JSON object: layers, split, allocations, total and `ollama ps`. */
-int est_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_compute_json(const char *engine, const struct scen *sc, const struct sim_result *res,
 		     uint64_t *est, char **explain, char **json, char **cause);
 
 /*
@@ -72,7 +72,7 @@ int est_compute_json(const char *engine, const struct scen *sc, const struct sim
  * of *n_figures figures agree to the log's rounding (0.05 GiB) plus 1%.
  * UTIL_EINPUT when the trace holds no such estimate or engine is another row.
  */
-int est_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
+int estimate_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
 		     char **json, int *n_within, int *n_figures, char **cause);
 
 /*
@@ -85,37 +85,37 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
  * allocation per GPU, *n_gpu their count. UTIL_EINPUT when the trace
  * holds no such estimate.
  */
-int est_logged_explain(struct store *st, int64_t trace, const char *engine, char **text,
+int estimate_logged_explain(struct store *st, int64_t trace, const char *engine, char **text,
 		       char **json, uint64_t *avail, uint64_t *alloc, int *n_gpu, char **cause);
 
 /*
- * What `replay --engine-estimate` prints for a scenario: est_compute_json
- * when sc holds a load, est_check_logged when its trace (st may be NULL)
+ * What `replay --engine-estimate` prints for a scenario: estimate_compute_json
+ * when sc holds a load, estimate_check_logged when its trace (st may be NULL)
  * holds an Ollama estimate line, both when both apply (the JSON object
  * then carries the check as "logged_check"). est[] is UINT64_MAX where
  * nothing is estimated per GPU. UTIL_EINPUT when neither applies.
  */
-int est_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
+int estimate_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
 	    uint64_t *est, char **explain, char **json, char **cause);
 
 /*
  * The rows' entry points, named by scen_engines[] (sim/scenario.c):
- * est_compute_json for engine "name[:key=value,...]" of that row.
- * ollama-0.7 and ollama-0.7.0 share est_ollama07 (the name chooses the
+ * estimate_compute_json for engine "name[:key=value,...]" of that row.
+ * ollama-0.7 and ollama-0.7.0 share estimate_ollama07 (the name chooses the
  * spare layer).
  */
-int est_ollama05(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_ollama05(const char *engine, const struct scen *sc, const struct sim_result *res,
 		 uint64_t *est, char **explain, char **json, char **cause);
-int est_ollama07(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_ollama07(const char *engine, const struct scen *sc, const struct sim_result *res,
 		 uint64_t *est, char **explain, char **json, char **cause);
-int est_ollama_layout(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_ollama_layout(const char *engine, const struct scen *sc, const struct sim_result *res,
 		      uint64_t *est, char **explain, char **json, char **cause);
-int est_ollama030(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_ollama030(const char *engine, const struct scen *sc, const struct sim_result *res,
 		  uint64_t *est, char **explain, char **json, char **cause);
-int est_llama_fit(const char *engine, const struct scen *sc, const struct sim_result *res,
+int estimate_llama_fit(const char *engine, const struct scen *sc, const struct sim_result *res,
 		  uint64_t *est, char **explain, char **json, char **cause);
 
 /* Help text for the ":key=value" options. */
-extern const char est_engine_help[];
+extern const char estimate_engine_help[];
 
 #endif

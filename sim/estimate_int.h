@@ -14,7 +14,7 @@
 #define OLLAMA_MIN_MEMORY (457ull << 20) /* discover/gpu.go cudaMinimumMemory */
 
 /* Options after "engine:" */
-struct est_opts {
+struct estimate_opts {
 	char quant[16], arch[16];
 	uint64_t ff, head_k, head_v, swa, swa_period, batch;
 	uint64_t projector, projector_graph, overhead;
@@ -24,19 +24,19 @@ struct est_opts {
 };
 
 /* A growing text (malloc'd s, owned by whoever takes it). */
-struct est_buf {
+struct estimate_buf {
 	char *s;
 	size_t n, cap;
 };
 
 /* Append printf-style text to b. */
-void est_printf(struct est_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void estimate_printf(struct estimate_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Split "name:key=value,..." into name (size name_n) and *o; UTIL_EINPUT
  * naming the option on a bad one. */
-int est_opts_parse(const char *spec, char *name, size_t name_n, struct est_opts *o, char **cause);
+int estimate_opts_parse(const char *spec, char *name, size_t name_n, struct estimate_opts *o, char **cause);
 
 /* Append ,"ollama_ps":{...} for a total and its VRAM part. */
-void est_ps_json(struct est_buf *j, uint64_t total, uint64_t vram);
+void estimate_ps_json(struct estimate_buf *j, uint64_t total, uint64_t vram);
 
 #endif

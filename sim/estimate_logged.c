@@ -1,8 +1,8 @@
 /*
  * estimate_logged.c - a trace holding Ollama's own msg=offload estimate:
  * the estimator of an era rerun on what the line logs, figure by figure
- * (est_check_logged), and what `replay --engine-estimate` prints for a
- * scenario (est_run).
+ * (estimate_check_logged), and what `replay --engine-estimate` prints for a
+ * scenario (estimate_run).
  */
 #include "estimate.h"
 #include "estimate_int.h"
@@ -74,12 +74,12 @@ static int fig_ok(double got, double logged)
 	return fabs(got - logged) <= 0.05 * 1073741824.0 + 0.01 * logged;
 }
 
-int est_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
+int estimate_check_logged(struct store *st, int64_t trace, const char *engine, char **explain,
 		     char **json, int *n_within, int *n_figures, char **cause)
 {
 	char name[32];
-	struct est_opts o;
-	int rc = est_opts_parse(engine, name, sizeof(name), &o, cause);
+	struct estimate_opts o;
+	int rc = estimate_opts_parse(engine, name, sizeof(name), &o, cause);
 	if (rc)
 		return rc;
 	struct logged lg;
@@ -155,24 +155,24 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	free(kvl);
 	if (rc)
 		return rc;
-	struct est_buf b = { 0 }, j = { 0 };
+	struct estimate_buf b = { 0 }, j = { 0 };
 	int within = 0, figs = 0;
 	char split[256];
 	int set_s = 0;
 	if ((rc = settings_str(st, trace, SET_OLLAMA_LAYERS_SPLIT, split, sizeof(split), &set_s, cause)))
 		return rc;
-	est_printf(&b, "\n%s against the estimate this log holds (inputs from the msg=offload line: "
+	estimate_printf(&b, "\n%s against the estimate this log holds (inputs from the msg=offload line: "
 		    "free per GPU, weights, KV, graph, projector; logged GiB are rounded to 0.1;"
 		    " layers of equal size, KV %s):\n", name,
 		in.kv_layer ? "by the sliding-window rule" : "split evenly (swa= to apply a window)");
-	est_printf(&b, "  %-26s %12s %12s %9s\n", "figure", "logged", "emulated", "diff");
-	est_printf(&j, "{\"engine\":\"%s\",\"figures\":[", name);
+	estimate_printf(&b, "  %-26s %12s %12s %9s\n", "figure", "logged", "emulated", "diff");
+	estimate_printf(&j, "{\"engine\":\"%s\",\"figures\":[", name);
 	if (set_o) {
 		figs++;
 		within += r.layers == off;
-		est_printf(&b, "  %-26s %12lld %12d %+9d\n", "layers.offload", (long long)off, r.layers,
+		estimate_printf(&b, "  %-26s %12lld %12d %+9d\n", "layers.offload", (long long)off, r.layers,
 			r.layers - (int)off);
-		est_printf(&j, "{\"figure\":\"layers.offload\",\"logged\":%lld,\"emulated\":%d}", (long long)off,
+		estimate_printf(&j, "{\"figure\":\"layers.offload\",\"logged\":%lld,\"emulated\":%d}", (long long)off,
 			r.layers);
 	}
 	char mine[512] = "";
@@ -181,7 +181,7 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	if (set_s && *split && lg.n_avail > 1) {
 		figs++;
 		within += !strcmp(split, mine);
-		est_printf(&b, "  %-26s %12s %12s %9s\n", "layers.split", split, mine,
+		estimate_printf(&b, "  %-26s %12s %12s %9s\n", "layers.split", split, mine,
 			strcmp(split, mine) ? "differs" : "same");
 	}
 	const struct { const char *what; uint64_t logged, got; int have; } f[] = {
@@ -194,11 +194,11 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 		int ok = fig_ok((double)f[k].got, (double)f[k].logged);
 		figs++;
 		within += ok;
-		est_printf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f%%%s\n", f[k].what,
+		estimate_printf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f%%%s\n", f[k].what,
 			(double)f[k].logged / 1073741824.0, (double)f[k].got / 1073741824.0,
 			f[k].logged ? 100.0 * ((double)f[k].got - (double)f[k].logged) / (double)f[k].logged : 0,
 			ok ? "" : "  (beyond rounding + 1%)");
-		est_printf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", f[k].what,
+		estimate_printf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", f[k].what,
 			(unsigned long long)f[k].logged, (unsigned long long)f[k].got);
 	}
 	for (int g = 0; g < lg.n_alloc && g < lg.n_avail; g++) {
@@ -207,20 +207,20 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 		within += ok;
 		char what[40];
 		snprintf(what, sizeof(what), "allocation GPU %d", g);
-		est_printf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f GiB%s\n", what,
+		estimate_printf(&b, "  %-26s %8.2f GiB %8.2f GiB %+8.2f GiB%s\n", what,
 			(double)lg.alloc[g] / 1073741824.0, (double)r.alloc[g] / 1073741824.0,
 			((double)r.alloc[g] - (double)lg.alloc[g]) / 1073741824.0,
 			ok ? "" : "  (beyond rounding + 1%)");
-		est_printf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", what,
+		estimate_printf(&j, ",{\"figure\":\"%s\",\"logged\":%llu,\"emulated\":%llu}", what,
 			(unsigned long long)lg.alloc[g], (unsigned long long)r.alloc[g]);
 	}
 	char size[32], proc[48];
 	ollama_ps(r.total, r.vram, size, sizeof(size), proc, sizeof(proc));
-	est_printf(&b, "  %d of %d figures agree within the log's rounding + 1%%; `ollama ps` would show"
+	estimate_printf(&b, "  %d of %d figures agree within the log's rounding + 1%%; `ollama ps` would show"
 		    " %s, %s\n", within, figs, size, proc);
-	est_printf(&j, "],\"within\":%d,\"figures_total\":%d", within, figs);
-	est_ps_json(&j, r.total, r.vram);
-	est_printf(&j, "}");
+	estimate_printf(&j, "],\"within\":%d,\"figures_total\":%d", within, figs);
+	estimate_ps_json(&j, r.total, r.vram);
+	estimate_printf(&j, "}");
 	*explain = b.s;
 	if (json)
 		*json = j.s;
@@ -233,12 +233,12 @@ int est_check_logged(struct store *st, int64_t trace, const char *engine, char *
 	return 0;
 }
 
-int est_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
+int estimate_run(struct store *st, const struct scen *sc, const struct sim_result *res, const char *engine,
 	    uint64_t *est, char **explain, char **json, char **cause)
 {
 	char *lex = NULL, *ljs = NULL, *lcause = NULL;
 	int logged = st && sc->trace &&
-		     est_check_logged(st, sc->trace, engine, &lex, &ljs, NULL, NULL, &lcause) == 0;
+		     estimate_check_logged(st, sc->trace, engine, &lex, &ljs, NULL, NULL, &lcause) == 0;
 	for (int g = 0; g < TOPO_MAX_GPUS; g++)
 		est[g] = UINT64_MAX;
 	*explain = NULL;
@@ -257,7 +257,7 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 	}
 	free(lcause);
 	char *ex = NULL, *js = NULL, *mcause = NULL;
-	int rc = est_compute_json(engine, sc, res, est, &ex, &js, &mcause);
+	int rc = estimate_compute_json(engine, sc, res, est, &ex, &js, &mcause);
 	if (rc && !logged) {
 		*cause = mcause;
 		return rc;
@@ -265,8 +265,8 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 	if (rc) { /* the load lacks what the model-based estimate needs; the log has it */
 		for (int g = 0; g < TOPO_MAX_GPUS; g++)
 			est[g] = UINT64_MAX;
-		struct est_buf b = { 0 };
-		est_printf(&b, "\n(%s from the load: %s)%s", engine, mcause, lex);
+		struct estimate_buf b = { 0 };
+		estimate_printf(&b, "\n(%s from the load: %s)%s", engine, mcause, lex);
 		free(mcause);
 		free(lex);
 		*explain = b.s;
@@ -278,10 +278,10 @@ int est_run(struct store *st, const struct scen *sc, const struct sim_result *re
 		*json = js;
 		return 0;
 	}
-	struct est_buf b = { 0 }, j = { 0 };
-	est_printf(&b, "%s%s", ex, lex);
+	struct estimate_buf b = { 0 }, j = { 0 };
+	estimate_printf(&b, "%s%s", ex, lex);
 	size_t l = strlen(js);
-	est_printf(&j, "%.*s,\"logged_check\":%s}", (int)(l ? l - 1 : 0), js, ljs);
+	estimate_printf(&j, "%.*s,\"logged_check\":%s}", (int)(l ? l - 1 : 0), js, ljs);
 	free(ex);
 	free(lex);
 	free(js);
@@ -296,7 +296,7 @@ static double gib(uint64_t b)
 	return (double)b / 1073741824.0;
 }
 
-int est_logged_explain(struct store *st, int64_t trace, const char *engine, char **text,
+int estimate_logged_explain(struct store *st, int64_t trace, const char *engine, char **text,
 		       char **json, uint64_t *avail, uint64_t *alloc, int *n_gpu, char **cause)
 {
 	struct logged lg;
@@ -325,87 +325,87 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 		return util_err(cause, UTIL_EINPUT, "--engine-estimate %s: the log holds no msg=offload "
 				"line to rerun it on (only `ollama ps`): describe the model with --model to "
 				"emulate it", engine);
-	struct est_buf b = { 0 }, j = { 0 };
+	struct estimate_buf b = { 0 }, j = { 0 };
 	if (lg.n_avail)
-		est_printf(&b, "Ollama%s%s%s estimated this load before starting it (its msg=offload line); "
+		estimate_printf(&b, "Ollama%s%s%s estimated this load before starting it (its msg=offload line); "
 			   "the log holds no buffer the load allocated.\n\n", set_run ? " (" : "",
 			   set_run ? runner : "", set_run ? ")" : "");
 	else if (lg.have_host)
 		/* library=cpu: Ollama's estimate is host memory (llm/memory.go
 		 * with a CPU GpuInfo), so no GPU figure exists to set beside it */
-		est_printf(&b, "Ollama%s%s%s estimated this load for the CPU (its msg=offload line names no "
+		estimate_printf(&b, "Ollama%s%s%s estimated this load for the CPU (its msg=offload line names no "
 			   "GPU library): %.1f GiB required of %.1f GiB host memory available. No GPU "
 			   "memory was estimated, and the log holds no buffer the load allocated.\n\n",
 			   set_run ? " (" : "", set_run ? runner : "", set_run ? ")" : "",
 			   gib(lg.host_alloc), gib(lg.host_avail));
 	else
-		est_printf(&b, "The log holds Ollama's figures for this load (`ollama ps`%s), not its "
+		estimate_printf(&b, "The log holds Ollama's figures for this load (`ollama ps`%s), not its "
 			   "buffers, and no msg=offload line with the inputs of Ollama's estimate.\n\n",
 			   set_ls ? ", `ollama list`" : "");
 	if (set_ps) {
 		/* ollama ps SIZE: Ollama's estimate of the whole load (format.HumanBytes, decimal) */
-		est_printf(&b, "`ollama ps` in the log: %s%sSIZE %.0f GB, PROCESSOR %s (Ollama's estimate of "
+		estimate_printf(&b, "`ollama ps` in the log: %s%sSIZE %.0f GB, PROCESSOR %s (Ollama's estimate of "
 			   "the load, decimal GB)\n", set_pm ? ps_model : "", set_pm ? " " : "",
 			   (double)ps_size / 1e9, set_pp ? ps_proc : "?");
 		if (set_ls)
-			est_printf(&b, "`ollama list`: %.0f GB of model file\n", (double)list_size / 1e9);
+			estimate_printf(&b, "`ollama list`: %.0f GB of model file\n", (double)list_size / 1e9);
 		if (!lg.n_avail)
-			est_printf(&b, "Without the offload line the estimate cannot be rerun from the log; "
+			estimate_printf(&b, "Without the offload line the estimate cannot be rerun from the log; "
 				   "`replay --model ... --engine-estimate ollama-0.5:...` reproduces it from the "
 				   "model's hyper-parameters (README, \"The seed\").\n");
 	}
 	if (lg.n_avail) {
-		est_printf(&b, "What Ollama estimated per GPU (GiB as Ollama prints them, rounded to 0.1):\n");
-		est_printf(&b, "GPU        free   allocation   free - allocation\n");
+		estimate_printf(&b, "What Ollama estimated per GPU (GiB as Ollama prints them, rounded to 0.1):\n");
+		estimate_printf(&b, "GPU        free   allocation   free - allocation\n");
 	}
-	est_printf(&j, "{\"engine\":\"ollama\",\"runner\":");
+	estimate_printf(&j, "{\"engine\":\"ollama\",\"runner\":");
 	if (set_run && strspn(runner, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_ ") ==
 		       strlen(runner))
-		est_printf(&j, "\"%s\"", runner); /* plain characters only: no escaping needed */
+		estimate_printf(&j, "\"%s\"", runner); /* plain characters only: no escaping needed */
 	else
-		est_printf(&j, "null");
-	est_printf(&j, ",\"gpus\":[");
+		estimate_printf(&j, "null");
+	estimate_printf(&j, ",\"gpus\":[");
 	for (int g = 0; g < lg.n_avail; g++) {
 		int have = g < lg.n_alloc;
 		avail[g] = lg.avail[g];
 		alloc[g] = have ? lg.alloc[g] : 0;
 		if (have)
-			est_printf(&b, "%3d %8.1f GiB %8.1f GiB %12.1f GiB\n", g, gib(lg.avail[g]),
+			estimate_printf(&b, "%3d %8.1f GiB %8.1f GiB %12.1f GiB\n", g, gib(lg.avail[g]),
 				   gib(lg.alloc[g]),
 				   gib(lg.avail[g] > lg.alloc[g] ? lg.avail[g] - lg.alloc[g] : 0));
 		else
-			est_printf(&b, "%3d %8.1f GiB            ?                   ?\n", g, gib(lg.avail[g]));
-		est_printf(&j, "%s{\"index\":%d,\"available\":%llu,\"allocation\":", g ? "," : "", g,
+			estimate_printf(&b, "%3d %8.1f GiB            ?                   ?\n", g, gib(lg.avail[g]));
+		estimate_printf(&j, "%s{\"index\":%d,\"available\":%llu,\"allocation\":", g ? "," : "", g,
 			   (unsigned long long)lg.avail[g]);
 		if (have)
-			est_printf(&j, "%llu}", (unsigned long long)lg.alloc[g]);
+			estimate_printf(&j, "%llu}", (unsigned long long)lg.alloc[g]);
 		else
-			est_printf(&j, "null}");
+			estimate_printf(&j, "null}");
 	}
 	*n_gpu = lg.n_avail;
-	est_printf(&j, "],\"layers_model\":");
+	estimate_printf(&j, "],\"layers_model\":");
 	if (set_m)
-		est_printf(&j, "%lld", (long long)n_model);
+		estimate_printf(&j, "%lld", (long long)n_model);
 	else
-		est_printf(&j, "null");
-	est_printf(&j, ",\"layers_offload\":");
+		estimate_printf(&j, "null");
+	estimate_printf(&j, ",\"layers_offload\":");
 	if (set_o)
-		est_printf(&j, "%lld", (long long)off);
+		estimate_printf(&j, "%lld", (long long)off);
 	else
-		est_printf(&j, "null");
+		estimate_printf(&j, "null");
 	if (set_ps)
-		est_printf(&j, ",\"logged_ps\":{\"size_bytes\":%lld,\"processor\":\"%s\"}", (long long)ps_size,
+		estimate_printf(&j, ",\"logged_ps\":{\"size_bytes\":%lld,\"processor\":\"%s\"}", (long long)ps_size,
 			   set_pp && strspn(ps_proc, "0123456789%/ CPUG") == strlen(ps_proc) ? ps_proc : "");
 	/* the split as logged: digits and commas only (else null) */
 	int split_ok = set_s && split[0] && strspn(split, "0123456789,") == strlen(split);
-	est_printf(&j, ",\"layers_split\":%s%s%s", split_ok ? "[" : "null", split_ok ? split : "",
+	estimate_printf(&j, ",\"layers_split\":%s%s%s", split_ok ? "[" : "null", split_ok ? split : "",
 		   split_ok ? "]" : "");
 	if (set_o && set_m)
-		est_printf(&b, "layers: %lld of %lld on GPUs%s%s (%s)\n", (long long)off, (long long)n_model,
+		estimate_printf(&b, "layers: %lld of %lld on GPUs%s%s (%s)\n", (long long)off, (long long)n_model,
 			   split_ok ? ", split " : "", split_ok ? split : "",
 			   set_r && req >= 0 ? "num_gpu as requested" : "Ollama's choice: num_gpu not set");
 	if (lg.n_avail)
-		est_printf(&b, "totals Ollama logged:\n");
+		estimate_printf(&b, "totals Ollama logged:\n");
 	const struct { const char *what, *key; int k; } figs[] = {
 		{ "required, all layers on GPUs (full)", "required_full", LG_FULL },
 		{ "required, as placed (partial)", "required_partial", LG_PARTIAL },
@@ -418,28 +418,28 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 	for (size_t k = 0; k < UTIL_ARRAY_SIZE(figs); k++) {
 		if (!lg.have[figs[k].k])
 			continue;
-		est_printf(&b, "  %-38s %8.1f GiB\n", figs[k].what, gib(lg.v[figs[k].k]));
-		est_printf(&j, ",\"%s\":%llu", figs[k].key, (unsigned long long)lg.v[figs[k].k]);
+		estimate_printf(&b, "  %-38s %8.1f GiB\n", figs[k].what, gib(lg.v[figs[k].k]));
+		estimate_printf(&j, ",\"%s\":%llu", figs[k].key, (unsigned long long)lg.v[figs[k].k]);
 	}
 	if (set_c && lg.have[LG_KV])
-		est_printf(&b, "  (KV at num_ctx %lld)\n", (long long)ctx);
+		estimate_printf(&b, "  (KV at num_ctx %lld)\n", (long long)ctx);
 	if (lg.have[LG_FULL] && lg.have[LG_PARTIAL]) {
 		char size[32], proc[48];
 		ollama_ps(lg.v[LG_FULL], lg.v[LG_PARTIAL], size, sizeof(size), proc, sizeof(proc));
-		est_printf(&b, "`ollama ps` shows this estimate: SIZE %s, PROCESSOR %s (decimal GB)\n", size,
+		estimate_printf(&b, "`ollama ps` shows this estimate: SIZE %s, PROCESSOR %s (decimal GB)\n", size,
 			   proc);
-		est_ps_json(&j, lg.v[LG_FULL], lg.v[LG_PARTIAL]);
+		estimate_ps_json(&j, lg.v[LG_FULL], lg.v[LG_PARTIAL]);
 	}
 	/* Each era's estimator rerun on the line's inputs. */
 	static const char *const eras[] = { "ollama-0.5", "ollama-0.7" };
 	const char *only[1] = { engine };
 	const char *const *rows = engine ? only : eras;
 	int n_rows = !lg.n_avail ? 0 : engine ? 1 : (int)UTIL_ARRAY_SIZE(eras), best = -1, best_w = 0, best_f = 1, nj = 0;
-	est_printf(&j, ",\"checks\":[");
+	estimate_printf(&j, ",\"checks\":[");
 	for (int i = 0; i < n_rows; i++) {
 		char *ex = NULL, *js = NULL, *why = NULL;
 		int w = 0, f = 0;
-		int crc = est_check_logged(st, trace, rows[i], &ex, &js, &w, &f, &why);
+		int crc = estimate_check_logged(st, trace, rows[i], &ex, &js, &w, &f, &why);
 		if (crc && engine) { /* the era asked for cannot be checked: say so, exit 2 */
 			free(b.s);
 			free(j.s);
@@ -450,12 +450,12 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 			return crc;
 		}
 		if (crc) {
-			est_printf(&b, "\n%s: not checked: %s\n", rows[i], why ? why : "?");
+			estimate_printf(&b, "\n%s: not checked: %s\n", rows[i], why ? why : "?");
 			free(why);
 			continue;
 		}
-		est_printf(&b, "%s", ex);
-		est_printf(&j, "%s%s", nj++ ? "," : "", js);
+		estimate_printf(&b, "%s", ex);
+		estimate_printf(&j, "%s%s", nj++ ? "," : "", js);
 		/* the larger share of figures within the log's rounding */
 		if (best < 0 || (double)w / (f ? f : 1) > (double)best_w / best_f) {
 			best = i;
@@ -465,14 +465,14 @@ int est_logged_explain(struct store *st, int64_t trace, const char *engine, char
 		free(ex);
 		free(js);
 	}
-	est_printf(&j, "],\"best_era\":");
+	estimate_printf(&j, "],\"best_era\":");
 	if (best >= 0) {
-		est_printf(&j, "\"%s\"}", rows[best]);
+		estimate_printf(&j, "\"%s\"}", rows[best]);
 		if (n_rows > 1)
-			est_printf(&b, "\nThe era that reproduces this line best: %s (%d of %d figures).\n",
+			estimate_printf(&b, "\nThe era that reproduces this line best: %s (%d of %d figures).\n",
 				   rows[best], best_w, best_f);
 	} else {
-		est_printf(&j, "null}");
+		estimate_printf(&j, "null}");
 	}
 	*text = b.s;
 	*json = j.s;

@@ -25,9 +25,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay.h"
+#include "sim.h"
 #include "scenario.h"
-#include "source.h"
+#include "sim_source.h"
 #include "store.h"
 #include "topo.h"
 

@@ -10,7 +10,7 @@
  */
 #include "llm.h"
 #include "settings.h"
-#include "source.h"
+#include "sim_source.h"
 #include "util.h"
 
 #include <ctype.h>

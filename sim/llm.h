@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "trace.h"
 #include "profile.h"
 #include "store.h"
 #include "topo.h"

@@ -131,7 +131,7 @@ void report_table(FILE *f, const struct sim_result *r, const struct report_ctx *
 	if (r->n_spilled)
 		fprintf(f, "note: %.0f MiB spilled to host memory (--on-oom spill)\n", mib(r->n_spilled));
 	for (int i = 0; i < r->n_dev; i++)
-		if (r->dev[i].managed_peak) /* sim/replay.h: kept apart from VRAM */
+		if (r->dev[i].managed_peak) /* sim/sim.h: kept apart from VRAM */
 			fprintf(f, "note: GPU %d: up to %.0f MiB of managed memory, not counted as VRAM "
 				"(--managed-as-vram counts it)\n", i, mib(r->dev[i].managed_peak));
 	if (r->has_oom) {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay.h"
+#include "sim.h"
 #include "verdict.h"
 
 #define REPORT_VERSION 1

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "estimate.h"
 #include "settings.h"
-#include "source.h"
+#include "sim_source.h"
 #include "torchalloc.h"
 #include "util.h"
 
@@ -481,17 +481,17 @@ const struct scen_engine scen_engines[] = {
 	{ "formula", "llama.cpp placement rules over a recorded load or a --model (sim/llm.c)",
 	  formula_prepare, formula_build, free, formula_describe, NULL },
 	{ "ollama-0.5", "Ollama's EstimateGPULayers, v0.1 to v0.6 (llm/memory.go)", NULL, NULL, NULL, NULL,
-	  est_ollama05 },
+	  estimate_ollama05 },
 	{ "ollama-0.7", "the same estimator from v0.7.0 to v0.12.10, layers from the last block down",
-	  NULL, NULL, NULL, NULL, est_ollama07 },
+	  NULL, NULL, NULL, NULL, estimate_ollama07 },
 	{ "ollama-0.7.0", "ollama-0.7 with v0.7.0's spare layer (the largest tensor group)", NULL, NULL, NULL,
-	  NULL, est_ollama07 },
+	  NULL, estimate_ollama07 },
 	{ "ollama-layout", "Ollama's 2025 \"new memory management\" layout (v0.11.5+)", NULL, NULL, NULL, NULL,
-	  est_ollama_layout },
+	  estimate_ollama_layout },
 	{ "ollama-0.30", "Ollama v0.30+: llama-server's --fit, file size + f16 KV before launch", NULL,
-	  NULL, NULL, NULL, est_ollama030 },
+	  NULL, NULL, NULL, estimate_ollama030 },
 	{ "llama-fit", "llama.cpp --fit with its default 1024 MiB target (common/fit.cpp)", NULL, NULL, NULL,
-	  NULL, est_llama_fit },
+	  NULL, estimate_llama_fit },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -10,7 +10,7 @@
 
 #include "engrow.h"
 #include "llm.h"
-#include "replay.h"
+#include "sim.h"
 #include "store.h"
 #include "verdict.h"
 
@@ -200,7 +200,7 @@ struct scen_engine {
 	/* what the model is and where it came from (a model spec), or NULL */
 	const char *(*describe)(const void *state);
 	/* engine: the row's name with its ":key=value" options; *json may
-	 * be NULL (sim/estimate.h est_compute_json) */
+	 * be NULL (sim/estimate.h estimate_compute_json) */
 	int (*estimate)(const char *engine, const struct scen *sc, const struct sim_result *res,
 			uint64_t *est, char **explain, char **json, char **cause);
 };

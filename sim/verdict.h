@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay.h"
+#include "sim.h"
 
 enum verdict_kind { VERDICT_FITS, VERDICT_BORDERLINE, VERDICT_NOFIT, VERDICT_NOBASIS };
 

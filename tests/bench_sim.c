@@ -21,8 +21,8 @@
 #include "llm.h"
 #include "plot.h"
 #include "vrt.h"
-#include "replay.h"
-#include "source.h"
+#include "sim.h"
+#include "sim_source.h"
 #include "store.h"
 #include "util.h"
 

@@ -211,7 +211,7 @@ static void test_seed_9471(void)
 /*
  * Table-driven: every load in tests/data/logs that holds Ollama's own
  * msg=offload estimate, imported as a user would, and rerun from what
- * that line logs (est_check_logged) with the estimator of the Ollama
+ * that line logs (estimate_check_logged) with the estimator of the Ollama
  * version that wrote it. Every logged figure - layers.offload, the split,
  * required.full/.partial and each GPU's allocation - must agree within
  * the log's 0.1 GiB rounding plus 1%.
@@ -239,7 +239,7 @@ static void test_logged_estimates_table(void)
 		CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data(logged_cases[i].log), &o, &res, &cause), 0);
 		CU_ASSERT_FATAL(res.n_traces > logged_cases[i].load);
 		int within = 0, figs = 0;
-		int rc = est_check_logged(st, res.traces[logged_cases[i].load], logged_cases[i].engine, &ex,
+		int rc = estimate_check_logged(st, res.traces[logged_cases[i].load], logged_cases[i].engine, &ex,
 					  &js, &within, &figs, &cause);
 		CU_ASSERT_EQUAL(rc, 0);
 		CU_ASSERT_EQUAL(figs, logged_cases[i].figures);
@@ -256,7 +256,7 @@ static void test_logged_estimates_table(void)
 			if (!strncmp(eras[k], logged_cases[i].engine, strlen(logged_cases[i].engine)))
 				continue;
 			ex = NULL;
-			CU_ASSERT_EQUAL(est_check_logged(st, res.traces[logged_cases[i].load], eras[k], &ex,
+			CU_ASSERT_EQUAL(estimate_check_logged(st, res.traces[logged_cases[i].load], eras[k], &ex,
 							 NULL, &within, &figs, &cause), 0);
 			CU_ASSERT_TRUE(within < figs);
 			free(ex);
@@ -280,11 +280,11 @@ static void test_logged_wrong_era_differs(void)
 	CU_ASSERT_EQUAL_FATAL(imp_file(st, cu_data("logs/ollama-8430-gemma3-12b-3060-plus-small.log"), &o,
 				       &res, &cause), 0);
 	int within = 0, figs = 0;
-	CU_ASSERT_EQUAL(est_check_logged(st, res.traces[0], "ollama-0.7:swa=1024", &ex, NULL, &within,
+	CU_ASSERT_EQUAL(estimate_check_logged(st, res.traces[0], "ollama-0.7:swa=1024", &ex, NULL, &within,
 					 &figs, &cause), 0);
 	CU_ASSERT_TRUE(within < figs);
 	free(ex);
-	CU_ASSERT_EQUAL(est_check_logged(st, res.traces[0], "ollama-layout", &ex, NULL, &within, &figs,
+	CU_ASSERT_EQUAL(estimate_check_logged(st, res.traces[0], "ollama-layout", &ex, NULL, &within, &figs,
 					 &cause), UTIL_EINPUT);
 	free(cause);
 	free(res.summary);
@@ -324,11 +324,11 @@ static void test_rows_on_model(void)
 		CU_ASSERT_PTR_NOT_NULL(js && strstr(js, want) == js);
 		free(ex);
 		free(js);
-		CU_ASSERT_TRUE(est_engine_known(e->name));
+		CU_ASSERT_TRUE(estimate_engine_known(e->name));
 	}
 	CU_ASSERT_EQUAL(n, sizeof(names) / sizeof(names[0]));
-	CU_ASSERT_FALSE(est_engine_known("ollama-9"));
-	CU_ASSERT_EQUAL(est_compute("ollama-9", &sc, res, NULL, NULL, &cause), UTIL_EINPUT);
+	CU_ASSERT_FALSE(estimate_engine_known("ollama-9"));
+	CU_ASSERT_EQUAL(estimate_compute("ollama-9", &sc, res, NULL, NULL, &cause), UTIL_EINPUT);
 	free(cause);
 	free(res);
 	scen_clear(&sc);

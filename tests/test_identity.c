@@ -14,7 +14,7 @@
 #include "cutest.h"
 #include "imp.h"
 #include "scenario.h"
-#include "source.h"
+#include "sim_source.h"
 #include "store.h"
 #include "util.h"
 

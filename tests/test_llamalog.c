@@ -138,7 +138,7 @@ static int setting_is(int k, const char *key, const char *want)
 }
 
 /* An estimate in MiB, or -1 if absent. */
-static double est_mib(int k, const char *engine, int dev, const char *key)
+static double estimate_mib(int k, const char *engine, int dev, const char *key)
 {
 	struct store_estimate *e = NULL;
 	size_t n = 0;
@@ -366,13 +366,13 @@ static void test_llamalog_breakdown_wrap_fit(void)
 	CU_ASSERT_EQUAL(count(0, TRACE_SNAPSHOT), 0);
 	CU_ASSERT_EQUAL(count(0, -1), 14);
 	/* the --fit projection, kept apart as an estimate */
-	MIB_EQ(est_mib(0, "llama-fit", 0, "total"), 24117);
-	MIB_EQ(est_mib(0, "llama-fit", 0, "used"), 20903);
-	MIB_EQ(est_mib(0, "llama-fit", 0, "free"), 2870);
-	MIB_EQ(est_mib(0, "llama-fit", 0, "target"), 1024);
-	MIB_EQ(est_mib(0, "llama-fit", 3, "used"), 17542);
-	MIB_EQ(est_mib(0, "llama-fit", TRACE_DEV_HOST, "projected"), 81940);
-	MIB_EQ(est_mib(0, "llama-fit", TRACE_DEV_HOST, "free_total"), 95309);
+	MIB_EQ(estimate_mib(0, "llama-fit", 0, "total"), 24117);
+	MIB_EQ(estimate_mib(0, "llama-fit", 0, "used"), 20903);
+	MIB_EQ(estimate_mib(0, "llama-fit", 0, "free"), 2870);
+	MIB_EQ(estimate_mib(0, "llama-fit", 0, "target"), 1024);
+	MIB_EQ(estimate_mib(0, "llama-fit", 3, "used"), 17542);
+	MIB_EQ(estimate_mib(0, "llama-fit", TRACE_DEV_HOST, "projected"), 81940);
+	MIB_EQ(estimate_mib(0, "llama-fit", TRACE_DEV_HOST, "free_total"), 95309);
 	size_t nd;
 	struct trace_device *d = devices(0, &nd);
 	CU_ASSERT_EQUAL_FATAL(nd, 4);
@@ -440,15 +440,15 @@ static void test_llamalog_ollama_8310(void)
 {
 	import_log("logs/ollama-8310-9311-llama32vision-11b-capacity-pair.log", 2);
 	/* LOAD A: estimate and actual buffers of the same load */
-	GIB_EQ(est_mib(0, "ollama", 0, "allocation"), 10.5);
-	GIB_EQ(est_mib(0, "ollama", 0, "available"), 10.6);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 11.8);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.partial"), 10.5);
-	MIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 656.2);
-	MIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "weights.nonrepeating"), 411.0);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "projector.weights"), 1.8);
-	MIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "graph.partial"), 669.5);
-	MIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "gpu_overhead"), 0);
+	GIB_EQ(estimate_mib(0, "ollama", 0, "allocation"), 10.5);
+	GIB_EQ(estimate_mib(0, "ollama", 0, "available"), 10.6);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 11.8);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.partial"), 10.5);
+	MIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 656.2);
+	MIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "weights.nonrepeating"), 411.0);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "projector.weights"), 1.8);
+	MIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "graph.partial"), 669.5);
+	MIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "gpu_overhead"), 0);
 	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 4325.04);
 	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_KV), 574.22);
 	MIB_EQ(alloc_mib(0, TRACE_DEV_HOST, TRACE_CAT_KV), 50.03 + 32.00);
@@ -470,9 +470,9 @@ static void test_llamalog_ollama_8310(void)
 	CU_ASSERT_TRUE(setting_is(0, "model", "sha256-11f274007f093fefeec994a5dbbb33d0733a4feb87f7ab66dcd7c1069fef0068"));
 	/* LOAD B: the same model with twice the memory, estimates only */
 	CU_ASSERT_EQUAL(count(1, -1), 0);
-	GIB_EQ(est_mib(1, "ollama", 0, "allocation"), 11.3);
-	GIB_EQ(est_mib(1, "ollama", 0, "available"), 21.6);
-	GIB_EQ(est_mib(1, "ollama", TRACE_DEV_HOST, "required.full"), 11.3);
+	GIB_EQ(estimate_mib(1, "ollama", 0, "allocation"), 11.3);
+	GIB_EQ(estimate_mib(1, "ollama", 0, "available"), 21.6);
+	GIB_EQ(estimate_mib(1, "ollama", TRACE_DEV_HOST, "required.full"), 11.3);
 	CU_ASSERT_TRUE(setting_is(1, "n_gpu_layers", "41"));
 	CU_ASSERT_TRUE(setting_is(1, "ollama.layers.offload", "41"));
 }
@@ -481,16 +481,16 @@ static void test_llamalog_ollama_8430(void)
 {
 	import_log("logs/ollama-8430-gemma3-12b-3060-plus-small.log", 1);
 	CU_ASSERT_EQUAL(count(0, -1), 0);
-	GIB_EQ(est_mib(0, "ollama", 0, "allocation"), 11.4);
-	MIB_EQ(est_mib(0, "ollama", 1, "allocation"), 0);
-	GIB_EQ(est_mib(0, "ollama", 0, "available"), 11.5);
-	GIB_EQ(est_mib(0, "ollama", 1, "available"), 4.6);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 2.0);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "graph.full"), 1.3);
-	MIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "projector.weights"), 806.2);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "projector.graph"), 1.0);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 14.9);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.partial"), 11.4);
+	GIB_EQ(estimate_mib(0, "ollama", 0, "allocation"), 11.4);
+	MIB_EQ(estimate_mib(0, "ollama", 1, "allocation"), 0);
+	GIB_EQ(estimate_mib(0, "ollama", 0, "available"), 11.5);
+	GIB_EQ(estimate_mib(0, "ollama", 1, "available"), 4.6);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 2.0);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "graph.full"), 1.3);
+	MIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "projector.weights"), 806.2);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "projector.graph"), 1.0);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 14.9);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.partial"), 11.4);
 	CU_ASSERT_TRUE(setting_is(0, "ollama.layers.split", "37,0"));
 	CU_ASSERT_TRUE(setting_is(0, "ollama.layers.requested", "49"));
 	CU_ASSERT_TRUE(setting_is(0, "tensor_split", "37,0"));
@@ -509,15 +509,15 @@ static void test_llamalog_ollama_9181(void)
 {
 	import_log("logs/ollama-9181-70b-4x22g-64k.log", 1);
 	for (int g = 0; g < 4; g++) {
-		GIB_EQ(est_mib(0, "ollama", g, "allocation"), 21.8);
-		GIB_EQ(est_mib(0, "ollama", g, "available"), 22.0);
+		GIB_EQ(estimate_mib(0, "ollama", g, "allocation"), 21.8);
+		GIB_EQ(estimate_mib(0, "ollama", g, "available"), 22.0);
 	}
-	CU_ASSERT_EQUAL(est_mib(0, "ollama", 4, "allocation"), -1);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "graph.full"), 8.2);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 19.5);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 127.4);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.partial"), 87.1);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "weights.total"), 87.3);
+	CU_ASSERT_EQUAL(estimate_mib(0, "ollama", 4, "allocation"), -1);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "graph.full"), 8.2);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 19.5);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 127.4);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.partial"), 87.1);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "weights.total"), 87.3);
 	CU_ASSERT_EQUAL(n_estimates(0), 8 + 9);
 	CU_ASSERT_TRUE(setting_is(0, "ollama.layers.split", "11,11,11,11"));
 	CU_ASSERT_TRUE(setting_is(0, "ollama.layers.offload", "44"));
@@ -824,7 +824,7 @@ static void test_llamalog_ollama_runner_sequence(void)
 	CU_ASSERT_EQUAL_FATAL(import_text(text, &cause), 0);
 	free(cause);
 	CU_ASSERT_EQUAL_FATAL(res.n_traces, 2);
-	GIB_EQ(est_mib(0, "ollama", 0, "allocation"), 17.3);
+	GIB_EQ(estimate_mib(0, "ollama", 0, "allocation"), 17.3);
 	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 11800);
 	MIB_EQ(alloc_mib(0, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS), 410.98);
 	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_KV), 8192);
@@ -840,7 +840,7 @@ static void test_llamalog_ollama_runner_sequence(void)
 	CU_ASSERT_STRING_EQUAL(d[0].name, "NVIDIA GeForce RTX 4090 D");
 	CU_ASSERT_STRING_EQUAL(d[0].uuid, "GPU-620f3fa0-47a8");
 	free(d);
-	GIB_EQ(est_mib(1, "ollama", 0, "allocation"), 9.0);
+	GIB_EQ(estimate_mib(1, "ollama", 0, "allocation"), 9.0);
 	MIB_EQ(alloc_mib(1, 0, TRACE_CAT_WEIGHTS), 5000);
 	CU_ASSERT_TRUE(setting_is(1, "meta.n_layer", "40"));
 	struct trace_event w = first(1, TRACE_ALLOC);
@@ -968,9 +968,9 @@ static void test_llamalog_class_journal_cut_10341(void)
 	import_log("logs/ollama-10341-gemma3-journal-cut.log", 1);
 	CU_ASSERT_EQUAL(res.n_warnings, 1);
 	CU_ASSERT_EQUAL(count(0, -1), 0);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 10.3);
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 608.0 / 1024);
-	GIB_EQ(est_mib(0, "ollama", 0, "available"), 11.5);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.full"), 10.3);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "required.kv"), 608.0 / 1024);
+	GIB_EQ(estimate_mib(0, "ollama", 0, "available"), 11.5);
 	CU_ASSERT_TRUE(setting_is(0, "estimate_only", "1"));
 	CU_ASSERT_TRUE(setting_is(0, "ollama.layers.offload", "49"));
 	CU_ASSERT_TRUE(setting_is(0, "engine", "ollama"));
@@ -999,8 +999,8 @@ static void test_llamalog_class_runner_era_dr14(void)
 	CU_ASSERT_TRUE(setting_is(0, "parallel", "2"));
 	CU_ASSERT_TRUE(setting_is(0, "no_mmap", "1"));
 	CU_ASSERT_TRUE(setting_is(0, "estimate_only", "1"));
-	GIB_EQ(est_mib(0, "ollama", TRACE_DEV_HOST, "allocation"), 10.5);
-	CU_ASSERT_EQUAL(est_mib(0, "ollama", 0, "allocation"), -1);
+	GIB_EQ(estimate_mib(0, "ollama", TRACE_DEV_HOST, "allocation"), 10.5);
+	CU_ASSERT_EQUAL(estimate_mib(0, "ollama", 0, "allocation"), -1);
 	size_t nd;
 	struct trace_device *d = devices(0, &nd);
 	CU_ASSERT_EQUAL(nd, 0);

@@ -13,8 +13,8 @@
 
 #include "cutest.h"
 #include "plot.h"
-#include "replay.h"
-#include "source.h"
+#include "sim.h"
+#include "sim_source.h"
 #include "util.h"
 
 #define GB (1ull << 30)

@@ -28,8 +28,8 @@
 #include "store.h"
 #include "util.h"
 #include "vrt.h"
-#include "replay.h"
-#include "source.h"
+#include "sim.h"
+#include "sim_source.h"
 #include "topo.h"
 
 static char fake[1024], shim[1024], preload[2048];

@@ -46,7 +46,7 @@
 #include <zstd.h>
 
 #include "cutest.h"
-#include "event.h"
+#include "trace.h"
 #include "imp.h"
 #include "store.h"
 #include "util.h"

@@ -9,7 +9,7 @@
 #include "cutest.h"
 #include "llm.h"
 #include "queue.h"
-#include "replay.h"
+#include "sim.h"
 #include "store.h"
 #include "topo.h"
 #include "util.h"

@@ -27,9 +27,9 @@
 
 #include "imp.h"
 #include "llm.h"
-#include "replay.h"
+#include "sim.h"
 #include "scenario.h"
-#include "source.h"
+#include "sim_source.h"
 #include "store.h"
 #include "util.h"
 

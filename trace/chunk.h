@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "trace.h"
 
 #define CHUNK_MAX 4096          /* events per chunk */
 #define CHUNK_EVENT_MAX 96      /* bytes one event can take at most */

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "trace.h"
 #include "profile.h"
 
 #define STORE_SCHEMA_VERSION 4

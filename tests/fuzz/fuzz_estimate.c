@@ -1,7 +1,7 @@
 /*
  * fuzz_estimate.c - what users type after --engine-estimate: the input is
  * the whole engine string ("ollama-0.5:quant=Q4_K_M,free=11G/4G,...").
- * It runs through est_engine_known and est_compute_json on a small --model
+ * It runs through estimate_engine_known and estimate_compute_json on a small --model
  * scenario, so every row and every option value the parser lets through
  * reach the estimators (ollama.c, quant.c) and the replay under the
  * engine's own choice of layers. A result must be an error with a cause,
@@ -10,7 +10,7 @@
  */
 #include "estimate.h"
 #include "fuzz.h"
-#include "replay.h"
+#include "sim.h"
 #include "scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,10 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("the fixed scenario", cause);
 		ready = 1;
 	}
-	(void)est_engine_known(s);
+	(void)estimate_engine_known(s);
 	uint64_t est[TOPO_MAX_GPUS];
 	char *ex = NULL, *js = NULL;
-	int rc = est_compute_json(s, &sc, &res, est, &ex, &js, &cause);
+	int rc = estimate_compute_json(s, &sc, &res, est, &ex, &js, &cause);
 	if (rc) {
 		fuzz_check_error(rc, cause, NULL);
 		free(cause);

@@ -5,7 +5,7 @@
  * against a fixed stack). The rules text is handed over without a
  * terminating NUL, as a mapped file would be. Seeds: tests/fuzz/seeds/labels.
  */
-#include "event.h"
+#include "trace.h"
 #include "fuzz.h"
 #include "labels.h"
 

@@ -12,7 +12,7 @@
 #include <getopt.h>
 
 #include "fuzz.h"
-#include "replay.h"
+#include "sim.h"
 #include "scenario.h"
 
 static const struct option longopts[] = { SCEN_LONGOPTS { NULL, 0, NULL, 0 } };

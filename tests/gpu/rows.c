@@ -7,7 +7,7 @@
  *
  * prints one line per event, in replay order (t_ns, pid, seq), with the
  * fields kind device category size addr aux api (numbers; kind and
- * category as in trace/event.h, api as in trace/vrt.h). Exit 0, or 2
+ * category as in trace/trace.h, api as in trace/vrt.h). Exit 0, or 2
  * with a message when the store or the trace cannot be read. Built by
  * make check (so it cannot rot) as build/gpu_rows.
  */

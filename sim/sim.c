@@ -1,11 +1,11 @@
 /*
- * replay.c - play events onto virtual GPUs.
+ * sim.c - play events onto virtual GPUs.
  *
  * Live allocations are kept in an address map whose values index a pool
  * of records (device, category, bytes), so a free finds what to give
  * back in O(1) and nothing is allocated per event.
  */
-#include "replay.h"
+#include "sim.h"
 #include "u64map.h"
 #include "torchalloc.h"
 #include "util.h"

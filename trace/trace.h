@@ -1,5 +1,5 @@
 /*
- * event.h - the vocabulary every stage shares: events, categories, devices.
+ * trace.h - the vocabulary every stage shares: events, categories, devices.
  *
  * An event is one allocator action on one device at one time. Importers
  * produce them, the store keeps them as rows, the simulator replays them.

@@ -1,7 +1,7 @@
 /*
- * event.c - names of event kinds and categories.
+ * trace.c - names of event kinds and categories.
  */
-#include "event.h"
+#include "trace.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
- * source.c - event sources for replay.
+ * sim_source.c - event sources for replay.
  */
-#include "source.h"
+#include "sim_source.h"
 #include "queue.h"
 #include "topo.h"
 #include "util.h"

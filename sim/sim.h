@@ -1,5 +1,5 @@
 /*
- * replay.h - the discrete-event replay: a stream of events (sim/source.h)
+ * sim.h - the discrete-event replay: a stream of events (sim/sim_source.h)
  * played onto virtual GPUs (sim/topo.h), each with a capacity, a context
  * reserve and an allocator model. The first allocation that does not fit
  * is the predicted OOM.
@@ -41,8 +41,8 @@
 
 #include <stdint.h>
 
-#include "event.h"
-#include "source.h"
+#include "trace.h"
+#include "sim_source.h"
 #include "topo.h"
 
 /* Default per-GPU reserve when the trace does not show the CUDA context:

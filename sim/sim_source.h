@@ -1,5 +1,5 @@
 /*
- * source.h - where a replay's events come from: a stored trace (its
+ * sim_source.h - where a replay's events come from: a stored trace (its
  * per-process streams merged by the event queue, streaming, so a
  * 100-million-event trace needs no more memory than its process count)
  * or an array in memory (what-if scenarios, tests).
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "event.h"
+#include "trace.h"
 #include "store.h"
 
 struct sim_source;
