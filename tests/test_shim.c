@@ -414,6 +414,9 @@ static void test_runtime(void)
 static void test_threads(void)
 {
 	run_and_compare("threads", NULL, "prog_threads 8 300", 0);
+	/* The buffer lock without membarrier (shim_buf.c), as on kernels
+	 * that lack it: the same trace. */
+	run_and_compare("threads_spin", "VRAMSIM_NO_MEMBARRIER=1", "prog_threads 8 300", 0);
 }
 
 static void test_fork_exec(void)
