@@ -414,6 +414,9 @@ static void test_runtime(void)
 static void test_threads(void)
 {
 	run_and_compare("threads", NULL, "prog_threads 8 300", 0);
+	/* The buffer lock without membarrier (shim_buf.c), as on kernels
+	 * that lack it: the same trace. */
+	run_and_compare("threads_spin", "VRAMSIM_NO_MEMBARRIER=1", "prog_threads 8 300", 0);
 }
 
 static void test_fork_exec(void)
@@ -590,7 +593,8 @@ static uint64_t replay_peak(struct store *st, int64_t id)
 static void test_lifetimes(void)
 {
 	static const char *const modes[] = { "swap", "vmm", "pool", "ctx", "graph", "graphmem",
-					     "graphmodel", "managed", "owners" };
+					     "graphmodel", "graphnode", "graphnodemodel", "managed",
+					     "owners" };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		char name[32];
 		snprintf(name, sizeof(name), "life_%s", modes[m]);

@@ -32,8 +32,11 @@
 #define VRT_MAGIC          "VRAMSIMT"   /* 8 bytes at the start of frame 0 */
 #define VRT_VERSION_MAJOR  1            /* a reader refuses a newer major */
 /* Additions a v1 reader can skip; 1 added graph memory and the handles of
- * other owners (API ids 18, 89-116). */
-#define VRT_VERSION_MINOR  1
+ * other owners (API ids 18, 89-116); 2 the generic cuGraphAddNode entry
+ * points (117-118: named by look-up records only; a memory node added
+ * through them is recorded as the cuGraphAddMemAllocNode or
+ * cuGraphAddMemFreeNode event it is equivalent to). */
+#define VRT_VERSION_MINOR  2
 
 #define VRT_FRAME_TARGET   (64 * 1024)  /* a writer closes a frame near this raw size */
 #define VRT_FRAME_MAX      (1024 * 1024)/* a reader refuses larger frames */
@@ -229,7 +232,9 @@ enum vrt_snap_reason {
 	X(cuExternalMemoryGetMappedBuffer, 113, VRT_K_EXT_MAP) \
 	X(cuDestroyExternalMemory,       114, VRT_K_EXT_DESTROY) \
 	X(cuGreenCtxCreate,              115, VRT_K_GREEN_CREATE) \
-	X(cuGreenCtxDestroy,             116, VRT_K_GREEN_DESTROY)
+	X(cuGreenCtxDestroy,             116, VRT_K_GREEN_DESTROY) \
+	X(cuGraphAddNode,                117, VRT_K_NONE) \
+	X(cuGraphAddNode_v2,             118, VRT_K_NONE)
 
 enum vrt_api {
 #define VRT_X_ENUM(name, id, kind) VRT_API_##name = id,

@@ -9,6 +9,9 @@
  *   CUDA_VISIBLE_DEVICES="1,0"    ordinal -> device (numbers only)
  *   FAKECUDA_DRIVER_VERSION=13000 what cuDriverGetVersion reports
  *   FAKECUDA_CTX_MIB=32           device memory a context costs
+ *   FAKECUDA_PERTHREAD=1          cuMemAlloc_v2/cuMemFree_v2 touch only the
+ *                                 calling thread's state (tests/bench_shim.c;
+ *                                 fake_cuda.c, "per-thread fast path")
  * It allocates no device memory: addresses are numbers, never to be
  * dereferenced; cuMemGetInfo reflects what is allocated; an allocation
  * beyond a device's total fails with CUDA_ERROR_OUT_OF_MEMORY.
@@ -98,6 +101,19 @@ typedef struct {                     /* CUDA_MEM_ALLOC_NODE_PARAMS (v1) */
 	size_t bytesize;
 	CUdeviceptr dptr;
 } CUDA_MEM_ALLOC_NODE_PARAMS;
+/* CUgraphNodeParams (cuGraphAddNode, CUDA 12.2+); 256 bytes. */
+enum { CU_GRAPH_NODE_TYPE_EMPTY = 5, CU_GRAPH_NODE_TYPE_MEM_ALLOC = 10,
+       CU_GRAPH_NODE_TYPE_MEM_FREE = 11 };
+typedef struct {
+	int type;
+	int reserved0[3];
+	union {
+		long long reserved1[29];
+		CUDA_MEM_ALLOC_NODE_PARAMS alloc;
+		struct { CUdeviceptr dptr; } free;
+	};
+	long long reserved2;
+} CUgraphNodeParams;
 typedef struct {                     /* CUDA_GRAPH_INSTANTIATE_PARAMS */
 	cuuint64_t flags;
 	CUstream hUploadStream;
@@ -193,6 +209,10 @@ CUresult cuGraphAddMemAllocNode(void **node, void *g, const void *deps, size_t n
 				CUDA_MEM_ALLOC_NODE_PARAMS *p);
 CUresult cuGraphAddMemFreeNode(void **node, void *g, const void *deps, size_t ndeps,
 			       CUdeviceptr dptr);
+CUresult cuGraphAddNode(void **node, void *g, const void *deps, size_t ndeps,
+			CUgraphNodeParams *p);
+CUresult cuGraphAddNode_v2(void **node, void *g, const void *deps, const void *edges, size_t ndeps,
+			   CUgraphNodeParams *p);
 CUresult cuGraphInstantiateWithFlags(void **pex, void *g, unsigned long long flags);
 CUresult cuGraphInstantiateWithParams(void **pex, void *g, CUDA_GRAPH_INSTANTIATE_PARAMS *p);
 CUresult cuGraphLaunch(void *e, CUstream s);

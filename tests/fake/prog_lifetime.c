@@ -25,6 +25,9 @@
  *          200 MiB more
  *   graphmodel  the same with a driver that has no
  *          cuDeviceGetGraphMemAttribute (the importer's model)
+ *   graphnode, graphnodemodel  the same two, the explicit graph's memory
+ *          nodes added through cuGraphAddNode and cuGraphAddNode_v2
+ *          (CUgraphNodeParams), with an empty node among them
  *   managed  800 MiB of managed memory (not on the device until touched),
  *          300 MiB of device memory
  *   owners  memory of other owners: a 256 MiB VMM handle exported and
@@ -86,7 +89,44 @@ static long long peak_now(long long peak)
 	return beyond() > peak ? beyond() : peak;
 }
 
-static void graphmem(void)
+/* Add a memory node: by its own entry point, or (generic) through
+ * cuGraphAddNode / cuGraphAddNode_v2 with CUgraphNodeParams. */
+static void add_alloc_node(int generic, void *g, CUDA_MEM_ALLOC_NODE_PARAMS *p)
+{
+	void *node;
+	if (!generic) {
+		CHECK(cuGraphAddMemAllocNode(&node, g, NULL, 0, p) == CUDA_SUCCESS);
+		return;
+	}
+	CUgraphNodeParams np;
+	memset(&np, 0, sizeof(np));
+	np.type = CU_GRAPH_NODE_TYPE_MEM_ALLOC;
+	np.alloc = *p;
+	if (generic == 1)
+		CHECK(cuGraphAddNode(&node, g, NULL, 0, &np) == CUDA_SUCCESS);
+	else
+		CHECK(cuGraphAddNode_v2(&node, g, NULL, NULL, 0, &np) == CUDA_SUCCESS);
+	p->dptr = np.alloc.dptr;
+}
+
+static void add_free_node(int generic, void *g, CUdeviceptr dptr)
+{
+	void *node;
+	if (!generic) {
+		CHECK(cuGraphAddMemFreeNode(&node, g, NULL, 0, dptr) == CUDA_SUCCESS);
+		return;
+	}
+	CUgraphNodeParams np;
+	memset(&np, 0, sizeof(np));
+	np.type = CU_GRAPH_NODE_TYPE_MEM_FREE;
+	np.free.dptr = dptr;
+	if (generic == 1)
+		CHECK(cuGraphAddNode(&node, g, NULL, 0, &np) == CUDA_SUCCESS);
+	else
+		CHECK(cuGraphAddNode_v2(&node, g, NULL, NULL, 0, &np) == CUDA_SUCCESS);
+}
+
+static void graphmem(int generic)
 {
 	CUstream s;
 	CHECK(cuStreamCreate(&s, 0) == CUDA_SUCCESS);
@@ -98,12 +138,18 @@ static void graphmem(void)
 	p.poolProps.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
 	p.poolProps.location.id = 0;
 	p.bytesize = 200 * MiB;
-	CHECK(cuGraphAddMemAllocNode(&node, g, NULL, 0, &p) == CUDA_SUCCESS);
+	add_alloc_node(generic, g, &p);
 	CUdeviceptr a = p.dptr;
 	p.bytesize = 100 * MiB;
-	CHECK(cuGraphAddMemAllocNode(&node, g, NULL, 0, &p) == CUDA_SUCCESS);
-	CHECK(cuGraphAddMemFreeNode(&node, g, NULL, 0, a) == CUDA_SUCCESS);
-	CHECK(cuGraphAddMemFreeNode(&node, g, NULL, 0, p.dptr) == CUDA_SUCCESS);
+	add_alloc_node(generic ? 2 : 0, g, &p);
+	if (generic) { /* a node without memory: passed through, not recorded */
+		CUgraphNodeParams np;
+		memset(&np, 0, sizeof(np));
+		np.type = CU_GRAPH_NODE_TYPE_EMPTY;
+		CHECK(cuGraphAddNode(&node, g, NULL, 0, &np) == CUDA_SUCCESS);
+	}
+	add_free_node(generic, g, a);
+	add_free_node(generic ? 2 : 0, g, p.dptr);
 	CHECK(cuStreamBeginCapture_v2(s, 0) == CUDA_SUCCESS);
 	CUdeviceptr c;
 	CHECK(cuMemAllocAsync(&c, 150 * MiB, s) == CUDA_SUCCESS);
@@ -264,11 +310,12 @@ int main(int argc, char **argv)
 		CHECK(cuStreamEndCapture(s, &graph) == CUDA_SUCCESS);
 		hold(1, 800 * MiB);
 		peak = beyond();
-	} else if (strcmp(argv[1], "graphmem") == 0 || strcmp(argv[1], "graphmodel") == 0) {
-		if (strcmp(argv[1], "graphmodel") == 0)
+	} else if (strcmp(argv[1], "graphmem") == 0 || strcmp(argv[1], "graphmodel") == 0 ||
+		   strcmp(argv[1], "graphnode") == 0 || strcmp(argv[1], "graphnodemodel") == 0) {
+		if (strstr(argv[1], "model"))
 			setenv("FAKECUDA_NO_GRAPH_ATTR", "1", 1);
 		start();
-		graphmem();
+		graphmem(strstr(argv[1], "node") != NULL);
 		return 0;
 	} else if (strcmp(argv[1], "managed") == 0) {
 		start();

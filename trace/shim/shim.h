@@ -102,6 +102,22 @@ struct cu_mem_alloc_node_params {    /* CUDA_MEM_ALLOC_NODE_PARAMS (v1) */
 	size_t bytesize;
 	CUdeviceptr dptr;                /* out */
 };
+/* CUgraphNodeParams (CUDA 12.2+, cuGraphAddNode): type, then a 232-byte
+ * union at offset 16, 256 bytes in all. */
+struct cu_graph_node_params {
+	int type;                        /* CUgraphNodeType */
+	int reserved0[3];
+	union {
+		long long reserved1[29];
+		struct cu_mem_alloc_node_params alloc;  /* CUDA_MEM_ALLOC_NODE_PARAMS_v2 */
+		struct { CUdeviceptr dptr; } free;      /* CUDA_MEM_FREE_NODE_PARAMS */
+	} u;
+	long long reserved2;
+};
+_Static_assert(sizeof(struct cu_graph_node_params) == 256, "CUgraphNodeParams is 256 bytes");
+/* CUgraphNodeType: the memory node types. */
+enum { CU_GRAPH_NODE_TYPE_MEM_ALLOC = 10, CU_GRAPH_NODE_TYPE_MEM_FREE = 11 };
+typedef void *CUgraphEdgeData_p;     /* const CUgraphEdgeData *, passed through */
 struct cu_graph_inst_params {        /* CUDA_GRAPH_INSTANTIATE_PARAMS */
 	cuuint64_t flags;
 	CUstream hUploadStream;
@@ -267,13 +283,14 @@ int shim_buf_put(int kind, const void *p, const char *v2);
 uint64_t shim_buf_lost(void);
 /*
  * Writer only (W.mu held): build frame frame_no in the stage from the
- * slots handed over and every thread's current slot. *raw, *len: the
- * frame content; *events: events in it; *all: every record was taken
- * (else the frame carries wm_old, not wm_new, and the caller sweeps
- * again). Returns the chunks taken, -1 when nothing is mapped.
+ * slots handed over and (unless full_only) every thread's current slot.
+ * *raw, *len: the frame content; *events: events in it; *all: every
+ * record was taken (else the frame carries wm_old, not wm_new, and the
+ * caller sweeps again; always 0 with full_only). Returns the chunks
+ * taken, -1 when nothing is mapped.
  */
-int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *events,
-		   int *all, const uint8_t **raw, size_t *len);
+int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, int full_only,
+		   uint64_t *events, int *all, const uint8_t **raw, size_t *len);
 /* Append END to the stage; returns the new content length. */
 size_t shim_buf_append_end(uint64_t events, uint64_t lost, int reason);
 /* Recording stopped (output failed): the tail says so. */

@@ -6,7 +6,14 @@
  * completed call. The writer (shim_writer.c) turns slots into frames.
  *
  * Hot path: a thread appends to its own slot under its own tiny lock,
- * contended only while the writer copies that slot out. A thread starts
+ * contended only while the writer copies that slot out. Where the kernel
+ * has membarrier(2) the lock is asymmetric: the thread marks itself busy
+ * with a plain store and checks the writer's flag, the writer raises its
+ * flags and runs MEMBARRIER_CMD_PRIVATE_EXPEDITED before it reads busy
+ * (the store-fence-load pattern of both sides, the fence on the thread's
+ * side made by the writer's membarrier), so the thread pays no locked
+ * instruction per record; the writer pays one system call per sweep.
+ * Elsewhere it is an exchange spin lock. A thread starts
  * with one slot (8 KiB); when it is full the thread hands it to the
  * writer and takes a free one (slot_mu, once per ~300 records). At thread
  * exit the slot is handed over (or freed when empty) and the thread's
@@ -31,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/membarrier.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +49,8 @@
 #define WAKE_FULL 16                             /* full slots that wake the writer */
 
 struct tbuf {
-	atomic_int lock;
+	atomic_int lock;           /* the spin lock; asymmetric: the thread is busy */
+	atomic_int want;           /* asymmetric: the writer wants the slot */
 	int32_t tid;
 	uint32_t slot;             /* NO_SLOT: none yet */
 	struct vrt_tail_slot *sl;
@@ -96,6 +105,33 @@ static int32_t my_tid(void)
 	return t_tid;
 }
 
+/* Asymmetric locking is in use (decided once, before any tbuf exists;
+ * in a forked child again, alone). */
+static int asym;
+
+static int membarrier_ok(void)
+{
+#ifdef SYS_membarrier
+	long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	return q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+	       syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+	return 0;
+#endif
+}
+
+/* The writer's side of the asymmetric lock: every running thread of the
+ * process has passed a full barrier when it returns 0. */
+static int heavy_fence(void)
+{
+#ifdef SYS_membarrier
+	return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0 ? 0 : -1;
+#else
+	return -1;
+#endif
+}
+
+/* The spin lock (and the writer's side once it holds want: wait for busy). */
 static void tb_lock(struct tbuf *b)
 {
 	while (atomic_exchange_explicit(&b->lock, 1, memory_order_acquire))
@@ -104,6 +140,31 @@ static void tb_lock(struct tbuf *b)
 }
 
 static void tb_unlock(struct tbuf *b)
+{
+	atomic_store_explicit(&b->lock, 0, memory_order_release);
+}
+
+/* The owning thread's side. */
+static void own_lock(struct tbuf *b)
+{
+	if (!asym) {
+		tb_lock(b);
+		return;
+	}
+	for (;;) {
+		atomic_store_explicit(&b->lock, 1, memory_order_relaxed);
+		/* Only the compiler may not reorder the store and the load;
+		 * the CPU's fence is the writer's membarrier. */
+		atomic_signal_fence(memory_order_seq_cst);
+		if (!atomic_load_explicit(&b->want, memory_order_acquire))
+			return;
+		atomic_store_explicit(&b->lock, 0, memory_order_release);
+		while (atomic_load_explicit(&b->want, memory_order_acquire))
+			sched_yield();
+	}
+}
+
+static void own_unlock(struct tbuf *b)
 {
 	atomic_store_explicit(&b->lock, 0, memory_order_release);
 }
@@ -263,6 +324,10 @@ static void thread_gone(void *p);
 static void make_key(void)
 {
 	pthread_key_create(&t_key, thread_gone);
+	/* VRAMSIM_NO_MEMBARRIER=1: the spin lock (to test it; or where a
+	 * seccomp policy would refuse membarrier noisily). */
+	const char *no = getenv("VRAMSIM_NO_MEMBARRIER");
+	asym = !(no && *no == '1') && membarrier_ok();
 }
 
 /* Take a free slot for b (slot_mu held); 0 or -1. */
@@ -318,11 +383,11 @@ static void thread_gone(void *p)
 	if (b->next)
 		b->next->prev = b->prev;
 	pthread_mutex_unlock(&reg_mu);
-	tb_lock(b); /* a sweep that found it before the unlink is done */
+	own_lock(b); /* a sweep that found it before the unlink is done */
 	pthread_mutex_lock(&slot_mu);
 	int n = base ? hand_over(b) : 0;
 	pthread_mutex_unlock(&slot_mu);
-	tb_unlock(b);
+	own_unlock(b);
 	free(b);
 	t_buf = NULL;
 	if (n >= WAKE_FULL)
@@ -335,9 +400,12 @@ static struct tbuf *tb_get(void)
 	if (b)
 		return b;
 	pthread_once(&key_once, make_key);
-	b = calloc(1, sizeof(*b));
+	/* A cache line of its own: a thread writes its tbuf on every record,
+	 * and two threads' small blocks may be neighbours in the heap. */
+	b = aligned_alloc(64, (sizeof(*b) + 63) & ~(size_t)63);
 	if (!b)
 		return NULL;
+	memset(b, 0, sizeof(*b));
 	b->tid = my_tid();
 	b->slot = NO_SLOT;
 	pthread_mutex_lock(&reg_mu);
@@ -369,7 +437,7 @@ int shim_buf_put(int kind, const void *p, const char *v2)
 		return -1;
 	}
 	for (int attempt = 0; attempt < 3; attempt++) {
-		tb_lock(b);
+		own_lock(b);
 		int handed = 0, ok = b->slot != NO_SLOT;
 		if (!ok) {
 			pthread_mutex_lock(&slot_mu);
@@ -389,7 +457,11 @@ int shim_buf_put(int kind, const void *p, const char *v2)
 				s->nev += kind == SHIM_REC_EVENT;
 				/* Publish: the record is whole before len covers it. */
 				__atomic_store_n(&s->len, (uint32_t)b->enc.len, __ATOMIC_RELEASE);
-				tb_unlock(b);
+				/* The writer read the slot's lines last time round: ask
+				 * for the next one now, so the store that needs it (a
+				 * few records on) does not wait for it at the unlock. */
+				__builtin_prefetch(b->enc.buf + b->enc.len + 64, 1, 3);
+				own_unlock(b);
 				return 0;
 			}
 			/* Full: swap it for a fresh slot and retry. */
@@ -400,7 +472,7 @@ int shim_buf_put(int kind, const void *p, const char *v2)
 			pthread_mutex_unlock(&slot_mu);
 		}
 		int stuck = !ok || handed < 0 || b->slot == NO_SLOT;
-		tb_unlock(b);
+		own_unlock(b);
 		if (handed >= WAKE_FULL)
 			shim_writer_wake();
 		if (stuck)
@@ -450,8 +522,8 @@ static int stage_slot(uint32_t i, struct vrt_tail_slot *s, uint64_t *events)
 	return 0;
 }
 
-int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *events,
-		   int *all, const uint8_t **raw, size_t *len)
+int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, int full_only,
+		   uint64_t *events, int *all, const uint8_t **raw, size_t *len)
 {
 	*all = 1;
 	*events = 0;
@@ -481,23 +553,46 @@ int shim_buf_stage(uint64_t frame_no, int64_t wm_old, int64_t wm_new, uint64_t *
 	if (k && k < nfull)
 		memmove(full, full + k, (nfull - k) * sizeof(*full));
 	nfull -= k;
-	if (nfull)
+	if (nfull || full_only)
 		*all = 0;
 	pthread_mutex_unlock(&slot_mu);
+	if (full_only)
+		goto done;
 	pthread_mutex_lock(&reg_mu);
-	for (struct tbuf *b = reg_head; b && *all; b = b->next) {
-		tb_lock(b);
-		if (b->slot != NO_SLOT && __atomic_load_n(&b->sl->len, __ATOMIC_ACQUIRE)) {
-			if (stage_slot(b->slot, b->sl, events) == 0) {
-				b->enc.len = 0;
-				chunks++;
-			} else {
-				*all = 0;
+	int fenced = 1;
+	if (asym && *all) {
+		/* Every thread's flag first, then one fence for them all. */
+		for (struct tbuf *b = reg_head; b; b = b->next)
+			atomic_store_explicit(&b->want, 1, memory_order_relaxed);
+		fenced = heavy_fence() == 0;
+		if (!fenced)
+			*all = 0; /* not safe to take: left in the tail, not lost */
+	}
+	for (struct tbuf *b = reg_head; b && (*all || asym); b = b->next) {
+		if (*all && fenced) {
+			/* Spin lock: take it. Asymmetric: want is up; wait
+			 * until the thread is out (it cannot enter again). */
+			if (asym)
+				while (atomic_load_explicit(&b->lock, memory_order_acquire))
+					sched_yield();
+			else
+				tb_lock(b);
+			if (b->slot != NO_SLOT && __atomic_load_n(&b->sl->len, __ATOMIC_ACQUIRE)) {
+				if (stage_slot(b->slot, b->sl, events) == 0) {
+					b->enc.len = 0;
+					chunks++;
+				} else {
+					*all = 0;
+				}
 			}
+			if (!asym)
+				tb_unlock(b);
 		}
-		tb_unlock(b);
+		if (asym)
+			atomic_store_explicit(&b->want, 0, memory_order_release);
 	}
 	pthread_mutex_unlock(&reg_mu);
+done:
 	/* Every record missed was stamped after wm_new only if none was left. */
 	if (*all)
 		put_varint10(d + wm_at, (uint64_t)(wm_new < 0 ? 0 : wm_new));
@@ -629,6 +724,7 @@ void shim_buf_fork_child(void)
 	reg_head = mine;
 	if (mine) {
 		atomic_store(&mine->lock, 0);
+		atomic_store(&mine->want, 0);
 		mine->prev = mine->next = NULL;
 		mine->slot = NO_SLOT;
 		mine->sl = NULL;
@@ -636,4 +732,8 @@ void shim_buf_fork_child(void)
 		mine->tid = my_tid();
 	}
 	atomic_store(&b_lost, 0);
+	/* The registration may not outlive the fork: register again, or
+	 * (alone now, no sweep running) go back to the spin lock. */
+	if (asym)
+		asym = membarrier_ok();
 }

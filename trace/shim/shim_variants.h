@@ -76,6 +76,8 @@
 	X(cuMemSetMemPool, cuMemSetMemPool, 13000, 0) \
 	X(cuGraphAddMemAllocNode, cuGraphAddMemAllocNode, 11040, 0) \
 	X(cuGraphAddMemFreeNode, cuGraphAddMemFreeNode, 11040, 0) \
+	X(cuGraphAddNode, cuGraphAddNode, 12020, 0) \
+	X(cuGraphAddNode_v2, cuGraphAddNode, 12030, 0) \
 	X(cuGraphInstantiate, cuGraphInstantiate, 10000, 0) \
 	X(cuGraphInstantiate_v2, cuGraphInstantiate, 11000, 0) \
 	X(cuGraphInstantiateWithFlags, cuGraphInstantiateWithFlags, 11040, 0) \

@@ -98,6 +98,10 @@ CUresult l_cuGraphAddMemAllocNode(CUgraphNode *node, CUgraph g, const CUgraphNod
 				  size_t ndeps, struct cu_mem_alloc_node_params *p);
 CUresult l_cuGraphAddMemFreeNode(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
 				 size_t ndeps, CUdeviceptr dptr);
+CUresult l_cuGraphAddNode(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t ndeps,
+			  struct cu_graph_node_params *p);
+CUresult l_cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
+			     CUgraphEdgeData_p edges, size_t ndeps, struct cu_graph_node_params *p);
 CUresult l_cuGraphInstantiate(CUgraphExec *ex, CUgraph g, CUgraphNode *err, char *log,
 			      size_t logn);
 CUresult l_cuGraphInstantiate_v2(CUgraphExec *ex, CUgraph g, CUgraphNode *err, char *log,

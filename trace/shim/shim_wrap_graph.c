@@ -52,6 +52,72 @@ static CUresult do_cuGraphAddMemFreeNode(void *fn, CUgraphNode *node, CUgraph g,
 ENTRY(cuGraphAddMemFreeNode, (CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
 			      size_t ndeps, CUdeviceptr dptr), (node, g, deps, ndeps, dptr))
 
+/*
+ * The generic form (CUDA 12.2+): cuGraphAddNode and cuGraphAddNode_v2
+ * (which adds edge data) take a CUgraphNodeParams whose type says what
+ * node it makes. A memory allocation or free node made this way is the
+ * node cuGraphAddMemAllocNode or cuGraphAddMemFreeNode makes (CUDA driver
+ * API reference, "Graph Management": cuGraphAddNode; struct
+ * CUgraphNodeParams, members alloc and free), so it is recorded as that
+ * call. Other node types hold no memory of their own and are not recorded.
+ *
+ * Not wrapped, by the same reference's rules: cuGraphNodeSetParams and
+ * cuGraphExecNodeSetParams cannot change a memory node ("Modifying
+ * parameters is not supported for node types CU_GRAPH_NODE_TYPE_MEM_ALLOC
+ * and CU_GRAPH_NODE_TYPE_MEM_FREE"; the exec table: "API unsupported");
+ * cuGraphClone refuses a graph that holds memory nodes (its note, and the
+ * restrictions listed under cuGraphAddMemFreeNode); cuGraphExecUpdate maps
+ * nothing (memory is mapped at launch), and the launch after it records
+ * the device's reserve (shim_graph_stat) where the driver has the getter.
+ * A child graph holding memory nodes must be moved into its parent
+ * (CUDA_CHILD_GRAPH_NODE_PARAMS: "Graphs containing memory allocation or
+ * memory free nodes must set the ownership to be moved to the parent"),
+ * which only cuGraphAddNode can ask; its nodes stay recorded under the
+ * child graph, so the importer's model (used without the getter) does not
+ * count them in the parent: README, "What remains invisible".
+ */
+static void graph_node_added(CUresult r, CUgraph g, const struct cu_graph_node_params *p)
+{
+	if (!p)
+		return;
+	if (p->type == CU_GRAPH_NODE_TYPE_MEM_ALLOC) {
+		const struct cu_mem_alloc_node_params *a = &p->u.alloc;
+		rec(VRT_API_cuGraphAddMemAllocNode, r, shim_location_dev(&a->poolProps.location),
+		    a->bytesize, a->bytesize, r == CUDA_SUCCESS ? a->dptr : 0, ptr64(g), 0);
+	} else if (p->type == CU_GRAPH_NODE_TYPE_MEM_FREE) {
+		rec(VRT_API_cuGraphAddMemFreeNode, r, shim_cur_dev(), 0, 0, p->u.free.dptr, ptr64(g),
+		    0);
+	}
+}
+
+typedef CUresult (*f_addnode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t,
+			      struct cu_graph_node_params *);
+static CUresult do_cuGraphAddNode(void *fn, CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
+				  size_t ndeps, struct cu_graph_node_params *p)
+{
+	BEGIN;
+	CUresult r = ((f_addnode)fn)(node, g, deps, ndeps, p);
+	FINISH(graph_node_added(r, g, p));
+	return r;
+}
+ENTRY(cuGraphAddNode, (CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t ndeps,
+		       struct cu_graph_node_params *p), (node, g, deps, ndeps, p))
+
+typedef CUresult (*f_addnode2)(CUgraphNode *, CUgraph, const CUgraphNode *, CUgraphEdgeData_p,
+			       size_t, struct cu_graph_node_params *);
+static CUresult do_cuGraphAddNode_v2(void *fn, CUgraphNode *node, CUgraph g,
+				     const CUgraphNode *deps, CUgraphEdgeData_p edges, size_t ndeps,
+				     struct cu_graph_node_params *p)
+{
+	BEGIN;
+	CUresult r = ((f_addnode2)fn)(node, g, deps, edges, ndeps, p);
+	FINISH(graph_node_added(r, g, p));
+	return r;
+}
+ENTRY(cuGraphAddNode_v2, (CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
+			  CUgraphEdgeData_p edges, size_t ndeps, struct cu_graph_node_params *p),
+      (node, g, deps, edges, ndeps, p))
+
 /* ---- instantiate, launch, upload, destroy, trim ---- */
 
 /* An instantiation: req = flags; with CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD

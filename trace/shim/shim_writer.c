@@ -453,8 +453,14 @@ static int open_output(void)
 
 /* ---- frames (W.mu held) ---- */
 
-/* Sweep and write; with final, end the file with END (reason). */
-static void flush_locked(int final, int reason)
+/*
+ * Sweep and write; with final, end the file with END (reason). With
+ * full_only (the writer woken because slots filled up) only the slots
+ * handed over are written: the threads' current slots, which take every
+ * thread's buffer lock, wait for the periodic sweep (VRAMSIM_FLUSH_MS),
+ * so a busy thread is not held up a few times a millisecond.
+ */
+static void flush_locked(int final, int reason, int full_only)
 {
 	if (atomic_load(&g_state) != SHIM_ACTIVE || W.ended)
 		return;
@@ -464,10 +470,11 @@ static void flush_locked(int final, int reason)
 		int all;
 		const uint8_t *raw;
 		size_t n;
-		int chunks = shim_buf_stage(W.frame_no + 1, W.watermark, wm, &ev, &all, &raw, &n);
+		int chunks = shim_buf_stage(W.frame_no + 1, W.watermark, wm, full_only && !final, &ev,
+					    &all, &raw, &n);
 		if (chunks < 0)
 			return;
-		if (chunks == 0 && all && !final) {
+		if (chunks == 0 && !final && (all || full_only)) {
 			shim_buf_stage_done();
 			return;
 		}
@@ -503,7 +510,7 @@ void shim_flush_sync(void)
 	if (atomic_load(&g_state) != SHIM_ACTIVE)
 		return;
 	pthread_mutex_lock(&W.mu);
-	flush_locked(0, 0);
+	flush_locked(0, 0, 0);
 	pthread_mutex_unlock(&W.mu);
 }
 
@@ -513,6 +520,7 @@ static void *writer_main(void *arg)
 {
 	(void)arg;
 	int64_t next_snap = cfg.snap_ms ? mono_ns() + (int64_t)cfg.snap_ms * 1000000 : INT64_MAX;
+	int64_t next_sweep = mono_ns() + (int64_t)cfg.flush_ms * 1000000;
 	pthread_mutex_lock(&W.mu);
 	for (;;) {
 		if (atomic_load(&g_state) != SHIM_ACTIVE || W.ended) {
@@ -522,7 +530,9 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&W.cv, &W.mu);
 			continue;
 		}
+		int woken = 1;
 		if (!atomic_exchange(&w_wake, 0)) {
+			woken = 0;
 			int64_t due = mono_ns() + (int64_t)cfg.flush_ms * 1000000;
 			if (due > next_snap)
 				due = next_snap;
@@ -535,7 +545,12 @@ static void *writer_main(void *arg)
 			atomic_store(&w_wake, 0);
 		}
 		shim_clock_calibrate();
-		flush_locked(0, 0);
+		/* Woken for full slots: those only, unless a sweep is due. */
+		int64_t now = mono_ns();
+		int sweep = !woken || now >= next_sweep;
+		flush_locked(0, 0, !sweep);
+		if (sweep)
+			next_sweep = now + (int64_t)cfg.flush_ms * 1000000;
 		if (mono_ns() >= next_snap && atomic_load(&g_state) == SHIM_ACTIVE) {
 			/* Snapshots call the driver: never while holding W.mu, so a
 			 * flush from another thread is never stuck behind the driver. */
@@ -675,7 +690,7 @@ void shim_before_exec(void)
 		 * other threads' calls that complete before the kernel replaces
 		 * the image stay there, and the importer adds them. The tail is
 		 * removed only when no other thread records. */
-		flush_locked(1, VRT_END_EXEC);
+		flush_locked(1, VRT_END_EXEC, 0);
 		if (W.ended && !shim_buf_others() && !shim_buf_pending()) {
 			shim_buf_close(1);
 			W.tail_gone = 1;
@@ -701,7 +716,7 @@ static void fork_prepare(void)
 	/* Write the parent's records before the child copies them, and keep
 	 * the writer and buffer locks so the child inherits them quiet. */
 	pthread_mutex_lock(&W.mu);
-	flush_locked(0, 0);
+	flush_locked(0, 0, 0);
 	shim_buf_fork_prepare();
 }
 
@@ -749,7 +764,7 @@ __attribute__((destructor)) static void shim_fini(void)
 		return;
 	pthread_mutex_lock(&W.mu);
 	int was_open = !W.ended;
-	flush_locked(1, VRT_END_EXIT);
+	flush_locked(1, VRT_END_EXIT, 0);
 	if (atomic_load(&g_state) == SHIM_ACTIVE)
 		atomic_store(&g_state, SHIM_DONE);
 	if (was_open && W.ended && !shim_buf_pending())
