@@ -403,7 +403,27 @@ int ll_on_using_device(struct ll *p, char *s, char **cause)
 	char desc[96];
 	ll_copy_span(desc, sizeof(desc), ne + 2, close);
 	ll_dev_name(p, dev, desc);
-	ll_use_dev(ll_load_for(p), dev);
+	struct ll_load *l = ll_load_for(p);
+	ll_use_dev(l, dev);
+	/* the free memory llama.cpp read at load: its default split follows
+	 * it (llama-model.cpp, the tensor_split default); kept per load as
+	 * "f0,f1,..." in MiB, '?' for a device without the figure */
+	uint64_t fr;
+	const char *e = NULL;
+	if (strncmp(close, ") - ", 4) == 0 && ll_u64(close + 4, &fr, &e) == 0 && fr > 0 &&
+	    strncmp(e, " MiB free", 9) == 0) {
+		l->free_mib[dev] = fr;
+		char buf[LL_MAX_DEV * 8];
+		size_t k = 0;
+		for (int i = 0; i <= dev && k + 24 < sizeof(buf); i++) {
+			if (l->free_mib[i])
+				k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%llu", i ? "," : "",
+						      (unsigned long long)l->free_mib[i]);
+			else
+				k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s?", i ? "," : "");
+		}
+		ll_set(l, SK(GPU_FREE_MIB), buf);
+	}
 	return 0;
 }
 

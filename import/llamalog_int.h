@@ -130,6 +130,7 @@ struct ll_load {
 	size_t n_cidx, a_cidx;
 	int n_found;          /* GPUs the engine had found while this load ran */
 	char ps_id[16];       /* `ollama ps` model id, to find its `ollama list` size */
+	uint64_t free_mib[LL_MAX_DEV]; /* `using device ... - N MiB free`, 0: not printed */
 };
 
 /* What the whole file says about a device (machine state: carried over

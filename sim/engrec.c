@@ -56,6 +56,81 @@ static void note(struct engrec *rec, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void missing(struct engrec *rec, const char *what)
+{
+	size_t k = strlen(rec->missing);
+	snprintf(rec->missing + k, sizeof(rec->missing) - k, "%s%s", k ? "; " : "", what);
+}
+
+/*
+ * Where the recorded load put its tensors, beyond layers and split: the
+ * -ot rules, --cpu-moe and --n-cpu-moe of its command line, and the free
+ * memory per GPU its `using device` lines printed (llama.cpp's default
+ * split is proportional to free memory: llama-model.cpp, load_tensors,
+ * tag v0.5.0). The command line wins for each.
+ */
+static void recorded_placement(struct sread *rd, struct eng_req *r, struct engrec *rec)
+{
+	int set = 0;
+	int64_t v;
+	int64_t cmdline = setting_int(rd, SET_CMDLINE, &set);
+	int have_cmd = set && cmdline;
+	if (!r->n_ot && setting_str(rd, SET_OVERRIDE_TENSOR, rec->ot_, sizeof(rec->ot_))) {
+		char *save = NULL;
+		for (char *t = strtok_r(rec->ot_, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+			if (r->n_ot == ENG_MAX_OT) {
+				missing(rec, "-ot rules beyond the engine's limit (left out)");
+				break;
+			}
+			r->ot[r->n_ot++] = t;
+			note(rec, "-ot %s", t);
+		}
+	}
+	if (!r->cpu_moe && (v = setting_int(rd, SET_CPU_MOE, &set), set) && v) {
+		r->cpu_moe = 1;
+		note(rec, "cpu-moe");
+	}
+	if (!r->n_cpu_moe && (v = setting_int(rd, SET_N_CPU_MOE, &set), set) && v > 0) {
+		r->n_cpu_moe = (int)v;
+		note(rec, "n-cpu-moe %d", r->n_cpu_moe);
+	}
+	if (!have_cmd)
+		missing(rec, "no command line in the log: -ot, --cpu-moe and --n-cpu-moe unknown (planned without)");
+
+	int given = 0;
+	for (int i = 0; i < r->n_gpus; i++)
+		given |= r->free_mem[i] != 0;
+	char fs[512];
+	if (given || r->n_split)
+		return; /* --free given, or a split that makes free memory moot */
+	if (!setting_str(rd, SET_GPU_FREE_MIB, fs, sizeof(fs))) {
+		missing(rec, "free memory per GPU not in the log: the split follows the GPUs' sizes");
+		return;
+	}
+	uint64_t mib[ENG_MAX_GPUS];
+	int k = 0, ok = 1;
+	for (char *s = fs, *end; *s && ok; s = *end ? end + 1 : end) {
+		if (k == ENG_MAX_GPUS || *s == '?') {
+			ok = 0;
+			break;
+		}
+		mib[k++] = strtoull(s, &end, 10);
+		ok = end != s && (*end == ',' || !*end);
+	}
+	for (int i = 0; ok && i < k && k == r->n_gpus; i++)
+		ok = (mib[i] << 20) <= r->mem[i];
+	if (!ok || k != r->n_gpus) {
+		char m[640];
+		snprintf(m, sizeof(m), "recorded free memory (%s MiB) does not fit the %d GPUs planned: the split "
+			 "follows the GPUs' sizes", fs, r->n_gpus);
+		missing(rec, m);
+		return;
+	}
+	for (int i = 0; i < k; i++)
+		r->free_mem[i] = mib[i] << 20;
+	note(rec, "free %s MiB", fs);
+}
+
 int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -146,6 +221,7 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		}
 	}
 
+	recorded_placement(&rd, r, rec);
 	if (rd.rc)
 		return rd.rc;
 	struct store_event_stat *es = NULL;
@@ -183,6 +259,8 @@ static void row(FILE *f, const char *dev, const char *cat, uint64_t rec, uint64_
 void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p)
 {
 	fprintf(f, "recorded: trace %s (%s)\n", rec->name, rec->settings[0] ? rec->settings : "no settings recorded");
+	if (rec->missing[0])
+		fprintf(f, "not recovered: %s\n", rec->missing);
 	if (rec->n_layer > 0 && rec->n_layer != p->n_layer)
 		fprintf(f, "warning: the recorded load's model has %d layers, this one %d: not the same model\n",
 			rec->n_layer, p->n_layer);

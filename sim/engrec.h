@@ -23,15 +23,21 @@ struct engrec {
 	uint64_t weights[ENG_MAX_GPUS + 1], kv[ENG_MAX_GPUS + 1], compute[ENG_MAX_GPUS + 1];
 	uint64_t output[ENG_MAX_GPUS + 1], context[ENG_MAX_GPUS + 1];
 	int n_layer;         /* the recorded model's repeating layers, 0 if unknown */
-	char settings[512];  /* the recorded settings used, for the report */
+	char settings[1024]; /* the recorded settings used, for the report */
+	char missing[512];   /* recorded settings that could not be recovered, "" if none */
 	char store_[8][32];  /* storage for strings r points into */
+	char ot_[2048];      /* storage for the recorded -ot rules r->ot points into */
 };
 
 /*
  * Resolve ref in st and fill r (only the fields the trace records: GPUs
  * and their sizes, ctx, parallel, batch, ubatch, flash attention, cache
- * types, layers on GPUs, split) and rec. Fields r already has (the
- * command line) win. 0, or UTIL_EINPUT when the trace records no GPU.
+ * types, layers on GPUs, split, -ot rules, --cpu-moe, --n-cpu-moe, the
+ * GPUs' free memory at load) and rec. Fields r already has (the command
+ * line) win. What the trace cannot supply that the plan depends on (no
+ * command line in the log, no free memory) is listed in rec->missing.
+ * r points into rec: keep rec alive while r is used. 0, or UTIL_EINPUT
+ * when the trace records no GPU.
  */
 int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause);
 
