@@ -52,6 +52,7 @@ struct logmeta {
 	char type[MAX_TYPES][16];
 	long count[MAX_TYPES];
 	int mapped; /* host weights in CPU_Mapped buffers: mmapped file ranges */
+	long build; /* llama.cpp build number ("build: 5271 (36667c8e) ..."), 0 if not printed */
 	int n_dev;
 	uint64_t free_mib[ENG_MAX_GPUS];
 	char dev_name[ENG_MAX_GPUS][64];
@@ -122,6 +123,9 @@ static int log_read(const char *path, struct logmeta *m)
 			snprintf(m->type[m->n_types], sizeof(m->type[0]), "%s", tn);
 			m->count[m->n_types++] = c;
 		}
+		long b;
+		if (!m->build && strncmp(line, "build: ", 7) == 0 && sscanf(line + 7, "%ld", &b) == 1)
+			m->build = b;
 		if (strstr(line, "CPU_Mapped model buffer size"))
 			m->mapped = 1;
 		const char *u = strstr(line, "using device CUDA");
@@ -328,6 +332,8 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	if (!spec)
 		return 1;
 	printf("\n%s\n  model:   %s (%s, %s)\n  spec:    %s\n", file, m.name, m.arch, m.ftype, spec);
+	if (m.build)
+		printf("  build:   llama.cpp b%ld in the log (graph sizes drift between builds: tests/drift)\n", m.build);
 
 	char gguf[512];
 	snprintf(gguf, sizeof(gguf), "%s/model.gguf", tmp);
