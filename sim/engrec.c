@@ -75,6 +75,9 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 	int64_t v;
 	int64_t cmdline = setting_int(rd, SET_CMDLINE, &set);
 	int have_cmd = set && cmdline;
+	char eng[64];
+	/* a plan kept by `plan --save` keeps its rules and any --free itself */
+	int kept = setting_str(rd, SET_ENGINE, eng, sizeof(eng)) && strcmp(eng, "llama.cpp engine plan") == 0;
 	if (!r->n_ot && setting_str(rd, SET_OVERRIDE_TENSOR, rec->ot_, sizeof(rec->ot_))) {
 		char *save = NULL;
 		for (char *t = strtok_r(rec->ot_, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
@@ -94,7 +97,7 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 		r->n_cpu_moe = (int)v;
 		note(rec, "n-cpu-moe %d", r->n_cpu_moe);
 	}
-	if (!have_cmd)
+	if (!have_cmd && !kept)
 		missing(rec, "no command line in the log: -ot, --cpu-moe and --n-cpu-moe unknown (planned without)");
 
 	int given = 0;
@@ -104,7 +107,8 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 	if (given || r->n_split)
 		return; /* --free given, or a split that makes free memory moot */
 	if (!setting_str(rd, SET_GPU_FREE_MIB, fs, sizeof(fs))) {
-		missing(rec, "free memory per GPU not in the log: the split follows the GPUs' sizes");
+		if (!kept)
+			missing(rec, "free memory per GPU not in the log: the split follows the GPUs' sizes");
 		return;
 	}
 	uint64_t mib[ENG_MAX_GPUS];
@@ -245,6 +249,55 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	}
 	free(es);
 	return 0;
+}
+
+int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, char **cause)
+{
+	memset(s, 0, sizeof(*s));
+	llm_scenario_init(&s->base);
+	struct sread rd = { st, trace, 0, cause };
+	char eng[64];
+	if (!setting_str(&rd, SET_ENGINE, eng, sizeof(eng)) || strcmp(eng, "llama.cpp engine plan") != 0 ||
+	    !setting_str(&rd, SET_PLAN_MODEL, s->spec, sizeof(s->spec)))
+		return rd.rc ? rd.rc : ENGREC_NOT_PLAN;
+	int set, set_seq;
+	int64_t ctx = setting_int(&rd, SET_N_CTX, &set);
+	int64_t seq = setting_int(&rd, SET_N_SEQ_MAX, &set_seq);
+	if (set_seq && seq > 0)
+		s->base.parallel = (int)seq;
+	if (set && ctx > 0)
+		s->base.ctx = (uint64_t)ctx / (uint64_t)(set_seq && seq > 0 ? seq : 1); /* per slot */
+	int64_t v;
+	if ((v = setting_int(&rd, SET_N_BATCH, &set), set) && v > 0)
+		s->base.batch = (int)v;
+	if ((v = setting_int(&rd, SET_N_UBATCH, &set), set) && v > 0)
+		s->base.ubatch = (int)v;
+	if ((v = setting_int(&rd, SET_FLASH_ATTN, &set), set))
+		s->base.flash_attn = v != 0;
+	if ((v = setting_int(&rd, SET_N_GPU_LAYERS, &set), set) && v >= 0)
+		s->base.n_gpu_layers = (int)v;
+	setting_str(&rd, SET_TYPE_K, s->type_k, sizeof(s->type_k));
+	setting_str(&rd, SET_TYPE_V, s->type_v, sizeof(s->type_v));
+	char ts[256];
+	if (setting_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts))) {
+		int k = 0;
+		for (char *p = ts, *end; *p && k < TOPO_MAX_GPUS; p = *end ? end + 1 : end) {
+			s->base.split[k++] = strtod(p, &end);
+			if (end == p)
+				break;
+		}
+		s->base.n_split = k;
+	}
+	if (setting_str(&rd, SET_OVERRIDE_TENSOR, s->ot_, sizeof(s->ot_))) {
+		char *save = NULL;
+		for (char *t = strtok_r(s->ot_, ";", &save); t && s->n_ot < ENG_MAX_OT; t = strtok_r(NULL, ";", &save))
+			s->ot[s->n_ot++] = t;
+	}
+	if ((v = setting_int(&rd, SET_CPU_MOE, &set), set))
+		s->cpu_moe = v != 0;
+	if ((v = setting_int(&rd, SET_N_CPU_MOE, &set), set) && v > 0)
+		s->n_cpu_moe = (int)v;
+	return rd.rc;
 }
 
 static void row(FILE *f, const char *dev, const char *cat, uint64_t rec, uint64_t plan)
