@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------- llama.cpp: buffers */
@@ -424,6 +425,35 @@ int ll_on_using_device(struct ll *p, char *s, char **cause)
 		}
 		ll_set(l, SK(GPU_FREE_MIB), buf);
 	}
+	return 0;
+}
+
+/* "tensor blk.3.ffn_up_exps.weight (108 MiB q4_K) buffer type overridden
+ * to CPU": printed for every tensor an -ot rule moved, at debug level
+ * (llama-model-loader.cpp, tag v0.5.0; llama-model.cpp in 2025 builds),
+ * so only -v logs have it. Kept per load as NAME=DEV;... for a re-plan
+ * when the command line is not in the log (sim/engrec.c). */
+int ll_on_overridden(struct ll *p, char *s, char **cause)
+{
+	(void)cause;
+	const char *t = strstr(s, "tensor ");
+	const char *o = strstr(s, ") buffer type overridden to ");
+	if (!t || !o || o < t)
+		return 1;
+	const char *nb = t + 7, *ne = nb;
+	while (*ne && *ne != ' ' && ne < o)
+		ne++;
+	const char *db = o + 28, *de = db;
+	while (ll_is_word((unsigned char)*de))
+		de++;
+	if (ne == nb || ne[0] != ' ' || ne[1] != '(' || de == db || (size_t)(ne - nb) > 200 || de - db > 40)
+		return 1;
+	struct ll_load *l = ll_load_for(p);
+	const char *old = ll_get(l, SK(TENSORS_OVERRIDDEN));
+	char *v = util_xasprintf("%s%s%.*s=%.*s", old ? old : "", old ? ";" : "", (int)(ne - nb), nb,
+				 (int)(de - db), db);
+	ll_set(l, SK(TENSORS_OVERRIDDEN), v);
+	free(v);
 	return 0;
 }
 

@@ -266,6 +266,7 @@ int ll_on_layer_assigned(struct ll *p, char *s, char **cause);
 int ll_on_cuda_init(struct ll *p, char *s, char **cause);
 int ll_on_device(struct ll *p, char *s, char **cause);
 int ll_on_using_device(struct ll *p, char *s, char **cause);
+int ll_on_overridden(struct ll *p, char *s, char **cause);
 int ll_on_n_copies(struct ll *p, char *s, char **cause);
 int ll_on_graph(struct ll *p, char *s, char **cause);
 int ll_on_fa_auto(struct ll *p, char *s, char **cause);

@@ -62,6 +62,108 @@ static void missing(struct engrec *rec, const char *what)
 	snprintf(rec->missing + k, sizeof(rec->missing) - k, "%s%s", k ? "; " : "", what);
 }
 
+/* s with every character that is not [A-Za-z0-9_] backslash-escaped
+ * (tensor names hold '.'), appended to out (size n) at *k. */
+static void esc(char *out, size_t n, size_t *k, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && *k + 3 < n; i++) {
+		char c = s[i];
+		if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			out[(*k)++] = '\\';
+		out[(*k)++] = c;
+	}
+	out[*k] = '\0';
+}
+
+/*
+ * -ot rules that move exactly the tensors list names ("NAME=DEV;..."):
+ * one rule per tensor kind and device, its layers an alternation
+ * ("^blk\.(0|1|2)\.ffn_up_exps\.weight$=CPU"), a tensor outside the
+ * blocks by its own name. Devices: CPU (CPU_* buffer types too) and
+ * CUDAn; another one, or more rules than the engine takes, is named in
+ * rec->missing and the rules are not used.
+ */
+static void rules_from_tensors(char *list, struct eng_req *r, struct engrec *rec)
+{
+	struct grp {
+		char kind[128], dev[16];
+		char layers[1024];
+	} *g = util_xcalloc(ENG_MAX_OT + 1, sizeof(*g));
+	int ng = 0, bad = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(list, ";", &save); t && !bad; t = strtok_r(NULL, ";", &save)) {
+		char *eq = strrchr(t, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		const char *dev = eq + 1;
+		char d[16];
+		if (strncmp(dev, "CPU", 3) == 0)
+			snprintf(d, sizeof(d), "CPU");
+		else if (strncmp(dev, "CUDA", 4) == 0 && dev[4] >= '0' && dev[4] <= '9' && strlen(dev) < sizeof(d))
+			snprintf(d, sizeof(d), "%s", dev);
+		else {
+			char m[160];
+			snprintf(m, sizeof(m), "-ot rules: tensors moved to %.40s, a buffer type the engine has not", dev);
+			missing(rec, m);
+			bad = 1;
+			break;
+		}
+		int layer = -1, used = 0;
+		const char *kind = t;
+		if (sscanf(t, "blk.%d.%n", &layer, &used) == 1 && used > 0 && layer >= 0)
+			kind = t + used;
+		else
+			layer = -1;
+		int k = 0;
+		while (k < ng && !(strcmp(g[k].kind, kind) == 0 && strcmp(g[k].dev, d) == 0 &&
+				   (layer >= 0) == (g[k].layers[0] != '\0')))
+			k++;
+		if (k == ng) {
+			if (ng == ENG_MAX_OT || strlen(kind) >= sizeof(g[0].kind)) {
+				missing(rec, "-ot rules: more kinds of moved tensors than the engine takes (not used)");
+				bad = 1;
+				break;
+			}
+			snprintf(g[k].kind, sizeof(g[k].kind), "%s", kind);
+			snprintf(g[k].dev, sizeof(g[k].dev), "%s", d);
+			ng++;
+		}
+		if (layer >= 0) {
+			size_t l = strlen(g[k].layers);
+			snprintf(g[k].layers + l, sizeof(g[k].layers) - l, "%s%d", l ? "|" : "", layer);
+		}
+	}
+	size_t k = 0;
+	for (int i = 0; i < ng && !bad; i++) {
+		const char *start = rec->ot_ + k;
+		if (k + 16 >= sizeof(rec->ot_))
+			bad = 1;
+		if (g[i].layers[0]) {
+			k += (size_t)snprintf(rec->ot_ + k, sizeof(rec->ot_) - k, "^blk\\.(%s)\\.", g[i].layers);
+		} else {
+			rec->ot_[k++] = '^';
+		}
+		esc(rec->ot_, sizeof(rec->ot_), &k, g[i].kind, strlen(g[i].kind));
+		k += (size_t)snprintf(rec->ot_ + k, sizeof(rec->ot_) - k, "$=%s", g[i].dev);
+		if (k + 1 >= sizeof(rec->ot_)) {
+			missing(rec, "-ot rules from the overridden tensors: too long (not used)");
+			bad = 1;
+			break;
+		}
+		k++; /* past the terminating NUL */
+		r->ot[r->n_ot++] = start;
+	}
+	if (bad) {
+		r->n_ot = 0;
+	} else if (ng) {
+		for (int i = 0; i < r->n_ot; i++)
+			note(rec, "-ot %s", r->ot[i]);
+		note(rec, "(-ot from the log's overridden tensors: %d rule%s)", ng, ng == 1 ? "" : "s");
+	}
+	free(g);
+}
+
 /*
  * Where the recorded load put its tensors, beyond layers and split: the
  * -ot rules, --cpu-moe and --n-cpu-moe of its command line, and the free
@@ -73,6 +175,7 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 {
 	int set = 0;
 	int64_t v;
+	static char big[65536]; /* one tensor list at a time: engrec_load is not reentrant anyway */
 	int64_t cmdline = setting_int(rd, SET_CMDLINE, &set);
 	int have_cmd = set && cmdline;
 	char eng[64];
@@ -89,6 +192,11 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 			note(rec, "-ot %s", t);
 		}
 	}
+	int from_tensors = 0;
+	if (!r->n_ot && !have_cmd && setting_str(rd, SET_TENSORS_OVERRIDDEN, big, sizeof(big))) {
+		rules_from_tensors(big, r, rec);
+		from_tensors = r->n_ot > 0;
+	}
 	if (!r->cpu_moe && (v = setting_int(rd, SET_CPU_MOE, &set), set) && v) {
 		r->cpu_moe = 1;
 		note(rec, "cpu-moe");
@@ -97,7 +205,7 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 		r->n_cpu_moe = (int)v;
 		note(rec, "n-cpu-moe %d", r->n_cpu_moe);
 	}
-	if (!have_cmd && !kept)
+	if (!have_cmd && !kept && !from_tensors)
 		missing(rec, "no command line in the log: -ot, --cpu-moe and --n-cpu-moe unknown (planned without)");
 
 	int given = 0;
@@ -119,7 +227,7 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 			break;
 		}
 		mib[k++] = strtoull(s, &end, 10);
-		ok = end != s && (*end == ',' || !*end);
+		ok = end != s && (*end == ',' || !*end) && mib[k - 1] <= (UINT64_MAX >> 20);
 	}
 	for (int i = 0; ok && i < k && k == r->n_gpus; i++)
 		ok = (mib[i] << 20) <= r->mem[i];

@@ -27,14 +27,15 @@ struct engrec {
 	char settings[1024]; /* the recorded settings used, for the report */
 	char missing[512];   /* recorded settings that could not be recovered, "" if none */
 	char store_[8][32];  /* storage for strings r points into */
-	char ot_[2048];      /* storage for the recorded -ot rules r->ot points into */
+	char ot_[4096];      /* storage for the recorded -ot rules r->ot points into */
 };
 
 /*
  * Resolve ref in st and fill r (only the fields the trace records: GPUs
  * and their sizes, ctx, parallel, batch, ubatch, flash attention, cache
  * types, layers on GPUs, split, -ot rules, --cpu-moe, --n-cpu-moe, the
- * GPUs' free memory at load) and rec. Fields r already has (the command
+ * GPUs' free memory at load) and rec. Without a command line, the -ot
+ * rules are rebuilt from the tensors a -v log says were overridden. Fields r already has (the command
  * line) win. What the trace cannot supply that the plan depends on (no
  * command line in the log, no free memory) is listed in rec->missing.
  * r points into rec: keep rec alive while r is used. 0, or UTIL_EINPUT

@@ -90,4 +90,25 @@ expect 0 "$VRAMSIM" plan q30.gguf --recorded q30cut --store t.db --gpus 1x24564M
 	--free 9862M,31518M --override-tensor '.ffn_.*_exps.=CPU'
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
 has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
-rm -f q30.gguf q235.gguf q30cut.log
+
+# a -v log names every tensor -ot moved ("buffer type overridden to CPU",
+# written here as llama.cpp prints it, in place of the command line): the
+# rules are rebuilt from those lines and the plan equals the log again
+sed -e '/llama-cli/,/--prompt/d' "$L30" | awk '
+	{ print }
+	/load_tensors: loading model tensors/ {
+		for (i = 0; i < 48; i++) {
+			printf "tensor blk.%d.ffn_gate_exps.weight (108 MiB q4_K) buffer type overridden to CPU\n", i
+			printf "tensor blk.%d.ffn_down_exps.weight (157 MiB q6_K) buffer type overridden to CPU\n", i
+			printf "tensor blk.%d.ffn_up_exps.weight (108 MiB q4_K) buffer type overridden to CPU\n", i
+		}
+	}' > q30v.log
+expect 0 "$VRAMSIM" import --store t.db --name q30v q30v.log -q
+expect 0 "$VRAMSIM" plan q30.gguf --recorded q30v --store t.db --gpus 1x24564M,1x32607M
+has out '-ot \^blk\\\.\(0\|1\|2\|.*\|47\)\\\.ffn_gate_exps\\\.weight\$=CPU '
+has out '\(-ot from the log.s overridden tensors: 3 rules\) free 9862,31518 MiB\)$'
+hasnt out 'not recovered'
+has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
+has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
+has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
+rm -f q30.gguf q235.gguf q30cut.log q30v.log
