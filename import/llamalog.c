@@ -483,6 +483,7 @@ static const struct ll_rule ll_rules[] = {
 	{ "cuda init", "ggml_cuda_init: found ", ll_on_cuda_init, MK_CUDA_INIT, M_BUF },
 	{ "device", "Device ", ll_on_device, 0, M_NONE },
 	{ "using device", "using device ", ll_on_using_device, MK_OTHER, M_BUF },
+	{ "tensor overridden", ") buffer type overridden to ", ll_on_overridden, 0, M_NONE },
 	{ "pipeline copies", "(n_copies=", ll_on_n_copies, 0, M_NONE },
 	{ "graph size", "graph ", ll_on_graph, 0, M_NONE },
 	{ "flash attention auto", "Flash Attention was auto", ll_on_fa_auto, 0, M_NONE },

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------- llama.cpp: buffers */
@@ -436,7 +437,56 @@ int ll_on_using_device(struct ll *p, char *s, char **cause)
 	char desc[96];
 	ll_copy_span(desc, sizeof(desc), ne + 2, close);
 	ll_dev_name(p, dev, desc);
-	ll_use_dev(ll_load_for(p), dev);
+	struct ll_load *l = ll_load_for(p);
+	ll_use_dev(l, dev);
+	/* the free memory llama.cpp read at load: its default split follows
+	 * it (llama-model.cpp, the tensor_split default); kept per load as
+	 * "f0,f1,..." in MiB, '?' for a device without the figure */
+	uint64_t fr;
+	const char *e = NULL;
+	if (strncmp(close, ") - ", 4) == 0 && ll_u64(close + 4, &fr, &e) == 0 && fr > 0 &&
+	    strncmp(e, " MiB free", 9) == 0) {
+		l->free_mib[dev] = fr;
+		char buf[LL_MAX_DEV * 8];
+		size_t k = 0;
+		for (int i = 0; i <= dev && k + 24 < sizeof(buf); i++) {
+			if (l->free_mib[i])
+				k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%llu", i ? "," : "",
+						      (unsigned long long)l->free_mib[i]);
+			else
+				k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s?", i ? "," : "");
+		}
+		ll_set(l, SK(GPU_FREE_MIB), buf);
+	}
+	return 0;
+}
+
+/* "tensor blk.3.ffn_up_exps.weight (108 MiB q4_K) buffer type overridden
+ * to CPU": printed for every tensor an -ot rule moved, at debug level
+ * (llama-model-loader.cpp, tag v0.5.0; llama-model.cpp in 2025 builds),
+ * so only -v logs have it. Kept per load as NAME=DEV;... for a re-plan
+ * when the command line is not in the log (sim/engrec.c). */
+int ll_on_overridden(struct ll *p, char *s, char **cause)
+{
+	(void)cause;
+	const char *t = strstr(s, "tensor ");
+	const char *o = strstr(s, ") buffer type overridden to ");
+	if (!t || !o || o < t)
+		return 1;
+	const char *nb = t + 7, *ne = nb;
+	while (*ne && *ne != ' ' && ne < o)
+		ne++;
+	const char *db = o + 28, *de = db;
+	while (ll_is_word((unsigned char)*de))
+		de++;
+	if (ne == nb || ne[0] != ' ' || ne[1] != '(' || de == db || (size_t)(ne - nb) > 200 || de - db > 40)
+		return 1;
+	struct ll_load *l = ll_load_for(p);
+	const char *old = ll_get(l, SK(TENSORS_OVERRIDDEN));
+	char *v = util_xasprintf("%s%s%.*s=%.*s", old ? old : "", old ? ";" : "", (int)(ne - nb), nb,
+				 (int)(de - db), db);
+	ll_set(l, SK(TENSORS_OVERRIDDEN), v);
+	free(v);
 	return 0;
 }
 

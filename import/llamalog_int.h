@@ -130,6 +130,7 @@ struct ll_load {
 	size_t n_cidx, a_cidx;
 	int n_found;          /* GPUs the engine had found while this load ran */
 	char ps_id[16];       /* `ollama ps` model id, to find its `ollama list` size */
+	uint64_t free_mib[LL_MAX_DEV]; /* `using device ... - N MiB free`, 0: not printed */
 };
 
 /* What the whole file says about a device (machine state: carried over
@@ -270,6 +271,7 @@ int ll_on_layer_assigned(struct ll *p, char *s, char **cause);
 int ll_on_cuda_init(struct ll *p, char *s, char **cause);
 int ll_on_device(struct ll *p, char *s, char **cause);
 int ll_on_using_device(struct ll *p, char *s, char **cause);
+int ll_on_overridden(struct ll *p, char *s, char **cause);
 int ll_on_n_copies(struct ll *p, char *s, char **cause);
 int ll_on_graph(struct ll *p, char *s, char **cause);
 int ll_on_fa_auto(struct ll *p, char *s, char **cause);

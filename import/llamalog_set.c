@@ -367,6 +367,7 @@ int ll_on_cmdline(struct ll *p, char *s, char **cause)
 		struct ll_load *l = ll_load_for(p);
 		if (named)
 			l->eng |= ENG_MAINLINE;
+		ll_set(l, SK(CMDLINE), "1");
 		ll_args(l, at);
 	}
 	free(buf);

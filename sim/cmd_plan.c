@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "engrec.h"
+#include "engrow.h"
 #include "engtrace.h"
 #include "model_src.h"
 #include "sim.h"
@@ -435,8 +436,12 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 		struct store *st = NULL;
 		int64_t id = 0;
 		if ((rc = cli_store(cx, &st)) == 0 && st) {
-			rc = engtrace_save(st, strcmp(save, "-") ? save : NULL, &r, &p, eng_describe(e),
-					   recorded ? rec.context : NULL, &id, &cause);
+			/* the model as named, a file made absolute: a what-if on the
+			 * kept plan re-plans it from anywhere */
+			char *abs = engrow_is_model(*shown) && strchr(*shown, ':') == NULL ? realpath(*shown, NULL) : NULL;
+			rc = engtrace_save(st, strcmp(save, "-") ? save : NULL, &r, abs ? abs : *shown, &p,
+					   eng_describe(e), recorded ? rec.context : NULL, &id, &cause);
+			free(abs);
 			if (rc)
 				rc = cli_fail(rc, cause);
 			else if (!cli_quiet)

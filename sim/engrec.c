@@ -56,6 +56,193 @@ static void note(struct engrec *rec, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void missing(struct engrec *rec, const char *what)
+{
+	size_t k = strlen(rec->missing);
+	snprintf(rec->missing + k, sizeof(rec->missing) - k, "%s%s", k ? "; " : "", what);
+}
+
+/* s with every character that is not [A-Za-z0-9_] backslash-escaped
+ * (tensor names hold '.'), appended to out (size n) at *k. */
+static void esc(char *out, size_t n, size_t *k, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && *k + 3 < n; i++) {
+		char c = s[i];
+		if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			out[(*k)++] = '\\';
+		out[(*k)++] = c;
+	}
+	out[*k] = '\0';
+}
+
+/*
+ * -ot rules that move exactly the tensors list names ("NAME=DEV;..."):
+ * one rule per tensor kind and device, its layers an alternation
+ * ("^blk\.(0|1|2)\.ffn_up_exps\.weight$=CPU"), a tensor outside the
+ * blocks by its own name. Devices: CPU (CPU_* buffer types too) and
+ * CUDAn; another one, or more rules than the engine takes, is named in
+ * rec->missing and the rules are not used.
+ */
+static void rules_from_tensors(char *list, struct eng_req *r, struct engrec *rec)
+{
+	struct grp {
+		char kind[128], dev[16];
+		char layers[1024];
+	} *g = util_xcalloc(ENG_MAX_OT + 1, sizeof(*g));
+	int ng = 0, bad = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(list, ";", &save); t && !bad; t = strtok_r(NULL, ";", &save)) {
+		char *eq = strrchr(t, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		const char *dev = eq + 1;
+		char d[16];
+		if (strncmp(dev, "CPU", 3) == 0)
+			snprintf(d, sizeof(d), "CPU");
+		else if (strncmp(dev, "CUDA", 4) == 0 && dev[4] >= '0' && dev[4] <= '9' && strlen(dev) < sizeof(d))
+			snprintf(d, sizeof(d), "%s", dev);
+		else {
+			char m[160];
+			snprintf(m, sizeof(m), "-ot rules: tensors moved to %.40s, a buffer type the engine has not", dev);
+			missing(rec, m);
+			bad = 1;
+			break;
+		}
+		int layer = -1, used = 0;
+		const char *kind = t;
+		if (sscanf(t, "blk.%d.%n", &layer, &used) == 1 && used > 0 && layer >= 0)
+			kind = t + used;
+		else
+			layer = -1;
+		int k = 0;
+		while (k < ng && !(strcmp(g[k].kind, kind) == 0 && strcmp(g[k].dev, d) == 0 &&
+				   (layer >= 0) == (g[k].layers[0] != '\0')))
+			k++;
+		if (k == ng) {
+			if (ng == ENG_MAX_OT || strlen(kind) >= sizeof(g[0].kind)) {
+				missing(rec, "-ot rules: more kinds of moved tensors than the engine takes (not used)");
+				bad = 1;
+				break;
+			}
+			snprintf(g[k].kind, sizeof(g[k].kind), "%s", kind);
+			snprintf(g[k].dev, sizeof(g[k].dev), "%s", d);
+			ng++;
+		}
+		if (layer >= 0) {
+			size_t l = strlen(g[k].layers);
+			snprintf(g[k].layers + l, sizeof(g[k].layers) - l, "%s%d", l ? "|" : "", layer);
+		}
+	}
+	size_t k = 0;
+	for (int i = 0; i < ng && !bad; i++) {
+		const char *start = rec->ot_ + k;
+		if (k + 16 >= sizeof(rec->ot_))
+			bad = 1;
+		if (g[i].layers[0]) {
+			k += (size_t)snprintf(rec->ot_ + k, sizeof(rec->ot_) - k, "^blk\\.(%s)\\.", g[i].layers);
+		} else {
+			rec->ot_[k++] = '^';
+		}
+		esc(rec->ot_, sizeof(rec->ot_), &k, g[i].kind, strlen(g[i].kind));
+		k += (size_t)snprintf(rec->ot_ + k, sizeof(rec->ot_) - k, "$=%s", g[i].dev);
+		if (k + 1 >= sizeof(rec->ot_)) {
+			missing(rec, "-ot rules from the overridden tensors: too long (not used)");
+			bad = 1;
+			break;
+		}
+		k++; /* past the terminating NUL */
+		r->ot[r->n_ot++] = start;
+	}
+	if (bad) {
+		r->n_ot = 0;
+	} else if (ng) {
+		for (int i = 0; i < r->n_ot; i++)
+			note(rec, "-ot %s", r->ot[i]);
+		note(rec, "(-ot from the log's overridden tensors: %d rule%s)", ng, ng == 1 ? "" : "s");
+	}
+	free(g);
+}
+
+/*
+ * Where the recorded load put its tensors, beyond layers and split: the
+ * -ot rules, --cpu-moe and --n-cpu-moe of its command line, and the free
+ * memory per GPU its `using device` lines printed (llama.cpp's default
+ * split is proportional to free memory: llama-model.cpp, load_tensors,
+ * tag v0.5.0). The command line wins for each.
+ */
+static void recorded_placement(struct sread *rd, struct eng_req *r, struct engrec *rec)
+{
+	int set = 0;
+	int64_t v;
+	static char big[65536]; /* one tensor list at a time: engrec_load is not reentrant anyway */
+	int64_t cmdline = setting_int(rd, SET_CMDLINE, &set);
+	int have_cmd = set && cmdline;
+	char eng[64];
+	/* a plan kept by `plan --save` keeps its rules and any --free itself */
+	int kept = setting_str(rd, SET_ENGINE, eng, sizeof(eng)) && strcmp(eng, "llama.cpp engine plan") == 0;
+	if (!r->n_ot && setting_str(rd, SET_OVERRIDE_TENSOR, rec->ot_, sizeof(rec->ot_))) {
+		char *save = NULL;
+		for (char *t = strtok_r(rec->ot_, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+			if (r->n_ot == ENG_MAX_OT) {
+				missing(rec, "-ot rules beyond the engine's limit (left out)");
+				break;
+			}
+			r->ot[r->n_ot++] = t;
+			note(rec, "-ot %s", t);
+		}
+	}
+	int from_tensors = 0;
+	if (!r->n_ot && !have_cmd && setting_str(rd, SET_TENSORS_OVERRIDDEN, big, sizeof(big))) {
+		rules_from_tensors(big, r, rec);
+		from_tensors = r->n_ot > 0;
+	}
+	if (!r->cpu_moe && (v = setting_int(rd, SET_CPU_MOE, &set), set) && v) {
+		r->cpu_moe = 1;
+		note(rec, "cpu-moe");
+	}
+	if (!r->n_cpu_moe && (v = setting_int(rd, SET_N_CPU_MOE, &set), set) && v > 0) {
+		r->n_cpu_moe = (int)v;
+		note(rec, "n-cpu-moe %d", r->n_cpu_moe);
+	}
+	if (!have_cmd && !kept && !from_tensors)
+		missing(rec, "no command line in the log: -ot, --cpu-moe and --n-cpu-moe unknown (planned without)");
+
+	int given = 0;
+	for (int i = 0; i < r->n_gpus; i++)
+		given |= r->free_mem[i] != 0;
+	char fs[512];
+	if (given || r->n_split)
+		return; /* --free given, or a split that makes free memory moot */
+	if (!setting_str(rd, SET_GPU_FREE_MIB, fs, sizeof(fs))) {
+		if (!kept)
+			missing(rec, "free memory per GPU not in the log: the split follows the GPUs' sizes");
+		return;
+	}
+	uint64_t mib[ENG_MAX_GPUS];
+	int k = 0, ok = 1;
+	for (char *s = fs, *end; *s && ok; s = *end ? end + 1 : end) {
+		if (k == ENG_MAX_GPUS || *s == '?') {
+			ok = 0;
+			break;
+		}
+		mib[k++] = strtoull(s, &end, 10);
+		ok = end != s && (*end == ',' || !*end) && mib[k - 1] <= (UINT64_MAX >> 20);
+	}
+	for (int i = 0; ok && i < k && k == r->n_gpus; i++)
+		ok = (mib[i] << 20) <= r->mem[i];
+	if (!ok || k != r->n_gpus) {
+		char m[640];
+		snprintf(m, sizeof(m), "recorded free memory (%s MiB) does not fit the %d GPUs planned: the split "
+			 "follows the GPUs' sizes", fs, r->n_gpus);
+		missing(rec, m);
+		return;
+	}
+	for (int i = 0; i < k; i++)
+		r->free_mem[i] = mib[i] << 20;
+	note(rec, "free %s MiB", fs);
+}
+
 int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -146,6 +333,7 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		}
 	}
 
+	recorded_placement(&rd, r, rec);
 	if (rd.rc)
 		return rd.rc;
 	struct store_event_stat *es = NULL;
@@ -171,6 +359,55 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	return 0;
 }
 
+int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, char **cause)
+{
+	memset(s, 0, sizeof(*s));
+	llm_scenario_init(&s->base);
+	struct sread rd = { st, trace, 0, cause };
+	char eng[64];
+	if (!setting_str(&rd, SET_ENGINE, eng, sizeof(eng)) || strcmp(eng, "llama.cpp engine plan") != 0 ||
+	    !setting_str(&rd, SET_PLAN_MODEL, s->spec, sizeof(s->spec)))
+		return rd.rc ? rd.rc : ENGREC_NOT_PLAN;
+	int set, set_seq;
+	int64_t ctx = setting_int(&rd, SET_N_CTX, &set);
+	int64_t seq = setting_int(&rd, SET_N_SEQ_MAX, &set_seq);
+	if (set_seq && seq > 0)
+		s->base.parallel = (int)seq;
+	if (set && ctx > 0)
+		s->base.ctx = (uint64_t)ctx / (uint64_t)(set_seq && seq > 0 ? seq : 1); /* per slot */
+	int64_t v;
+	if ((v = setting_int(&rd, SET_N_BATCH, &set), set) && v > 0)
+		s->base.batch = (int)v;
+	if ((v = setting_int(&rd, SET_N_UBATCH, &set), set) && v > 0)
+		s->base.ubatch = (int)v;
+	if ((v = setting_int(&rd, SET_FLASH_ATTN, &set), set))
+		s->base.flash_attn = v != 0;
+	if ((v = setting_int(&rd, SET_N_GPU_LAYERS, &set), set) && v >= 0)
+		s->base.n_gpu_layers = (int)v;
+	setting_str(&rd, SET_TYPE_K, s->type_k, sizeof(s->type_k));
+	setting_str(&rd, SET_TYPE_V, s->type_v, sizeof(s->type_v));
+	char ts[256];
+	if (setting_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts))) {
+		int k = 0;
+		for (char *p = ts, *end; *p && k < TOPO_MAX_GPUS; p = *end ? end + 1 : end) {
+			s->base.split[k++] = strtod(p, &end);
+			if (end == p)
+				break;
+		}
+		s->base.n_split = k;
+	}
+	if (setting_str(&rd, SET_OVERRIDE_TENSOR, s->ot_, sizeof(s->ot_))) {
+		char *save = NULL;
+		for (char *t = strtok_r(s->ot_, ";", &save); t && s->n_ot < ENG_MAX_OT; t = strtok_r(NULL, ";", &save))
+			s->ot[s->n_ot++] = t;
+	}
+	if ((v = setting_int(&rd, SET_CPU_MOE, &set), set))
+		s->cpu_moe = v != 0;
+	if ((v = setting_int(&rd, SET_N_CPU_MOE, &set), set) && v > 0)
+		s->n_cpu_moe = (int)v;
+	return rd.rc;
+}
+
 static void row(FILE *f, const char *dev, const char *cat, uint64_t rec, uint64_t plan)
 {
 	double d = ((double)plan - (double)rec) / UTIL_MIB;
@@ -183,6 +420,8 @@ static void row(FILE *f, const char *dev, const char *cat, uint64_t rec, uint64_
 void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p)
 {
 	fprintf(f, "recorded: trace %s (%s)\n", rec->name, rec->settings[0] ? rec->settings : "no settings recorded");
+	if (rec->missing[0])
+		fprintf(f, "not recovered: %s\n", rec->missing);
 	if (rec->n_layer > 0 && rec->n_layer != p->n_layer)
 		fprintf(f, "warning: the recorded load's model has %d layers, this one %d: not the same model\n",
 			rec->n_layer, p->n_layer);

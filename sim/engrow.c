@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engrec.h"
 #include "engtrace.h"
 #include "model_src.h"
 #include "sim.h"
@@ -22,7 +23,44 @@ struct engrow {
 	int plans, reused;
 	struct eng_plan last;     /* the last plan (its notes) */
 	int have_last;
+	struct engrec_saved *base; /* a kept plan's settings under every what-if, or NULL */
 };
+
+void engrow_set_base(struct engrow *r, const struct engrec_saved *base)
+{
+	free(r->base);
+	r->base = util_xcalloc(1, sizeof(*r->base));
+	*r->base = *base;
+	/* the rules point into the copy's own storage */
+	for (int i = 0; i < base->n_ot; i++)
+		r->base->ot[i] = r->base->ot_ + (base->ot[i] - base->ot_);
+}
+
+/* The what-if over the kept plan: what sc leaves unset is the base's. */
+static struct llm_scenario over_base(const struct engrow *r, const struct llm_scenario *sc, int n_gpus)
+{
+	struct llm_scenario m = *sc;
+	if (!r->base)
+		return m;
+	const struct llm_scenario *b = &r->base->base;
+	if (!m.ctx)
+		m.ctx = b->ctx;
+	if (m.parallel <= 0)
+		m.parallel = b->parallel;
+	if (m.batch <= 0)
+		m.batch = b->batch;
+	if (m.ubatch <= 0)
+		m.ubatch = b->ubatch;
+	if (m.flash_attn < 0)
+		m.flash_attn = b->flash_attn;
+	if (m.n_gpu_layers < 0)
+		m.n_gpu_layers = b->n_gpu_layers;
+	if (!m.n_split && b->n_split && b->n_split == n_gpus) { /* a kept -ts, on as many GPUs */
+		m.n_split = b->n_split;
+		memcpy(m.split, b->split, sizeof(m.split));
+	}
+	return m;
+}
 
 /*
  * One planner kept between the scenarios of one vramsim run (a sweep, a
@@ -172,6 +210,9 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 	(void)ld;
 	*ev = NULL;
 	*n = 0;
+	struct llm_scenario merged = over_base(r, sc, topo->n);
+	sc = &merged;
+	const struct engrec_saved *b = r->base;
 	if (topo->n > ENG_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "%d GPUs: llama.cpp plans at most %d devices "
 				"(llama_max_devices)", topo->n, ENG_MAX_GPUS);
@@ -199,8 +240,8 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 	q.batch = sc->batch > 0 ? (uint32_t)sc->batch : 0;
 	q.ubatch = sc->ubatch > 0 ? (uint32_t)sc->ubatch : 0;
 	q.flash_attn = fa_name(sc->flash_attn);
-	q.type_k = r->o.type_k ? r->o.type_k : sc->kv_type[0] ? sc->kv_type : NULL;
-	q.type_v = r->o.type_v ? r->o.type_v : sc->kv_type[0] ? sc->kv_type : NULL;
+	q.type_k = r->o.type_k ? r->o.type_k : sc->kv_type[0] ? sc->kv_type : b && b->type_k[0] ? b->type_k : NULL;
+	q.type_v = r->o.type_v ? r->o.type_v : sc->kv_type[0] ? sc->kv_type : b && b->type_v[0] ? b->type_v : NULL;
 	if (sc->n_gpu_layers >= 0)
 		q.n_gpu_layers = sc->n_gpu_layers;
 	q.split_mode = r->o.split_mode;
@@ -214,6 +255,14 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 		q.ot[i] = r->o.ot[i];
 	q.cpu_moe = r->o.cpu_moe;
 	q.n_cpu_moe = r->o.n_cpu_moe;
+	if (b && !q.n_ot && !q.cpu_moe && !q.n_cpu_moe) {
+		/* the kept plan's placement rules, unless the what-if gives its own */
+		q.n_ot = b->n_ot;
+		for (int i = 0; i < b->n_ot; i++)
+			q.ot[i] = b->ot[i];
+		q.cpu_moe = b->cpu_moe;
+		q.n_cpu_moe = b->n_cpu_moe;
+	}
 	q.no_kv_offload = r->o.no_kv_offload;
 	q.no_op_offload = r->o.no_op_offload;
 	q.swa_full = r->o.swa_full;
@@ -292,6 +341,7 @@ void engrow_close(void *state)
 	if (r->eng)
 		pool_give(r->eng, r->o.lib);
 	msrc_close(&r->src);
+	free(r->base);
 	free(r);
 }
 

@@ -58,6 +58,7 @@ const char *engrow_only_option(const struct engrow_opts *o);
 int engrow_is_model(const char *ref);
 
 struct engrow;
+struct engrec_saved;
 
 /*
  * Open spec with the engine and plan it once at its defaults on topo (to
@@ -71,6 +72,13 @@ struct engrow;
 #define ENGROW_NONE 1
 int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o, const struct topo *topo,
 		struct llm_load *ld, struct engrow **out, char **cause);
+
+/*
+ * Plan every what-if of r over base (a plan kept by `plan --save`,
+ * sim/engrec.h): a setting or placement rule the what-if leaves unset is
+ * the kept plan's, not llama-server's default. base is copied.
+ */
+void engrow_set_base(struct engrow *r, const struct engrec_saved *base);
 
 /*
  * Re-plan under sc on topo: the events of the plan (engtrace_events) plus

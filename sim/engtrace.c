@@ -143,10 +143,56 @@ static int set(struct et *e, const char *key, const char *fmt, ...)
 	return rc;
 }
 
-int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
+/* The placement rules of r that a re-plan needs: -ot, --cpu-moe,
+ * --n-cpu-moe, -ts, --free (engrec_saved_plan and `plan --recorded` read
+ * them back). */
+static int set_placement(struct et *e, const struct eng_req *r)
+{
+	int rc = 0;
+	if (r->n_ot) {
+		size_t len = 1;
+		for (int i = 0; i < r->n_ot; i++)
+			len += strlen(r->ot[i]) + 1;
+		char *ot = util_xcalloc(1, len);
+		for (int i = 0; i < r->n_ot; i++) {
+			if (i)
+				strcat(ot, ";");
+			strcat(ot, r->ot[i]);
+		}
+		rc = set(e, SK(OVERRIDE_TENSOR), "%s", ot);
+		free(ot);
+	}
+	if (!rc && r->cpu_moe)
+		rc = set(e, SK(CPU_MOE), "1");
+	if (!rc && r->n_cpu_moe > 0)
+		rc = set(e, SK(N_CPU_MOE), "%d", r->n_cpu_moe);
+	int given = 0;
+	for (int i = 0; i < r->n_gpus; i++)
+		given |= r->free_mem[i] != 0;
+	if (!rc && given) { /* --free, in the unit llama.cpp logs it */
+		char fs[ENG_MAX_GPUS * 24] = "";
+		size_t k = 0;
+		for (int i = 0; i < r->n_gpus && k < sizeof(fs); i++)
+			k += (size_t)snprintf(fs + k, sizeof(fs) - k, "%s%llu", i ? "," : "",
+					      (unsigned long long)((r->free_mem[i] ? r->free_mem[i] : r->mem[i]) >> 20));
+		rc = set(e, SK(GPU_FREE_MIB), "%s", fs);
+	}
+	if (!rc && r->n_split) {
+		char ts[ENG_MAX_GPUS * 16] = "";
+		size_t k = 0;
+		for (int i = 0; i < r->n_split && k < sizeof(ts); i++)
+			k += (size_t)snprintf(ts + k, sizeof(ts) - k, "%s%g", i ? "," : "", (double)r->split[i]);
+		rc = set(e, SK(TENSOR_SPLIT), "%s", ts);
+	}
+	return rc ? UTIL_ERR : 0;
+}
+
+int engtrace_save(struct store *st, const char *name, const struct eng_req *r, const char *spec,
 		  const struct eng_plan *p, const char *engine, const uint64_t *context,
 		  int64_t *id, char **cause)
 {
+	if (!spec)
+		spec = r->model;
 	struct et e = { .st = st, .t = 0, .addr = 0x7f0000000000ull, .cause = cause };
 	const char *base = strrchr(r->model, '/') ? strrchr(r->model, '/') + 1 : r->model;
 	int rc = store_begin(st, cause);
@@ -160,7 +206,7 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 	}
 	if (!rc)
 		rc = set(&e, SK(ENGINE), "llama.cpp engine plan") || set(&e, SK(PLAN_ENGINE), "%s", engine) ||
-		     set(&e, SK(PLAN_MODEL), "%s", r->model) || set(&e, SK(N_CTX), "%u", p->n_ctx) ||
+		     set(&e, SK(PLAN_MODEL), "%s", spec) || set(&e, SK(N_CTX), "%u", p->n_ctx) ||
 		     set(&e, SK(N_SEQ_MAX), "%u", p->n_seq) || set(&e, SK(N_BATCH), "%u", p->n_batch) ||
 		     set(&e, SK(N_UBATCH), "%u", p->n_ubatch) || set(&e, SK(N_LAYER_TOTAL), "%d", p->n_layer + 1) ||
 		     set(&e, SK(PLAN_SCHED_COPIES), "%d", p->copies) ||
@@ -168,7 +214,7 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
 								      : set(&e, SK(FLASH_ATTN_REQUESTED), "auto")) ||
 		     (r->n_gpu_layers != ENG_UNSET ? set(&e, SK(N_GPU_LAYERS), "%d", r->n_gpu_layers) : 0) ||
 		     set(&e, SK(TYPE_K), "%s", r->type_k ? r->type_k : "f16") ||
-		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") ? UTIL_ERR : 0;
+		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") || set_placement(&e, r) ? UTIL_ERR : 0;
 	if (!rc)
 		rc = plan_buffers(p, context, NULL, "measured in a recorded load", buf, &e);
 	if (!rc) {

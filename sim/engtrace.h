@@ -23,8 +23,12 @@
  * as context allocations first; a GPU without one gets none, and a replay
  * charges its --reserve (documented default 450M, sim/sim.h) as that
  * category. *id is the new trace. 0 or a UTIL_* code.
+ * spec is the model as the user named it (a GGUF path, made absolute, or
+ * an ollama:/store:/model: spec; NULL: r->model), kept with the settings
+ * and placement rules so that a what-if on the trace is re-planned by the
+ * engine (sim/engrec.h, engrec_saved_plan).
  */
-int engtrace_save(struct store *st, const char *name, const struct eng_req *r,
+int engtrace_save(struct store *st, const char *name, const struct eng_req *r, const char *spec,
 		  const struct eng_plan *p, const char *engine, const uint64_t *context,
 		  int64_t *id, char **cause);
 

@@ -9,6 +9,8 @@
  */
 #include "scenario.h"
 #include "cli.h"
+#include "engrec.h"
+#include "engrow.h"
 #include "estimate.h"
 #include "settings.h"
 #include "sim_source.h"
@@ -702,6 +704,48 @@ int scen_estimate_only(struct store *st, int64_t trace)
 	return empty;
 }
 
+/*
+ * A plan kept by `plan --save` knows its model and settings (engrec.h):
+ * its what-if is the engine's re-plan over them. 0 when the engine row
+ * took it; 1 when it cannot (no engine, the model gone: the note says
+ * why, and the formula model answers); 2 when the trace names no model;
+ * a UTIL_* code on a store error.
+ */
+static int replan_kept(struct store *st, const struct scen_opts *o, struct scen *sc, char **cause)
+{
+	struct engrec_saved *kept = util_xcalloc(1, sizeof(*kept));
+	int rc = engrec_saved_plan(st, sc->trace, kept, cause);
+	if (rc) {
+		free(kept);
+		return rc == ENGREC_NOT_PLAN ? 2 : rc;
+	}
+	const struct scen_engine *row = scen_engine_find(SCEN_ENGINE_ROW);
+	struct scen_opts oo = *o;
+	oo.meta.profile_id = sc->profile_id;
+	sc->ld = util_xcalloc(1, sizeof(*sc->ld));
+	void *state = NULL;
+	char *why = NULL;
+	rc = row->prepare(st, 0, kept->spec, &oo, &sc->cfg.topo, sc->ld, &state, &why);
+	if (rc == 0) {
+		engrow_set_base(state, kept);
+		sc->engine = row;
+		sc->state = state;
+		sc->model_ref = util_xstrdup(kept->spec);
+		add_note(sc, "an engine plan kept by `plan --save`: its what-if re-planned by llama.cpp from the "
+			 "kept model (%s) and settings", kept->spec);
+	} else {
+		if (row->release)
+			row->release(state);
+		free(sc->ld);
+		sc->ld = NULL;
+		add_note(sc, "an engine plan, its what-if by the formula model: its model %s cannot be re-planned "
+			 "by llama.cpp here (%s)", kept->spec, why ? why : "?");
+	}
+	free(why);
+	free(kept);
+	return rc == 0 ? 0 : 1;
+}
+
 static int prepare_load(struct store *st, const struct scen_opts *o, struct scen *sc, char **cause)
 {
 	/* An engine plan (engtrace.h) replays as planned; a what-if of it is
@@ -712,6 +756,12 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		      strcmp(eng, "llama.cpp engine plan") == 0;
 	free(eng);
 	const char *only = engrow_only_option(&o->eng);
+	int kept = 2;
+	if (is_plan && (scen_what_given(&o->what) || only) && !sc->model_ref) {
+		kept = replan_kept(st, o, sc, cause);
+		if (kept <= 0)
+			return kept; /* re-planned, or a store error */
+	}
 	if (only && !sc->model_ref)
 		return util_err(cause, UTIL_EINPUT, "%s is answered by the llama.cpp engine plan only: give the "
 				"model as TRACE (a GGUF path, ollama:NAME, store:PROFILE or model:KEY=V)%s", only,
@@ -720,7 +770,7 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 		add_note(sc, "an engine plan by llama.cpp, replayed as planned");
 		return 0;
 	}
-	if (is_plan)
+	if (is_plan && kept != 1)
 		add_note(sc, "an engine plan, its what-if by the formula model: `vramsim plan` re-plans "
 			 "it with llama.cpp");
 	struct scen_opts oo = *o;
@@ -995,7 +1045,8 @@ int scen_prepare(struct store *st, const char *ref, const struct scen_opts *o, s
 		sc->lower_bound |= llm_lower_bound(sc->ld, &o->what); /* the log lacks KV or compute */
 		if ((rc = scen_rebuild(sc, cause)))
 			return rc;
-		if (sc->trace && !scen_what_given(&o->what) && !o->rebuild && (rc = identity_events(st, sc, cause)))
+		if (sc->trace && !sc->model_ref && !scen_what_given(&o->what) && !o->rebuild &&
+		    (rc = identity_events(st, sc, cause)))
 			return rc;
 		if (scen_what_given(&o->what))
 			note_no_effect(sc, o);

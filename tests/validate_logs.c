@@ -10,13 +10,14 @@
  *              hyper-parameters and file type the log prints; the tensor
  *              type counts it gets are set beside the log's
  *              `llama_model_loader: - type X: N tensors` lines
- *   settings   what `vramsim import` stored for the load (ctx, batch,
- *              ubatch, flash attention, cache types, -ngl: sim/engrec.c)
- *   -ot rules  the load's override_tensor setting (the importer reads the
- *              command line; engrec does not pass it on, so this does)
- *   GPUs       free memory per device from the log's `using device CUDAn
- *              (...) - N MiB free` lines (llama.cpp's default split follows
- *              it); the total is the card's specification (the log prints
+ *   settings   what `vramsim import` stored for the load and sim/engrec.c
+ *              hands to the engine, as `plan --recorded` does: ctx, batch,
+ *              ubatch, flash attention, cache types, -ngl, the -ot rules
+ *              and --cpu-moe of its command line, the free memory of its
+ *              `using device CUDAn (...) - N MiB free` lines (llama.cpp's
+ *              default split follows it); what the trace lacks is printed
+ *              as "not recovered"
+ *   GPUs       the total is the card's specification (the log prints
  *              none), which only bounds what fits
  *
  * usage: validate_logs DIR            the table for every log in DIR
@@ -37,7 +38,6 @@
 #include "engrec.h"
 #include "gguf_synth.h"
 #include "imp.h"
-#include "settings.h"
 #include "store.h"
 #include "util.h"
 
@@ -383,6 +383,8 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	if (!spec)
 		return 1;
 	printf("\n%s\n  model:   %s (%s, %s)\n  spec:    %s\n", file, m.name, m.arch, m.ftype, spec);
+	if (m.build)
+		printf("  build:   llama.cpp b%ld in the log (graph sizes drift between builds: tests/drift)\n", m.build);
 
 	char gguf[512];
 	snprintf(gguf, sizeof(gguf), "%s/model.gguf", tmp);
@@ -448,20 +450,11 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	char gpus[256] = "", *g = gpus;
 	for (int i = 0; i < m.n_dev; i++) {
 		r.mem[i] = card_mib(m.dev_name[i], m.free_mib[i]) << 20;
-		r.free_mem[i] = m.free_mib[i] << 20;
-		g += snprintf(g, sizeof(gpus) - (size_t)(g - gpus), "%s%s %llu MiB free", i ? ", " : "",
-			      m.dev_name[i], (unsigned long long)m.free_mib[i]);
+		g += snprintf(g, sizeof(gpus) - (size_t)(g - gpus), "%s%s %llu MiB", i ? ", " : "", m.dev_name[i],
+			      (unsigned long long)(r.mem[i] >> 20));
 	}
-	char ots[1024] = "";
 	if (!rc)
 		rc = engrec_load(s, "log", &r, &rec, &cause);
-	if (!rc) {
-		int set = 0;
-		rc = settings_str(s, rec.trace, SET_OVERRIDE_TENSOR, ots, sizeof(ots), &set, &cause);
-		if (!rc && set)
-			for (char *t = strtok(ots, ";"); t && r.n_ot < ENG_MAX_OT; t = strtok(NULL, ";"))
-				r.ot[r.n_ot++] = t;
-	}
 	struct eng_plan p;
 	memset(&p, 0, sizeof(p));
 	if (!rc)
@@ -475,12 +468,12 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 		unlink(gguf);
 		return 1;
 	}
-	printf("  GPUs:    %s\n  recorded: %s\n", gpus, rec.settings);
+	printf("  GPUs:    %s (the cards' sizes)\n  recorded: %s\n", gpus, rec.settings);
+	if (rec.missing[0])
+		printf("  not recovered: %s\n", rec.missing);
 	if (strcmp(m.backend, "CUDA") != 0)
 		printf("  backend: the log's devices are %s; planned on virtual CUDA GPUs (the engine's table "
 		       "has no %s row): weights carry CUDA's row padding\n", m.backend, m.backend);
-	for (int i = 0; i < r.n_ot; i++)
-		printf("  -ot:     %s\n", r.ot[i]);
 	/* A sliding-window model whose KV differs: plan it once more with the
 	 * full-size SWA cache (--swa-full), which is what llama.cpp allocated
 	 * before its SWA cache (PR #13194, May 2025); the row says whether that

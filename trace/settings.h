@@ -72,6 +72,9 @@ enum { SETT_SIM = 1 };
 	X(N_CPU_MOE, "n_cpu_moe", SETT_INT, 0, "--n-cpu-moe: MoE expert layers kept on the CPU") \
 	X(CPU_MOE, "cpu_moe", SETT_INT, 0, "--cpu-moe: every MoE expert on the CPU") \
 	X(NO_KV_OFFLOAD, "no_kv_offload", SETT_INT, 0, "--no-kv-offload: KV cache on the host") \
+	X(CMDLINE, "cmdline", SETT_INT, 0, "the run's command line was in the log (its options are recorded)") \
+	X(TENSORS_OVERRIDDEN, "tensors_overridden", SETT_STR, 0, "tensors a -v log says -ot moved ('buffer type overridden to DEV'): NAME=DEV ';'-joined") \
+	X(GPU_FREE_MIB, "gpu_free_mib", SETT_STR, 0, "free MiB per GPU as the model loaded ('using device'), ','-joined by index, '?' unknown") \
 	X(DEVICE, "device", SETT_STR, 0, "--device list as given") \
 	X(NO_MMAP, "no_mmap", SETT_INT, 0, "--no-mmap") \
 	X(MLOCK, "mlock", SETT_INT, 0, "--mlock") \

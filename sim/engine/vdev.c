@@ -345,7 +345,9 @@ static void dev_props(ggml_backend_dev_t dev, struct ggml_backend_dev_props *p)
 	p->memory_total = d->total;
 	p->type = GGML_BACKEND_DEVICE_TYPE_GPU;
 	/* unique: llama.cpp drops a GPU whose id another one has */
+#if GGML_BACKEND_API_VERSION >= 2
 	p->device_id = d->pci;
+#endif
 	p->caps.async = d->rules->async && vdev_async_on;
 	p->caps.host_buffer = d->rules->host_buffer != 0;
 	p->caps.buffer_from_host_ptr = false;
@@ -369,6 +371,21 @@ static bool dev_supports_op(ggml_backend_dev_t dev, const struct ggml_tensor *op
 {
 	(void)dev;
 	ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+#if GGML_BACKEND_API_VERSION < 2
+	/* Older CPU devices refuse an op whose source sits in a non-host buffer
+	 * (ggml-cpu.cpp, ggml_backend_cpu_device_supports_op, tag b5590 l. 410-413),
+	 * which would keep every weight off the virtual GPUs: ask about the op
+	 * as if its tensors had no buffer (tests/drift, an older engine). */
+	struct ggml_tensor o = *op, s[GGML_MAX_SRC];
+	for (int i = 0; i < GGML_MAX_SRC; i++)
+		if (op->src[i]) {
+			s[i] = *op->src[i];
+			s[i].buffer = NULL;
+			o.src[i] = &s[i];
+		}
+	o.buffer = NULL;
+	op = &o;
+#endif
 	return cpu ? ggml_backend_dev_supports_op(cpu, op) : true;
 }
 

@@ -10,10 +10,13 @@
 #    llama.cpp's default quantizer rules every tensor has the log's bytes.
 # Compute buffers are printed by `make validate`, not asserted here: the
 # no_alloc reservation is an estimate (README "Accuracy").
-# GPU sizes and free memory are given as the log states them (`using device
-# CUDAn (...) - N MiB free`; the totals are the cards' specifications),
-# -ot as its command line gives it: the importer keeps neither in a form
-# `plan --recorded` takes.
+# Only the GPU sizes are given (the cards' specifications: the logs print
+# no totals). The free memory of each `using device CUDAn (...) - N MiB
+# free` line and the -ot rules of the command line come from the trace:
+# the importer keeps them and `plan --recorded` hands them to the engine
+# (with the split by GPU size, the 4090 would hold 22 layers, not 12, and
+# without the -ot rules the experts would land on the GPUs). A log cut of
+# both says what it could not recover.
 . "$TOP/tests/cli/lib.sh"
 case "${BUILD:-build}" in /*) B="${BUILD}" ;; *) B="$TOP/${BUILD:-build}" ;; esac
 VL="$B/validate_logs"
@@ -26,6 +29,8 @@ expect 0 "$VRAMSIM" import --store t.db --name q30 "$L30" -q
 expect 0 "$VRAMSIM" import --store t.db --name q235 "$L235" -q
 expect 0 "$VRAMSIM" show --store t.db q30
 has out 'override_tensor=\.ffn_\.\*_exps\.=CPU'
+has out 'gpu_free_mib=9862,31518'
+has out 'cmdline=1'
 has out 'meta\.n_layer=48'
 
 # the model each log prints, and the synthesiser's tensor types against it
@@ -62,9 +67,9 @@ fi
 # Qwen3-30B-A3B Q4_K_M on an RTX 4090 + RTX 5090, experts on the CPU:
 # llama.cpp's default split follows free memory (12 + 36 layers)
 expect 0 "$VL" --synth "$S30" q30.gguf
-expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M \
-	--free 9862M,31518M --override-tensor '.ffn_.*_exps.=CPU'
-has out '^recorded: trace q30 \(ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99\)$'
+expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M
+has out '^recorded: trace q30 \(ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
+hasnt out 'not recovered'
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
 has out '^CUDA1 +kv +1152\.00 +1152\.00 +\+0\.00 '
 has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
@@ -73,10 +78,8 @@ has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
 # Qwen3-235B-A22B Q6_K on 2x RTX 3090: experts of layers 0-13 on the GPUs,
 # the rest on the CPU; flash attention, q8_0 cache
 expect 0 "$VL" --synth "$S235" q235.gguf
-expect 0 "$VRAMSIM" plan q235.gguf --recorded q235 --store t.db --gpus 2x24576M --free 23871M,23871M \
-	--override-tensor 'blk\.(0|1|2|3|4|5|6)\.ffn.*=CUDA0' --override-tensor 'blk\.(7|8|9|10|11|12|13)\.ffn.*=CUDA1' \
-	--override-tensor 'blk\.1[4-9]\.ffn.*=CPU' --override-tensor 'blk\.[2-9][0-9]\.ffn.*=CPU'
-has out 'flash-attn on type_k q8_0 type_v q8_0'
+expect 0 "$VRAMSIM" plan q235.gguf --recorded q235 --store t.db --gpus 2x24576M
+has out 'flash-attn on type_k q8_0 type_v q8_0 num-gpu 99 -ot blk.*=CUDA0 -ot blk.*=CUDA1 -ot blk.*=CPU -ot blk.*=CPU free 23871,23871 MiB)$'
 has out '^CUDA0 +kv +816\.00 +816\.00 +\+0\.00 '
 has out '^CUDA1 +kv +782\.00 +782\.00 +\+0\.00 '
 has out '^CUDA0 +weights +15922\.41 +15922\.41 +[+-]0\.00 '
@@ -148,4 +151,39 @@ has out '^CUDA0 +kv +208\.00 +208\.00 +\+0\.00 '
 expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M
 has out '^CUDA0 +kv +208\.00 +54\.00 '
 rm -f g3.gguf
-rm -f q30.gguf q235.gguf
+
+# the same 30B log without its command line and free memory: the plan says
+# what it lacks, and shows what that costs (split by GPU size: 22 layers'
+# KV on the 4090, and the experts on the GPUs)
+sed -e '/llama-cli/,/--prompt/d' -e 's/) - [0-9]* MiB free/)/' "$L30" > q30cut.log
+expect 0 "$VRAMSIM" import --store t.db --name q30cut q30cut.log -q
+expect 0 "$VRAMSIM" plan q30.gguf --recorded q30cut --store t.db --gpus 1x24564M,1x32607M
+has out '^not recovered: no command line in the log: -ot, --cpu-moe and --n-cpu-moe unknown \(planned without\); free memory per GPU not in the log: the split follows the GPUs. sizes$'
+hasnt out '^CUDA0 +kv +384\.00 +384\.00 '
+# --free and --override-tensor given by hand win over (missing) records
+expect 0 "$VRAMSIM" plan q30.gguf --recorded q30cut --store t.db --gpus 1x24564M,1x32607M \
+	--free 9862M,31518M --override-tensor '.ffn_.*_exps.=CPU'
+has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
+has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
+
+# a -v log names every tensor -ot moved ("buffer type overridden to CPU",
+# written here as llama.cpp prints it, in place of the command line): the
+# rules are rebuilt from those lines and the plan equals the log again
+sed -e '/llama-cli/,/--prompt/d' "$L30" | awk '
+	{ print }
+	/load_tensors: loading model tensors/ {
+		for (i = 0; i < 48; i++) {
+			printf "tensor blk.%d.ffn_gate_exps.weight (108 MiB q4_K) buffer type overridden to CPU\n", i
+			printf "tensor blk.%d.ffn_down_exps.weight (157 MiB q6_K) buffer type overridden to CPU\n", i
+			printf "tensor blk.%d.ffn_up_exps.weight (108 MiB q4_K) buffer type overridden to CPU\n", i
+		}
+	}' > q30v.log
+expect 0 "$VRAMSIM" import --store t.db --name q30v q30v.log -q
+expect 0 "$VRAMSIM" plan q30.gguf --recorded q30v --store t.db --gpus 1x24564M,1x32607M
+has out '-ot \^blk\\\.\(0\|1\|2\|.*\|47\)\\\.ffn_gate_exps\\\.weight\$=CPU '
+has out '\(-ot from the log.s overridden tensors: 3 rules\) free 9862,31518 MiB\)$'
+hasnt out 'not recovered'
+has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
+has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
+has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
+rm -f q30.gguf q235.gguf q30cut.log q30v.log

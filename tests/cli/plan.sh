@@ -83,3 +83,27 @@ has out '^CUDA0 +context +451\.00 +- +\(not a ggml buffer: measured runtime over
 expect 0 "$VRAMSIM" replay --store t.db carried
 has out '^  0 +24080 .* 451 +[0-9]+$'
 has out '^  1 +24080 .* 456 +[0-9]+$'
+
+# a what-if on a kept plan is re-planned by the engine from the kept model
+# and settings (ctx, flash attention, batch kept, ubatch changed): its
+# buffers equal those of planning the changed settings directly
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --flash-attn on --save kept --store t.db -q
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --flash-attn on --ubatch 256 --save direct --store t.db -q
+expect 0 "$VRAMSIM" export --store t.db kept --ubatch 256 --format csv
+has err 'its what-if re-planned by llama\.cpp from the kept model \(/.*stories260K\.gguf\) and settings'
+awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > whatif.txt
+expect 0 "$VRAMSIM" export --store t.db direct --format csv
+awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > direct.txt
+[ "$(wc -l < direct.txt)" -ge 8 ] && cmp whatif.txt direct.txt || { echo "kept plan's what-if differs from the direct plan:"; diff whatif.txt direct.txt; exit 1; }
+expect 0 "$VRAMSIM" replay --store t.db kept --ubatch 256
+has out '^scenario: engine plan \(llama\.cpp .*\): ctx 1024 \(1 slot x 1024\), batch 1024, ubatch 256,'
+# an option only the engine answers works on a kept plan too (KV to the host)
+expect 0 "$VRAMSIM" export --store t.db kept --no-kv-offload --format csv
+has out '^[0-9]+,0,0,alloc,,kv,655360,'
+hasnt out ',alloc,[01],kv,'
+# the kept model gone: the formula model answers, saying why
+cp "$M" gone.gguf
+expect 0 "$VRAMSIM" plan gone.gguf --gpus 2x24G --ctx 1024 --save gone --store t.db -q
+rm gone.gguf
+expect 0 "$VRAMSIM" replay --store t.db gone --ubatch 256
+has out 'its what-if by the formula model: its model /.*gone\.gguf cannot be re-planned by llama\.cpp here \(.*No such file'
