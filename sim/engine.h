@@ -77,6 +77,7 @@ struct eng_plan {
 	uint64_t model_size;
 	int reused;                 /* the loaded model was reused (context-only change) */
 	uint64_t peak_rss;          /* the planner process's peak resident set so far, bytes */
+	uint64_t cpu_us;            /* the planner process's CPU time so far (user + system), us */
 	int n_notes;
 	char **notes;               /* engine warnings, owned: eng_plan_free() */
 };
