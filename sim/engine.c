@@ -102,6 +102,25 @@ static void pipe_unguard(sig_fn old)
 	signal(SIGPIPE, old);
 }
 
+/*
+ * Planners killed but not yet reaped. The kernel takes a few to ~15 ms to
+ * tear down a planner that held a 70B model; nothing waits for that: each
+ * is reaped (by its own pid) when it is gone, at a later start or stop,
+ * or by init once vramsim has exited.
+ */
+static pid_t dying[32];
+static int n_dying;
+
+static void reap_dying(void)
+{
+	int st;
+	for (int i = 0; i < n_dying;)
+		if (waitpid(dying[i], &st, WNOHANG) != 0)
+			dying[i] = dying[--n_dying];
+		else
+			i++;
+}
+
 static void stop(struct eng *e)
 {
 	if (e->to)
@@ -115,7 +134,13 @@ static void stop(struct eng *e)
 		int st;
 		if (waitpid(e->pid, &st, WNOHANG) == 0) {
 			kill(e->pid, SIGKILL);
-			waitpid(e->pid, &st, 0);
+			reap_dying();
+			if (waitpid(e->pid, &st, WNOHANG) == 0) {
+				if (n_dying < (int)UTIL_ARRAY_SIZE(dying))
+					dying[n_dying++] = e->pid;
+				else
+					waitpid(e->pid, &st, 0);
+			}
 		}
 	}
 	e->pid = 0;
@@ -199,6 +224,7 @@ static char *tunables(void)
 
 static int start(struct eng *e, char **cause)
 {
+	reap_dying();
 	int in[2], out[2];
 	if (pipe(in) < 0 || pipe(out) < 0)
 		return util_err(cause, UTIL_ERR, "engine: pipe: %s", strerror(errno));
