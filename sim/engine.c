@@ -498,6 +498,7 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 		if (e->memo_req[i] && !strcmp(text, e->memo_req[i])) {
 			free(text);
 			plan_copy(out, &e->memo[i]);
+			out->memo = 1;
 			out->reused = 1; /* nothing was loaded */
 			return 0;
 		}
