@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 #include "util.h"
 
 extern char **environ;
+
+#define ENG_MEMO 8
 
 struct eng {
 	char *planner;   /* path of vramsim-engine */
@@ -32,6 +35,11 @@ struct eng {
 	char **log;      /* warnings and errors of the request in flight */
 	int n_log;
 	size_t log_cap;
+	/* the last plans answered, each with its request and the model
+	 * file's identity: asked again, answered without the planner */
+	char *memo_req[ENG_MEMO];
+	struct eng_plan memo[ENG_MEMO];
+	int memo_next;
 };
 
 void eng_req_init(struct eng_req *r)
@@ -94,6 +102,25 @@ static void pipe_unguard(sig_fn old)
 	signal(SIGPIPE, old);
 }
 
+/*
+ * Planners killed but not yet reaped. The kernel takes a few to ~15 ms to
+ * tear down a planner that held a 70B model; nothing waits for that: each
+ * is reaped (by its own pid) when it is gone, at a later start or stop,
+ * or by init once vramsim has exited.
+ */
+static pid_t dying[32];
+static int n_dying;
+
+static void reap_dying(void)
+{
+	int st;
+	for (int i = 0; i < n_dying;)
+		if (waitpid(dying[i], &st, WNOHANG) != 0)
+			dying[i] = dying[--n_dying];
+		else
+			i++;
+}
+
 static void stop(struct eng *e)
 {
 	if (e->to)
@@ -107,7 +134,13 @@ static void stop(struct eng *e)
 		int st;
 		if (waitpid(e->pid, &st, WNOHANG) == 0) {
 			kill(e->pid, SIGKILL);
-			waitpid(e->pid, &st, 0);
+			reap_dying();
+			if (waitpid(e->pid, &st, WNOHANG) == 0) {
+				if (n_dying < (int)UTIL_ARRAY_SIZE(dying))
+					dying[n_dying++] = e->pid;
+				else
+					waitpid(e->pid, &st, 0);
+			}
 		}
 	}
 	e->pid = 0;
@@ -170,8 +203,28 @@ static char *death(struct eng *e)
 	return msg;
 }
 
+/*
+ * The planner's glibc tunables: the caller's, plus transparent huge pages
+ * for malloc's heap (glibc.malloc.hugetlb=1, glibc >= 2.35: madvise
+ * MADV_HUGEPAGE on the heap; the glibc manual, "Memory Allocation
+ * Tunables"). Loading a model builds a few hundred thousand small objects
+ * (the vocabulary, the GGUF metadata): with 4 KiB pages, faulting that
+ * heap in was a third of a 70B plan's time on a virtual machine. Where
+ * huge pages are off ("never"), or glibc is older, the setting does
+ * nothing (glibc ignores tunables it does not know); a caller's own
+ * hugetlb setting is kept. Never NULL; malloc'd.
+ */
+static char *tunables(void)
+{
+	const char *old = getenv("GLIBC_TUNABLES");
+	if (old && strstr(old, "glibc.malloc.hugetlb="))
+		return util_xasprintf("GLIBC_TUNABLES=%s", old);
+	return util_xasprintf("GLIBC_TUNABLES=%s%sglibc.malloc.hugetlb=1", old && *old ? old : "", old && *old ? ":" : "");
+}
+
 static int start(struct eng *e, char **cause)
 {
+	reap_dying();
 	int in[2], out[2];
 	if (pipe(in) < 0 || pipe(out) < 0)
 		return util_err(cause, UTIL_ERR, "engine: pipe: %s", strerror(errno));
@@ -188,7 +241,7 @@ static int start(struct eng *e, char **cause)
 		posix_spawn_file_actions_adddup2(&fa, fileno(e->err), 2);
 	else
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 0, 0);
-	char *extra[3] = { util_xstrdup("GGML_NO_BACKTRACE=1"), NULL, NULL };
+	char *extra[4] = { util_xstrdup("GGML_NO_BACKTRACE=1"), NULL, NULL, tunables() };
 	if (e->libdir) {
 		/* Another build of the same ABI: its libraries first, and its CPU
 		 * backend variants. */
@@ -199,21 +252,21 @@ static int start(struct eng *e, char **cause)
 	size_t n_env = 0;
 	while (environ[n_env])
 		n_env++;
-	char **env = util_xcalloc(n_env + 4, sizeof(*env));
+	char **env = util_xcalloc(n_env + 5, sizeof(*env));
 	size_t k = 0;
 	for (size_t i = 0; i < n_env; i++)
 		if (!(e->libdir && (!strncmp(environ[i], "LD_LIBRARY_PATH=", 16) ||
 				    !strncmp(environ[i], "VRAMSIM_ENGINE_LIB=", 19))) &&
-		    strncmp(environ[i], "GGML_NO_BACKTRACE=", 18))
+		    strncmp(environ[i], "GGML_NO_BACKTRACE=", 18) && strncmp(environ[i], "GLIBC_TUNABLES=", 15))
 			env[k++] = environ[i];
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (extra[i])
 			env[k++] = extra[i];
 	char *argv[] = { e->planner, NULL };
 	int rc = posix_spawn(&e->pid, e->planner, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		free(extra[i]);
 	close(in[0]);
 	close(out[1]);
@@ -277,6 +330,15 @@ const char *eng_describe(const struct eng *e)
 	return e->describe;
 }
 
+static void memo_drop(struct eng *e)
+{
+	for (int i = 0; i < ENG_MEMO; i++) {
+		free(e->memo_req[i]);
+		e->memo_req[i] = NULL;
+		eng_plan_free(&e->memo[i]);
+	}
+}
+
 void eng_close(struct eng *e)
 {
 	if (!e)
@@ -288,6 +350,7 @@ void eng_close(struct eng *e)
 		pipe_unguard(old);
 	}
 	stop(e);
+	memo_drop(e);
 	log_clear(e);
 	free(e->log);
 	free(e->line);
@@ -297,6 +360,15 @@ void eng_close(struct eng *e)
 }
 
 /* ------------------------------------------------------------ requests */
+
+/* A deep copy of p (its notes duplicated). */
+static void plan_copy(struct eng_plan *to, const struct eng_plan *p)
+{
+	*to = *p;
+	to->notes = p->n_notes ? util_xcalloc((size_t)p->n_notes, sizeof(*to->notes)) : NULL;
+	for (int i = 0; i < p->n_notes; i++)
+		to->notes[i] = util_xstrdup(p->notes[i]);
+}
 
 static void put_req(FILE *f, const char *verb, const struct eng_req *r)
 {
@@ -406,11 +478,39 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 	if (r->n_gpus < 0 || r->n_gpus > ENG_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "%d GPUs: llama.cpp plans at most %d devices (llama_max_devices)",
 				r->n_gpus, ENG_MAX_GPUS);
-	if (!e->to && start(e, cause) < 0)
+	/* The request as sent, with the model file's identity: the planner
+	 * is deterministic, so the same text for the same file gets the same
+	 * plan (a replay asks for its scenario twice, around its baseline). */
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *mem = open_memstream(&text, &text_len);
+	if (!mem)
+		return util_err(cause, UTIL_ERR, "engine: open_memstream: %s", strerror(errno));
+	put_req(mem, verb, r);
+	struct stat st;
+	if (stat(r->model, &st) == 0)
+		fprintf(mem, "%llu %llu %lld %lld.%09ld\n", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			(long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (fclose(mem) != 0)
+		return util_err(cause, UTIL_ERR, "engine: out of memory");
+	int memo_ok = !fit && (!strcmp(verb, "plan") || !strcmp(verb, "cpu"));
+	for (int i = 0; memo_ok && i < ENG_MEMO; i++)
+		if (e->memo_req[i] && !strcmp(text, e->memo_req[i])) {
+			free(text);
+			plan_copy(out, &e->memo[i]);
+			out->memo = 1;
+			out->reused = 1; /* nothing was loaded */
+			return 0;
+		}
+	if (!e->to && start(e, cause) < 0) {
+		free(text);
 		return UTIL_ERR;
+	}
 	log_clear(e);
 	sig_fn old = pipe_guard();
-	put_req(e->to, verb, r);
+	/* the request line only, not the identity line after it */
+	fwrite(text, 1, strcspn(text, "\n") + 1, e->to);
+	fflush(e->to);
 	pipe_unguard(old);
 	for (char *l; (l = readline(e));) {
 		char *v;
@@ -441,6 +541,7 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 			out->model_size = num(kv, n, "model_size");
 			out->reused = (int)num(kv, n, "reused");
 			out->peak_rss = num(kv, n, "peak_rss");
+			out->cpu_us = num(kv, n, "cpu_us");
 		} else if (!strcmp(v, "fit") && fit) {
 			const char *ngl = engwire_get(kv, n, "ngl");
 			fit->status = (int)num(kv, n, "status");
@@ -458,12 +559,24 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 			e->log = NULL;
 			e->n_log = 0;
 			e->log_cap = 0;
+			if (memo_ok) {
+				int m = e->memo_next;
+				e->memo_next = (m + 1) % ENG_MEMO;
+				free(e->memo_req[m]);
+				eng_plan_free(&e->memo[m]);
+				e->memo_req[m] = text;
+				plan_copy(&e->memo[m], out);
+			} else {
+				free(text);
+			}
 			return 0;
 		} else if (!strcmp(v, "error")) {
+			free(text);
 			const char *t = engwire_get(kv, n, "text");
 			return util_err(cause, UTIL_EINPUT, "%s", t ? t : "the engine refused the request");
 		}
 	}
+	free(text);
 	/* llama.cpp aborts on some models it cannot plan (an assertion on
 	 * their hyper-parameters): the input must change, so an input error
 	 * naming the file. The planner restarts with the next request. */

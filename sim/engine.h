@@ -76,7 +76,11 @@ struct eng_plan {
 	int n_layer;
 	uint64_t model_size;
 	int reused;                 /* the loaded model was reused (context-only change) */
+	int memo;                   /* the answer to an identical earlier request (same model file),
+				     * kept by the client: the planner was not asked again, nothing
+				     * was loaded (reused is 1); every other field is that answer's */
 	uint64_t peak_rss;          /* the planner process's peak resident set so far, bytes */
+	uint64_t cpu_us;            /* the planner process's CPU time so far (user + system), us */
 	int n_notes;
 	char **notes;               /* engine warnings, owned: eng_plan_free() */
 };

@@ -244,6 +244,35 @@ static void test_context_whatif_reuses_model(void)
 	eng_plan_free(&b);
 }
 
+/* The same request for the same file is answered again without the
+ * planner (eng_plan's memo), with the same bytes; a file rewritten under
+ * the same name is another model for the memo and for the planner, whose
+ * loaded model it must not reuse. */
+static void test_memo_and_rewritten_file(void)
+{
+	const char *x = cu_tmp("memo.gguf");
+	CU_ASSERT_EQUAL_FATAL(cu_gguf_llama(x, 8, 768, 2048, 12, 4, 4096, NULL), 0);
+	struct eng_req r;
+	struct eng_plan a, b, c;
+	req(&r, x, 2, 4096);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &a), 0);
+	CU_ASSERT_EQUAL(a.memo, 0);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &b), 0);
+	CU_ASSERT_EQUAL(b.memo, 1);
+	for (int what = 0; what < 3; what++)
+		CU_ASSERT_EQUAL(sum(&b, what, 1), sum(&a, what, 1));
+	CU_ASSERT_EQUAL(b.gpu[1].layers, a.gpu[1].layers);
+	CU_ASSERT_EQUAL_FATAL(cu_gguf_llama(x, 6, 768, 2048, 12, 4, 4096, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &c), 0);
+	CU_ASSERT_EQUAL(c.memo, 0);
+	CU_ASSERT_EQUAL(c.reused, 0);
+	CU_ASSERT_EQUAL(c.n_layer, 6);
+	CU_ASSERT(sum(&c, 0, 1) < sum(&a, 0, 1));
+	eng_plan_free(&a);
+	eng_plan_free(&b);
+	eng_plan_free(&c);
+}
+
 /* Sliding-window layers keep a window-sized cache unless --swa-full. */
 static void test_swa(void)
 {
@@ -583,6 +612,7 @@ static void register_tests(void)
 	CU_ADD(s, test_no_alloc_equals_real_cpu);
 	CU_ADD(s, test_compute_pinned);
 	CU_ADD(s, test_context_whatif_reuses_model);
+	CU_ADD(s, test_memo_and_rewritten_file);
 	CU_ADD(s, test_swa);
 	CU_ADD(s, test_cpu_moe);
 	CU_ADD(s, test_ollama_placement);

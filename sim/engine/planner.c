@@ -8,12 +8,13 @@
  * protocol of sim/engwire.h:
  *
  *   -> ready engine=llama.cpp tag=v0.5.0 llama=... ggml=... maxdev=16 backends=cuda,rocm
+ *            variants=scored|kept selfcheck=run|kept   (start-up cache, stamp.h)
  *   <- plan|fit|cpu|real model=PATH gpus=N mem0=BYTES free0=BYTES ... ctx=8192 ...
  *   -> log level=warn text=...          (engine warnings and errors, as they come)
  *   -> fit status=0 ngl=.. ctx=.. split=.. ot=REGEX=DEV ...   (fit only)
  *   -> dev i=0 name=CUDA0 weights=.. kv=.. compute=.. layers=..
  *   -> host name=CPU weights=.. kv=.. compute=.. output=..
- *   -> info n_ctx=.. n_seq=.. copies=.. n_layer=.. gpu_layers=.. reused=0|1
+ *   -> info n_ctx=.. n_seq=.. copies=.. n_layer=.. gpu_layers=.. reused=0|1 peak_rss=.. cpu_us=..
  *   -> done                  or   -> error what=model|option|topology|engine text=...
  *
  * `cpu` plans on the engine's own CPU device only (no virtual GPU): the
@@ -23,13 +24,16 @@
  * request changes only context settings.
  */
 #include <ctype.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "backends.h"
 #include "engwire.h"
 #include "ggml-backend.h"
 #include "llama.h"
@@ -365,6 +369,12 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 		pl_reply_err("option", "no model");
 		return -1;
 	}
+	/* a file rewritten under the same name is another model */
+	struct stat st;
+	if (stat(r->model, &st) == 0 && kl < sizeof(r->model_key))
+		kl += (size_t)snprintf(r->model_key + kl, sizeof(r->model_key) - kl, "file=%llu:%llu:%lld:%lld.%09ld\n",
+				       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino, (long long)st.st_size,
+				       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	if (!strcmp(r->verb, "cpu") || !strcmp(r->verb, "real"))
 		r->n_gpus = 0;
 	/* `real`: the engine's CPU device allocating for real (tensor data
@@ -526,8 +536,12 @@ static void pl_report(const struct pl_req *r, struct llama_context *ctx, const s
 	engwire_putf(stdout, "reused", "%d", reused);
 	engwire_putf(stdout, "computes", "%ld", vdev_compute_calls());
 	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) == 0) /* the planner's peak resident set, bytes */
+	if (getrusage(RUSAGE_SELF, &ru) == 0) { /* the planner's peak resident set, bytes, and CPU time so far */
 		engwire_putf(stdout, "peak_rss", "%llu", (unsigned long long)ru.ru_maxrss * 1024ull);
+		engwire_putf(stdout, "cpu_us", "%llu",
+			     (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ull +
+				     (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+	}
 	fputs("\ndone\n", stdout);
 	fflush(stdout);
 }
@@ -655,6 +669,15 @@ static void pl_handle(struct pl_req *r)
 int main(int argc, char **argv)
 {
 	(void)argc, (void)argv;
+	/* Loading a model allocates vectors of a few MB (a 128k-token
+	 * vocabulary's entries) among a few hundred thousand small strings.
+	 * Above glibc's default threshold (128 KiB, then moving) each vector
+	 * is mmapped on its own and faulted in 4 KiB at a time; from the heap
+	 * it takes huge pages where vramsim asked for them (engine.c,
+	 * tunables()), and a heap kept between loads (--fit loads the model
+	 * once per probe) is not faulted in again. mallopt(3). */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	pl_debug = getenv("VRAMSIM_ENGINE_DEBUG") != NULL;
 	llama_log_set(pl_log, NULL);
@@ -670,7 +693,8 @@ int main(int argc, char **argv)
 			snprintf(slash, sizeof(dir) - (size_t)(slash - dir), "/lib");
 		libdir = dir;
 	}
-	ggml_backend_load_all_from_path(libdir);
+	int variants_kept = 0, selfcheck_kept = 0;
+	backends_load(libdir, &variants_kept);
 	const char *want = ENG_TAG + 1; /* "v0.5.0" -> "0.5.0" */
 	const char *have = llama_version();
 	if (strncmp(have, want, strlen(want)) != 0 || (have[strlen(want)] && have[strlen(want)] != '-')) {
@@ -684,7 +708,7 @@ int main(int argc, char **argv)
 	vdev_register();
 	llama_backend_init();
 	char why[512];
-	if (selfcheck_run(why, sizeof(why)) < 0) {
+	if (selfcheck_verdict(libdir ? libdir : "", &selfcheck_kept, why, sizeof(why)) < 0) {
 		fputs("refused", stdout);
 		engwire_put(stdout, "text", why);
 		fputc('\n', stdout);
@@ -700,6 +724,9 @@ int main(int argc, char **argv)
 	engwire_put(stdout, "commit", ggml_commit());
 	engwire_putf(stdout, "maxdev", "%d", VDEV_MAX);
 	engwire_put(stdout, "backends", vdev_rules_names());
+	/* what this start took from the start-up cache (stamp.h) */
+	engwire_put(stdout, "variants", variants_kept ? "kept" : "scored");
+	engwire_put(stdout, "selfcheck", selfcheck_kept ? "kept" : "run");
 	fputc('\n', stdout);
 	fflush(stdout);
 
@@ -725,7 +752,9 @@ int main(int argc, char **argv)
 			pl_handle(&req);
 		fflush(stdout);
 	}
-	pl_drop_model();
-	llama_backend_free();
-	return 0;
+	/* The process ends here: nothing is freed (a loaded 128k-token
+	 * vocabulary alone takes tens of milliseconds to tear down), the
+	 * libraries' exit handlers do not run. */
+	fflush(stdout);
+	_exit(0);
 }

@@ -18,7 +18,9 @@
 #include "ggml.h"
 #include "gguf.h"
 #include "llama.h"
+#include "backends.h"
 #include "llb.h"
+#include "stamp.h"
 #include "vdev.h"
 
 /* weights, kv, compute of CUDA0, CUDA1, host */
@@ -161,4 +163,25 @@ out:
 		llama_model_free(m);
 	unlink(path);
 	return rc;
+}
+
+int selfcheck_verdict(const char *scope, int *cached, char *why, size_t n)
+{
+	*cached = 0;
+	struct stamp s;
+	stamp_init(&s, "selfcheck", scope);
+	stamp_text(&s, "tag", ENG_TAG);
+	stamp_text(&s, "llama", llama_version());
+	stamp_text(&s, "ggml", ggml_version());
+	stamp_loaded(&s);
+	backends_stamp_host(&s);
+	char val[64];
+	if (!getenv("VRAMSIM_ENGINE_SELFCHECK") && stamp_get(&s, val, sizeof(val)) == 0 && !strcmp(val, "passed")) {
+		*cached = 1;
+		return 0;
+	}
+	if (selfcheck_run(why, n) < 0)
+		return -1;
+	stamp_put(&s, "passed");
+	return 0;
 }

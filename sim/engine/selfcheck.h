@@ -14,4 +14,11 @@
  * Uses the virtual devices 0 and 1 (vdev.h, registered). */
 int selfcheck_run(char *why, size_t n);
 
+/* selfcheck_run, or its pass at an earlier start in a process made of the
+ * very same files (the planner, every library mapped, this CPU, the GGML_
+ * and LLAMA_ environment; stamp.h), scope naming the library folder.
+ * *cached: 1 when the earlier pass stood in. A failure is never kept; with
+ * VRAMSIM_ENGINE_SELFCHECK set (print, always) the plan always runs. */
+int selfcheck_verdict(const char *scope, int *cached, char *why, size_t n);
+
 #endif
