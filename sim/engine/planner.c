@@ -24,6 +24,7 @@
  * request changes only context settings.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -565,6 +566,10 @@ static int pl_projector(const struct pl_req *r, struct proj_plan *pp)
 {
 	const char *why = "";
 	pl_last_error[0] = '\0';
+	if (access(r->mmproj, R_OK) != 0) {
+		pl_reply_err("model", "the projector %s: %s", r->mmproj, strerror(errno));
+		return -1;
+	}
 	int fa = r->cp.flash_attn_type == LLAMA_FLASH_ATTN_TYPE_ENABLED ? 1
 	       : r->cp.flash_attn_type == LLAMA_FLASH_ATTN_TYPE_DISABLED ? 0 : -1;
 	if (proj_plan(r->mmproj, r->n_gpus, fa, r->rules->name, pp, &why) < 0) {
