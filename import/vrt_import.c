@@ -43,6 +43,7 @@
 #include "trace.h"
 #include "imp.h"
 #include "store.h"
+#include "u64map.h"
 #include "util.h"
 #include "vrt.h"
 #include "vgraph.h"
@@ -64,81 +65,58 @@ struct slot {
 	uint64_t key, size;
 	int16_t dev, cat;
 	int16_t ord;     /* live allocations: the file's device ordinal (NORD: host) */
-	int16_t used;
 };
 
 #define NORD VRT_MAX_DEVICES   /* devlive[] index of host and unknown devices */
 
+/* Entries kept dense in s[0..n), found through the project's one hash map
+ * (key -> index in s): a slot holds more than the map's one uint64 value,
+ * and the dense array lets "free all a process held" walk n entries, not
+ * a sparse table. Removal moves the last entry into the hole. */
 struct amap {
+	struct u64map at;
 	struct slot *s;
-	size_t cap, n;   /* cap: power of two */
+	size_t n, cap;
 };
-
-static size_t slot_of(const struct amap *m, uint64_t key)
-{
-	return (size_t)((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ull >> 7) & (m->cap - 1);
-}
 
 static void map_set(struct amap *m, struct slot v)
 {
-	if ((m->n + 1) * 2 > m->cap) {
-		struct amap g = { util_xcalloc(m->cap ? m->cap * 2 : 64, sizeof(struct slot)),
-				  m->cap ? m->cap * 2 : 64, 0 };
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->s[i].used)
-				map_set(&g, m->s[i]);
-		free(m->s);
-		*m = g;
+	uint64_t i;
+	if (u64map_get(&m->at, v.key, &i)) {
+		m->s[i] = v;
+		return;
 	}
-	v.used = 1;
-	size_t i = slot_of(m, v.key);
-	while (m->s[i].used && m->s[i].key != v.key)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->s[i].used)
-		m->n++;
-	m->s[i] = v;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->s = util_xrealloc(m->s, m->cap * sizeof(*m->s));
+	}
+	m->s[m->n] = v;
+	u64map_put(&m->at, v.key, m->n++);
 }
 
 static void map_put(struct amap *m, uint64_t key, int dev, int cat, uint64_t size)
 {
-	map_set(m, (struct slot){ key, size, (int16_t)dev, (int16_t)cat, NORD, 1 });
+	map_set(m, (struct slot){ key, size, (int16_t)dev, (int16_t)cat, NORD });
 }
 
-/* Remove key, copying its entry to *out; 0 if absent. Linear probing
- * with backward-shift deletion keeps every chain unbroken. */
+/* Remove key, copying its entry to *out; 0 if absent. */
 static int map_take(struct amap *m, uint64_t key, struct slot *out)
 {
-	if (!m->cap)
-		return 0;
-	size_t i = slot_of(m, key);
-	while (m->s[i].used && m->s[i].key != key)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->s[i].used)
+	uint64_t i;
+	if (!u64map_del(&m->at, key, &i))
 		return 0;
 	*out = m->s[i];
-	size_t hole = i;
-	for (size_t j = (i + 1) & (m->cap - 1); m->s[j].used; j = (j + 1) & (m->cap - 1)) {
-		size_t home = slot_of(m, m->s[j].key);
-		/* Move j into the hole unless its home lies cyclically in (hole, j]. */
-		int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-		if (!stays) {
-			m->s[hole] = m->s[j];
-			hole = j;
-		}
+	if (i != --m->n) {
+		m->s[i] = m->s[m->n];
+		u64map_put(&m->at, m->s[i].key, i);
 	}
-	m->s[hole].used = 0;
-	m->n--;
 	return 1;
 }
 
 static int map_get(const struct amap *m, uint64_t key, struct slot *out)
 {
-	if (!m->cap)
-		return 0;
-	size_t i = slot_of(m, key);
-	while (m->s[i].used && m->s[i].key != key)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->s[i].used)
+	uint64_t i;
+	if (!u64map_get(&m->at, key, &i))
 		return 0;
 	*out = m->s[i];
 	return 1;
@@ -146,6 +124,7 @@ static int map_get(const struct amap *m, uint64_t key, struct slot *out)
 
 static void map_clear(struct amap *m)
 {
+	u64map_free(&m->at);
 	free(m->s);
 	memset(m, 0, sizeof(*m));
 }
@@ -215,7 +194,7 @@ struct vimp {
 	uint64_t reordered;                  /* events older than that, stored at it */
 	/* per process */
 	struct amap live, handles, mapped;
-	struct amap devlive[NORD + 1];       /* live allocations by ordinal: key only */
+	struct u64map devlive[NORD + 1];     /* live allocation addresses by ordinal */
 	struct vgraph *g;                    /* graph memory */
 	uint64_t unmap_next, unmap_rest;     /* a cuMemUnmap over several mappings */
 	struct pend *pend;
@@ -485,17 +464,16 @@ static void live_put(struct vimp *vi, uint64_t addr, int ord, int dev, int cat, 
 {
 	struct slot old;
 	if (map_take(&vi->live, addr, &old))
-		map_take(&vi->devlive[old.ord], addr, &old);
-	map_set(&vi->live, (struct slot){ addr, size, (int16_t)dev, (int16_t)cat, (int16_t)ord, 1 });
-	map_put(&vi->devlive[ord], addr, 0, 0, 0);
+		u64map_del(&vi->devlive[old.ord], addr, NULL);
+	map_set(&vi->live, (struct slot){ addr, size, (int16_t)dev, (int16_t)cat, (int16_t)ord });
+	u64map_put(&vi->devlive[ord], addr, 0);
 }
 
 static int live_take(struct vimp *vi, uint64_t addr, struct slot *out)
 {
 	if (!map_take(&vi->live, addr, out))
 		return 0;
-	struct slot x;
-	map_take(&vi->devlive[out->ord], addr, &x);
+	u64map_del(&vi->devlive[out->ord], addr, NULL);
 	return 1;
 }
 
@@ -750,15 +728,17 @@ static int emit(struct vimp *vi, const struct vfile *f, int64_t t, int kind, con
 static int free_ord(struct vimp *vi, const struct vfile *f, int ord, int64_t t, const char *why,
 		    char **cause)
 {
-	struct amap *m = &vi->devlive[ord];
+	struct u64map *m = &vi->devlive[ord];
 	int rc = 0;
 	vgraph_drop(vi->g, ord); /* the graph pool's memory goes with the rest */
-	for (size_t i = 0; i < m->cap && !rc; i++) {
+	size_t pos = 0;
+	uint64_t addr, unused;
+	while (!rc && u64map_next(m, &pos, &addr, &unused)) {
 		struct slot x;
-		if (m->s[i].used && map_take(&vi->live, m->s[i].key, &x))
+		if (map_take(&vi->live, addr, &x))
 			rc = emit(vi, f, t, TRACE_FREE, &x, x.key, 0, why, cause);
 	}
-	map_clear(m);
+	u64map_free(m);
 	return rc;
 }
 
@@ -768,16 +748,13 @@ static int free_all(struct vimp *vi, const struct vfile *f, int64_t t, const cha
 		    char **cause)
 {
 	int rc = 0;
-	for (size_t i = 0; i < vi->mapped.cap && !rc; i++)
-		if (vi->mapped.s[i].used)
-			rc = emit(vi, f, t, TRACE_UNMAP, &vi->mapped.s[i], vi->mapped.s[i].key, 0, why,
-				  cause);
-	for (size_t i = 0; i < vi->handles.cap && !rc; i++)
-		if (vi->handles.s[i].used)
-			rc = emit(vi, f, t, TRACE_RELEASE, &vi->handles.s[i], vi->handles.s[i].key, 0,
-				  why, cause);
+	for (size_t i = 0; i < vi->mapped.n && !rc; i++)
+		rc = emit(vi, f, t, TRACE_UNMAP, &vi->mapped.s[i], vi->mapped.s[i].key, 0, why, cause);
+	for (size_t i = 0; i < vi->handles.n && !rc; i++)
+		rc = emit(vi, f, t, TRACE_RELEASE, &vi->handles.s[i], vi->handles.s[i].key, 0, why,
+			  cause);
 	for (int o = 0; o <= NORD && !rc; o++)
-		if (vi->devlive[o].n)
+		if (u64map_size(&vi->devlive[o]))
 			rc = free_ord(vi, f, o, t, why, cause);
 	map_clear(&vi->mapped);
 	map_clear(&vi->handles);
@@ -817,7 +794,7 @@ static int pool_reserve(struct vimp *vi, const struct vfile *f, int64_t t, const
 	if (rc || e->size <= e->aux || e->result != 0)
 		return rc;
 	x = (struct slot){ key, e->size - e->aux, (int16_t)dev_index(f, e->dev), TRACE_CAT_CACHE,
-			   (int16_t)ord_of(e->dev), 1 };
+			   (int16_t)ord_of(e->dev) };
 	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, "pool reserve (reserved, not used)", cause);
 	if (!rc)
 		live_put(vi, key, x.ord, x.dev, x.cat, x.size);
@@ -842,7 +819,7 @@ static int graph_apply(struct vimp *vi, const struct vfile *f, int64_t t, const 
 	if (rc || !bytes)
 		return rc;
 	x = (struct slot){ key, bytes, (int16_t)dev_index(f, ord == NORD ? VRT_DEV_UNKNOWN : ord),
-			   TRACE_CAT_GRAPH, (int16_t)ord, 1 };
+			   TRACE_CAT_GRAPH, (int16_t)ord };
 	rc = emit(vi, f, t, TRACE_ALLOC, &x, key, 0, why, cause);
 	if (!rc)
 		live_put(vi, key, ord, x.dev, x.cat, bytes);
@@ -1051,7 +1028,7 @@ static int import_all(struct vimp *vi, struct vfile *f, size_t n, char **cause)
 		map_clear(&vi->handles);
 		map_clear(&vi->mapped);
 		for (int o = 0; o <= NORD; o++)
-			map_clear(&vi->devlive[o]);
+			u64map_free(&vi->devlive[o]);
 		vgraph_reset(vi->g);
 	}
 	free(cmd);
@@ -1097,7 +1074,7 @@ static void vimp_clear(struct vimp *vi)
 	map_clear(&vi->handles);
 	map_clear(&vi->mapped);
 	for (int o = 0; o <= NORD; o++)
-		map_clear(&vi->devlive[o]);
+		u64map_free(&vi->devlive[o]);
 	vgraph_free(vi->g);
 }
 
