@@ -2,7 +2,8 @@
 # as its own column on GPU 0 (llama.cpp's clip loader, engine plan) in the
 # table and the JSON, `--save` keeps it as the projector category of the
 # plan's trace, `replay` of a model shows it as the Projector column with
-# the text model's columns unchanged; without an engine both commands say
+# the text model's columns unchanged; the JSON validates against the plan
+# schema; without an engine both commands say
 # they need it. The projector is a header-only Gemma 3 vision GGUF (the
 # gemma-3-4b mmproj's shape) written below from the GGUF v3 specification
 # (ggml docs/gguf.md) with the key and tensor names of llama.cpp's
@@ -83,6 +84,7 @@ has out '^CUDA1( +[0-9.]+){5} +0\.00 '
 has out '^mmproj:  mmproj\.gguf, engine plan by llama\.cpp.s clip loader .*on CUDA0 \(the first GPU'
 expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --mmproj mmproj.gguf --json -q
 has out '"projector":\{"file":"mmproj\.gguf","device":0,"weights":[0-9]+,"weights_counted":849871296,'
+python3 "$TOP/tests/cli/json_schema.py" "$TOP/plots/json-schema/plan.schema.json" out || exit 1
 # --main-gpu does not move it (llama-server hands clip the first device)
 expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --mmproj mmproj.gguf --split-mode none --main-gpu 1 --json -q
 has out '"projector":\{"file":"mmproj\.gguf","device":0,'
