@@ -440,7 +440,7 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 			out->proj.weights = num(kv, n, "weights");
 			out->proj.counted = num(kv, n, "counted");
 			for (int i = 0; i < ENG_MAX_GPUS; i++) {
-				char k[16];
+				char k[24];
 				snprintf(k, sizeof(k), "compute%d", i);
 				out->proj.compute[i] = num(kv, n, k);
 			}

@@ -587,7 +587,7 @@ static void pl_report_proj(const struct pl_req *r, const struct proj_plan *pp)
 	engwire_putf(stdout, "weights", "%llu", (unsigned long long)pp->weights);
 	engwire_putf(stdout, "counted", "%llu", (unsigned long long)pp->counted);
 	for (int i = 0; i < r->n_gpus; i++) {
-		char k[16];
+		char k[24];
 		snprintf(k, sizeof(k), "compute%d", i);
 		engwire_putf(stdout, k, "%llu", (unsigned long long)pp->compute[i]);
 	}
