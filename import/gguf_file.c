@@ -96,7 +96,7 @@ int gguf_file_has_magic(const unsigned char *data, size_t len)
 	return len >= 4 && memcmp(data, "GGUF", 4) == 0;
 }
 
-/* ---- metadata value types (docs/gguf.md, gguf_metadata_value_type) ---- */
+/* ---- metadata value types (ggml docs/gguf.md, gguf_metadata_value_type) ---- */
 
 enum vtype {
 	T_U8, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR,

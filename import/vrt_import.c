@@ -1,6 +1,6 @@
 /*
  * vrt_import.c - native traces (.vrt.zst) written by libvramtrace.so: one
- * file per process, decoded by trace/vrt.c (format: trace/FORMAT.md).
+ * file per process, decoded by trace/vrt.c (format: README "The native format").
  *
  * Each file is read twice, streaming (bounded memory: one frame at a
  * time): the first pass collects its devices, first event time and

@@ -350,7 +350,7 @@ static int gp_command(const char **cmd, char **cause)
 	return 0;
 }
 
-/* Datablocks and arrays need gnuplot 5.2 (style.md B.4). Checked once per
+/* Datablocks and arrays need gnuplot 5.2 (gnuplot 5.2 release notes: "datablocks", "arrays"). Checked once per
  * command: "gnuplot 5.4 patchlevel 4". */
 static int gp_version_ok(const char *cmd, char **cause)
 {

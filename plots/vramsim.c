@@ -16,35 +16,21 @@
 #include "scenario.h"
 #include "util.h"
 
-extern const struct cli_cmd cmd_import_entry;
-extern const struct cli_cmd cmd_record_entry;
-extern const struct cli_cmd cmd_ls_entry;
-extern const struct cli_cmd cmd_show_entry;
-extern const struct cli_cmd cmd_replay_entry;
-extern const struct cli_cmd cmd_fit_entry;
-extern const struct cli_cmd cmd_plan_entry;
-extern const struct cli_cmd cmd_engine_fit_entry;
-extern const struct cli_cmd cmd_sweep_entry;
-extern const struct cli_cmd cmd_merge_entry;
-extern const struct cli_cmd cmd_plot_entry;
-extern const struct cli_cmd cmd_export_entry;
-extern const struct cli_cmd cmd_diff_entry;
-extern const struct cli_cmd cmd_report_entry;
+/* The commands, in the order `vramsim --help` lists them. Adding one is
+ * a row here and its `cmd_NAME_entry` beside its implementation. */
+#define VRAMSIM_COMMANDS                                                        \
+	X(record) X(import) X(ls) X(show) X(replay) X(fit) X(plan) X(sweep)     \
+	X(merge) X(plot) X(export) X(diff) X(report)
+
+#define X(name) extern const struct cli_cmd cmd_##name##_entry;
+VRAMSIM_COMMANDS
+#undef X
+extern const struct cli_cmd cmd_engine_fit_entry; /* `fit --engine-fit`, below */
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_record_entry,
-	&cmd_import_entry,
-	&cmd_ls_entry,
-	&cmd_show_entry,
-	&cmd_replay_entry,
-	&cmd_fit_entry,
-	&cmd_plan_entry,
-	&cmd_sweep_entry,
-	&cmd_merge_entry,
-	&cmd_plot_entry,
-	&cmd_export_entry,
-	&cmd_diff_entry,
-	&cmd_report_entry,
+#define X(name) &cmd_##name##_entry,
+	VRAMSIM_COMMANDS
+#undef X
 };
 
 static void usage(FILE *f)

@@ -95,40 +95,6 @@ int llm_assign(uint32_t n_layer, int n_gpu_layers, const double *split, int n,
  * checks r->rc once (before, a NULL cause swallowed store errors and a
  * broken store changed predictions silently).
  */
-struct rd {
-	struct store *st;
-	int64_t trace;
-	int rc;
-	char **cause;
-};
-
-static int64_t setting_i(struct rd *r, enum settings_key k, int64_t dflt)
-{
-	int64_t v;
-	int set = 0;
-	if (r->rc || (r->rc = settings_int(r->st, r->trace, k, &v, &set, r->cause)) || !set)
-		return dflt;
-	return v;
-}
-
-static double setting_d(struct rd *r, enum settings_key k, double dflt)
-{
-	double v;
-	int set = 0;
-	if (r->rc || (r->rc = settings_dbl(r->st, r->trace, k, &v, &set, r->cause)) || !set)
-		return dflt;
-	return v;
-}
-
-static void setting_s(struct rd *r, enum settings_key k, char *buf, size_t n, const char *dflt)
-{
-	int set = 0;
-	if (!r->rc)
-		r->rc = settings_str(r->st, r->trace, k, buf, n, &set, r->cause);
-	if (r->rc || !set || !buf[0])
-		snprintf(buf, n, "%s", dflt);
-}
-
 /* Parse "a,b,c" (or "a b c", "[a b]") into up to max doubles. */
 static int parse_list(const char *s, double *out, int max)
 {
@@ -272,27 +238,29 @@ static double logits_bytes(uint32_t n_vocab, int ubatch)
 }
 
 /* The run's settings: context cells, slots, batches, flash attention, KV types. */
-static void read_run_settings(struct rd *r, struct llm_load *ld)
+static void read_run_settings(struct settings_rd *r, struct llm_load *ld)
 {
-	ld->parallel = (int)setting_i(r, SET_N_SEQ_MAX, setting_i(r, SET_PARALLEL, 1));
+	ld->parallel = (int)settings_rd_int(r, SET_N_SEQ_MAX,
+					    settings_rd_int(r, SET_PARALLEL, 1, NULL), NULL);
 	if (ld->parallel < 1)
 		ld->parallel = 1;
-	int64_t cells = setting_i(r, SET_N_CTX, 0);
+	int64_t cells = settings_rd_int(r, SET_N_CTX, 0, NULL);
 	if (!cells)
-		cells = setting_i(r, SET_CTX_SIZE, 0);
+		cells = settings_rd_int(r, SET_CTX_SIZE, 0, NULL);
 	if (!cells)
-		cells = setting_i(r, SET_KV_CELLS, 0);
+		cells = settings_rd_int(r, SET_KV_CELLS, 0, NULL);
 	ld->cells = (uint64_t)(cells > 0 ? cells : 0);
-	ld->ubatch = (int)setting_i(r, SET_N_UBATCH, setting_i(r, SET_N_BATCH, 512));
-	ld->batch = (int)setting_i(r, SET_N_BATCH, 2048);
+	ld->ubatch = (int)settings_rd_int(r, SET_N_UBATCH,
+					  settings_rd_int(r, SET_N_BATCH, 512, NULL), NULL);
+	ld->batch = (int)settings_rd_int(r, SET_N_BATCH, 2048, NULL);
 	if (ld->ubatch <= 0)
 		ld->ubatch = 512;
-	ld->flash_attn = setting_i(r, SET_FLASH_ATTN, 0) > 0;
-	setting_s(r, SET_TYPE_K, ld->type_k, sizeof(ld->type_k), "f16");
-	setting_s(r, SET_TYPE_V, ld->type_v, sizeof(ld->type_v), "f16");
-	ld->n_copies = (int)setting_i(r, SET_N_COPIES, 1);
-	ld->amb = (int)setting_i(r, SET_ATTN_MAX_BATCH, 0);
-	ld->mla = setting_i(r, SET_MLA_ATTN, 0) > 0;
+	ld->flash_attn = settings_rd_int(r, SET_FLASH_ATTN, 0, NULL) > 0;
+	settings_rd_str(r, SET_TYPE_K, ld->type_k, sizeof(ld->type_k), "f16");
+	settings_rd_str(r, SET_TYPE_V, ld->type_v, sizeof(ld->type_v), "f16");
+	ld->n_copies = (int)settings_rd_int(r, SET_N_COPIES, 1, NULL);
+	ld->amb = (int)settings_rd_int(r, SET_ATTN_MAX_BATCH, 0, NULL);
+	ld->mla = settings_rd_int(r, SET_MLA_ATTN, 0, NULL) > 0;
 }
 
 /* The GGUF profile attached to the trace, or pid when nonzero (a
@@ -420,12 +388,12 @@ static int role_at(int k, int n)
 							 : LLM_ROLE_MID;
 }
 
-static void fit_compute(struct rd *r, struct llm_load *ld)
+static void fit_compute(struct settings_rd *r, struct llm_load *ld)
 {
 	char key[128];
-	setting_s(r, SET_MODEL, key, sizeof(key), "");
+	settings_rd_str(r, SET_MODEL, key, sizeof(key), "");
 	if (!key[0])
-		setting_s(r, SET_META_NAME, key, sizeof(key), "");
+		settings_rd_str(r, SET_META_NAME, key, sizeof(key), "");
 	if (!key[0] || ld->flash_attn)
 		return;
 	struct store_trace_info *tl = NULL;
@@ -435,16 +403,19 @@ static void fit_compute(struct rd *r, struct llm_load *ld)
 	struct fit_pt pts[256];
 	int np = 0, loads = 0;
 	for (size_t i = 0; i < nt && np < 240; i++) {
-		struct rd rt_ = { r->st, tl[i].id, 0, r->cause }, *rt = &rt_;
+		struct settings_rd rt_ = { r->st, tl[i].id, 0, r->cause }, *rt = &rt_;
 		char k2[128];
-		setting_s(rt, SET_MODEL, k2, sizeof(k2), "");
+		settings_rd_str(rt, SET_MODEL, k2, sizeof(k2), "");
 		if (!k2[0])
-			setting_s(rt, SET_META_NAME, k2, sizeof(k2), "");
-		int64_t cells = setting_i(rt, SET_N_CTX, setting_i(rt, SET_CTX_SIZE, 0));
-		int64_t ub = setting_i(rt, SET_N_UBATCH, setting_i(rt, SET_N_BATCH, 0));
+			settings_rd_str(rt, SET_META_NAME, k2, sizeof(k2), "");
+		int64_t cells = settings_rd_int(rt, SET_N_CTX,
+						settings_rd_int(rt, SET_CTX_SIZE, 0, NULL), NULL);
+		int64_t ub = settings_rd_int(rt, SET_N_UBATCH,
+					     settings_rd_int(rt, SET_N_BATCH, 0, NULL), NULL);
 		/* a capped K*Q (-amb) is not linear in cells: not a fit point */
-		int skip = strcmp(k2, key) || cells <= 0 || ub <= 0 || setting_i(rt, SET_FLASH_ATTN, 0) > 0 ||
-			   setting_i(rt, SET_ATTN_MAX_BATCH, 0) > 0;
+		int skip = strcmp(k2, key) || cells <= 0 || ub <= 0 ||
+			   settings_rd_int(rt, SET_FLASH_ATTN, 0, NULL) > 0 ||
+			   settings_rd_int(rt, SET_ATTN_MAX_BATCH, 0, NULL) > 0;
 		if (rt->rc) {
 			r->rc = rt->rc;
 			break;
@@ -545,25 +516,28 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	struct profile prof = { 0 };
 	if ((rc = load_profile(st, trace, meta ? meta->profile_id : 0, &prof, &ld->have_profile, cause)))
 		return rc;
-	struct rd rd = { st, trace, 0, cause }, *r = &rd;
-	setting_s(r, SET_MODEL, ld->model, sizeof(ld->model), "");
+	struct settings_rd rd = { st, trace, 0, cause }, *r = &rd;
+	settings_rd_str(r, SET_MODEL, ld->model, sizeof(ld->model), "");
 	if (!ld->model[0])
-		setting_s(r, SET_META_NAME, ld->model, sizeof(ld->model),
+		settings_rd_str(r, SET_META_NAME, ld->model, sizeof(ld->model),
 			  ld->have_profile ? prof.name : "");
-	int64_t nl = setting_i(r, SET_META_N_LAYER, 0);
+	int64_t nl = settings_rd_int(r, SET_META_N_LAYER, 0, NULL);
 	if (!nl && ld->have_profile)
 		nl = prof.n_layer;
-	if (!nl && setting_i(r, SET_N_LAYER_TOTAL, 0) > 1)
-		nl = setting_i(r, SET_N_LAYER_TOTAL, 0) - 1;
-	if (!nl && setting_i(r, SET_OLLAMA_LAYERS_MODEL, 0) > 1)
-		nl = setting_i(r, SET_OLLAMA_LAYERS_MODEL, 0) - 1;
-	ld->n_embd = (uint32_t)setting_i(r, SET_META_N_EMBD, ld->have_profile ? prof.n_embd : 0);
-	ld->n_head = (uint32_t)setting_i(r, SET_META_N_HEAD, ld->have_profile ? prof.n_head : 0);
-	ld->n_head_kv = (uint32_t)setting_i(r, SET_META_N_HEAD_KV,
-					    ld->have_profile ? prof.n_head_kv : 0);
-	ld->n_vocab = (uint32_t)setting_i(r, SET_META_N_VOCAB, ld->have_profile ? prof.n_vocab : 0);
-	ld->n_ctx_train = (uint32_t)setting_i(r, SET_META_N_CTX_TRAIN,
-					      ld->have_profile ? prof.n_ctx_train : 0);
+	if (!nl && settings_rd_int(r, SET_N_LAYER_TOTAL, 0, NULL) > 1)
+		nl = settings_rd_int(r, SET_N_LAYER_TOTAL, 0, NULL) - 1;
+	if (!nl && settings_rd_int(r, SET_OLLAMA_LAYERS_MODEL, 0, NULL) > 1)
+		nl = settings_rd_int(r, SET_OLLAMA_LAYERS_MODEL, 0, NULL) - 1;
+	ld->n_embd = (uint32_t)settings_rd_int(r, SET_META_N_EMBD,
+					       ld->have_profile ? prof.n_embd : 0, NULL);
+	ld->n_head = (uint32_t)settings_rd_int(r, SET_META_N_HEAD,
+					       ld->have_profile ? prof.n_head : 0, NULL);
+	ld->n_head_kv = (uint32_t)settings_rd_int(r, SET_META_N_HEAD_KV,
+						  ld->have_profile ? prof.n_head_kv : 0, NULL);
+	ld->n_vocab = (uint32_t)settings_rd_int(r, SET_META_N_VOCAB,
+						ld->have_profile ? prof.n_vocab : 0, NULL);
+	ld->n_ctx_train = (uint32_t)settings_rd_int(r, SET_META_N_CTX_TRAIN,
+						    ld->have_profile ? prof.n_ctx_train : 0, NULL);
 	if (meta) {
 		if (meta->n_layer) nl = meta->n_layer;
 		if (meta->n_embd) ld->n_embd = meta->n_embd;
@@ -617,7 +591,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		nl = 0;
 	if (nl <= 0 || ng == 0) {
 		profile_clear(&prof);
-		fixed_layout(ld, gpu, max_dev, setting_i(r, SET_OUTPUT_OFFLOADED, 1) != 0);
+		fixed_layout(ld, gpu, max_dev, settings_rd_int(r, SET_OUTPUT_OFFLOADED, 1, NULL) != 0);
 		ld->host_fixed = host.w;
 		ld->host_kv = host.kv;
 		ld->comp_host = host.comp;
@@ -628,7 +602,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (!kv_total) {
 			/* Only "KV self size" was printed: spread it over the GPUs that
 			 * hold buffers, by their weights if known, else evenly. */
-			kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
+			kv_total = (uint64_t)llround(settings_rd_dbl(r, SET_KV_SELF_MIB, 0, NULL) * UTIL_MIB);
 			uint64_t wsum = 0;
 			int nd = 0;
 			for (int d = 0; d <= max_dev; d++) {
@@ -652,22 +626,22 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 	ld->rec_gpus = ng;
 
 	/* How many layers were offloaded, and which GPU got how many. */
-	int ngl = (int)setting_i(r, SET_N_GPU_LAYERS_OFFLOADED, -1);
+	int ngl = (int)settings_rd_int(r, SET_N_GPU_LAYERS_OFFLOADED, -1, NULL);
 	if (ngl < 0)
-		ngl = (int)setting_i(r, SET_N_GPU_LAYERS, -1);
+		ngl = (int)settings_rd_int(r, SET_N_GPU_LAYERS, -1, NULL);
 	if (ngl < 0)
-		ngl = (int)setting_i(r, SET_OLLAMA_LAYERS_OFFLOAD, -1);
+		ngl = (int)settings_rd_int(r, SET_OLLAMA_LAYERS_OFFLOAD, -1, NULL);
 	if (ngl < 0 || ngl > total)
 		ngl = ng ? total : 0;
 	ld->rec_n_gpu_layers = ngl;
 	char buf[512];
 	double split[TOPO_MAX_GPUS] = { 0 };
 	int nsplit = 0;
-	setting_s(r, SET_TENSOR_SPLIT, buf, sizeof(buf), "");
+	settings_rd_str(r, SET_TENSOR_SPLIT, buf, sizeof(buf), "");
 	if (buf[0])
 		nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
 	if (!nsplit) {
-		setting_s(r, SET_OLLAMA_LAYERS_SPLIT, buf, sizeof(buf), "");
+		settings_rd_str(r, SET_OLLAMA_LAYERS_SPLIT, buf, sizeof(buf), "");
 		if (buf[0])
 			nsplit = parse_list(buf, split, TOPO_MAX_GPUS);
 	}
@@ -698,7 +672,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 				 "(no split in the log)");
 		} else if (kv_all && ng > 1) {
 			/* repeating layers by KV; the output layer (no KV) on the last */
-			int out = setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 && ngl == total;
+			int out = settings_rd_int(r, SET_OUTPUT_OFFLOADED, -1, NULL) != 0 && ngl == total;
 			for (int k = 0; k < ng; k++)
 				w[k] = (double)gpu[gpus[k]].kv;
 			apportion(ngl - out, w, ng, ld->rec_layers);
@@ -721,7 +695,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 			w[k] = (double)gpu[gpus[k]].w;
 		apportion(ngl, w, ng, ld->rec_layers);
 	}
-	int out_on_gpu = ngl > 0 && (setting_i(r, SET_OUTPUT_OFFLOADED, -1) != 0 || ngl == total);
+	int out_on_gpu = ngl > 0 && (settings_rd_int(r, SET_OUTPUT_OFFLOADED, -1, NULL) != 0 || ngl == total);
 	int start = total - ngl;
 
 	/* Per-layer weights. */
@@ -794,7 +768,7 @@ int llm_decompose(struct store *st, int64_t trace, const struct llm_meta *meta,
 		if (!gpu[d].w)
 			kv_total += gpu[d].kv;
 	if (!kv_total)
-		kv_total = (uint64_t)llround(setting_d(r, SET_KV_SELF_MIB, 0) * UTIL_MIB);
+		kv_total = (uint64_t)llround(settings_rd_dbl(r, SET_KV_SELF_MIB, 0, NULL) * UTIL_MIB);
 	ld->kv_layer = kv_total / nl;
 	if (kv_total && !ld->cells)
 		llm_note(ld, "the log does not give n_ctx: KV cannot be rescaled by --ctx");

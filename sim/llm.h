@@ -5,7 +5,8 @@
  * compute buffers plus the load's settings) is decomposed into per-layer
  * quantities (llm_decompose), then recomposed under a scenario on a new
  * topology by llama.cpp's placement rules (llm_build), giving an event
- * stream for sim_replay(). The rules (source: reference/engines.md §2):
+ * stream for sim_replay(). The rules (from llama.cpp src/llama-model.cpp and
+ * src/llama-context.cpp; README "How a what-if is computed"):
  *  - layer split: the offloaded layers are the last n_gpu_layers of
  *    0..n_layer, where layer n_layer is the output layer; layer il goes to
  *    the first GPU g whose cumulative split fraction exceeds

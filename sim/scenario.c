@@ -670,8 +670,10 @@ static void note_no_effect(struct scen *sc, const struct scen_opts *o)
 		dev_totals(ev, n, t1);
 		free(ev);
 		if (!memcmp(t0, t1, sizeof(t0)) && scen_is_engine_plan(sc))
-			add_note(sc, "%s had no effect: llama.cpp's plan of this model is the same without it",
-				 names[k]);
+			add_note(sc, "%s had no effect: llama.cpp's plan of this model is the same without it%s",
+				 names[k], k == 4 && w->flash_attn > 0 ?
+				 " (llama.cpp's default, auto, turns flash attention on where the GPU supports"
+				 " it, as these virtual GPUs do)" : "");
 		else if (!memcmp(t0, t1, sizeof(t0)))
 			add_note(sc, "%s had no effect on the prediction: nothing the load recorded "
 				 "depends on it%s", names[k],

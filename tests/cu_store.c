@@ -1,5 +1,5 @@
 /*
- * cu_store.c - store helpers shared by the importer tests.
+ * cu_store.c - store and event helpers shared by the tests.
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -34,4 +34,16 @@ int64_t cu_q1(struct store *st, const char *fmt, ...)
 	sqlite3_finalize(s);
 	free(sql);
 	return v;
+}
+
+struct trace_event cu_event(int kind, int64_t t, int dev, int cat, uint64_t size, uint64_t addr)
+{
+	struct trace_event e;
+	trace_event_init(&e, kind, t);
+	e.seq = t;
+	e.device = (int16_t)dev;
+	e.category = (int16_t)cat;
+	e.size = size;
+	e.addr = addr;
+	return e;
 }

@@ -16,6 +16,8 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "trace.h"
+
 /* Path of a file under tests/data (static buffer, valid until next call). */
 const char *cu_data(const char *name);
 /* A fresh empty directory under $TMPDIR for this test program; removed at
@@ -32,6 +34,8 @@ struct store *cu_store_new(const char *name);
  * arguments), with the store's events readable as the table "events";
  * -1 if the query gives no row. */
 int64_t cu_q1(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One event as the replay tests build them: seq = t. */
+struct trace_event cu_event(int kind, int64_t t, int dev, int cat, uint64_t size, uint64_t addr);
 
 /* Run the tests registered by reg; the process exit status. */
 int cu_run(void (*reg)(void));

@@ -17,17 +17,6 @@
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
-static struct trace_event ev_of(int kind, int64_t t, int dev, int cat, uint64_t size, uint64_t addr)
-{
-	struct trace_event e;
-	trace_event_init(&e, kind, t);
-	e.seq = t;
-	e.device = (int16_t)dev;
-	e.category = (int16_t)cat;
-	e.size = size;
-	e.addr = addr;
-	return e;
-}
 
 /* Two GPUs of 1 GiB, no context reserve: usage is the sum of live bytes. */
 static void config(struct sim_config *c, enum sim_on_oom on_oom)
@@ -65,13 +54,13 @@ static char *run(const struct trace_event *ev, size_t n, enum export_format fmt,
 static const struct trace_event *sample(size_t *n)
 {
 	static struct trace_event ev[7];
-	ev[0] = ev_of(TRACE_ALLOC, 10, 0, TRACE_CAT_WEIGHTS, 100 * MiB, 0x1000);
-	ev[1] = ev_of(TRACE_MARKER, 10, 0, TRACE_CAT_OTHER, 0, 0);         /* no change */
-	ev[2] = ev_of(TRACE_ALLOC, 20, 1, TRACE_CAT_KV, 50 * MiB, 0x2000);
-	ev[3] = ev_of(TRACE_ALLOC, 30, 0, TRACE_CAT_KV, 25 * MiB, 0x3000);
-	ev[4] = ev_of(TRACE_FREE, 40, 0, TRACE_CAT_WEIGHTS, 0, 0x1000);
-	ev[5] = ev_of(TRACE_ALLOC, 50, TRACE_DEV_HOST, TRACE_CAT_HOST, 7, 0x4000);
-	ev[6] = ev_of(TRACE_FREE, 60, 1, TRACE_CAT_OTHER, 0, 0x9999);     /* unknown: no change */
+	ev[0] = cu_event(TRACE_ALLOC, 10, 0, TRACE_CAT_WEIGHTS, 100 * MiB, 0x1000);
+	ev[1] = cu_event(TRACE_MARKER, 10, 0, TRACE_CAT_OTHER, 0, 0);         /* no change */
+	ev[2] = cu_event(TRACE_ALLOC, 20, 1, TRACE_CAT_KV, 50 * MiB, 0x2000);
+	ev[3] = cu_event(TRACE_ALLOC, 30, 0, TRACE_CAT_KV, 25 * MiB, 0x3000);
+	ev[4] = cu_event(TRACE_FREE, 40, 0, TRACE_CAT_WEIGHTS, 0, 0x1000);
+	ev[5] = cu_event(TRACE_ALLOC, 50, TRACE_DEV_HOST, TRACE_CAT_HOST, 7, 0x4000);
+	ev[6] = cu_event(TRACE_FREE, 60, 1, TRACE_CAT_OTHER, 0, 0x9999);     /* unknown: no change */
 	ev[4].layer_lo = 3;
 	ev[4].layer_hi = 5;
 	*n = 7;
@@ -188,11 +177,11 @@ static const char *str_of(json_t *o, const char *k)
 static void test_perfetto(void)
 {
 	struct trace_event ev[5];
-	ev[0] = ev_of(TRACE_ALLOC, 1500, 0, TRACE_CAT_WEIGHTS, 600 * MiB + 3, 0x1000);
-	ev[1] = ev_of(TRACE_ALLOC, 2500, 0, TRACE_CAT_KV, 600 * MiB, 0x2000); /* does not fit */
-	ev[2] = ev_of(TRACE_FREE, 3000, 0, TRACE_CAT_WEIGHTS, 0, 0x1000);
-	ev[3] = ev_of(TRACE_ALLOC, 4000, 1, TRACE_CAT_COMPUTE, 10 * MiB, 0x3000);
-	ev[4] = ev_of(TRACE_ALLOC, 4500, TRACE_DEV_HOST, TRACE_CAT_HOST, 3 * MiB / 2, 0x4000);
+	ev[0] = cu_event(TRACE_ALLOC, 1500, 0, TRACE_CAT_WEIGHTS, 600 * MiB + 3, 0x1000);
+	ev[1] = cu_event(TRACE_ALLOC, 2500, 0, TRACE_CAT_KV, 600 * MiB, 0x2000); /* does not fit */
+	ev[2] = cu_event(TRACE_FREE, 3000, 0, TRACE_CAT_WEIGHTS, 0, 0x1000);
+	ev[3] = cu_event(TRACE_ALLOC, 4000, 1, TRACE_CAT_COMPUTE, 10 * MiB, 0x3000);
+	ev[4] = cu_event(TRACE_ALLOC, 4500, TRACE_DEV_HOST, TRACE_CAT_HOST, 3 * MiB / 2, 0x4000);
 	struct sim_config c;
 	struct sim_result res;
 	config(&c, SIM_OOM_CONTINUE);
@@ -282,8 +271,8 @@ static void test_perfetto_mib_exact(void)
 	const size_t n = UTIL_ARRAY_SIZE(sizes);
 	struct trace_event ev[2 * UTIL_ARRAY_SIZE(sizes)];
 	for (size_t k = 0; k < n; k++) {
-		ev[2 * k] = ev_of(TRACE_ALLOC, (int64_t)(2 * k), 0, TRACE_CAT_KV, sizes[k], 0x1000);
-		ev[2 * k + 1] = ev_of(TRACE_FREE, (int64_t)(2 * k + 1), 0, TRACE_CAT_KV, 0, 0x1000);
+		ev[2 * k] = cu_event(TRACE_ALLOC, (int64_t)(2 * k), 0, TRACE_CAT_KV, sizes[k], 0x1000);
+		ev[2 * k + 1] = cu_event(TRACE_FREE, (int64_t)(2 * k + 1), 0, TRACE_CAT_KV, 0, 0x1000);
 	}
 	struct sim_config c;
 	struct sim_result res;
@@ -312,7 +301,7 @@ static void test_perfetto_no_clock(void)
 {
 	struct trace_event ev[4];
 	for (int k = 0; k < 4; k++)
-		ev[k] = ev_of(TRACE_ALLOC, 7, k % 2, TRACE_CAT_WEIGHTS, MiB, 0);
+		ev[k] = cu_event(TRACE_ALLOC, 7, k % 2, TRACE_CAT_WEIGHTS, MiB, 0);
 	struct sim_config c;
 	struct sim_result res;
 	config(&c, SIM_OOM_STOP);
@@ -356,10 +345,10 @@ static void test_store_identity(void)
 	struct trace_device d = { .index = 0, .total = 2 * GiB };
 	CU_ASSERT_EQUAL(store_device_add(st, id, &d, NULL), 0);
 	CU_ASSERT_EQUAL(store_label(st, id, "a, \"b\"", &lab, NULL), 0);
-	struct trace_event e = ev_of(TRACE_ALLOC, 5, 0, TRACE_CAT_WEIGHTS, MiB, 0x10);
+	struct trace_event e = cu_event(TRACE_ALLOC, 5, 0, TRACE_CAT_WEIGHTS, MiB, 0x10);
 	e.label = lab;
 	CU_ASSERT_EQUAL(store_event_add(st, id, &e, NULL), 0);
-	e = ev_of(TRACE_ALLOC, 6, 2, TRACE_CAT_KV, MiB, 0x20);
+	e = cu_event(TRACE_ALLOC, 6, 2, TRACE_CAT_KV, MiB, 0x20);
 	CU_ASSERT_EQUAL(store_event_add(st, id, &e, NULL), 0);
 	CU_ASSERT_EQUAL(store_commit(st, NULL), 0);
 

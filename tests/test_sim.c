@@ -101,17 +101,6 @@ static void test_queue_order(void)
 	queue_free(q);
 }
 
-static struct trace_event ev_of(int kind, int64_t t, int dev, int cat, uint64_t size, uint64_t addr)
-{
-	struct trace_event e;
-	trace_event_init(&e, kind, t);
-	e.seq = t;
-	e.device = (int16_t)dev;
-	e.category = (int16_t)cat;
-	e.size = size;
-	e.addr = addr;
-	return e;
-}
 
 static int run(const struct trace_event *ev, size_t n, struct sim_config *cfg, struct sim_result *r)
 {
@@ -124,12 +113,12 @@ static int run(const struct trace_event *ev, size_t n, struct sim_config *cfg, s
 static void test_replay_alloc_free_peak(void)
 {
 	struct trace_event ev[] = {
-		ev_of(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 100 * MiB, 0x1000),
-		ev_of(TRACE_ALLOC, 2, 0, TRACE_CAT_ACTIVATION, 50 * MiB, 0x2000),
-		ev_of(TRACE_FREE, 3, 0, 0, 0, 0x2000),
-		ev_of(TRACE_ALLOC, 4, 0, TRACE_CAT_ACTIVATION, 20 * MiB, 0x3000),
-		ev_of(TRACE_FREE, 5, 0, 0, 0, 0xdead), /* unknown */
-		ev_of(TRACE_ALLOC, 6, -1, TRACE_CAT_HOST, 7 * MiB, 0x4000),
+		cu_event(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 100 * MiB, 0x1000),
+		cu_event(TRACE_ALLOC, 2, 0, TRACE_CAT_ACTIVATION, 50 * MiB, 0x2000),
+		cu_event(TRACE_FREE, 3, 0, 0, 0, 0x2000),
+		cu_event(TRACE_ALLOC, 4, 0, TRACE_CAT_ACTIVATION, 20 * MiB, 0x3000),
+		cu_event(TRACE_FREE, 5, 0, 0, 0, 0xdead), /* unknown */
+		cu_event(TRACE_ALLOC, 6, -1, TRACE_CAT_HOST, 7 * MiB, 0x4000),
 	};
 	struct sim_config cfg;
 	sim_config_init(&cfg);
@@ -168,13 +157,13 @@ static void test_replay_vmm_lifetime(void)
 	/* create 64 MiB, map it twice, release, unmap once: still live;
 	 * unmap the second: gone. Reservations cost nothing. */
 	struct trace_event ev[] = {
-		ev_of(TRACE_RESERVE, 1, 0, 0, 32 * GiB, 0x7f0000000000ull),
-		ev_of(TRACE_CREATE, 2, 0, TRACE_CAT_COMPUTE, 64 * MiB, 0xabc),
-		ev_of(TRACE_MAP, 3, 0, 0, 64 * MiB, 0x7f0000000000ull),
-		ev_of(TRACE_MAP, 4, 0, 0, 64 * MiB, 0x7f0010000000ull),
-		ev_of(TRACE_RELEASE, 5, 0, 0, 0, 0xabc),
-		ev_of(TRACE_UNMAP, 6, 0, 0, 64 * MiB, 0x7f0000000000ull),
-		ev_of(TRACE_UNMAP, 7, 0, 0, 64 * MiB, 0x7f0010000000ull),
+		cu_event(TRACE_RESERVE, 1, 0, 0, 32 * GiB, 0x7f0000000000ull),
+		cu_event(TRACE_CREATE, 2, 0, TRACE_CAT_COMPUTE, 64 * MiB, 0xabc),
+		cu_event(TRACE_MAP, 3, 0, 0, 64 * MiB, 0x7f0000000000ull),
+		cu_event(TRACE_MAP, 4, 0, 0, 64 * MiB, 0x7f0010000000ull),
+		cu_event(TRACE_RELEASE, 5, 0, 0, 0, 0xabc),
+		cu_event(TRACE_UNMAP, 6, 0, 0, 64 * MiB, 0x7f0000000000ull),
+		cu_event(TRACE_UNMAP, 7, 0, 0, 64 * MiB, 0x7f0010000000ull),
 	};
 	ev[2].aux = ev[3].aux = 0xabc;
 	struct sim_config cfg;
@@ -194,9 +183,9 @@ static void test_replay_vmm_lifetime(void)
 static void test_replay_cuda_model_and_recorded_oom(void)
 {
 	struct trace_event ev[] = {
-		ev_of(TRACE_ALLOC, 1, 0, 0, 1, 0x10),
-		ev_of(TRACE_ALLOC, 2, 0, 0, 3 * MiB, 0x20),
-		ev_of(TRACE_OOM, 3, 0, TRACE_CAT_COMPUTE, 2 * GiB, 0),
+		cu_event(TRACE_ALLOC, 1, 0, 0, 1, 0x10),
+		cu_event(TRACE_ALLOC, 2, 0, 0, 3 * MiB, 0x20),
+		cu_event(TRACE_OOM, 3, 0, TRACE_CAT_COMPUTE, 2 * GiB, 0),
 	};
 	struct sim_config cfg;
 	sim_config_init(&cfg);
@@ -220,9 +209,9 @@ static void test_replay_cuda_model_and_recorded_oom(void)
 static void test_replay_deterministic_reserve_measured(void)
 {
 	struct trace_event ev[] = {
-		ev_of(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 100 * MiB, 0),
-		ev_of(TRACE_ALLOC, 2, 1, TRACE_CAT_WEIGHTS, 100 * MiB, 0),
-		ev_of(TRACE_ALLOC, 3, 0, TRACE_CAT_CONTEXT, 451 * MiB, 0),
+		cu_event(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 100 * MiB, 0),
+		cu_event(TRACE_ALLOC, 2, 1, TRACE_CAT_WEIGHTS, 100 * MiB, 0),
+		cu_event(TRACE_ALLOC, 3, 0, TRACE_CAT_CONTEXT, 451 * MiB, 0),
 	};
 	struct sim_config cfg;
 	sim_config_init(&cfg);
@@ -414,9 +403,9 @@ static void add_load(struct store *st, int64_t cells, uint64_t compute)
 	store_setting_set(st, t, "n_ctx", buf, NULL);
 	store_setting_set(st, t, "n_ubatch", "512", NULL);
 	store_setting_set(st, t, "flash_attn", "0", NULL);
-	struct trace_event e = ev_of(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 500 * MiB, 0);
+	struct trace_event e = cu_event(TRACE_ALLOC, 1, 0, TRACE_CAT_WEIGHTS, 500 * MiB, 0);
 	store_event_add(st, t, &e, NULL);
-	e = ev_of(TRACE_ALLOC, 2, 0, TRACE_CAT_COMPUTE, compute, 0);
+	e = cu_event(TRACE_ALLOC, 2, 0, TRACE_CAT_COMPUTE, compute, 0);
 	store_event_add(st, t, &e, NULL);
 }
 

@@ -118,6 +118,44 @@ int settings_str(struct store *st, int64_t trace, enum settings_key k, char *buf
 	return 0;
 }
 
+int64_t settings_rd_int(struct settings_rd *r, enum settings_key k, int64_t dflt, int *set)
+{
+	int64_t v = 0;
+	int got = 0;
+	if (!r->rc)
+		r->rc = settings_int(r->st, r->trace, k, &v, &got, r->cause);
+	got = got && !r->rc;
+	if (set)
+		*set = got;
+	return got ? v : dflt;
+}
+
+double settings_rd_dbl(struct settings_rd *r, enum settings_key k, double dflt, int *set)
+{
+	double v = 0;
+	int got = 0;
+	if (!r->rc)
+		r->rc = settings_dbl(r->st, r->trace, k, &v, &got, r->cause);
+	got = got && !r->rc;
+	if (set)
+		*set = got;
+	return got ? v : dflt;
+}
+
+const char *settings_rd_str(struct settings_rd *r, enum settings_key k, char *buf, size_t n,
+			    const char *dflt)
+{
+	int got = 0;
+	if (n)
+		buf[0] = '\0';
+	if (!r->rc)
+		r->rc = settings_str(r->st, r->trace, k, buf, n, &got, r->cause);
+	if (!r->rc && got && n && buf[0])
+		return buf;
+	snprintf(buf, n, "%s", dflt ? dflt : "");
+	return NULL;
+}
+
 int settings_set(struct store *st, int64_t trace, enum settings_key k, const char *value,
 		 char **cause)
 {

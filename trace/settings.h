@@ -163,6 +163,27 @@ int settings_dbl(struct store *st, int64_t trace, enum settings_key k, double *v
 int settings_str(struct store *st, int64_t trace, enum settings_key k, char *buf, size_t n,
 		 int *set, char **cause);
 
+/*
+ * A reader for many settings of one trace: each read returns the value, or
+ * dflt when the trace has none; the first store or parse error is kept in
+ * rc/cause and every later read returns its default without touching the
+ * store, so a caller reads all it needs and checks rc once. A bad value is
+ * never taken as "unset". cause (may be NULL) receives the first error's
+ * message, owned by the caller.
+ */
+struct settings_rd {
+	struct store *st;
+	int64_t trace;
+	int rc;
+	char **cause;
+};
+int64_t settings_rd_int(struct settings_rd *r, enum settings_key k, int64_t dflt, int *set);
+double settings_rd_dbl(struct settings_rd *r, enum settings_key k, double dflt, int *set);
+/* The value into buf (size n, truncated) and buf returned when it is set
+ * and not empty; else buf holds dflt ("" when NULL) and NULL is returned. */
+const char *settings_rd_str(struct settings_rd *r, enum settings_key k, char *buf, size_t n,
+			    const char *dflt);
+
 /* Write a value (inside the caller's transaction, like store_setting_set). */
 int settings_set(struct store *st, int64_t trace, enum settings_key k, const char *value,
 		 char **cause);

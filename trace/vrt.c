@@ -3,7 +3,7 @@
  *
  * This file is compiled into the shim as well as libvramsim.a, so it uses
  * only libc and libzstd and never aborts. The layout is described in
- * trace/FORMAT.md; zstd frames follow RFC 8878 (the zstd frame format).
+ * README "The native format"; zstd frames follow RFC 8878 (the zstd frame format).
  */
 #include "vrt.h"
 

@@ -1,7 +1,7 @@
 /*
  * vrt.h - the native trace format (.vrt.zst): what libvramtrace.so writes
  * and the importer reads. The layout is specified for users in
- * trace/FORMAT.md; this header is the whole interface of the encoder and
+ * README "The native format"; this header is the whole interface of the encoder and
  * the streaming decoder, shared by the shim (compiled into it) and by
  * libvramsim.a.
  *
