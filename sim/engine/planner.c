@@ -702,7 +702,8 @@ static void pl_handle(struct pl_req *r)
 		fputc('\n', stdout);
 	}
 	/* llama-server loads the projector after the text model and its
-	 * context (server-context.cpp, v0.5.0), on clip's device (proj.h) */
+	 * context (tools/server/server-context.cpp l. 1099 and 1162, v0.5.0),
+	 * on clip's device (proj.h) */
 	struct proj_plan pp;
 	if (r->mmproj && pl_projector(r, &pp) < 0) {
 		llama_free(ctx);
