@@ -83,7 +83,8 @@ int ll_on_buffer(struct ll *p, char *s, char **cause)
 	if (wl[n_words - 1] >= sizeof(name))
 		return 1;
 	ll_copy_span(name, sizeof(name), nm, nm + wl[n_words - 1]);
-	for (const char *c = name; *c; c++)
+	int rpc = ll_rpc_dev(p, name, wl[n_words - 1], 0);
+	for (const char *c = name; *c && rpc < 0; c++)
 		if (!ll_is_word((unsigned char)*c))
 			return 1;
 	if (n_words > 1)
@@ -94,7 +95,7 @@ int ll_on_buffer(struct ll *p, char *s, char **cause)
 	uint64_t bytes;
 	if (ll_mib(q + 1, &bytes, NULL))
 		return ll_bad_size(p, cause, "buffer size =", q + 1);
-	int dev = ll_check_dev(p, ll_dev_from_name(name));
+	int dev = ll_check_dev(p, rpc >= 0 ? rpc : ll_dev_from_name(name));
 	if (dev == -2)
 		return 0;
 	int cat = buffer_cat(kind, fn);
@@ -381,6 +382,27 @@ int ll_on_device(struct ll *p, char *s, char **cause)
 	return 0;
 }
 
+/* The index of RPC device name[0..n) ("RPC[host:port]"): its order among
+ * the "using device" lines (add: a new endpoint takes the next index);
+ * -1 if name is not one, or is unknown and add is 0. A log that also names
+ * numbered GPUs is not resolved here (-1: RPC lines are left unread, as
+ * before), since the two orders cannot be told apart from the names. */
+int ll_rpc_dev(struct ll *p, const char *name, size_t n, int add)
+{
+	if (n < 6 || strncmp(name, "RPC[", 4) != 0 || name[n - 1] != ']' || n >= sizeof(p->rpc[0]))
+		return -1;
+	for (int i = 0; i < p->n_rpc; i++)
+		if (strlen(p->rpc[i]) == n && strncmp(p->rpc[i], name, n) == 0)
+			return i;
+	if (!add || p->n_rpc >= LL_MAX_DEV)
+		return -1;
+	for (int i = 0; i < LL_MAX_DEV; i++)
+		if (p->dev[i].name[0] && strncmp(p->dev[i].name, "RPC[", 4) != 0)
+			return -1;
+	ll_copy_span(p->rpc[p->n_rpc], sizeof(p->rpc[0]), name, name + n);
+	return p->n_rpc++;
+}
+
 /* "llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce
  * RTX 4090) - 23500 MiB free" */
 int ll_on_using_device(struct ll *p, char *s, char **cause)
@@ -391,6 +413,17 @@ int ll_on_using_device(struct ll *p, char *s, char **cause)
 		return 1;
 	char name[48];
 	const char *nb = u + 13, *ne = nb;
+	if (strncmp(nb, "RPC[", 4) == 0 && (ne = strchr(nb, ']')) && ne[1] == ' ' && ne[2] == '(') {
+		/* "using device RPC[10.0.0.2:50052] (RPC[10.0.0.2:50052]) - N MiB free" */
+		int dev = ll_rpc_dev(p, nb, (size_t)(ne + 1 - nb), 1);
+		if (dev < 0)
+			return 1;
+		ll_copy_span(name, sizeof(name), nb, ne + 1);
+		ll_dev_name(p, dev, name);
+		ll_use_dev(ll_load_for(p), dev);
+		return 0;
+	}
+	ne = nb;
 	while (ll_is_word((unsigned char)*ne))
 		ne++;
 	if (ne == nb || (size_t)(ne - nb) >= sizeof(name) || ne[0] != ' ' || ne[1] != '(')

@@ -168,6 +168,10 @@ struct ll {
 	int cut;                    /* the failing line was cut short (ll_is_cut) */
 	int comment;                /* the line is a '#' comment (see ll_load_for) */
 	struct ll_slog *slog;       /* the parsed Ollama slog line, while one runs */
+	/* llama.cpp's RPC devices are named by endpoint ("RPC[host:port]"), not
+	 * numbered: their index is their order among the "using device" lines */
+	char rpc[LL_MAX_DEV][64];
+	int n_rpc;
 };
 
 /* ---- the rule table (llamalog.c) ---- */
@@ -245,6 +249,7 @@ int ll_human(const char *s, uint64_t *bytes, const char **end);
 void ll_copy_span(char *buf, size_t n, const char *s, const char *e);
 const char *ll_path_base(const char *s);
 int ll_dev_from_name(const char *name);
+int ll_rpc_dev(struct ll *p, const char *name, size_t n, int add);
 int ll_fa_value(const char *v);
 /* Does text at v stop where a size was still being printed ("", "14417.",
  * "1.5 G", "12 Mi"): the line was cut short, not written wrong. */

@@ -48,6 +48,10 @@ struct logmeta {
 	char arch[128], ftype[128], name[128];
 	long n_layer, n_embd, n_head, n_head_kv, head_k, n_ff, n_vocab, n_ctx_train;
 	long n_expert, n_expert_used, n_ff_exp;
+	long n_swa, n_swa_pattern;  /* sliding window; the pattern where printed */
+	char backend[16];           /* the devices' backend: CUDA, Vulkan, ... */
+	long build;                 /* "build: N (hash)", 0 if not printed */
+	int n_rpc;                  /* RPC devices seen: they are numbered in order */
 	int n_types;
 	char type[MAX_TYPES][16];
 	long count[MAX_TYPES];
@@ -100,6 +104,8 @@ static int log_read(const char *path, struct logmeta *m)
 		{ "n_expert", offsetof(struct logmeta, n_expert) },
 		{ "n_expert_used", offsetof(struct logmeta, n_expert_used) },
 		{ "n_ff_exp", offsetof(struct logmeta, n_ff_exp) },
+		{ "n_swa", offsetof(struct logmeta, n_swa) },
+		{ "n_swa_pattern", offsetof(struct logmeta, n_swa_pattern) },
 	};
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#')
@@ -109,6 +115,9 @@ static int log_read(const char *path, struct logmeta *m)
 		for (size_t k = 0; k < UTIL_ARRAY_SIZE(nums); k++)
 			if (meta_value(line, nums[k].key, v, sizeof(v)))
 				*(long *)((char *)m + nums[k].off) = strtol(v, NULL, 10);
+		const char *bld = strstr(line, "build: ");
+		if (bld && !m->build)
+			m->build = strtol(bld + 7, NULL, 10);
 		if (meta_value(line, "arch", v, sizeof(v)))
 			snprintf(m->arch, sizeof(m->arch), "%s", v);
 		if (meta_value(line, "file type", v, sizeof(v)) || meta_value(line, "model ftype", v, sizeof(v)))
@@ -124,10 +133,18 @@ static int log_read(const char *path, struct logmeta *m)
 		}
 		if (strstr(line, "CPU_Mapped model buffer size"))
 			m->mapped = 1;
-		const char *u = strstr(line, "using device CUDA");
-		int d;
+		/* "using device CUDA0 (NVIDIA ...) - N MiB free"; another backend's
+		 * devices (Vulkan0, ROCm0) are read too and planned as CUDA's,
+		 * which the table says (the engine has no row for them) */
+		const char *u = strstr(line, "using device ");
+		char be[16] = "";
+		int d, bl = 0;
 		unsigned long fr;
-		if (u && sscanf(u + 17, "%d", &d) == 1 && d >= 0 && d < ENG_MAX_GPUS) {
+		if (u && strncmp(u + 13, "RPC[", 4) == 0) /* RPC[host:port]: numbered in order */
+			snprintf(be, sizeof(be), "RPC"), d = m->n_rpc++;
+		if (u && (be[0] || (sscanf(u + 13, "%15[A-Za-z]%n", be, &bl) == 1 && strcmp(be, "CPU") != 0 &&
+				    sscanf(u + 13 + bl, "%d", &d) == 1)) && d >= 0 && d < ENG_MAX_GPUS) {
+			snprintf(m->backend, sizeof(m->backend), "%s", be);
 			const char *op = strchr(u, '('), *cl = strstr(u, ") - ");
 			if (op && cl && cl > op && sscanf(cl + 4, "%lu MiB free", &fr) == 1) {
 				snprintf(m->dev_name[d], sizeof(m->dev_name[d]), "%.*s", (int)(cl - op - 1), op + 1);
@@ -139,6 +156,36 @@ static int log_read(const char *path, struct logmeta *m)
 	}
 	fclose(f);
 	return m->arch[0] && m->n_layer && m->n_embd && m->n_dev ? 0 : 1;
+}
+
+/* Why a log is not re-planned: which of the four things a plan needs it
+ * lacks (its first load's hyper-parameters, tensor type counts, per-GPU
+ * buffers, GPU free memory). Kept apart from log_read so the table above
+ * stays the list of what qualifies; this only explains the rest. */
+static void log_audit(const char *path, char *why, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int meta = 0, types = 0, bufs = 0, devs = 0;
+	char line[4096], v[128];
+	while (f && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		meta |= meta_value(line, "n_layer", v, sizeof(v)) && strtol(v, NULL, 10) > 0;
+		types |= strstr(line, "llama_model_loader: - type ") != NULL;
+		static const char *const gpus[] = { "CUDA", "ROCm", "Vulkan", "Metal", "RPC[" };
+		for (size_t k = 0; k < UTIL_ARRAY_SIZE(gpus); k++)
+			bufs |= strstr(line, gpus[k]) && strstr(line, "buffer size =") && !strstr(line, "_Host");
+		devs |= strstr(line, "using device ") && !strstr(line, "using device CPU") &&
+			strstr(line, "MiB free");
+	}
+	if (f)
+		fclose(f);
+	snprintf(why, n, "%s%s%s%s", meta ? "" : " hyper-parameters (print_info),",
+		 types ? "" : " tensor type counts,", bufs ? "" : " per-GPU buffer-size lines,",
+		 devs ? "" : " GPU free memory (using device ... MiB free),");
+	size_t l = strlen(why);
+	if (l && why[l - 1] == ',')
+		why[l - 1] = '\0';
 }
 
 /* llama.cpp's file type names (llama_model_ftype_name) to gguf_synth's. */
@@ -160,15 +207,23 @@ static char *spec_of(const struct logmeta *m)
 {
 	if (!m->n_head || !m->n_vocab || !m->ftype[0])
 		return NULL;
-	char moe[96] = "";
+	char moe[96] = "", swa[64] = "";
 	if (m->n_expert)
 		snprintf(moe, sizeof(moe), ",experts=%ld,experts_used=%ld,expert_ff=%ld", m->n_expert,
 			 m->n_expert_used, m->n_ff_exp);
+	/* The window the log prints; the pattern only where printed (builds
+	 * of 2025 print n_swa_pattern; earlier ones leave the arch's default,
+	 * which llama.cpp's load_hparams sets: 6 for gemma3, 2 for gemma2). */
+	if (m->n_swa > 0) {
+		int k = snprintf(swa, sizeof(swa), ",swa=%ld", m->n_swa);
+		if (m->n_swa_pattern > 1)
+			snprintf(swa + k, sizeof(swa) - (size_t)k, ",swa_pattern=%ld", m->n_swa_pattern);
+	}
 	return util_xasprintf("model:arch=%s,layers=%ld,embd=%ld,heads=%ld,kv_heads=%ld,head_dim=%ld,ff=%ld,"
-			      "vocab=%ld,ctx_train=%ld%s,ftype=%s",
+			      "vocab=%ld,ctx_train=%ld%s%s,ftype=%s",
 			      m->arch, m->n_layer, m->n_embd, m->n_head, m->n_head_kv ? m->n_head_kv : m->n_head,
 			      m->head_k ? m->head_k : m->n_embd / m->n_head, m->n_ff, m->n_vocab,
-			      m->n_ctx_train ? m->n_ctx_train : 8192, moe, ftype_of(m->ftype));
+			      m->n_ctx_train ? m->n_ctx_train : 8192, moe, swa, ftype_of(m->ftype));
 }
 
 /* ---- the synthesised header's tensor types (GGUF v3, little-endian) ---- */
@@ -342,24 +397,32 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	int ns = synth_types(hdr, hlen, st, sc, MAX_TYPES);
 	free(hdr);
 	printf("  types:   %-10s %8s %8s\n", "", "log", "synth");
-	int same = ns == m.n_types;
+	int same = ns == m.n_types, quant_same = 1;
 	for (int i = 0; i < m.n_types; i++) {
 		long s = 0;
 		for (int k = 0; k < ns; k++)
 			if (strcmp(st[k], m.type[i]) == 0)
 				s = sc[k];
 		same &= s == m.count[i];
+		quant_same &= s == m.count[i] || strcmp(m.type[i], "f32") == 0;
 		printf("           %-10s %8ld %8ld%s\n", m.type[i], m.count[i], s, s == m.count[i] ? "" : "  differs");
 	}
 	for (int k = 0; k < ns; k++) {
 		int inlog = 0;
 		for (int i = 0; i < m.n_types; i++)
 			inlog |= strcmp(st[k], m.type[i]) == 0;
-		if (!inlog)
+		if (!inlog) {
 			printf("           %-10s %8d %8ld  differs\n", st[k], 0, sc[k]);
+			quant_same &= strcmp(st[k], "f32") == 0;
+		}
 	}
+	/* Only f32 differing is not a quantisation difference: the converter
+	 * writes f32 tensors the synthesiser does not (Llama 3.1's
+	 * rope_freqs.weight, convert_hf_to_gguf.py's llama3 rope factors). */
 	printf("  tensor types: %s\n", same ? "the synthesised counts equal the log's"
-					     : "DIFFER: the file was not quantised by llama.cpp's default rules");
+			: quant_same ? "the quantised counts equal the log's; f32 DIFFERS (tensors the converter "
+				       "adds, such as Llama 3.1's rope_freqs, are not synthesised)"
+				     : "DIFFER: the file was not quantised by llama.cpp's default rules");
 	if (!e) {
 		free(spec);
 		unlink(gguf);
@@ -413,18 +476,50 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 		return 1;
 	}
 	printf("  GPUs:    %s\n  recorded: %s\n", gpus, rec.settings);
+	if (strcmp(m.backend, "CUDA") != 0)
+		printf("  backend: the log's devices are %s; planned on virtual CUDA GPUs (the engine's table "
+		       "has no %s row): weights carry CUDA's row padding\n", m.backend, m.backend);
 	for (int i = 0; i < r.n_ot; i++)
 		printf("  -ot:     %s\n", r.ot[i]);
+	/* A sliding-window model whose KV differs: plan it once more with the
+	 * full-size SWA cache (--swa-full), which is what llama.cpp allocated
+	 * before its SWA cache (PR #13194, May 2025); the row says whether that
+	 * is the log's KV. A diagnostic beside the row, not the row itself. */
+	struct eng_plan pf;
+	int have_full = 0;
+	memset(&pf, 0, sizeof(pf));
+	for (int i = 0; i < p.n_gpus && m.n_swa > 0 && !have_full; i++)
+		if (rec.kv[i] != p.gpu[i].kv) {
+			char *c2 = NULL;
+			r.swa_full = 1;
+			have_full = eng_plan(e, &r, &pf, &c2) == 0 && pf.n_gpus == p.n_gpus;
+			r.swa_full = 0;
+			free(c2);
+		}
 	printf("  %-9s %-8s %12s %12s %10s %9s\n", "device", "category", "log MiB", "engine MiB", "diff MiB", "error");
 	for (int i = 0; i <= p.n_gpus; i++) {
 		int d = i < p.n_gpus ? i : ENG_MAX_GPUS;
 		const struct eng_dev *ed = i < p.n_gpus ? &p.gpu[i] : &p.host;
 		const char *dn = i < p.n_gpus ? ed->name : "host";
 		int host = i == p.n_gpus;
-		row(dn, "weights", rec.weights[d], ed->weights,
-		    host && m.mapped ? "log: mmapped file ranges (GPU tensors between included)" : "");
-		row(dn, "kv", rec.kv[d], ed->kv, "");
-		row(dn, "compute", rec.compute[d], ed->compute, host ? "pinned host buffer" : "no_alloc reservation");
+		if (host)
+			row(dn, "weights", rec.weights[d], ed->weights,
+			    m.mapped ? "log: mmapped file ranges (GPU tensors between included)" : "");
+		char kvnote[160] = "", wnote[160] = "";
+		if (!host && have_full && rec.kv[d] != ed->kv)
+			snprintf(kvnote, sizeof(kvnote), "%s (--swa-full plans %.2f); log build %ld",
+				 pf.gpu[i].kv == rec.kv[d] ? "the log's is the full-size SWA cache"
+							   : "not the full-size SWA cache either",
+				 pf.gpu[i].kv / UTIL_MIB, m.build);
+		if (!host && strcmp(m.backend, "CUDA") != 0)
+			snprintf(wnote, sizeof(wnote), "%s buffer: no CUDA row padding", m.backend);
+		if (!host)
+			row(dn, "weights", rec.weights[d], ed->weights, wnote);
+		row(dn, "kv", rec.kv[d], ed->kv, kvnote);
+		char cnote[64];
+		snprintf(cnote, sizeof(cnote), "no_alloc reservation, %d scheduler cop%s", p.copies,
+			 p.copies == 1 ? "y" : "ies");
+		row(dn, "compute", rec.compute[d], ed->compute, host ? "pinned host buffer" : cnote);
 		if (host)
 			row(dn, "output", rec.output[d], ed->output, "");
 		else {
@@ -434,6 +529,8 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 		}
 	}
 	eng_plan_free(&p);
+	if (have_full)
+		eng_plan_free(&pf);
 	store_close(s);
 	unlink(db);
 	unlink(gguf);
@@ -478,17 +575,31 @@ int main(int argc, char **argv)
 	if (!mkdtemp(tmp))
 		return 1;
 	struct dirent **ents = NULL;
-	int n = scandir(argv[1], &ents, NULL, alphasort), planned = 0;
+	int n = scandir(argv[1], &ents, NULL, alphasort), planned = 0, n_skipped = 0;
+	static char skipped[64][320];
 	for (int i = 0; i < n; i++) {
 		const char *f = ents[i]->d_name;
 		size_t l = strlen(f);
-		if (l > 4 && strcmp(f + l - 4, ".log") == 0 && one_log(e, argv[1], f, tmp) == 0)
-			planned++;
+		if (l > 4 && strcmp(f + l - 4, ".log") == 0) {
+			if (one_log(e, argv[1], f, tmp) == 0) {
+				planned++;
+			} else {
+				char path[1024], why[256];
+				snprintf(path, sizeof(path), "%s/%s", argv[1], f);
+				log_audit(path, why, sizeof(why));
+				snprintf(skipped[n_skipped++ % 64], sizeof(skipped[0]), "%s: lacks%s", f,
+					 why[0] ? why : " nothing the audit checks (the plan failed: see above)");
+			}
+		}
 		free(ents[i]);
 	}
 	free(ents);
 	rmdir(tmp);
 	printf("\n%d of the logs print their model and devices (MiB; diff = engine - log)\n", planned);
+	if (n_skipped)
+		printf("not re-planned (%d):\n", n_skipped);
+	for (int i = 0; i < n_skipped && i < 64; i++)
+		printf("  %s\n", skipped[i]);
 	if (n_rows[0])
 		printf("GPUs: weights equal to 0.01 MiB on %d of %d, KV on %d of %d, compute within 1%% or 16 MiB "
 		       "on %d of %d\n", n_ok[0], n_rows[0], n_ok[1], n_rows[1], n_ok[2], n_rows[2]);

@@ -41,7 +41,15 @@ has err 'no model metadata'
 expect 0 "$VL" "$DATA/logs"
 has out '^llamacpp-ik370-qwen3-235b-q6k-2x3090\.log$'
 has out '^llamacpp-ik514-qwen3-30b-a3b-4090-5090\.log$'
-[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 2 ] || { cat out; exit 1; }
+[ "$(grep -c "tensor types: the synthesised counts equal the log's" out)" = 5 ] || { cat out; exit 1; }
+has out '^llamacpp-ik357-qwen3-235b-q8-a6000\.log$'
+has out '^llamacpp-ik357-qwen3-235b-q6k-3090-ot\.log$'
+has out '^           q8_0 +660 +660$'
+# every other bundled log is listed with what it lacks (issue 12.8's audit)
+has out '^not re-planned \(16\):$'
+has out '^  ollama-7047-2gpu-kv-per-device\.log: lacks hyper-parameters \(print_info\), tensor type counts, GPU free memory'
+has out '^  llamacpp-15860-memory-breakdown-3x4090\.log: lacks hyper-parameters'
+
 has out '^           q4_K +289 +289$'
 has out '^           q6_K +49 +49$'
 
@@ -73,4 +81,71 @@ has out '^CUDA0 +kv +816\.00 +816\.00 +\+0\.00 '
 has out '^CUDA1 +kv +782\.00 +782\.00 +\+0\.00 '
 has out '^CUDA0 +weights +15922\.41 +15922\.41 +[+-]0\.00 '
 has out '^CUDA1 +weights +16297\.68 +16297\.68 +[+-]0\.00 '
+
+# The two single-GPU loads of ik_llama.cpp discussion #357 (validate_logs'
+# own re-plan: the same engine, settings and -ot the table prints):
+# Qwen3-235B Q8_0 on an A6000 with --no-mmap (host weights in a CPU buffer,
+# so they compare too), and the Q6_K model with experts 0-4 on one 3090.
+expect 0 "$VL" "$DATA/logs"
+has out '^  CUDA0     weights      39273\.87     39273\.87 +[+-]0\.00 '
+has out '^  CUDA0     kv            6016\.00      6016\.00 +\+0\.00 '
+has out '^  host      weights     199081\.86    199081\.86 +[+-]0\.00 '
+has out '^  CUDA0     weights      15191\.95     15191\.95 +[+-]0\.00 '
+has out '^  CUDA0     kv            1598\.00      1598\.00 +\+0\.00 '
+has out '^GPUs: weights equal to 0\.01 MiB on 8 of 9, KV on 8 of 9, '
+
+# A dense llama on two devices: Llama 3.1 70B Q4_0 split by llama.cpp
+# b6209 over two RPC workers (31491 MiB free each; the importer numbers
+# RPC[host:port] devices in the order of their "using device" lines).
+# Weights and KV equal the log on both (41 + 40 layers, the output on the
+# second); the synthesiser lacks one f32 tensor (Llama 3.1's rope_freqs).
+has out '^  CUDA0     weights      18821\.56     18821\.56 +[+-]0\.00 '
+has out '^  CUDA1     weights      18725\.42     18725\.42 +[+-]0\.00 '
+has out '^  CUDA0     kv             656\.00       656\.00 +\+0\.00 '
+has out '^  CUDA1     kv             624\.00       624\.00 +\+0\.00 '
+has out "^  tensor types: the quantised counts equal the log's; f32 DIFFERS"
+has out '^           f32 +162 +161  differs$'
+# Its compute (588.01 MiB on both) is the plan with one scheduler copy: the
+# virtual GPUs take pipeline parallelism (4 copies); GPU totals too small
+# for its buffers make the engine take llama.cpp's fallback without it,
+# and then the plan equals the log on both devices.
+LR="$DATA/logs/llamacpp-rpc-llama31-70b-q4_0-2x.log"
+expect 0 "$VRAMSIM" import --store t.db --name l70 "$LR" -q
+expect 0 "$VRAMSIM" show --store t.db l70
+has out '^  device 1: RPC\[172\.31\.20\.38:50052\]'
+expect 0 "$VL" --spec "$LR"
+SL=$(cat out)
+expect 0 "$VL" --synth "$SL" l70.gguf
+expect 0 "$VRAMSIM" plan l70.gguf --recorded l70 --store t.db --gpus 2x31491M
+has out 'sched copies 4 \(pipeline parallelism\)'
+has out '^CUDA1 +compute +588\.01 +752\.03 '
+expect 0 "$VRAMSIM" plan l70.gguf --recorded l70 --store t.db --gpus 2x20100M
+has out 'retries without pipeline parallelism'
+has out '^CUDA0 +compute +588\.01 +588\.01 '
+has out '^CUDA1 +compute +588\.01 +588\.01 '
+rm -f l70.gguf
+
+# A sliding-window model (Gemma 3 1B Q8_0) logged by llama.cpp build 4879
+# on a Vulkan iGPU: the synthesiser's gemma3 types equal the log's; the
+# log's KV (208.00 MiB) is the full-size cache of every layer, as builds
+# before llama.cpp's SWA cache (PR #13194, May 2025) allocated it: the
+# engine plans 54.00 (4 global layers x 8192 cells + 22 sliding ones x
+# 1024), and 208.00 to the 0.01 MiB with --swa-full. Weights differ by
+# CUDA's row padding (the virtual GPUs follow CUDA; the log's is Vulkan).
+LG="$DATA/logs/llamacpp-vulkan-gemma3-1b-q8-uhd.log"
+expect 0 "$VL" "$DATA/logs"
+has out '^           f32 +157 +157$'
+has out '^           q8_0 +183 +183$'
+has out "^  CUDA0     kv             208\.00        54\.00 .*the log's is the full-size SWA cache \(--swa-full plans 208\.00\); log build 4879$"
+has out '^  backend: the log.s devices are Vulkan; planned on virtual CUDA GPUs'
+expect 0 "$VL" --spec "$LG"
+has out '^model:arch=gemma3,layers=26,embd=1152,heads=4,kv_heads=1,head_dim=256,ff=6912,vocab=262144,ctx_train=32768,swa=512,ftype=Q8_0$'
+SG=$(cat out)
+expect 0 "$VL" --synth "$SG" g3.gguf
+expect 0 "$VRAMSIM" import --store t.db --name g3 "$LG" -q
+expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M --swa-full
+has out '^CUDA0 +kv +208\.00 +208\.00 +\+0\.00 '
+expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M
+has out '^CUDA0 +kv +208\.00 +54\.00 '
+rm -f g3.gguf
 rm -f q30.gguf q235.gguf
