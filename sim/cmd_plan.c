@@ -57,7 +57,7 @@ static const struct cli_opt plan_opts[] = {
 	{ "fit-ctx", O_FITC, "N", "smallest context --fit may choose [--fit-ctx] (default 4096)", NULL },
 	{ "engine-lib", O_LIB, "DIR", "use the llama.cpp libraries in DIR (same version and ABI as\n"
 	  "the pinned engine, else refused before loading anything)", CLI_VAL_DIR },
-	{ "mmproj", O_MMPROJ, "FILE", "a vision projector: refused, libmtmd is not in the pinned engine", CLI_VAL_FILE },
+	{ "mmproj", O_MMPROJ, "FILE", "a multimodal projector, planned by llama.cpp's own clip loader on GPU 0", CLI_VAL_FILE },
 	{ "save", O_SAVE, "NAME", "keep the plan in the store as trace NAME (- : named after the\n"
 	  "model), for replay, fit, plot, diff, export and sweep", NULL },
 	{ "max-ctx", O_MAXCTX, NULL, "vramsim's search on engine plans: the largest context (a\n"
@@ -132,13 +132,24 @@ static int topo_bytes(const char *spec, uint64_t *out, int *n, char **cause)
 	return 0;
 }
 
-static void print_dev(const struct eng_dev *d, uint64_t cap, int host)
+/* The projector's bytes on GPU i (-1: the host), weights and compute. */
+static uint64_t proj_on(const struct eng_plan *p, int i)
 {
-	char w[32], k[32], c[32], o[32], t[32], cp[32], h[32];
-	uint64_t tot = d->weights + d->kv + d->compute + d->output;
-	printf("%-8s %6d %11s %10s %10s %9s %11s", d->name, d->layers, util_mib(w, sizeof(w), d->weights, 2),
+	if (!p->proj.planned)
+		return 0;
+	return (p->proj.dev == i ? p->proj.weights : 0) + (i < 0 ? p->proj.host_compute : p->proj.compute[i]);
+}
+
+static void print_dev(const struct eng_dev *d, uint64_t cap, int host, const struct eng_plan *p, int i)
+{
+	char w[32], k[32], c[32], o[32], t[32], cp[32], h[32], pj[32];
+	uint64_t tot = d->weights + d->kv + d->compute + d->output + proj_on(p, i);
+	printf("%-8s %6d %11s %10s %10s %9s", d->name, d->layers, util_mib(w, sizeof(w), d->weights, 2),
 	       util_mib(k, sizeof(k), d->kv, 2), util_mib(c, sizeof(c), d->compute, 2),
-	       util_mib(o, sizeof(o), d->output, 2), util_mib(t, sizeof(t), tot, 2));
+	       util_mib(o, sizeof(o), d->output, 2));
+	if (p->proj.planned)
+		printf(" %10s", util_mib(pj, sizeof(pj), proj_on(p, i), 2));
+	printf(" %11s", util_mib(t, sizeof(t), tot, 2));
 	if (!host)
 		printf(" %10s %10s%s", util_mib(cp, sizeof(cp), cap, 0),
 		       tot <= cap ? util_mib(h, sizeof(h), cap - tot, 2) : "-",
@@ -181,6 +192,16 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const char 
 			print_json_dev(&p->gpu[i], i + 1 < p->n_gpus ? "," : "");
 		printf("],\"host\":");
 		print_json_dev(&p->host, "");
+		if (p->proj.planned) {
+			printf(",\"projector\":{\"file\":");
+			util_json_str(stdout, r->mmproj);
+			printf(",\"device\":%d,\"weights\":%llu,\"weights_counted\":%llu,\"flash_attn\":%d,"
+			       "\"compute\":[", p->proj.dev, (unsigned long long)p->proj.weights,
+			       (unsigned long long)p->proj.counted, p->proj.flash_attn);
+			for (int i = 0; i < p->n_gpus; i++)
+				printf("%s%llu", i ? "," : "", (unsigned long long)p->proj.compute[i]);
+			printf("],\"host_compute\":%llu}", (unsigned long long)p->proj.host_compute);
+		}
 		printf(",\"notes\":[");
 		for (int i = 0; i < p->n_notes; i++) {
 			printf(i ? "," : "");
@@ -217,12 +238,24 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const char 
 	printf("context: %u tokens x %u sequence%s, batch %u, ubatch %u; %d of %d layers on GPUs (%d repeating + "
 	       "output); sched copies %d%s\n\n", p->n_ctx, p->n_seq, p->n_seq == 1 ? "" : "s", p->n_batch, p->n_ubatch,
 	       on_gpu, p->n_layer + 1, p->n_layer, p->copies, p->copies > 1 ? " (pipeline parallelism)" : "");
-	printf("%-8s %6s %11s %10s %10s %9s %11s %10s %10s\n", "device", "layers", "weights", "KV", "compute", "output",
-	       "total", "capacity", "headroom");
+	printf("%-8s %6s %11s %10s %10s %9s", "device", "layers", "weights", "KV", "compute", "output");
+	if (p->proj.planned)
+		printf(" %10s", "mmproj");
+	printf(" %11s %10s %10s\n", "total", "capacity", "headroom");
 	for (int i = 0; i < p->n_gpus; i++)
-		print_dev(&p->gpu[i], r->free_mem[i] ? r->free_mem[i] : r->mem[i], 0);
-	print_dev(&p->host, 0, 1);
+		print_dev(&p->gpu[i], r->free_mem[i] ? r->free_mem[i] : r->mem[i], 0, p, i);
+	print_dev(&p->host, 0, 1, p, -1);
 	printf("(MiB; host: every host buffer, pinned or not)\n");
+	if (p->proj.planned) {
+		char w[32], c[32];
+		const char *dev = p->proj.dev >= 0 && p->proj.dev < p->n_gpus ? p->gpu[p->proj.dev].name : "CPU";
+		printf("mmproj:  %s, engine plan by llama.cpp's clip loader (tools/mtmd of the same tag, no_alloc): "
+		       "weights %s MiB on %s (the first GPU, as llama-server puts it; --main-gpu does not move it), "
+		       "its warmup compute buffer %s MiB there, flash attention %s\n", r->mmproj,
+		       util_mib(w, sizeof(w), p->proj.weights, 2), dev,
+		       util_mib(c, sizeof(c), p->proj.dev >= 0 ? p->proj.compute[p->proj.dev] : p->proj.host_compute, 2),
+		       p->proj.flash_attn == 1 ? "on" : p->proj.flash_attn == 0 ? "off" : "not said");
+	}
 	if (!cli_quiet)
 		for (int i = 0; i < p->n_notes; i++)
 			printf("engine: %s\n", p->notes[i]);
@@ -233,7 +266,7 @@ static int plan_fits(const struct eng_req *r, const struct eng_plan *p, uint64_t
 {
 	for (int i = 0; i < p->n_gpus; i++) {
 		uint64_t cap = r->free_mem[i] ? r->free_mem[i] : r->mem[i];
-		if (p->gpu[i].weights + p->gpu[i].kv + p->gpu[i].compute + reserve > cap)
+		if (p->gpu[i].weights + p->gpu[i].kv + p->gpu[i].compute + proj_on(p, i) + reserve > cap)
 			return 0;
 	}
 	return 1;
@@ -351,9 +384,7 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 		case O_FITT: bad = parse_u32(optarg, &u, 0); r.fit_margin = (uint64_t)u << 20; break;
 		case O_FITC: bad = parse_u32(optarg, &r.fit_min_ctx, 1); break;
 		case O_LIB: libdir = optarg; break;
-		case O_MMPROJ:
-			return cli_usage(cmd, "--mmproj %s: vision projectors are loaded by libmtmd, which the pinned "
-				      "engine does not ship; not planned", optarg);
+		case O_MMPROJ: r.mmproj = optarg; break;
 		case O_JSON: json = 1; break;
 		case O_SAVE: save = optarg; break;
 		case O_REC: recorded = optarg; break;
@@ -374,9 +405,10 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 		int rc = strncmp(r.model, "store:", 6) == 0 ? cli_store(cx, &st) : 0;
 		if (rc)
 			return rc;
-		if ((rc = msrc_open(st, r.model, NULL, ms, &cause)))
+		if ((rc = msrc_open(st, r.model, r.mmproj, ms, &cause)))
 			return cli_fail(rc, cause);
 		r.model = ms->gguf;
+		r.mmproj = ms->mmproj; /* --mmproj, else an Ollama model's own projector */
 	}
 	if (cpu && fit)
 		return cli_usage(cmd, "--cpu and --fit exclude each other");

@@ -374,6 +374,8 @@ static void put_req(FILE *f, const char *verb, const struct eng_req *r)
 {
 	fputs(verb, f);
 	engwire_put(f, "model", r->model);
+	if (r->mmproj)
+		engwire_put(f, "mmproj", r->mmproj);
 	if (r->backend)
 		engwire_put(f, "backend", r->backend);
 	engwire_putf(f, "gpus", "%d", r->n_gpus);
@@ -531,6 +533,19 @@ static int request(struct eng *e, const char *verb, const struct eng_req *r, str
 			}
 		} else if (!strcmp(v, "host")) {
 			read_dev(&out->host, kv, n);
+		} else if (!strcmp(v, "mmproj")) {
+			const char *dev = engwire_get(kv, n, "dev"), *fa = engwire_get(kv, n, "fa");
+			out->proj.planned = 1;
+			out->proj.dev = dev ? atoi(dev) : -1;
+			out->proj.weights = num(kv, n, "weights");
+			out->proj.counted = num(kv, n, "counted");
+			for (int i = 0; i < ENG_MAX_GPUS; i++) {
+				char k[24];
+				snprintf(k, sizeof(k), "compute%d", i);
+				out->proj.compute[i] = num(kv, n, k);
+			}
+			out->proj.host_compute = num(kv, n, "host_compute");
+			out->proj.flash_attn = fa ? atoi(fa) : -1;
 		} else if (!strcmp(v, "info")) {
 			out->n_ctx = (uint32_t)num(kv, n, "n_ctx");
 			out->n_seq = (uint32_t)num(kv, n, "n_seq");

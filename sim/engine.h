@@ -27,6 +27,7 @@
  * engine's default (llama-server's). */
 struct eng_req {
 	const char *model;         /* GGUF path (required) */
+	const char *mmproj;        /* --mmproj: a projector GGUF, planned by llama.cpp's clip loader */
 	const char *backend;       /* allocation rules: "cuda" (default), "rocm" */
 	int n_gpus;                /* 0..ENG_MAX_GPUS */
 	uint64_t mem[ENG_MAX_GPUS];      /* total bytes per GPU */
@@ -67,6 +68,18 @@ struct eng_dev {
 	int layers;        /* layers the loader assigned here (output layer counts as one) */
 };
 
+/* The projector (--mmproj) as llama.cpp's clip loader plans it after the
+ * model (sim/engine/proj.h): weights on the first GPU (not --main-gpu),
+ * compute reserved per device. */
+struct eng_proj {
+	int planned;                /* eng_req.mmproj was given and planned */
+	int dev;                    /* the GPU holding its weights, -1: the host */
+	uint64_t weights;           /* its weight buffer there (the buffer type's padding included) */
+	uint64_t counted;           /* clip's own count of the weights (ggml_nbytes, no padding) */
+	uint64_t compute[ENG_MAX_GPUS], host_compute; /* compute reservation per device */
+	int flash_attn;             /* clip's warmup settled on 1 on, 0 off; -1 not said */
+};
+
 struct eng_plan {
 	int n_gpus;
 	struct eng_dev gpu[ENG_MAX_GPUS];
@@ -81,6 +94,7 @@ struct eng_plan {
 				     * was loaded (reused is 1); every other field is that answer's */
 	uint64_t peak_rss;          /* the planner process's peak resident set so far, bytes */
 	uint64_t cpu_us;            /* the planner process's CPU time so far (user + system), us */
+	struct eng_proj proj;       /* the projector, when eng_req.mmproj was given */
 	int n_notes;
 	char **notes;               /* engine warnings, owned: eng_plan_free() */
 };

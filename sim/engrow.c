@@ -156,15 +156,12 @@ int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o,
 	*out = NULL;
 	if (o->off)
 		return util_err(cause, ENGROW_NONE, "--no-engine");
-	if (o->mmproj)
-		return util_err(cause, UTIL_EINPUT, "--mmproj %s: vision projectors are loaded by libmtmd, which "
-				"the pinned engine (llama.cpp v0.5.0 from node-llama-cpp) does not ship: not planned",
-				o->mmproj);
 	if (topo->n > ENG_MAX_GPUS)
 		return util_err(cause, UTIL_EINPUT, "%d GPUs: llama.cpp plans at most %d devices "
 				"(llama_max_devices)", topo->n, ENG_MAX_GPUS);
 	struct engrow *r = util_xcalloc(1, sizeof(*r));
-	int rc = msrc_open(st, spec, NULL, &r->src, cause);
+	/* --mmproj over the model's own projector (an Ollama model's) */
+	int rc = msrc_open(st, spec, o->mmproj, &r->src, cause);
 	if (rc) {
 		free(r);
 		return rc;
@@ -190,9 +187,6 @@ int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o,
 		dflt = ld->n_ctx_train;
 	r->default_ctx = dflt;
 	ld->cells = dflt;
-	if (r->src.mmproj)
-		llm_note(ld, "the model's vision projector (%s) is not planned: libmtmd is not in the pinned "
-			 "engine, so its weights are not counted: every figure is a lower bound", r->src.mmproj);
 	*out = r;
 	return 0;
 }
@@ -221,6 +215,7 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 	struct eng_req q;
 	eng_req_init(&q);
 	q.model = r->src.gguf;
+	q.mmproj = r->src.mmproj; /* planned by llama.cpp's clip loader (engine.h) */
 	q.backend = r->o.backend;
 	q.n_gpus = topo->n;
 	/* llama.cpp's default split follows free memory: what the CUDA
@@ -287,9 +282,11 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 	tag[strcspn(tag, "\0") - (tag[0] && tag[strlen(tag) - 1] == ' ')] = '\0';
 	if (desc)
 		snprintf(desc, desc_n, "engine plan (%s): ctx %u (%u slot%s x %llu%s), batch %u, ubatch %u, "
-			 "%d of %d layers on GPUs, sched copies %d", tag, p.n_ctx, p.n_seq,
+			 "%d of %d layers on GPUs, sched copies %d%s%s", tag, p.n_ctx, p.n_seq,
 			 p.n_seq == 1 ? "" : "s", (unsigned long long)per, sc->ctx ? "" : " by default",
-			 p.n_batch, p.n_ubatch, on_gpu, p.n_layer + 1, p.copies);
+			 p.n_batch, p.n_ubatch, on_gpu, p.n_layer + 1, p.copies,
+			 p.proj.planned ? "; projector planned by clip on " : "",
+			 !p.proj.planned ? "" : p.proj.dev >= 0 && p.proj.dev < p.n_gpus ? p.gpu[p.proj.dev].name : "the CPU");
 	if (r->have_last)
 		eng_plan_free(&r->last);
 	r->last = p;
@@ -311,11 +308,6 @@ void engrow_stats(const struct engrow *r, int *plans, int *reused)
 {
 	*plans = r->plans;
 	*reused = r->reused;
-}
-
-int engrow_unplanned_projector(const struct engrow *r)
-{
-	return r->src.mmproj != NULL;
 }
 
 uint64_t engrow_workspace(const struct engrow *r)

@@ -96,9 +96,6 @@ const char *engrow_engine(const struct engrow *r);
 const char *engrow_model_desc(const struct engrow *r);
 /* Plans made and how many reused the loaded model (context-only changes). */
 void engrow_stats(const struct engrow *r, int *plans, int *reused);
-/* The model brings a projector the engine does not plan (an Ollama
- * model's own): its weights are missing, every figure a lower bound. */
-int engrow_unplanned_projector(const struct engrow *r);
 /* The workspace charged per GPU. */
 uint64_t engrow_workspace(const struct engrow *r);
 /* The engine's notes on the last plan (warnings), NULL-terminated view. */

@@ -64,6 +64,22 @@ static int plan_buffers(const struct eng_plan *p, const uint64_t *context, const
 	}
 	if (!rc)
 		rc = emit(ud, TRACE_DEV_HOST, TRACE_CAT_COMPUTE, N, N, p->host.compute, "host compute buffer");
+	/* the projector (--mmproj), loaded by llama-server after the text
+	 * model and its context: its weights, then its warmup's compute
+	 * reservation, all of it its own category */
+	if (p->proj.planned && !rc) {
+		int d = p->proj.dev >= 0 && p->proj.dev < p->n_gpus ? p->proj.dev : TRACE_DEV_HOST;
+		snprintf(label, sizeof(label), "%s projector (mmproj) weights",
+			 d == TRACE_DEV_HOST ? "CPU" : p->gpu[d].name);
+		rc = emit(ud, d, TRACE_CAT_PROJECTOR, N, N, p->proj.weights, label);
+	}
+	for (int i = 0; p->proj.planned && i < p->n_gpus && !rc; i++) {
+		snprintf(label, sizeof(label), "%s projector (mmproj) compute buffer", p->gpu[i].name);
+		rc = emit(ud, i, TRACE_CAT_PROJECTOR, N, N, p->proj.compute[i], label);
+	}
+	if (p->proj.planned && !rc)
+		rc = emit(ud, TRACE_DEV_HOST, TRACE_CAT_PROJECTOR, N, N, p->proj.host_compute,
+			  "host projector (mmproj) compute buffer");
 	return rc;
 }
 
@@ -214,7 +230,9 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r, c
 								      : set(&e, SK(FLASH_ATTN_REQUESTED), "auto")) ||
 		     (r->n_gpu_layers != ENG_UNSET ? set(&e, SK(N_GPU_LAYERS), "%d", r->n_gpu_layers) : 0) ||
 		     set(&e, SK(TYPE_K), "%s", r->type_k ? r->type_k : "f16") ||
-		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") || set_placement(&e, r) ? UTIL_ERR : 0;
+		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") || set_placement(&e, r) ||
+		     (r->mmproj ? set(&e, SK(MMPROJ), "%s", strrchr(r->mmproj, '/') ? strrchr(r->mmproj, '/') + 1 : r->mmproj) : 0)
+			     ? UTIL_ERR : 0;
 	if (!rc)
 		rc = plan_buffers(p, context, NULL, "measured in a recorded load", buf, &e);
 	if (!rc) {

@@ -809,8 +809,6 @@ static int prepare_load(struct store *st, const struct scen_opts *o, struct scen
 	}
 	if (!rc && sc->engine && sc->engine->describe && sc->engine->describe(sc->state))
 		add_note(sc, "model: %s", sc->engine->describe(sc->state));
-	if (!rc && scen_is_engine_plan(sc) && engrow_unplanned_projector(sc->state))
-		sc->lower_bound = 1;
 	if (!rc && scen_is_engine_plan(sc))
 		add_note(sc, "engine plan (%s): weights, KV and compute are llama.cpp's own; the CUDA "
 			 "context (\"Runtime\": --reserve) and cuBLAS's workspace (--workspace) are added per GPU",

@@ -10,12 +10,12 @@
 
 #define CU_ALIGN 32 /* general.alignment default */
 
-enum { GT_U32 = 4, GT_I32 = 5, GT_F32 = 6, GT_STRING = 8, GT_ARRAY = 9 };
+enum { GT_U32 = 4, GT_I32 = 5, GT_F32 = 6, GT_BOOL = 7, GT_STRING = 8, GT_ARRAY = 9 };
 
 struct cu_tensor {
 	char name[96];
 	int type;
-	int64_t ne[3];
+	int64_t ne[4];
 	int nd;
 };
 
@@ -81,6 +81,32 @@ void cu_gguf_f32(struct cu_gguf *g, const char *k, float v)
 	snprintf(full, sizeof(full), "%s.%s", g->arch, k);
 	key(g, full, GT_F32);
 	put(g, &v, 4);
+}
+
+void cu_gguf_str(struct cu_gguf *g, const char *k, const char *v)
+{
+	char full[128];
+	snprintf(full, sizeof(full), "%s.%s", g->arch, k);
+	key_str(g, full, v);
+}
+
+void cu_gguf_bool(struct cu_gguf *g, const char *k, int v)
+{
+	char full[128];
+	unsigned char b = v != 0;
+	snprintf(full, sizeof(full), "%s.%s", g->arch, k);
+	key(g, full, GT_BOOL);
+	put(g, &b, 1);
+}
+
+void cu_gguf_f32s(struct cu_gguf *g, const char *k, const float *v, int n)
+{
+	char full[128];
+	snprintf(full, sizeof(full), "%s.%s", g->arch, k);
+	key(g, full, GT_ARRAY);
+	put_u32(g, GT_F32);
+	put_u64(g, (uint64_t)n);
+	put(g, v, sizeof(*v) * (size_t)n);
 }
 
 struct cu_gguf *cu_gguf_new(const char *arch, int n_vocab)
@@ -150,6 +176,12 @@ uint64_t cu_gguf_nbytes(int type, int64_t ne0, int64_t ne1, int64_t ne2)
 
 void cu_gguf_tensor(struct cu_gguf *g, const char *name, int type, int64_t ne0, int64_t ne1, int64_t ne2)
 {
+	cu_gguf_tensor4(g, name, type, ne0, ne1, ne2, 0);
+}
+
+void cu_gguf_tensor4(struct cu_gguf *g, const char *name, int type, int64_t ne0, int64_t ne1, int64_t ne2,
+		     int64_t ne3)
+{
 	if (g->n_t == g->cap_t) {
 		g->cap_t = g->cap_t * 2 + 64;
 		g->t = realloc(g->t, sizeof(*g->t) * (size_t)g->cap_t);
@@ -162,7 +194,14 @@ void cu_gguf_tensor(struct cu_gguf *g, const char *name, int type, int64_t ne0, 
 	t->ne[0] = ne0;
 	t->ne[1] = ne1;
 	t->ne[2] = ne2;
-	t->nd = ne2 ? 3 : ne1 ? 2 : 1;
+	t->ne[3] = ne3;
+	t->nd = ne3 ? 4 : ne2 ? 3 : ne1 ? 2 : 1;
+}
+
+uint64_t cu_gguf_tensor_bytes(const struct cu_gguf *g, int i)
+{
+	const struct cu_tensor *t = &g->t[i];
+	return cu_gguf_nbytes(t->type, t->ne[0], t->ne[1], t->ne[2]) * (uint64_t)(t->ne[3] ? t->ne[3] : 1);
 }
 
 int cu_gguf_n_tensors(const struct cu_gguf *g)
@@ -174,7 +213,7 @@ void cu_gguf_tensor_at(const struct cu_gguf *g, int i, const char **name, int *t
 {
 	*name = g->t[i].name;
 	*type = g->t[i].type;
-	memcpy(ne, g->t[i].ne, sizeof(g->t[i].ne));
+	memcpy(ne, g->t[i].ne, sizeof(*ne) * 3);
 }
 
 void cu_gguf_free(struct cu_gguf *g)
@@ -212,7 +251,7 @@ int cu_gguf_write(struct cu_gguf *g, const char *path)
 		}
 		fwrite(&type, 4, 1, f);
 		fwrite(&off, 8, 1, f);
-		off += cu_gguf_nbytes(t->type, t->ne[0], t->ne[1], t->ne[2]);
+		off += cu_gguf_tensor_bytes(g, i);
 		off = (off + CU_ALIGN - 1) / CU_ALIGN * CU_ALIGN;
 	}
 	long pos = ftell(f);
@@ -347,5 +386,69 @@ int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head,
 	}
 	cu_gguf_tensor(g, "output_norm.weight", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "output.weight", CU_Q6_K, n_embd, n_vocab, 0);
+	return finish(g, path, keep);
+}
+
+/*
+ * A Gemma 3 vision projector as llama.cpp's converter writes it
+ * (convert_hf_to_gguf.py, Gemma3VisionModel; tensor names and keys of
+ * tools/mtmd/clip-impl.h, tag v0.5.0): a SigLIP encoder (patch
+ * convolution, learned positions, n_layer pre-norm blocks with biased
+ * q/k/v/out and a GELU MLP, a post-norm), then the soft-embedding norm and
+ * the input projection to the text model's width. Matrices in mat_type,
+ * the patch kernel F16, norms, biases and positions F32.
+ */
+int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
+			  int patch, int n_embd_text, int mat_type, struct cu_gguf **keep)
+{
+	struct cu_gguf *g = cu_gguf_new("clip", 0);
+	static const float mean[3] = { 0.5f, 0.5f, 0.5f }, std_[3] = { 0.5f, 0.5f, 0.5f };
+	cu_gguf_bool(g, "has_vision_encoder", 1);
+	cu_gguf_str(g, "projector_type", "gemma3");
+	cu_gguf_bool(g, "use_gelu", 1);
+	cu_gguf_u32(g, "vision.image_size", (uint32_t)image);
+	cu_gguf_u32(g, "vision.patch_size", (uint32_t)patch);
+	cu_gguf_u32(g, "vision.embedding_length", (uint32_t)n_embd);
+	cu_gguf_u32(g, "vision.feed_forward_length", (uint32_t)n_ff);
+	cu_gguf_u32(g, "vision.block_count", (uint32_t)n_layer);
+	cu_gguf_u32(g, "vision.projection_dim", (uint32_t)n_embd_text);
+	cu_gguf_u32(g, "vision.attention.head_count", (uint32_t)n_head);
+	cu_gguf_f32(g, "vision.attention.layer_norm_epsilon", 1e-6f);
+	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
+	cu_gguf_f32s(g, "vision.image_std", std_, 3);
+	int n_pos = (image / patch) * (image / patch);
+	cu_gguf_tensor4(g, "v.patch_embd.weight", CU_F16, patch, patch, 3, n_embd);
+	cu_gguf_tensor(g, "v.patch_embd.bias", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "v.position_embd.weight", CU_F32, n_embd, n_pos, 0);
+	for (int l = 0; l < n_layer; l++) {
+		char n[96];
+		static const char *const att[] = { "attn_q", "attn_k", "attn_v", "attn_out" };
+		for (int a = 0; a < 4; a++) {
+			snprintf(n, sizeof(n), "v.blk.%d.%s.weight", l, att[a]);
+			cu_gguf_tensor(g, n, mat_type, n_embd, n_embd, 0);
+			snprintf(n, sizeof(n), "v.blk.%d.%s.bias", l, att[a]);
+			cu_gguf_tensor(g, n, CU_F32, n_embd, 0, 0);
+		}
+		for (int a = 1; a <= 2; a++) {
+			snprintf(n, sizeof(n), "v.blk.%d.ln%d.weight", l, a);
+			cu_gguf_tensor(g, n, CU_F32, n_embd, 0, 0);
+			snprintf(n, sizeof(n), "v.blk.%d.ln%d.bias", l, a);
+			cu_gguf_tensor(g, n, CU_F32, n_embd, 0, 0);
+		}
+		snprintf(n, sizeof(n), "v.blk.%d.ffn_up.weight", l);
+		cu_gguf_tensor(g, n, mat_type, n_embd, n_ff, 0);
+		snprintf(n, sizeof(n), "v.blk.%d.ffn_up.bias", l);
+		cu_gguf_tensor(g, n, CU_F32, n_ff, 0, 0);
+		/* a row that is no whole number of blocks stays F16, as the
+		 * converter and llama-quantize fall back */
+		snprintf(n, sizeof(n), "v.blk.%d.ffn_down.weight", l);
+		cu_gguf_tensor(g, n, n_ff % 32 ? CU_F16 : mat_type, n_ff, n_embd, 0);
+		snprintf(n, sizeof(n), "v.blk.%d.ffn_down.bias", l);
+		cu_gguf_tensor(g, n, CU_F32, n_embd, 0, 0);
+	}
+	cu_gguf_tensor(g, "v.post_ln.weight", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "v.post_ln.bias", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "mm.soft_emb_norm.weight", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "mm.input_projection.weight", mat_type, n_embd_text, n_embd, 0);
 	return finish(g, path, keep);
 }

@@ -21,8 +21,16 @@ struct cu_gguf *cu_gguf_new(const char *arch, int n_vocab);
 /* "<arch>.<key>" = value */
 void cu_gguf_u32(struct cu_gguf *g, const char *key, uint32_t v);
 void cu_gguf_f32(struct cu_gguf *g, const char *key, float v);
+void cu_gguf_str(struct cu_gguf *g, const char *key, const char *v);
+void cu_gguf_bool(struct cu_gguf *g, const char *key, int v);
+void cu_gguf_f32s(struct cu_gguf *g, const char *key, const float *v, int n);
 /* A tensor of up to 3 dimensions (unused ones 0) and ggml type. */
 void cu_gguf_tensor(struct cu_gguf *g, const char *name, int type, int64_t ne0, int64_t ne1, int64_t ne2);
+/* The same with a 4th dimension (a convolution kernel). */
+void cu_gguf_tensor4(struct cu_gguf *g, const char *name, int type, int64_t ne0, int64_t ne1, int64_t ne2,
+		     int64_t ne3);
+/* Bytes of tensor i as GGUF stores it (no padding), any dimensions. */
+uint64_t cu_gguf_tensor_bytes(const struct cu_gguf *g, int i);
 /* Bytes of a tensor as GGUF stores it (no padding). */
 uint64_t cu_gguf_nbytes(int type, int64_t ne0, int64_t ne1, int64_t ne2);
 /* Number of tensors, and tensor i's name, type and shape. */
@@ -38,6 +46,9 @@ int cu_gguf_llama(const char *path, int n_layer, int n_embd, int n_ff, int n_hea
 		  int n_vocab, struct cu_gguf **keep);
 int cu_gguf_gemma2(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv,
 		   int swa, int n_vocab, struct cu_gguf **keep);
+/* A Gemma 3 vision projector (clip, projector_type gemma3) for --mmproj. */
+int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
+			  int patch, int n_embd_text, int mat_type, struct cu_gguf **keep);
 int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv,
 		int n_expert, int n_used, int n_vocab, struct cu_gguf **keep);
 

@@ -52,9 +52,16 @@ ENG_CXXFLAGS := -std=c++17 $(ENG_WARN) -O2 -g -Isim/engine $(ENG_ISYS)
 ENG_LIBS := -L$(ENG_DIR)/lib -l:libllama-common.so -l:libllama.$(ENGINE).so \
 	    -l:libggml.$(ENGINE).so -l:libggml-base.so -Wl,-rpath,'$$ORIGIN/lib' -Wl,--enable-new-dtags
 ENG_SRC_C  := sim/engine/vdev.c sim/engine/planner.c sim/engine/selfcheck.c sim/engine/stamp.c \
-	      sim/engine/backends.c sim/engwire.c
+	      sim/engine/backends.c sim/engwire.c sim/engine/proj.c
 ENG_SRC_CC := sim/engine/llb.cpp
 ENG_OBJ    := $(ENG_SRC_C:%.c=$(ENG_OUT)/obj/%.o) $(ENG_SRC_CC:%.cpp=$(ENG_OUT)/obj/%.o)
+# The projector plan (--mmproj): llama.cpp's own clip loader (tools/mtmd of
+# the same tag, not in the prebuilt package) built here into an archive by
+# sim/engine/mtmd.mk, behind the one bridge file mmp.cpp (C interface mmp.h).
+ENG_MTMD      := $(ENG_DIR)/mtmd
+ENG_MTMD_LIB  := $(ENG_OUT)/obj/mtmd-$(ENGINE)/libclip.a
+ENG_MTMD_FLAGS := -std=c++17 -O1 -isystem $(ENG_INC)/include -isystem $(ENG_INC)/ggml/include -I$(ENG_MTMD)
+ENG_OBJ    += $(ENG_OUT)/obj/sim/engine/mmp.o
 CXX ?= g++
 
 # npm and git are only needed when missing (an npm from elsewhere is fine).
@@ -69,16 +76,24 @@ $(ENG_OUT)/obj/%.o: %.c $(ENG_DIR)/.ok sim/engine/engine.mk
 	@$(if $(Q),echo "  CC      $< (engine)")
 	$(Q)$(CC) $(ENG_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(ENG_OUT)/obj/%.o: %.cpp $(ENG_DIR)/.ok sim/engine/engine.mk
+$(ENG_OUT)/obj/%.o: %.cpp $(ENG_DIR)/.ok $(ENG_MTMD)/.ok sim/engine/engine.mk
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $< (engine)")
-	$(Q)$(CXX) $(ENG_CXXFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CXX) $(ENG_CXXFLAGS) -isystem $(ENG_MTMD) -MMD -MP -c -o $@ $<
+
+$(ENG_MTMD)/.ok: sim/engine/fetch_mtmd.sh $(ENG_DIR)/.ok
+	@echo "  FETCH   llama.cpp $(ENGINE) tools/mtmd (the projector loader, from the same bundle)"
+	$(Q)sh sim/engine/fetch_mtmd.sh $(ENG_DIR) $(ENG_NPM) $(ENGINE) $(word 3,$(ENG_PIN))
+
+$(ENG_MTMD_LIB): $(ENG_MTMD)/.ok sim/engine/mtmd.mk
+	$(Q)$(MAKE) --no-print-directory -f sim/engine/mtmd.mk SRC=$(ENG_MTMD) OBJ=$(dir $@) LIB=$@ \
+		CXX='$(CXX)' MTMD_CXXFLAGS='$(ENG_MTMD_FLAGS)'
 
 # The planner finds its libraries in lib/ beside it ($ORIGIN/lib).
-$(ENG_PLANNER): $(ENG_OBJ)
+$(ENG_PLANNER): $(ENG_OBJ) $(ENG_MTMD_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)rm -rf $(ENG_OUT)/lib && cp -a $(ENG_DIR)/lib $(ENG_OUT)/lib && cp $(ENG_DIR)/LICENSE $(ENG_OUT)/lib/LICENSE.llama.cpp
-	$(Q)$(CXX) -o $@ $(ENG_OBJ) $(ENG_LIBS) -lm -lpthread
+	$(Q)$(CXX) -o $@ $(ENG_OBJ) $(ENG_MTMD_LIB) $(ENG_LIBS) -lm -lpthread
 
 # Soft: a failed fetch leaves vramsim on its formula model, saying why.
 .PHONY: engine

@@ -12,6 +12,7 @@
  *   <- plan|fit|cpu|real model=PATH gpus=N mem0=BYTES free0=BYTES ... ctx=8192 ...
  *   -> log level=warn text=...          (engine warnings and errors, as they come)
  *   -> fit status=0 ngl=.. ctx=.. split=.. ot=REGEX=DEV ...   (fit only)
+ *   -> mmproj dev=0|-1 weights=.. counted=.. compute0=.. host_compute=.. fa=..  (mmproj=PATH only)
  *   -> dev i=0 name=CUDA0 weights=.. kv=.. compute=.. layers=..
  *   -> host name=CPU weights=.. kv=.. compute=.. output=..
  *   -> info n_ctx=.. n_seq=.. copies=.. n_layer=.. gpu_layers=.. reused=0|1 peak_rss=.. cpu_us=..
@@ -24,6 +25,7 @@
  * request changes only context settings.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +40,7 @@
 #include "ggml-backend.h"
 #include "llama.h"
 #include "llb.h"
+#include "proj.h"
 #include "selfcheck.h"
 #include "vdev.h"
 
@@ -131,6 +134,7 @@ static void pl_log(enum ggml_log_level level, const char *text, void *user)
 struct pl_req {
 	char verb[8];
 	const char *model;
+	const char *mmproj; /* a projector, planned by clip after the model (proj.h) */
 	const struct vdev_rules *rules;
 	int n_gpus;
 	uint64_t mem[VDEV_MAX], free_bytes[VDEV_MAX];
@@ -226,6 +230,8 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 		int bad = 0;
 		if (!strcmp(k, "model")) {
 			r->model = v;
+		} else if (!strcmp(k, "mmproj")) {
+			r->mmproj = v;
 		} else if (!strcmp(k, "backend")) {
 			if (!(r->rules = vdev_rules_find(v))) {
 				pl_reply_err("topology", "backend %s: the virtual GPUs know the rules of %s only", v, vdev_rules_names());
@@ -349,10 +355,11 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 			pl_reply_err("option", "bad value %s=%s", k, v);
 			return -1;
 		}
-		/* the model key: every field except the context settings */
+		/* the model key: every field except the context settings (and
+		 * the projector, which clip loads apart from the text model) */
 		static const char *const ctx_keys[] = { "ctx", "batch", "ubatch", "parallel", "fa", "ctk", "ctv",
 							"no_kv_offload", "no_op_offload", "swa_full", "kv_unified",
-							"margin", "fit_min_ctx" };
+							"margin", "fit_min_ctx", "mmproj" };
 		int is_ctx = 0;
 		for (size_t c = 0; c < sizeof(ctx_keys) / sizeof(ctx_keys[0]); c++)
 			is_ctx |= !strcmp(k, ctx_keys[c]);
@@ -567,6 +574,43 @@ static void pl_report_fit(const struct pl_req *r, int status, const float *split
 	fputc('\n', stdout);
 }
 
+/* The projector of r (proj.h) with llama-server's -fa; 0, or -1 after an
+ * error reply quoting clip. */
+static int pl_projector(const struct pl_req *r, struct proj_plan *pp)
+{
+	const char *why = "";
+	pl_last_error[0] = '\0';
+	if (access(r->mmproj, R_OK) != 0) {
+		pl_reply_err("model", "the projector %s: %s", r->mmproj, strerror(errno));
+		return -1;
+	}
+	int fa = r->cp.flash_attn_type == LLAMA_FLASH_ATTN_TYPE_ENABLED ? 1
+	       : r->cp.flash_attn_type == LLAMA_FLASH_ATTN_TYPE_DISABLED ? 0 : -1;
+	if (proj_plan(r->mmproj, r->n_gpus, fa, r->rules->name, pp, &why) < 0) {
+		pl_reply_err("model", "llama.cpp %s cannot load the projector %s (%s)%s%s", ENG_TAG, r->mmproj, why,
+			     pl_last_error[0] ? ": " : "", pl_last_error);
+		return -1;
+	}
+	return 0;
+}
+
+static void pl_report_proj(const struct pl_req *r, const struct proj_plan *pp)
+{
+	fputs("mmproj", stdout);
+	engwire_putf(stdout, "dev", "%d", pp->dev);
+	engwire_putf(stdout, "weights", "%llu", (unsigned long long)pp->weights);
+	engwire_putf(stdout, "counted", "%llu", (unsigned long long)pp->counted);
+	for (int i = 0; i < r->n_gpus; i++) {
+		char k[24];
+		snprintf(k, sizeof(k), "compute%d", i);
+		engwire_putf(stdout, k, "%llu", (unsigned long long)pp->compute[i]);
+	}
+	engwire_putf(stdout, "host_compute", "%llu", (unsigned long long)pp->compute[VDEV_MAX]);
+	engwire_putf(stdout, "fa", "%d", pp->flash_attn);
+	engwire_putf(stdout, "cached", "%d", pp->cached);
+	fputc('\n', stdout);
+}
+
 static void pl_handle(struct pl_req *r)
 {
 	static float fit_split[VDEV_MAX];
@@ -593,6 +637,15 @@ static void pl_handle(struct pl_req *r)
 		size_t margins[VDEV_MAX];
 		for (int i = 0; i < VDEV_MAX; i++)
 			margins[i] = r->margin;
+		/* llama-server --fit with a projector first asks mtmd_get_memory_usage
+		 * (clip's count of weights plus compute, per device) and adds it to
+		 * the fit target of that GPU (tools/server/server-context.cpp
+		 * l. 1062-1087, v0.5.0) */
+		struct proj_plan pp;
+		if (r->mmproj && pl_projector(r, &pp) < 0)
+			return;
+		for (int i = 0; r->mmproj && i < r->n_gpus; i++)
+			margins[i] += (i == pp.dev ? pp.counted : 0) + pp.compute[i];
 		pl_drop_model(); /* fit loads the model itself, repeatedly */
 		int st = llb_fit(r->model, &r->mp, &r->cp, fit_split, fit_ov, margins, r->fit_min_ctx);
 		if (st < 0 || st == 2) {
@@ -662,6 +715,16 @@ static void pl_handle(struct pl_req *r)
 		engwire_put(stdout, "text", note);
 		fputc('\n', stdout);
 	}
+	/* llama-server loads the projector after the text model and its
+	 * context (tools/server/server-context.cpp l. 1099 and 1162, v0.5.0),
+	 * on clip's device (proj.h) */
+	struct proj_plan pp;
+	if (r->mmproj && pl_projector(r, &pp) < 0) {
+		llama_free(ctx);
+		return;
+	}
+	if (r->mmproj)
+		pl_report_proj(r, &pp);
 	pl_report(r, ctx, &sums, reused);
 	llama_free(ctx);
 }
@@ -681,6 +744,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	pl_debug = getenv("VRAMSIM_ENGINE_DEBUG") != NULL;
 	llama_log_set(pl_log, NULL);
+	proj_init();
 	/* The prebuilt CPU backend comes as one library per CPU generation,
 	 * beside the planner's own libraries; ggml picks the best. */
 	char dir[4096];

@@ -55,6 +55,7 @@ struct vdev_ctx {
 	char desc[64];
 	char pci[40];
 	size_t total, free_bytes;
+	uint64_t allocated; /* every buffer ever created on it (vdev_allocated) */
 	struct ggml_backend_buffer_type buft;
 };
 
@@ -132,7 +133,13 @@ static ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t buft, size_t 
 {
 	/* Never refused: the plan reports what would be needed, and vramsim
 	 * judges it against the memory (llama.cpp plans with no_alloc anyway). */
+	((struct vdev_ctx *)buft->context)->allocated += size;
 	return ggml_backend_buffer_init(buft, buf_iface, NULL, size);
+}
+
+uint64_t vdev_allocated(int i)
+{
+	return i >= 0 && i < VDEV_MAX ? vdev_ctx[i].allocated : 0;
 }
 
 static size_t buft_alignment(ggml_backend_buffer_type_t buft)

@@ -58,6 +58,11 @@ int vdev_index(ggml_backend_dev_t dev);
  * pipeline parallelism, as after a failed compute-buffer allocation. */
 void vdev_set_async(int on);
 
+/* Bytes of every buffer created on device i since start (never
+ * decreases): the difference across a load is what that load allocated
+ * there, for code that does not report its buffers (the projector, mmp.h). */
+uint64_t vdev_allocated(int i);
+
 /* Calls to graph_compute since start (planning never computes: stays 0). */
 long vdev_compute_calls(void);
 

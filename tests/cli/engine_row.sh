@@ -78,7 +78,7 @@ has out "note: --batch had no effect: llama\.cpp's plan of this model is the sam
 expect 2 "$VRAMSIM" replay "$M" --gpus 1x24G --kv-type q8_0 --flash-attn off
 has err 'quantized V cache requires flash_attn to be enabled'
 expect 2 "$VRAMSIM" replay "$M" --gpus 1x24G --mmproj "$M"
-has err 'libmtmd'
+has err 'cannot load the projector .*stories260K\.gguf \(clip_init loaded no vision or audio encoder'
 head -c 64 "$M" > trunc.gguf
 expect 2 "$VRAMSIM" replay trunc.gguf --gpus 1x24G
 has err 'trunc\.gguf'

@@ -59,7 +59,7 @@ has err 'at most 16 devices'
 expect 2 "$VRAMSIM" plan "$M" --gpus 2x24G --split-mode row
 has err 'row'
 expect 2 "$VRAMSIM" plan "$M" --gpus 2x24G --mmproj x.gguf
-has err 'libmtmd'
+has err 'the projector x\.gguf: No such file'
 expect 2 "$VRAMSIM" plan "$M"
 has err 'gpus is required'
 expect 1 "$VRAMSIM" plan "$M" --gpus 1x24G --engine-lib "$PWD"

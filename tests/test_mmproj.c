@@ -1,0 +1,291 @@
+/*
+ * test_mmproj.c - a multimodal projector (--mmproj) planned by llama.cpp's
+ * own clip loader inside the engine planner (sim/engine/proj.h): its
+ * weights land on the first GPU whatever --main-gpu says, clip's count of
+ * them equals the engine's own CPU plan of the same file and the tensors
+ * the file holds, the GPU's weight buffer is that plus the CUDA buffer
+ * type's documented padding, its compute buffer is there (the same as
+ * the CPU plan's: the whole vision graph runs on the GPU), flash
+ * attention changes it as it must, a context what-if re-uses the loaded
+ * model, --fit leaves room for it as llama-server does, and a file that is
+ * not a projector is refused quoting clip. The projectors are header-only
+ * Gemma 3 vision GGUFs written here (tests/cu_gguf.h), F16 and Q8_0, of
+ * the real model's shape (SigLIP so400m: 27 blocks of 1152, 896 px images
+ * in 14 px patches, projected to a 2560-wide text model: the gemma-3-4b
+ * mmproj). Without an engine (make ENGINE=none) the suite says so and
+ * runs nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cu_gguf.h"
+#include "cutest.h"
+#include "engine.h"
+#include "util.h"
+
+#define GiB (1ull << 30)
+#define MiB (1ull << 20)
+
+static struct eng *E;
+static char M_TEXT[512], P_F16[512], P_Q8[512];
+static struct cu_gguf *T_F16, *T_Q8; /* the tensor lists of the projectors */
+
+static void req(struct eng_req *r, const char *mmproj, int n_gpus)
+{
+	eng_req_init(r);
+	r->model = M_TEXT;
+	r->mmproj = mmproj;
+	r->n_gpus = n_gpus;
+	for (int i = 0; i < n_gpus && i < ENG_MAX_GPUS; i++)
+		r->mem[i] = 24 * GiB;
+	r->ctx = 4096;
+}
+
+static int plan(const struct eng_req *r, struct eng_plan *p)
+{
+	char *cause = NULL;
+	int rc = eng_plan(E, r, p, &cause);
+	if (rc)
+		fprintf(stderr, "plan %s + %s: %s\n", r->model, r->mmproj, cause);
+	free(cause);
+	return rc;
+}
+
+static int plan_cpu(const struct eng_req *r, struct eng_plan *p)
+{
+	char *cause = NULL;
+	int rc = eng_plan_cpu(E, r, p, &cause);
+	if (rc)
+		fprintf(stderr, "cpu plan %s + %s: %s\n", r->model, r->mmproj, cause);
+	free(cause);
+	return rc;
+}
+
+static uint64_t pad(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+/* The bytes of every tensor of t, and the CUDA weight buffer of them:
+ * each tensor's size plus, for a quantized one whose rows are not a
+ * multiple of 512 elements, the padding of one row to it, aligned to 128
+ * bytes (ggml-cuda.cu v0.5.0 l. 902-924; the buffer is their sum,
+ * ggml-alloc.c alloc_tensor_range). */
+static void sizes(const struct cu_gguf *t, uint64_t *bytes, uint64_t *cuda)
+{
+	*bytes = *cuda = 0;
+	for (int i = 0; i < cu_gguf_n_tensors(t); i++) {
+		const char *name;
+		int type;
+		int64_t ne[3];
+		cu_gguf_tensor_at(t, i, &name, &type, ne);
+		uint64_t nb = cu_gguf_tensor_bytes(t, i), rowpad = 0;
+		if (type == CU_Q8_0 && ne[0] % 512)
+			rowpad = cu_gguf_nbytes(type, 512 - ne[0] % 512, 1, 1);
+		*bytes += nb;
+		*cuda += pad(nb + rowpad, 128);
+	}
+}
+
+/* Weights: clip's count on the first GPU equals the engine's CPU plan of
+ * the same file and the file's tensors; the GPU buffer adds CUDA's
+ * documented padding (none but alignment for F16, padded rows for Q8_0). */
+static void test_weights_equal_cpu(void)
+{
+	const char *files[] = { P_F16, P_Q8 };
+	const struct cu_gguf *lists[] = { T_F16, T_Q8 };
+	const int gpus[] = { 1, 2, 4 };
+	for (size_t f = 0; f < UTIL_ARRAY_SIZE(files); f++) {
+		uint64_t bytes, cuda;
+		sizes(lists[f], &bytes, &cuda);
+		CU_ASSERT(cuda > bytes);
+		struct eng_req r;
+		struct eng_plan cpu, p;
+		req(&r, files[f], 0);
+		CU_ASSERT_EQUAL_FATAL(plan_cpu(&r, &cpu), 0);
+		CU_ASSERT(cpu.proj.planned);
+		CU_ASSERT_EQUAL(cpu.proj.dev, -1);
+		CU_ASSERT_EQUAL(cpu.proj.counted, bytes);
+		for (size_t g = 0; g < UTIL_ARRAY_SIZE(gpus); g++) {
+			req(&r, files[f], gpus[g]);
+			CU_ASSERT_EQUAL_FATAL(plan(&r, &p), 0);
+			CU_ASSERT(p.proj.planned);
+			CU_ASSERT_EQUAL(p.proj.dev, 0);
+			CU_ASSERT_EQUAL(p.proj.counted, cpu.proj.counted);
+			CU_ASSERT_EQUAL(p.proj.weights, cuda);
+			eng_plan_free(&p);
+		}
+		eng_plan_free(&cpu);
+	}
+	uint64_t b16, c16, b8, c8;
+	sizes(T_F16, &b16, &c16);
+	sizes(T_Q8, &b8, &c8);
+	CU_ASSERT(c8 - b8 > c16 - b16); /* Q8_0 rows of 1152 elements are padded to 1536 */
+}
+
+/* The compute buffer: on the first GPU, where the whole vision graph runs
+ * (the virtual GPU supports what the CPU does), so it equals the engine's
+ * CPU plan of the same graph; the host keeps only the input image
+ * (896 x 896 x 3 f32). Without flash attention the attention matrices of
+ * 4096 patches make it larger. The text model's own buffers do not move. */
+static void test_compute_present(void)
+{
+	const char *fa[] = { "on", "off" };
+	uint64_t gpu_c[2] = { 0, 0 };
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(fa); i++) {
+		struct eng_req r;
+		struct eng_plan cpu, p, bare;
+		req(&r, P_F16, 2);
+		r.flash_attn = fa[i];
+		CU_ASSERT_EQUAL_FATAL(plan(&r, &p), 0);
+		CU_ASSERT(p.proj.compute[0] > 0);
+		CU_ASSERT_EQUAL(p.proj.compute[1], 0);
+		CU_ASSERT_EQUAL(p.proj.host_compute, 896ull * 896 * 3 * 4);
+		CU_ASSERT_EQUAL(p.proj.flash_attn, !strcmp(fa[i], "on"));
+		gpu_c[i] = p.proj.compute[0];
+		req(&r, P_F16, 0);
+		r.flash_attn = fa[i];
+		CU_ASSERT_EQUAL_FATAL(plan_cpu(&r, &cpu), 0);
+		CU_ASSERT_EQUAL(p.proj.compute[0], cpu.proj.host_compute);
+		req(&r, NULL, 2);
+		r.flash_attn = fa[i];
+		CU_ASSERT_EQUAL_FATAL(plan(&r, &bare), 0);
+		CU_ASSERT_FALSE(bare.proj.planned);
+		for (int g = 0; g < 2; g++) {
+			CU_ASSERT_EQUAL(bare.gpu[g].weights, p.gpu[g].weights);
+			CU_ASSERT_EQUAL(bare.gpu[g].kv, p.gpu[g].kv);
+			CU_ASSERT_EQUAL(bare.gpu[g].compute, p.gpu[g].compute);
+		}
+		eng_plan_free(&p);
+		eng_plan_free(&cpu);
+		eng_plan_free(&bare);
+	}
+	/* 16 heads x 4096 x 4096 f32 scores at least */
+	CU_ASSERT(gpu_c[1] > gpu_c[0] + 16ull * 4096 * 4096 * 4 / 2);
+}
+
+/* llama-server gives clip the first device, not the main GPU: with the
+ * whole text model on GPU 1 the projector stays on GPU 0. */
+static void test_first_gpu_not_main(void)
+{
+	struct eng_req r;
+	struct eng_plan p;
+	req(&r, P_F16, 2);
+	r.split_mode = "none";
+	r.main_gpu = 1;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &p), 0);
+	CU_ASSERT_EQUAL(p.gpu[0].weights, 0);
+	CU_ASSERT(p.gpu[1].weights > 0);
+	CU_ASSERT_EQUAL(p.proj.dev, 0);
+	CU_ASSERT(p.proj.weights > 0 && p.proj.compute[0] > 0);
+	eng_plan_free(&p);
+}
+
+/* A context what-if re-uses the loaded text model and the projector's
+ * plan: the same projector figures. */
+static void test_context_whatif(void)
+{
+	struct eng_req r;
+	struct eng_plan a, b;
+	req(&r, P_Q8, 1);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &a), 0);
+	r.ctx = 8192;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &b), 0);
+	CU_ASSERT_EQUAL(b.reused, 1);
+	CU_ASSERT(b.gpu[0].kv > a.gpu[0].kv);
+	CU_ASSERT_EQUAL(b.proj.weights, a.proj.weights);
+	CU_ASSERT_EQUAL(b.proj.compute[0], a.proj.compute[0]);
+	eng_plan_free(&a);
+	eng_plan_free(&b);
+}
+
+/* llama-server --fit with a projector adds clip's count of its weights
+ * and its compute to the fit target of its GPU: on a GPU with room for
+ * the projector and half the text model, fit without the projector takes
+ * all of the text model, with it less than half. */
+static uint64_t used(const struct eng_plan *p)
+{
+	return p->gpu[0].weights + p->gpu[0].kv + p->gpu[0].compute;
+}
+
+static void test_fit_leaves_room(void)
+{
+	struct eng_req r;
+	struct eng_plan whole, p, q;
+	struct eng_fit f, g;
+	char *cause = NULL;
+	req(&r, P_F16, 1);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &whole), 0);
+	uint64_t proj = whole.proj.counted + whole.proj.compute[0], text = used(&whole);
+	r.mmproj = NULL;
+	r.mem[0] = proj + 64 * MiB + text / 2;
+	r.fit_margin = 64 * MiB;
+	CU_ASSERT_EQUAL_FATAL(eng_fit(E, &r, &f, &p, &cause), 0);
+	CU_ASSERT_EQUAL(f.status, 0);
+	CU_ASSERT_EQUAL(used(&p), text);
+	r.mmproj = P_F16;
+	CU_ASSERT_EQUAL_FATAL(eng_fit(E, &r, &g, &q, &cause), 0);
+	CU_ASSERT(q.proj.planned);
+	CU_ASSERT(used(&q) <= text / 2);
+	CU_ASSERT(g.n_gpu_layers >= 0 && g.n_gpu_layers < whole.n_layer + 1);
+	eng_fit_free(&f);
+	eng_fit_free(&g);
+	eng_plan_free(&whole);
+	eng_plan_free(&p);
+	eng_plan_free(&q);
+	free(cause);
+}
+
+/* Not a projector, or no file: refused, quoting clip, naming the file. */
+static void test_refused(void)
+{
+	struct eng_req r;
+	struct eng_plan p;
+	char *cause = NULL;
+	req(&r, M_TEXT, 1);
+	CU_ASSERT_EQUAL(eng_plan(E, &r, &p, &cause), UTIL_EINPUT);
+	CU_ASSERT(cause && strstr(cause, "projector") && strstr(cause, M_TEXT) && strstr(cause, "no vision or audio encoder"));
+	free(cause);
+	cause = NULL;
+	req(&r, cu_tmp("missing-mmproj.gguf"), 1);
+	CU_ASSERT_EQUAL(eng_plan(E, &r, &p, &cause), UTIL_EINPUT);
+	CU_ASSERT(cause && strstr(cause, "missing-mmproj.gguf") && strstr(cause, "No such file"));
+	free(cause);
+	/* the planner lives on: the next plan works */
+	req(&r, P_F16, 1);
+	CU_ASSERT_EQUAL(plan(&r, &p), 0);
+	eng_plan_free(&p);
+}
+
+static void register_tests(void)
+{
+	if (!getenv("VRAMSIM_ENGINE") && access("build/engine/vramsim-engine", X_OK) == 0)
+		setenv("VRAMSIM_ENGINE", "build/engine/vramsim-engine", 1);
+	char *cause = NULL;
+	E = eng_open(NULL, &cause);
+	if (!E) {
+		printf("test_mmproj: SKIPPED, no engine: %s\n", cause);
+		free(cause);
+		return;
+	}
+	snprintf(M_TEXT, sizeof(M_TEXT), "%s", cu_tmp("text.gguf"));
+	snprintf(P_F16, sizeof(P_F16), "%s", cu_tmp("mmproj-f16.gguf"));
+	snprintf(P_Q8, sizeof(P_Q8), "%s", cu_tmp("mmproj-q8_0.gguf"));
+	if (cu_gguf_llama(M_TEXT, 8, 768, 2048, 12, 4, 4096, NULL) ||
+	    cu_gguf_mmproj_gemma3(P_F16, 27, 1152, 4304, 16, 896, 14, 2560, CU_F16, &T_F16) ||
+	    cu_gguf_mmproj_gemma3(P_Q8, 27, 1152, 4304, 16, 896, 14, 2560, CU_Q8_0, &T_Q8)) {
+		printf("test_mmproj: cannot write the test models\n");
+		exit(1);
+	}
+	CU_pSuite s = CU_add_suite("mmproj", NULL, NULL);
+	CU_ADD(s, test_weights_equal_cpu);
+	CU_ADD(s, test_compute_present);
+	CU_ADD(s, test_first_gpu_not_main);
+	CU_ADD(s, test_context_whatif);
+	CU_ADD(s, test_fit_leaves_room);
+	CU_ADD(s, test_refused);
+}
+
+CUTEST_MAIN(register_tests)
