@@ -4,6 +4,9 @@
  * byte order, and damaged files (cut anywhere, absurd counts, unknown
  * types, data past the end) that must fail cleanly with UTIL_EINPUT.
  * Long because it is a table of cases; each test is short and alone.
+ *
+ * Over 800 lines: the test-local GGUF writer (every version and byte
+ * order) sits beside the cases that use it.
  */
 #include <signal.h>
 #include <sqlite3.h>

@@ -4,6 +4,10 @@
  * log text, see tests/data/logs/SOURCES.md), and small files written here
  * for prefixes, line endings, truncation and bad input.
  * Long because it is one golden test per bundled log; each stands alone.
+ *
+ * Over 800 lines: one golden case per bundled log (each a few lines of
+ * numbers read off the log) and the line-class cases; splitting them
+ * would split the one table of expected figures.
  */
 #include <math.h>
 #include <stdio.h>

@@ -4,6 +4,9 @@
  * including with hostile names, existing files and a failing gnuplot.
  * Long because it is one test per picture kind and failure; each stands
  * alone.
+ *
+ * Over 800 lines: cases for every picture kind and the collector, sharing
+ * the store fixtures and PNG checks written at the top.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -26,6 +26,10 @@
  * at random points, default 100; half as many _exit runs come with them)
  * and VRAMSIM_STRESS_SEED (the random points; the seed is printed)
  * override the defaults.
+ *
+ * Over 800 lines: each failure mode (kill, exit, full disk, fork/exec,
+ * loader deadlock, thread churn) needs its own child program driver;
+ * they share the spawn-and-compare harness.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -6,6 +6,9 @@
  * unification by UUID across processes, and --strict; bounded work on
  * hostile files (millions of events at one time stamp, frames declaring
  * far more than they hold); recovery of tail files.
+ *
+ * Over 800 lines: the format and its importer are tested together, each
+ * damage case against the same writer helpers.
  */
 #include <fcntl.h>
 #include <signal.h>

@@ -4,6 +4,10 @@
  * This file is compiled into the shim as well as libvramsim.a, so it uses
  * only libc and libzstd and never aborts. The layout is described in
  * README "The native format"; zstd frames follow RFC 8878 (the zstd frame format).
+ *
+ * Over 800 lines in one file: encoder and decoder must agree byte for
+ * byte on every record layout, and share the layout tables and checks;
+ * the crash-tail reader is apart (vrt_tail.c).
  */
 #include "vrt.h"
 

@@ -23,6 +23,11 @@
  * with real allocations (the tensor data is read), to check no_alloc. Every field and its
  * meaning is in pl_params() below. The loaded model is kept while the next
  * request changes only context settings.
+ *
+ * Just over 800 lines in one file: it is the planner program's main loop
+ * and its request handlers (plan, cpu, fit, projector), which share the
+ * loaded-model cache and the wire state; the virtual devices, the C++
+ * bridge, the self-check and the start-up cache have their own files.
  */
 #include <ctype.h>
 #include <errno.h>
