@@ -11,36 +11,6 @@
 #include "settings.h"
 #include "util.h"
 
-/* Typed reads of the trace's declared settings (trace/settings.h); the
- * first store or parse error is kept in *rc / *cause and ends the load
- * after the reads, so a bad value is never taken as "unset". */
-struct sread {
-	struct store *st;
-	int64_t trace;
-	int rc;
-	char **cause;
-};
-
-static int64_t setting_int(struct sread *r, enum settings_key k, int *set)
-{
-	int64_t v = 0;
-	*set = 0;
-	int rc = settings_int(r->st, r->trace, k, &v, set, r->rc ? NULL : r->cause);
-	if (rc && !r->rc)
-		r->rc = rc;
-	return rc ? (*set = 0) : v;
-}
-
-/* A string setting copied into buf (size n); NULL if unset. */
-static const char *setting_str(struct sread *r, enum settings_key k, char *buf, size_t n)
-{
-	int set = 0;
-	int rc = settings_str(r->st, r->trace, k, buf, n, &set, r->rc ? NULL : r->cause);
-	if (rc && !r->rc)
-		r->rc = rc;
-	return !rc && set ? buf : NULL;
-}
-
 static void note(struct engrec *rec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void note(struct engrec *rec, const char *fmt, ...)
@@ -171,17 +141,17 @@ static void rules_from_tensors(char *list, struct eng_req *r, struct engrec *rec
  * split is proportional to free memory: llama-model.cpp, load_tensors,
  * tag v0.5.0). The command line wins for each.
  */
-static void recorded_placement(struct sread *rd, struct eng_req *r, struct engrec *rec)
+static void recorded_placement(struct settings_rd *rd, struct eng_req *r, struct engrec *rec)
 {
 	int set = 0;
 	int64_t v;
 	static char big[65536]; /* one tensor list at a time: engrec_load is not reentrant anyway */
-	int64_t cmdline = setting_int(rd, SET_CMDLINE, &set);
+	int64_t cmdline = settings_rd_int(rd, SET_CMDLINE, 0, &set);
 	int have_cmd = set && cmdline;
 	char eng[64];
 	/* a plan kept by `plan --save` keeps its rules and any --free itself */
-	int kept = setting_str(rd, SET_ENGINE, eng, sizeof(eng)) && strcmp(eng, "llama.cpp engine plan") == 0;
-	if (!r->n_ot && setting_str(rd, SET_OVERRIDE_TENSOR, rec->ot_, sizeof(rec->ot_))) {
+	int kept = settings_rd_str(rd, SET_ENGINE, eng, sizeof(eng), NULL) && strcmp(eng, "llama.cpp engine plan") == 0;
+	if (!r->n_ot && settings_rd_str(rd, SET_OVERRIDE_TENSOR, rec->ot_, sizeof(rec->ot_), NULL)) {
 		char *save = NULL;
 		for (char *t = strtok_r(rec->ot_, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
 			if (r->n_ot == ENG_MAX_OT) {
@@ -193,15 +163,15 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 		}
 	}
 	int from_tensors = 0;
-	if (!r->n_ot && !have_cmd && setting_str(rd, SET_TENSORS_OVERRIDDEN, big, sizeof(big))) {
+	if (!r->n_ot && !have_cmd && settings_rd_str(rd, SET_TENSORS_OVERRIDDEN, big, sizeof(big), NULL)) {
 		rules_from_tensors(big, r, rec);
 		from_tensors = r->n_ot > 0;
 	}
-	if (!r->cpu_moe && (v = setting_int(rd, SET_CPU_MOE, &set), set) && v) {
+	if (!r->cpu_moe && (v = settings_rd_int(rd, SET_CPU_MOE, 0, &set), set) && v) {
 		r->cpu_moe = 1;
 		note(rec, "cpu-moe");
 	}
-	if (!r->n_cpu_moe && (v = setting_int(rd, SET_N_CPU_MOE, &set), set) && v > 0) {
+	if (!r->n_cpu_moe && (v = settings_rd_int(rd, SET_N_CPU_MOE, 0, &set), set) && v > 0) {
 		r->n_cpu_moe = (int)v;
 		note(rec, "n-cpu-moe %d", r->n_cpu_moe);
 	}
@@ -214,7 +184,7 @@ static void recorded_placement(struct sread *rd, struct eng_req *r, struct engre
 	char fs[512];
 	if (given || r->n_split)
 		return; /* --free given, or a split that makes free memory moot */
-	if (!setting_str(rd, SET_GPU_FREE_MIB, fs, sizeof(fs))) {
+	if (!settings_rd_str(rd, SET_GPU_FREE_MIB, fs, sizeof(fs), NULL)) {
 		if (!kept)
 			missing(rec, "free memory per GPU not in the log: the split follows the GPUs' sizes");
 		return;
@@ -285,42 +255,42 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		return util_err(cause, UTIL_EINPUT, "trace %s records no GPU: give --gpus", rec->name);
 
 	/* the settings llama.cpp/Ollama logs print (import/llamalog.c) */
-	struct sread rd = { st, rec->trace, 0, cause };
+	struct settings_rd rd = { st, rec->trace, 0, cause };
 	int set;
 	int64_t v;
-	if (!r->ctx && (v = setting_int(&rd, SET_N_CTX, &set), set) && v > 0) {
+	if (!r->ctx && (v = settings_rd_int(&rd, SET_N_CTX, 0, &set), set) && v > 0) {
 		r->ctx = (uint32_t)v;
 		note(rec, "ctx %u", r->ctx);
 	}
-	if (!r->parallel && (v = setting_int(&rd, SET_N_SEQ_MAX, &set), set ? 1 : (v = setting_int(&rd, SET_PARALLEL, &set), set)) && v > 0) {
+	if (!r->parallel && (v = settings_rd_int(&rd, SET_N_SEQ_MAX, 0, &set), set ? 1 : (v = settings_rd_int(&rd, SET_PARALLEL, 0, &set), set)) && v > 0) {
 		r->parallel = (uint32_t)v;
 		note(rec, "parallel %u", r->parallel);
 	}
-	if (!r->batch && (v = setting_int(&rd, SET_N_BATCH, &set), set) && v > 0) {
+	if (!r->batch && (v = settings_rd_int(&rd, SET_N_BATCH, 0, &set), set) && v > 0) {
 		r->batch = (uint32_t)v;
 		note(rec, "batch %u", r->batch);
 	}
-	if (!r->ubatch && (v = setting_int(&rd, SET_N_UBATCH, &set), set) && v > 0) {
+	if (!r->ubatch && (v = settings_rd_int(&rd, SET_N_UBATCH, 0, &set), set) && v > 0) {
 		r->ubatch = (uint32_t)v;
 		note(rec, "ubatch %u", r->ubatch);
 	}
-	if (!r->flash_attn && (v = setting_int(&rd, SET_FLASH_ATTN, &set), set)) {
+	if (!r->flash_attn && (v = settings_rd_int(&rd, SET_FLASH_ATTN, 0, &set), set)) {
 		r->flash_attn = v ? "on" : "off";
 		note(rec, "flash-attn %s", r->flash_attn);
 	}
-	if (!r->type_k && (r->type_k = setting_str(&rd, SET_TYPE_K, rec->store_[0], sizeof(rec->store_[0]))))
+	if (!r->type_k && (r->type_k = settings_rd_str(&rd, SET_TYPE_K, rec->store_[0], sizeof(rec->store_[0]), NULL)))
 		note(rec, "type_k %s", r->type_k);
-	if (!r->type_v && (r->type_v = setting_str(&rd, SET_TYPE_V, rec->store_[1], sizeof(rec->store_[1]))))
+	if (!r->type_v && (r->type_v = settings_rd_str(&rd, SET_TYPE_V, rec->store_[1], sizeof(rec->store_[1]), NULL)))
 		note(rec, "type_v %s", r->type_v);
-	if (r->n_gpu_layers == ENG_UNSET && (v = setting_int(&rd, SET_N_GPU_LAYERS, &set), set) && v >= 0) {
+	if (r->n_gpu_layers == ENG_UNSET && (v = settings_rd_int(&rd, SET_N_GPU_LAYERS, 0, &set), set) && v >= 0) {
 		r->n_gpu_layers = (int)v;
 		note(rec, "num-gpu %d", r->n_gpu_layers);
 	}
-	if ((v = setting_int(&rd, SET_META_N_LAYER, &set), set) ||
-	    (v = setting_int(&rd, SET_N_LAYER_TOTAL, &set) - 1, set))
+	if ((v = settings_rd_int(&rd, SET_META_N_LAYER, 0, &set), set) ||
+	    (v = settings_rd_int(&rd, SET_N_LAYER_TOTAL, 0, &set) - 1, set))
 		rec->n_layer = (int)v;
 	char ts[64];
-	if (!r->n_split && setting_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts))) {
+	if (!r->n_split && settings_rd_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts), NULL)) {
 		int k = 0;
 		for (char *s = ts, *end; *s && k < ENG_MAX_GPUS; s = *end ? end + 1 : end) {
 			r->split[k++] = strtof(s, &end);
@@ -363,31 +333,31 @@ int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, c
 {
 	memset(s, 0, sizeof(*s));
 	llm_scenario_init(&s->base);
-	struct sread rd = { st, trace, 0, cause };
+	struct settings_rd rd = { st, trace, 0, cause };
 	char eng[64];
-	if (!setting_str(&rd, SET_ENGINE, eng, sizeof(eng)) || strcmp(eng, "llama.cpp engine plan") != 0 ||
-	    !setting_str(&rd, SET_PLAN_MODEL, s->spec, sizeof(s->spec)))
+	if (!settings_rd_str(&rd, SET_ENGINE, eng, sizeof(eng), NULL) || strcmp(eng, "llama.cpp engine plan") != 0 ||
+	    !settings_rd_str(&rd, SET_PLAN_MODEL, s->spec, sizeof(s->spec), NULL))
 		return rd.rc ? rd.rc : ENGREC_NOT_PLAN;
 	int set, set_seq;
-	int64_t ctx = setting_int(&rd, SET_N_CTX, &set);
-	int64_t seq = setting_int(&rd, SET_N_SEQ_MAX, &set_seq);
+	int64_t ctx = settings_rd_int(&rd, SET_N_CTX, 0, &set);
+	int64_t seq = settings_rd_int(&rd, SET_N_SEQ_MAX, 0, &set_seq);
 	if (set_seq && seq > 0)
 		s->base.parallel = (int)seq;
 	if (set && ctx > 0)
 		s->base.ctx = (uint64_t)ctx / (uint64_t)(set_seq && seq > 0 ? seq : 1); /* per slot */
 	int64_t v;
-	if ((v = setting_int(&rd, SET_N_BATCH, &set), set) && v > 0)
+	if ((v = settings_rd_int(&rd, SET_N_BATCH, 0, &set), set) && v > 0)
 		s->base.batch = (int)v;
-	if ((v = setting_int(&rd, SET_N_UBATCH, &set), set) && v > 0)
+	if ((v = settings_rd_int(&rd, SET_N_UBATCH, 0, &set), set) && v > 0)
 		s->base.ubatch = (int)v;
-	if ((v = setting_int(&rd, SET_FLASH_ATTN, &set), set))
+	if ((v = settings_rd_int(&rd, SET_FLASH_ATTN, 0, &set), set))
 		s->base.flash_attn = v != 0;
-	if ((v = setting_int(&rd, SET_N_GPU_LAYERS, &set), set) && v >= 0)
+	if ((v = settings_rd_int(&rd, SET_N_GPU_LAYERS, 0, &set), set) && v >= 0)
 		s->base.n_gpu_layers = (int)v;
-	setting_str(&rd, SET_TYPE_K, s->type_k, sizeof(s->type_k));
-	setting_str(&rd, SET_TYPE_V, s->type_v, sizeof(s->type_v));
+	settings_rd_str(&rd, SET_TYPE_K, s->type_k, sizeof(s->type_k), NULL);
+	settings_rd_str(&rd, SET_TYPE_V, s->type_v, sizeof(s->type_v), NULL);
 	char ts[256];
-	if (setting_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts))) {
+	if (settings_rd_str(&rd, SET_TENSOR_SPLIT, ts, sizeof(ts), NULL)) {
 		int k = 0;
 		for (char *p = ts, *end; *p && k < TOPO_MAX_GPUS; p = *end ? end + 1 : end) {
 			s->base.split[k++] = strtod(p, &end);
@@ -396,14 +366,14 @@ int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, c
 		}
 		s->base.n_split = k;
 	}
-	if (setting_str(&rd, SET_OVERRIDE_TENSOR, s->ot_, sizeof(s->ot_))) {
+	if (settings_rd_str(&rd, SET_OVERRIDE_TENSOR, s->ot_, sizeof(s->ot_), NULL)) {
 		char *save = NULL;
 		for (char *t = strtok_r(s->ot_, ";", &save); t && s->n_ot < ENG_MAX_OT; t = strtok_r(NULL, ";", &save))
 			s->ot[s->n_ot++] = t;
 	}
-	if ((v = setting_int(&rd, SET_CPU_MOE, &set), set))
+	if ((v = settings_rd_int(&rd, SET_CPU_MOE, 0, &set), set))
 		s->cpu_moe = v != 0;
-	if ((v = setting_int(&rd, SET_N_CPU_MOE, &set), set) && v > 0)
+	if ((v = settings_rd_int(&rd, SET_N_CPU_MOE, 0, &set), set) && v > 0)
 		s->n_cpu_moe = (int)v;
 	return rd.rc;
 }
