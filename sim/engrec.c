@@ -371,6 +371,7 @@ int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, c
 		for (char *t = strtok_r(s->ot_, ";", &save); t && s->n_ot < ENG_MAX_OT; t = strtok_r(NULL, ";", &save))
 			s->ot[s->n_ot++] = t;
 	}
+	settings_rd_str(&rd, SET_PLAN_MMPROJ, s->mmproj, sizeof(s->mmproj), NULL);
 	if ((v = settings_rd_int(&rd, SET_CPU_MOE, 0, &set), set))
 		s->cpu_moe = v != 0;
 	if ((v = settings_rd_int(&rd, SET_N_CPU_MOE, 0, &set), set) && v > 0)

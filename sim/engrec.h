@@ -51,6 +51,7 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
  */
 struct engrec_saved {
 	char spec[1024];            /* the model as named when planned */
+	char mmproj[1024];          /* the projector planned with it (a path), or "" */
 	struct llm_scenario base;   /* ctx per slot, parallel, batch, ubatch, flash attention, -ngl, split */
 	char type_k[16], type_v[16];
 	const char *ot[ENG_MAX_OT]; /* point into ot_ */

@@ -162,6 +162,7 @@ int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o,
 	struct engrow *r = util_xcalloc(1, sizeof(*r));
 	/* --mmproj over the model's own projector (an Ollama model's) */
 	int rc = msrc_open(st, spec, o->mmproj, &r->src, cause);
+	/* r->src owns the projector's path from here (r->o keeps no copy) */
 	if (rc) {
 		free(r);
 		return rc;
@@ -178,6 +179,7 @@ int engrow_open(struct store *st, const char *spec, const struct engrow_opts *o,
 		return rc;
 	}
 	r->o = *o;
+	r->o.mmproj = NULL;
 	r->workspace = o->have_workspace ? o->workspace : ENGROW_WORKSPACE;
 	shape(&r->src, ld);
 	/* llama-server's default context is 4096 (common/common.h n_ctx, tag

@@ -162,6 +162,16 @@ static int set(struct et *e, const char *key, const char *fmt, ...)
 /* The placement rules of r that a re-plan needs: -ot, --cpu-moe,
  * --n-cpu-moe, -ts, --free (engrec_saved_plan and `plan --recorded` read
  * them back). */
+/* The projector's path, made absolute, so that a what-if on the kept plan
+ * re-plans it too (engrec_saved_plan reads it back). */
+static int set_projector(struct et *e, const char *mmproj)
+{
+	char *abs = realpath(mmproj, NULL);
+	int rc = set(e, SK(PLAN_MMPROJ), "%s", abs ? abs : mmproj);
+	free(abs);
+	return rc;
+}
+
 static int set_placement(struct et *e, const struct eng_req *r)
 {
 	int rc = 0;
@@ -231,7 +241,8 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r, c
 		     (r->n_gpu_layers != ENG_UNSET ? set(&e, SK(N_GPU_LAYERS), "%d", r->n_gpu_layers) : 0) ||
 		     set(&e, SK(TYPE_K), "%s", r->type_k ? r->type_k : "f16") ||
 		     set(&e, SK(TYPE_V), "%s", r->type_v ? r->type_v : "f16") || set_placement(&e, r) ||
-		     (r->mmproj ? set(&e, SK(MMPROJ), "%s", strrchr(r->mmproj, '/') ? strrchr(r->mmproj, '/') + 1 : r->mmproj) : 0)
+		     (r->mmproj ? set(&e, SK(MMPROJ), "%s", strrchr(r->mmproj, '/') ? strrchr(r->mmproj, '/') + 1 : r->mmproj) : 0) ||
+		     (r->mmproj ? set_projector(&e, r->mmproj) : 0)
 			     ? UTIL_ERR : 0;
 	if (!rc)
 		rc = plan_buffers(p, context, NULL, "measured in a recorded load", buf, &e);

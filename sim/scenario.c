@@ -722,6 +722,8 @@ static int replan_kept(struct store *st, const struct scen_opts *o, struct scen 
 	const struct scen_engine *row = scen_engine_find(SCEN_ENGINE_ROW);
 	struct scen_opts oo = *o;
 	oo.meta.profile_id = sc->profile_id;
+	if (!oo.eng.mmproj && kept->mmproj[0])
+		oo.eng.mmproj = kept->mmproj; /* the kept projector, unless --mmproj names another */
 	sc->ld = util_xcalloc(1, sizeof(*sc->ld));
 	void *state = NULL;
 	char *why = NULL;

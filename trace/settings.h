@@ -84,6 +84,7 @@ enum { SETT_SIM = 1 };
 	X(OLLAMA_RUNNER, "ollama.runner", SETT_STR, 0, "Ollama runner: llama, ollama engine, llama-server") \
 	X(PLAN_ENGINE, "plan.engine", SETT_STR, 0, "engine plan: the llama.cpp build that planned it") \
 	X(PLAN_MODEL, "plan.model", SETT_STR, 0, "engine plan: the model planned") \
+	X(PLAN_MMPROJ, "plan.mmproj", SETT_STR, 0, "engine plan: the projector planned (a path)") \
 	X(PLAN_SCHED_COPIES, "plan.sched_copies", SETT_INT, 0, "engine plan: the scheduler's graph copies") \
 	X(META_ARCH, "meta.arch", SETT_STR, 0, "model architecture") \
 	X(META_NAME, "meta.name", SETT_STR, SETT_SIM, "model name (general.name)") \

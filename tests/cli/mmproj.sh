@@ -94,6 +94,13 @@ expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --mmproj mmproj.gguf --save
 expect 0 "$VRAMSIM" export --store t.db mm --format csv
 has out ',projector,[0-9]+,.*,CUDA0 projector \(mmproj\) weights$'
 has out ',projector,[0-9]+,.*,CUDA0 projector \(mmproj\) compute buffer$'
+# a what-if on the kept plan re-plans the kept projector too (its path is
+# kept absolute), from another directory
+mkdir -p elsewhere
+(cd elsewhere && expect 0 "$VRAMSIM" replay --store ../t.db mm --ubatch 256) || exit 1
+has elsewhere/out 'projector planned by clip on CUDA0'
+has elsewhere/out '^  0 ( +[0-9.%]+){8} +(9[0-9]{2}|1[0-9]{3}) '
+has elsewhere/out 'kept model'
 
 # replay of the model: the Projector column on GPU 0
 expect 0 "$VRAMSIM" replay "$M" --gpus 2x24G --ctx 512 --mmproj mmproj.gguf
