@@ -431,7 +431,15 @@ int ll_on_using_device(struct ll *p, char *s, char **cause)
 		return 1;
 	ll_copy_span(name, sizeof(name), nb, ne);
 	int dev = ll_dev_from_name(name);
-	const char *close = strchr(ne + 2, ')');
+	/* the description's own parentheses nest: "(Intel(R) UHD Graphics)" */
+	const char *close = NULL;
+	int depth = 0;
+	for (const char *q = ne + 2; *q && !close; q++) {
+		if (*q == '(')
+			depth++;
+		else if (*q == ')' && depth-- == 0)
+			close = q;
+	}
 	if (dev < 0 || !close)
 		return 1;
 	char desc[96];

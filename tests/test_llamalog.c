@@ -1322,6 +1322,27 @@ static void test_llamalog_cut_line(void)
 	free(cause);
 }
 
+/* A device description with its own parentheses ("Intel(R) UHD
+ * Graphics") is read whole, and its free memory after it is kept. */
+static void test_llamalog_device_name_parens(void)
+{
+	const char *log =
+		"llama_model_load_from_file_impl: using device Vulkan0 (Intel(R) UHD Graphics) - 8028 MiB free\n"
+		"llama_model_load_from_file_impl: using device CUDA1 (NVIDIA GeForce RTX 4090 (rev a1)) - 23500 MiB free\n"
+		"load_tensors:      Vulkan0 model buffer size =  1013.54 MiB\n"
+		"load_tensors:        CUDA1 model buffer size =   100.00 MiB\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(log, &cause), 0);
+	free(cause);
+	size_t n = 0;
+	struct trace_device *d = devices(0, &n);
+	CU_ASSERT_TRUE_FATAL(n >= 2);
+	CU_ASSERT_STRING_EQUAL(d[0].name, "Intel(R) UHD Graphics");
+	CU_ASSERT_STRING_EQUAL(d[1].name, "NVIDIA GeForce RTX 4090 (rev a1)");
+	free(d);
+	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "8028,23500"));
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("llamalog", NULL, NULL);
@@ -1356,6 +1377,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_class_identity_options);
 	CU_ADD(s, test_llamalog_bounded_memory);
 	CU_ADD(s, test_llamalog_cut_line);
+	CU_ADD(s, test_llamalog_device_name_parens);
 	CU_ADD(s, test_llamalog_cleanup);
 }
 
