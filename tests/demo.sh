@@ -57,5 +57,12 @@ M=name=llama3.3:70b,layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=2867
 E=ollama-0.5:quant=Q4_K_M,ff=28672,free=11.2G
 step "$V replay --model $M --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13 --engine-estimate $E"
 $V replay --model "$M" --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13 --engine-estimate "$E"
+# The same load planned by llama.cpp's own loader and scheduler on virtual
+# GPUs (the engine plan, when the build has the engine; else the formula
+# model, and the output says which): a header-only GGUF is synthesised
+# from the same hyper-parameters with llama.cpp's Q4_K_M tensor types.
+G=model:layers=80,embd=8192,heads=64,kv_heads=8,vocab=128256,ff=28672,ftype=Q4_K_M,ctx_train=131072
+step "$V replay $G --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13"
+$V replay "$G" --gpus 3x12G --ctx 20480 --flash-attn on --num-gpu 38 --split 12,13,13
 printf '\ndemo: PNGs are in %s/; the store is %s\n' "$OUT" "${VRAMSIM_STORE:-vramsim.db}" >&2
 printf 'demo: try: %s replay --gpus 2x24G,1x12G\n' "$V" >&2
