@@ -130,7 +130,7 @@ static int draw(struct store *st, const struct plot_args *a, const char *tl_path
 	if (res->wrapped_devices)
 		cli_warn("the trace uses more devices than --gpus %s: the extra ones wrap around",
 			 sc.topo_str);
-	line = scenario_line("as recorded: ", &sc, res);
+	line = scenario_line("", &sc, res);
 	struct plot_meta m = { .model = sc.model_name, .topology = sc.topo_str, .scenario = line,
 			       .trace_name = sc.trace_name, .no_clock = plot_no_clock(st, &sc) };
 	if ((rc = ensure_dir(a->out, cause)) ||

@@ -73,12 +73,20 @@ for pic in pics:
     assert name in "".join(sl).replace("trace:", ""), sl
     assert any(l.startswith("scenario: ") for l in sl), sl
     assert int(re.search(r"^hdr_px = (\d+)", pic, re.M).group(1)) > 64
+    # a what-if is not labelled as the recorded run
+    assert "scenario: as recorded" not in " ".join(sl), sl
 PY
 [ "$(wc -l <out)" -ge 3 ] || { echo "pictures:"; cat out; exit 1; }
 for f in $(cat out); do
 	f=$(basename "$f" .png)
 	[ "$(png_wh wrap/$f.png)" != none ] || { echo "no wrap/$f.png"; ls wrap; exit 1; }
 done
+# the recorded run (no what-if) is labelled so once
+rm -f gp.dump
+(gp_dump_on "$PWD/gp.dump"
+ expect 0 "$VRAMSIM" plot --store t.db "$long" --gpus 4x16G --out asrec -q) || exit 1
+grep -q "^sl_str\[[0-9]*\] = 'scenario: as recorded: " gp.dump || { echo "no 'as recorded' scenario line"; grep sl_str gp.dump; exit 1; }
+! grep -q "as recorded: as recorded" gp.dump || { echo "'as recorded' twice"; grep sl_str gp.dump; exit 1; }
 
 # no gnuplot: a clear message, exit 1, nothing written
 VRAMSIM_GNUPLOT=/nonexistent/gnuplot expect 1 "$VRAMSIM" plot --store t.db --out none
