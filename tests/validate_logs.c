@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,7 +570,7 @@ int main(int argc, char **argv)
 		return 1;
 	struct dirent **ents = NULL;
 	int n = scandir(argv[1], &ents, NULL, alphasort), planned = 0, n_skipped = 0;
-	static char skipped[64][320];
+	static char skipped[64][NAME_MAX + 256 + 16]; /* "NAME: lacks" + the audit's 256 */
 	for (int i = 0; i < n; i++) {
 		const char *f = ents[i]->d_name;
 		size_t l = strlen(f);
@@ -580,8 +581,9 @@ int main(int argc, char **argv)
 				char path[1024], why[256];
 				snprintf(path, sizeof(path), "%s/%s", argv[1], f);
 				log_audit(path, why, sizeof(why));
-				snprintf(skipped[n_skipped++ % 64], sizeof(skipped[0]), "%s: lacks%s", f,
+				snprintf(skipped[n_skipped < 64 ? n_skipped : 63], sizeof(skipped[0]), "%s: lacks%s", f,
 					 why[0] ? why : " nothing the audit checks (the plan failed: see above)");
+				n_skipped++;
 			}
 		}
 		free(ents[i]);
