@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cu_engine.h"
 #include "cu_gguf.h"
 #include "cutest.h"
 #include "engine.h"
@@ -588,15 +589,9 @@ static void test_engine_lib_refused(void)
 
 static void register_tests(void)
 {
-	if (!getenv("VRAMSIM_ENGINE") && access("build/engine/vramsim-engine", X_OK) == 0)
-		setenv("VRAMSIM_ENGINE", "build/engine/vramsim-engine", 1);
-	char *cause = NULL;
-	E = eng_open(NULL, &cause);
-	if (!E) {
-		printf("test_engine: SKIPPED, no engine: %s\n", cause);
-		free(cause);
+	E = cu_engine_open("test_engine");
+	if (!E)
 		return;
-	}
 	printf("test_engine: %s\n", eng_describe(E));
 	snprintf(M_LLAMA, sizeof(M_LLAMA), "%s", cu_tmp("llama.gguf"));
 	snprintf(M_GEMMA, sizeof(M_GEMMA), "%s", cu_tmp("gemma2.gguf"));

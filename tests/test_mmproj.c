@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cu_engine.h"
 #include "cu_gguf.h"
 #include "cutest.h"
 #include "engine.h"
@@ -261,15 +262,9 @@ static void test_refused(void)
 
 static void register_tests(void)
 {
-	if (!getenv("VRAMSIM_ENGINE") && access("build/engine/vramsim-engine", X_OK) == 0)
-		setenv("VRAMSIM_ENGINE", "build/engine/vramsim-engine", 1);
-	char *cause = NULL;
-	E = eng_open(NULL, &cause);
-	if (!E) {
-		printf("test_mmproj: SKIPPED, no engine: %s\n", cause);
-		free(cause);
+	E = cu_engine_open("test_mmproj");
+	if (!E)
 		return;
-	}
 	snprintf(M_TEXT, sizeof(M_TEXT), "%s", cu_tmp("text.gguf"));
 	snprintf(P_F16, sizeof(P_F16), "%s", cu_tmp("mmproj-f16.gguf"));
 	snprintf(P_Q8, sizeof(P_Q8), "%s", cu_tmp("mmproj-q8_0.gguf"));
