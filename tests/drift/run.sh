@@ -3,7 +3,9 @@
 # llama.cpp's drift between tags? Re-plans the two bundled real logs
 # (tests/data/logs/llamacpp-ik*) with an OLDER pinned llama.cpp, tag b5590
 # (npm node-llama-cpp@3.9.0, the nearest prebuilt tag to the logs' builds
-# 5271 and 5622), on the same virtual GPUs (sim/engine/vdev.c), the same
+# 5271 and 5622; DRIFT=b4980 takes node-llama-cpp@3.7.0, the prebuilt tag
+# before them: the npm registry has no prebuilt build between the two), on
+# the same virtual GPUs (sim/engine/vdev.c), the same
 # synthesised headers (build/validate_logs --synth) and the settings each
 # log records (command line; free memory of its `using device` lines), and
 # prints llama.cpp's buffer lines beside the log's.
@@ -16,9 +18,18 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B="$TOP/${BUILD:-build}/drift"
-VER=3.9.0 TAG=b5590
-SHA_LIB=297e41ad8a5244ce98f3b876cce508d7c1018460e3af814e48ece0b76dbcc07b
-SHA_SRC=59da86f9f5e18cd0f49e620fbb1914728427d3fd3de54bc6b454e118ad2866e3
+# one row per older engine: tag, npm version, sha256 of the libraries'
+# package and of the package holding the same tag's source
+case "${DRIFT:-b5590}" in
+b5590) TAG=b5590 VER=3.9.0
+	SHA_LIB=297e41ad8a5244ce98f3b876cce508d7c1018460e3af814e48ece0b76dbcc07b
+	SHA_SRC=59da86f9f5e18cd0f49e620fbb1914728427d3fd3de54bc6b454e118ad2866e3 ;;
+b4980) TAG=b4980 VER=3.7.0
+	SHA_LIB=ffb12816b29a9821fc08cbac508f35c7dbefe8a96a9eb41aaaf77e0a74e31605
+	SHA_SRC=900a51b3cb7e379564353f0818e5c229d132b06ca56e46e1cada2dfc23966fbf ;;
+*) echo "drift: DRIFT=$DRIFT: known tags are b5590 and b4980" >&2; exit 2 ;;
+esac
+B="$B/$TAG"
 LIB_TGZ="node-llama-cpp-linux-x64-$VER.tgz" SRC_TGZ="node-llama-cpp-$VER.tgz"
 VL="$TOP/${BUILD:-build}/validate_logs"
 [ -x "$VL" ] || { echo "drift: $VL not built (run make)" >&2; exit 1; }
@@ -70,4 +81,6 @@ one llamacpp-ik514-qwen3-30b-a3b-4090-5090.log ctx=16384 fa=0 ctk=f16 free=9862,
 one llamacpp-ik370-qwen3-235b-q6k-2x3090.log ctx=16384 fa=1 ctk=q8_0 free=23871,23871 \
 	'ot=blk\.(0|1|2|3|4|5|6)\.ffn.*=CUDA0' 'ot=blk\.(7|8|9|10|11|12|13)\.ffn.*=CUDA1' \
 	'ot=blk\.1[4-9]\.ffn.*=CPU' 'ot=blk\.[2-9][0-9]\.ffn.*=CPU'
+one llamacpp-ik357-qwen3-235b-q8-a6000.log ctx=32768 fa=1 ctk=f16 free=48267 \
+	'ot=blk\.1[3-9]\.ffn.*=CPU' 'ot=blk\.[2-8][0-9]\.ffn.*=CPU' 'ot=blk\.9[0-3]\.ffn.*=CPU'
 rm -f plan.txt
