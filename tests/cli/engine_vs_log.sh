@@ -165,7 +165,14 @@ expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M --swa
 has out '^Vulkan0 +kv +208\.00 +208\.00 +\+0\.00 '
 expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M
 has out '^Vulkan0 +kv +208\.00 +54\.00 '
-rm -f g3.gguf
+# GPUs of two backends in one load: the engine plans one backend's rules
+printf '%s\n' 'load_tensors:      Vulkan0 model buffer size =  1013.54 MiB' \
+	'load_tensors:        CUDA1 model buffer size =   100.00 MiB' > mixed.log
+expect 0 "$VRAMSIM" import --store t.db --name mixed mixed.log -q
+expect 0 "$VRAMSIM" plan g3.gguf --recorded mixed --store t.db --gpus 2x8G
+has out "^not recovered: .*the log's GPUs are Vulkan\\+CUDA, the engine knows one backend at a time of cuda rocm vulkan rpc: planned with CUDA's rules"
+has out '^CUDA0 '
+rm -f g3.gguf mixed.log
 
 # the same 30B log without its command line and free memory: the plan says
 # what it lacks, and shows what that costs (split by GPU size: 22 layers'

@@ -1,7 +1,6 @@
 /*
  * plan_old.c - plan a header-only GGUF with an OLDER llama.cpp, one that
- * predates no_alloc (tests/drift/run.sh builds it against tag b5590, or
- * b4980 with DRIFT=b4980).
+ * predates no_alloc (tests/drift/run.sh builds it against tag b5590).
  *
  * The virtual GPUs are sim/engine/vdev.c, built against that tag's headers;
  * their buffers never allocate and set_tensor is a no-op, so the loader's

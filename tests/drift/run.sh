@@ -1,11 +1,11 @@
 #!/bin/sh
 # tests/drift/run.sh - is a gap between the engine and a real log ours, or
-# llama.cpp's drift between tags? Re-plans the two bundled real logs
+# llama.cpp's drift between tags? Re-plans three bundled real logs
 # (tests/data/logs/llamacpp-ik*) with an OLDER pinned llama.cpp, tag b5590
 # (npm node-llama-cpp@3.9.0, the nearest prebuilt tag to the logs' builds
-# 5271 and 5622; DRIFT=b4980 takes node-llama-cpp@3.7.0, the prebuilt tag
-# before them: the npm registry has no prebuilt build between the two), on
-# the same virtual GPUs (sim/engine/vdev.c), the same
+# 5192, 5271 and 5622; the prebuilt tag before them, b4980 in
+# node-llama-cpp@3.7.0, predates -ot, which all three use), on the same
+# virtual GPUs (sim/engine/vdev.c), the same
 # synthesised headers (build/validate_logs --synth) and the settings each
 # log records (command line; free memory of its `using device` lines), and
 # prints llama.cpp's buffer lines beside the log's.
@@ -18,18 +18,9 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B="$TOP/${BUILD:-build}/drift"
-# one row per older engine: tag, npm version, sha256 of the libraries'
-# package and of the package holding the same tag's source
-case "${DRIFT:-b5590}" in
-b5590) TAG=b5590 VER=3.9.0
-	SHA_LIB=297e41ad8a5244ce98f3b876cce508d7c1018460e3af814e48ece0b76dbcc07b
-	SHA_SRC=59da86f9f5e18cd0f49e620fbb1914728427d3fd3de54bc6b454e118ad2866e3 ;;
-b4980) TAG=b4980 VER=3.7.0
-	SHA_LIB=ffb12816b29a9821fc08cbac508f35c7dbefe8a96a9eb41aaaf77e0a74e31605
-	SHA_SRC=900a51b3cb7e379564353f0818e5c229d132b06ca56e46e1cada2dfc23966fbf ;;
-*) echo "drift: DRIFT=$DRIFT: known tags are b5590 and b4980" >&2; exit 2 ;;
-esac
-B="$B/$TAG"
+VER=3.9.0 TAG=b5590
+SHA_LIB=297e41ad8a5244ce98f3b876cce508d7c1018460e3af814e48ece0b76dbcc07b
+SHA_SRC=59da86f9f5e18cd0f49e620fbb1914728427d3fd3de54bc6b454e118ad2866e3
 LIB_TGZ="node-llama-cpp-linux-x64-$VER.tgz" SRC_TGZ="node-llama-cpp-$VER.tgz"
 VL="$TOP/${BUILD:-build}/validate_logs"
 [ -x "$VL" ] || { echo "drift: $VL not built (run make)" >&2; exit 1; }
