@@ -312,6 +312,8 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	}
 	if ((v = settings_rd_int(&rd, SET_N_COPIES, 0, &set), set) && v > 0)
 		rec->copies = (int)v;
+	if ((v = settings_rd_int(&rd, SET_LLAMA_BUILD, 0, &set), set) && v > 0)
+		rec->build = (long)v;
 	if ((v = settings_rd_int(&rd, SET_META_N_LAYER, 0, &set), set) ||
 	    (v = settings_rd_int(&rd, SET_N_LAYER_TOTAL, 0, &set) - 1, set))
 		rec->n_layer = (int)v;
@@ -437,6 +439,12 @@ void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p)
 	fprintf(f, "recorded: trace %s (%s)\n", rec->name, rec->settings[0] ? rec->settings : "no settings recorded");
 	if (rec->missing[0])
 		fprintf(f, "not recovered: %s\n", rec->missing);
+	/* measured: the pinned engine's compute buffers against logs of
+	 * builds 5192-5622 differ by up to 5.5%, and llama.cpp b5590 plans
+	 * those logs to the 0.01 MiB (tests/drift/run.sh, README "Accuracy") */
+	if (rec->build)
+		fprintf(f, "build: the log's llama.cpp b%ld, planned by the pinned engine: compute buffers drift "
+			"between builds (up to 5.5%% measured), weights and KV did not\n", rec->build);
 	if (rec->n_layer > 0 && rec->n_layer != p->n_layer)
 		fprintf(f, "warning: the recorded load's model has %d layers, this one %d: not the same model\n",
 			rec->n_layer, p->n_layer);

@@ -25,6 +25,7 @@ struct engrec {
 	uint64_t output[ENG_MAX_GPUS + 1], context[ENG_MAX_GPUS + 1];
 	int n_layer;         /* the recorded model's repeating layers, 0 if unknown */
 	int copies;          /* scheduler copies the load ran (n_copies), 0 if unknown */
+	long build;          /* the llama.cpp build that wrote the log, 0 if not printed */
 	char settings[1024]; /* the recorded settings used, for the report */
 	char missing[512];   /* recorded settings that could not be recovered, "" if none */
 	char store_[8][32];  /* storage for strings r points into: type_k, type_v, backend */
