@@ -223,6 +223,8 @@ static void recorded_backend(struct eng_req *r, struct engrec *rec, const char *
 	for (; be[i] && i + 1 < sizeof(rec->store_[2]); i++)
 		low[i] = (char)tolower((unsigned char)be[i]);
 	low[i] = '\0';
+	if (strcmp(low, "mtl") == 0) /* Metal's buffers: "MTL0" (ggml-metal.cpp GGML_METAL_NAME) */
+		snprintf(low, sizeof(rec->store_[2]), "metal");
 	if (eng_backend_known(low)) {
 		r->backend = low;
 		note(rec, "backend %s", low);

@@ -171,7 +171,7 @@ printf '%s\n' 'load_tensors:      Vulkan0 model buffer size =  1013.54 MiB' \
 	'load_tensors:        CUDA1 model buffer size =   100.00 MiB' > mixed.log
 expect 0 "$VRAMSIM" import --store t.db --name mixed mixed.log -q
 expect 0 "$VRAMSIM" plan g3.gguf --recorded mixed --store t.db --gpus 2x8G
-has out "^not recovered: .*the log's GPUs are Vulkan\\+CUDA, the engine knows one backend at a time of cuda rocm vulkan rpc: planned with CUDA's rules"
+has out "^not recovered: .*the log's GPUs are Vulkan\\+CUDA, the engine knows one backend at a time of cuda rocm vulkan rpc metal: planned with CUDA's rules"
 has out '^CUDA0 '
 rm -f g3.gguf mixed.log
 
