@@ -406,10 +406,36 @@ unsigned ll_cat_flag(int cat)
 
 /* Record one actual allocation (a buffer line or an Ollama new-engine
  * line) in the right load. */
+/* The backend of a GPU buffer name, its leading letters ("CUDA0" and
+ * "CUDA_Split": CUDA; "RPC[host:port]": RPC; "Vulkan1": Vulkan), joins the
+ * load's gpu_backend, '+' between backends when a load mixes them (a
+ * local GPU with RPC workers): the engine plans with that backend's
+ * allocation rules. */
+static void note_backend(struct ll_load *l, const char *name)
+{
+	size_t n = 0;
+	while (n < 16 && isalpha((unsigned char)name[n]))
+		n++;
+	if (!n)
+		return;
+	const char *cur = ll_get(l, SK(GPU_BACKEND));
+	for (const char *w = cur; w && *w; w += *w == '+') {
+		size_t k = strcspn(w, "+");
+		if (k == n && strncmp(w, name, n) == 0)
+			return;
+		w += k;
+	}
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s%s%.*s", cur ? cur : "", cur ? "+" : "", (int)n, name);
+	ll_set(l, SK(GPU_BACKEND), buf);
+}
+
 void ll_buffer_add(struct ll *p, int dev, int cat, uint64_t bytes, const char *name,
 		   const char *label)
 {
 	struct ll_load *l = ll_load_for_buffer(p, dev, cat, label);
+	if (dev >= 0)
+		note_backend(l, name);
 	if (strstr(name, "_Split")) {
 		/* -sm row: one buffer spread over the GPUs; the log does not
 		 * say how (ggml-cuda.cu split buffer type), so it is recorded on
@@ -484,7 +510,8 @@ static const struct ll_rule ll_rules[] = {
 	{ "device", "Device ", ll_on_device, 0, M_NONE },
 	{ "using device", "using device ", ll_on_using_device, MK_OTHER, M_BUF },
 	{ "tensor overridden", ") buffer type overridden to ", ll_on_overridden, 0, M_NONE },
-	{ "pipeline copies", "(n_copies=", ll_on_n_copies, 0, M_NONE },
+	{ "pipeline copies", "copies", ll_on_n_copies, 0, M_NONE },
+	{ "pipeline parallelism", "pipeline parallelism enabled", ll_on_n_copies, 0, M_NONE },
 	{ "graph size", "graph ", ll_on_graph, 0, M_NONE },
 	{ "flash attention auto", "Flash Attention was auto", ll_on_fa_auto, 0, M_NONE },
 	{ "model loader", "llama_model_loader: loaded meta data", ll_on_loader, MK_LOADER, M_BUF },

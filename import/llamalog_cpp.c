@@ -500,15 +500,26 @@ int ll_on_overridden(struct ll *p, char *s, char **cause)
 
 /* ------------------------------------------------ one-line facts */
 
-/* "pipeline parallelism enabled (n_copies=4)" */
+/* The scheduler's graph copies: "pipeline parallelism enabled
+ * (n_copies=4)" (llama.cpp 2024-2025), "reserve took 1.2 ms, sched copies
+ * = 4" (later tags print it at every reserve, llama-context.cpp l. 763 at
+ * v0.5.0), or a bare "pipeline parallelism enabled" (those tags again, l.
+ * 459): GGML_SCHED_MAX_COPIES, 4 unless the build changed it
+ * (ggml/CMakeLists.txt), until a count is printed. */
 int ll_on_n_copies(struct ll *p, char *s, char **cause)
 {
 	(void)cause;
-	const char *t = strstr(s, "(n_copies=");
+	const char *t = strstr(s, "(n_copies="), *u = strstr(s, "sched copies = ");
+	struct ll_load *l = ll_load_for(p);
 	uint64_t v;
-	if (!t || ll_u64(t + 10, &v, NULL))
+	if (t && ll_u64(t + 10, &v, NULL) == 0)
+		ll_set_u64(l, SK(N_COPIES), v);
+	else if (u && ll_u64(u + 15, &v, NULL) == 0)
+		ll_set_u64(l, SK(N_COPIES), v);
+	else if (strstr(s, "pipeline parallelism enabled") && !ll_get(l, SK(N_COPIES)))
+		ll_set(l, SK(N_COPIES), "4");
+	else
 		return 1;
-	ll_set_u64(ll_load_for(p), SK(N_COPIES), v);
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static unsigned engine_of(const struct ll *p, const struct ll_load *l);
+
 /* After parsing: what only the whole file tells. */
 static void finish_load(struct ll *p, struct ll_load *l)
 {
@@ -36,6 +38,17 @@ static void finish_load(struct ll *p, struct ll_load *l)
 				ll_set_u64(l, SK(OLLAMA_LIST_SIZE), p->list[i].bytes);
 				break;
 			}
+	}
+	/* llama.cpp says "pipeline parallelism enabled" right before the
+	 * compute buffer lines when it engages it (llama-context.cpp, 2024 on):
+	 * compute buffers on two GPUs or more without it ran one copy */
+	int n_compute = 0;
+	for (int i = 0; i < LL_MAX_DEV; i++)
+		n_compute += (l->dev[i] & DF_C) != 0;
+	if (n_compute >= 2 && !ll_get(l, SK(N_COPIES)) && !(engine_of(p, l) & ENG_OL_NEW)) {
+		ll_set(l, SK(N_COPIES), "1");
+		ll_note(l, "one scheduler copy: compute buffers on several GPUs and no "
+			   "\"pipeline parallelism enabled\" line");
 	}
 	int kv_dev = 0;
 	for (int i = 0; i < LL_MAX_DEV; i++)

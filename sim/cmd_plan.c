@@ -20,7 +20,7 @@
 
 enum {
 	O_GPUS = CLI_KEY, O_FREE, O_BACKEND, O_CTX, O_PAR, O_BATCH, O_UBATCH, O_FA, O_KV, O_KVK, O_KVV,
-	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI,
+	O_NGL, O_SPLIT, O_SMODE, O_MAIN, O_OT, O_CMOE, O_NCMOE, O_NKVO, O_NOOP, O_SWA, O_UNI, O_NOPP,
 	O_OLLAMA, O_CPU, O_FIT, O_FITT, O_FITC, O_LIB, O_JSON, O_MMPROJ, O_ENGFIT, O_SAVE, O_REC, O_MAXCTX, O_RESERVE
 };
 
@@ -28,7 +28,7 @@ enum {
 static const struct cli_opt plan_opts[] = {
 	{ "gpus", O_GPUS, "SPEC", "virtual GPUs, e.g. 4x24G or 2x24G,1x12G (required unless --cpu)", NULL },
 	{ "free", O_FREE, "SPEC", "free memory per GPU (default: all); llama.cpp's default split\nfollows it", NULL },
-	{ "backend", O_BACKEND, "B", "allocation rules of the GPUs", "cuda rocm" },
+	{ "backend", O_BACKEND, "B", "allocation rules of the GPUs: " ENG_BACKENDS "\n(default cuda; a recorded load's own with --recorded)", ENG_BACKENDS },
 	{ "ctx", O_CTX, "N", "context size [-c]; 0: the model's training context", NULL },
 	{ "parallel", O_PAR, "N", "sequences [-np]", NULL },
 	{ "batch", O_BATCH, "N", "logical batch [-b]", NULL },
@@ -48,6 +48,8 @@ static const struct cli_opt plan_opts[] = {
 	{ "no-op-offload", O_NOOP, NULL, "host weights never computed on a GPU [--no-op-offload]", NULL },
 	{ "swa-full", O_SWA, NULL, "full-size sliding-window cache [--swa-full]", NULL },
 	{ "kv-unified", O_UNI, NULL, "one KV buffer for all sequences [--kv-unified]", NULL },
+	{ "no-pipeline", O_NOPP, NULL, "no pipeline parallelism: one scheduler copy (GPUs without\n"
+	  "async compute and events, or GGML_SCHED_MAX_COPIES=1)", NULL },
 	{ "ollama-layers", O_OLLAMA, "A,B,..", "Ollama's runner placement: that many repeating layers on\n"
 	  "each GPU (the last layers), the output layer on the CPU", NULL },
 	{ "cpu", O_CPU, NULL, "plan on the engine's own CPU device only (the reference)", NULL },
@@ -343,7 +345,7 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 		switch (c) {
 		case O_GPUS: gpus = optarg; break;
 		case O_FREE: free_spec = optarg; break;
-		case O_BACKEND: r.backend = optarg; break;
+		case O_BACKEND: r.backend = optarg; bad = !eng_backend_known(optarg); break;
 		case O_CTX: bad = parse_u32(optarg, &r.ctx, 0); break;
 		case O_PAR: bad = parse_u32(optarg, &r.parallel, 1); break;
 		case O_BATCH: bad = parse_u32(optarg, &r.batch, 1); break;
@@ -373,6 +375,7 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 		case O_NOOP: r.no_op_offload = 1; break;
 		case O_SWA: r.swa_full = 1; break;
 		case O_UNI: r.kv_unified = 1; break;
+		case O_NOPP: r.no_pipeline = 1; break;
 		case O_OLLAMA:
 			bad = parse_list(optarg, lst, &n);
 			for (int i = 0; !bad && i < n; i++)
@@ -457,7 +460,8 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 	struct eng_fit f;
 	int plans = 0;
 	int rc = fit ? eng_fit(e, &r, &f, &p, &cause) : cpu ? eng_plan_cpu(e, &r, &p, &cause)
-		 : max_ctx ? search_ctx(e, &r, reserve, &p, &plans, &cause) : eng_plan(e, &r, &p, &cause);
+		 : max_ctx ? search_ctx(e, &r, reserve, &p, &plans, &cause)
+		 : recorded ? engrec_plan(e, &r, &rec, &p, &cause) : eng_plan(e, &r, &p, &cause);
 	if (rc) {
 		if (fit)
 			eng_fit_free(&f);

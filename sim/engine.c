@@ -325,6 +325,16 @@ struct eng *eng_open(const char *libdir, char **cause)
 	return e;
 }
 
+int eng_backend_known(const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *w = ENG_BACKENDS; *w; w += strcspn(w, " "), w += *w == ' ') {
+		if (n && strncmp(w, name, n) == 0 && (w[n] == ' ' || !w[n]))
+			return 1;
+	}
+	return 0;
+}
+
 const char *eng_describe(const struct eng *e)
 {
 	return e->describe;
@@ -433,6 +443,8 @@ static void put_req(FILE *f, const char *verb, const struct eng_req *r)
 		engwire_put(f, "swa_full", "1");
 	if (r->kv_unified)
 		engwire_put(f, "kv_unified", "1");
+	if (r->no_pipeline)
+		engwire_put(f, "no_pipeline", "1");
 	if (r->fit_margin)
 		engwire_putf(f, "margin", "%llu", (unsigned long long)r->fit_margin);
 	if (r->fit_min_ctx)

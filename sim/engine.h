@@ -28,7 +28,7 @@
 struct eng_req {
 	const char *model;         /* GGUF path (required) */
 	const char *mmproj;        /* --mmproj: a projector GGUF, planned by llama.cpp's clip loader */
-	const char *backend;       /* allocation rules: "cuda" (default), "rocm" */
+	const char *backend;       /* allocation rules, one of ENG_BACKENDS (NULL: "cuda") */
 	int n_gpus;                /* 0..ENG_MAX_GPUS */
 	uint64_t mem[ENG_MAX_GPUS];      /* total bytes per GPU */
 	uint64_t free_mem[ENG_MAX_GPUS]; /* free bytes (0: = total); llama.cpp's default split follows it */
@@ -50,6 +50,9 @@ struct eng_req {
 	int no_op_offload;         /* --no-op-offload */
 	int swa_full;              /* --swa-full */
 	int kv_unified;            /* --kv-unified */
+	int no_pipeline;           /* --no-pipeline: one scheduler copy, as GPUs without async
+				    * compute and events (RPC before llama.cpp PR #18626) or a
+				    * build with GGML_SCHED_MAX_COPIES=1 */
 	int n_ollama;              /* Ollama's runner: repeating layers per GPU, output on the CPU */
 	int ollama_layers[ENG_MAX_GPUS];
 	uint64_t fit_margin;       /* eng_fit: bytes to leave free per GPU (--fit-target), 0 = 1 GiB */
@@ -111,6 +114,12 @@ struct eng_fit {
 };
 
 struct eng;
+
+/* The GPU backends whose allocation rules the virtual GPUs know
+ * (sim/engine/vdev.c vdev_backends[]; test_engine plans on each). */
+#define ENG_BACKENDS "cuda rocm vulkan rpc"
+/* 1 if name is one of ENG_BACKENDS. */
+int eng_backend_known(const char *name);
 
 /* Start the planner. libdir: another llama.cpp build of the same ABI
  * (--engine-lib), NULL for the pinned one. Returns NULL with *cause

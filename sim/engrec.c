@@ -3,6 +3,7 @@
  */
 #include "engrec.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,26 @@ static void recorded_placement(struct settings_rd *rd, struct eng_req *r, struct
 	note(rec, "free %s MiB", fs);
 }
 
+/* The recorded GPUs' backend (gpu_backend: "CUDA", "Vulkan", "CUDA+RPC")
+ * as the engine's allocation rules, or what it lacks in rec->missing. */
+static void recorded_backend(struct eng_req *r, struct engrec *rec, const char *be)
+{
+	char *low = rec->store_[2];
+	size_t i = 0;
+	for (; be[i] && i + 1 < sizeof(rec->store_[2]); i++)
+		low[i] = (char)tolower((unsigned char)be[i]);
+	low[i] = '\0';
+	if (eng_backend_known(low)) {
+		r->backend = low;
+		note(rec, "backend %s", low);
+		return;
+	}
+	char m[256];
+	snprintf(m, sizeof(m), "the log's GPUs are %s, the engine knows one backend at a time of %s: "
+		 "planned with CUDA's rules", be, ENG_BACKENDS);
+	missing(rec, m);
+}
+
 int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -258,6 +279,9 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	struct settings_rd rd = { st, rec->trace, 0, cause };
 	int set;
 	int64_t v;
+	char be[64];
+	if (!r->backend && settings_rd_str(&rd, SET_GPU_BACKEND, be, sizeof(be), NULL))
+		recorded_backend(r, rec, be);
 	if (!r->ctx && (v = settings_rd_int(&rd, SET_N_CTX, 0, &set), set) && v > 0) {
 		r->ctx = (uint32_t)v;
 		note(rec, "ctx %u", r->ctx);
@@ -286,6 +310,8 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		r->n_gpu_layers = (int)v;
 		note(rec, "num-gpu %d", r->n_gpu_layers);
 	}
+	if ((v = settings_rd_int(&rd, SET_N_COPIES, 0, &set), set) && v > 0)
+		rec->copies = (int)v;
 	if ((v = settings_rd_int(&rd, SET_META_N_LAYER, 0, &set), set) ||
 	    (v = settings_rd_int(&rd, SET_N_LAYER_TOTAL, 0, &set) - 1, set))
 		rec->n_layer = (int)v;
@@ -376,7 +402,25 @@ int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, c
 		s->cpu_moe = v != 0;
 	if ((v = settings_rd_int(&rd, SET_N_CPU_MOE, 0, &set), set) && v > 0)
 		s->n_cpu_moe = (int)v;
+	settings_rd_str(&rd, SET_GPU_BACKEND, s->backend, sizeof(s->backend), NULL);
+	if ((v = settings_rd_int(&rd, SET_PLAN_NO_PIPELINE, 0, &set), set))
+		s->no_pipeline = v != 0;
 	return rd.rc;
+}
+
+int engrec_plan(struct eng *e, struct eng_req *r, struct engrec *rec, struct eng_plan *p, char **cause)
+{
+	int rc = eng_plan(e, r, p, cause);
+	if (rc || rec->copies != 1 || p->copies <= 1 || r->no_pipeline)
+		return rc;
+	int planned = p->copies;
+	eng_plan_free(p);
+	r->no_pipeline = 1;
+	if ((rc = eng_plan(e, r, p, cause)))
+		return rc;
+	note(rec, "no-pipeline (the load ran one scheduler copy where the engine plans %d: its GPUs or "
+		  "build had no pipeline parallelism)", planned);
+	return 0;
 }
 
 static void row(FILE *f, const char *dev, const char *cat, uint64_t rec, uint64_t plan)

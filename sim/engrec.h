@@ -24,9 +24,10 @@ struct engrec {
 	uint64_t weights[ENG_MAX_GPUS + 1], kv[ENG_MAX_GPUS + 1], compute[ENG_MAX_GPUS + 1];
 	uint64_t output[ENG_MAX_GPUS + 1], context[ENG_MAX_GPUS + 1];
 	int n_layer;         /* the recorded model's repeating layers, 0 if unknown */
+	int copies;          /* scheduler copies the load ran (n_copies), 0 if unknown */
 	char settings[1024]; /* the recorded settings used, for the report */
 	char missing[512];   /* recorded settings that could not be recovered, "" if none */
-	char store_[8][32];  /* storage for strings r points into */
+	char store_[8][32];  /* storage for strings r points into: type_k, type_v, backend */
 	char ot_[4096];      /* storage for the recorded -ot rules r->ot points into */
 };
 
@@ -57,6 +58,8 @@ struct engrec_saved {
 	const char *ot[ENG_MAX_OT]; /* point into ot_ */
 	int n_ot, cpu_moe, n_cpu_moe;
 	char ot_[2048];
+	char backend[16];           /* the virtual GPUs' allocation rules ("cuda"), "" if not kept */
+	int no_pipeline;            /* planned with --no-pipeline */
 };
 
 /* Fill *s from trace (s points into itself: do not copy it while ot is
@@ -64,6 +67,16 @@ struct engrec_saved {
  * names no model; a UTIL_* code on a store error. */
 #define ENGREC_NOT_PLAN 1
 int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, char **cause);
+
+/*
+ * Plan r (filled by engrec_load) with e into *p. Where the load ran one
+ * scheduler copy but llama.cpp would run several for these settings
+ * (pipeline parallelism), the load's GPUs or build had none (RPC workers
+ * before llama.cpp PR #18626; GGML_SCHED_MAX_COPIES=1): r gets
+ * no_pipeline, the plan is made again so, and rec->settings says it.
+ * 0, or eng_plan's error. p is the caller's: eng_plan_free.
+ */
+int engrec_plan(struct eng *e, struct eng_req *r, struct engrec *rec, struct eng_plan *p, char **cause);
 
 /* Recorded vs planned per device and category, MiB, to f. */
 void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p);

@@ -108,7 +108,8 @@ const char *engrow_only_option(const struct engrow_opts *o)
 	       : o->backend ? "--backend" : o->mmproj ? "--mmproj" : o->lib ? "--engine-lib"
 	       : o->n_ot ? "--override-tensor" : o->cpu_moe ? "--cpu-moe" : o->n_cpu_moe ? "--n-cpu-moe"
 	       : o->no_kv_offload ? "--no-kv-offload" : o->no_op_offload ? "--no-op-offload"
-	       : o->swa_full ? "--swa-full" : o->kv_unified ? "--kv-unified" : NULL;
+	       : o->swa_full ? "--swa-full" : o->kv_unified ? "--kv-unified"
+	       : o->no_pipeline ? "--no-pipeline" : NULL;
 }
 
 int engrow_is_model(const char *ref)
@@ -218,7 +219,7 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 	eng_req_init(&q);
 	q.model = r->src.gguf;
 	q.mmproj = r->src.mmproj; /* planned by llama.cpp's clip loader (engine.h) */
-	q.backend = r->o.backend;
+	q.backend = r->o.backend ? r->o.backend : b && b->backend[0] ? b->backend : NULL;
 	q.n_gpus = topo->n;
 	/* llama.cpp's default split follows free memory: what the CUDA
 	 * context and the workspace leave */
@@ -264,6 +265,7 @@ int engrow_build(void *state, const struct llm_load *ld, const struct llm_scenar
 	q.no_op_offload = r->o.no_op_offload;
 	q.swa_full = r->o.swa_full;
 	q.kv_unified = r->o.kv_unified;
+	q.no_pipeline = r->o.no_pipeline || (b && b->no_pipeline);
 	struct eng_plan p;
 	int rc = eng_plan(r->eng, &q, &p, cause);
 	if (rc)

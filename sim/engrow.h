@@ -43,6 +43,7 @@ struct engrow_opts {
 	const char *ot[ENG_MAX_OT];   /* --override-tensor REGEX=DEV */
 	int n_ot;
 	int cpu_moe, n_cpu_moe, no_kv_offload, no_op_offload, swa_full, kv_unified;
+	int no_pipeline;              /* --no-pipeline */
 	int off;                      /* --no-engine: the formula model even with an engine */
 	int have_workspace;
 	uint64_t workspace;           /* --workspace SIZE */

@@ -236,6 +236,8 @@ int engtrace_save(struct store *st, const char *name, const struct eng_req *r, c
 		     set(&e, SK(N_SEQ_MAX), "%u", p->n_seq) || set(&e, SK(N_BATCH), "%u", p->n_batch) ||
 		     set(&e, SK(N_UBATCH), "%u", p->n_ubatch) || set(&e, SK(N_LAYER_TOTAL), "%d", p->n_layer + 1) ||
 		     set(&e, SK(PLAN_SCHED_COPIES), "%d", p->copies) ||
+		     set(&e, SK(GPU_BACKEND), "%s", r->backend ? r->backend : "cuda") ||
+		     (r->no_pipeline ? set(&e, SK(PLAN_NO_PIPELINE), "1") : 0) ||
 		     (r->flash_attn && strcmp(r->flash_attn, "auto") ? set(&e, SK(FLASH_ATTN), "%d", !strcmp(r->flash_attn, "on"))
 								      : set(&e, SK(FLASH_ATTN_REQUESTED), "auto")) ||
 		     (r->n_gpu_layers != ENG_UNSET ? set(&e, SK(N_GPU_LAYERS), "%d", r->n_gpu_layers) : 0) ||

@@ -174,10 +174,11 @@ int scen_opt(struct scen_opts *o, int c, const char *arg, char **cause)
 	case SCEN_OPT_NOOP: o->eng.no_op_offload = 1; break;
 	case SCEN_OPT_SWA: o->eng.swa_full = 1; break;
 	case SCEN_OPT_UNI: o->eng.kv_unified = 1; break;
+	case SCEN_OPT_NOPP: o->eng.no_pipeline = 1; break;
 	case SCEN_OPT_MMPROJ: o->eng.mmproj = arg; break;
 	case SCEN_OPT_BACKEND:
-		if (strcmp(arg, "cuda") && strcmp(arg, "rocm"))
-			rc = util_err(cause, UTIL_EINPUT, "--backend '%s': expected cuda or rocm", arg);
+		if (!eng_backend_known(arg))
+			rc = util_err(cause, UTIL_EINPUT, "--backend '%s': expected one of: %s", arg, ENG_BACKENDS);
 		o->eng.backend = arg;
 		break;
 	case SCEN_OPT_LIB: o->eng.lib = arg; break;

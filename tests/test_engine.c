@@ -96,11 +96,12 @@ static uint64_t pad(uint64_t x, uint64_t a)
 	return (x + a - 1) / a * a;
 }
 
-/* Weights: the CPU plan plus, for every tensor on a GPU (all but the token
- * embeddings, which llama.cpp keeps on the host), CUDA's padding of a
- * quantized row to 512 elements and 128-byte alignment instead of the CPU
- * buffer's 32 (ggml-cuda.cu v0.5.0 l. 902-924; ggml-cpu TENSOR_ALIGNMENT). */
-static void test_weights_cpu_plus_padding(void)
+/* What a GPU buffer type adds to the CPU plan of M_LLAMA's weights: for
+ * every tensor on a GPU (all but the token embeddings, which llama.cpp
+ * keeps on the host), quantized rows padded to row_pad elements (0: none)
+ * and the buffer's alignment instead of the CPU buffer's 32
+ * (ggml-cpu TENSOR_ALIGNMENT). */
+static uint64_t gpu_extra(uint64_t align, int row_pad)
 {
 	uint64_t extra = 0;
 	for (int i = 0; i < cu_gguf_n_tensors(T_LLAMA); i++) {
@@ -112,10 +113,18 @@ static void test_weights_cpu_plus_padding(void)
 			continue;
 		uint64_t nb = cu_gguf_nbytes(type, ne[0], ne[1], ne[2]);
 		uint64_t rowpad = 0;
-		if ((type == CU_Q4_K || type == CU_Q6_K) && ne[0] % 512)
-			rowpad = cu_gguf_nbytes(type, 512 - ne[0] % 512, 1, 1);
-		extra += pad(nb + rowpad, 128) - pad(nb, 32);
+		if (row_pad && (type == CU_Q4_K || type == CU_Q6_K) && ne[0] % row_pad)
+			rowpad = cu_gguf_nbytes(type, row_pad - ne[0] % row_pad, 1, 1);
+		extra += pad(nb + rowpad, align) - pad(nb, 32);
 	}
+	return extra;
+}
+
+/* Weights: the CPU plan plus CUDA's padding of a quantized row to 512
+ * elements and 128-byte alignment (ggml-cuda.cu v0.5.0 l. 902-924). */
+static void test_weights_cpu_plus_padding(void)
+{
+	uint64_t extra = gpu_extra(128, 512);
 	CU_ASSERT(extra > 0); /* the model has rows of 768 elements: padded */
 	struct eng_req r;
 	struct eng_plan cpu, p;
@@ -436,6 +445,98 @@ static void test_pipeline_retry(void)
 	eng_plan_free(&small);
 }
 
+/* The backends' rows (sim/engine/vdev.c): Vulkan pads no row and aligns
+ * to 256; RPC (to CUDA rpc-servers) sizes as CUDA but has no op offload
+ * and no pinned host buffer; every backend of ENG_BACKENDS is known to the
+ * planner, another is refused naming them. */
+static void test_backend_rules(void)
+{
+	struct eng_req r;
+	struct eng_plan cpu, cuda, vk, rpc;
+	req(&r, M_LLAMA, 0, 4096);
+	CU_ASSERT_EQUAL_FATAL(plan_cpu(&r, &cpu), 0);
+	req(&r, M_LLAMA, 2, 4096);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &cuda), 0);
+	r.backend = "vulkan";
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &vk), 0);
+	r.backend = "rpc";
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &rpc), 0);
+	CU_ASSERT_STRING_EQUAL(vk.gpu[1].name, "Vulkan1");
+	CU_ASSERT_STRING_EQUAL(rpc.gpu[0].name, "RPC0");
+	CU_ASSERT_EQUAL(sum(&vk, 0, 1), cpu.host.weights + gpu_extra(256, 0));
+	CU_ASSERT(sum(&vk, 0, 0) < sum(&cuda, 0, 0)); /* no row padding */
+	CU_ASSERT_EQUAL(sum(&rpc, 0, 1), cpu.host.weights + gpu_extra(128, 512));
+	CU_ASSERT_EQUAL(sum(&vk, 1, 1), sum(&cuda, 1, 1)); /* KV: f16 rows, aligned everywhere */
+	CU_ASSERT_EQUAL(rpc.copies, 4); /* async and events since PR #18626 */
+	eng_plan_free(&cpu);
+	eng_plan_free(&cuda);
+	eng_plan_free(&vk);
+	eng_plan_free(&rpc);
+
+	/* Ollama's placement keeps output.weight on the host: CUDA copies it
+	 * into a GPU's compute buffer for large batches (op offload), RPC has
+	 * no offload_op and leaves it to the CPU, as CUDA with --no-op-offload */
+	const char *big = cu_tmp("bigvocab-rpc.gguf");
+	CU_ASSERT_EQUAL_FATAL(cu_gguf_llama(big, 8, 768, 2048, 12, 4, 65536, NULL), 0);
+	struct eng_plan off;
+	req(&r, big, 2, 4096);
+	r.n_ollama = 2;
+	r.ollama_layers[0] = 3;
+	r.ollama_layers[1] = 5;
+	r.backend = "rpc";
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &rpc), 0);
+	r.backend = NULL;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &cuda), 0);
+	r.no_op_offload = 1;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &off), 0);
+	uint64_t out_w = cu_gguf_nbytes(CU_Q6_K, 768, 65536, 0);
+	CU_ASSERT(cuda.gpu[0].compute + cuda.gpu[1].compute >= rpc.gpu[0].compute + rpc.gpu[1].compute + out_w);
+	for (int g = 0; g < 2; g++)
+		CU_ASSERT_EQUAL(rpc.gpu[g].compute, off.gpu[g].compute);
+	eng_plan_free(&rpc);
+	eng_plan_free(&cuda);
+	eng_plan_free(&off);
+
+	char *cause = NULL;
+	for (const char *w = ENG_BACKENDS; *w; w += strcspn(w, " "), w += *w == ' ') {
+		char name[16];
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(w, " "), w);
+		CU_ASSERT(eng_backend_known(name));
+		req(&r, M_LLAMA, 1, 512);
+		r.backend = name;
+		CU_ASSERT_EQUAL(eng_plan(E, &r, &rpc, &cause), 0);
+		if (!cause)
+			eng_plan_free(&rpc);
+		free(cause);
+		cause = NULL;
+	}
+	CU_ASSERT(!eng_backend_known("metal") && !eng_backend_known("cud") && !eng_backend_known(""));
+	req(&r, M_LLAMA, 1, 512);
+	r.backend = "metal";
+	CU_ASSERT_EQUAL(eng_plan(E, &r, &rpc, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "cuda, rocm, vulkan, rpc"));
+	free(cause);
+}
+
+/* --no-pipeline: one scheduler copy where llama.cpp would take pipeline
+ * parallelism (every GPU async), the weights and KV unchanged. */
+static void test_no_pipeline(void)
+{
+	struct eng_req r;
+	struct eng_plan pp, one;
+	req(&r, M_LLAMA, 2, 4096);
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &pp), 0);
+	r.no_pipeline = 1;
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &one), 0);
+	CU_ASSERT_EQUAL(pp.copies, 4);
+	CU_ASSERT_EQUAL(one.copies, 1);
+	CU_ASSERT(sum(&one, 2, 0) < sum(&pp, 2, 0));
+	CU_ASSERT_EQUAL(sum(&one, 0, 1), sum(&pp, 0, 1));
+	CU_ASSERT_EQUAL(sum(&one, 1, 1), sum(&pp, 1, 1));
+	eng_plan_free(&pp);
+	eng_plan_free(&one);
+}
+
 /* `vramsim fit --engine-fit` prints what the client's eng_fit found. */
 static void test_fit_cli_agrees(void)
 {
@@ -614,6 +715,8 @@ static void register_tests(void)
 	CU_ADD(s, test_fattn_scratch);
 	CU_ADD(s, test_fit);
 	CU_ADD(s, test_pipeline_retry);
+	CU_ADD(s, test_backend_rules);
+	CU_ADD(s, test_no_pipeline);
 	CU_ADD(s, test_fit_cli_agrees);
 	CU_ADD(s, test_max_ctx_search);
 	CU_ADD(s, test_refusals);

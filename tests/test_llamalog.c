@@ -1411,6 +1411,51 @@ static void test_llamalog_ollama_8922(void)
 	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "?,23922,23922"));
 	GIB_EQ(estimate_mib(0, "ollama", 0, "available"), 23.5);
 	GIB_EQ(estimate_mib(0, "ollama", 2, "allocation"), 15.7);
+	CU_ASSERT_TRUE(setting_is(0, "gpu_backend", "CUDA"));
+	CU_ASSERT_TRUE(setting_is(0, "n_copies", "4"));
+}
+
+/* The GPUs' backend is recorded from their buffer names (the engine plans
+ * with its rules), and the scheduler's copies from whichever line a build
+ * prints; compute buffers on 2+ GPUs without "pipeline parallelism
+ * enabled" ran one copy (the line comes right before them). */
+static void test_llamalog_backend_and_copies(void)
+{
+	static const struct {
+		const char *log, *backend, *copies;
+	} cases[] = {
+		{ "llama_new_context_with_model: pipeline parallelism enabled (n_copies=4)\n"
+		  "llama_new_context_with_model:      CUDA0 compute buffer size =   400.01 MiB\n"
+		  "llama_new_context_with_model:      CUDA1 compute buffer size =   410.02 MiB\n", "CUDA", "4" },
+		{ "llama_context: pipeline parallelism enabled\n"
+		  "llama_context:      ROCm0 compute buffer size =   400.01 MiB\n"
+		  "llama_context:      ROCm1 compute buffer size =   410.02 MiB\n", "ROCm", "4" },
+		{ "llama_context: pipeline parallelism enabled\n"
+		  "llama_context:      CUDA0 compute buffer size =   400.01 MiB\n"
+		  "llama_context:      CUDA1 compute buffer size =   410.02 MiB\n"
+		  "sched_reserve: reserve took 10.52 ms, sched copies = 2\n", "CUDA", "2" },
+		{ "llama_model_load_from_file_impl: using device RPC[10.0.0.2:50052] (RPC[10.0.0.2:50052]) - 31491 MiB free\n"
+		  "llama_model_load_from_file_impl: using device RPC[10.0.0.3:50052] (RPC[10.0.0.3:50052]) - 31491 MiB free\n"
+		  "load_tensors: RPC[10.0.0.2:50052] model buffer size = 18821.56 MiB\n"
+		  "load_tensors: RPC[10.0.0.3:50052] model buffer size = 18725.42 MiB\n"
+		  "llama_context: RPC[10.0.0.2:50052] compute buffer size =   588.01 MiB\n"
+		  "llama_context: RPC[10.0.0.3:50052] compute buffer size =   588.01 MiB\n", "RPC", "1" },
+		{ "load_tensors:      Vulkan0 model buffer size =  1013.54 MiB\n"
+		  "llama_context:    Vulkan0 compute buffer size =   514.25 MiB\n", "Vulkan", NULL },
+		/* a build with two backends (ggml's GGML_BACKEND_DL): mixed */
+		{ "load_tensors:      Vulkan0 model buffer size =  1013.54 MiB\n"
+		  "load_tensors:        CUDA1 model buffer size =   100.00 MiB\n", "Vulkan+CUDA", NULL },
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(cases); i++) {
+		char *cause = NULL;
+		int rc = import_text(cases[i].log, &cause);
+		if (rc)
+			fprintf(stderr, "\ncase %zu: %s\n", i, cause ? cause : "?");
+		free(cause);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_TRUE(setting_is(0, "gpu_backend", cases[i].backend));
+		CU_ASSERT_TRUE(setting_is(0, "n_copies", cases[i].copies));
+	}
 }
 
 static void register_tests(void)
@@ -1450,6 +1495,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_device_name_parens);
 	CU_ADD(s, test_llamalog_loader_kv);
 	CU_ADD(s, test_llamalog_ollama_8922);
+	CU_ADD(s, test_llamalog_backend_and_copies);
 	CU_ADD(s, test_llamalog_cleanup);
 }
 

@@ -50,7 +50,6 @@ struct logmeta {
 	long n_layer, n_embd, n_head, n_head_kv, head_k, n_ff, n_vocab, n_ctx_train;
 	long n_expert, n_expert_used, n_ff_exp;
 	long n_swa, n_swa_pattern;  /* sliding window; the pattern where printed */
-	char backend[16];           /* the devices' backend: CUDA, Vulkan, ... */
 	long build;                 /* "build: N (hash)", 0 if not printed */
 	int n_rpc;                  /* RPC devices seen: they are numbered in order */
 	int n_types;
@@ -183,8 +182,8 @@ static int log_read(const char *path, struct logmeta *m)
 			}
 		}
 		/* "using device CUDA0 (NVIDIA ...) - N MiB free"; another backend's
-		 * devices (Vulkan0, ROCm0) are read too and planned as CUDA's,
-		 * which the table says (the engine has no row for them) */
+		 * devices (Vulkan0, ROCm0, RPC[...]) too: the importer records
+		 * their backend, whose rules the engine plans with (engrec.c) */
 		const char *u = strstr(line, "using device ");
 		char be[16] = "";
 		int d, bl = 0;
@@ -193,7 +192,6 @@ static int log_read(const char *path, struct logmeta *m)
 			snprintf(be, sizeof(be), "RPC"), d = m->n_rpc++;
 		if (u && (be[0] || (sscanf(u + 13, "%15[A-Za-z]%n", be, &bl) == 1 && strcmp(be, "CPU") != 0 &&
 				    sscanf(u + 13 + bl, "%d", &d) == 1)) && d >= 0 && d < ENG_MAX_GPUS) {
-			snprintf(m->backend, sizeof(m->backend), "%s", be);
 			const char *op = strchr(u, '('), *cl = strstr(u, ") - ");
 			if (op && cl && cl > op && sscanf(cl + 4, "%lu MiB free", &fr) == 1) {
 				snprintf(m->dev_name[d], sizeof(m->dev_name[d]), "%.*s", (int)(cl - op - 1), op + 1);
@@ -527,7 +525,7 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	struct eng_plan p;
 	memset(&p, 0, sizeof(p));
 	if (!rc)
-		rc = eng_plan(e, &r, &p, &cause);
+		rc = engrec_plan(e, &r, &rec, &p, &cause);
 	if (rc) {
 		printf("  engine: not planned: %s\n", cause ? cause : "?");
 		free(cause);
@@ -540,9 +538,6 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 	printf("  GPUs:    %s (the cards' sizes)\n  recorded: %s\n", gpus, rec.settings);
 	if (rec.missing[0])
 		printf("  not recovered: %s\n", rec.missing);
-	if (strcmp(m.backend, "CUDA") != 0)
-		printf("  backend: the log's devices are %s; planned on virtual CUDA GPUs (the engine's table "
-		       "has no %s row): weights carry CUDA's row padding\n", m.backend, m.backend);
 	/* A sliding-window model whose KV differs: plan it once more with the
 	 * full-size SWA cache (--swa-full), which is what llama.cpp allocated
 	 * before its SWA cache (PR #13194, May 2025); the row says whether that
@@ -567,16 +562,14 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 		if (host)
 			row(dn, "weights", rec.weights[d], ed->weights,
 			    m.mapped ? "log: mmapped file ranges (GPU tensors between included)" : "");
-		char kvnote[160] = "", wnote[160] = "";
+		char kvnote[160] = "";
 		if (!host && have_full && rec.kv[d] != ed->kv)
 			snprintf(kvnote, sizeof(kvnote), "%s (--swa-full plans %.2f); log build %ld",
 				 pf.gpu[i].kv == rec.kv[d] ? "the log's is the full-size SWA cache"
 							   : "not the full-size SWA cache either",
 				 pf.gpu[i].kv / UTIL_MIB, m.build);
-		if (!host && strcmp(m.backend, "CUDA") != 0)
-			snprintf(wnote, sizeof(wnote), "%s buffer: no CUDA row padding", m.backend);
 		if (!host)
-			row(dn, "weights", rec.weights[d], ed->weights, wnote);
+			row(dn, "weights", rec.weights[d], ed->weights, "");
 		row(dn, "kv", rec.kv[d], ed->kv, kvnote);
 		char cnote[64];
 		snprintf(cnote, sizeof(cnote), "no_alloc reservation, %d scheduler cop%s", p.copies,

@@ -74,6 +74,7 @@ enum { SETT_SIM = 1 };
 	X(NO_KV_OFFLOAD, "no_kv_offload", SETT_INT, 0, "--no-kv-offload: KV cache on the host") \
 	X(CMDLINE, "cmdline", SETT_INT, 0, "the run's command line was in the log (its options are recorded)") \
 	X(TENSORS_OVERRIDDEN, "tensors_overridden", SETT_STR, 0, "tensors a -v log says -ot moved ('buffer type overridden to DEV'): NAME=DEV ';'-joined") \
+	X(GPU_BACKEND, "gpu_backend", SETT_STR, 0, "ggml backend of the GPU buffers (CUDA, ROCm, Vulkan, RPC, Metal, SYCL, ...), '+'-joined when a load mixes them") \
 	X(GPU_FREE_MIB, "gpu_free_mib", SETT_STR, 0, "free MiB per GPU as the model loaded ('using device'), ','-joined by index, '?' unknown") \
 	X(DEVICE, "device", SETT_STR, 0, "--device list as given") \
 	X(NO_MMAP, "no_mmap", SETT_INT, 0, "--no-mmap") \
@@ -86,6 +87,7 @@ enum { SETT_SIM = 1 };
 	X(PLAN_MODEL, "plan.model", SETT_STR, 0, "engine plan: the model planned") \
 	X(PLAN_MMPROJ, "plan.mmproj", SETT_STR, 0, "engine plan: the projector planned (a path)") \
 	X(PLAN_SCHED_COPIES, "plan.sched_copies", SETT_INT, 0, "engine plan: the scheduler's graph copies") \
+	X(PLAN_NO_PIPELINE, "plan.no_pipeline", SETT_INT, 0, "engine plan: planned with --no-pipeline") \
 	X(META_ARCH, "meta.arch", SETT_STR, 0, "model architecture") \
 	X(META_NAME, "meta.name", SETT_STR, SETT_SIM, "model name (general.name)") \
 	X(META_N_LAYER, "meta.n_layer", SETT_INT, SETT_SIM, "repeating layers") \

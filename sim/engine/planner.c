@@ -152,6 +152,7 @@ struct pl_req {
 	int ollama[VDEV_MAX], has_ollama;
 	size_t margin;
 	uint32_t fit_min_ctx;
+	int no_pipeline; /* GPUs without async/events: one scheduler copy */
 	char model_key[4096]; /* everything that changes the loaded model */
 };
 
@@ -346,6 +347,8 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 			r->cp.swa_full = strcmp(v, "1") == 0;
 		} else if (!strcmp(k, "kv_unified")) {
 			r->cp.kv_unified = strcmp(v, "1") == 0;
+		} else if (!strcmp(k, "no_pipeline")) {
+			r->no_pipeline = strcmp(v, "1") == 0;
 		} else if (!strcmp(k, "margin")) {
 			uint64_t m = 0;
 			bad = pl_u64(v, &m);
@@ -364,7 +367,7 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 		 * the projector, which clip loads apart from the text model) */
 		static const char *const ctx_keys[] = { "ctx", "batch", "ubatch", "parallel", "fa", "ctk", "ctv",
 							"no_kv_offload", "no_op_offload", "swa_full", "kv_unified",
-							"margin", "fit_min_ctx", "mmproj" };
+							"no_pipeline", "margin", "fit_min_ctx", "mmproj" };
 		int is_ctx = 0;
 		for (size_t c = 0; c < sizeof(ctx_keys) / sizeof(ctx_keys[0]); c++)
 			is_ctx |= !strcmp(k, ctx_keys[c]);
@@ -652,7 +655,9 @@ static void pl_handle(struct pl_req *r)
 		for (int i = 0; r->mmproj && i < r->n_gpus; i++)
 			margins[i] += (i == pp.dev ? pp.counted : 0) + pp.compute[i];
 		pl_drop_model(); /* fit loads the model itself, repeatedly */
+		vdev_set_async(!r->no_pipeline);
 		int st = llb_fit(r->model, &r->mp, &r->cp, fit_split, fit_ov, margins, r->fit_min_ctx);
+		vdev_set_async(1);
 		if (st < 0 || st == 2) {
 			pl_reply_err("model", "llama.cpp --fit could not plan %s%s%s", r->model,
 				     pl_last_error[0] ? ": " : "", pl_last_error);
@@ -680,8 +685,14 @@ static void pl_handle(struct pl_req *r)
 		/* the loader does not run again: its layer counts stand */
 		memcpy(pl_layers, pl_model_layers, sizeof(pl_layers));
 	}
-	vdev_set_async(1);
+	/* llama.cpp engages pipeline parallelism only where every GPU reports
+	 * async compute and events (llama_context::llama_context,
+	 * src/llama-context.cpp l. 427-456, v0.5.0): --no-pipeline plans a
+	 * build or GPUs without (GGML_SCHED_MAX_COPIES=1; RPC before llama.cpp
+	 * PR #18626) */
+	vdev_set_async(!r->no_pipeline);
 	struct llama_context *ctx = llama_init_from_model(pl_model, r->cp);
+	vdev_set_async(1);
 	if (!ctx) {
 		pl_reply_err("option", "llama.cpp %s refuses these context settings%s%s", ENG_TAG,
 			     pl_last_error[0] ? ": " : "", pl_last_error);

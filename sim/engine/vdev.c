@@ -29,10 +29,34 @@
  *  - a pinned host buffer type "CUDA_Host", async copies and events.
  * ROCm builds the same source with HIP (device names "ROCm0"...), so its
  * row differs in the name only.
+ *
+ * Vulkan (ggml/src/ggml-vulkan/ggml-vulkan.cpp, tag v0.5.0):
+ *  - alignment: the device's minStorageBufferOffsetAlignment
+ *    (ggml_backend_vk_buffer_type_get_alignment, l. 12786). It differs by
+ *    GPU; 256 is the most the Vulkan specification allows ("Required
+ *    Limits"), so a plan never undercounts: at most 255 bytes a tensor;
+ *  - no row padding and no scratch: get_alloc_size is ggml_nbytes (l. 12796);
+ *  - op offload at a batch of 32 (l. 15693-15697, 15835);
+ *  - a pinned host buffer type "Vulkan_Host" (l. 12812-12871), async and events
+ *    (ggml_backend_vk_device_get_props, l. 15009-15015).
+ *
+ * RPC (ggml/src/ggml-rpc/ggml-rpc.cpp, tag v0.5.0), with rpc-server
+ * processes whose own backend is CUDA: the client asks the server for the
+ * size of a quantized tensor whose rows are not a multiple of 512 and of
+ * any op that may need scratch (l. 846-919), so CUDA's padding and
+ * flash-attention scratch apply; the alignment is the server's (l. 820-839).
+ * No host buffer type and no offload_op (l. 2251-2255); async and events
+ * since llama.cpp PR #18626 (January 2026; l. 2184-2189): before it, RPC
+ * devices disabled pipeline parallelism.
  */
+#define VDEV_ROW(nm, prefix, align, pad, fattn, offload, host, asy)                                  \
+	{ .name = nm, .dev_prefix = prefix, .alignment = align, .row_padding = pad, .fattn_f16 = fattn, \
+	  .offload_min_batch = offload, .host_buffer = host, .async = asy }
 static const struct vdev_rules vdev_backends[] = {
-	{ "cuda", "CUDA", 128, 512, 1, 32, 1, 1 },
-	{ "rocm", "ROCm", 128, 512, 1, 32, 1, 1 },
+	VDEV_ROW("cuda", "CUDA", 128, 512, 1, 32, 1, 1),
+	VDEV_ROW("rocm", "ROCm", 128, 512, 1, 32, 1, 1),
+	VDEV_ROW("vulkan", "Vulkan", 256, 0, 0, 32, 1, 1),
+	VDEV_ROW("rpc", "RPC", 128, 512, 1, 0, 0, 1),
 };
 
 const struct vdev_rules *vdev_rules_find(const char *name)
@@ -45,7 +69,11 @@ const struct vdev_rules *vdev_rules_find(const char *name)
 
 const char *vdev_rules_names(void)
 {
-	return "cuda, rocm";
+	static char names[128];
+	if (!names[0])
+		for (size_t i = 0, n = 0; i < sizeof(vdev_backends) / sizeof(vdev_backends[0]); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", vdev_backends[i].name);
+	return names;
 }
 
 struct vdev_ctx {
@@ -424,7 +452,7 @@ static int64_t op_batch(const struct ggml_tensor *op)
 static bool dev_offload_op(ggml_backend_dev_t dev, const struct ggml_tensor *op)
 {
 	const struct vdev_ctx *d = dev->context;
-	return op_batch(op) >= d->rules->offload_min_batch;
+	return d->rules->offload_min_batch > 0 && op_batch(op) >= d->rules->offload_min_batch;
 }
 
 static ggml_backend_event_t dev_event_new(ggml_backend_dev_t dev)

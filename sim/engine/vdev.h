@@ -9,8 +9,8 @@
  * (vdev_configure) and hands exactly those to llama.cpp (vdev_list).
  *
  * How a device sizes its buffers is a backend's allocation rules
- * (struct vdev_rules). CUDA and ROCm (one source, ggml-cuda, built for HIP)
- * are rows of vdev_backends[]; another backend is another row.
+ * (struct vdev_rules). CUDA, ROCm (one source, ggml-cuda, built for HIP),
+ * Vulkan and RPC are rows of vdev_backends[]; another backend is another row.
  */
 #ifndef VRAMSIM_VDEV_H
 #define VRAMSIM_VDEV_H
@@ -28,12 +28,12 @@ struct vdev_rules {
 	size_t alignment;        /* buffer alignment of the device buffer type */
 	int row_padding;         /* quantized rows padded to a multiple of this many elements (0: none) */
 	int fattn_f16;           /* FLASH_ATTN_EXT results carry f16 copies of non-f16 K/V */
-	int offload_min_batch;   /* ops with a batch >= this run on the GPU even with CPU weights */
+	int offload_min_batch;   /* ops with a batch >= this run on the GPU even with CPU weights (0: never) */
 	int host_buffer;         /* has a pinned host buffer type ("<prefix>_Host") */
 	int async;               /* async copies + events: enables pipeline parallelism */
 };
 
-/* The rules of backend name ("cuda", "rocm"), or NULL. */
+/* The rules of backend name ("cuda", "rocm", "vulkan", "rpc"), or NULL. */
 const struct vdev_rules *vdev_rules_find(const char *name);
 /* The known backend names, comma-separated (static). */
 const char *vdev_rules_names(void);

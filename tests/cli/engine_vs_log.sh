@@ -86,7 +86,7 @@ fi
 # llama.cpp's default split follows free memory (12 + 36 layers)
 expect 0 "$VL" --synth "$S30" q30.gguf
 expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M
-has out '^recorded: trace q30 \(ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
+has out '^recorded: trace q30 \(backend cuda ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
 hasnt out 'not recovered'
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
 has out '^CUDA1 +kv +1152\.00 +1152\.00 +\+0\.00 '
@@ -113,37 +113,51 @@ has out '^  CUDA0     kv            6016\.00      6016\.00 +\+0\.00 '
 has out '^  host      weights     199081\.86    199081\.86 +[+-]0\.00 '
 has out '^  CUDA0     weights      15191\.95     15191\.95 +[+-]0\.00 '
 has out '^  CUDA0     kv            1598\.00      1598\.00 +\+0\.00 '
-has out '^GPUs: weights equal to 0\.01 MiB on 11 of 12, KV on 11 of 12, compute within 1% or 16 MiB on 5 of 12$'
+has out '^GPUs: weights equal to 0\.01 MiB on 12 of 12, KV on 11 of 12, compute within 1% or 16 MiB on 7 of 12$'
 
 # A dense llama on two devices: Llama 3.1 70B Q4_0 split by llama.cpp
 # b6209 over two RPC workers (31491 MiB free each; the importer numbers
-# RPC[host:port] devices in the order of their "using device" lines).
+# RPC[host:port] devices in the order of their "using device" lines, and
+# records their backend: the engine plans with its RPC rules).
 # Weights and KV equal the log on both (41 + 40 layers, the output on the
 # second); the synthesiser lacks one f32 tensor (Llama 3.1's rope_freqs).
-has out '^  CUDA0     weights      18821\.56     18821\.56 +[+-]0\.00 '
-has out '^  CUDA1     weights      18725\.42     18725\.42 +[+-]0\.00 '
-has out '^  CUDA0     kv             656\.00       656\.00 +\+0\.00 '
-has out '^  CUDA1     kv             624\.00       624\.00 +\+0\.00 '
+has out '^  RPC0      weights      18821\.56     18821\.56 +[+-]0\.00 '
+has out '^  RPC1      weights      18725\.42     18725\.42 +[+-]0\.00 '
+has out '^  RPC0      kv             656\.00       656\.00 +\+0\.00 '
+has out '^  RPC1      kv             624\.00       624\.00 +\+0\.00 '
 has out "^  tensor types: the quantised counts equal the log's; f32 DIFFERS"
 has out '^           f32 +162 +161  differs$'
-# Its compute (588.01 MiB on both) is the plan with one scheduler copy: the
-# virtual GPUs take pipeline parallelism (4 copies); GPU totals too small
-# for its buffers make the engine take llama.cpp's fallback without it,
-# and then the plan equals the log on both devices.
+# Its compute (588.01 MiB on both) is one scheduler copy: the log's
+# compute buffers on two GPUs come without "pipeline parallelism enabled"
+# (RPC devices of b6209 had no async compute or events; llama.cpp PR
+# #18626 gave them both in January 2026, and the pinned engine's RPC row
+# has them: 4 copies). The recorded single copy is carried into the plan
+# (--no-pipeline), which then equals the log on both devices.
 LR="$DATA/logs/llamacpp-rpc-llama31-70b-q4_0-2x.log"
 expect 0 "$VRAMSIM" import --store t.db --name l70 "$LR" -q
 expect 0 "$VRAMSIM" show --store t.db l70
 has out '^  device 1: RPC\[172\.31\.20\.38:50052\]'
+has out 'gpu_backend=RPC'
+has out 'n_copies=1'
+has out 'no "pipeline parallelism enabled" line'
 expect 0 "$VL" --spec "$LR"
 SL=$(cat out)
 expect 0 "$VL" --synth "$SL" l70.gguf
 expect 0 "$VRAMSIM" plan l70.gguf --recorded l70 --store t.db --gpus 2x31491M
+has out 'backend rpc ctx 4096 .*no-pipeline \(the load ran one scheduler copy where the engine plans 4'
+has out 'sched copies 1$'
+has out '^RPC0 +compute +588\.01 +588\.01 '
+has out '^RPC1 +compute +588\.01 +588\.01 '
+# the pinned engine's own RPC plan: pipeline parallelism, 4 copies
+expect 0 "$VRAMSIM" plan l70.gguf --gpus 2x31491M --backend rpc --ctx 4096 --flash-attn off
 has out 'sched copies 4 \(pipeline parallelism\)'
-has out '^CUDA1 +compute +588\.01 +752\.03 '
-expect 0 "$VRAMSIM" plan l70.gguf --recorded l70 --store t.db --gpus 2x20100M
+has out '^RPC1 +40 +18725\.42 +624\.00 +752\.03 '
+expect 0 "$VRAMSIM" plan l70.gguf --gpus 2x31491M --backend rpc --ctx 4096 --flash-attn off --no-pipeline
+has out '^RPC1 +40 +18725\.42 +624\.00 +588\.01 '
+# GPU totals too small for the 4 copies: llama.cpp's fallback without them
+expect 0 "$VRAMSIM" plan l70.gguf --gpus 2x20100M --ctx 4096 --flash-attn off
 has out 'retries without pipeline parallelism'
-has out '^CUDA0 +compute +588\.01 +588\.01 '
-has out '^CUDA1 +compute +588\.01 +588\.01 '
+has out '^CUDA1 +40 +18725\.42 +624\.00 +588\.01 '
 rm -f l70.gguf
 
 # A sliding-window model (Gemma 3 1B Q8_0) logged by llama.cpp build 4879
@@ -151,24 +165,32 @@ rm -f l70.gguf
 # log's KV (208.00 MiB) is the full-size cache of every layer, as builds
 # before llama.cpp's SWA cache (PR #13194, May 2025) allocated it: the
 # engine plans 54.00 (4 global layers x 8192 cells + 22 sliding ones x
-# 1024), and 208.00 to the 0.01 MiB with --swa-full. Weights differ by
-# CUDA's row padding (the virtual GPUs follow CUDA; the log's is Vulkan).
+# 1024), and 208.00 to the 0.01 MiB with --swa-full. Weights equal the
+# log: the engine plans with Vulkan's rules (no row padding), as recorded.
 LG="$DATA/logs/llamacpp-vulkan-gemma3-1b-q8-uhd.log"
 expect 0 "$VL" "$DATA/logs"
 has out '^           f32 +157 +157$'
 has out '^           q8_0 +183 +183$'
-has out "^  CUDA0     kv             208\.00        54\.00 .*the log's is the full-size SWA cache \(--swa-full plans 208\.00\); log build 4879$"
-has out '^  backend: the log.s devices are Vulkan; planned on virtual CUDA GPUs'
+has out "^  Vulkan0   kv             208\.00        54\.00 .*the log's is the full-size SWA cache \(--swa-full plans 208\.00\); log build 4879$"
+has out '^  Vulkan0   weights       1013\.54      1013\.54 +[+-]0\.00 '
+has out '^  recorded: backend vulkan '
 expect 0 "$VL" --spec "$LG"
 has out '^model:arch=gemma3,layers=26,embd=1152,heads=4,kv_heads=1,head_dim=256,ff=6912,vocab=262144,ctx_train=32768,swa=512,ftype=Q8_0$'
 SG=$(cat out)
 expect 0 "$VL" --synth "$SG" g3.gguf
 expect 0 "$VRAMSIM" import --store t.db --name g3 "$LG" -q
 expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M --swa-full
-has out '^CUDA0 +kv +208\.00 +208\.00 +\+0\.00 '
+has out '^Vulkan0 +kv +208\.00 +208\.00 +\+0\.00 '
 expect 0 "$VRAMSIM" plan g3.gguf --recorded g3 --store t.db --gpus 1x8028M
-has out '^CUDA0 +kv +208\.00 +54\.00 '
-rm -f g3.gguf
+has out '^Vulkan0 +kv +208\.00 +54\.00 '
+# GPUs of two backends in one load: the engine plans one backend's rules
+printf '%s\n' 'load_tensors:      Vulkan0 model buffer size =  1013.54 MiB' \
+	'load_tensors:        CUDA1 model buffer size =   100.00 MiB' > mixed.log
+expect 0 "$VRAMSIM" import --store t.db --name mixed mixed.log -q
+expect 0 "$VRAMSIM" plan g3.gguf --recorded mixed --store t.db --gpus 2x8G
+has out "^not recovered: .*the log's GPUs are Vulkan\\+CUDA, the engine knows one backend at a time of cuda rocm vulkan rpc: planned with CUDA's rules"
+has out '^CUDA0 '
+rm -f g3.gguf mixed.log
 
 # the same 30B log without its command line and free memory: the plan says
 # what it lacks, and shows what that costs (split by GPU size: 22 layers'
@@ -216,7 +238,7 @@ has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
 # within 16 MiB on CUDA0 and +80 MiB (+6.6%) on the others.
 expect 0 "$VL" "$DATA/logs"
 has out '^  GPUs:    \(no device line\) 24064 MiB \(Ollama.s memory\.available\), NVIDIA GeForce RTX 3090 24576 MiB'
-has out '^  recorded: ctx 8192 parallel 4 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 81 split 27,27,27$'
+has out '^  recorded: backend cuda ctx 8192 parallel 4 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 81 split 27,27,27$'
 has out '^  CUDA0     weights      13303\.88     13303\.88 +-0\.01 '
 has out '^  CUDA1     weights      12951\.00     12951\.00 +[+-]0\.00 '
 has out '^  CUDA2     weights      13724\.61     13724\.61 +[+-]0\.00 '

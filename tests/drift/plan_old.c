@@ -12,8 +12,9 @@
  * (ggml-cuda.cu l. 670-690 at b5590: no flash-attention scratch, which
  * later tags added), op offload from a batch of 32 (l. 3280-3298).
  *
- * usage: plan_old LIBDIR MODEL.gguf ctx=N fa=0|1 ctk=f16|q8_0 free=MiB,MiB
+ * usage: plan_old LIBDIR MODEL.gguf ctx=N fa=0|1 ctk=f16|q8_0 free=MiB[,MiB...]
  *                 [ot=PATTERN=CPU|CUDAn]...
+ * (one free figure per GPU; 2 GPUs of 24 GiB free when not given)
  * Prints llama.cpp's own buffer and graph lines.
  */
 #include <stdio.h>
@@ -38,13 +39,13 @@ static void log_line(enum ggml_log_level level, const char *text, void *user)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: plan_old LIBDIR MODEL.gguf ctx=N fa=0|1 ctk=T free=MiB,MiB [ot=P=DEV]...\n");
+		fprintf(stderr, "usage: plan_old LIBDIR MODEL.gguf ctx=N fa=0|1 ctk=T free=MiB[,MiB...] [ot=P=DEV]...\n");
 		return 2;
 	}
 	static const struct vdev_rules cuda_b5590 = { "cuda", "CUDA", 128, 512, 0, 32, 1, 1 };
 	static struct llama_model_tensor_buft_override ot[MAX_OT + 1];
 	static char pat[MAX_OT][256];
-	unsigned long free_mib[2] = { 24576, 24576 };
+	unsigned long free_mib[VDEV_MAX] = { 24576, 24576 };
 	int n_ctx = 4096, fa = 0, n_ot = 0, n_gpu = 2;
 	enum ggml_type ctk = GGML_TYPE_F16;
 
@@ -60,8 +61,15 @@ int main(int argc, char **argv)
 		} else if (strncmp(a, "ctk=", 4) == 0) {
 			ctk = strcmp(a + 4, "q8_0") == 0 ? GGML_TYPE_Q8_0 : GGML_TYPE_F16;
 		} else if (strncmp(a, "free=", 5) == 0) {
-			if (sscanf(a + 5, "%lu,%lu", &free_mib[0], &free_mib[1]) != 2)
-				return 2;
+			/* one figure per GPU: their count is the number of GPUs */
+			n_gpu = 0;
+			for (const char *q = a + 5; *q && n_gpu < VDEV_MAX; q += *q == ',') {
+				char *end;
+				free_mib[n_gpu++] = strtoul(q, &end, 10);
+				if (end == q || (*end && *end != ','))
+					return 2;
+				q = end;
+			}
 		} else if (strncmp(a, "ot=", 3) == 0 && n_ot < MAX_OT) {
 			snprintf(pat[n_ot], sizeof(pat[n_ot]), "%s", a + 3);
 			char *eq = strrchr(pat[n_ot], '=');
@@ -77,9 +85,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* totals of a 24 GiB card; llama.cpp's default split follows free memory */
-	for (int i = 0; i < n_gpu; i++)
-		vdev_configure(i, 24576ULL << 20, (uint64_t)free_mib[i] << 20, &cuda_b5590);
+	/* totals of a 24 GiB card, or the free memory where more; llama.cpp's
+	 * default split follows free memory */
+	for (int i = 0; i < n_gpu; i++) {
+		uint64_t total = free_mib[i] > 24576 ? free_mib[i] : 24576;
+		vdev_configure(i, total << 20, (uint64_t)free_mib[i] << 20, &cuda_b5590);
+	}
 
 	struct llama_model_params mp = llama_model_default_params();
 	mp.devices = vdev_list(n_gpu);

@@ -1,9 +1,11 @@
 #!/bin/sh
 # tests/drift/run.sh - is a gap between the engine and a real log ours, or
-# llama.cpp's drift between tags? Re-plans the two bundled real logs
+# llama.cpp's drift between tags? Re-plans four bundled real logs
 # (tests/data/logs/llamacpp-ik*) with an OLDER pinned llama.cpp, tag b5590
 # (npm node-llama-cpp@3.9.0, the nearest prebuilt tag to the logs' builds
-# 5271 and 5622), on the same virtual GPUs (sim/engine/vdev.c), the same
+# 5192, 5269, 5271 and 5622; the prebuilt tag before them, b4980 in
+# node-llama-cpp@3.7.0, predates -ot, which all four use), on the same
+# virtual GPUs (sim/engine/vdev.c), the same
 # synthesised headers (build/validate_logs --synth) and the settings each
 # log records (command line; free memory of its `using device` lines), and
 # prints llama.cpp's buffer lines beside the log's.
@@ -70,4 +72,9 @@ one llamacpp-ik514-qwen3-30b-a3b-4090-5090.log ctx=16384 fa=0 ctk=f16 free=9862,
 one llamacpp-ik370-qwen3-235b-q6k-2x3090.log ctx=16384 fa=1 ctk=q8_0 free=23871,23871 \
 	'ot=blk\.(0|1|2|3|4|5|6)\.ffn.*=CUDA0' 'ot=blk\.(7|8|9|10|11|12|13)\.ffn.*=CUDA1' \
 	'ot=blk\.1[4-9]\.ffn.*=CPU' 'ot=blk\.[2-9][0-9]\.ffn.*=CPU'
+one llamacpp-ik357-qwen3-235b-q6k-3090-ot.log ctx=16384 fa=1 ctk=q8_0 free=23871 \
+	'ot=blk\.(0|1|2|3|4)\.ffn.*=CUDA0' 'ot=blk\.(5|6|7|8|9)\.ffn.*=CPU' 'ot=blk\.1[0-9]\.ffn.*=CPU' \
+	'ot=blk\.[2-9][0-9]\.ffn.*=CPU'
+one llamacpp-ik357-qwen3-235b-q8-a6000.log ctx=32768 fa=1 ctk=f16 free=48267 \
+	'ot=blk\.1[3-9]\.ffn.*=CPU' 'ot=blk\.[2-8][0-9]\.ffn.*=CPU' 'ot=blk\.9[0-3]\.ffn.*=CPU'
 rm -f plan.txt
