@@ -341,6 +341,12 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 		r->flash_attn = v ? "on" : "off";
 		note(rec, "flash-attn %s", r->flash_attn);
 	}
+	char ku[16];
+	if (!r->kv_unified && settings_rd_str(&rd, SET_KV_UNIFIED, ku, sizeof(ku), NULL) &&
+	    (!strcmp(ku, "true") || !strcmp(ku, "1"))) {
+		r->kv_unified = 1;
+		note(rec, "kv-unified");
+	}
 	if (!r->type_k && (r->type_k = settings_rd_str(&rd, SET_TYPE_K, rec->store_[0], sizeof(rec->store_[0]), NULL)))
 		note(rec, "type_k %s", r->type_k);
 	if (!r->type_v && (r->type_v = settings_rd_str(&rd, SET_TYPE_V, rec->store_[1], sizeof(rec->store_[1]), NULL)))

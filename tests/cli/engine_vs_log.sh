@@ -86,7 +86,7 @@ fi
 # llama.cpp's default split follows free memory (12 + 36 layers)
 expect 0 "$VL" --synth "$S30" q30.gguf
 expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M
-has out '^recorded: trace q30 \(backend cuda ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
+has out '^recorded: trace q30 \(backend cuda ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off kv-unified type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
 hasnt out 'not recovered'
 has out "^build: the log's llama.cpp b5622, planned by the pinned engine: compute buffers drift"
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
@@ -230,28 +230,31 @@ has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
 # The Ollama load on three RTX 3090 (#8922), planned with what the trace
 # recorded: weights and KV equal the log on every GPU (27 layers each, the
 # output on the last; CUDA0's 13303.875 prints as the log's 13303.88).
-# Compute is a finding: the log's build kept one KV cache of 8192 cells for
-# its 4 sequences, so each micro-batch's KQ spans all of them (8192 x 512 x
-# 64 heads x 4 B = 1024 MiB); the pinned engine gives each of the 4
-# sequences its own 2048-cell stream unless --kv-unified. The trace does
-# not say so (Ollama's runner prints no build), so it is not handed over:
-# planned as recorded, compute is 416-480 MiB; with --kv-unified it is
-# within 16 MiB on CUDA0 and +80 MiB (+6.6%) on the others.
+# Compute: the log's build kept one KV cache of 8192 cells for its 4
+# sequences (its "llama_kv_cache_init" lines: builds before llama.cpp's
+# per-sequence streams, PR #14363, July 2025), so each micro-batch's KQ
+# spans all of them (8192 x 512 x 64 heads x 4 B = 1024 MiB); the importer
+# records that (kv_unified=true) and the plan takes it (kv-unified): within
+# 16.01 MiB on CUDA0, +80.01 MiB on the others, 64 MiB of which are the
+# pipeline's input copies that no_alloc reserves on every GPU after the
+# first (README "Known limits"). Without it (--kv-unified is the engine's
+# option, not llama.cpp v0.5.0's default) each sequence would get its own
+# 2048-cell stream and compute would be 416-480 MiB.
 expect 0 "$VL" "$DATA/logs"
 has out '^  GPUs:    \(no device line\) 24064 MiB \(Ollama.s memory\.available\), NVIDIA GeForce RTX 3090 24576 MiB'
-has out '^  recorded: backend cuda ctx 8192 parallel 4 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 81 split 27,27,27$'
+has out '^  recorded: backend cuda ctx 8192 parallel 4 batch 2048 ubatch 512 flash-attn off kv-unified type_k f16 type_v f16 num-gpu 81 split 27,27,27$'
 has out '^  CUDA0     weights      13303\.88     13303\.88 +-0\.01 '
 has out '^  CUDA1     weights      12951\.00     12951\.00 +[+-]0\.00 '
 has out '^  CUDA2     weights      13724\.61     13724\.61 +[+-]0\.00 '
 has out '^  CUDA0     kv             864\.00       864\.00 +\+0\.00 '
 has out '^  CUDA1     kv             864\.00       864\.00 +\+0\.00 '
 has out '^  CUDA2     kv             832\.00       832\.00 +\+0\.00 '
-has out '^  CUDA0     compute       1216\.01       416\.02 '
+has out '^  CUDA0     compute       1216\.01      1232\.02 '
+expect 0 "$VRAMSIM" show --store t.db o70
+has out 'kv_unified=true'
 expect 0 "$VL" --synth "$SO" o70.gguf
 expect 0 "$VRAMSIM" plan o70.gguf --recorded o70 --store t.db --gpus 3x24064M
-has out '^CUDA0 +compute +1216\.01 +416\.02 '
-has out '^CUDA2 +kv +832\.00 +832\.00 +\+0\.00 '
-expect 0 "$VRAMSIM" plan o70.gguf --recorded o70 --store t.db --gpus 3x24064M --kv-unified
+has out 'kv-unified type_k f16'
 has out '^CUDA0 +compute +1216\.01 +1232\.02 +\+16\.01 '
 has out '^CUDA1 +compute +1216\.01 +1296\.02 +\+80\.01 '
 has out '^CUDA2 +compute +1216\.02 +1296\.03 +\+80\.01 '
