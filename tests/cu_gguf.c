@@ -395,8 +395,13 @@ int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head,
  * tools/mtmd/clip-impl.h, tag v0.5.0): a SigLIP encoder (patch
  * convolution, learned positions, n_layer pre-norm blocks with biased
  * q/k/v/out and a GELU MLP, a post-norm), then the soft-embedding norm and
- * the input projection to the text model's width. Matrices in mat_type,
- * the patch kernel F16, norms, biases and positions F32.
+ * the input projection to the text model's width. Types as the
+ * converter forces them (conversion/gemma.py, Gemma3VisionModel
+ * tensor_force_quant, and base.py, tag v0.5.0): the patch kernel and the
+ * positions (".embeddings.") F32, the input projection F16, norms and
+ * biases F32, the other matrices mat_type. With mat_type F16 that is
+ * ggml-org's gemma-3-4b-it mmproj: clip counts 811.79 MiB for it, the
+ * figure llama.cpp printed loading it (tests/data/logs/llamacpp-22790-*).
  */
 int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
 			  int patch, int n_embd_text, int mat_type, struct cu_gguf **keep)
@@ -417,7 +422,7 @@ int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, i
 	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
 	cu_gguf_f32s(g, "vision.image_std", std_, 3);
 	int n_pos = (image / patch) * (image / patch);
-	cu_gguf_tensor4(g, "v.patch_embd.weight", CU_F16, patch, patch, 3, n_embd);
+	cu_gguf_tensor4(g, "v.patch_embd.weight", CU_F32, patch, patch, 3, n_embd);
 	cu_gguf_tensor(g, "v.patch_embd.bias", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "v.position_embd.weight", CU_F32, n_embd, n_pos, 0);
 	for (int l = 0; l < n_layer; l++) {
@@ -449,6 +454,6 @@ int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, i
 	cu_gguf_tensor(g, "v.post_ln.weight", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "v.post_ln.bias", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "mm.soft_emb_norm.weight", CU_F32, n_embd, 0, 0);
-	cu_gguf_tensor(g, "mm.input_projection.weight", mat_type, n_embd_text, n_embd, 0);
+	cu_gguf_tensor(g, "mm.input_projection.weight", CU_F16, n_embd_text, n_embd, 0);
 	return finish(g, path, keep);
 }
