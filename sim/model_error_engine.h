@@ -27,6 +27,17 @@
  *    runtime): 450 MiB against 451, 456 and 456 MiB "unaccounted" on
  *    3 RTX 4090 (llama.cpp PR #15860, tests/data/logs): 1.32%. Measured on
  *    one GPU model only: other GPUs and drivers may differ more.
+ *  - projector (--mmproj, clip's weights and compute): equal in all 3
+ *    comparisons to the 0.01 MiB printed: llama.cpp deab41ec6 loading
+ *    ggml-org's gemma-3-4b-it vision projector on one NVIDIA L4 (PR
+ *    #22790, tests/data/logs/llamacpp-22790-*), planned from a header of
+ *    its printed hyper-parameters and the converter's tensor types:
+ *    clip's weight count 811.79 MiB, CUDA0 compute 121.25 MiB and CPU
+ *    compute 9.19 MiB with flash attention (tests/test_mmproj.c, which
+ *    fails if this band is set below what it measures). One projector
+ *    type (gemma3), one GPU model, flash attention on only: other types
+ *    and the graph without flash attention are not measured against a
+ *    log.
  * A term with _N 0 is unmeasured: the verdict says its band is unknown.
  */
 #ifndef VRAMSIM_MODEL_ERROR_ENGINE_H
@@ -45,6 +56,6 @@
 #define MODEL_ERR_ENGINE_OUTPUT 0.0000
 #define MODEL_ERR_ENGINE_OUTPUT_N 0
 #define MODEL_ERR_ENGINE_PROJECTOR 0.0000
-#define MODEL_ERR_ENGINE_PROJECTOR_N 0
+#define MODEL_ERR_ENGINE_PROJECTOR_N 3
 
 #endif
