@@ -28,7 +28,7 @@ enum {
 static const struct cli_opt plan_opts[] = {
 	{ "gpus", O_GPUS, "SPEC", "virtual GPUs, e.g. 4x24G or 2x24G,1x12G (required unless --cpu)", NULL },
 	{ "free", O_FREE, "SPEC", "free memory per GPU (default: all); llama.cpp's default split\nfollows it", NULL },
-	{ "backend", O_BACKEND, "B", "allocation rules of the GPUs", ENG_BACKENDS },
+	{ "backend", O_BACKEND, "B", "allocation rules of the GPUs: " ENG_BACKENDS "\n(default cuda; a recorded load's own with --recorded)", ENG_BACKENDS },
 	{ "ctx", O_CTX, "N", "context size [-c]; 0: the model's training context", NULL },
 	{ "parallel", O_PAR, "N", "sequences [-np]", NULL },
 	{ "batch", O_BATCH, "N", "logical batch [-b]", NULL },

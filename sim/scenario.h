@@ -104,7 +104,7 @@ void scen_opts_init(struct scen_opts *o);
 	  "(RPC before llama.cpp PR #18626) or GGML_SCHED_MAX_COPIES=1 (engine plan)", NULL) \
 	X(SCEN_OPT_MMPROJ, "mmproj", "FILE", "a multimodal projector, planned by llama.cpp's clip loader\n" \
 	  "on GPU 0 (engine plan; the formula model does not count it)", "@file") \
-	X(SCEN_OPT_BACKEND, "backend", "B", "allocation rules of the virtual GPUs (engine plan)", ENG_BACKENDS) \
+	X(SCEN_OPT_BACKEND, "backend", "B", "allocation rules of the virtual GPUs: " ENG_BACKENDS "\n(engine plan; default cuda)", ENG_BACKENDS) \
 	X(SCEN_OPT_LIB, "engine-lib", "DIR", "another llama.cpp build of the same ABI (engine plan)", "@dir") \
 	X(SCEN_OPT_NOENG, "no-engine", NULL, "the formula model even where the llama.cpp engine can plan", NULL) \
 	X(SCEN_OPT_WORKSPACE, "workspace", "SIZE", "cuBLAS workspace per GPU on an engine plan (default 32M,\n" \

@@ -69,7 +69,7 @@ has err 'engine refused --engine-lib'
 # its recorded settings, differs by nothing; another model is flagged
 expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --parallel 2 --flash-attn on --save st2 --store t.db -q
 expect 0 "$VRAMSIM" plan "$M" --recorded st2 --store t.db -q
-has out '^recorded: trace st2 \(ctx 1024 parallel 2 batch 1024 ubatch 512 flash-attn on type_k f16 type_v f16\)$'
+has out '^recorded: trace st2 \(backend cuda ctx 1024 parallel 2 batch 1024 ubatch 512 flash-attn on type_k f16 type_v f16\)$'
 has out '^CUDA1 +compute .* \+0\.00 +\+0\.0%$'
 hasnt out '^CUDA[01] .* [+-][0-9]*\.[0-9]*[1-9] '
 expect 2 "$VRAMSIM" plan "$M" --recorded nosuch --store t.db
@@ -95,6 +95,23 @@ awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > whatif.t
 expect 0 "$VRAMSIM" export --store t.db direct --format csv
 awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > direct.txt
 [ "$(wc -l < direct.txt)" -ge 8 ] && cmp whatif.txt direct.txt || { echo "kept plan's what-if differs from the direct plan:"; diff whatif.txt direct.txt; exit 1; }
+# the kept backend and --no-pipeline are kept too (the re-plan differs
+# from llama-server's defaults: CUDA, pipeline parallelism)
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --backend vulkan --no-pipeline --save keptvk --store t.db -q
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --backend vulkan --no-pipeline --ubatch 256 --save directvk --store t.db -q
+expect 0 "$VRAMSIM" export --store t.db keptvk --ubatch 256 --format csv
+awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > whatifvk.txt
+expect 0 "$VRAMSIM" export --store t.db directvk --format csv
+awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > directvk.txt
+cmp whatifvk.txt directvk.txt || { echo "kept vulkan plan's what-if differs:"; diff whatifvk.txt directvk.txt; exit 1; }
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 1024 --ubatch 256 --save directcu --store t.db -q
+expect 0 "$VRAMSIM" export --store t.db directcu --format csv
+awk -F, '$6 ~ /^(weights|kv|compute|output)$/ {print $5, $6, $7}' out > directcu.txt
+! cmp -s whatifvk.txt directcu.txt || { echo "the kept backend and --no-pipeline had no effect"; exit 1; }
+expect 0 "$VRAMSIM" show --store t.db keptvk
+has out 'gpu_backend=vulkan'
+has out 'plan\.no_pipeline=1'
+has out 'plan\.sched_copies=1'
 expect 0 "$VRAMSIM" replay --store t.db kept --ubatch 256
 has out '^scenario: engine plan \(llama\.cpp .*\): ctx 1024 \(1 slot x 1024\), batch 1024, ubatch 256,'
 # an option only the engine answers works on a kept plan too (KV to the host)
