@@ -514,6 +514,7 @@ static const struct ll_rule ll_rules[] = {
 	{ "pipeline parallelism", "pipeline parallelism enabled", ll_on_n_copies, 0, M_NONE },
 	{ "graph size", "graph ", ll_on_graph, 0, M_NONE },
 	{ "flash attention auto", "Flash Attention was auto", ll_on_fa_auto, 0, M_NONE },
+	{ "llama.cpp build", "build", ll_on_build, MK_OTHER, M_BUF },
 	{ "model loader", "llama_model_loader: loaded meta data", ll_on_loader, MK_LOADER, M_BUF },
 	{ "KV init", "type_k = '", ll_on_kv_init, 0, M_NONE },
 	{ "mllama", "mllama_model_load: model name:", ll_on_mllama, 0, M_NONE },

@@ -552,6 +552,29 @@ int ll_on_fa_auto(struct ll *p, char *s, char **cause)
 	return 0;
 }
 
+/* "build: 5192 (e59a5f1e) with cc ... for x86_64-linux-gnu" (common.cpp's
+ * common_params_print / the tools' first line) or "main: build = 1234
+ * (abc1234)" (older tools): the llama.cpp build that wrote the log, whose
+ * buffers the pinned engine may size otherwise (README "Accuracy"). */
+int ll_on_build(struct ll *p, char *s, char **cause)
+{
+	(void)cause;
+	const char *t = s;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strncmp(t, "main: ", 6) == 0)
+		t += 6;
+	if (strncmp(t, "build: ", 7) != 0 && strncmp(t, "build = ", 8) != 0)
+		return 1;
+	t += t[5] == ':' ? 7 : 8;
+	char *end;
+	unsigned long n = strtoul(t, &end, 10);
+	if (end == t || strncmp(end, " (", 2) != 0 || n == 0 || n > 1000000)
+		return 1;
+	ll_set_u64(ll_load_for(p), SK(LLAMA_BUILD), n);
+	return 0;
+}
+
 /* "llama_model_loader: loaded meta data with 45 key-value pairs": a load
  * starts (its marker row does the rest). */
 int ll_on_loader(struct ll *p, char *s, char **cause)

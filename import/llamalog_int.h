@@ -275,6 +275,7 @@ int ll_on_overridden(struct ll *p, char *s, char **cause);
 int ll_on_n_copies(struct ll *p, char *s, char **cause);
 int ll_on_graph(struct ll *p, char *s, char **cause);
 int ll_on_fa_auto(struct ll *p, char *s, char **cause);
+int ll_on_build(struct ll *p, char *s, char **cause);
 int ll_on_loader(struct ll *p, char *s, char **cause);
 int ll_on_kv_init(struct ll *p, char *s, char **cause);
 int ll_on_mllama(struct ll *p, char *s, char **cause);

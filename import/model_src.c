@@ -112,6 +112,29 @@ static int from_path(const char *spec, struct msrc *m, char **cause)
 	return 0;
 }
 
+/*
+ * Architectures Ollama runs in its own engine (ml/backend/ggml, its own
+ * graph and KV cache) rather than llama.cpp's: OllamaEngineRequired in
+ * ollama fs/ggml/ggml.go (the list as of 2026; it grew with every
+ * release from gemma3 and mistral3 in v0.6; its bert and nomic-bert rows
+ * are embedding models, left out). For those, llama.cpp's plan of the
+ * same file is not what Ollama allocates, and the description says so.
+ */
+static int ollama_engine_arch(const char *what)
+{
+	static const char *const archs[] = {
+		"deepseek2", "deepseekocr", "gemma3", "gemma3n", "gemma4", "gptoss", "gpt-oss",
+		"llama4", "mistral3", "mllama", "nemotron_h", "nemotron_h_moe", "olmo3",
+		"qwen25vl", "qwen3", "qwen3moe", "qwen35", "qwen35moe", "qwen3next", "qwen3vl",
+		"qwen3vlmoe", "glm4moelite", "glmocr", "lfm2", "lfm2moe",
+	};
+	size_t n = strcspn(what, ",");
+	for (size_t i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
+		if (strlen(archs[i]) == n && strncmp(archs[i], what, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int from_ollama(const char *name, struct msrc *m, char **cause)
 {
 	struct ollstore_model om;
@@ -127,9 +150,13 @@ static int from_ollama(const char *name, struct msrc *m, char **cause)
 		char ctx[48] = "";
 		if (om.num_ctx)
 			snprintf(ctx, sizeof(ctx), "; num_ctx %u from its params", om.num_ctx);
-		m->desc = util_xasprintf("ollama:%s = %s (%s; manifest %s%s%s)", name, om.ref, what,
+		char own[160] = "";
+		if (ollama_engine_arch(what))
+			snprintf(own, sizeof(own), "; Ollama runs %.*s in its own engine, not llama.cpp: this is "
+				 "llama.cpp's plan of the same file", (int)strcspn(what, ","), what);
+		m->desc = util_xasprintf("ollama:%s = %s (%s; manifest %s%s%s%s)", name, om.ref, what,
 					 om.manifest, om.projector ? "; with its vision projector"
-					 : "", ctx);
+					 : "", ctx, own);
 	}
 	free(what);
 	ollstore_model_clear(&om);

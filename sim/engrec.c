@@ -234,6 +234,41 @@ static void recorded_backend(struct eng_req *r, struct engrec *rec, const char *
 	missing(rec, m);
 }
 
+/*
+ * llama.cpp's --fit (llama-server's default where a build has it): "--fit
+ * on" on the command line, or, without one, its lines in the log. It
+ * changes only what the user left at its default (common/fit.h), so the
+ * re-run starts from the recorded command line; a context it reduced was
+ * the default one (llama_params_fit: "context size reduced from N to M").
+ */
+static void recorded_fit(struct settings_rd *rd, struct eng_req *r, struct engrec *rec, int ctx_logged)
+{
+	char v[160];
+	int set;
+	if (settings_rd_str(rd, SET_FIT, v, sizeof(v), NULL))
+		rec->fit = !strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "enabled");
+	else
+		rec->fit = settings_rd_str(rd, SET_FIT_RESULT, v, sizeof(v), NULL) != NULL ||
+			   (settings_rd_int(rd, SET_FIT_N_CTX, 0, &set), set);
+	if (!rec->fit)
+		return;
+	note(rec, "fit on");
+	int64_t from = settings_rd_int(rd, SET_FIT_N_CTX_FROM, 0, &set);
+	if (set && from > 0 && ctx_logged)
+		r->ctx = 0; /* the default context, which --fit reduced (the log's is its choice) */
+	if (!r->fit_margin && settings_rd_str(rd, SET_FIT_TARGET_MIB, v, sizeof(v), NULL)) {
+		char *end;
+		unsigned long mib = strtoul(v, &end, 10);
+		if (end != v && mib <= (1ul << 30))
+			r->fit_margin = (uint64_t)mib << 20;
+		if (*end == ',')
+			missing(rec, "--fit-target per device: the first value taken for every GPU");
+	}
+	int64_t mc = settings_rd_int(rd, SET_FIT_MIN_CTX, 0, &set);
+	if (!r->fit_min_ctx && set && mc > 0 && mc <= UINT32_MAX)
+		r->fit_min_ctx = (uint32_t)mc;
+}
+
 int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct engrec *rec, char **cause)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -282,8 +317,10 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	char be[64];
 	if (!r->backend && settings_rd_str(&rd, SET_GPU_BACKEND, be, sizeof(be), NULL))
 		recorded_backend(r, rec, be);
+	int ctx_logged = 0;
 	if (!r->ctx && (v = settings_rd_int(&rd, SET_N_CTX, 0, &set), set) && v > 0) {
 		r->ctx = (uint32_t)v;
+		ctx_logged = 1;
 		note(rec, "ctx %u", r->ctx);
 	}
 	if (!r->parallel && (v = settings_rd_int(&rd, SET_N_SEQ_MAX, 0, &set), set ? 1 : (v = settings_rd_int(&rd, SET_PARALLEL, 0, &set), set)) && v > 0) {
@@ -312,6 +349,9 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	}
 	if ((v = settings_rd_int(&rd, SET_N_COPIES, 0, &set), set) && v > 0)
 		rec->copies = (int)v;
+	if ((v = settings_rd_int(&rd, SET_LLAMA_BUILD, 0, &set), set) && v > 0)
+		rec->build = (long)v;
+	recorded_fit(&rd, r, rec, ctx_logged);
 	if ((v = settings_rd_int(&rd, SET_META_N_LAYER, 0, &set), set) ||
 	    (v = settings_rd_int(&rd, SET_N_LAYER_TOTAL, 0, &set) - 1, set))
 		rec->n_layer = (int)v;
@@ -408,15 +448,39 @@ int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, c
 	return rd.rc;
 }
 
+/* One plan of r: llama.cpp's --fit first where the load ran it. */
+static int plan_once(struct eng *e, const struct eng_req *r, struct engrec *rec, struct eng_plan *p,
+		     int say, char **cause)
+{
+	if (!rec->fit)
+		return eng_plan(e, r, p, cause);
+	struct eng_fit f;
+	int rc = eng_fit(e, r, &f, p, cause);
+	if (rc)
+		return rc;
+	if (say) {
+		char split[160] = "", ngl[16] = "all";
+		size_t k = 0;
+		for (int i = 0; f.n_split > 1 && i < f.n_split && k < sizeof(split); i++)
+			k += (size_t)snprintf(split + k, sizeof(split) - k, "%s%.3g", i ? "," : ", split ", f.split[i]);
+		if (f.n_gpu_layers >= 0)
+			snprintf(ngl, sizeof(ngl), "%d", f.n_gpu_layers);
+		note(rec, "(--fit re-run on the recorded free memory: %s, -ngl %s -c %u%s, %d override%s)",
+		     f.status == 0 ? "fits" : "does not fit", ngl, f.ctx, split, f.n_ot, f.n_ot == 1 ? "" : "s");
+	}
+	eng_fit_free(&f);
+	return 0;
+}
+
 int engrec_plan(struct eng *e, struct eng_req *r, struct engrec *rec, struct eng_plan *p, char **cause)
 {
-	int rc = eng_plan(e, r, p, cause);
+	int rc = plan_once(e, r, rec, p, 1, cause);
 	if (rc || rec->copies != 1 || p->copies <= 1 || r->no_pipeline)
 		return rc;
 	int planned = p->copies;
 	eng_plan_free(p);
 	r->no_pipeline = 1;
-	if ((rc = eng_plan(e, r, p, cause)))
+	if ((rc = plan_once(e, r, rec, p, 0, cause)))
 		return rc;
 	note(rec, "no-pipeline (the load ran one scheduler copy where the engine plans %d: its GPUs or "
 		  "build had no pipeline parallelism)", planned);
@@ -437,6 +501,12 @@ void engrec_print(FILE *f, const struct engrec *rec, const struct eng_plan *p)
 	fprintf(f, "recorded: trace %s (%s)\n", rec->name, rec->settings[0] ? rec->settings : "no settings recorded");
 	if (rec->missing[0])
 		fprintf(f, "not recovered: %s\n", rec->missing);
+	/* measured: the pinned engine's compute buffers against logs of
+	 * builds 5192-5622 differ by up to 5.5%, and llama.cpp b5590 plans
+	 * those logs to the 0.01 MiB (tests/drift/run.sh, README "Accuracy") */
+	if (rec->build)
+		fprintf(f, "build: the log's llama.cpp b%ld, planned by the pinned engine: compute buffers drift "
+			"between builds (up to 5.5%% measured), weights and KV did not\n", rec->build);
 	if (rec->n_layer > 0 && rec->n_layer != p->n_layer)
 		fprintf(f, "warning: the recorded load's model has %d layers, this one %d: not the same model\n",
 			rec->n_layer, p->n_layer);

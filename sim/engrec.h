@@ -25,6 +25,8 @@ struct engrec {
 	uint64_t output[ENG_MAX_GPUS + 1], context[ENG_MAX_GPUS + 1];
 	int n_layer;         /* the recorded model's repeating layers, 0 if unknown */
 	int copies;          /* scheduler copies the load ran (n_copies), 0 if unknown */
+	long build;          /* the llama.cpp build that wrote the log, 0 if not printed */
+	int fit;             /* the load ran llama.cpp's --fit: engrec_plan runs it again */
 	char settings[1024]; /* the recorded settings used, for the report */
 	char missing[512];   /* recorded settings that could not be recovered, "" if none */
 	char store_[8][32];  /* storage for strings r points into: type_k, type_v, backend */
@@ -69,7 +71,10 @@ struct engrec_saved {
 int engrec_saved_plan(struct store *st, int64_t trace, struct engrec_saved *s, char **cause);
 
 /*
- * Plan r (filled by engrec_load) with e into *p. Where the load ran one
+ * Plan r (filled by engrec_load) with e into *p: where the load ran
+ * llama.cpp's --fit (rec->fit), llama.cpp's fit on the recorded free
+ * memory first, as the load did (eng_fit), and its choice in
+ * rec->settings. Where the load ran one
  * scheduler copy but llama.cpp would run several for these settings
  * (pipeline parallelism), the load's GPUs or build had none (RPC workers
  * before llama.cpp PR #18626; GGML_SCHED_MAX_COPIES=1): r gets

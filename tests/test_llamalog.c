@@ -1386,6 +1386,28 @@ static void test_llamalog_backend_and_copies(void)
 	}
 }
 
+/* The llama.cpp build that wrote a log, in both shapes the tools print;
+ * a line that only mentions a build is not one. */
+static void test_llamalog_build(void)
+{
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "build: 5192 (e59a5f1e) with cc (Ubuntu 13.3.0-6ubuntu2~24.04) 13.3.0 for x86_64-linux-gnu\n", "5192" },
+		{ "main: build = 1234 (abc1234)\n", "1234" },
+		{ "the build: 12 (x) was fine\n", NULL },
+		{ "build: 5192 with cc\n", NULL },
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(cases); i++) {
+		char log[512];
+		snprintf(log, sizeof(log), "%sllama_context:      CUDA0 compute buffer size =   400.01 MiB\n", cases[i].line);
+		char *cause = NULL;
+		CU_ASSERT_EQUAL_FATAL(import_text(log, &cause), 0);
+		free(cause);
+		CU_ASSERT_TRUE(setting_is(0, "llama_build", cases[i].want));
+	}
+}
+
 static void register_tests(void)
 {
 	CU_pSuite s = CU_add_suite("llamalog", NULL, NULL);
@@ -1422,6 +1444,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_cut_line);
 	CU_ADD(s, test_llamalog_device_name_parens);
 	CU_ADD(s, test_llamalog_backend_and_copies);
+	CU_ADD(s, test_llamalog_build);
 	CU_ADD(s, test_llamalog_cleanup);
 }
 

@@ -439,6 +439,32 @@ static void test_ollama(void)
 	CU_ASSERT(strstr(m.desc, "ollama:tiny = registry.ollama.ai/library/tiny:latest (llama, 5 "
 			 "layers; manifest ") != NULL);
 	CU_ASSERT(strstr(m.desc, "with its vision projector; num_ctx 4096 from its params") != NULL);
+	CU_ASSERT(strstr(m.desc, "own engine") == NULL); /* llama runs on llama.cpp */
+	msrc_close(&m);
+	/* an architecture Ollama runs in its own engine: the plan says whose it is */
+	struct gguf_synth_params sp;
+	char *why = NULL;
+	CU_ASSERT_EQUAL_FATAL(gguf_synth_parse("arch=gemma3,layers=4,embd=256,heads=4,kv_heads=1,head_dim=64,"
+					       "vocab=1024,ftype=Q8_0", &sp, &why), 0);
+	unsigned char *hdr = NULL;
+	size_t hlen = 0;
+	uint64_t fsize = 0;
+	CU_ASSERT_EQUAL_FATAL(gguf_synth_build(&sp, &hdr, &hlen, &fsize, &why), 0);
+	char blob[1024], man[512];
+	snprintf(blob, sizeof(blob), "%s/blobs/sha256-%s", d, hex64('f'));
+	FILE *f = fopen(blob, "wb");
+	CU_ASSERT_FATAL(f && fwrite(hdr, 1, hlen, f) == hlen && ftruncate(fileno(f), (off_t)fsize) == 0);
+	fclose(f);
+	free(hdr);
+	cu_sh("mkdir -p '%s/manifests/registry.ollama.ai/library/g3'", d);
+	snprintf(man, sizeof(man), "{\"layers\":[{\"mediaType\":\"application/vnd.ollama.image.model\","
+		 "\"digest\":\"sha256:%s\",\"size\":%llu}]}", hex64('f'), (unsigned long long)fsize);
+	snprintf(blob, sizeof(blob), "%s/manifests/registry.ollama.ai/library/g3/latest", d);
+	write_text(blob, man);
+	CU_ASSERT_EQUAL_FATAL(msrc_open(NULL, "ollama:g3", NULL, &m, &cause), 0);
+	CU_ASSERT(strstr(m.desc, "(gemma3, 4 layers; manifest ") != NULL);
+	CU_ASSERT(strstr(m.desc, "; Ollama runs gemma3 in its own engine, not llama.cpp: this is llama.cpp's plan "
+			 "of the same file)") != NULL);
 	msrc_close(&m);
 	/* Full names, and --mmproj over the model's own projector. */
 	CU_ASSERT_EQUAL(msrc_open(NULL, "ollama:registry.ollama.ai/library/tiny:latest",

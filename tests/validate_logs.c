@@ -506,7 +506,7 @@ static int one_log(struct eng *e, const char *dir, const char *file, const char 
 		char cnote[64];
 		snprintf(cnote, sizeof(cnote), "no_alloc reservation, %d scheduler cop%s", p.copies,
 			 p.copies == 1 ? "y" : "ies");
-		row(dn, "compute", rec.compute[d], ed->compute, host ? "pinned host buffer" : cnote);
+		row(dn, "compute", rec.compute[d], ed->compute, host ? "host compute buffer (pinned where the backend has one)" : cnote);
 		if (host)
 			row(dn, "output", rec.output[d], ed->output, "");
 		else {

@@ -74,6 +74,7 @@ enum { SETT_SIM = 1 };
 	X(NO_KV_OFFLOAD, "no_kv_offload", SETT_INT, 0, "--no-kv-offload: KV cache on the host") \
 	X(CMDLINE, "cmdline", SETT_INT, 0, "the run's command line was in the log (its options are recorded)") \
 	X(TENSORS_OVERRIDDEN, "tensors_overridden", SETT_STR, 0, "tensors a -v log says -ot moved ('buffer type overridden to DEV'): NAME=DEV ';'-joined") \
+	X(LLAMA_BUILD, "llama_build", SETT_INT, 0, "llama.cpp build number that wrote the log ('build: N (commit)')") \
 	X(GPU_BACKEND, "gpu_backend", SETT_STR, 0, "ggml backend of the GPU buffers (CUDA, ROCm, Vulkan, RPC, Metal, SYCL, ...), '+'-joined when a load mixes them") \
 	X(GPU_FREE_MIB, "gpu_free_mib", SETT_STR, 0, "free MiB per GPU as the model loaded ('using device'), ','-joined by index, '?' unknown") \
 	X(DEVICE, "device", SETT_STR, 0, "--device list as given") \

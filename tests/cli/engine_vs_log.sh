@@ -74,6 +74,7 @@ expect 0 "$VL" --synth "$S30" q30.gguf
 expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M
 has out '^recorded: trace q30 \(backend cuda ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
 hasnt out 'not recovered'
+has out "^build: the log's llama.cpp b5622, planned by the pinned engine: compute buffers drift"
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
 has out '^CUDA1 +kv +1152\.00 +1152\.00 +\+0\.00 '
 has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '

@@ -124,3 +124,32 @@ expect 0 "$VRAMSIM" plan gone.gguf --gpus 2x24G --ctx 1024 --save gone --store t
 rm gone.gguf
 expect 0 "$VRAMSIM" replay --store t.db gone --ubatch 256
 has out 'its what-if by the formula model: its model /.*gone\.gguf cannot be re-planned by llama\.cpp here \(.*No such file'
+
+# a recorded load that ran llama.cpp's --fit (its lines in the log, the
+# free memory of its `using device` line): plan --recorded runs llama.cpp's
+# fit again on that free memory, from the default context it reduced, and
+# chooses what `fit --engine-fit` chooses for the same GPU
+S='model:arch=llama,layers=8,embd=1024,heads=16,kv_heads=4,ff=4096,vocab=32000,ctx_train=262144,ftype=Q8_0'
+printf '%s\n' 'build: 7000 (abcdef12) with cc (Debian 12.2.0-14) 12.2.0 for x86_64-linux-gnu' \
+	'llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce RTX 3050) - 2000 MiB free' \
+	'llama_params_fit_impl: context size reduced from 262144 to 40960 -> need 1600 MiB less memory in total' \
+	'llama_params_fit: successfully fit params to free device memory' \
+	'llama_context: n_ctx         = 40960' \
+	'load_tensors:        CUDA0 model buffer size =   156.52 MiB' > fit.log
+expect 0 "$VRAMSIM" import --store t.db --name fitlog fit.log -q
+expect 0 "$VRAMSIM" plan "$S" --recorded fitlog --store t.db --gpus 1x4G
+has out 'fit on free 2000 MiB \(--fit re-run on the recorded free memory: fits, -ngl all -c [0-9]+, 0 overrides\)\)$'
+has out "^build: the log's llama.cpp b7000, planned by the pinned engine"
+C1=$(sed -n 's/.*--fit re-run on the recorded free memory: fits, -ngl all -c \([0-9]*\),.*/\1/p' out)
+grep -q "^context: $C1 tokens" out || { echo "the plan is not of the context --fit chose ($C1)"; cat out; exit 1; }
+expect 0 "$VRAMSIM" fit --engine-fit "$S" --gpus 1x4G --free 2000M
+has out "would choose: -ngl all -c $C1\$"
+[ "$C1" -lt 262144 ] || { echo "--fit did not reduce the context"; exit 1; }
+# --fit off on the command line: planned as recorded, no fit
+printf '%s\n' './llama-server -m m.gguf --fit off -c 40960' > fitoff.log
+cat fit.log >> fitoff.log
+expect 0 "$VRAMSIM" import --store t.db --name fitoff fitoff.log -q
+expect 0 "$VRAMSIM" plan "$S" --recorded fitoff --store t.db --gpus 1x4G
+hasnt out 'fit on'
+has out '^context: 40960 tokens'
+rm -f fit.log fitoff.log
