@@ -516,6 +516,8 @@ static const struct ll_rule ll_rules[] = {
 	{ "flash attention auto", "Flash Attention was auto", ll_on_fa_auto, 0, M_NONE },
 	{ "llama.cpp build", "build", ll_on_build, MK_OTHER, M_BUF },
 	{ "model loader", "llama_model_loader: loaded meta data", ll_on_loader, MK_LOADER, M_BUF },
+	/* before key = value: a dumped GGUF value may contain " = " */
+	{ "model loader kv", "llama_model_loader: - kv ", ll_on_loader_kv, 0, M_NONE },
 	{ "KV init", "type_k = '", ll_on_kv_init, 0, M_NONE },
 	{ "mllama", "mllama_model_load: model name:", ll_on_mllama, 0, M_NONE },
 	/* slog before key = value: a slog value may contain " = " */

@@ -107,6 +107,10 @@ int ll_on_buffer(struct ll *p, char *s, char **cause)
 		snprintf(label, sizeof(label), "%s %s", name,
 			 *kind ? kind : cat == TRACE_CAT_WEIGHTS ? "model" : "buffer");
 	ll_buffer_add(p, dev, cat, bytes, name, label);
+	/* llama_kv_cache_init (llama.cpp before 2025-05, ik_llama.cpp, Ollama's
+	 * runners) had one cache that every sequence shares */
+	if (cat == TRACE_CAT_KV && strncmp(fn, "llama_kv_cache_init", 19) == 0 && !ll_get(ll_cur(p), SK(KV_UNIFIED)))
+		ll_set(ll_cur(p), SK(KV_UNIFIED), "true");
 	return 0;
 }
 
@@ -255,6 +259,19 @@ int ll_on_kv_total(struct ll *p, char *s, char **cause)
 	long cells = num_before(s, " cells"), layers = num_before(s, " layers");
 	if (cells >= 0)
 		ll_set_int(l, SK(KV_CELLS), cells);
+	/* "(4096 cells, 80 layers, 4/1 seqs)": sequences / cache streams, one
+	 * stream being a cache all sequences share (llama-kv-cache.cpp l. 301 at
+	 * v0.5.0); "( 4096 cells, 80 layers, 4 seqs)", from builds before
+	 * streams (llama.cpp PR #14363, July 2025), had only that one */
+	const char *sq = strstr(s, " seqs)");
+	if (sq && !ll_get(l, SK(KV_UNIFIED))) {
+		const char *d = sq;
+		while (d > s && isdigit((unsigned char)d[-1]))
+			d--;
+		int streams = d > s && d[-1] == '/' ? atoi(d) : 1;
+		if (d < sq)
+			ll_set(l, SK(KV_UNIFIED), streams == 1 ? "true" : "false");
+	}
 	if (layers >= 0)
 		ll_set_int(l, SK(KV_LAYERS), layers);
 	return 0;

@@ -289,6 +289,7 @@ int ll_on_fit_result(struct ll *p, char *s, char **cause);
 /* llamalog_set.c */
 int ll_on_kv_meta(struct ll *p, char *s, char **cause);
 int ll_on_kv_ctx(struct ll *p, char *s, char **cause);
+int ll_on_loader_kv(struct ll *p, char *s, char **cause);
 int ll_on_cmdline(struct ll *p, char *s, char **cause);
 void ll_args(struct ll_load *l, const char *args);
 /* llamalog_ollama.c */

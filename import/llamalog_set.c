@@ -166,6 +166,79 @@ int ll_on_kv_ctx(struct ll *p, char *s, char **cause)
 	return key_value(p, s, 0);
 }
 
+/*
+ * The GGUF metadata the loader dumps, "llama_model_loader: - kv   5:
+ * llama.block_count u32 = 80": the hyper-parameters where the log has no
+ * print_info / llm_load_print_meta lines (an excerpt cut of them, or a
+ * build that printed them elsewhere). The keys are the GGUF spec's
+ * (ggml docs/gguf.md, "LLM" keys: ARCH.block_count, ...); only scalar
+ * values of the model's own architecture (general.architecture, kv 0)
+ * are read. The printers, later in a load, set the same settings and win:
+ * they print what the loader derived, the dump only what the file holds.
+ */
+static const struct { const char *suffix, *setting; } gguf_keys[] = {
+	{ "block_count", SK(META_N_LAYER) },
+	{ "embedding_length", SK(META_N_EMBD) },
+	{ "attention.head_count", SK(META_N_HEAD) },
+	{ "attention.head_count_kv", SK(META_N_HEAD_KV) },
+	{ "attention.key_length", SK(META_N_EMBD_HEAD_K) },
+	{ "attention.value_length", SK(META_N_EMBD_HEAD_V) },
+	{ "vocab_size", SK(META_N_VOCAB) },
+	{ "context_length", SK(META_N_CTX_TRAIN) },
+	{ "feed_forward_length", SK(META_N_FF) },
+	{ "expert_count", SK(META_N_EXPERT) },
+	{ "expert_used_count", SK(META_N_EXPERT_USED) },
+};
+
+int ll_on_loader_kv(struct ll *p, char *s, char **cause)
+{
+	(void)cause;
+	const char *k = strstr(s, "llama_model_loader: - kv ");
+	if (!k)
+		return 1;
+	k = ll_skip_sp(k + 25);
+	while (isdigit((unsigned char)*k))
+		k++;
+	if (*k++ != ':')
+		return 1;
+	k = ll_skip_sp(k);
+	const char *ke = k;
+	while (*ke && *ke != ' ')
+		ke++;
+	const char *t = ll_skip_sp(ke), *te = t;
+	while (*te && *te != ' ')
+		te++;
+	const char *eq = strstr(te, " = ");
+	if (ke == k || te == t || !eq || (size_t)(ke - k) >= 96)
+		return 1;
+	char key[96], type[16], *v = (char *)ll_skip_sp(eq + 3);
+	ll_copy_span(key, sizeof(key), k, ke);
+	ll_copy_span(type, sizeof(type), t, te);
+	size_t vl = strlen(v);
+	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+		v[--vl] = '\0';
+	struct ll_load *l = ll_load_for(p);
+	if (strcmp(key, "general.architecture") == 0 && strcmp(type, "str") == 0) {
+		ll_set(l, SK(META_ARCH), v);
+		return 0;
+	}
+	if (strcmp(key, "general.name") == 0 && strcmp(type, "str") == 0) {
+		ll_set(l, SK(META_NAME), v);
+		return 0;
+	}
+	const char *arch = ll_get(l, SK(META_ARCH));
+	size_t al = arch ? strlen(arch) : 0;
+	if (!al || strncmp(key, arch, al) != 0 || key[al] != '.' ||
+	    (strcmp(type, "u32") != 0 && strcmp(type, "i32") != 0 && strcmp(type, "u64") != 0))
+		return 0; /* another architecture's key, an array, a float: not read */
+	long n;
+	const char *e;
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(gguf_keys); i++)
+		if (strcmp(key + al + 1, gguf_keys[i].suffix) == 0 && ll_int(v, &n, &e) == 0 && *e == '\0')
+			ll_set_int(l, gguf_keys[i].setting, n);
+	return 0;
+}
+
 /* ------------------------------------------------- command lines */
 
 /*

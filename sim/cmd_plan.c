@@ -263,6 +263,31 @@ static void print_plan(const struct eng *e, const struct eng_req *r, const char 
 			printf("engine: %s\n", p->notes[i]);
 }
 
+/* --no-pipeline that changed nothing says so (a note of p): llama.cpp
+ * would not take pipeline parallelism for these settings anyway. The
+ * second plan is a context-only change: the loaded model is reused. */
+static void nopp_effect(struct eng *e, const struct eng_req *r, struct eng_plan *p)
+{
+	struct eng_req q = *r;
+	struct eng_plan w;
+	char *cause = NULL;
+	q.no_pipeline = 0;
+	if (eng_plan(e, &q, &w, &cause)) {
+		free(cause);
+		return;
+	}
+	if (w.copies == 1) {
+		char **notes = realloc(p->notes, (size_t)(p->n_notes + 1) * sizeof(*notes));
+		if (notes) {
+			p->notes = notes;
+			p->notes[p->n_notes++] = util_xstrdup("--no-pipeline had no effect: llama.cpp takes no pipeline "
+							      "parallelism here anyway (one GPU, layers or KV on the host, "
+							      "tensor overrides, or --split-mode other than layer)");
+		}
+	}
+	eng_plan_free(&w);
+}
+
 /* Does every GPU of p hold its buffers beside reserve? */
 static int plan_fits(const struct eng_req *r, const struct eng_plan *p, uint64_t reserve)
 {
@@ -335,7 +360,7 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 	struct eng_req r;
 	eng_req_init(&r);
 	const char *gpus = NULL, *free_spec = NULL, *libdir = NULL, *optarg = NULL, *save = NULL, *recorded = NULL;
-	int cpu = 0, fit = fit_mode, json = 0, c, n = 0, max_ctx = 0;
+	int cpu = 0, fit = fit_mode, json = 0, c, n = 0, max_ctx = 0, nopp_given = 0;
 	uint64_t reserve = SIM_DEFAULT_RESERVE;
 	uint32_t u = 0;
 	float lst[ENG_MAX_GPUS];
@@ -375,7 +400,7 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 		case O_NOOP: r.no_op_offload = 1; break;
 		case O_SWA: r.swa_full = 1; break;
 		case O_UNI: r.kv_unified = 1; break;
-		case O_NOPP: r.no_pipeline = 1; break;
+		case O_NOPP: r.no_pipeline = nopp_given = 1; break;
 		case O_OLLAMA:
 			bad = parse_list(optarg, lst, &n);
 			for (int i = 0; !bad && i < n; i++)
@@ -491,6 +516,8 @@ static int plan_body(struct cli_ctx *cx, int fit_mode, struct msrc *ms, const ch
 			return rc;
 		}
 	}
+	if (nopp_given && p.copies == 1 && !fit && !cpu)
+		nopp_effect(e, &r, &p);
 	if (max_ctx && !json)
 		printf("max-ctx: the largest context that fits with a %.0f MiB reserve per GPU: %u (%d engine plans)\n",
 		       reserve / UTIL_MIB, p.n_ctx, plans);

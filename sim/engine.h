@@ -116,8 +116,8 @@ struct eng_fit {
 struct eng;
 
 /* The GPU backends whose allocation rules the virtual GPUs know
- * (sim/engine/vdev.c vdev_backends[]; test_engine plans on each). */
-#define ENG_BACKENDS "cuda rocm vulkan rpc"
+ * (sim/engine/vdev_rules.c vdev_backends[]; test_engine plans on each). */
+#define ENG_BACKENDS "cuda rocm vulkan rpc metal"
 /* 1 if name is one of ENG_BACKENDS. */
 int eng_backend_known(const char *name);
 

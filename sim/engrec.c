@@ -223,6 +223,8 @@ static void recorded_backend(struct eng_req *r, struct engrec *rec, const char *
 	for (; be[i] && i + 1 < sizeof(rec->store_[2]); i++)
 		low[i] = (char)tolower((unsigned char)be[i]);
 	low[i] = '\0';
+	if (strcmp(low, "mtl") == 0) /* Metal's buffers: "MTL0" (ggml-metal.cpp GGML_METAL_NAME) */
+		snprintf(low, sizeof(rec->store_[2]), "metal");
 	if (eng_backend_known(low)) {
 		r->backend = low;
 		note(rec, "backend %s", low);
@@ -338,6 +340,12 @@ int engrec_load(struct store *st, const char *ref, struct eng_req *r, struct eng
 	if (!r->flash_attn && (v = settings_rd_int(&rd, SET_FLASH_ATTN, 0, &set), set)) {
 		r->flash_attn = v ? "on" : "off";
 		note(rec, "flash-attn %s", r->flash_attn);
+	}
+	char ku[16];
+	if (!r->kv_unified && settings_rd_str(&rd, SET_KV_UNIFIED, ku, sizeof(ku), NULL) &&
+	    (!strcmp(ku, "true") || !strcmp(ku, "1"))) {
+		r->kv_unified = 1;
+		note(rec, "kv-unified");
 	}
 	if (!r->type_k && (r->type_k = settings_rd_str(&rd, SET_TYPE_K, rec->store_[0], sizeof(rec->store_[0]), NULL)))
 		note(rec, "type_k %s", r->type_k);

@@ -1,7 +1,7 @@
 /*
  * model_error.h - measured error of the formula model, written by `make
  * validate` (tests/validate.c) from the bundled logs: 2 load-to-load
- * predictions and 17 loads rebuilt at their own settings. Per term, the
+ * predictions and 18 loads rebuilt at their own settings. Per term, the
  * largest relative error seen and (_N) the comparisons behind it. Do not edit; the
  * uncertainty band of every verdict (sim/verdict.c) cites this file.
  */
@@ -11,11 +11,11 @@
 #define MODEL_ERR_FORMULA_OTHER 0.0000
 #define MODEL_ERR_FORMULA_OTHER_N 0
 #define MODEL_ERR_FORMULA_WEIGHTS 0.0000
-#define MODEL_ERR_FORMULA_WEIGHTS_N 28
+#define MODEL_ERR_FORMULA_WEIGHTS_N 31
 #define MODEL_ERR_FORMULA_KV 0.0571
-#define MODEL_ERR_FORMULA_KV_N 26
+#define MODEL_ERR_FORMULA_KV_N 29
 #define MODEL_ERR_FORMULA_COMPUTE 0.2967
-#define MODEL_ERR_FORMULA_COMPUTE_N 42
+#define MODEL_ERR_FORMULA_COMPUTE_N 45
 #define MODEL_ERR_FORMULA_OUTPUT 0.0000
 #define MODEL_ERR_FORMULA_OUTPUT_N 0
 #define MODEL_ERR_FORMULA_CONTEXT 0.0074
@@ -36,6 +36,6 @@
 #define MODEL_ERR_FORMULA_GRAPH_N 0
 #define MODEL_ERR_FORMULA_MANAGED 0.0000
 #define MODEL_ERR_FORMULA_MANAGED_N 0
-#define MODEL_ERR_LOADS 17
+#define MODEL_ERR_LOADS 18
 
 #endif

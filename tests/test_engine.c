@@ -445,7 +445,7 @@ static void test_pipeline_retry(void)
 	eng_plan_free(&small);
 }
 
-/* The backends' rows (sim/engine/vdev.c): Vulkan pads no row and aligns
+/* The backends' rows (sim/engine/vdev_rules.c): Vulkan pads no row and aligns
  * to 256; RPC (to CUDA rpc-servers) sizes as CUDA but has no op offload
  * and no pinned host buffer; every backend of ENG_BACKENDS is known to the
  * planner, another is refused naming them. */
@@ -510,12 +510,38 @@ static void test_backend_rules(void)
 		free(cause);
 		cause = NULL;
 	}
-	CU_ASSERT(!eng_backend_known("metal") && !eng_backend_known("cud") && !eng_backend_known(""));
+	CU_ASSERT(!eng_backend_known("sycl") && !eng_backend_known("cud") && !eng_backend_known(""));
 	req(&r, M_LLAMA, 1, 512);
+	r.backend = "sycl";
+	CU_ASSERT_EQUAL(eng_plan(E, &r, &rpc, &cause), UTIL_EINPUT);
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "cuda, rocm, vulkan, rpc, metal"));
+	free(cause);
+	cause = NULL;
+
+	/* Metal: one device; flash attention keeps f16 K/V copies and a
+	 * per-workgroup temp buffer beside its result even for an f16 cache
+	 * (ggml-metal-ops.cpp extra_kv_f16, extra_tmp), CUDA's vector/MMA
+	 * kernels need none for f16 */
+	req(&r, M_LLAMA, 2, 512);
 	r.backend = "metal";
 	CU_ASSERT_EQUAL(eng_plan(E, &r, &rpc, &cause), UTIL_EINPUT);
-	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "cuda, rocm, vulkan, rpc"));
+	CU_ASSERT_PTR_NOT_NULL(cause && strstr(cause, "metal has 1 device"));
 	free(cause);
+	struct eng_plan mtl;
+	req(&r, M_LLAMA, 1, 65536);
+	r.flash_attn = "on";
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &cuda), 0);
+	r.backend = "metal";
+	CU_ASSERT_EQUAL_FATAL(plan(&r, &mtl), 0);
+	CU_ASSERT_STRING_EQUAL(mtl.gpu[0].name, "MTL0");
+	CU_ASSERT_EQUAL(mtl.gpu[0].kv, cuda.gpu[0].kv);
+	/* the flash-attention node alone holds its result (64 x 12 heads x 512
+	 * tokens, f32) and f16 copies of K and V (65536 cells x 4 KV heads x
+	 * 64 x 2 bytes each): the compute buffer holds at least that */
+	CU_ASSERT(mtl.gpu[0].compute >= 64ull * 12 * 512 * 4 + 2ull * 65536 * 256 * 2);
+	CU_ASSERT(mtl.gpu[0].compute > cuda.gpu[0].compute);
+	eng_plan_free(&cuda);
+	eng_plan_free(&mtl);
 }
 
 /* --no-pipeline: one scheduler copy where llama.cpp would take pipeline

@@ -1343,6 +1343,78 @@ static void test_llamalog_device_name_parens(void)
 	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "8028,23500"));
 }
 
+/* The loader's GGUF metadata dump ("- kv N: KEY TYPE = VALUE") gives the
+ * hyper-parameters where a log has no print_info lines: only the model's
+ * own architecture's scalar keys; a print_info line, later, wins. */
+static void test_llamalog_loader_kv(void)
+{
+	static const char text[] =
+		"llama_model_loader: loaded meta data with 30 key-value pairs and 724 tensors from m.gguf (version GGUF V3 (latest))\n"
+		"llama_model_loader: - kv   0:                       general.architecture str              = llama\n"
+		"llama_model_loader: - kv   2:                               general.name str              = DeepSeek R1 Distill Llama 70B\n"
+		"llama_model_loader: - kv   5:                          llama.block_count u32              = 80\n"
+		"llama_model_loader: - kv   6:                       llama.context_length u32              = 131072\n"
+		"llama_model_loader: - kv   7:                     llama.embedding_length u32              = 8192\n"
+		"llama_model_loader: - kv   8:                  llama.feed_forward_length u32              = 28672\n"
+		"llama_model_loader: - kv   9:                 llama.attention.head_count u32              = 64\n"
+		"llama_model_loader: - kv  10:              llama.attention.head_count_kv arr[i32,80]      = [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, ...\n"
+		"llama_model_loader: - kv  11:                 clip.vision.block_count u32              = 27\n"
+		"llama_model_loader: - kv  13:                 llama.attention.key_length u32              = 128\n"
+		"llama_model_loader: - kv  16:                           llama.vocab_size u32              = 128256\n"
+		"llama_model_loader: - kv  20:                    tokenizer.chat_template str              = {% set a = 1 %}\n"
+		"llm_load_print_meta: n_ff             = 28000\n"
+		"llm_load_tensors:        CUDA0 model buffer size = 13303.88 MiB\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(text, &cause), 0);
+	free(cause);
+	CU_ASSERT_EQUAL_FATAL(res.n_traces, 1);
+	CU_ASSERT_TRUE(setting_is(0, "meta.arch", "llama"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.name", "DeepSeek R1 Distill Llama 70B"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_layer", "80")); /* not clip's 27 */
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_ctx_train", "131072"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_embd", "8192"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_head", "64"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_head_kv", NULL)); /* an array: not a scalar */
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_embd_head_k", "128"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_vocab", "128256"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_ff", "28000")); /* the printer's value wins */
+	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 13303.88);
+}
+
+/* Ollama's llama.cpp runner (v0.5.x), three RTX 3090, an excerpt without
+ * print_info's first lines: the hyper-parameters come from the kv dump,
+ * the placement from the runner's command line. */
+static void test_llamalog_ollama_8922(void)
+{
+	import_log("logs/ollama-8922-r1-llama70b-3x3090.log", 1);
+	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_WEIGHTS), 13303.88);
+	MIB_EQ(alloc_mib(0, 1, TRACE_CAT_WEIGHTS), 12951.00);
+	MIB_EQ(alloc_mib(0, 2, TRACE_CAT_WEIGHTS), 13724.61);
+	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_KV), 864.00);
+	MIB_EQ(alloc_mib(0, 1, TRACE_CAT_KV), 864.00);
+	MIB_EQ(alloc_mib(0, 2, TRACE_CAT_KV), 832.00);
+	MIB_EQ(alloc_mib(0, 0, TRACE_CAT_COMPUTE), 1216.01);
+	MIB_EQ(alloc_mib(0, 2, TRACE_CAT_COMPUTE), 1216.02);
+	MIB_EQ(alloc_mib(0, TRACE_DEV_HOST, TRACE_CAT_WEIGHTS), 563.62);
+	CU_ASSERT_TRUE(setting_is(0, "engine", "ollama"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.arch", "llama"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_layer", "80"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_embd", "8192"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_head_kv", "8"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.n_vocab", "128256"));
+	CU_ASSERT_TRUE(setting_is(0, "meta.ftype", "Q4_K - Medium"));
+	CU_ASSERT_TRUE(setting_is(0, "tensor_split", "27,27,27"));
+	CU_ASSERT_TRUE(setting_is(0, "n_gpu_layers", "81"));
+	CU_ASSERT_TRUE(setting_is(0, "parallel", "4"));
+	CU_ASSERT_TRUE(setting_is(0, "ctx_size", "8192"));
+	CU_ASSERT_TRUE(setting_is(0, "n_ubatch", "512"));
+	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "?,23922,23922"));
+	GIB_EQ(estimate_mib(0, "ollama", 0, "available"), 23.5);
+	GIB_EQ(estimate_mib(0, "ollama", 2, "allocation"), 15.7);
+	CU_ASSERT_TRUE(setting_is(0, "gpu_backend", "CUDA"));
+	CU_ASSERT_TRUE(setting_is(0, "n_copies", "4"));
+}
+
 /* The GPUs' backend is recorded from their buffer names (the engine plans
  * with its rules), and the scheduler's copies from whichever line a build
  * prints; compute buffers on 2+ GPUs without "pipeline parallelism
@@ -1443,6 +1515,8 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_bounded_memory);
 	CU_ADD(s, test_llamalog_cut_line);
 	CU_ADD(s, test_llamalog_device_name_parens);
+	CU_ADD(s, test_llamalog_loader_kv);
+	CU_ADD(s, test_llamalog_ollama_8922);
 	CU_ADD(s, test_llamalog_backend_and_copies);
 	CU_ADD(s, test_llamalog_build);
 	CU_ADD(s, test_llamalog_cleanup);

@@ -51,7 +51,7 @@ ENG_CXXFLAGS := -std=c++17 $(ENG_WARN) -O2 -g -Isim/engine $(ENG_ISYS)
 # loaded at run time from lib/ (GGML_BACKEND_DL build).
 ENG_LIBS := -L$(ENG_DIR)/lib -l:libllama-common.so -l:libllama.$(ENGINE).so \
 	    -l:libggml.$(ENGINE).so -l:libggml-base.so -Wl,-rpath,'$$ORIGIN/lib' -Wl,--enable-new-dtags
-ENG_SRC_C  := sim/engine/vdev.c sim/engine/planner.c sim/engine/selfcheck.c sim/engine/stamp.c \
+ENG_SRC_C  := sim/engine/vdev.c sim/engine/vdev_rules.c sim/engine/planner.c sim/engine/selfcheck.c sim/engine/stamp.c \
 	      sim/engine/backends.c sim/engwire.c sim/engine/proj.c
 ENG_SRC_CC := sim/engine/llb.cpp
 ENG_OBJ    := $(ENG_SRC_C:%.c=$(ENG_OUT)/obj/%.o) $(ENG_SRC_CC:%.cpp=$(ENG_OUT)/obj/%.o)

@@ -398,6 +398,11 @@ static int pl_params(struct pl_req *r, const struct engwire_kv *kv, int n)
 		r->mp.no_alloc = false;
 		kl += (size_t)snprintf(r->model_key + kl, kl < sizeof(r->model_key) ? sizeof(r->model_key) - kl : 0, "real\n");
 	}
+	if (r->rules->max_devices && r->n_gpus > r->rules->max_devices) {
+		pl_reply_err("topology", "%d GPUs: %s has %d device%s (the machine's one GPU)", r->n_gpus, r->rules->name,
+			     r->rules->max_devices, r->rules->max_devices == 1 ? "" : "s");
+		return -1;
+	}
 	for (int i = 0; i < r->n_gpus; i++) {
 		if (!r->mem[i]) {
 			pl_reply_err("topology", "GPU %d has no memory size", i);

@@ -4,8 +4,8 @@
  * Fills the backend interfaces of ggml/src/ggml-backend-impl.h
  * (GGML_BACKEND_API_VERSION 2 in the pinned tag) with designated
  * initializers, so a header of another layout fails to compile instead of
- * filling the wrong slots. The allocation rules are taken from the CUDA
- * backend of the pinned llama.cpp tag v0.5.0; each is cited where it is used.
+ * filling the wrong slots. The allocation rules are a backend's row of
+ * vdev_rules.c, each cited from the pinned llama.cpp tag v0.5.0.
  */
 #include "vdev.h"
 
@@ -15,66 +15,6 @@
 
 #include "ggml-backend-impl.h"
 #include "ggml.h"
-
-/*
- * CUDA (ggml/src/ggml-cuda/ggml-cuda.cu, tag v0.5.0):
- *  - alignment 128: ggml_backend_cuda_buffer_type_get_alignment (l. 902);
- *  - quantized rows padded to MATRIX_ROW_PADDING = 512 elements
- *    (common.cuh l. 186) in ggml_backend_cuda_buffer_type_get_alloc_size
- *    (l. 908-924);
- *  - FLASH_ATTN_EXT scratch for f16 copies of K/V: the same function calls
- *    ggml_cuda_flash_attn_ext_get_alloc_size (fattn.cu l. 719);
- *  - op offload at a batch of 32: GGML_OP_OFFLOAD_MIN_BATCH default (l. 5788),
- *    get_op_batch_size / ggml_backend_cuda_device_offload_op (l. 5599-5618);
- *  - a pinned host buffer type "CUDA_Host", async copies and events.
- * ROCm builds the same source with HIP (device names "ROCm0"...), so its
- * row differs in the name only.
- *
- * Vulkan (ggml/src/ggml-vulkan/ggml-vulkan.cpp, tag v0.5.0):
- *  - alignment: the device's minStorageBufferOffsetAlignment
- *    (ggml_backend_vk_buffer_type_get_alignment, l. 12786). It differs by
- *    GPU; 256 is the most the Vulkan specification allows ("Required
- *    Limits"), so a plan never undercounts: at most 255 bytes a tensor;
- *  - no row padding and no scratch: get_alloc_size is ggml_nbytes (l. 12796);
- *  - op offload at a batch of 32 (l. 15693-15697, 15835);
- *  - a pinned host buffer type "Vulkan_Host" (l. 12812-12871), async and events
- *    (ggml_backend_vk_device_get_props, l. 15009-15015).
- *
- * RPC (ggml/src/ggml-rpc/ggml-rpc.cpp, tag v0.5.0), with rpc-server
- * processes whose own backend is CUDA: the client asks the server for the
- * size of a quantized tensor whose rows are not a multiple of 512 and of
- * any op that may need scratch (l. 846-919), so CUDA's padding and
- * flash-attention scratch apply; the alignment is the server's (l. 820-839).
- * No host buffer type and no offload_op (l. 2251-2255); async and events
- * since llama.cpp PR #18626 (January 2026; l. 2184-2189): before it, RPC
- * devices disabled pipeline parallelism.
- */
-#define VDEV_ROW(nm, prefix, align, pad, fattn, offload, host, asy)                                  \
-	{ .name = nm, .dev_prefix = prefix, .alignment = align, .row_padding = pad, .fattn_f16 = fattn, \
-	  .offload_min_batch = offload, .host_buffer = host, .async = asy }
-static const struct vdev_rules vdev_backends[] = {
-	VDEV_ROW("cuda", "CUDA", 128, 512, 1, 32, 1, 1),
-	VDEV_ROW("rocm", "ROCm", 128, 512, 1, 32, 1, 1),
-	VDEV_ROW("vulkan", "Vulkan", 256, 0, 0, 32, 1, 1),
-	VDEV_ROW("rpc", "RPC", 128, 512, 1, 0, 0, 1),
-};
-
-const struct vdev_rules *vdev_rules_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(vdev_backends) / sizeof(vdev_backends[0]); i++)
-		if (strcmp(vdev_backends[i].name, name) == 0)
-			return &vdev_backends[i];
-	return NULL;
-}
-
-const char *vdev_rules_names(void)
-{
-	static char names[128];
-	if (!names[0])
-		for (size_t i = 0, n = 0; i < sizeof(vdev_backends) / sizeof(vdev_backends[0]); i++)
-			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "", vdev_backends[i].name);
-	return names;
-}
 
 struct vdev_ctx {
 	int index;
@@ -175,76 +115,9 @@ static size_t buft_alignment(ggml_backend_buffer_type_t buft)
 	return ((const struct vdev_ctx *)buft->context)->rules->alignment;
 }
 
-/*
- * Which flash-attention kernel CUDA picks, for its K/V conversion scratch:
- * ggml_cuda_get_best_fattn_kernel (fattn.cu l. 541-700), the branch of GPUs
- * with Turing-or-newer tensor cores at Ada compute capability (the GPUs
- * llama.cpp users run; older ones pick TILE or VEC by other thresholds).
- * Returns 1 for the vector kernel, 0 for MMA. The sparse-decode special case
- * is left out: it only applies to single-token graphs, never the largest.
- */
-static int fattn_uses_vec(const struct ggml_tensor *dst)
-{
-	const struct ggml_tensor *Q = dst->src[0], *K = dst->src[1], *V = dst->src[2], *mask = dst->src[3];
-	const int64_t gqa = K->ne[2] ? Q->ne[2] / K->ne[2] : 1;
-	float max_bias = 0.0f;
-	memcpy(&max_bias, (const float *)dst->op_params + 1, sizeof(float));
-	int gqa_opt = gqa >= 2 && mask && max_bias == 0.0f && K->ne[1] % 256 == 0; /* FATTN_KQ_STRIDE */
-	const struct ggml_tensor *ts[4] = { Q, K, V, mask };
-	for (int i = 0; i < 4; i++) {
-		if (!ts[i] || ggml_is_quantized(ts[i]->type))
-			continue;
-		for (int j = 1; j < GGML_MAX_DIMS; j++)
-			if (ts[i]->nb[j] % 16 != 0)
-				gqa_opt = 0;
-	}
-	const int can_vec = Q->ne[0] <= 256 && Q->ne[0] % 64 == 0 && Q->ne[0] != 192 && K->ne[1] % 256 == 0;
-	if (!can_vec)
-		return 0;
-	if (!ggml_is_quantized(K->type) && !ggml_is_quantized(V->type)) {
-		if (Q->ne[1] == 1 && Q->ne[3] == 1 && !(gqa > 4 && (Q->ne[0] >= 256 || K->ne[1] >= 8192)))
-			return 1;
-	} else if (Q->ne[1] <= 2) {
-		return 1;
-	}
-	return !gqa_opt && Q->ne[1] == 1;
-}
-
-/* ggml_cuda_flash_attn_ext_get_alloc_size (fattn.cu l. 719-753) with
- * ggml_cuda_flash_attn_ext_get_f16_extra_data (fattn-common.cuh l. 53-85):
- * the result is followed, 128-aligned, by f16 copies of K and V where the
- * kernel needs f16 and they are not. The vector kernel has instances for
- * K and V of one type (without GGML_CUDA_FA_ALL_QUANTS); other pairs fall
- * back to f16. */
-static size_t fattn_alloc_size(const struct ggml_tensor *t)
-{
-	const struct ggml_tensor *K = t->src[1], *V = t->src[2];
-	int need_k = 1, need_v = 1;
-	if (fattn_uses_vec(t)) {
-		const int fallback = K->type != V->type;
-		need_k = K->type == GGML_TYPE_F32 || fallback;
-		need_v = V->type == GGML_TYPE_F32 || fallback;
-	}
-	const int v_is_k = V->view_src && (V->view_src == K || (V->view_src == K->view_src && V->view_offs == K->view_offs));
-	uintptr_t end = (uintptr_t)t->data + ggml_nbytes(t);
-	if (need_k && K->type != GGML_TYPE_F16) {
-		end = GGML_PAD(end, 128);
-		end += (uintptr_t)ggml_nelements(K) * ggml_type_size(GGML_TYPE_F16);
-	}
-	if (need_v && V->type != GGML_TYPE_F16 && !v_is_k) {
-		end = GGML_PAD(end, 128);
-		end += (uintptr_t)ggml_nelements(V) * ggml_type_size(GGML_TYPE_F16);
-	}
-	return end - (uintptr_t)t->data;
-}
-
 static size_t buft_alloc_size(ggml_backend_buffer_type_t buft, const struct ggml_tensor *t)
 {
-	const struct vdev_rules *r = ((const struct vdev_ctx *)buft->context)->rules;
-	size_t size = r->fattn_f16 && t->op == GGML_OP_FLASH_ATTN_EXT ? fattn_alloc_size(t) : ggml_nbytes(t);
-	if (r->row_padding && ggml_is_quantized(t->type) && t->ne[0] % r->row_padding != 0)
-		size += ggml_row_size(t->type, r->row_padding - t->ne[0] % r->row_padding);
-	return size;
+	return vdev_rules_alloc_size(((const struct vdev_ctx *)buft->context)->rules, t);
 }
 
 static const struct ggml_backend_buffer_type_i buft_iface = {
@@ -452,6 +325,8 @@ static int64_t op_batch(const struct ggml_tensor *op)
 static bool dev_offload_op(ggml_backend_dev_t dev, const struct ggml_tensor *op)
 {
 	const struct vdev_ctx *d = dev->context;
+	if (d->rules->offload_matmul_only && op->op != GGML_OP_MUL_MAT && op->op != GGML_OP_MUL_MAT_ID)
+		return false;
 	return d->rules->offload_min_batch > 0 && op_batch(op) >= d->rules->offload_min_batch;
 }
 
@@ -553,7 +428,7 @@ int vdev_register(void)
 		struct vdev_ctx *d = &vdev_ctx[i];
 		d->index = i;
 		snprintf(d->pci, sizeof(d->pci), "0000:%02x:00.0", 0x10 + i);
-		vdev_configure(i, 24ULL << 30, 24ULL << 30, &vdev_backends[0]);
+		vdev_configure(i, 24ULL << 30, 24ULL << 30, vdev_rules_find("cuda"));
 		d->buft.iface = buft_iface;
 		d->buft.device = &vdev_dev[i];
 		d->buft.context = d;

@@ -9,8 +9,7 @@
  * (vdev_configure) and hands exactly those to llama.cpp (vdev_list).
  *
  * How a device sizes its buffers is a backend's allocation rules
- * (struct vdev_rules). CUDA, ROCm (one source, ggml-cuda, built for HIP),
- * Vulkan and RPC are rows of vdev_backends[]; another backend is another row.
+ * (vdev_rules.h: CUDA, ROCm, Vulkan, RPC, Metal).
  */
 #ifndef VRAMSIM_VDEV_H
 #define VRAMSIM_VDEV_H
@@ -19,24 +18,9 @@
 #include <stdint.h>
 
 #include "ggml-backend.h"
+#include "vdev_rules.h"
 
 #define VDEV_MAX 16 /* llama_max_devices() of the pinned engine */
-
-struct vdev_rules {
-	const char *name;        /* backend as the user names it: "cuda" */
-	const char *dev_prefix;  /* device names as the backend logs them: "CUDA" -> CUDA0 */
-	size_t alignment;        /* buffer alignment of the device buffer type */
-	int row_padding;         /* quantized rows padded to a multiple of this many elements (0: none) */
-	int fattn_f16;           /* FLASH_ATTN_EXT results carry f16 copies of non-f16 K/V */
-	int offload_min_batch;   /* ops with a batch >= this run on the GPU even with CPU weights (0: never) */
-	int host_buffer;         /* has a pinned host buffer type ("<prefix>_Host") */
-	int async;               /* async copies + events: enables pipeline parallelism */
-};
-
-/* The rules of backend name ("cuda", "rocm", "vulkan", "rpc"), or NULL. */
-const struct vdev_rules *vdev_rules_find(const char *name);
-/* The known backend names, comma-separated (static). */
-const char *vdev_rules_names(void);
 
 /* Register VDEV_MAX devices with ggml. Call once, after the CPU backend is
  * loaded (supports_op asks the CPU device). Returns 0, -1 if called twice. */

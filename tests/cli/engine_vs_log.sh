@@ -42,6 +42,22 @@ has out '^model:arch=qwen3moe,layers=94,embd=4096,heads=64,.*,ftype=Q6_K$'
 S235=$(cat out)
 expect 2 "$VL" --spec "$DATA/logs/ollama-7047-2gpu-kv-per-device.log"
 has err 'no model metadata'
+# An Ollama load (llama.cpp runner, v0.5.x era; ollama #8922): an excerpt
+# without the loader's type counts and print_info's first lines. The
+# hyper-parameters come from the loader's GGUF metadata dump (- kv lines),
+# the placement from the runner's command line (-ngl 81, split 27,27,27,
+# --parallel 4); GPU 0 has no "using device" line in the excerpt.
+LO="$DATA/logs/ollama-8922-r1-llama70b-3x3090.log"
+expect 0 "$VRAMSIM" import --store t.db --name o70 "$LO" -q
+expect 0 "$VRAMSIM" show --store t.db o70
+has out 'meta\.n_layer=80'
+has out 'meta\.n_head_kv=8'
+has out 'tensor_split=27,27,27'
+has out 'parallel=4'
+has out 'gpu_free_mib=\?,23922,23922'
+expect 0 "$VL" --spec "$LO"
+has out '^model:arch=llama,layers=80,embd=8192,heads=64,kv_heads=8,head_dim=128,ff=28672,vocab=128256,ctx_train=131072,ftype=Q4_K_M$'
+SO=$(cat out)
 [ -n "${VRAMSIM_ENGINE:-}" ] || { [ -x "$TOP/build/engine/vramsim-engine" ] && export VRAMSIM_ENGINE="$TOP/build/engine/vramsim-engine"; }
 expect 0 "$VL" "$DATA/logs"
 has out '^llamacpp-ik370-qwen3-235b-q6k-2x3090\.log$'
@@ -61,6 +77,8 @@ has out '^  llamacpp-15860-memory-breakdown-3x4090\.log: lacks hyper-parameters'
 
 has out '^           q4_K +289 +289$'
 has out '^           q6_K +49 +49$'
+has out '^ollama-8922-r1-llama70b-3x3090\.log$'
+has out '^  tensor types: not in the log: the synthesised counts are not checked against it$'
 
 if [ -z "${VRAMSIM_ENGINE:-}" ]; then
 	has out 'no engine \(tensor types only\)'
@@ -72,7 +90,7 @@ fi
 # llama.cpp's default split follows free memory (12 + 36 layers)
 expect 0 "$VL" --synth "$S30" q30.gguf
 expect 0 "$VRAMSIM" plan q30.gguf --recorded q30 --store t.db --gpus 1x24564M,1x32607M
-has out '^recorded: trace q30 \(backend cuda ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
+has out '^recorded: trace q30 \(backend cuda ctx 16384 parallel 1 batch 2048 ubatch 512 flash-attn off kv-unified type_k f16 type_v f16 num-gpu 99 -ot \.ffn_\.\*_exps\.=CPU free 9862,31518 MiB\)$'
 hasnt out 'not recovered'
 has out "^build: the log's llama.cpp b5622, planned by the pinned engine: compute buffers drift"
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
@@ -100,7 +118,7 @@ has out '^  CUDA0     kv            6016\.00      6016\.00 +\+0\.00 '
 has out '^  host      weights     199081\.86    199081\.86 +[+-]0\.00 '
 has out '^  CUDA0     weights      15191\.95     15191\.95 +[+-]0\.00 '
 has out '^  CUDA0     kv            1598\.00      1598\.00 +\+0\.00 '
-has out '^GPUs: weights equal to 0\.01 MiB on 9 of 9, KV on 8 of 9, compute within 1% or 16 MiB on 7 of 9$'
+has out '^GPUs: weights equal to 0\.01 MiB on 12 of 12, KV on 11 of 12, compute within 1% or 16 MiB on 7 of 12$'
 
 # A dense llama on two devices: Llama 3.1 70B Q4_0 split by llama.cpp
 # b6209 over two RPC workers (31491 MiB free each; the importer numbers
@@ -175,7 +193,7 @@ printf '%s\n' 'load_tensors:      Vulkan0 model buffer size =  1013.54 MiB' \
 	'load_tensors:        CUDA1 model buffer size =   100.00 MiB' > mixed.log
 expect 0 "$VRAMSIM" import --store t.db --name mixed mixed.log -q
 expect 0 "$VRAMSIM" plan g3.gguf --recorded mixed --store t.db --gpus 2x8G
-has out "^not recovered: .*the log's GPUs are Vulkan\\+CUDA, the engine knows one backend at a time of cuda rocm vulkan rpc: planned with CUDA's rules"
+has out "^not recovered: .*the log's GPUs are Vulkan\\+CUDA, the engine knows one backend at a time of cuda rocm vulkan rpc metal: planned with CUDA's rules"
 has out '^CUDA0 '
 rm -f g3.gguf mixed.log
 
@@ -213,4 +231,38 @@ hasnt out 'not recovered'
 has out '^CUDA0 +kv +384\.00 +384\.00 +\+0\.00 '
 has out '^CUDA0 +weights +135\.76 +135\.76 +[+-]0\.00 '
 has out '^CUDA1 +weights +648\.66 +648\.66 +[+-]0\.00 '
+# The Ollama load on three RTX 3090 (#8922), planned with what the trace
+# recorded: weights and KV equal the log on every GPU (27 layers each, the
+# output on the last; CUDA0's 13303.875 prints as the log's 13303.88).
+# Compute: the log's build kept one KV cache of 8192 cells for its 4
+# sequences (its "llama_kv_cache_init" lines: builds before llama.cpp's
+# per-sequence streams, PR #14363, July 2025), so each micro-batch's KQ
+# spans all of them (8192 x 512 x 64 heads x 4 B = 1024 MiB); the importer
+# records that (kv_unified=true) and the plan takes it (kv-unified): within
+# 16.01 MiB on CUDA0, +80.01 MiB on the others, 64 MiB of which are the
+# pipeline's input copies that no_alloc reserves on every GPU after the
+# first (README "Known limits"). Without it (--kv-unified is the engine's
+# option, not llama.cpp v0.5.0's default) each sequence would get its own
+# 2048-cell stream and compute would be 416-480 MiB.
+expect 0 "$VL" "$DATA/logs"
+has out '^  GPUs:    \(no device line\) 24064 MiB \(Ollama.s memory\.available\), NVIDIA GeForce RTX 3090 24576 MiB'
+has out '^  recorded: backend cuda ctx 8192 parallel 4 batch 2048 ubatch 512 flash-attn off kv-unified type_k f16 type_v f16 num-gpu 81 split 27,27,27$'
+has out '^  CUDA0     weights      13303\.88     13303\.88 +-0\.01 '
+has out '^  CUDA1     weights      12951\.00     12951\.00 +[+-]0\.00 '
+has out '^  CUDA2     weights      13724\.61     13724\.61 +[+-]0\.00 '
+has out '^  CUDA0     kv             864\.00       864\.00 +\+0\.00 '
+has out '^  CUDA1     kv             864\.00       864\.00 +\+0\.00 '
+has out '^  CUDA2     kv             832\.00       832\.00 +\+0\.00 '
+has out '^  CUDA0     compute       1216\.01      1232\.02 '
+expect 0 "$VRAMSIM" show --store t.db o70
+has out 'kv_unified=true'
+expect 0 "$VL" --synth "$SO" o70.gguf
+expect 0 "$VRAMSIM" plan o70.gguf --recorded o70 --store t.db --gpus 3x24064M
+has out 'kv-unified type_k f16'
+has out '^CUDA0 +compute +1216\.01 +1232\.02 +\+16\.01 '
+has out '^CUDA1 +compute +1216\.01 +1296\.02 +\+80\.01 '
+has out '^CUDA2 +compute +1216\.02 +1296\.03 +\+80\.01 '
+has out '^CUDA2 +kv +832\.00 +832\.00 +\+0\.00 '
+rm -f o70.gguf
+
 rm -f q30.gguf q235.gguf q30cut.log q30v.log

@@ -153,3 +153,13 @@ expect 0 "$VRAMSIM" plan "$S" --recorded fitoff --store t.db --gpus 1x4G
 hasnt out 'fit on'
 has out '^context: 40960 tokens'
 rm -f fit.log fitoff.log
+
+# --no-pipeline that changes nothing says so: one GPU takes no pipeline
+# parallelism anyway; on two it is what makes the single copy
+expect 0 "$VRAMSIM" plan "$M" --gpus 1x24G --ctx 512 --no-pipeline
+has out '^engine: --no-pipeline had no effect: llama.cpp takes no pipeline parallelism here anyway'
+expect 0 "$VRAMSIM" plan "$M" --gpus 2x24G --ctx 512 --no-pipeline
+has out 'sched copies 1$'
+hasnt out 'had no effect'
+expect 0 "$VRAMSIM" plan "$M" --gpus 1x24G --ctx 512 --no-pipeline --json -q
+has out '"notes":\[.*"--no-pipeline had no effect'

@@ -34,7 +34,7 @@ if ! sums | sha256sum -c --strict --status 2>/dev/null; then
 	rm -rf npm-cache
 	sums | sha256sum -c --strict --quiet || { rm -f "dl/$LIB_TGZ" "dl/$SRC_TGZ"; echo "drift: checksum mismatch" >&2; exit 1; }
 fi
-if [ ! -x plan_old ] || [ "$TOP/tests/drift/plan_old.c" -nt plan_old ] || [ "$TOP/sim/engine/vdev.c" -nt plan_old ]; then
+if [ ! -x plan_old ] || [ "$TOP/tests/drift/plan_old.c" -nt plan_old ] || [ "$TOP/sim/engine/vdev.c" -nt plan_old ] || [ "$TOP/sim/engine/vdev_rules.c" -nt plan_old ]; then
 	rm -rf tmp lib inc && mkdir -p tmp lib inc
 	tar xzf "dl/$LIB_TGZ" -C tmp
 	cp -p tmp/package/bins/linux-x64/*.so lib/
@@ -45,7 +45,7 @@ if [ ! -x plan_old ] || [ "$TOP/tests/drift/plan_old.c" -nt plan_old ] || [ "$TO
 	rm -rf tmp
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$TOP/sim/engine" -isystem inc/include \
 		-isystem inc/ggml/include -isystem inc/ggml/src -o plan_old "$TOP/tests/drift/plan_old.c" \
-		"$TOP/sim/engine/vdev.c" -Llib -l:libllama.so -l:libggml.so -l:libggml-base.so -Wl,-rpath,"$B/lib"
+		"$TOP/sim/engine/vdev.c" "$TOP/sim/engine/vdev_rules.c" -Llib -l:libllama.so -l:libggml.so -l:libggml-base.so -Wl,-rpath,"$B/lib"
 fi
 
 # one log: its spec, its header, the old engine's plan beside the log's lines
