@@ -29,6 +29,18 @@
  *    runtime): 450 MiB against 451, 456 and 456 MiB "unaccounted" on
  *    3 RTX 4090 (llama.cpp PR #15860, tests/data/logs): 1.32%. Measured on
  *    one GPU model only: other GPUs and drivers may differ more.
+ *  - projector (--mmproj, clip's weights and compute): equal in all 5
+ *    comparisons to the 0.01 MiB printed, two real CUDA loads planned
+ *    from headers of their printed hyper-parameters and the converter's
+ *    tensor types (tests/test_mmproj.c, which fails if this band is set
+ *    below what it measures; tests/data/logs/llamacpp-22790-*, -22673-*):
+ *    ggml-org's gemma-3-4b-it projector on one NVIDIA L4 (llama.cpp
+ *    deab41ec6): clip's weight count 811.79 MiB, CUDA0 compute 121.25 MiB,
+ *    CPU compute 9.19 MiB; Qwen3.5-4B's BF16 projector on CUDA0 of two
+ *    GPUs: 644.26 MiB, CUDA0 compute 223.30 MiB. Two projector types
+ *    (gemma3, qwen3vl_merger), flash attention on only (the graph without
+ *    it is not measured against a log), 2026 builds (deab41ec6 of May;
+ *    the other's build is not in its quote).
  * A term with _N 0 is unmeasured: the verdict says its band is unknown.
  */
 #ifndef VRAMSIM_MODEL_ERROR_ENGINE_H
@@ -47,6 +59,6 @@
 #define MODEL_ERR_ENGINE_OUTPUT 0.0000
 #define MODEL_ERR_ENGINE_OUTPUT_N 0
 #define MODEL_ERR_ENGINE_PROJECTOR 0.0000
-#define MODEL_ERR_ENGINE_PROJECTOR_N 0
+#define MODEL_ERR_ENGINE_PROJECTOR_N 5
 
 #endif

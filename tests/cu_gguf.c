@@ -160,6 +160,7 @@ static void traits(int type, int64_t *blck, int64_t *bytes)
 	switch (type) {
 	case CU_F32: *blck = 1; *bytes = 4; break;
 	case CU_F16: *blck = 1; *bytes = 2; break;
+	case CU_BF16: *blck = 1; *bytes = 2; break;
 	case CU_Q8_0: *blck = 32; *bytes = 34; break;
 	case CU_Q4_K: *blck = 256; *bytes = 144; break;
 	case CU_Q6_K: *blck = 256; *bytes = 210; break;
@@ -395,8 +396,13 @@ int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head,
  * tools/mtmd/clip-impl.h, tag v0.5.0): a SigLIP encoder (patch
  * convolution, learned positions, n_layer pre-norm blocks with biased
  * q/k/v/out and a GELU MLP, a post-norm), then the soft-embedding norm and
- * the input projection to the text model's width. Matrices in mat_type,
- * the patch kernel F16, norms, biases and positions F32.
+ * the input projection to the text model's width. Types as the
+ * converter forces them (conversion/gemma.py, Gemma3VisionModel
+ * tensor_force_quant, and base.py, tag v0.5.0): the patch kernel and the
+ * positions (".embeddings.") F32, the input projection F16, norms and
+ * biases F32, the other matrices mat_type. With mat_type F16 that is
+ * ggml-org's gemma-3-4b-it mmproj: clip counts 811.79 MiB for it, the
+ * figure llama.cpp printed loading it (tests/data/logs/llamacpp-22790-*).
  */
 int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
 			  int patch, int n_embd_text, int mat_type, struct cu_gguf **keep)
@@ -417,7 +423,7 @@ int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, i
 	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
 	cu_gguf_f32s(g, "vision.image_std", std_, 3);
 	int n_pos = (image / patch) * (image / patch);
-	cu_gguf_tensor4(g, "v.patch_embd.weight", CU_F16, patch, patch, 3, n_embd);
+	cu_gguf_tensor4(g, "v.patch_embd.weight", CU_F32, patch, patch, 3, n_embd);
 	cu_gguf_tensor(g, "v.patch_embd.bias", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "v.position_embd.weight", CU_F32, n_embd, n_pos, 0);
 	for (int l = 0; l < n_layer; l++) {
@@ -449,6 +455,70 @@ int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, i
 	cu_gguf_tensor(g, "v.post_ln.weight", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "v.post_ln.bias", CU_F32, n_embd, 0, 0);
 	cu_gguf_tensor(g, "mm.soft_emb_norm.weight", CU_F32, n_embd, 0, 0);
-	cu_gguf_tensor(g, "mm.input_projection.weight", mat_type, n_embd_text, n_embd, 0);
+	cu_gguf_tensor(g, "mm.input_projection.weight", CU_F16, n_embd_text, n_embd, 0);
+	return finish(g, path, keep);
+}
+
+/*
+ * A Qwen3-VL / Qwen3.5 vision projector as llama.cpp's converter writes
+ * it (conversion/qwen3vl.py Qwen3VLVisionModel, base.py; tensor names and
+ * keys of tools/mtmd/clip-impl.h, read by clip.cpp's load_tensors and
+ * the qwen3vl_merger case, tag v0.5.0): the temporal patch convolution
+ * split into two kernels (v.patch_embd.weight, .weight.1) and a bias,
+ * learned positions over (image/patch)^2 cells, n_layer pre-norm blocks
+ * (fused biased qkv, biased out, LayerNorms, a biased GELU MLP), the
+ * merger's norm (v.post_ln) and its two layers over 2x2 merged patches
+ * (mm.0: 4*n_embd to 4*n_embd, mm.2: to the text model's width). Types as
+ * the converter gives them: the patch kernels F16 in an F16 file, else
+ * F32 (MmprojModel.tensor_force_quant), positions and 1-D tensors F32,
+ * the other matrices mat_type. No deepstack layers (Qwen3.5).
+ */
+int cu_gguf_mmproj_qwen3vl(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
+			   int patch, int n_embd_text, int mat_type, struct cu_gguf **keep)
+{
+	struct cu_gguf *g = cu_gguf_new("clip", 0);
+	static const float mean[3] = { 0.5f, 0.5f, 0.5f }, std_[3] = { 0.5f, 0.5f, 0.5f };
+	cu_gguf_bool(g, "has_vision_encoder", 1);
+	cu_gguf_str(g, "projector_type", "qwen3vl_merger");
+	cu_gguf_bool(g, "use_gelu", 1);
+	cu_gguf_u32(g, "vision.image_size", (uint32_t)image);
+	cu_gguf_u32(g, "vision.patch_size", (uint32_t)patch);
+	cu_gguf_u32(g, "vision.embedding_length", (uint32_t)n_embd);
+	cu_gguf_u32(g, "vision.feed_forward_length", (uint32_t)n_ff);
+	cu_gguf_u32(g, "vision.block_count", (uint32_t)n_layer);
+	cu_gguf_u32(g, "vision.projection_dim", (uint32_t)n_embd_text);
+	cu_gguf_u32(g, "vision.attention.head_count", (uint32_t)n_head);
+	cu_gguf_u32(g, "vision.spatial_merge_size", 2);
+	cu_gguf_f32(g, "vision.attention.layer_norm_epsilon", 1e-6f);
+	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
+	cu_gguf_f32s(g, "vision.image_std", std_, 3);
+	int n_pos = (image / patch) * (image / patch), kern = mat_type == CU_F16 ? CU_F16 : CU_F32;
+	cu_gguf_tensor4(g, "v.patch_embd.weight", kern, patch, patch, 3, n_embd);
+	cu_gguf_tensor4(g, "v.patch_embd.weight.1", kern, patch, patch, 3, n_embd);
+	cu_gguf_tensor(g, "v.patch_embd.bias", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "v.position_embd.weight", CU_F32, n_embd, n_pos, 0);
+	for (int l = 0; l < n_layer; l++) {
+		char n[96];
+#define T(suffix, type, a, b) (snprintf(n, sizeof(n), "v.blk.%d." suffix, l), cu_gguf_tensor(g, n, type, a, b, 0))
+		T("attn_qkv.weight", mat_type, n_embd, 3 * n_embd);
+		T("attn_qkv.bias", CU_F32, 3 * n_embd, 0);
+		T("attn_out.weight", mat_type, n_embd, n_embd);
+		T("attn_out.bias", CU_F32, n_embd, 0);
+		T("ln1.weight", CU_F32, n_embd, 0);
+		T("ln1.bias", CU_F32, n_embd, 0);
+		T("ln2.weight", CU_F32, n_embd, 0);
+		T("ln2.bias", CU_F32, n_embd, 0);
+		T("ffn_up.weight", mat_type, n_embd, n_ff);
+		T("ffn_up.bias", CU_F32, n_ff, 0);
+		T("ffn_down.weight", mat_type, n_ff, n_embd);
+		T("ffn_down.bias", CU_F32, n_embd, 0);
+#undef T
+	}
+	cu_gguf_tensor(g, "v.post_ln.weight", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "v.post_ln.bias", CU_F32, n_embd, 0, 0);
+	cu_gguf_tensor(g, "mm.0.weight", mat_type, 4 * n_embd, 4 * n_embd, 0);
+	cu_gguf_tensor(g, "mm.0.bias", CU_F32, 4 * n_embd, 0, 0);
+	cu_gguf_tensor(g, "mm.2.weight", mat_type, 4 * n_embd, n_embd_text, 0);
+	cu_gguf_tensor(g, "mm.2.bias", CU_F32, n_embd_text, 0, 0);
 	return finish(g, path, keep);
 }

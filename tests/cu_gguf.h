@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* ggml type ids used by the tests (ggml.h enum ggml_type) */
-enum { CU_F32 = 0, CU_F16 = 1, CU_Q8_0 = 8, CU_Q4_K = 12, CU_Q6_K = 14 };
+enum { CU_F32 = 0, CU_F16 = 1, CU_Q8_0 = 8, CU_Q4_K = 12, CU_Q6_K = 14, CU_BF16 = 30 };
 
 struct cu_gguf;
 
@@ -49,6 +49,10 @@ int cu_gguf_gemma2(const char *path, int n_layer, int n_embd, int n_ff, int n_he
 /* A Gemma 3 vision projector (clip, projector_type gemma3) for --mmproj. */
 int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
 			  int patch, int n_embd_text, int mat_type, struct cu_gguf **keep);
+/* A Qwen3-VL / Qwen3.5 vision projector (clip, projector_type
+ * qwen3vl_merger, no deepstack layers) for --mmproj; mat_type F16 or BF16. */
+int cu_gguf_mmproj_qwen3vl(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
+			   int patch, int n_embd_text, int mat_type, struct cu_gguf **keep);
 int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int n_head_kv,
 		int n_expert, int n_used, int n_vocab, struct cu_gguf **keep);
 
