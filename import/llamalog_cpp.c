@@ -422,7 +422,8 @@ int ll_rpc_dev(struct ll *p, const char *name, size_t n, int add)
 }
 
 /* "llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce
- * RTX 4090) - 23500 MiB free" */
+ * RTX 4090) - 23500 MiB free", or with the bus id: "... (NVIDIA GeForce
+ * RTX 3060) (0000:01:00.0) - 10958 MiB free" */
 int ll_on_using_device(struct ll *p, char *s, char **cause)
 {
 	(void)cause;
@@ -468,8 +469,14 @@ int ll_on_using_device(struct ll *p, char *s, char **cause)
 	 * it (llama-model.cpp, the tensor_split default); kept per load as
 	 * "f0,f1,..." in MiB, '?' for a device without the figure */
 	uint64_t fr;
-	const char *e = NULL;
-	if (strncmp(close, ") - ", 4) == 0 && ll_u64(close + 4, &fr, &e) == 0 && fr > 0 &&
+	const char *e = NULL, *after = close + 1;
+	/* builds since late 2025 print the device's bus id after its
+	 * description: "(NVIDIA GeForce RTX 4060 Ti) (0000:2b:00.0) - 15001
+	 * MiB free" (llama.cpp PR #16962's log, build 6934), "(unknown id)"
+	 * where the backend has none (Vulkan) */
+	if (strncmp(after, " (", 2) == 0 && (e = strchr(after + 2, ')')) != NULL)
+		after = e + 1;
+	if (strncmp(after, " - ", 3) == 0 && ll_u64(after + 3, &fr, &e) == 0 && fr > 0 &&
 	    strncmp(e, " MiB free", 9) == 0) {
 		l->free_mib[dev] = fr;
 		char buf[LL_MAX_DEV * 8];

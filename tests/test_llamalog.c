@@ -1343,6 +1343,29 @@ static void test_llamalog_device_name_parens(void)
 	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "8028,23500"));
 }
 
+/* Builds since late 2025 print the device's bus id after its description
+ * (llama.cpp PR #16962's log, build 6934: "(NVIDIA GeForce RTX 4060 Ti)
+ * (0000:2b:00.0) - 15001 MiB free"; "(unknown id)" on Vulkan): the name
+ * is the description alone and the free memory after the id is kept. */
+static void test_llamalog_device_bus_id(void)
+{
+	const char *log =
+		"llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce RTX 4060 Ti) (0000:2b:00.0) - 15001 MiB free\n"
+		"llama_model_load_from_file_impl: using device CUDA1 (NVIDIA GeForce RTX 3060) (0000:04:00.0) - 11822 MiB free\n"
+		"load_tensors:        CUDA0 model buffer size =  1000.00 MiB\n"
+		"load_tensors:        CUDA1 model buffer size =   100.00 MiB\n";
+	char *cause = NULL;
+	CU_ASSERT_EQUAL_FATAL(import_text(log, &cause), 0);
+	free(cause);
+	size_t n = 0;
+	struct trace_device *d = devices(0, &n);
+	CU_ASSERT_TRUE_FATAL(n >= 2);
+	CU_ASSERT_STRING_EQUAL(d[0].name, "NVIDIA GeForce RTX 4060 Ti");
+	CU_ASSERT_STRING_EQUAL(d[1].name, "NVIDIA GeForce RTX 3060");
+	free(d);
+	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "15001,11822"));
+}
+
 /* The loader's GGUF metadata dump ("- kv N: KEY TYPE = VALUE") gives the
  * hyper-parameters where a log has no print_info lines: only the model's
  * own architecture's scalar keys; a print_info line, later, wins. */
@@ -1515,6 +1538,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_bounded_memory);
 	CU_ADD(s, test_llamalog_cut_line);
 	CU_ADD(s, test_llamalog_device_name_parens);
+	CU_ADD(s, test_llamalog_device_bus_id);
 	CU_ADD(s, test_llamalog_loader_kv);
 	CU_ADD(s, test_llamalog_ollama_8922);
 	CU_ADD(s, test_llamalog_backend_and_copies);

@@ -192,9 +192,18 @@ static int log_read(const char *path, struct logmeta *m)
 			snprintf(be, sizeof(be), "RPC"), d = m->n_rpc++;
 		if (u && (be[0] || (sscanf(u + 13, "%15[A-Za-z]%n", be, &bl) == 1 && strcmp(be, "CPU") != 0 &&
 				    sscanf(u + 13 + bl, "%d", &d) == 1)) && d >= 0 && d < ENG_MAX_GPUS) {
-			const char *op = strchr(u, '('), *cl = strstr(u, ") - ");
-			if (op && cl && cl > op && sscanf(cl + 4, "%lu MiB free", &fr) == 1) {
-				snprintf(m->dev_name[d], sizeof(m->dev_name[d]), "%.*s", (int)(cl - op - 1), op + 1);
+			/* the description may hold parentheses ("Intel(R) UHD
+			 * Graphics"), and builds since late 2025 print the bus id
+			 * after it: "(NVIDIA GeForce RTX 3060) (0000:01:00.0) - N
+			 * MiB free"; the name is the description alone */
+			const char *op = strchr(u, '('), *cl = strstr(u, ") - "), *nc = NULL;
+			for (int depth = 0, i = 1; op && !nc && op[i]; i++)
+				if (op[i] == '(')
+					depth++;
+				else if (op[i] == ')' && depth-- == 0)
+					nc = op + i;
+			if (op && cl && nc && cl >= nc && sscanf(cl + 4, "%lu MiB free", &fr) == 1) {
+				snprintf(m->dev_name[d], sizeof(m->dev_name[d]), "%.*s", (int)(nc - op - 1), op + 1);
 				m->free_mib[d] = fr;
 				if (d + 1 > m->n_dev)
 					m->n_dev = d + 1;
