@@ -84,6 +84,7 @@ static struct {
 	char path[4096];
 } W = { .mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
 static atomic_int w_thread_once;
+static atomic_int w_settled; /* the writer thread reached writer_main, or was never made */
 
 static struct vrt_header hdr;  /* big (cmdline): static, used under W.mu */
 
@@ -519,6 +520,7 @@ void shim_flush_sync(void)
 static void *writer_main(void *arg)
 {
 	(void)arg;
+	atomic_store(&w_settled, 1);
 	int64_t next_snap = cfg.snap_ms ? mono_ns() + (int64_t)cfg.snap_ms * 1000000 : INT64_MAX;
 	int64_t next_sweep = mono_ns() + (int64_t)cfg.flush_ms * 1000000;
 	pthread_mutex_lock(&W.mu);
@@ -582,6 +584,8 @@ static void writer_start(void)
 	 * run out, before fork/exec and at exit; the tail keeps the rest. */
 	pthread_attr_destroy(&at);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!ok)
+		atomic_store(&w_settled, 1);
 	pthread_mutex_lock(&W.mu);
 	W.thread_on = ok;
 	pthread_mutex_unlock(&W.mu);
@@ -713,6 +717,17 @@ void shim_exec_failed(void)
 
 static void fork_prepare(void)
 {
+	/* A writer thread still starting may be inside malloc: the C
+	 * library's own start code allocates (pthread_getattr_np), and an
+	 * allocator that does not lock itself around fork (ASan's, GCC 12)
+	 * would hand the child that lock held for ever (prog_fork hung 18
+	 * times in 250 runs under ASan). Let it reach its loop; bounded at
+	 * 100 ms, as a runtime that locks its allocator for fork before this
+	 * handler runs would keep the thread from getting there. */
+	for (int i = 0; i < 2000 && atomic_load(&w_thread_once) && !atomic_load(&w_settled); i++) {
+		struct timespec ts = { 0, 50000 };
+		nanosleep(&ts, NULL);
+	}
 	/* Write the parent's records before the child copies them, and keep
 	 * the writer and buffer locks so the child inherits them quiet. */
 	pthread_mutex_lock(&W.mu);
@@ -739,6 +754,7 @@ static void fork_child(void)
 	W.fd = -1;
 	W.thread_on = 0;
 	atomic_store(&w_thread_once, 0);
+	atomic_store(&w_settled, 0);
 	W.ended = 0;
 	W.tail_gone = 0;
 	cfg.ppid = cfg.pid;
