@@ -74,7 +74,8 @@ void verdict_judge(const struct sim_result *r, enum verdict_source src, uint64_t
 		? "tests/test_identity.c: every bundled load replays to its log exactly"
 		: src == VERDICT_SRC_ENGINE
 		? "sim/model_error_engine.h: llama.cpp's no_alloc plan vs real allocations: weights and KV "
-		  "exact, compute up to +17.65% (last GPU), runtime 1.32% (3 RTX 4090)"
+		  "exact, compute up to +17.65% (GPUs after the first, pipeline parallelism), projector "
+		  "exact (2 logs), runtime 1.32% (3 RTX 4090)"
 		: "sim/model_error.h (make validate): largest error per term on the bundled logs";
 	int64_t best = INT64_MAX;
 	uint64_t any = 0;
