@@ -390,6 +390,29 @@ int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head,
 	return finish(g, path, keep);
 }
 
+/* The keys every clip vision projector header carries (clip-impl.h KEY_*,
+ * tag v0.5.0), a GELU encoder with SigLIP's 0.5 mean and deviation. */
+static struct cu_gguf *clip_new(const char *projector, int n_layer, int n_embd, int n_ff, int n_head, int image,
+				int patch, int n_embd_text)
+{
+	struct cu_gguf *g = cu_gguf_new("clip", 0);
+	cu_gguf_bool(g, "has_vision_encoder", 1);
+	cu_gguf_str(g, "projector_type", projector);
+	cu_gguf_bool(g, "use_gelu", 1);
+	cu_gguf_u32(g, "vision.image_size", (uint32_t)image);
+	cu_gguf_u32(g, "vision.patch_size", (uint32_t)patch);
+	cu_gguf_u32(g, "vision.embedding_length", (uint32_t)n_embd);
+	cu_gguf_u32(g, "vision.feed_forward_length", (uint32_t)n_ff);
+	cu_gguf_u32(g, "vision.block_count", (uint32_t)n_layer);
+	cu_gguf_u32(g, "vision.projection_dim", (uint32_t)n_embd_text);
+	cu_gguf_u32(g, "vision.attention.head_count", (uint32_t)n_head);
+	cu_gguf_f32(g, "vision.attention.layer_norm_epsilon", 1e-6f);
+	static const float mean[3] = { 0.5f, 0.5f, 0.5f }, std_[3] = { 0.5f, 0.5f, 0.5f };
+	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
+	cu_gguf_f32s(g, "vision.image_std", std_, 3);
+	return g;
+}
+
 /*
  * A Gemma 3 vision projector as llama.cpp's converter writes it
  * (convert_hf_to_gguf.py, Gemma3VisionModel; tensor names and keys of
@@ -407,21 +430,7 @@ int cu_gguf_moe(const char *path, int n_layer, int n_embd, int n_ff, int n_head,
 int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
 			  int patch, int n_embd_text, int mat_type, struct cu_gguf **keep)
 {
-	struct cu_gguf *g = cu_gguf_new("clip", 0);
-	static const float mean[3] = { 0.5f, 0.5f, 0.5f }, std_[3] = { 0.5f, 0.5f, 0.5f };
-	cu_gguf_bool(g, "has_vision_encoder", 1);
-	cu_gguf_str(g, "projector_type", "gemma3");
-	cu_gguf_bool(g, "use_gelu", 1);
-	cu_gguf_u32(g, "vision.image_size", (uint32_t)image);
-	cu_gguf_u32(g, "vision.patch_size", (uint32_t)patch);
-	cu_gguf_u32(g, "vision.embedding_length", (uint32_t)n_embd);
-	cu_gguf_u32(g, "vision.feed_forward_length", (uint32_t)n_ff);
-	cu_gguf_u32(g, "vision.block_count", (uint32_t)n_layer);
-	cu_gguf_u32(g, "vision.projection_dim", (uint32_t)n_embd_text);
-	cu_gguf_u32(g, "vision.attention.head_count", (uint32_t)n_head);
-	cu_gguf_f32(g, "vision.attention.layer_norm_epsilon", 1e-6f);
-	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
-	cu_gguf_f32s(g, "vision.image_std", std_, 3);
+	struct cu_gguf *g = clip_new("gemma3", n_layer, n_embd, n_ff, n_head, image, patch, n_embd_text);
 	int n_pos = (image / patch) * (image / patch);
 	cu_gguf_tensor4(g, "v.patch_embd.weight", CU_F32, patch, patch, 3, n_embd);
 	cu_gguf_tensor(g, "v.patch_embd.bias", CU_F32, n_embd, 0, 0);
@@ -476,22 +485,8 @@ int cu_gguf_mmproj_gemma3(const char *path, int n_layer, int n_embd, int n_ff, i
 int cu_gguf_mmproj_qwen3vl(const char *path, int n_layer, int n_embd, int n_ff, int n_head, int image,
 			   int patch, int n_embd_text, int mat_type, struct cu_gguf **keep)
 {
-	struct cu_gguf *g = cu_gguf_new("clip", 0);
-	static const float mean[3] = { 0.5f, 0.5f, 0.5f }, std_[3] = { 0.5f, 0.5f, 0.5f };
-	cu_gguf_bool(g, "has_vision_encoder", 1);
-	cu_gguf_str(g, "projector_type", "qwen3vl_merger");
-	cu_gguf_bool(g, "use_gelu", 1);
-	cu_gguf_u32(g, "vision.image_size", (uint32_t)image);
-	cu_gguf_u32(g, "vision.patch_size", (uint32_t)patch);
-	cu_gguf_u32(g, "vision.embedding_length", (uint32_t)n_embd);
-	cu_gguf_u32(g, "vision.feed_forward_length", (uint32_t)n_ff);
-	cu_gguf_u32(g, "vision.block_count", (uint32_t)n_layer);
-	cu_gguf_u32(g, "vision.projection_dim", (uint32_t)n_embd_text);
-	cu_gguf_u32(g, "vision.attention.head_count", (uint32_t)n_head);
+	struct cu_gguf *g = clip_new("qwen3vl_merger", n_layer, n_embd, n_ff, n_head, image, patch, n_embd_text);
 	cu_gguf_u32(g, "vision.spatial_merge_size", 2);
-	cu_gguf_f32(g, "vision.attention.layer_norm_epsilon", 1e-6f);
-	cu_gguf_f32s(g, "vision.image_mean", mean, 3);
-	cu_gguf_f32s(g, "vision.image_std", std_, 3);
 	int n_pos = (image / patch) * (image / patch), kern = mat_type == CU_F16 ? CU_F16 : CU_F32;
 	cu_gguf_tensor4(g, "v.patch_embd.weight", kern, patch, patch, 3, n_embd);
 	cu_gguf_tensor4(g, "v.patch_embd.weight.1", kern, patch, patch, 3, n_embd);

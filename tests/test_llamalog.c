@@ -1322,48 +1322,43 @@ static void test_llamalog_cut_line(void)
 	free(cause);
 }
 
-/* A device description with its own parentheses ("Intel(R) UHD
- * Graphics") is read whole, and its free memory after it is kept. */
-static void test_llamalog_device_name_parens(void)
+/* The "using device" line: a description with its own parentheses
+ * ("Intel(R) UHD Graphics") is read whole; builds since late 2025 print
+ * the bus id after it (llama.cpp PR #16962's log, build 6934:
+ * "(NVIDIA GeForce RTX 4060 Ti) (0000:2b:00.0) - 15001 MiB free";
+ * "(unknown id)" on Vulkan), which is not part of the name. Either way
+ * the free memory after it is kept. */
+static void test_llamalog_device_line(void)
 {
-	const char *log =
-		"llama_model_load_from_file_impl: using device Vulkan0 (Intel(R) UHD Graphics) - 8028 MiB free\n"
-		"llama_model_load_from_file_impl: using device CUDA1 (NVIDIA GeForce RTX 4090 (rev a1)) - 23500 MiB free\n"
-		"load_tensors:      Vulkan0 model buffer size =  1013.54 MiB\n"
-		"load_tensors:        CUDA1 model buffer size =   100.00 MiB\n";
-	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(import_text(log, &cause), 0);
-	free(cause);
-	size_t n = 0;
-	struct trace_device *d = devices(0, &n);
-	CU_ASSERT_TRUE_FATAL(n >= 2);
-	CU_ASSERT_STRING_EQUAL(d[0].name, "Intel(R) UHD Graphics");
-	CU_ASSERT_STRING_EQUAL(d[1].name, "NVIDIA GeForce RTX 4090 (rev a1)");
-	free(d);
-	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "8028,23500"));
-}
-
-/* Builds since late 2025 print the device's bus id after its description
- * (llama.cpp PR #16962's log, build 6934: "(NVIDIA GeForce RTX 4060 Ti)
- * (0000:2b:00.0) - 15001 MiB free"; "(unknown id)" on Vulkan): the name
- * is the description alone and the free memory after the id is kept. */
-static void test_llamalog_device_bus_id(void)
-{
-	const char *log =
-		"llama_model_load_from_file_impl: using device CUDA0 (NVIDIA GeForce RTX 4060 Ti) (0000:2b:00.0) - 15001 MiB free\n"
-		"llama_model_load_from_file_impl: using device CUDA1 (NVIDIA GeForce RTX 3060) (0000:04:00.0) - 11822 MiB free\n"
-		"load_tensors:        CUDA0 model buffer size =  1000.00 MiB\n"
-		"load_tensors:        CUDA1 model buffer size =   100.00 MiB\n";
-	char *cause = NULL;
-	CU_ASSERT_EQUAL_FATAL(import_text(log, &cause), 0);
-	free(cause);
-	size_t n = 0;
-	struct trace_device *d = devices(0, &n);
-	CU_ASSERT_TRUE_FATAL(n >= 2);
-	CU_ASSERT_STRING_EQUAL(d[0].name, "NVIDIA GeForce RTX 4060 Ti");
-	CU_ASSERT_STRING_EQUAL(d[1].name, "NVIDIA GeForce RTX 3060");
-	free(d);
-	CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", "15001,11822"));
+	static const struct {
+		const char *dev0, *dev1, *name0, *name1, *free_mib;
+	} cases[] = {
+		{ "Vulkan0 (Intel(R) UHD Graphics) - 8028", "CUDA1 (NVIDIA GeForce RTX 4090 (rev a1)) - 23500",
+		  "Intel(R) UHD Graphics", "NVIDIA GeForce RTX 4090 (rev a1)", "8028,23500" },
+		{ "CUDA0 (NVIDIA GeForce RTX 4060 Ti) (0000:2b:00.0) - 15001",
+		  "CUDA1 (NVIDIA GeForce RTX 3060) (0000:04:00.0) - 11822",
+		  "NVIDIA GeForce RTX 4060 Ti", "NVIDIA GeForce RTX 3060", "15001,11822" },
+	};
+	for (size_t i = 0; i < UTIL_ARRAY_SIZE(cases); i++) {
+		char log[1024];
+		snprintf(log, sizeof(log),
+			 "llama_model_load_from_file_impl: using device %s MiB free\n"
+			 "llama_model_load_from_file_impl: using device %s MiB free\n"
+			 "load_tensors:      %.*s model buffer size =  1000.00 MiB\n"
+			 "load_tensors:        %.*s model buffer size =   100.00 MiB\n",
+			 cases[i].dev0, cases[i].dev1, (int)strcspn(cases[i].dev0, " "), cases[i].dev0,
+			 (int)strcspn(cases[i].dev1, " "), cases[i].dev1);
+		char *cause = NULL;
+		CU_ASSERT_EQUAL_FATAL(import_text(log, &cause), 0);
+		free(cause);
+		size_t n = 0;
+		struct trace_device *d = devices(0, &n);
+		CU_ASSERT_TRUE_FATAL(n >= 2);
+		CU_ASSERT_STRING_EQUAL(d[0].name, cases[i].name0);
+		CU_ASSERT_STRING_EQUAL(d[1].name, cases[i].name1);
+		free(d);
+		CU_ASSERT_TRUE(setting_is(0, "gpu_free_mib", cases[i].free_mib));
+	}
 }
 
 /* The loader's GGUF metadata dump ("- kv N: KEY TYPE = VALUE") gives the
@@ -1537,8 +1532,7 @@ static void register_tests(void)
 	CU_ADD(s, test_llamalog_class_identity_options);
 	CU_ADD(s, test_llamalog_bounded_memory);
 	CU_ADD(s, test_llamalog_cut_line);
-	CU_ADD(s, test_llamalog_device_name_parens);
-	CU_ADD(s, test_llamalog_device_bus_id);
+	CU_ADD(s, test_llamalog_device_line);
 	CU_ADD(s, test_llamalog_loader_kv);
 	CU_ADD(s, test_llamalog_ollama_8922);
 	CU_ADD(s, test_llamalog_backend_and_copies);
