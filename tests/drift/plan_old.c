@@ -42,7 +42,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: plan_old LIBDIR MODEL.gguf ctx=N fa=0|1 ctk=T free=MiB[,MiB...] [ot=P=DEV]...\n");
 		return 2;
 	}
-	static const struct vdev_rules cuda_b5590 = { "cuda", "CUDA", 128, 512, 0, 32, 1, 1 };
+	static const struct vdev_rules cuda_b5590 = { .name = "cuda", .dev_prefix = "CUDA", .alignment = 128,
+						      .row_padding = 512, .op_size = NULL, .offload_min_batch = 32,
+						      .host_buffer = 1, .async = 1 };
 	static struct llama_model_tensor_buft_override ot[MAX_OT + 1];
 	static char pat[MAX_OT][256];
 	unsigned long free_mib[VDEV_MAX] = { 24576, 24576 };
